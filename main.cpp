@@ -1,1 +1,228 @@
-int main() { return 0; }
+// roomcast: the composition root. Reads the config, builds the loop, the stream
+// registry, the listeners and the routes, and runs. Only this file sees every
+// module; everything else gets what it needs passed in.
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/auth/url_signer.hpp"
+#include "core/config/config.hpp"
+#include "core/log/log.hpp"
+#include "core/loop/event_loop.hpp"
+#include "core/loop/signal_watcher.hpp"
+#include "core/loop/write_coalescer.hpp"
+#include "core/media/stream_registry.hpp"
+#include "protocols/flv/flv_server.hpp"
+#include "protocols/http/http_server.hpp"
+#include "protocols/http/streams_api.hpp"
+#include "protocols/rtmp/rtmp_server.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: roomcast [--config FILE] [--set section.key=value]... [--check]\n"
+    "       roomcast sign --app APP --name NAME [--ttl SECONDS] [--host HOST] [--config FILE]\n";
+
+struct Args {
+  std::string command = "run";  // run | sign
+  std::string configPath = "conf/roomcast.toml";
+  std::vector<std::string> overrides;
+  bool check = false;
+  std::string app, name, host;
+  long ttl = 3600;
+};
+
+std::optional<Args> parseArgs(int argc, char** argv, std::string& error) {
+  Args a;
+  int i = 1;
+  if (argc > 1 && std::strcmp(argv[1], "sign") == 0) {
+    a.command = "sign";
+    i = 2;
+  }
+  for (; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::optional<std::string> {
+      if (i + 1 >= argc) {
+        error = arg + " needs a value";
+        return std::nullopt;
+      }
+      return std::string(argv[++i]);
+    };
+    std::optional<std::string> v;
+    if (arg == "--check") {
+      a.check = true;
+      continue;
+    } else if (arg == "-h" || arg == "--help") {
+      error = "";
+      return std::nullopt;
+    }
+    if (!(v = value())) return std::nullopt;
+    if (arg == "--config" || arg == "-c") a.configPath = *v;
+    else if (arg == "--set") a.overrides.push_back(*v);
+    else if (arg == "--app" && a.command == "sign") a.app = *v;
+    else if (arg == "--name" && a.command == "sign") a.name = *v;
+    else if (arg == "--host" && a.command == "sign") a.host = *v;
+    else if (arg == "--ttl" && a.command == "sign") {
+      char* end = nullptr;
+      a.ttl = std::strtol(v->c_str(), &end, 10);
+      if (*end != '\0' || a.ttl <= 0) {
+        error = "--ttl must be a positive number of seconds";
+        return std::nullopt;
+      }
+    } else {
+      error = "unknown option " + arg;
+      return std::nullopt;
+    }
+  }
+  return a;
+}
+
+int runSign(const Args& args, const core::Config& config) {
+  if (args.app.empty() || args.name.empty()) {
+    std::cerr << "roomcast sign: --app and --name are required\n" << kUsage;
+    return 2;
+  }
+  if (config.auth.key.empty()) {
+    std::cerr << "roomcast sign: auth.key is not set in " << config.path << "\n";
+    return 1;
+  }
+  const core::UrlSigner signer(config.auth.key);
+  const int64_t expire = std::time(nullptr) + args.ttl;
+  const std::string query =
+      "expire=" + std::to_string(expire) + "&sign=" + signer.sign(args.app, args.name, expire);
+  auto host = [&](const core::ListenAddress& a) {
+    std::string h = !args.host.empty() ? args.host : a.host == "0.0.0.0" ? "127.0.0.1" : a.host;
+    return h + ":" + std::to_string(a.port);
+  };
+  const std::string path = "/" + args.app + "/" + args.name;
+  std::cout << "push:     rtmp://" << host(config.rtmp.listen) << path << "?" << query << "\n"
+            << "play:     rtmp://" << host(config.rtmp.listen) << path << "?" << query << "\n"
+            << "http-flv: http://" << host(config.http.listen) << path << ".flv?" << query << "\n"
+            << "expires:  " << expire << " (in " << args.ttl << " s)\n";
+  return 0;
+}
+
+// Everything the running server owns, torn down in reverse order of building.
+struct Server {
+  core::EventLoop loop;
+  std::unique_ptr<core::UrlSigner> signer;
+  std::unique_ptr<core::WriteCoalescer> coalescer;
+  std::unique_ptr<core::StreamRegistry> registry;
+  std::unique_ptr<http::HttpServer> http;
+  std::unique_ptr<flv::FlvServer> flv;
+  std::unique_ptr<rtmp::RtmpServer> rtmp;
+  std::vector<std::unique_ptr<core::SignalWatcher>> signals;
+  bool stopping = false;
+
+  explicit Server(const core::Config& c) {
+    if (c.auth.enabled) signer = std::make_unique<core::UrlSigner>(c.auth.key);
+    core::SendQueue::Limits limits{c.viewer.queue_soft_ms, c.viewer.queue_hard_ms,
+                                   c.viewer.queue_max_bytes};
+    coalescer = std::make_unique<core::WriteCoalescer>(loop, c.viewer.merge_write_ms);
+
+    core::StreamOptions streamOptions;
+    streamOptions.gopCache = c.stream.gop_cache;
+    streamOptions.gopLimits = {c.stream.gop_cache_max_ms, c.stream.gop_cache_max_bytes};
+    streamOptions.publisherTakeover = c.stream.publisher_takeover;
+    streamOptions.reconnectGraceMs = c.stream.reconnect_grace_ms;
+    streamOptions.timestampJumpMs = c.stream.timestamp_jump_ms;
+    registry = std::make_unique<core::StreamRegistry>(loop, streamOptions);
+
+    http::HttpOptions httpOptions;
+    httpOptions.maxHeaderSize = c.http.max_header_size;
+    httpOptions.headerTimeoutMs = c.http.header_timeout_ms;
+    httpOptions.keepAliveTimeoutMs = c.http.keepalive_timeout_ms;
+    httpOptions.corsOrigin = c.http.cors_origin;
+    http = std::make_unique<http::HttpServer>(loop, c.http.listen.host, c.http.listen.port,
+                                              httpOptions);
+    http::registerStreamsApi(*http, *registry);
+    flv = std::make_unique<flv::FlvServer>(
+        loop, *http, *registry, *coalescer,
+        flv::FlvOptions{limits, c.auth.protect_play ? signer.get() : nullptr});
+
+    rtmp::RtmpOptions rtmpOptions;
+    rtmpOptions.chunkSize = c.rtmp.chunk_size;
+    rtmpOptions.maxMessageSize = c.rtmp.max_message_size;
+    rtmpOptions.windowAckSize = c.rtmp.window_ack_size;
+    rtmpOptions.handshakeTimeoutMs = c.rtmp.handshake_timeout_ms;
+    rtmpOptions.idleTimeoutMs = c.rtmp.idle_timeout_ms;
+    rtmpOptions.viewerLimits = limits;
+    rtmpOptions.signer = signer.get();
+    rtmpOptions.protectPublish = c.auth.protect_publish;
+    rtmpOptions.protectPlay = c.auth.protect_play;
+    rtmp = std::make_unique<rtmp::RtmpServer>(loop, c.rtmp.listen.host, c.rtmp.listen.port,
+                                              *registry, *coalescer, rtmpOptions);
+
+    for (int sig : {SIGINT, SIGTERM})
+      signals.push_back(std::make_unique<core::SignalWatcher>(loop, sig, [this](int s) {
+        spdlog::info("received {}, shutting down", s == SIGINT ? "SIGINT" : "SIGTERM");
+        shutdown();
+      }));
+    signals.push_back(std::make_unique<core::SignalWatcher>(loop, SIGHUP, [](int) {
+      spdlog::warn("SIGHUP: live reload is not implemented yet; restart to apply changes");
+    }));
+  }
+
+  // Close every session, then tear the servers down over the next loop rounds,
+  // so deferred deletions always run before what they reference goes away.
+  void shutdown() {
+    if (stopping) return;
+    stopping = true;
+    rtmp->closeAll("server shutting down");
+    flv->closeAll("server shutting down");
+    http->closeAll();
+    registry->shutdown("server shutting down");
+    loop.post([this] {
+      rtmp.reset();
+      flv.reset();
+      http.reset();
+      registry.reset();
+      signals.clear();
+      loop.post([this] { coalescer.reset(); });
+    });
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string argError;
+  auto args = parseArgs(argc, argv, argError);
+  if (!args) {
+    if (!argError.empty()) std::cerr << "roomcast: " << argError << "\n";
+    std::cerr << kUsage;
+    return argError.empty() ? 0 : 2;
+  }
+  core::Config config;
+  try {
+    config = core::loadConfig(args->configPath, args->overrides);
+  } catch (const core::ConfigError& e) {
+    std::cerr << "roomcast: configuration file " << args->configPath << " test failed:\n"
+              << e.what() << "\n";
+    return 1;
+  }
+  if (args->command == "sign") return runSign(*args, config);
+  if (args->check) {
+    std::cout << "roomcast: configuration file " << args->configPath << " test is successful\n";
+    return 0;
+  }
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    core::initLogging(config.log.level);
+    Server server(config);
+    spdlog::info("roomcast started (config {})", args->configPath);
+    server.loop.run();
+    spdlog::info("roomcast stopped");
+  } catch (const std::exception& e) {
+    spdlog::critical("roomcast: {}", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -31,7 +31,9 @@ struct MediaPacket {
   int64_t dts = 0;  // ms on the stream's clock (monotonic after hub correction)
   int64_t pts = 0;  // ms; pts - dts is the H.264 composition offset
   bool keyframe = false;
-  bool config = false;  // sequence header (AVC/AAC config record)
+  // Sequence header (AVC/AAC config record) or, for a Data packet, onMetaData:
+  // cached by the Stream and sent to every new viewer first.
+  bool config = false;
   SharedBuffer payload;
   // Shared between copies of this packet (fan-out, GOP cache): built lazily.
   std::shared_ptr<WireCache> wire = std::make_shared<WireCache>();

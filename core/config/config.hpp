@@ -1,0 +1,103 @@
+// Config: the typed, validated server configuration, parsed once from TOML plus
+// --set overrides. Built by main.cpp at start-up (and again on SIGHUP), then passed
+// by const reference; a plain value, no globals. Parsing happens on the main thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace core {
+
+// Every message names where, what and why, one problem per line, e.g.
+//   conf/roomcast.toml:12: rtmp.chunk_size: must be between 128 and 65536, got 5
+//   --set rtmp.listen: expected "ip:port", got "nowhere"
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "ip:port": host is a dotted-quad IPv4 literal or "localhost"; port 1..65535.
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+  std::string toString() const;  // "host:port"
+  bool operator==(const ListenAddress&) const = default;
+};
+
+// Parses "ip:port"; on failure returns nullopt and sets `error` to the reason.
+std::optional<ListenAddress> parseListenAddress(std::string_view text, std::string& error);
+
+// All durations are integer milliseconds (keys end in _ms); sizes are bytes.
+struct LogConfig {
+  std::string level = "info";  // trace debug info warn error
+};
+
+struct RtmpConfig {
+  ListenAddress listen{"0.0.0.0", 1935};
+  uint32_t chunk_size = 4096;                   // 128..65536, our outgoing chunk size
+  uint32_t max_message_size = 8 * 1024 * 1024;  // 4096..16 MiB-1 (24-bit length field)
+  uint32_t window_ack_size = 2500000;
+  int handshake_timeout_ms = 10000;
+  int idle_timeout_ms = 30000;
+};
+
+struct HttpConfig {
+  ListenAddress listen{"0.0.0.0", 8080};
+  uint32_t max_header_size = 8192;  // 1024..65536
+  int header_timeout_ms = 10000;
+  int keepalive_timeout_ms = 15000;
+  std::string cors_origin = "*";  // value of Access-Control-Allow-Origin; "" = no header
+};
+
+struct StreamConfig {
+  bool gop_cache = true;
+  int gop_cache_max_ms = 10000;
+  uint32_t gop_cache_max_bytes = 32 * 1024 * 1024;
+  bool publisher_takeover = false;  // a new publisher of a live stream replaces the old one
+  int reconnect_grace_ms = 10000;   // viewers wait this long for the publisher to return
+  int timestamp_jump_ms = 3000;     // larger jumps are corrected onto the stream clock
+};
+
+struct ViewerConfig {
+  int merge_write_ms = 30;    // 0..500, batch packets into one write; 0 = write at once
+  int queue_soft_ms = 3000;   // above: drop non-key frames
+  int queue_hard_ms = 10000;  // above: close the viewer; must be > queue_soft_ms
+  uint32_t queue_max_bytes = 16 * 1024 * 1024;
+};
+
+struct AuthConfig {
+  bool enabled = false;
+  std::string key;  // HMAC key; at least 16 characters when enabled
+  bool protect_play = true;
+  bool protect_publish = true;
+};
+
+struct Config {
+  std::string path;  // the file it was loaded from ("" for defaults)
+  LogConfig log;
+  RtmpConfig rtmp;
+  HttpConfig http;
+  StreamConfig stream;
+  ViewerConfig viewer;
+  AuthConfig auth;
+};
+
+// Reads and validates `path` (a missing file is an error; an empty file gives all
+// defaults). `overrides` are "section.key=value" strings from --set, applied on top
+// of the file before validation; the value is TOML ("true", "4096", "\"x\""), and
+// text that is not a TOML value is taken as a string ("127.0.0.1:19350"). For a
+// string-typed key, a value that is not a TOML string is taken as its raw text
+// ("--set auth.key=1234..." gives the string "1234...").
+// Throws ConfigError listing every problem found, one per line (a malformed or
+// unknown --set stops at once).
+Config loadConfig(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// The same on in-memory text; `fileName` is used in messages and as Config::path.
+Config parseConfig(std::string_view tomlText, const std::string& fileName,
+                   const std::vector<std::string>& overrides = {});
+
+}  // namespace core

@@ -1,0 +1,87 @@
+#include "core/media/media_sender.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace core {
+
+MediaSender::MediaSender(TcpConnection& conn, WriteCoalescer& coalescer, SendQueue::Limits limits,
+                         Serializer serializer, OverflowFn onOverflow)
+    : conn_(conn),
+      coalescer_(coalescer),
+      queue_(limits),
+      serialize_(std::move(serializer)),
+      onOverflow_(std::move(onOverflow)) {}
+
+MediaSender::~MediaSender() { coalescer_.cancel(*this); }
+
+void MediaSender::send(const MediaPacket& packet) {
+  if (overflowed_) return;
+  SendQueue::Item item;
+  item.bytes = serialize_(packet);
+  item.dts = packet.dts;
+  item.kind = packet.kind;
+  item.keyframe = packet.keyframe;
+  item.mandatory = packet.config;
+  enqueue(std::move(item));
+}
+
+void MediaSender::sendControl(SharedBuffer bytes) {
+  if (overflowed_) return;
+  SendQueue::Item item;
+  item.bytes = std::move(bytes);
+  item.dts = queue_.newestDts() == INT64_MIN ? 0 : queue_.newestDts();
+  item.mandatory = true;
+  enqueue(std::move(item));
+  flush();
+}
+
+void MediaSender::enqueue(SendQueue::Item item) {
+  const auto verdict = queue_.push(std::move(item), inFlightOldestDts_);
+  if (verdict == SendQueue::Verdict::Overflow) {
+    overflowed_ = true;
+    coalescer_.cancel(*this);
+    onOverflow_(fmt::format("viewer fell behind the hard limit (socket stalled, {} bytes "
+                            "unsent, {} packets dropped)",
+                            conn_.queuedBytes() + queue_.bytes(), queue_.droppedPackets()));
+    return;
+  }
+  if (queue_.dropEpisodes() != lastDropEpisodes_) {
+    lastDropEpisodes_ = queue_.dropEpisodes();
+    spdlog::warn("viewer {}: behind the soft limit, skipping to the next keyframe ({} packets "
+                 "dropped so far)",
+                 conn_.peer(), queue_.droppedPackets());
+  }
+  if (!queue_.empty()) coalescer_.schedule(*this);
+}
+
+void MediaSender::flush() {
+  // One batch in flight at a time: while the socket is slow, packets wait in the
+  // queue, where the drop policy can still act on them.
+  if (queue_.empty() || conn_.writePending() || conn_.closed()) return;
+  auto items = queue_.takeAll();
+  std::vector<SharedBuffer> buffers;
+  buffers.reserve(items.size() + 2);
+  uint64_t payload = 0;
+  for (const auto& it : items) payload += it.bytes.size();
+  SharedBuffer trailer;
+  if (frame) {
+    auto [before, after] = frame(payload);
+    buffers.push_back(std::move(before));
+    trailer = std::move(after);
+  }
+  for (auto& it : items) buffers.push_back(std::move(it.bytes));
+  if (!trailer.empty()) buffers.push_back(std::move(trailer));
+  uint64_t bytes = 0;
+  for (const auto& b : buffers) bytes += b.size();
+  if (!conn_.write(buffers)) return;
+  bytesSent_ += bytes;
+  if (onBytesSent) onBytesSent(bytes);
+  inFlightOldestDts_ = conn_.writePending() ? items.front().dts : INT64_MAX;
+}
+
+void MediaSender::onDrained() {
+  inFlightOldestDts_ = INT64_MAX;
+  flush();
+}
+
+}  // namespace core

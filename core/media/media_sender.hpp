@@ -1,0 +1,60 @@
+// MediaSender: the egress half of one network viewer (RTMP play, HTTP-FLV): takes
+// packets from the Stream, applies the SendQueue drop policy, and writes the shared
+// serialized bytes with merged gather writes. Owned by the viewer session; loop
+// thread. Never blocks the Stream: a slow socket only grows this viewer's queue.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "core/loop/tcp_connection.hpp"
+#include "core/loop/write_coalescer.hpp"
+#include "core/media/send_queue.hpp"
+
+namespace core {
+
+class MediaSender : public WriteCoalescer::Client {
+ public:
+  // Returns the packet's wire bytes in this viewer's format (cached per packet).
+  using Serializer = std::function<const SharedBuffer&(const MediaPacket&)>;
+  // Called once when the viewer fell behind the hard limit; the owner closes.
+  using OverflowFn = std::function<void(const std::string& reason)>;
+
+  MediaSender(TcpConnection& conn, WriteCoalescer& coalescer, SendQueue::Limits limits,
+              Serializer serializer, OverflowFn onOverflow);
+  ~MediaSender() override;
+
+  void send(const MediaPacket& packet);
+  // Protocol bytes (status messages, headers): ordered after queued media, never
+  // dropped, written at once.
+  void sendControl(SharedBuffer bytes);
+  // Call from the connection's onDrained().
+  void onDrained();
+  void flush() override;
+
+  // Nothing queued and nothing in flight.
+  bool idle() const { return queue_.empty() && !conn_.writePending(); }
+  uint64_t droppedPackets() const { return queue_.droppedPackets(); }
+  uint64_t bytesSent() const { return bytesSent_; }
+  // Set by the owner to count egress bytes (e.g. into the Stream's meter).
+  std::function<void(uint64_t)> onBytesSent;
+  // Optional framing around each gather write (HTTP chunked encoding): called with
+  // the batch's total size, returns the buffers to put before and after it.
+  std::function<std::pair<SharedBuffer, SharedBuffer>(size_t)> frame;
+
+ private:
+  void enqueue(SendQueue::Item item);
+
+  TcpConnection& conn_;
+  WriteCoalescer& coalescer_;
+  SendQueue queue_;
+  Serializer serialize_;
+  OverflowFn onOverflow_;
+  int64_t inFlightOldestDts_ = INT64_MAX;
+  uint64_t bytesSent_ = 0;
+  uint64_t lastDropEpisodes_ = 0;
+  bool overflowed_ = false;
+};
+
+}  // namespace core

@@ -1,0 +1,28 @@
+// MediaSink: anything that consumes a Stream (RTMP play, HTTP-FLV, HLS, recorder,
+// mixer input). Called on the loop thread by the Stream it is subscribed to; a sink
+// must never block and must not destroy its Subscription synchronously from inside
+// these callbacks (close through EventLoop::deferDelete instead).
+#pragma once
+
+#include <string_view>
+
+#include "core/media/media_packet.hpp"
+
+namespace core {
+
+class Stream;
+
+class MediaSink {
+ public:
+  virtual ~MediaSink() = default;
+  // A publisher started (or a new one took over after a drop): config packets and
+  // metadata follow through onPacket.
+  virtual void onStreamStart(const Stream& stream) {}
+  virtual void onPacket(const MediaPacket& packet) = 0;
+  // The publisher dropped; the Stream waits the reconnect grace period.
+  virtual void onPublisherGone(std::string_view reason) {}
+  // The Stream is over (no publisher within the grace period, or shutdown).
+  virtual void onStreamEnd(std::string_view reason) = 0;
+};
+
+}  // namespace core

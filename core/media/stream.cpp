@@ -1,0 +1,209 @@
+#include "core/media/stream.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/format/aac_config.hpp"
+#include "core/format/amf0.hpp"
+#include "core/format/avc_config.hpp"
+#include "core/loop/event_loop.hpp"
+#include "core/media/stream_registry.hpp"
+
+namespace core {
+
+Stream::Stream(EventLoop& loop, StreamRegistry& registry, std::string app, std::string name,
+               const StreamOptions& options)
+    : loop_(loop),
+      registry_(registry),
+      app_(std::move(app)),
+      name_(std::move(name)),
+      key_(app_ + "/" + name_),
+      options_(options),
+      gop_(options.gopLimits),
+      corrector_(options.timestampJumpMs),
+      graceTimer_(loop, [this] {
+        spdlog::info("stream {}: no publisher for {} ms, ending", key_,
+                     options_.reconnectGraceMs);
+        end("publisher did not come back");
+        registry_.remove(this);
+      }) {}
+
+Stream::~Stream() { end("stream destroyed"); }
+
+uint64_t Stream::uptimeMs() const {
+  return publisher_ ? loop_.nowMs() - startedAtMs_ : 0;
+}
+uint64_t Stream::bitrateInBps() const { return bytesIn_.bitsPerSecond(loop_.nowMs()); }
+uint64_t Stream::bitrateOutBps() const { return bytesOut_.bitsPerSecond(loop_.nowMs()); }
+
+std::map<std::string, int> Stream::viewersByProtocol() const {
+  std::map<std::string, int> out;
+  for (const Subscription* sub : subscriptions_)
+    if (sub) ++out[sub->protocol()];
+  return out;
+}
+
+void Stream::attachPublisher(PublishLease* lease, const std::string& peer) {
+  graceTimer_.stop();
+  publisher_ = lease;
+  publisherPeer_ = peer;
+  startedAtMs_ = loop_.nowMs();
+  // A new publisher brings its own headers; old ones must not reach new viewers.
+  videoConfig_.reset();
+  audioConfig_.reset();
+  metadata_.reset();
+  gop_.clear();
+  info_ = StreamInfo{};
+  corrector_.restart();
+  spdlog::info("stream {}: publishing from {}", key_, peer);
+  forEachSink([this](MediaSink& sink) { sink.onStreamStart(*this); });
+}
+
+void Stream::detachPublisher(PublishLease* lease, std::string_view reason) {
+  if (publisher_ != lease) return;
+  publisher_ = nullptr;
+  spdlog::info("stream {}: publisher {} gone ({}), viewers wait {} ms", key_, publisherPeer_,
+               reason, options_.reconnectGraceMs);
+  forEachSink([reason](MediaSink& sink) { sink.onPublisherGone(reason); });
+  graceTimer_.start(static_cast<uint64_t>(std::max<int64_t>(0, options_.reconnectGraceMs)));
+}
+
+void Stream::ingest(MediaPacket packet) {
+  const int32_t cts = packet.compositionOffset();
+  const auto corrected = corrector_.correct(packet.kind, static_cast<uint32_t>(packet.dts));
+  if (corrected.discontinuity)
+    spdlog::warn("stream {}: source timestamp jumped by {} ms at {}, smoothed", key_,
+                 *corrected.discontinuity, packet.dts);
+  packet.dts = corrected.dts;
+  packet.pts = corrected.dts + cts;
+  bytesIn_.add(packet.payload.size(), loop_.nowMs());
+
+  if (packet.config) {
+    updateInfo(packet);
+    if (packet.kind == MediaKind::Video) videoConfig_ = packet;
+    else if (packet.kind == MediaKind::Audio) audioConfig_ = packet;
+    else metadata_ = packet;
+  } else if (options_.gopCache && packet.kind != MediaKind::Data) {
+    gop_.add(packet);
+  }
+  forEachSink([&packet](MediaSink& sink) { sink.onPacket(packet); });
+}
+
+void Stream::attach(Subscription* sub) {
+  subscriptions_.push_back(sub);
+  sub->sink_.onStreamStart(*this);
+  sendStartTo(sub->sink_);
+}
+
+void Stream::sendStartTo(MediaSink& sink) {
+  // Headers are re-stamped to the first packet the viewer will see, so its clock
+  // starts at the GOP, not at the publisher's first second.
+  const int64_t startDts = gop_.empty() ? corrector_.lastDts() : gop_.packets().front().dts;
+  for (const auto* cached : {&metadata_, &videoConfig_, &audioConfig_}) {
+    if (!*cached) continue;
+    MediaPacket header = **cached;
+    header.dts = header.pts = startDts;
+    header.wire = std::make_shared<WireCache>();
+    sink.onPacket(header);
+  }
+  for (const MediaPacket& packet : gop_.packets()) sink.onPacket(packet);
+}
+
+void Stream::detach(Subscription* sub) {
+  auto it = std::find(subscriptions_.begin(), subscriptions_.end(), sub);
+  if (it == subscriptions_.end()) return;
+  if (dispatching_) {
+    *it = nullptr;  // compacted after the dispatch loop
+  } else {
+    subscriptions_.erase(it);
+  }
+}
+
+void Stream::forEachSink(const std::function<void(MediaSink&)>& fn) {
+  const bool outer = !dispatching_;
+  dispatching_ = true;
+  for (size_t i = 0; i < subscriptions_.size(); ++i)
+    if (Subscription* sub = subscriptions_[i]) fn(sub->sink_);
+  if (outer) {
+    dispatching_ = false;
+    std::erase(subscriptions_, nullptr);
+  }
+}
+
+void Stream::end(std::string_view reason) {
+  if (ended_) return;
+  ended_ = true;
+  graceTimer_.stop();
+  if (publisher_) {
+    publisher_->stream_ = nullptr;
+    publisher_ = nullptr;
+  }
+  auto subs = std::move(subscriptions_);
+  subscriptions_.clear();
+  for (Subscription* sub : subs) {
+    if (!sub) continue;
+    sub->stream_ = nullptr;
+    sub->sink_.onStreamEnd(reason);
+  }
+}
+
+void Stream::updateInfo(const MediaPacket& packet) {
+  if (packet.kind == MediaKind::Video) {
+    info_.videoCodec = packet.codec == Codec::H264   ? "h264"
+                       : packet.codec == Codec::H265 ? "h265"
+                                                     : "unknown";
+    if (packet.codec != Codec::H264) return;
+    std::string error;
+    if (auto avc = parseAvcDecoderConfig(packet.payload.span(), &error)) {
+      info_.videoProfile = avcProfileName(avc->profile);
+      info_.width = avc->width;
+      info_.height = avc->height;
+      if (avc->fps > 0 && info_.fps == 0) info_.fps = avc->fps;
+    } else {
+      spdlog::warn("stream {}: unreadable AVC configuration: {}", key_, error);
+    }
+  } else if (packet.kind == MediaKind::Audio) {
+    info_.audioCodec = packet.codec == Codec::AAC   ? "aac"
+                       : packet.codec == Codec::Mp3 ? "mp3"
+                                                    : "unknown";
+    if (packet.codec != Codec::AAC) return;
+    std::string error;
+    if (auto aac = parseAudioSpecificConfig(packet.payload.span(), &error)) {
+      info_.audioProfile = aacProfileName(aac->objectType);
+      info_.sampleRate = aac->sampleRate;
+      info_.channels = aac->channels;
+    } else {
+      spdlog::warn("stream {}: unreadable AAC configuration: {}", key_, error);
+    }
+  } else {
+    // onMetaData: the encoder's declared frame rate wins over the SPS timing.
+    auto values = Amf0Decoder::decodeAll(packet.payload.span());
+    if (values.ok() && values.values.size() > 1)
+      if (const Amf0Value* fps = values.values[1].find("framerate"); fps && fps->asNumber() > 0)
+        info_.fps = fps->asNumber();
+  }
+}
+
+PublishLease::~PublishLease() { release("publisher closed"); }
+
+void PublishLease::release(std::string_view reason) {
+  if (!stream_) return;
+  Stream* stream = stream_;
+  stream_ = nullptr;
+  stream->detachPublisher(this, reason);
+}
+
+void PublishLease::push(MediaPacket packet) {
+  if (stream_) stream_->ingest(std::move(packet));
+}
+
+Subscription::~Subscription() {
+  if (stream_) stream_->detach(this);
+}
+
+void Subscription::countBytesOut(uint64_t bytes) {
+  if (stream_) stream_->bytesOut_.add(bytes, stream_->loop_.nowMs());
+}
+
+}  // namespace core

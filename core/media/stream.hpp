@@ -1,0 +1,141 @@
+// Stream: the hub of one live source `app/name` (M3). Owned by the StreamRegistry;
+// loop thread. Holds the publisher lease, the cached codec headers and metadata,
+// the GOP cache, the clock (TimestampCorrector) and the subscribed sinks; fans each
+// packet out to every sink. When the publisher drops, sinks wait the reconnect
+// grace period for the next publisher of the same name, then the Stream ends.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/loop/timer.hpp"
+#include "core/media/gop_cache.hpp"
+#include "core/media/media_packet.hpp"
+#include "core/media/media_sink.hpp"
+#include "core/media/rate_meter.hpp"
+#include "core/media/stream_info.hpp"
+#include "core/media/timestamp_corrector.hpp"
+
+namespace core {
+
+class EventLoop;
+class StreamRegistry;
+class Subscription;
+class PublishLease;
+
+struct StreamOptions {
+  bool gopCache = true;
+  GopCache::Limits gopLimits;
+  bool publisherTakeover = false;
+  int64_t reconnectGraceMs = 10000;
+  int64_t timestampJumpMs = 3000;
+};
+
+class Stream {
+ public:
+  Stream(EventLoop& loop, StreamRegistry& registry, std::string app, std::string name,
+         const StreamOptions& options);
+  ~Stream();
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  const std::string& key() const { return key_; }
+  const std::string& app() const { return app_; }
+  const std::string& name() const { return name_; }
+  bool hasPublisher() const { return publisher_ != nullptr; }
+  const std::string& publisherPeer() const { return publisherPeer_; }
+  const StreamInfo& info() const { return info_; }
+  uint64_t uptimeMs() const;
+  uint64_t bitrateInBps() const;
+  uint64_t bitrateOutBps() const;
+  std::map<std::string, int> viewersByProtocol() const;
+  size_t sinkCount() const { return subscriptions_.size(); }
+  // The stream clock: dts of the newest packet (ms).
+  int64_t lastDts() const { return corrector_.lastDts(); }
+
+ private:
+  friend class StreamRegistry;
+  friend class PublishLease;
+  friend class Subscription;
+
+  void attachPublisher(PublishLease* lease, const std::string& peer);
+  void detachPublisher(PublishLease* lease, std::string_view reason);
+  void ingest(MediaPacket packet);
+  void attach(Subscription* sub);
+  void detach(Subscription* sub);
+  void sendStartTo(MediaSink& sink);
+  void end(std::string_view reason);
+  void forEachSink(const std::function<void(MediaSink&)>& fn);
+  void updateInfo(const MediaPacket& packet);
+
+  EventLoop& loop_;
+  StreamRegistry& registry_;
+  std::string app_, name_, key_;
+  StreamOptions options_;
+
+  PublishLease* publisher_ = nullptr;
+  std::string publisherPeer_;
+  uint64_t startedAtMs_ = 0;
+  std::optional<MediaPacket> videoConfig_, audioConfig_, metadata_;
+  GopCache gop_;
+  TimestampCorrector corrector_;
+  StreamInfo info_;
+  RateMeter bytesIn_;
+  RateMeter bytesOut_;
+  Timer graceTimer_;
+
+  std::vector<Subscription*> subscriptions_;
+  bool dispatching_ = false;
+  bool ended_ = false;
+};
+
+// RAII token of the one publisher of a Stream. Destroying it starts the grace period.
+class PublishLease {
+ public:
+  ~PublishLease();
+  PublishLease(const PublishLease&) = delete;
+  PublishLease& operator=(const PublishLease&) = delete;
+
+  // dts/pts of `packet` are the publisher's own (ms); the Stream rewrites them
+  // onto its clock.
+  void push(MediaPacket packet);
+  Stream& stream() { return *stream_; }
+  void release(std::string_view reason);
+
+ private:
+  friend class StreamRegistry;
+  friend class Stream;
+  PublishLease(Stream* stream, std::function<void(std::string_view)> onRevoked)
+      : stream_(stream), onRevoked_(std::move(onRevoked)) {}
+
+  Stream* stream_;
+  std::function<void(std::string_view)> onRevoked_;
+};
+
+// RAII token of one sink's subscription; detaches itself from the Stream.
+class Subscription {
+ public:
+  ~Subscription();
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+
+  const Stream* stream() const { return stream_; }
+  const std::string& protocol() const { return protocol_; }
+  // Bytes this sink wrote to its peer, for the stream's egress bitrate.
+  void countBytesOut(uint64_t bytes);
+
+ private:
+  friend class StreamRegistry;
+  friend class Stream;
+  Subscription(Stream* stream, MediaSink& sink, std::string protocol)
+      : stream_(stream), sink_(sink), protocol_(std::move(protocol)) {}
+
+  Stream* stream_;  // null once the Stream has ended
+  MediaSink& sink_;
+  std::string protocol_;
+};
+
+}  // namespace core

@@ -1,0 +1,50 @@
+// StreamRegistry: every live Stream by key "app/name". Owned by main(); loop thread.
+// Publishing creates a Stream (or resumes one in its grace period); a Stream with no
+// publisher past the grace period ends and is removed.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/media/stream.hpp"
+
+namespace core {
+
+class StreamRegistry {
+ public:
+  StreamRegistry(EventLoop& loop, StreamOptions options);
+  ~StreamRegistry();
+
+  // nullptr with `error` set when the name is taken (and takeover is off).
+  // `onRevoked` runs if a later publisher takes the stream over.
+  std::unique_ptr<PublishLease> publish(const std::string& app, const std::string& name,
+                                        const std::string& peer,
+                                        std::function<void(std::string_view)> onRevoked,
+                                        std::string& error);
+  // nullptr when no such stream is live. The sink gets headers, metadata and the
+  // GOP at once, then live packets.
+  std::unique_ptr<Subscription> subscribe(const std::string& app, const std::string& name,
+                                          MediaSink& sink, std::string protocol);
+
+  const Stream* find(const std::string& key) const;
+  std::vector<const Stream*> streams() const;
+  // Ends every stream (server shutdown).
+  void shutdown(std::string_view reason);
+
+  static std::string makeKey(const std::string& app, const std::string& name) {
+    return app + "/" + name;
+  }
+
+ private:
+  friend class Stream;
+  void remove(Stream* stream);
+
+  EventLoop& loop_;
+  StreamOptions options_;
+  std::map<std::string, std::unique_ptr<Stream>> streams_;
+};
+
+}  // namespace core

@@ -1,0 +1,72 @@
+// HttpConnection: one HTTP/1.1 client connection, parsed with http-parser. Owned by
+// the HttpServer; loop thread. Bounds: header bytes (431), header-read time (408),
+// body size (413), keep-alive idle time (closed quietly).
+#pragma once
+
+#include <http_parser.h>
+
+#include <memory>
+#include <string>
+
+#include "core/loop/tcp_connection.hpp"
+#include "core/loop/timer.hpp"
+#include "protocols/http/http_message.hpp"
+
+namespace http {
+
+class HttpServer;
+struct HttpOptions;
+
+class HttpConnection : public core::TcpConnection::Handler {
+ public:
+  HttpConnection(HttpServer& server, std::unique_ptr<core::TcpConnection> conn,
+                 const HttpOptions& options);
+  ~HttpConnection() override;
+
+  void start();
+  void close(std::string_view reason);
+  const HttpOptions& options() const { return options_; }
+
+  void onData(std::span<const uint8_t> bytes) override;
+  void onDisconnect(std::string_view reason) override { close(reason); }
+  void onDrained() override;
+
+  // Used by HttpExchange::takeOver.
+  std::unique_ptr<core::TcpConnection> release(std::string head);
+  std::string responseHead(int status, const std::string& contentType, size_t contentLength,
+                           bool chunked, const std::map<std::string, std::string>& headers) const;
+
+ private:
+  static int onMessageBegin(http_parser* p);
+  static int onUrl(http_parser* p, const char* at, size_t len);
+  static int onHeaderField(http_parser* p, const char* at, size_t len);
+  static int onHeaderValue(http_parser* p, const char* at, size_t len);
+  static int onHeadersComplete(http_parser* p);
+  static int onBody(http_parser* p, const char* at, size_t len);
+  static int onMessageComplete(http_parser* p);
+
+  bool countHeaderBytes(size_t n);
+  void handleRequest();
+  void reject(int status, std::string_view reason);
+  void armIdle();
+
+  HttpServer& server_;
+  const HttpOptions& options_;
+  std::unique_ptr<core::TcpConnection> conn_;
+  http_parser parser_;
+  http_parser_settings settings_;
+  core::Timer timer_;
+  HttpRequest request_;
+  std::string url_, field_, value_;
+  bool lastWasValue_ = false;
+  size_t headerBytes_ = 0;
+  bool inRequest_ = false;
+  bool closing_ = false;  // close once the response is written
+  bool closed_ = false;
+  bool takenOver_ = false;
+  int requests_ = 0;
+  std::string error_;  // set by a parser callback that aborts
+  int errorStatus_ = 0;
+};
+
+}  // namespace http

@@ -1,0 +1,41 @@
+// HttpRequest / HttpResponse: plain values passed between the HTTP server and the
+// route handlers. No I/O.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "core/buffer/shared_buffer.hpp"
+
+namespace http {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;   // decoded path, no query
+  std::string query;  // raw query string, without '?'
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string peer;
+  bool keepAlive = true;
+
+  const std::string* header(const std::string& lowerName) const {
+    auto it = headers.find(lowerName);
+    return it == headers.end() ? nullptr : &it->second;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string contentType = "application/json";
+  std::map<std::string, std::string> headers;
+  std::string body;
+
+  static HttpResponse json(int status, std::string body);
+  // {"error": message}
+  static HttpResponse error(int status, std::string_view message);
+};
+
+const char* statusText(int status);
+std::string jsonEscape(std::string_view s);
+
+}  // namespace http

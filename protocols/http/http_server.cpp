@@ -1,0 +1,78 @@
+#include "protocols/http/http_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/loop/event_loop.hpp"
+#include "protocols/http/http_connection.hpp"
+
+namespace http {
+
+std::unique_ptr<core::TcpConnection> HttpExchange::takeOver(
+    int status, const std::string& contentType, const std::map<std::string, std::string>& headers) {
+  return conn_.release(conn_.responseHead(status, contentType, 0, true, headers));
+}
+
+const HttpOptions& HttpExchange::options() const { return conn_.options(); }
+
+HttpServer::HttpServer(core::EventLoop& loop, const std::string& host, uint16_t port,
+                       HttpOptions options)
+    : loop_(loop),
+      options_(std::move(options)),
+      listener_(loop, host, port, [this](std::unique_ptr<core::TcpConnection> conn) {
+        auto c = std::make_unique<HttpConnection>(*this, std::move(conn), options_);
+        HttpConnection* raw = c.get();
+        connections_.emplace(raw, std::move(c));
+        raw->start();
+      }) {
+  spdlog::info("http: listening on {}:{}", host, listener_.port());
+}
+
+HttpServer::~HttpServer() { closeAll(); }
+
+void HttpServer::route(std::function<bool(const HttpRequest&)> match, RouteHandler handler) {
+  routes_.emplace_back(std::move(match), std::move(handler));
+}
+
+void HttpServer::routePrefix(const std::string& method, const std::string& prefix,
+                             RouteHandler handler) {
+  route(
+      [method, prefix](const HttpRequest& r) {
+        return (method.empty() || r.method == method) && r.path.starts_with(prefix);
+      },
+      std::move(handler));
+}
+
+HttpResponse HttpServer::dispatch(const HttpRequest& req, HttpExchange& exchange) {
+  if (req.method == "OPTIONS") {  // CORS preflight
+    HttpResponse r;
+    r.status = 204;
+    r.contentType.clear();
+    r.headers["Access-Control-Max-Age"] = "600";
+    return r;
+  }
+  for (auto& [match, handler] : routes_) {
+    if (!match(req)) continue;
+    try {
+      return handler(req, exchange);
+    } catch (const std::exception& e) {
+      spdlog::error("http {} {} {}: handler failed: {}", req.peer, req.method, req.path, e.what());
+      return HttpResponse::error(500, "internal error");
+    }
+  }
+  return HttpResponse::error(404, "no such resource: " + req.path);
+}
+
+void HttpServer::remove(HttpConnection* conn) {
+  auto it = connections_.find(conn);
+  if (it == connections_.end()) return;
+  loop_.deferDelete(std::move(it->second));
+  connections_.erase(it);
+}
+
+void HttpServer::closeAll() {
+  std::vector<HttpConnection*> all;
+  for (auto& [raw, c] : connections_) all.push_back(raw);
+  for (auto* c : all) c->close("server shutting down");
+}
+
+}  // namespace http

@@ -1,0 +1,68 @@
+// HttpServer: HTTP/1.1 on the loop (http-parser), with bounded header size and
+// header-read time, keep-alive idle close, CORS, and routes. A route either
+// answers with an HttpResponse or takes the socket over (HTTP-FLV streaming).
+// Owned by main(); owns its connections; loop thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/loop/tcp_listener.hpp"
+#include "protocols/http/http_message.hpp"
+
+namespace http {
+
+struct HttpOptions {
+  size_t maxHeaderSize = 8192;
+  size_t maxBodySize = 1024 * 1024;
+  int64_t headerTimeoutMs = 10000;
+  int64_t keepAliveTimeoutMs = 15000;
+  std::string corsOrigin = "*";  // empty: no CORS headers
+};
+
+class HttpConnection;
+
+// What a route gets besides the request: answer, or take the socket over.
+class HttpExchange {
+ public:
+  explicit HttpExchange(HttpConnection& conn) : conn_(conn) {}
+  // Sends the response head (status, headers) and hands the socket to the caller,
+  // which then owns it; the HTTP connection is gone after the handler returns.
+  std::unique_ptr<core::TcpConnection> takeOver(int status, const std::string& contentType,
+                                                const std::map<std::string, std::string>& headers);
+  const HttpOptions& options() const;
+
+ private:
+  HttpConnection& conn_;
+};
+
+using RouteHandler = std::function<HttpResponse(const HttpRequest&, HttpExchange&)>;
+
+class HttpServer {
+ public:
+  HttpServer(core::EventLoop& loop, const std::string& host, uint16_t port, HttpOptions options);
+  ~HttpServer();
+
+  // `pattern` is matched by the predicate; first match wins.
+  void route(std::function<bool(const HttpRequest&)> match, RouteHandler handler);
+  void routePrefix(const std::string& method, const std::string& prefix, RouteHandler handler);
+
+  uint16_t port() const { return listener_.port(); }
+  void closeAll();
+
+ private:
+  friend class HttpConnection;
+  HttpResponse dispatch(const HttpRequest& req, HttpExchange& exchange);
+  void remove(HttpConnection* conn);
+
+  core::EventLoop& loop_;
+  HttpOptions options_;
+  std::vector<std::pair<std::function<bool(const HttpRequest&)>, RouteHandler>> routes_;
+  std::map<HttpConnection*, std::unique_ptr<HttpConnection>> connections_;
+  core::TcpListener listener_;
+};
+
+}  // namespace http

@@ -1,0 +1,61 @@
+#include "protocols/http/streams_api.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace http {
+namespace {
+
+using nlohmann::json;
+
+json describe(const core::Stream& s) {
+  const auto& info = s.info();
+  json video = nullptr, audio = nullptr;
+  if (!info.videoCodec.empty())
+    video = {{"codec", info.videoCodec},
+             {"profile", info.videoProfile},
+             {"width", info.width},
+             {"height", info.height},
+             {"fps", std::round(info.fps * 100) / 100}};
+  if (!info.audioCodec.empty())
+    audio = {{"codec", info.audioCodec},
+             {"profile", info.audioProfile},
+             {"sample_rate", info.sampleRate},
+             {"channels", info.channels}};
+  json viewers = json::object();
+  int total = 0;
+  for (const auto& [protocol, n] : s.viewersByProtocol()) {
+    viewers[protocol] = n;
+    total += n;
+  }
+  return {{"key", s.key()},
+          {"app", s.app()},
+          {"name", s.name()},
+          {"live", s.hasPublisher()},
+          {"publisher", s.hasPublisher() ? json(s.publisherPeer()) : json(nullptr)},
+          {"video", video},
+          {"audio", audio},
+          {"bitrate_in_kbps", s.bitrateInBps() / 1000},
+          {"bitrate_out_kbps", s.bitrateOutBps() / 1000},
+          {"viewers", viewers},
+          {"viewers_total", total},
+          {"uptime_s", s.uptimeMs() / 1000}};
+}
+
+}  // namespace
+
+void registerStreamsApi(HttpServer& server, const core::StreamRegistry& registry) {
+  server.routePrefix("GET", "/api/v1/streams", [&registry](const HttpRequest& req, HttpExchange&) {
+    if (req.path == "/api/v1/streams" || req.path == "/api/v1/streams/") {
+      json list = json::array();
+      for (const core::Stream* s : registry.streams()) list.push_back(describe(*s));
+      return HttpResponse::json(200, json{{"streams", list}}.dump() + "\n");
+    }
+    const std::string key = req.path.substr(std::string("/api/v1/streams/").size());
+    const core::Stream* s = registry.find(key);
+    if (!s) return HttpResponse::error(404, "stream not found: " + key);
+    return HttpResponse::json(200, describe(*s).dump() + "\n");
+  });
+}
+
+}  // namespace http

@@ -1,0 +1,515 @@
+#include "protocols/rtmp/rtmp_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "core/auth/query_string.hpp"
+#include "core/format/flv_tag.hpp"
+#include "protocols/rtmp/chunk_writer.hpp"
+#include "protocols/rtmp/rtmp_commands.hpp"
+#include "protocols/rtmp/rtmp_server.hpp"
+
+namespace rtmp {
+namespace {
+
+using core::Amf0Value;
+
+// "name?query" -> {name, query}
+std::pair<std::string, std::string> splitQuery(std::string_view s) {
+  auto q = s.find('?');
+  if (q == std::string_view::npos) return {std::string(s), {}};
+  return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
+}
+
+bool validName(const std::string& s) {
+  if (s.empty() || s.size() > 200) return false;
+  for (char c : s)
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return s != "." && s != "..";
+}
+
+// The wire form every RTMP viewer shares: the FLV tag body chunked at our chunk
+// size with fmt-0 headers on the media stream.
+const core::SharedBuffer& rtmpWireForm(const core::MediaPacket& p, uint32_t chunkSize) {
+  return p.wireForm(core::WireFormat::RtmpChunks, [chunkSize](const core::MediaPacket& pkt) {
+    const uint8_t type = pkt.isVideo() ? msg::kVideo : pkt.isAudio() ? msg::kAudio : msg::kDataAmf0;
+    const uint32_t csid = pkt.isVideo() ? kVideoCsid : pkt.isAudio() ? kAudioCsid : kDataCsid;
+    const auto body = core::flvBodyOf(pkt);
+    return serializeMessage(csid, type, static_cast<uint32_t>(pkt.dts), kMediaStreamId, body,
+                            chunkSize);
+  });
+}
+
+}  // namespace
+
+RtmpSession::RtmpSession(RtmpServer& server, std::unique_ptr<core::TcpConnection> conn,
+                         core::StreamRegistry& registry, core::WriteCoalescer& coalescer,
+                         const RtmpOptions& options)
+    : server_(server),
+      registry_(registry),
+      coalescer_(coalescer),
+      options_(options),
+      conn_(std::move(conn)),
+      reader_(ChunkReaderLimits{options.maxMessageSize, 64, 2 * options.maxMessageSize}),
+      idleTimer_(conn_->loop(), [this] {
+        if (closing_) close(pendingCloseReason_ + " (the peer did not read the reply)");
+        else close(handshakeDone_ ? "idle timeout: no data from the peer" : "handshake timeout");
+      }) {}
+
+RtmpSession::~RtmpSession() {
+  // Members go in reverse order; the sender must go before the connection.
+  sender_.reset();
+  subscription_.reset();
+  lease_.reset();
+}
+
+void RtmpSession::start() {
+  conn_->setHandler(this);
+  conn_->setNoDelay(true);  // status replies must not wait for Nagle
+  conn_->startReading();
+  idleTimer_.start(static_cast<uint64_t>(options_.handshakeTimeoutMs));
+  spdlog::debug("rtmp {}: connected", peer());
+}
+
+std::string RtmpSession::describeStream() const {
+  if (streamName_.empty()) return app_.empty() ? "-" : app_ + "/-";
+  return app_ + "/" + streamName_;
+}
+
+void RtmpSession::close(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  spdlog::info("rtmp {} {}: {} session ended: {} ({} bytes in, {} bytes out)", peer(),
+               describeStream(), role_, reason, conn_->bytesRead(), conn_->bytesWritten());
+  idleTimer_.stop();
+  sender_.reset();
+  subscription_.reset();
+  lease_.reset();
+  conn_->close();
+  server_.remove(this);
+}
+
+void RtmpSession::touch() {
+  if (handshakeDone_ && !subscription_) idleTimer_.start(static_cast<uint64_t>(options_.idleTimeoutMs));
+}
+
+void RtmpSession::onData(std::span<const uint8_t> bytes) {
+  if (closed_) return;
+  if (!handshakeDone_) {
+    onHandshakeData(bytes);
+  } else {
+    onChunkData(bytes);
+  }
+}
+
+void RtmpSession::onHandshakeData(std::span<const uint8_t> bytes) {
+  const auto result = handshake_.feed(bytes);
+  auto out = handshake_.takeOutput();
+  if (!out.empty()) send(core::SharedBuffer::adopt(std::move(out)));
+  switch (result.status) {
+    case HandshakeStatus::Error:
+      close("handshake failed: " + result.reason);
+      return;
+    case HandshakeStatus::NeedMore:
+    case HandshakeStatus::SendAndContinue:
+      return;
+    case HandshakeStatus::Done:
+      break;
+  }
+  handshakeDone_ = true;
+  spdlog::debug("rtmp {}: handshake done ({})", peer(), handshake_.digestMode() ? "digest" : "simple");
+  touch();
+  auto leftover = handshake_.takeLeftover();
+  if (!leftover.empty()) onChunkData(leftover);
+}
+
+void RtmpSession::onChunkData(std::span<const uint8_t> bytes) {
+  touch();
+  std::vector<RtmpMessage> messages;
+  const auto status = reader_.feed(bytes, messages);
+  for (const auto& m : messages) {
+    if (closed_) return;
+    handleMessage(m);
+  }
+  if (closed_) return;
+  if (!status) {
+    close("protocol error: " + status.reason);
+    return;
+  }
+  // NOTE: RTMP 5.4.3: acknowledge once the peer's window worth of bytes arrived.
+  if (peerWindowAck_ > 0 && reader_.bytesReceived() - lastAckSent_ >= peerWindowAck_) {
+    lastAckSent_ = reader_.bytesReceived();
+    send(controlBytes(msg::kAck, ackPayload(static_cast<uint32_t>(lastAckSent_)), options_.chunkSize));
+  }
+}
+
+void RtmpSession::handleMessage(const RtmpMessage& m) {
+  switch (m.type) {
+    case msg::kSetChunkSize:
+    case msg::kAbort:
+    case msg::kAck:
+    case msg::kUserControl:
+    case msg::kWindowAckSize:
+    case msg::kSetPeerBandwidth:
+      handleControl(m);
+      break;
+    case msg::kCommandAmf0:
+      handleCommand(m, m.payload.span());
+      break;
+    case msg::kCommandAmf3:  // AMF3 command: a 0 format byte, then AMF0 values
+      if (!m.payload.empty()) handleCommand(m, m.payload.span().subspan(1));
+      break;
+    case msg::kDataAmf0:
+      handleData(m, m.payload.span());
+      break;
+    case msg::kDataAmf3:
+      if (!m.payload.empty()) handleData(m, m.payload.span().subspan(1));
+      break;
+    case msg::kAudio:
+    case msg::kVideo:
+      handleMedia(m);
+      break;
+    case msg::kAggregate:
+      handleAggregate(m);
+      break;
+    default:
+      spdlog::debug("rtmp {} {}: ignored message type {}", peer(), describeStream(), m.type);
+  }
+}
+
+void RtmpSession::handleControl(const RtmpMessage& m) {
+  core::ByteReader r(m.payload.span());
+  switch (m.type) {
+    case msg::kWindowAckSize:
+      peerWindowAck_ = r.u32();
+      break;
+    case msg::kUserControl: {
+      const uint16_t event = r.u16();
+      if (event == event::kPingRequest && r.ok())
+        send(controlBytes(msg::kUserControl, pingResponsePayload(r.u32()), options_.chunkSize));
+      break;
+    }
+    default:
+      break;  // chunk size and abort are applied by the reader; acks need nothing
+  }
+}
+
+void RtmpSession::handleCommand(const RtmpMessage& m, std::span<const uint8_t> amf) {
+  auto decoded = core::Amf0Decoder::decodeAll(amf);
+  if (!decoded.ok() || decoded.values.empty() || !decoded.values[0].isString()) {
+    close("malformed command message: " + (decoded.ok() ? std::string("no command name") : decoded.error));
+    return;
+  }
+  const auto& v = decoded.values;
+  const std::string name(v[0].asString());
+  const double txn = v.size() > 1 ? v[1].asNumber() : 0;
+  const Amf0Value* cmdObj = v.size() > 2 ? &v[2] : nullptr;
+  spdlog::debug("rtmp {} {}: command {}", peer(), describeStream(), name);
+
+  if (name == "connect") {
+    onConnect(txn, cmdObj);
+  } else if (name == "createStream") {
+    send(resultMessage(txn, Amf0Value::null(), kMediaStreamId, options_.chunkSize));
+  } else if (name == "releaseStream" || name == "FCPublish" || name == "FCSubscribe") {
+    if (txn != 0)
+      send(resultMessage(txn, Amf0Value::null(), Amf0Value::undefined(), options_.chunkSize));
+  } else if (name == "publish") {
+    onPublish(txn, v);
+  } else if (name == "play") {
+    onPlay(txn, v);
+  } else if (name == "FCUnpublish") {
+    stopPublishing("FCUnpublish");
+    if (txn != 0)
+      send(resultMessage(txn, Amf0Value::null(), Amf0Value::undefined(), options_.chunkSize));
+  } else if (name == "deleteStream" || name == "closeStream") {
+    if (lease_) stopPublishing(name);
+    if (subscription_) stopPlaying();
+  } else if (name == "getStreamLength") {
+    // A live stream has no length.
+    send(resultMessage(txn, Amf0Value::null(), 0, options_.chunkSize));
+  } else if (name == "receiveAudio" || name == "receiveVideo") {
+    const bool on = v.size() > 3 ? v[3].asBool(true) : true;
+    (name == "receiveAudio" ? wantAudio_ : wantVideo_) = on;
+  } else if (name == "_checkbw" || name == "_result" || name == "_error" || name == "onBWDone" ||
+             name == "pause" || name == "seek") {
+    // Nothing to do for a live origin.
+  } else {
+    spdlog::warn("rtmp {} {}: unknown command '{}' ignored", peer(), describeStream(), name);
+    if (txn != 0)
+      send(errorMessage(txn, "NetConnection.Call.Failed", "unknown command " + name,
+                        options_.chunkSize));
+  }
+}
+
+void RtmpSession::onConnect(double txn, const Amf0Value* cmdObj) {
+  if (!cmdObj || !cmdObj->hasProperties()) {
+    close("connect without a command object");
+    return;
+  }
+  const Amf0Value* app = cmdObj->find("app");
+  std::tie(app_, appQuery_) = splitQuery(app ? app->asString() : "");
+  while (!app_.empty() && app_.back() == '/') app_.pop_back();
+  if (const Amf0Value* tc = cmdObj->find("tcUrl")) tcUrl_ = std::string(tc->asString());
+  if (!validName(app_)) {
+    send(errorMessage(txn, "NetConnection.Connect.Rejected", "invalid application name",
+                      options_.chunkSize));
+    closeAfterFlush("connect rejected: invalid app name '" + app_ + "'");
+    return;
+  }
+  send(controlBytes(msg::kWindowAckSize, windowAckSizePayload(options_.windowAckSize), 128));
+  send(controlBytes(msg::kSetPeerBandwidth,
+                    setPeerBandwidthPayload(options_.windowAckSize, LimitType::Dynamic), 128));
+  // The set-chunk-size message itself travels at the default size (128).
+  send(controlBytes(msg::kSetChunkSize, setChunkSizePayload(options_.chunkSize), 128));
+  send(resultMessage(
+      txn, Amf0Value::object({{"fmsVer", "FMS/3,5,7,7009"}, {"capabilities", 31}, {"mode", 1}}),
+      Amf0Value::object({{"level", "status"},
+                         {"code", "NetConnection.Connect.Success"},
+                         {"description", "Connection succeeded."},
+                         {"objectEncoding", 0}}),
+      options_.chunkSize));
+  spdlog::debug("rtmp {}: connect app={} tcUrl={}", peer(), app_, tcUrl_);
+}
+
+bool RtmpSession::authorize(const char* action, const std::string& name,
+                            const std::string& query) {
+  const bool protect = std::string_view(action) == "publish" ? options_.protectPublish
+                                                             : options_.protectPlay;
+  if (!options_.signer || !protect) return true;
+  // The signature may ride on the stream name or on the app (tcUrl) query.
+  const std::string& q = query.empty() ? appQuery_ : query;
+  const auto result = options_.signer->verify(app_, name, q, std::time(nullptr));
+  if (result == core::AuthResult::Ok) return true;
+  spdlog::warn("rtmp {} {}/{}: {} refused: {}", peer(), app_, name, action,
+               core::toString(result));
+  return false;
+}
+
+void RtmpSession::onPublish(double txn, const std::vector<Amf0Value>& args) {
+  if (lease_ || subscription_) {
+    sendStatus("error", "NetStream.Publish.BadName", "already publishing or playing");
+    return;
+  }
+  auto [name, query] = splitQuery(args.size() > 3 ? args[3].asString() : "");
+  streamName_ = name;
+  if (!validName(name)) {
+    sendStatus("error", "NetStream.Publish.BadName", "invalid stream name");
+    closeAfterFlush("publish refused: invalid stream name '" + name + "'");
+    return;
+  }
+  if (!authorize("publish", name, query)) {
+    sendStatus("error", "NetStream.Publish.Unauthorized", "publish not authorized");
+    closeAfterFlush("publish refused: not authorized");
+    return;
+  }
+  std::string error;
+  lease_ = registry_.publish(
+      app_, name, peer(),
+      [this](std::string_view reason) {
+        lease_.reset();  // already detached by the registry
+        sendStatus("status", "NetStream.Publish.Stop", std::string(reason));
+        closeAfterFlush(std::string(reason));
+      },
+      error);
+  if (!lease_) {
+    sendStatus("error", "NetStream.Publish.BadName", error);
+    closeAfterFlush("publish refused: " + error);
+    return;
+  }
+  role_ = "publisher";
+  send(controlBytes(msg::kUserControl, streamBeginPayload(kMediaStreamId), options_.chunkSize));
+  sendStatus("status", "NetStream.Publish.Start", describeStream() + " is now published.");
+  spdlog::info("rtmp {} {}: publishing", peer(), describeStream());
+}
+
+void RtmpSession::onPlay(double txn, const std::vector<Amf0Value>& args) {
+  if (lease_ || subscription_) {
+    sendStatus("error", "NetStream.Play.Failed", "already publishing or playing");
+    return;
+  }
+  auto [name, query] = splitQuery(args.size() > 3 ? args[3].asString() : "");
+  streamName_ = name;
+  // start (-2 live or recorded, -1 live, >= 0 from a position), duration and reset:
+  // a live origin has only "now", so any start plays live; reset decides Play.Reset.
+  const double start = args.size() > 4 ? args[4].asNumber(-2) : -2;
+  const bool reset = args.size() > 6 ? args[6].asBool(true) : true;
+  if (!validName(name)) {
+    sendStatus("error", "NetStream.Play.StreamNotFound", "invalid stream name");
+    closeAfterFlush("play refused: invalid stream name '" + name + "'");
+    return;
+  }
+  if (!authorize("play", name, query)) {
+    sendStatus("error", "NetStream.Play.Failed", "play not authorized");
+    closeAfterFlush("play refused: not authorized");
+    return;
+  }
+  const uint32_t chunkSize = options_.chunkSize;
+  sender_ = std::make_unique<core::MediaSender>(
+      *conn_, coalescer_, options_.viewerLimits,
+      [chunkSize](const core::MediaPacket& p) -> const core::SharedBuffer& {
+        return rtmpWireForm(p, chunkSize);
+      },
+      [this](const std::string& reason) { close(reason); });
+  // Status replies first, so the player is ready before the GOP arrives.
+  send(controlBytes(msg::kUserControl, streamBeginPayload(kMediaStreamId), chunkSize));
+  if (reset) sendStatus("status", "NetStream.Play.Reset", "Playing and resetting " + name + ".");
+  sendStatus("status", "NetStream.Play.Start", "Started playing " + name + ".");
+  send(commandMessage(kDataCsid, kMediaStreamId,
+                      {"|RtmpSampleAccess", true, true}, chunkSize));
+  send(commandMessage(kDataCsid, kMediaStreamId,
+                      {"onStatus", Amf0Value::object({{"code", "NetStream.Data.Start"}})},
+                      chunkSize));
+  subscription_ = registry_.subscribe(app_, name, *this, "rtmp");
+  if (!subscription_) {
+    sender_.reset();
+    sendStatus("error", "NetStream.Play.StreamNotFound", "No such stream: " + describeStream());
+    closeAfterFlush("play refused: stream not found");
+    return;
+  }
+  role_ = "player";
+  idleTimer_.stop();
+  sender_->onBytesSent = [this](uint64_t n) {
+    if (subscription_) subscription_->countBytesOut(n);
+  };
+  sender_->flush();  // the headers and GOP go out now, not at the next merge tick
+  spdlog::info("rtmp {} {}: playing (start {})", peer(), describeStream(), start);
+}
+
+void RtmpSession::stopPublishing(std::string_view reason) {
+  if (!lease_) return;
+  lease_->release(reason);
+  lease_.reset();
+  sendStatus("status", "NetStream.Unpublish.Success", describeStream() + " is now unpublished.");
+  spdlog::info("rtmp {} {}: unpublished ({})", peer(), describeStream(), reason);
+}
+
+void RtmpSession::stopPlaying() {
+  if (!subscription_) return;
+  subscription_.reset();
+  sender_.reset();
+  touch();
+}
+
+void RtmpSession::handleData(const RtmpMessage& m, std::span<const uint8_t> amf) {
+  if (!lease_) return;
+  auto decoded = core::Amf0Decoder::decodeAll(amf);
+  if (!decoded.ok() || decoded.values.empty()) {
+    spdlog::warn("rtmp {} {}: malformed data message dropped: {}", peer(), describeStream(),
+                 decoded.error);
+    return;
+  }
+  auto& values = decoded.values;
+  // "@setDataFrame", "onMetaData", {...} is stored as "onMetaData", {...}.
+  if (values[0].asString() == "@setDataFrame") values.erase(values.begin());
+  if (values.empty()) return;
+  core::MediaPacket packet;
+  packet.kind = core::MediaKind::Data;
+  packet.codec = core::Codec::Amf0;
+  packet.dts = packet.pts = m.timestamp;
+  packet.config = values[0].asString() == "onMetaData";
+  packet.payload = core::SharedBuffer::adopt(core::encodeAmf0All(values));
+  lease_->push(std::move(packet));
+}
+
+void RtmpSession::handleMedia(const RtmpMessage& m) {
+  if (!lease_) return;
+  auto parsed = m.type == msg::kVideo ? core::parseFlvVideo(m.timestamp, m.payload)
+                                      : core::parseFlvAudio(m.timestamp, m.payload);
+  if (parsed.isPacket()) {
+    ++packetsIn_;
+    lease_->push(std::move(parsed.packet));
+  } else if (parsed.isError()) {
+    spdlog::warn("rtmp {} {}: bad {} message dropped: {}", peer(), describeStream(),
+                 m.type == msg::kVideo ? "video" : "audio", parsed.reason);
+  } else if (packetsIn_ == 0 || m.payload.size() > 2) {
+    spdlog::debug("rtmp {} {}: {}", peer(), describeStream(), parsed.reason);
+  }
+}
+
+void RtmpSession::handleAggregate(const RtmpMessage& m) {
+  // An aggregate message is a run of FLV tags; the first one's timestamp maps to
+  // the message's, the others keep their offsets from it.
+  core::ByteReader r(m.payload.span());
+  std::optional<uint32_t> base;
+  while (r.remaining() >= core::kFlvTagHeaderSize && !closed_) {
+    const size_t at = r.position();
+    auto header = core::parseFlvTagHeader(r.bytes(core::kFlvTagHeaderSize));
+    if (!header || header->dataSize + 4 > r.remaining()) {
+      spdlog::warn("rtmp {} {}: truncated aggregate message dropped", peer(), describeStream());
+      return;
+    }
+    if (!base) base = header->timestampMs;
+    RtmpMessage sub{m.csid, header->tagType, m.timestamp + (header->timestampMs - *base),
+                    m.streamId,
+                    m.payload.slice(at + core::kFlvTagHeaderSize, header->dataSize)};
+    r.skip(header->dataSize + 4);
+    if (sub.type == msg::kAudio || sub.type == msg::kVideo) handleMedia(sub);
+    else if (sub.type == msg::kDataAmf0) handleData(sub, sub.payload.span());
+  }
+}
+
+void RtmpSession::onStreamStart(const core::Stream& stream) {
+  if (++streamStarts_ > 1 && sender_)
+    sender_->sendControl(statusMessage("status", "NetStream.Play.PublishNotify",
+                                       describeStream() + " is now published.", options_.chunkSize));
+}
+
+void RtmpSession::onPacket(const core::MediaPacket& packet) {
+  if (!sender_) return;
+  if ((packet.isAudio() && !wantAudio_) || (packet.isVideo() && !wantVideo_)) return;
+  sender_->send(packet);
+}
+
+void RtmpSession::onPublisherGone(std::string_view reason) {
+  if (sender_)
+    sender_->sendControl(statusMessage("status", "NetStream.Play.UnpublishNotify",
+                                       describeStream() + " is now unpublished.", options_.chunkSize));
+}
+
+void RtmpSession::onStreamEnd(std::string_view reason) {
+  subscription_.reset();  // already detached by the Stream
+  if (sender_) {
+    sender_->sendControl(
+        controlBytes(msg::kUserControl, streamEofPayload(kMediaStreamId), options_.chunkSize));
+    sender_->sendControl(statusMessage("status", "NetStream.Play.Stop",
+                                       "Stopped playing " + describeStream() + ".",
+                                       options_.chunkSize));
+  }
+  closeAfterFlush("stream ended: " + std::string(reason));
+}
+
+void RtmpSession::send(core::SharedBuffer bytes) {
+  if (closed_) return;
+  if (sender_) {
+    sender_->sendControl(std::move(bytes));
+  } else {
+    conn_->write(bytes);
+  }
+}
+
+void RtmpSession::sendStatus(std::string_view level, std::string_view code,
+                             std::string_view description) {
+  send(statusMessage(level, code, description, options_.chunkSize));
+}
+
+void RtmpSession::closeAfterFlush(std::string reason) {
+  if (closed_ || closing_) return;
+  closing_ = true;
+  pendingCloseReason_ = std::move(reason);
+  if (sender_) sender_->flush();
+  conn_->stopReading();
+  if (!conn_->writePending()) {
+    close(pendingCloseReason_);
+    return;
+  }
+  // A peer that never reads must not keep the session alive.
+  idleTimer_.start(2000);
+}
+
+void RtmpSession::onDrained() {
+  if (sender_) sender_->onDrained();
+  if (closing_ && !conn_->writePending()) close(pendingCloseReason_);
+}
+
+}  // namespace rtmp

@@ -1,0 +1,113 @@
+// RtmpSession: one RTMP connection, publisher or player (M1, M2). Owned by the
+// RtmpServer; loop thread. Runs the handshake, the chunk stream in both
+// directions and the NetConnection/NetStream commands; a publisher feeds its
+// Stream through a PublishLease, a player is a MediaSink writing the shared,
+// pre-chunked bytes of every packet through a MediaSender.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/auth/url_signer.hpp"
+#include "core/format/amf0.hpp"
+#include "core/loop/tcp_connection.hpp"
+#include "core/loop/timer.hpp"
+#include "core/loop/write_coalescer.hpp"
+#include "core/media/media_sender.hpp"
+#include "core/media/stream_registry.hpp"
+#include "protocols/rtmp/chunk_reader.hpp"
+#include "protocols/rtmp/handshake.hpp"
+
+namespace rtmp {
+
+struct RtmpOptions {
+  uint32_t chunkSize = 4096;
+  uint32_t maxMessageSize = 8 * 1024 * 1024;
+  uint32_t windowAckSize = 2500000;
+  int64_t handshakeTimeoutMs = 10000;
+  int64_t idleTimeoutMs = 30000;
+  core::SendQueue::Limits viewerLimits;
+  const core::UrlSigner* signer = nullptr;  // null: no signed URLs required
+  bool protectPublish = true;
+  bool protectPlay = true;
+};
+
+class RtmpServer;
+
+class RtmpSession : public core::TcpConnection::Handler, public core::MediaSink {
+ public:
+  RtmpSession(RtmpServer& server, std::unique_ptr<core::TcpConnection> conn,
+              core::StreamRegistry& registry, core::WriteCoalescer& coalescer,
+              const RtmpOptions& options);
+  ~RtmpSession() override;
+
+  void start();
+  // Ends the session now; logs peer, stream and reason; the server deletes it later.
+  void close(std::string_view reason);
+  const std::string& peer() const { return conn_->peer(); }
+  bool playing() const { return subscription_ != nullptr; }
+
+  // TcpConnection::Handler
+  void onData(std::span<const uint8_t> bytes) override;
+  void onDisconnect(std::string_view reason) override { close(reason); }
+  void onDrained() override;
+
+  // MediaSink (player role)
+  void onStreamStart(const core::Stream& stream) override;
+  void onPacket(const core::MediaPacket& packet) override;
+  void onPublisherGone(std::string_view reason) override;
+  void onStreamEnd(std::string_view reason) override;
+
+ private:
+  void onHandshakeData(std::span<const uint8_t> bytes);
+  void onChunkData(std::span<const uint8_t> bytes);
+  void handleMessage(const RtmpMessage& m);
+  void handleControl(const RtmpMessage& m);
+  void handleCommand(const RtmpMessage& m, std::span<const uint8_t> amf);
+  void handleData(const RtmpMessage& m, std::span<const uint8_t> amf);
+  void handleMedia(const RtmpMessage& m);
+  void handleAggregate(const RtmpMessage& m);
+
+  void onConnect(double txn, const core::Amf0Value* cmdObj);
+  void onPublish(double txn, const std::vector<core::Amf0Value>& args);
+  void onPlay(double txn, const std::vector<core::Amf0Value>& args);
+  void stopPublishing(std::string_view reason);
+  void stopPlaying();
+  bool authorize(const char* action, const std::string& name, const std::string& query);
+
+  void send(core::SharedBuffer bytes);
+  void sendStatus(std::string_view level, std::string_view code, std::string_view description);
+  // Sends what is queued, then closes (for refusals the client should read).
+  void closeAfterFlush(std::string reason);
+  void touch();
+  std::string describeStream() const;
+
+  // passed in
+  RtmpServer& server_;
+  core::StreamRegistry& registry_;
+  core::WriteCoalescer& coalescer_;
+  const RtmpOptions& options_;
+  // owned
+  std::unique_ptr<core::TcpConnection> conn_;
+  ServerHandshake handshake_;
+  ChunkReader reader_;
+  core::Timer idleTimer_;
+  std::unique_ptr<core::PublishLease> lease_;
+  std::unique_ptr<core::Subscription> subscription_;
+  std::unique_ptr<core::MediaSender> sender_;
+  // other state
+  std::string app_, tcUrl_, appQuery_, streamName_;
+  uint32_t peerWindowAck_ = 0;
+  uint64_t lastAckSent_ = 0;
+  bool handshakeDone_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+  bool wantAudio_ = true, wantVideo_ = true;
+  int streamStarts_ = 0;
+  std::string pendingCloseReason_;
+  const char* role_ = "client";  // "publisher" / "player" once either started
+  uint64_t packetsIn_ = 0;
+};
+
+}  // namespace rtmp

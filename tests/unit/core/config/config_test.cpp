@@ -1,0 +1,326 @@
+#include "core/config/config.hpp"
+
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+using core::Config;
+using core::ConfigError;
+using core::parseConfig;
+
+namespace {
+
+const std::string kFile = "conf/roomcast.toml";
+
+// The ConfigError message for `text` (+ overrides); fails the test if it parses.
+std::string errorOf(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  try {
+    parseConfig(text, kFile, overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  BOOST_ERROR("expected a ConfigError for: " << text);
+  return {};
+}
+
+std::string repoRoot() {
+  std::string here = __FILE__;
+  return here.substr(0, here.rfind("tests/unit/core/config/"));
+}
+
+void checkDefaults(const Config& c) {
+  BOOST_TEST(c.log.level == "info");
+  BOOST_TEST(c.rtmp.listen.host == "0.0.0.0");
+  BOOST_TEST(c.rtmp.listen.port == 1935);
+  BOOST_TEST(c.rtmp.chunk_size == 4096u);
+  BOOST_TEST(c.rtmp.max_message_size == 8u * 1024 * 1024);
+  BOOST_TEST(c.rtmp.window_ack_size == 2500000u);
+  BOOST_TEST(c.rtmp.handshake_timeout_ms == 10000);
+  BOOST_TEST(c.rtmp.idle_timeout_ms == 30000);
+  BOOST_TEST(c.http.listen.toString() == "0.0.0.0:8080");
+  BOOST_TEST(c.http.max_header_size == 8192u);
+  BOOST_TEST(c.http.header_timeout_ms == 10000);
+  BOOST_TEST(c.http.keepalive_timeout_ms == 15000);
+  BOOST_TEST(c.http.cors_origin == "*");
+  BOOST_TEST(c.stream.gop_cache == true);
+  BOOST_TEST(c.stream.gop_cache_max_ms == 10000);
+  BOOST_TEST(c.stream.gop_cache_max_bytes == 32u * 1024 * 1024);
+  BOOST_TEST(c.stream.publisher_takeover == false);
+  BOOST_TEST(c.stream.reconnect_grace_ms == 10000);
+  BOOST_TEST(c.stream.timestamp_jump_ms == 3000);
+  BOOST_TEST(c.viewer.merge_write_ms == 30);
+  BOOST_TEST(c.viewer.queue_soft_ms == 3000);
+  BOOST_TEST(c.viewer.queue_hard_ms == 10000);
+  BOOST_TEST(c.viewer.queue_max_bytes == 16u * 1024 * 1024);
+  BOOST_TEST(c.auth.enabled == false);
+  BOOST_TEST(c.auth.key == "");
+  BOOST_TEST(c.auth.protect_play == true);
+  BOOST_TEST(c.auth.protect_publish == true);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(empty_file_gives_defaults) {
+  Config c = parseConfig("", kFile, {});
+  BOOST_TEST(c.path == kFile);
+  checkDefaults(c);
+  checkDefaults(parseConfig("# only a comment\n\n[rtmp]\n", kFile, {}));
+}
+
+BOOST_AUTO_TEST_CASE(shipped_file_is_valid_and_states_the_defaults) {
+  std::string path = repoRoot() + "conf/roomcast.toml";
+  Config c = core::loadConfig(path, {});
+  BOOST_TEST(c.path == path);
+  checkDefaults(c);
+}
+
+BOOST_AUTO_TEST_CASE(values_are_read) {
+  Config c = parseConfig(R"(
+[log]
+level = "debug"
+[rtmp]
+listen = "127.0.0.1:19350"
+chunk_size = 60000
+max_message_size = 16777215
+idle_timeout_ms = 5_000
+[http]
+listen = "localhost:65535"
+cors_origin = "https://example.com"
+[stream]
+gop_cache = false
+publisher_takeover = true
+reconnect_grace_ms = 0
+[viewer]
+merge_write_ms = 0
+queue_soft_ms = 100
+queue_hard_ms = 101
+queue_max_bytes = 0x10000
+[auth]
+enabled = true
+key = "0123456789abcdef"
+protect_play = false
+)",
+                         kFile, {});
+  BOOST_TEST(c.log.level == "debug");
+  BOOST_TEST(c.rtmp.listen.host == "127.0.0.1");
+  BOOST_TEST(c.rtmp.listen.port == 19350);
+  BOOST_TEST(c.rtmp.chunk_size == 60000u);
+  BOOST_TEST(c.rtmp.max_message_size == 16777215u);
+  BOOST_TEST(c.rtmp.idle_timeout_ms == 5000);
+  BOOST_TEST(c.rtmp.handshake_timeout_ms == 10000);  // untouched keys keep defaults
+  BOOST_TEST(c.http.listen.toString() == "localhost:65535");
+  BOOST_TEST(c.http.cors_origin == "https://example.com");
+  BOOST_TEST(c.stream.gop_cache == false);
+  BOOST_TEST(c.stream.publisher_takeover == true);
+  BOOST_TEST(c.stream.reconnect_grace_ms == 0);
+  BOOST_TEST(c.viewer.merge_write_ms == 0);
+  BOOST_TEST(c.viewer.queue_hard_ms == 101);
+  BOOST_TEST(c.viewer.queue_max_bytes == 65536u);
+  BOOST_TEST(c.auth.enabled == true);
+  BOOST_TEST(c.auth.key == "0123456789abcdef");
+  BOOST_TEST(c.auth.protect_play == false);
+  BOOST_TEST(c.auth.protect_publish == true);
+}
+
+BOOST_AUTO_TEST_CASE(range_error_names_file_line_key_reason) {
+  BOOST_TEST(errorOf("# comment\n[rtmp]\nchunk_size = 5\n") ==
+             "conf/roomcast.toml:3: rtmp.chunk_size: must be between 128 and 65536, got 5");
+  BOOST_TEST(errorOf("[rtmp]\nchunk_size = 65537\n") ==
+             "conf/roomcast.toml:2: rtmp.chunk_size: must be between 128 and 65536, got 65537");
+  BOOST_TEST(errorOf("[rtmp]\nmax_message_size = 16777216\n").find("rtmp.max_message_size") !=
+             std::string::npos);
+  BOOST_TEST(errorOf("[viewer]\nmerge_write_ms = -1\n") ==
+             "conf/roomcast.toml:2: viewer.merge_write_ms: must be between 0 and 500, got -1");
+  // Values that would wrap a uint32_t / int are range errors, not truncations.
+  BOOST_TEST(errorOf("[viewer]\nqueue_max_bytes = 4294967297\n").find("got 4294967297") !=
+             std::string::npos);
+  BOOST_TEST(errorOf("[rtmp]\nidle_timeout_ms = -9223372036854775808\n").find("between") !=
+             std::string::npos);
+  // Beyond 64 bits: toml11 saturates; the message shows the literal as written.
+  BOOST_TEST(errorOf("[rtmp]\nchunk_size = 99999999999999999999\n") ==
+             "conf/roomcast.toml:2: rtmp.chunk_size: must be between 128 and 65536, got "
+             "99999999999999999999");
+  BOOST_TEST(
+      errorOf("", {"rtmp.chunk_size=-99_999_999_999_999_999_999"}) ==
+      "--set rtmp.chunk_size: must be between 128 and 65536, got -99_999_999_999_999_999_999");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_types) {
+  BOOST_TEST(errorOf("[rtmp]\nchunk_size = \"4096\"\n") ==
+             "conf/roomcast.toml:2: rtmp.chunk_size: expected an integer, got a string");
+  BOOST_TEST(errorOf("[rtmp]\nchunk_size = 4096.0\n") ==
+             "conf/roomcast.toml:2: rtmp.chunk_size: expected an integer, got a float");
+  BOOST_TEST(errorOf("[stream]\ngop_cache = 1\n") ==
+             "conf/roomcast.toml:2: stream.gop_cache: expected a boolean (true/false), got an "
+             "integer");
+  BOOST_TEST(errorOf("[log]\nlevel = [\"info\"]\n") ==
+             "conf/roomcast.toml:2: log.level: expected a string, got an array");
+  BOOST_TEST(errorOf("[http]\nlisten = 8080\n").find("http.listen: expected a string") !=
+             std::string::npos);
+  BOOST_TEST(errorOf("[auth]\nkey = 1979-05-27\n").find("got a date/time") != std::string::npos);
+  BOOST_TEST(errorOf("rtmp = 5\n") ==
+             "conf/roomcast.toml:1: rtmp: expected a table [rtmp], got an integer");
+  BOOST_TEST(errorOf("[[rtmp]]\nchunk_size = 4096\n").find("rtmp: expected a table") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_keys_and_sections) {
+  BOOST_TEST(errorOf("[rtmp]\nchunksize = 4096\n") ==
+             "conf/roomcast.toml:2: unknown key rtmp.chunksize (did you mean rtmp.chunk_size?)");
+  BOOST_TEST(errorOf("[rtmp]\nbogus = 1\n") == "conf/roomcast.toml:2: unknown key rtmp.bogus");
+  BOOST_TEST(errorOf("[rtmpp]\nchunk_size = 4096\n")
+                 .find("unknown section rtmpp (did you mean "
+                       "rtmp?)") != std::string::npos);
+  BOOST_TEST(errorOf("level = \"info\"\n") == "conf/roomcast.toml:1: unknown key level");
+  // Nested tables inside a section are unknown keys too.
+  BOOST_TEST(errorOf("[rtmp.extra]\nx = 1\n").find("unknown key rtmp.extra") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(every_problem_is_listed_in_line_order) {
+  std::string msg = errorOf("[rtmp]\nchunk_size = 1\nfoo = 2\n[http]\nmax_header_size = 1\n");
+  BOOST_TEST(msg ==
+             "conf/roomcast.toml:2: rtmp.chunk_size: must be between 128 and 65536, got 1\n"
+             "conf/roomcast.toml:3: unknown key rtmp.foo\n"
+             "conf/roomcast.toml:5: http.max_header_size: must be between 1024 and 65536, got 1");
+}
+
+BOOST_AUTO_TEST_CASE(listen_address_validation) {
+  const char* bad[] = {"1935",       "0.0.0.0:",      "0.0.0.0:0",     "0.0.0.0:65536",
+                       "0.0.0.0:x",  "0.0.0.0:19 35", "0.0.0.0:-1",    "256.0.0.1:1935",
+                       "1.2.3:1935", "1.2.3.4.5:1",   "01.2.3.4:1935", "example.com:1935",
+                       "[::1]:1935", ":1935",         "1..2.3:1935",   "1.2.3.4 :1935"};
+  for (const char* text : bad) {
+    std::string msg = errorOf(std::string("[rtmp]\nlisten = \"") + text + "\"\n");
+    BOOST_TEST(msg.find("conf/roomcast.toml:2: rtmp.listen: ") == 0u, text << " -> " << msg);
+  }
+  BOOST_TEST(errorOf("[rtmp]\nlisten = \"0.0.0.0:0\"\n") ==
+             "conf/roomcast.toml:2: rtmp.listen: port must be between 1 and 65535, got \"0\"");
+  std::string error;
+  auto a = core::parseListenAddress("10.0.0.255:1", error);
+  BOOST_TEST_REQUIRE(a.has_value());
+  BOOST_TEST(a->host == "10.0.0.255");
+  BOOST_TEST(a->port == 1);
+  BOOST_TEST(!core::parseListenAddress("nowhere", error).has_value());
+  BOOST_TEST(error == "expected \"ip:port\", got \"nowhere\"");
+}
+
+BOOST_AUTO_TEST_CASE(string_checks) {
+  BOOST_TEST(errorOf("[log]\nlevel = \"verbose\"\n") ==
+             "conf/roomcast.toml:2: log.level: must be one of trace, debug, info, warn, error, "
+             "got \"verbose\"");
+  BOOST_TEST(errorOf("[http]\ncors_origin = \"x\\r\\nSet-Cookie: a=b\"\n")
+                 .find("http.cors_origin: must not contain control characters") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(cross_key_checks) {
+  BOOST_TEST(errorOf("[viewer]\nqueue_soft_ms = 3000\nqueue_hard_ms = 3000\n") ==
+             "conf/roomcast.toml:3: viewer.queue_hard_ms: must be greater than "
+             "viewer.queue_soft_ms (3000), got 3000");
+  // Only the soft limit set: reported at its line.
+  BOOST_TEST(errorOf("[viewer]\n\nqueue_soft_ms = 20000\n")
+                 .find("conf/roomcast.toml:3: "
+                       "viewer.queue_hard_ms") == 0u);
+  BOOST_TEST(errorOf("[auth]\nenabled = true\n") ==
+             "conf/roomcast.toml:2: auth.key: must be at least 16 characters when auth.enabled "
+             "= true, got 0");
+  BOOST_TEST(errorOf("[auth]\nenabled = true\nkey = \"short\"\n")
+                 .find("conf/roomcast.toml:3: "
+                       "auth.key") == 0u);
+  // A short key is fine while auth is off.
+  BOOST_TEST(parseConfig("[auth]\nkey = \"short\"\n", kFile, {}).auth.key == "short");
+}
+
+BOOST_AUTO_TEST_CASE(syntax_errors) {
+  const char* bad[] = {"[rtmp\n",
+                       "[rtmp]\nchunk_size = \n",
+                       "[rtmp]\nchunk_size 1\n",
+                       "[rtmp]\n[rtmp]\n",
+                       "a = 1\na = 2\n",
+                       "[rtmp]\nlisten = \"x\n",
+                       "\xff\xfe\n",
+                       "x = 99999999999999999999\n"};
+  for (const char* text : bad) {
+    std::string msg = errorOf(text);
+    BOOST_TEST(msg.find("conf/roomcast.toml") == 0u, msg);
+  }
+  std::string msg = errorOf("[rtmp]\n\nchunk_size 1\n");
+  BOOST_TEST(msg.find("conf/roomcast.toml:3: invalid TOML: ") == 0u, msg);
+}
+
+BOOST_AUTO_TEST_CASE(overrides_replace_and_add) {
+  Config c =
+      parseConfig("[rtmp]\nchunk_size = 1024\n", kFile,
+                  {"rtmp.chunk_size=8192", "rtmp.listen=127.0.0.1:19350", "stream.gop_cache=false",
+                   "log.level=\"warn\"", "auth.enabled=true", "auth.key=1234567890123456",
+                   "http.cors_origin=true", "viewer.queue_max_bytes=1_048_576"});
+  BOOST_TEST(c.rtmp.chunk_size == 8192u);
+  BOOST_TEST(c.rtmp.listen.toString() == "127.0.0.1:19350");
+  BOOST_TEST(c.stream.gop_cache == false);
+  BOOST_TEST(c.log.level == "warn");
+  BOOST_TEST(c.auth.enabled == true);
+  BOOST_TEST(c.auth.key == "1234567890123456");  // string keys keep the raw text
+  BOOST_TEST(c.http.cors_origin == "true");
+  BOOST_TEST(c.viewer.queue_max_bytes == 1048576u);
+  // The later override wins.
+  BOOST_TEST(
+      parseConfig("", kFile, {"rtmp.chunk_size=200", "rtmp.chunk_size=300"}).rtmp.chunk_size ==
+      300u);
+  // An override can fix an invalid file value.
+  BOOST_TEST(
+      parseConfig("[rtmp]\nchunk_size = 1\n", kFile, {"rtmp.chunk_size=128"}).rtmp.chunk_size ==
+      128u);
+}
+
+BOOST_AUTO_TEST_CASE(override_errors_name_the_override) {
+  BOOST_TEST(errorOf("", {"rtmp.chunk_size=5"}) ==
+             "--set rtmp.chunk_size: must be between 128 and 65536, got 5");
+  BOOST_TEST(errorOf("[rtmp]\nchunk_size = 4096\n", {"rtmp.chunk_size=big"}) ==
+             "--set rtmp.chunk_size: expected an integer, got a string");
+  BOOST_TEST(errorOf("", {"rtmp.chunksize=5"}) ==
+             "--set rtmp.chunksize: unknown key rtmp.chunksize");
+  BOOST_TEST(errorOf("", {"nosuch.key=5"}) == "--set nosuch.key: unknown key nosuch.key");
+  BOOST_TEST(errorOf("", {"rtmp.listen=nowhere"}) ==
+             "--set rtmp.listen: expected \"ip:port\", got \"nowhere\"");
+  for (const char* bad : {"rtmp", "rtmp=1", ".x=1", "rtmp.=1", "=1", ""}) {
+    BOOST_TEST(errorOf("", {bad}).find("expected section.key=value") != std::string::npos, bad);
+  }
+  // No injection of extra keys through the value text.
+  BOOST_TEST(errorOf("", {"rtmp.chunk_size=200\nidle_timeout_ms = 1"}) ==
+             "--set rtmp.chunk_size: expected an integer, got a string");
+  BOOST_TEST(errorOf("", {"rtmp.chunk_size="}) ==
+             "--set rtmp.chunk_size: expected an integer, got a string");
+  // A cross-key problem caused by an override points at the override.
+  BOOST_TEST(errorOf("", {"viewer.queue_soft_ms=20000"}) ==
+             "--set viewer.queue_soft_ms: viewer.queue_hard_ms: must be greater than "
+             "viewer.queue_soft_ms (20000), got 10000");
+  BOOST_TEST(errorOf("", {"auth.enabled=true"}).find("--set auth.enabled: auth.key: ") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(file_problems_come_before_override_problems) {
+  BOOST_TEST(errorOf("[rtmp]\nfoo = 1\n", {"http.max_header_size=1"}) ==
+             "conf/roomcast.toml:2: unknown key rtmp.foo\n"
+             "--set http.max_header_size: must be between 1024 and 65536, got 1");
+}
+
+BOOST_AUTO_TEST_CASE(load_config_errors) {
+  BOOST_CHECK_THROW(core::loadConfig("/nonexistent/roomcast.toml", {}), ConfigError);
+  std::string path = "/tmp/roomcast_config_test_" + std::to_string(::getpid()) + ".toml";
+  {
+    std::ofstream out(path);
+    out << "[rtmp]\nchunk_size = 5\n";
+  }
+  try {
+    core::loadConfig(path, {});
+    BOOST_ERROR("expected a ConfigError");
+  } catch (const ConfigError& e) {
+    BOOST_TEST(std::string(e.what()) == path +
+                                            ":2: rtmp.chunk_size: must be between 128 and "
+                                            "65536, got 5");
+  }
+  std::remove(path.c_str());
+  BOOST_TEST(errorOf(std::string(2 * 1024 * 1024, '#')).find("too large") != std::string::npos);
+}
