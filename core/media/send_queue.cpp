@@ -45,6 +45,8 @@ void SendQueue::dropDroppable() {
     const bool lastKey =
         i + 1 == items_.size() && it.kind == MediaKind::Video && it.keyframe;
     if (it.mandatory || lastKey) {
+      // A kept header is due now: its old dts must not count as lag.
+      if (it.mandatory) it.dts = newestDts_;
       kept.push_back(std::move(it));
     } else {
       bytes_ -= it.bytes.size();

@@ -1,0 +1,91 @@
+#include "core/media/send_queue.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using core::MediaKind;
+using core::SendQueue;
+using Verdict = SendQueue::Verdict;
+
+namespace {
+SendQueue::Item item(int64_t dts, MediaKind kind, bool key = false, bool mandatory = false,
+                     size_t bytes = 1000) {
+  SendQueue::Item it;
+  it.bytes = core::SharedBuffer::adopt(std::vector<uint8_t>(bytes, 0));
+  it.dts = dts;
+  it.kind = kind;
+  it.keyframe = key;
+  it.mandatory = mandatory;
+  return it;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(queues_within_the_soft_limit) {
+  SendQueue q({1000, 5000, 1 << 20});
+  for (int i = 0; i <= 30; ++i)
+    BOOST_TEST((q.push(item(i * 33, MediaKind::Video, i == 0)) == Verdict::Queued));
+  BOOST_TEST(q.takeAll().size() == 31u);
+  BOOST_TEST(q.empty());
+  BOOST_TEST(q.droppedPackets() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(behind_the_soft_limit_skips_to_the_next_keyframe) {
+  SendQueue q({1000, 10000, 1 << 20});
+  q.push(item(0, MediaKind::Video, false, true));  // config: mandatory
+  q.push(item(0, MediaKind::Video, true));
+  for (int t = 33; t <= 990; t += 33) q.push(item(t, MediaKind::Video));
+  q.push(item(1000, MediaKind::Audio));
+  // Past 1000 ms of queued media: everything droppable goes.
+  BOOST_TEST((q.push(item(1023, MediaKind::Video)) == Verdict::Dropped));
+  BOOST_TEST(q.skippingToKeyframe());
+  BOOST_TEST(q.droppedPackets() > 30u);
+  // Audio and inter frames are dropped until a video keyframe arrives.
+  BOOST_TEST((q.push(item(1050, MediaKind::Audio)) == Verdict::Dropped));
+  BOOST_TEST((q.push(item(1056, MediaKind::Video)) == Verdict::Dropped));
+  BOOST_TEST((q.push(item(2000, MediaKind::Video, true)) == Verdict::Queued));
+  BOOST_TEST(!q.skippingToKeyframe());
+  BOOST_TEST((q.push(item(2010, MediaKind::Audio)) == Verdict::Queued));
+
+  auto items = q.takeAll();
+  BOOST_REQUIRE(items.size() == 3u);
+  BOOST_TEST(items[0].mandatory);  // the config survived the drop
+  BOOST_TEST(items[1].keyframe);
+  BOOST_TEST(items[1].dts == 2000);
+  BOOST_TEST(q.dropEpisodes() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_keyframe_that_crosses_the_soft_limit_is_kept) {
+  SendQueue q({1000, 10000, 1 << 20});
+  q.push(item(0, MediaKind::Video, true));
+  for (int t = 33; t < 1000; t += 33) q.push(item(t, MediaKind::Video));
+  BOOST_TEST((q.push(item(1100, MediaKind::Video, true)) == Verdict::Dropped));
+  BOOST_TEST(!q.skippingToKeyframe());
+  auto items = q.takeAll();
+  BOOST_REQUIRE(items.size() == 1u);
+  BOOST_TEST(items[0].dts == 1100);
+}
+
+BOOST_AUTO_TEST_CASE(bytes_in_flight_count_toward_the_hard_limit) {
+  SendQueue q({1000, 3000, 1 << 20});
+  // The socket still holds a packet from dts 0: a viewer 3 s behind is cut off
+  // even though its own queue is short (it was emptied by drops).
+  BOOST_TEST((q.push(item(2000, MediaKind::Video, true), 0) == Verdict::Queued));
+  BOOST_TEST((q.push(item(3001, MediaKind::Video), 0) == Verdict::Overflow));
+  // Without anything in flight the same span is fine.
+  SendQueue fresh({1000, 3000, 1 << 20});
+  BOOST_TEST((fresh.push(item(3001, MediaKind::Video, true)) == Verdict::Queued));
+}
+
+BOOST_AUTO_TEST_CASE(byte_limit_drops_too) {
+  SendQueue q({100000, 200000, 5000});
+  q.push(item(0, MediaKind::Video, true, false, 2000));
+  q.push(item(33, MediaKind::Video, false, false, 2000));
+  BOOST_TEST((q.push(item(66, MediaKind::Video, false, false, 2000)) == Verdict::Dropped));
+  BOOST_TEST(q.bytes() == 0u);
+  BOOST_TEST(q.skippingToKeyframe());
+}
+
+BOOST_AUTO_TEST_CASE(mandatory_bytes_alone_over_the_byte_limit_overflow) {
+  SendQueue q({100000, 200000, 1500});
+  q.push(item(0, MediaKind::Data, false, true, 1000));
+  BOOST_TEST((q.push(item(1, MediaKind::Data, false, true, 1000)) == Verdict::Overflow));
+}

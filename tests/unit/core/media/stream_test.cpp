@@ -1,0 +1,165 @@
+#include "core/media/stream.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "core/loop/event_loop.hpp"
+#include "core/loop/timer.hpp"
+#include "core/media/stream_registry.hpp"
+
+using namespace core;
+
+namespace {
+
+struct RecordingSink : MediaSink {
+  std::vector<MediaPacket> packets;
+  int starts = 0, gone = 0, ends = 0;
+  std::unique_ptr<Subscription> sub;
+  void onStreamStart(const Stream&) override { ++starts; }
+  void onPacket(const MediaPacket& p) override { packets.push_back(p); }
+  void onPublisherGone(std::string_view) override { ++gone; }
+  void onStreamEnd(std::string_view) override {
+    ++ends;
+    sub.reset();
+  }
+};
+
+MediaPacket packet(MediaKind kind, int64_t dts, bool key = false, bool config = false) {
+  MediaPacket p;
+  p.kind = kind;
+  p.codec = kind == MediaKind::Video ? Codec::H264 : kind == MediaKind::Audio ? Codec::AAC : Codec::Amf0;
+  p.dts = dts;
+  p.pts = dts + (kind == MediaKind::Video && !config ? 66 : 0);
+  p.keyframe = key;
+  p.config = config;
+  p.payload = SharedBuffer::adopt(std::vector<uint8_t>{1, 2, 3});
+  return p;
+}
+
+StreamOptions options(int64_t graceMs = 200) {
+  StreamOptions o;
+  o.reconnectGraceMs = graceMs;
+  return o;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_second_publisher_is_refused_unless_takeover_is_on) {
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  std::string error;
+  auto first = registry.publish("live", "a", "peer1", nullptr, error);
+  BOOST_REQUIRE(first);
+  auto second = registry.publish("live", "a", "peer2", nullptr, error);
+  BOOST_TEST(!second);
+  BOOST_TEST(error.find("peer1") != std::string::npos);
+
+  StreamOptions takeover = options();
+  takeover.publisherTakeover = true;
+  StreamRegistry registry2(loop, takeover);
+  std::string revoked;
+  auto a = registry2.publish("live", "a", "peer1",
+                             [&](std::string_view why) { revoked = why; }, error);
+  auto b = registry2.publish("live", "a", "peer2", nullptr, error);
+  BOOST_TEST(bool(b));
+  BOOST_TEST(revoked.find("peer2") != std::string::npos);
+  BOOST_TEST(registry2.find("live/a")->publisherPeer() == "peer2");
+}
+
+BOOST_AUTO_TEST_CASE(a_late_viewer_gets_headers_then_the_gop_from_its_keyframe) {
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  std::string error;
+  auto lease = registry.publish("live", "a", "peer", nullptr, error);
+  lease->push(packet(MediaKind::Data, 0, false, true));   // onMetaData
+  lease->push(packet(MediaKind::Video, 0, true, true));   // AVC config
+  lease->push(packet(MediaKind::Audio, 0, false, true));  // AAC config
+  lease->push(packet(MediaKind::Video, 0, true));
+  lease->push(packet(MediaKind::Video, 33));
+  lease->push(packet(MediaKind::Video, 2000, true));
+  lease->push(packet(MediaKind::Audio, 2010));
+  lease->push(packet(MediaKind::Video, 2033));
+
+  RecordingSink sink;
+  sink.sub = registry.subscribe("live", "a", sink, "test");
+  BOOST_REQUIRE(sink.sub);
+  BOOST_REQUIRE(sink.packets.size() == 6u);
+  BOOST_TEST((sink.packets[0].kind == MediaKind::Data));
+  BOOST_TEST((sink.packets[1].isVideo() && sink.packets[1].config));
+  BOOST_TEST((sink.packets[2].isAudio() && sink.packets[2].config));
+  // Headers are stamped at the GOP's start so the viewer's clock begins there.
+  BOOST_TEST(sink.packets[1].dts == 2000);
+  BOOST_TEST((sink.packets[3].keyframe && sink.packets[3].dts == 2000));
+  BOOST_TEST(sink.packets[5].dts == 2033);
+  BOOST_TEST(sink.packets[5].pts == 2033 + 66);  // composition offset kept
+
+  lease->push(packet(MediaKind::Video, 2066));
+  BOOST_TEST(sink.packets.size() == 7u);
+  BOOST_TEST(registry.find("live/a")->viewersByProtocol().at("test") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(viewers_survive_a_publisher_reconnect_within_the_grace_period) {
+  EventLoop loop;
+  StreamRegistry registry(loop, options(5000));
+  std::string error;
+  auto lease = registry.publish("live", "a", "peer", nullptr, error);
+  lease->push(packet(MediaKind::Video, 0, true, true));
+  lease->push(packet(MediaKind::Video, 0, true));
+  lease->push(packet(MediaKind::Video, 1000));
+  RecordingSink sink;
+  sink.sub = registry.subscribe("live", "a", sink, "test");
+  lease.reset();
+  BOOST_TEST(sink.gone == 1);
+  BOOST_TEST(!registry.find("live/a")->hasPublisher());
+
+  auto again = registry.publish("live", "a", "peer2", nullptr, error);
+  BOOST_REQUIRE(again);
+  BOOST_TEST(sink.starts == 2);
+  again->push(packet(MediaKind::Video, 0, true, true));  // headers resent
+  again->push(packet(MediaKind::Video, 0, true));
+  BOOST_TEST(sink.packets.back().keyframe);
+  BOOST_TEST(sink.packets.back().dts > 1000);  // the clock continues, never rewinds
+  BOOST_TEST(sink.ends == 0);
+}
+
+BOOST_AUTO_TEST_CASE(the_stream_ends_when_the_grace_period_passes) {
+  EventLoop loop;
+  StreamRegistry registry(loop, options(50));
+  std::string error;
+  auto lease = registry.publish("live", "a", "peer", nullptr, error);
+  RecordingSink sink;
+  sink.sub = registry.subscribe("live", "a", sink, "test");
+  lease.reset();
+  Timer guard(loop, [&] { loop.stop(); });
+  guard.start(2000);
+  Timer check(loop, [&] {
+    if (sink.ends == 1) loop.stop();
+  });
+  check.start(10, 10);
+  loop.run();
+  BOOST_TEST(sink.ends == 1);
+  BOOST_TEST(registry.find("live/a") == nullptr);
+  BOOST_TEST(!registry.subscribe("live", "a", sink, "test"));
+}
+
+BOOST_AUTO_TEST_CASE(a_sink_may_unsubscribe_another_during_dispatch) {
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  std::string error;
+  auto lease = registry.publish("live", "a", "peer", nullptr, error);
+  RecordingSink victim;
+  struct Killer : RecordingSink {
+    RecordingSink* victim = nullptr;
+    void onPacket(const MediaPacket& p) override {
+      RecordingSink::onPacket(p);
+      victim->sub.reset();
+    }
+  } killer;
+  killer.victim = &victim;
+  killer.sub = registry.subscribe("live", "a", killer, "test");
+  victim.sub = registry.subscribe("live", "a", victim, "test");
+  lease->push(packet(MediaKind::Audio, 10));
+  lease->push(packet(MediaKind::Audio, 20));
+  BOOST_TEST(killer.packets.size() == 2u);
+  BOOST_TEST(victim.packets.size() == 0u);
+  BOOST_TEST(registry.find("live/a")->sinkCount() == 1u);
+}
