@@ -13,6 +13,11 @@ core::SharedBuffer commandMessage(uint32_t csid, uint32_t streamId,
   return serializeMessage(csid, msg::kCommandAmf0, 0, streamId, payload, chunkSize);
 }
 
+core::SharedBuffer dataMessage(std::initializer_list<Amf0Value> values, uint32_t chunkSize) {
+  const auto payload = core::encodeAmf0All(values);
+  return serializeMessage(kDataCsid, msg::kDataAmf0, 0, kMediaStreamId, payload, chunkSize);
+}
+
 core::SharedBuffer statusMessage(std::string_view level, std::string_view code,
                                  std::string_view description, uint32_t chunkSize) {
   return commandMessage(kStatusCsid, kMediaStreamId,

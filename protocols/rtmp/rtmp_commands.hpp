@@ -24,6 +24,9 @@ core::SharedBuffer commandMessage(uint32_t csid, uint32_t streamId,
                                   std::initializer_list<core::Amf0Value> values,
                                   uint32_t chunkSize);
 
+// A script data message (type 18), e.g. |RtmpSampleAccess.
+core::SharedBuffer dataMessage(std::initializer_list<core::Amf0Value> values, uint32_t chunkSize);
+
 // onStatus(0, null, {level, code, description}) on the media stream.
 core::SharedBuffer statusMessage(std::string_view level, std::string_view code,
                                  std::string_view description, uint32_t chunkSize);

@@ -344,6 +344,12 @@ void RtmpSession::onPlay(double txn, const std::vector<Amf0Value>& args) {
     closeAfterFlush("play refused: not authorized");
     return;
   }
+  const core::Stream* stream = registry_.find(core::StreamRegistry::makeKey(app_, name));
+  if (!stream || !stream->hasPublisher()) {
+    sendStatus("error", "NetStream.Play.StreamNotFound", "No such stream: " + describeStream());
+    closeAfterFlush("play refused: stream not found");
+    return;
+  }
   const uint32_t chunkSize = options_.chunkSize;
   sender_ = std::make_unique<core::MediaSender>(
       *conn_, coalescer_, options_.viewerLimits,
@@ -355,18 +361,9 @@ void RtmpSession::onPlay(double txn, const std::vector<Amf0Value>& args) {
   send(controlBytes(msg::kUserControl, streamBeginPayload(kMediaStreamId), chunkSize));
   if (reset) sendStatus("status", "NetStream.Play.Reset", "Playing and resetting " + name + ".");
   sendStatus("status", "NetStream.Play.Start", "Started playing " + name + ".");
-  send(commandMessage(kDataCsid, kMediaStreamId,
-                      {"|RtmpSampleAccess", true, true}, chunkSize));
-  send(commandMessage(kDataCsid, kMediaStreamId,
-                      {"onStatus", Amf0Value::object({{"code", "NetStream.Data.Start"}})},
-                      chunkSize));
-  subscription_ = registry_.subscribe(app_, name, *this, "rtmp");
-  if (!subscription_) {
-    sender_.reset();
-    sendStatus("error", "NetStream.Play.StreamNotFound", "No such stream: " + describeStream());
-    closeAfterFlush("play refused: stream not found");
-    return;
-  }
+  send(dataMessage({"|RtmpSampleAccess", true, true}, chunkSize));
+  send(dataMessage({"onStatus", Amf0Value::object({{"code", "NetStream.Data.Start"}})}, chunkSize));
+  subscription_ = registry_.subscribe(app_, name, *this, "rtmp");  // found above: cannot fail
   role_ = "player";
   idleTimer_.stop();
   sender_->onBytesSent = [this](uint64_t n) {
