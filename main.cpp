@@ -142,7 +142,7 @@ struct Server {
     httpOptions.corsOrigin = c.http.cors_origin;
     http = std::make_unique<http::HttpServer>(loop, c.http.listen.host, c.http.listen.port,
                                               httpOptions);
-    http::registerStreamsApi(*http, *registry);
+    http::registerStreamsApi(*http, *registry, {"rtmp", "flv"});
     flv = std::make_unique<flv::FlvServer>(
         loop, *http, *registry, *coalescer,
         flv::FlvOptions{limits, c.auth.protect_play ? signer.get() : nullptr});

@@ -8,7 +8,7 @@ namespace {
 
 using nlohmann::json;
 
-json describe(const core::Stream& s) {
+json describe(const core::Stream& s, const std::vector<std::string>& protocols) {
   const auto& info = s.info();
   json video = nullptr, audio = nullptr;
   if (!info.videoCodec.empty())
@@ -23,6 +23,7 @@ json describe(const core::Stream& s) {
              {"sample_rate", info.sampleRate},
              {"channels", info.channels}};
   json viewers = json::object();
+  for (const auto& p : protocols) viewers[p] = 0;
   int total = 0;
   for (const auto& [protocol, n] : s.viewersByProtocol()) {
     viewers[protocol] = n;
@@ -44,17 +45,19 @@ json describe(const core::Stream& s) {
 
 }  // namespace
 
-void registerStreamsApi(HttpServer& server, const core::StreamRegistry& registry) {
-  server.routePrefix("GET", "/api/v1/streams", [&registry](const HttpRequest& req, HttpExchange&) {
+void registerStreamsApi(HttpServer& server, const core::StreamRegistry& registry,
+                        std::vector<std::string> protocols) {
+  server.routePrefix("GET", "/api/v1/streams", [&registry, protocols](const HttpRequest& req,
+                                                                      HttpExchange&) {
     if (req.path == "/api/v1/streams" || req.path == "/api/v1/streams/") {
       json list = json::array();
-      for (const core::Stream* s : registry.streams()) list.push_back(describe(*s));
+      for (const core::Stream* s : registry.streams()) list.push_back(describe(*s, protocols));
       return HttpResponse::json(200, json{{"streams", list}}.dump() + "\n");
     }
     const std::string key = req.path.substr(std::string("/api/v1/streams/").size());
     const core::Stream* s = registry.find(key);
     if (!s) return HttpResponse::error(404, "stream not found: " + key);
-    return HttpResponse::json(200, describe(*s).dump() + "\n");
+    return HttpResponse::json(200, describe(*s, protocols).dump() + "\n");
   });
 }
 

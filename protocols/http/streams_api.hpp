@@ -2,11 +2,17 @@
 // GET /api/v1/streams/{app}/{name}. Registered by main(); loop thread.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "core/media/stream_registry.hpp"
 #include "protocols/http/http_server.hpp"
 
 namespace http {
 
-void registerStreamsApi(HttpServer& server, const core::StreamRegistry& registry);
+// `protocols`: the egress protocols this server runs, so every stream reports a
+// count (0 included) for each of them.
+void registerStreamsApi(HttpServer& server, const core::StreamRegistry& registry,
+                        std::vector<std::string> protocols);
 
 }  // namespace http

@@ -447,9 +447,9 @@ void RtmpSession::handleAggregate(const RtmpMessage& m) {
 }
 
 void RtmpSession::onStreamStart(const core::Stream& stream) {
-  if (++streamStarts_ > 1 && sender_)
-    sender_->sendControl(statusMessage("status", "NetStream.Play.PublishNotify",
-                                       describeStream() + " is now published.", options_.chunkSize));
+  // NOTE: a publisher returning within the grace period is invisible to the
+  // player apart from the new headers: ffmpeg/librtmp players stop at
+  // UnpublishNotify, so that is only sent when the stream really ends.
 }
 
 void RtmpSession::onPacket(const core::MediaPacket& packet) {
@@ -459,14 +459,16 @@ void RtmpSession::onPacket(const core::MediaPacket& packet) {
 }
 
 void RtmpSession::onPublisherGone(std::string_view reason) {
-  if (sender_)
-    sender_->sendControl(statusMessage("status", "NetStream.Play.UnpublishNotify",
-                                       describeStream() + " is now unpublished.", options_.chunkSize));
+  spdlog::debug("rtmp {} {}: publisher gone ({}), waiting for it to return", peer(),
+                describeStream(), reason);
 }
 
 void RtmpSession::onStreamEnd(std::string_view reason) {
   subscription_.reset();  // already detached by the Stream
   if (sender_) {
+    sender_->sendControl(statusMessage("status", "NetStream.Play.UnpublishNotify",
+                                       describeStream() + " is now unpublished.",
+                                       options_.chunkSize));
     sender_->sendControl(
         controlBytes(msg::kUserControl, streamEofPayload(kMediaStreamId), options_.chunkSize));
     sender_->sendControl(statusMessage("status", "NetStream.Play.Stop",

@@ -104,7 +104,6 @@ class RtmpSession : public core::TcpConnection::Handler, public core::MediaSink 
   bool closing_ = false;
   bool closed_ = false;
   bool wantAudio_ = true, wantVideo_ = true;
-  int streamStarts_ = 0;
   std::string pendingCloseReason_;
   const char* role_ = "client";  // "publisher" / "player" once either started
   uint64_t packetsIn_ = 0;

@@ -1,0 +1,140 @@
+# CLI: --check on good and bad configs, --set validation, `roomcast sign` URLs.
+# Owner: integration tests. Runs the binary to completion; no network.
+import hashlib
+import hmac
+import os
+import re
+import time
+import urllib.parse
+
+import harness as h
+
+
+class CliTest(h.IntegrationTest):
+    def write_config(self, text):
+        path = os.path.join(h.make_tmpdir(), "bad.toml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def assertMentionsLine(self, output, path, line):
+        # "file:line" with the path as given, or at least its basename.
+        rx = r"(%s|%s):%d\b" % (re.escape(path), re.escape(os.path.basename(path)), line)
+        self.assertRegex(output, rx, "error must name %s:%d" % (path, line))
+
+    def test_check_default_config_ok(self):
+        r = h.run_roomcast(["--config", h.DEFAULT_CONFIG, "--check"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout + r.stderr, r"configuration file .*roomcast\.toml.* test is successful")
+
+    def test_check_default_config_is_default(self):
+        # Without --config the binary reads conf/roomcast.toml (cwd = repo root).
+        r = h.run_roomcast(["--check"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout + r.stderr, r"roomcast\.toml.* test is successful")
+
+    def test_bad_value_names_file_line_and_key(self):
+        text, line = h.toml_set(h.base_config_text(), "rtmp", "chunk_size", "5")
+        path = self.write_config(text)
+        r = h.run_roomcast(["--config", path, "--check"])
+        out = r.stdout + r.stderr
+        self.assertNotEqual(r.returncode, 0, out)
+        self.assertMentionsLine(out, path, line)
+        self.assertIn("rtmp.chunk_size", out)
+        self.assertNotRegex(out, r"test is successful")
+
+    def test_wrong_type_rejected(self):
+        text, line = h.toml_set(h.base_config_text(), "rtmp", "chunk_size", '"big"')
+        path = self.write_config(text)
+        r = h.run_roomcast(["--config", path, "--check"])
+        out = r.stdout + r.stderr
+        self.assertNotEqual(r.returncode, 0, out)
+        self.assertMentionsLine(out, path, line)
+        self.assertIn("rtmp.chunk_size", out)
+
+    def test_unknown_key_rejected(self):
+        text, line = h.toml_set(h.base_config_text(), "rtmp", "chunk_sise", "4096")
+        path = self.write_config(text)
+        r = h.run_roomcast(["--config", path, "--check"])
+        out = r.stdout + r.stderr
+        self.assertNotEqual(r.returncode, 0, out)
+        self.assertMentionsLine(out, path, line)
+        self.assertIn("rtmp.chunk_sise", out)
+
+    def test_unknown_section_rejected(self):
+        text, line = h.toml_set(h.base_config_text(), "bogus_section", "x", "1")
+        path = self.write_config(text)
+        r = h.run_roomcast(["--config", path, "--check"])
+        self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("bogus_section", r.stdout + r.stderr)
+
+    def test_set_override_valid(self):
+        r = h.run_roomcast(["--config", h.DEFAULT_CONFIG, "--set", "rtmp.chunk_size=4096",
+                            "--set", "rtmp.listen=127.0.0.1:19999", "--check"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_set_override_invalid_value(self):
+        r = h.run_roomcast(["--config", h.DEFAULT_CONFIG, "--set", "rtmp.chunk_size=5", "--check"])
+        out = r.stdout + r.stderr
+        self.assertNotEqual(r.returncode, 0, out)
+        self.assertIn("rtmp.chunk_size", out)
+
+    def test_set_override_unknown_key(self):
+        r = h.run_roomcast(["--config", h.DEFAULT_CONFIG, "--set", "rtmp.no_such_key=1", "--check"])
+        out = r.stdout + r.stderr
+        self.assertNotEqual(r.returncode, 0, out)
+        self.assertIn("rtmp.no_such_key", out)
+
+    def test_set_override_bad_listen(self):
+        r = h.run_roomcast(["--config", h.DEFAULT_CONFIG, "--set", "rtmp.listen=nonsense", "--check"])
+        out = r.stdout + r.stderr
+        self.assertNotEqual(r.returncode, 0, out)
+        self.assertIn("rtmp.listen", out)
+
+    def test_missing_config_file(self):
+        r = h.run_roomcast(["--config", "/nonexistent/roomcast.toml", "--check"])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("/nonexistent/roomcast.toml", r.stdout + r.stderr)
+
+    def test_sign_prints_verifiable_urls(self):
+        key = "integration-test-key-42"
+        text, _ = h.toml_set(h.base_config_text(), "auth", "key", '"%s"' % key)
+        path = self.write_config(text)
+        now = int(time.time())
+        r = h.run_roomcast(["sign", "--app", "live", "--name", "demo", "--ttl", "3600",
+                            "--config", path])
+        out = r.stdout + r.stderr
+        self.assertEqual(r.returncode, 0, out)
+        rtmp = re.findall(r"rtmp://[^\s\"']+", r.stdout)
+        flv = re.findall(r"https?://[^\s\"']+\.flv\?[^\s\"']+", r.stdout)
+        self.assertTrue(rtmp, "no rtmp:// URL in output:\n" + out)
+        self.assertTrue(flv, "no http://...flv URL in output:\n" + out)
+        for url in (rtmp[0], flv[0]):
+            u = urllib.parse.urlsplit(url)
+            q = urllib.parse.parse_qs(u.query)
+            self.assertIn("expire", q, url)
+            self.assertIn("sign", q, url)
+            expire = int(q["expire"][0])
+            self.assertTrue(now + 3600 - 5 <= expire <= int(time.time()) + 3600 + 5,
+                            "expire %d not now+3600 (%d)" % (expire, now + 3600))
+            want = hmac.new(key.encode(), ("live/demo:%d" % expire).encode(),
+                            hashlib.sha256).hexdigest()
+            self.assertEqual(q["sign"][0], want, "signature of %s" % url)
+        self.assertTrue(urllib.parse.urlsplit(rtmp[0]).path.endswith("/live/demo"), rtmp[0])
+        self.assertTrue(urllib.parse.urlsplit(flv[0]).path.endswith("/live/demo.flv"), flv[0])
+
+    def test_sign_differs_with_key(self):
+        outs = []
+        for key in ("key-one-0123456789abcdef", "key-two-0123456789abcdef"):
+            text, _ = h.toml_set(h.base_config_text(), "auth", "key", '"%s"' % key)
+            path = self.write_config(text)
+            r = h.run_roomcast(["sign", "--app", "live", "--name", "demo", "--ttl", "60",
+                                "--config", path])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            outs.append(re.findall(r"sign=([0-9a-f]{64})", r.stdout))
+        self.assertTrue(outs[0] and outs[1], outs)
+        self.assertNotEqual(outs[0][0], outs[1][0])
+
+
+if __name__ == "__main__":
+    h.main()

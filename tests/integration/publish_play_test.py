@@ -1,0 +1,200 @@
+# Push with ffmpeg, play with ffmpeg/ffprobe over RTMP and HTTP-FLV; stream API;
+# BadName for a second publisher; late joiner starts on a keyframe; SIGTERM.
+# Owner: integration tests. Real time: ~90 s.
+import json
+import socket
+import time
+
+import harness as h
+import rtmp_client as rc
+
+KEY = "live/demo"
+
+
+class PublishPlayTest(h.IntegrationTest):
+    def start_publisher(self, srv, name="demo", loop=True):
+        pub = h.Publisher(srv.rtmp_url(name), loop=loop).start()
+        self.addCleanup(pub.kill)
+        srv.wait_stream(name)
+        return pub
+
+    def test_probe_decode_and_api(self):
+        with h.Server(sets={"stream.reconnect_grace_ms": 1000}) as srv:
+            pub = self.start_publisher(srv)
+            for url in (srv.rtmp_url(), srv.flv_url()):
+                self.assertMediaStreams(h.ffprobe_streams(url), url)
+
+            # Viewers connected (stream copy, cheap): the API counts them.
+            watchers = [h.Viewer(srv.rtmp_url(), name="rtmp-watcher", decode=False).start(),
+                        h.Viewer(srv.flv_url(), name="flv-watcher", decode=False).start()]
+
+            def both_counted():
+                s = srv.api_stream(KEY)
+                return s if (s or {}).get("viewers") == {"rtmp": 1, "flv": 1} else None
+            s = h.wait_until(both_counted, 8, 0.25, "API viewers == {rtmp: 1, flv: 1}")
+            self.assertEqual(s["app"], "live")
+            self.assertEqual(s["name"], "demo")
+            video, audio = s["video"], s["audio"]
+            self.assertEqual(video["codec"], "h264")
+            self.assertEqual(video["profile"], "High")
+            self.assertEqual((video["width"], video["height"]), (1280, 720))
+            self.assertAlmostEqual(float(video["fps"]), 30.0, delta=1.0)
+            self.assertEqual(audio["codec"], "aac")
+            self.assertEqual(audio["sample_rate"], 48000)
+            self.assertEqual(audio["channels"], 2)
+            self.assertGreaterEqual(s["uptime_s"], 0)
+            # the source is ~3.1 Mbit/s; in and out rates are measured, not guessed
+            h.wait_until(lambda: 1500 <= (srv.api_stream(KEY) or {}).get("bitrate_in_kbps", 0) <= 6000,
+                         8, 0.5, "bitrate_in_kbps ~3100")
+            h.wait_until(lambda: (srv.api_stream(KEY) or {}).get("bitrate_out_kbps", 0) >= 3000,
+                         8, 0.5, "bitrate_out_kbps >= 3000 with two viewers")
+            for w in watchers:
+                self.assertTrue(w.running(), "%s ended early: %s" % (w.name, w.output()[-1000:]))
+                w.stop()
+            last = {}
+
+            def zero():
+                last["s"] = srv.api_stream(KEY)
+                return (last["s"] or {}).get("viewers") == {"rtmp": 0, "flv": 0}
+            try:
+                h.wait_until(zero, 8, 0.25, "API viewers back to {rtmp: 0, flv: 0}")
+            except AssertionError as e:
+                raise AssertionError("%s; last API entry: %s" % (e, json.dumps(last.get("s"))))
+
+            # Two real viewers decode 10 s each, in parallel.
+            viewers = [h.Viewer(srv.rtmp_url(), duration=10, name="rtmp-viewer").start(),
+                       h.Viewer(srv.flv_url(), duration=10, name="flv-viewer").start()]
+            for v in viewers:
+                rc_ = v.wait(40)
+                self.assertEqual(rc_, 0, "%s exit %d: %s" % (v.name, rc_, v.output()[-2000:]))
+                self.assertEqual(v.error_lines(), [], "%s printed errors" % v.name)
+                self.assertFrameCount(v.frames(), 300, v.name)
+                self.assertLess(v.wall(), 14, "%s took %.1fs for 10 s of media" % (v.name, v.wall()))
+            self.assertTrue(pub.running(), "publisher died:\n" + pub.output()[-2000:])
+            pub.stop()
+            h.wait_until(lambda: srv.api_stream(KEY) is None, 10, 0.25, "stream gone from API")
+
+    def test_second_publisher_bad_name(self):
+        with h.Server(sets={"stream.publisher_takeover": False}) as srv:
+            pub = self.start_publisher(srv)
+            mark = srv.log_mark()
+            second = h.Publisher(srv.rtmp_url(), name="second-publisher").start()
+            rc_ = second.wait(20)
+            self.assertNotEqual(rc_, 0, "second publisher on a taken name must fail")
+            srv.wait_for_log([r"live/demo", r"already|in use|taken|busy|badname|exists"],
+                             5, since=mark)
+            # and the precise status over our own client
+            with rc.RtmpClient("127.0.0.1", srv.rtmp_port) as c:
+                sid = c.setup()
+                c.publish("demo", sid)
+                st = c.wait_status(timeout=5)
+                self.assertEqual(st.get("code"), "NetStream.Publish.BadName", st)
+            self.assertTrue(pub.running(), "first publisher must keep streaming")
+            self.assertMediaStreams(h.ffprobe_streams(srv.flv_url()), "after BadName")
+
+    def test_late_joiner_starts_on_keyframe(self):
+        with h.Server() as srv:
+            self.start_publisher(srv)
+            # join at different offsets inside a 2 s GOP
+            for delay in (0.7, 1.3):
+                time.sleep(delay)
+                for url in (srv.rtmp_url(), srv.flv_url()):
+                    pkts = h.ffprobe_packets(url, count=5)
+                    self.assertTrue(pkts, "no packets from %s" % url)
+                    self.assertIn("K", pkts[0].get("flags", ""),
+                                  "first video packet of %s is not a keyframe: %r" % (url, pkts))
+            # our own client: metadata and codec headers first, then a keyframe, fast
+            with rc.RtmpClient("127.0.0.1", srv.rtmp_port) as c:
+                sid = c.setup()
+                t0 = time.monotonic()
+                c.play("demo", sid)
+                st = c.wait_status({"NetStream.Play.Start", "NetStream.Play.StreamNotFound",
+                                    "NetStream.Play.Failed"}, timeout=5)
+                self.assertEqual(st.get("code"), "NetStream.Play.Start", st)
+                media = []
+                deadline = time.monotonic() + 5
+                while not any(m.type == rc.VIDEO and not m.is_video_seq_header for m in media):
+                    self.assertLess(time.monotonic(), deadline, "no video frame after Play.Start")
+                    m = c.read_message(5)
+                    if m.type in (rc.AUDIO, rc.VIDEO, rc.DATA_AMF0):
+                        media.append(m)
+                first_frame = media[-1]
+                self.assertTrue(first_frame.is_video_keyframe, "first video frame not a keyframe")
+                self.assertLess(first_frame.received_at - t0, 1.5, "first keyframe too late")
+                kinds = [("meta" if m.type == rc.DATA_AMF0 else "vsh" if m.is_video_seq_header
+                          else "ash" if m.is_audio_seq_header else "a" if m.type == rc.AUDIO else "v")
+                         for m in media]
+                self.assertIn("vsh", kinds, kinds)
+                self.assertIn("ash", kinds, kinds)
+                self.assertLess(kinds.index("vsh"), len(kinds) - 1, kinds)
+                metas = [m.values() for m in media if m.type == rc.DATA_AMF0]
+                self.assertTrue(any("onMetaData" in v for v in metas), "no onMetaData: %r" % metas)
+                self.assertNotIn("a", kinds[:kinds.index("ash")] if "ash" in kinds else kinds,
+                                 "raw audio before the AAC sequence header: %r" % kinds)
+
+    def test_http_flv_headers_and_404(self):
+        with h.Server() as srv:
+            self.start_publisher(srv)
+            s = socket.create_connection(("127.0.0.1", srv.http_port), timeout=10)
+            try:
+                s.sendall(b"GET /live/demo.flv HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          b"Origin: http://example.test\r\n\r\n")
+                status, headers, rest = h.read_http_head(s)
+                self.assertEqual(status, 200)
+                self.assertIn("chunked", headers.get("transfer-encoding", "").lower(), headers)
+                self.assertIn("access-control-allow-origin", headers, headers)
+                self.assertNotIn("content-length", headers)
+                deadline = time.monotonic() + 5
+                while (b"\r\n" not in rest or len(rest) < 32) and time.monotonic() < deadline:
+                    data = s.recv(65536)
+                    if not data:
+                        break
+                    rest += data
+                body = h.dechunk(rest)
+                self.assertEqual(body[:3], b"FLV", "body starts with %r" % body[:16])
+                self.assertEqual(body[4] & 0x05, 0x05, "FLV header flags must announce audio+video")
+            finally:
+                s.close()
+
+            status, headers, body = h.http_get(srv.flv_url("nosuchstream"))
+            self.assertEqual(status, 404)
+            doc = json.loads(body.decode())
+            self.assertIsInstance(doc.get("error"), str, doc)
+            self.assertTrue(doc["error"])
+
+            status, _, _ = h.http_get(srv.http_url("/no/such/path"))
+            self.assertEqual(status, 404)
+
+    def test_rtmp_play_missing_stream(self):
+        with h.Server() as srv:
+            with rc.RtmpClient("127.0.0.1", srv.rtmp_port) as c:
+                sid = c.setup()
+                c.play("nosuchstream", sid)
+                st = c.wait_status(timeout=5)
+                self.assertEqual(st.get("code"), "NetStream.Play.StreamNotFound", st)
+                self.assertTrue(c.wait_closed(5), "server must close after StreamNotFound")
+
+    def test_sigterm_while_streaming(self):
+        srv = h.Server().start()
+        try:
+            pub = self.start_publisher(srv)
+            viewers = [h.Viewer(srv.rtmp_url(), name="rtmp-viewer").start(),
+                       h.Viewer(srv.flv_url(), name="flv-viewer").start()]
+            h.wait_until(lambda: all(v.frames() > 30 for v in viewers), 15, 0.2,
+                         "viewers decoding")
+            rc_, took = srv.terminate(timeout=10)
+            self.assertEqual(rc_, 0, "exit code after SIGTERM:\n" + h.tail(srv.log_path))
+            self.assertLess(took, 5.0, "shutdown took %.1fs" % took)
+            srv.check_sanitizers()
+            # every client sees the end instead of hanging
+            pub.wait(10)
+            for v in viewers:
+                v.wait(10)
+        except BaseException:
+            h.log("server log tail:\n" + h.tail(srv.log_path, 100))
+            srv.kill()
+            raise
+
+
+if __name__ == "__main__":
+    h.main()
