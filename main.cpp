@@ -64,11 +64,16 @@ std::optional<Args> parseArgs(int argc, char** argv, std::string& error) {
       return std::nullopt;
     }
     if (!(v = value())) return std::nullopt;
-    if (arg == "--config" || arg == "-c") a.configPath = *v;
-    else if (arg == "--set") a.overrides.push_back(*v);
-    else if (arg == "--app" && a.command == "sign") a.app = *v;
-    else if (arg == "--name" && a.command == "sign") a.name = *v;
-    else if (arg == "--host" && a.command == "sign") a.host = *v;
+    if (arg == "--config" || arg == "-c")
+      a.configPath = *v;
+    else if (arg == "--set")
+      a.overrides.push_back(*v);
+    else if (arg == "--app" && a.command == "sign")
+      a.app = *v;
+    else if (arg == "--name" && a.command == "sign")
+      a.name = *v;
+    else if (arg == "--host" && a.command == "sign")
+      a.host = *v;
     else if (arg == "--ttl" && a.command == "sign") {
       char* end = nullptr;
       a.ttl = std::strtol(v->c_str(), &end, 10);

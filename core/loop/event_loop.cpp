@@ -36,9 +36,13 @@ EventLoop::~EventLoop() {
   delete loop_;
 }
 
-void EventLoop::run() { uv_run(loop_, UV_RUN_DEFAULT); }
+void EventLoop::run() {
+  uv_run(loop_, UV_RUN_DEFAULT);
+}
 
-void EventLoop::stop() { uv_stop(loop_); }
+void EventLoop::stop() {
+  uv_stop(loop_);
+}
 
 void EventLoop::post(std::function<void()> fn) {
   posted_.push_back(std::move(fn));

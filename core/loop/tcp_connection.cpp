@@ -33,7 +33,9 @@ std::string peerName(uv_tcp_t* handle) {
   return std::string(ip) + ":" + std::to_string(port);
 }
 
-void freeHandle(uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); }
+void freeHandle(uv_handle_t* h) {
+  delete reinterpret_cast<uv_tcp_t*>(h);
+}
 
 }  // namespace
 
@@ -49,11 +51,12 @@ TcpConnection::TcpConnection(EventLoop& loop, uv_tcp_t* handle) : loop_(loop), h
   peer_ = peerName(handle_);
 }
 
-TcpConnection::~TcpConnection() { close(); }
+TcpConnection::~TcpConnection() {
+  close();
+}
 
-TcpConnection* TcpConnection::connect(
-    EventLoop& loop, const std::string& host, uint16_t port,
-    std::function<void(TcpConnection*, int status)> onConnected) {
+TcpConnection* TcpConnection::connect(EventLoop& loop, const std::string& host, uint16_t port,
+                                      std::function<void(TcpConnection*, int status)> onConnected) {
   sockaddr_in addr{};
   if (uv_ip4_addr(host.c_str(), port, &addr) != 0) return nullptr;
   auto* handle = new uv_tcp_t;

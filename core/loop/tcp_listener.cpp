@@ -8,8 +8,7 @@
 
 namespace core {
 
-TcpListener::TcpListener(EventLoop& loop, const std::string& host, uint16_t port,
-                         AcceptFn onAccept)
+TcpListener::TcpListener(EventLoop& loop, const std::string& host, uint16_t port, AcceptFn onAccept)
     : loop_(loop), handle_(new uv_tcp_t), onAccept_(std::move(onAccept)) {
   uv_tcp_init(loop.uv(), handle_);
   handle_->data = this;
@@ -17,8 +16,8 @@ TcpListener::TcpListener(EventLoop& loop, const std::string& host, uint16_t port
     handle_->data = nullptr;
     uv_close(reinterpret_cast<uv_handle_t*>(handle_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
-    throw std::runtime_error(fmt::format("listen on {}:{}: {}: {}", host, port, what,
-                                         uv_strerror(rc)));
+    throw std::runtime_error(
+        fmt::format("listen on {}:{}: {}: {}", host, port, what, uv_strerror(rc)));
   };
   sockaddr_in addr{};
   std::string ip = host == "localhost" ? "127.0.0.1" : host;

@@ -34,8 +34,12 @@ void Timer::start(uint64_t timeoutMs, uint64_t repeatMs) {
       timeoutMs, repeatMs);
 }
 
-void Timer::stop() { uv_timer_stop(handle_); }
+void Timer::stop() {
+  uv_timer_stop(handle_);
+}
 
-bool Timer::active() const { return uv_is_active(reinterpret_cast<const uv_handle_t*>(handle_)); }
+bool Timer::active() const {
+  return uv_is_active(reinterpret_cast<const uv_handle_t*>(handle_));
+}
 
 }  // namespace core

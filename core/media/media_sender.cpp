@@ -12,7 +12,9 @@ MediaSender::MediaSender(TcpConnection& conn, WriteCoalescer& coalescer, SendQue
       serialize_(std::move(serializer)),
       onOverflow_(std::move(onOverflow)) {}
 
-MediaSender::~MediaSender() { coalescer_.cancel(*this); }
+MediaSender::~MediaSender() {
+  coalescer_.cancel(*this);
+}
 
 void MediaSender::send(const MediaPacket& packet) {
   if (overflowed_) return;
@@ -40,16 +42,18 @@ void MediaSender::enqueue(SendQueue::Item item) {
   if (verdict == SendQueue::Verdict::Overflow) {
     overflowed_ = true;
     coalescer_.cancel(*this);
-    onOverflow_(fmt::format("viewer fell behind the hard limit (socket stalled, {} bytes "
-                            "unsent, {} packets dropped)",
-                            conn_.queuedBytes() + queue_.bytes(), queue_.droppedPackets()));
+    onOverflow_(
+        fmt::format("viewer fell behind the hard limit (socket stalled, {} bytes "
+                    "unsent, {} packets dropped)",
+                    conn_.queuedBytes() + queue_.bytes(), queue_.droppedPackets()));
     return;
   }
   if (queue_.dropEpisodes() != lastDropEpisodes_) {
     lastDropEpisodes_ = queue_.dropEpisodes();
-    spdlog::warn("viewer {}: behind the soft limit, skipping to the next keyframe ({} packets "
-                 "dropped so far)",
-                 conn_.peer(), queue_.droppedPackets());
+    spdlog::warn(
+        "viewer {}: behind the soft limit, skipping to the next keyframe ({} packets "
+        "dropped so far)",
+        conn_.peer(), queue_.droppedPackets());
   }
   if (!queue_.empty()) coalescer_.schedule(*this);
 }

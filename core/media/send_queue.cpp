@@ -42,8 +42,7 @@ void SendQueue::dropDroppable() {
   std::deque<Item> kept;
   for (size_t i = 0; i < items_.size(); ++i) {
     auto& it = items_[i];
-    const bool lastKey =
-        i + 1 == items_.size() && it.kind == MediaKind::Video && it.keyframe;
+    const bool lastKey = i + 1 == items_.size() && it.kind == MediaKind::Video && it.keyframe;
     if (it.mandatory || lastKey) {
       // A kept header is due now: its old dts must not count as lag.
       if (it.mandatory) it.dts = newestDts_;

@@ -23,19 +23,24 @@ Stream::Stream(EventLoop& loop, StreamRegistry& registry, std::string app, std::
       gop_(options.gopLimits),
       corrector_(options.timestampJumpMs),
       graceTimer_(loop, [this] {
-        spdlog::info("stream {}: no publisher for {} ms, ending", key_,
-                     options_.reconnectGraceMs);
+        spdlog::info("stream {}: no publisher for {} ms, ending", key_, options_.reconnectGraceMs);
         end("publisher did not come back");
         registry_.remove(this);
       }) {}
 
-Stream::~Stream() { end("stream destroyed"); }
+Stream::~Stream() {
+  end("stream destroyed");
+}
 
 uint64_t Stream::uptimeMs() const {
   return publisher_ ? loop_.nowMs() - startedAtMs_ : 0;
 }
-uint64_t Stream::bitrateInBps() const { return bytesIn_.bitsPerSecond(loop_.nowMs()); }
-uint64_t Stream::bitrateOutBps() const { return bytesOut_.bitsPerSecond(loop_.nowMs()); }
+uint64_t Stream::bitrateInBps() const {
+  return bytesIn_.bitsPerSecond(loop_.nowMs());
+}
+uint64_t Stream::bitrateOutBps() const {
+  return bytesOut_.bitsPerSecond(loop_.nowMs());
+}
 
 std::map<std::string, int> Stream::viewersByProtocol() const {
   std::map<std::string, int> out;
@@ -81,9 +86,12 @@ void Stream::ingest(MediaPacket packet) {
 
   if (packet.config) {
     updateInfo(packet);
-    if (packet.kind == MediaKind::Video) videoConfig_ = packet;
-    else if (packet.kind == MediaKind::Audio) audioConfig_ = packet;
-    else metadata_ = packet;
+    if (packet.kind == MediaKind::Video)
+      videoConfig_ = packet;
+    else if (packet.kind == MediaKind::Audio)
+      audioConfig_ = packet;
+    else
+      metadata_ = packet;
   } else if (options_.gopCache && packet.kind != MediaKind::Data) {
     gop_.add(packet);
   }
@@ -185,7 +193,9 @@ void Stream::updateInfo(const MediaPacket& packet) {
   }
 }
 
-PublishLease::~PublishLease() { release("publisher closed"); }
+PublishLease::~PublishLease() {
+  release("publisher closed");
+}
 
 void PublishLease::release(std::string_view reason) {
   if (!stream_) return;

@@ -9,7 +9,9 @@ namespace core {
 StreamRegistry::StreamRegistry(EventLoop& loop, StreamOptions options)
     : loop_(loop), options_(options) {}
 
-StreamRegistry::~StreamRegistry() { shutdown("server shutting down"); }
+StreamRegistry::~StreamRegistry() {
+  shutdown("server shutting down");
+}
 
 std::unique_ptr<PublishLease> StreamRegistry::publish(
     const std::string& app, const std::string& name, const std::string& peer,
@@ -37,8 +39,8 @@ std::unique_ptr<PublishLease> StreamRegistry::publish(
 }
 
 std::unique_ptr<Subscription> StreamRegistry::subscribe(const std::string& app,
-                                                        const std::string& name,
-                                                        MediaSink& sink, std::string protocol) {
+                                                        const std::string& name, MediaSink& sink,
+                                                        std::string protocol) {
   auto it = streams_.find(makeKey(app, name));
   if (it == streams_.end() || !it->second->hasPublisher()) return nullptr;
   std::unique_ptr<Subscription> sub(new Subscription(it->second.get(), sink, std::move(protocol)));

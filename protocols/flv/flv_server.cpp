@@ -12,9 +12,8 @@ namespace flv {
 namespace {
 
 const core::SharedBuffer& flvWireForm(const core::MediaPacket& p) {
-  return p.wireForm(core::WireFormat::FlvTag, [](const core::MediaPacket& pkt) {
-    return core::flvTagOf(pkt);
-  });
+  return p.wireForm(core::WireFormat::FlvTag,
+                    [](const core::MediaPacket& pkt) { return core::flvTagOf(pkt); });
 }
 
 // HTTP/1.1 chunked framing of one gather write: "<hex size>\r\n" ... "\r\n".
@@ -96,9 +95,8 @@ void FlvSession::onStreamEnd(std::string_view reason) {
   if (!sender_ || sender_->idle()) close(endReason_);
 }
 
-FlvServer::FlvServer(core::EventLoop& loop, http::HttpServer& http,
-                     core::StreamRegistry& registry, core::WriteCoalescer& coalescer,
-                     FlvOptions options)
+FlvServer::FlvServer(core::EventLoop& loop, http::HttpServer& http, core::StreamRegistry& registry,
+                     core::WriteCoalescer& coalescer, FlvOptions options)
     : loop_(loop), registry_(registry), coalescer_(coalescer), options_(options) {
   http.route(
       [](const http::HttpRequest& r) {
@@ -107,7 +105,9 @@ FlvServer::FlvServer(core::EventLoop& loop, http::HttpServer& http,
       [this](const http::HttpRequest& req, http::HttpExchange& ex) { return serve(req, ex); });
 }
 
-FlvServer::~FlvServer() { closeAll("server shutting down"); }
+FlvServer::~FlvServer() {
+  closeAll("server shutting down");
+}
 
 http::HttpResponse FlvServer::serve(const http::HttpRequest& req, http::HttpExchange& exchange) {
   std::string app, name;
@@ -118,8 +118,8 @@ http::HttpResponse FlvServer::serve(const http::HttpRequest& req, http::HttpExch
     const auto result = options_.signer->verify(app, name, req.query, std::time(nullptr));
     if (result != core::AuthResult::Ok) {
       spdlog::warn("flv {} {}: play refused: {}", req.peer, key, core::toString(result));
-      return http::HttpResponse::error(403, std::string("play not authorized: ") +
-                                                core::toString(result));
+      return http::HttpResponse::error(
+          403, std::string("play not authorized: ") + core::toString(result));
     }
   }
   const core::Stream* stream = registry_.find(key);

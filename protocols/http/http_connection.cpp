@@ -9,7 +9,9 @@
 
 namespace http {
 namespace {
-HttpConnection* self(http_parser* p) { return static_cast<HttpConnection*>(p->data); }
+HttpConnection* self(http_parser* p) {
+  return static_cast<HttpConnection*>(p->data);
+}
 }  // namespace
 
 HttpConnection::HttpConnection(HttpServer& server, std::unique_ptr<core::TcpConnection> conn,
@@ -57,8 +59,8 @@ void HttpConnection::armIdle() {
 
 void HttpConnection::onData(std::span<const uint8_t> bytes) {
   if (closed_ || closing_) return;
-  const size_t parsed = http_parser_execute(&parser_, &settings_,
-                                            reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  const size_t parsed = http_parser_execute(
+      &parser_, &settings_, reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (closed_ || takenOver_) return;
   if (errorStatus_ != 0) {
     reject(errorStatus_, error_);
@@ -179,8 +181,8 @@ void HttpConnection::handleRequest() {
   HttpResponse response = server_.dispatch(request_, exchange);
   if (takenOver_ || closed_) return;
   const bool keepAlive = request_.keepAlive;
-  std::string out = responseHead(response.status, response.contentType, response.body.size(),
-                                 false, response.headers);
+  std::string out = responseHead(response.status, response.contentType, response.body.size(), false,
+                                 response.headers);
   if (request_.method != "HEAD") out += response.body;
   spdlog::debug("http {} {} {} -> {}", request_.peer, request_.method, request_.path,
                 response.status);
@@ -198,12 +200,13 @@ void HttpConnection::reject(int status, std::string_view reason) {
   spdlog::warn("http {}: {} {}: {}", conn_->peer(), status, statusText(status), reason);
   const auto response = HttpResponse::error(status, reason);
   conn_->write(core::SharedBuffer::copyOf(
-      responseHead(status, response.contentType, response.body.size(), false, {}) +
-      response.body));
+      responseHead(status, response.contentType, response.body.size(), false, {}) + response.body));
   closing_ = true;
   conn_->stopReading();
-  if (!conn_->writePending()) close(reason);
-  else timer_.start(2000);  // a peer that never reads must not keep us
+  if (!conn_->writePending())
+    close(reason);
+  else
+    timer_.start(2000);  // a peer that never reads must not keep us
 }
 
 void HttpConnection::onDrained() {

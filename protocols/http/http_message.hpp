@@ -11,8 +11,8 @@ namespace http {
 
 struct HttpRequest {
   std::string method;
-  std::string path;   // decoded path, no query
-  std::string query;  // raw query string, without '?'
+  std::string path;                            // decoded path, no query
+  std::string query;                           // raw query string, without '?'
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string peer;

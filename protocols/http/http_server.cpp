@@ -12,7 +12,9 @@ std::unique_ptr<core::TcpConnection> HttpExchange::takeOver(
   return conn_.release(conn_.responseHead(status, contentType, 0, true, headers));
 }
 
-const HttpOptions& HttpExchange::options() const { return conn_.options(); }
+const HttpOptions& HttpExchange::options() const {
+  return conn_.options();
+}
 
 HttpServer::HttpServer(core::EventLoop& loop, const std::string& host, uint16_t port,
                        HttpOptions options)
@@ -27,7 +29,9 @@ HttpServer::HttpServer(core::EventLoop& loop, const std::string& host, uint16_t 
   spdlog::info("http: listening on {}:{}", host, listener_.port());
 }
 
-HttpServer::~HttpServer() { closeAll(); }
+HttpServer::~HttpServer() {
+  closeAll();
+}
 
 void HttpServer::route(std::function<bool(const HttpRequest&)> match, RouteHandler handler) {
   routes_.emplace_back(std::move(match), std::move(handler));

@@ -47,18 +47,18 @@ json describe(const core::Stream& s, const std::vector<std::string>& protocols) 
 
 void registerStreamsApi(HttpServer& server, const core::StreamRegistry& registry,
                         std::vector<std::string> protocols) {
-  server.routePrefix("GET", "/api/v1/streams", [&registry, protocols](const HttpRequest& req,
-                                                                      HttpExchange&) {
-    if (req.path == "/api/v1/streams" || req.path == "/api/v1/streams/") {
-      json list = json::array();
-      for (const core::Stream* s : registry.streams()) list.push_back(describe(*s, protocols));
-      return HttpResponse::json(200, json{{"streams", list}}.dump() + "\n");
-    }
-    const std::string key = req.path.substr(std::string("/api/v1/streams/").size());
-    const core::Stream* s = registry.find(key);
-    if (!s) return HttpResponse::error(404, "stream not found: " + key);
-    return HttpResponse::json(200, describe(*s, protocols).dump() + "\n");
-  });
+  server.routePrefix(
+      "GET", "/api/v1/streams", [&registry, protocols](const HttpRequest& req, HttpExchange&) {
+        if (req.path == "/api/v1/streams" || req.path == "/api/v1/streams/") {
+          json list = json::array();
+          for (const core::Stream* s : registry.streams()) list.push_back(describe(*s, protocols));
+          return HttpResponse::json(200, json{{"streams", list}}.dump() + "\n");
+        }
+        const std::string key = req.path.substr(std::string("/api/v1/streams/").size());
+        const core::Stream* s = registry.find(key);
+        if (!s) return HttpResponse::error(404, "stream not found: " + key);
+        return HttpResponse::json(200, describe(*s, protocols).dump() + "\n");
+      });
 }
 
 }  // namespace http

@@ -20,16 +20,15 @@ core::SharedBuffer dataMessage(std::initializer_list<Amf0Value> values, uint32_t
 
 core::SharedBuffer statusMessage(std::string_view level, std::string_view code,
                                  std::string_view description, uint32_t chunkSize) {
-  return commandMessage(kStatusCsid, kMediaStreamId,
-                        {"onStatus", 0, Amf0Value::null(),
-                         Amf0Value::object({{"level", level},
-                                            {"code", code},
-                                            {"description", description}})},
-                        chunkSize);
+  return commandMessage(
+      kStatusCsid, kMediaStreamId,
+      {"onStatus", 0, Amf0Value::null(),
+       Amf0Value::object({{"level", level}, {"code", code}, {"description", description}})},
+      chunkSize);
 }
 
-core::SharedBuffer resultMessage(double transactionId, Amf0Value properties,
-                                 Amf0Value information, uint32_t chunkSize) {
+core::SharedBuffer resultMessage(double transactionId, Amf0Value properties, Amf0Value information,
+                                 uint32_t chunkSize) {
   return commandMessage(kCommandCsid, 0,
                         {"_result", transactionId, std::move(properties), std::move(information)},
                         chunkSize);

@@ -23,7 +23,9 @@ RtmpServer::RtmpServer(core::EventLoop& loop, const std::string& host, uint16_t 
   spdlog::info("rtmp: listening on {}:{}", host, listener_.port());
 }
 
-RtmpServer::~RtmpServer() { closeAll("server shutting down"); }
+RtmpServer::~RtmpServer() {
+  closeAll("server shutting down");
+}
 
 void RtmpServer::remove(RtmpSession* session) {
   auto it = sessions_.find(session);

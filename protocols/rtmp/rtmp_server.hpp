@@ -12,8 +12,7 @@ namespace rtmp {
 class RtmpServer {
  public:
   RtmpServer(core::EventLoop& loop, const std::string& host, uint16_t port,
-             core::StreamRegistry& registry, core::WriteCoalescer& coalescer,
-             RtmpOptions options);
+             core::StreamRegistry& registry, core::WriteCoalescer& coalescer, RtmpOptions options);
   ~RtmpServer();
 
   // Called by a session that closed itself; it is deleted after this callback.

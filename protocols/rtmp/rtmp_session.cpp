@@ -53,8 +53,10 @@ RtmpSession::RtmpSession(RtmpServer& server, std::unique_ptr<core::TcpConnection
       conn_(std::move(conn)),
       reader_(ChunkReaderLimits{options.maxMessageSize, 64, 2 * options.maxMessageSize}),
       idleTimer_(conn_->loop(), [this] {
-        if (closing_) close(pendingCloseReason_ + " (the peer did not read the reply)");
-        else close(handshakeDone_ ? "idle timeout: no data from the peer" : "handshake timeout");
+        if (closing_)
+          close(pendingCloseReason_ + " (the peer did not read the reply)");
+        else
+          close(handshakeDone_ ? "idle timeout: no data from the peer" : "handshake timeout");
       }) {}
 
 RtmpSession::~RtmpSession() {
@@ -91,7 +93,8 @@ void RtmpSession::close(std::string_view reason) {
 }
 
 void RtmpSession::touch() {
-  if (handshakeDone_ && !subscription_) idleTimer_.start(static_cast<uint64_t>(options_.idleTimeoutMs));
+  if (handshakeDone_ && !subscription_)
+    idleTimer_.start(static_cast<uint64_t>(options_.idleTimeoutMs));
 }
 
 void RtmpSession::onData(std::span<const uint8_t> bytes) {
@@ -118,7 +121,8 @@ void RtmpSession::onHandshakeData(std::span<const uint8_t> bytes) {
       break;
   }
   handshakeDone_ = true;
-  spdlog::debug("rtmp {}: handshake done ({})", peer(), handshake_.digestMode() ? "digest" : "simple");
+  spdlog::debug("rtmp {}: handshake done ({})", peer(),
+                handshake_.digestMode() ? "digest" : "simple");
   touch();
   auto leftover = handshake_.takeLeftover();
   if (!leftover.empty()) onChunkData(leftover);
@@ -140,7 +144,8 @@ void RtmpSession::onChunkData(std::span<const uint8_t> bytes) {
   // NOTE: RTMP 5.4.3: acknowledge once the peer's window worth of bytes arrived.
   if (peerWindowAck_ > 0 && reader_.bytesReceived() - lastAckSent_ >= peerWindowAck_) {
     lastAckSent_ = reader_.bytesReceived();
-    send(controlBytes(msg::kAck, ackPayload(static_cast<uint32_t>(lastAckSent_)), options_.chunkSize));
+    send(controlBytes(msg::kAck, ackPayload(static_cast<uint32_t>(lastAckSent_)),
+                      options_.chunkSize));
   }
 }
 
@@ -198,7 +203,8 @@ void RtmpSession::handleControl(const RtmpMessage& m) {
 void RtmpSession::handleCommand(const RtmpMessage& m, std::span<const uint8_t> amf) {
   auto decoded = core::Amf0Decoder::decodeAll(amf);
   if (!decoded.ok() || decoded.values.empty() || !decoded.values[0].isString()) {
-    close("malformed command message: " + (decoded.ok() ? std::string("no command name") : decoded.error));
+    close("malformed command message: " +
+          (decoded.ok() ? std::string("no command name") : decoded.error));
     return;
   }
   const auto& v = decoded.values;
@@ -272,17 +278,15 @@ void RtmpSession::onConnect(double txn, const Amf0Value* cmdObj) {
   spdlog::debug("rtmp {}: connect app={} tcUrl={}", peer(), app_, tcUrl_);
 }
 
-bool RtmpSession::authorize(const char* action, const std::string& name,
-                            const std::string& query) {
-  const bool protect = std::string_view(action) == "publish" ? options_.protectPublish
-                                                             : options_.protectPlay;
+bool RtmpSession::authorize(const char* action, const std::string& name, const std::string& query) {
+  const bool protect =
+      std::string_view(action) == "publish" ? options_.protectPublish : options_.protectPlay;
   if (!options_.signer || !protect) return true;
   // The signature may ride on the stream name or on the app (tcUrl) query.
   const std::string& q = query.empty() ? appQuery_ : query;
   const auto result = options_.signer->verify(app_, name, q, std::time(nullptr));
   if (result == core::AuthResult::Ok) return true;
-  spdlog::warn("rtmp {} {}/{}: {} refused: {}", peer(), app_, name, action,
-               core::toString(result));
+  spdlog::warn("rtmp {} {}/{}: {} refused: {}", peer(), app_, name, action, core::toString(result));
   return false;
 }
 
@@ -438,11 +442,12 @@ void RtmpSession::handleAggregate(const RtmpMessage& m) {
     }
     if (!base) base = header->timestampMs;
     RtmpMessage sub{m.csid, header->tagType, m.timestamp + (header->timestampMs - *base),
-                    m.streamId,
-                    m.payload.slice(at + core::kFlvTagHeaderSize, header->dataSize)};
+                    m.streamId, m.payload.slice(at + core::kFlvTagHeaderSize, header->dataSize)};
     r.skip(header->dataSize + 4);
-    if (sub.type == msg::kAudio || sub.type == msg::kVideo) handleMedia(sub);
-    else if (sub.type == msg::kDataAmf0) handleData(sub, sub.payload.span());
+    if (sub.type == msg::kAudio || sub.type == msg::kVideo)
+      handleMedia(sub);
+    else if (sub.type == msg::kDataAmf0)
+      handleData(sub, sub.payload.span());
   }
 }
 

@@ -132,6 +132,32 @@ class PublishPlayTest(h.IntegrationTest):
                 self.assertNotIn("a", kinds[:kinds.index("ash")] if "ash" in kinds else kinds,
                                  "raw audio before the AAC sequence header: %r" % kinds)
 
+    def test_rtmpdump_librtmp_plays(self):
+        """librtmp (rtmpdump) speaks its own handshake and command flow."""
+        import os
+        import signal
+        import subprocess
+        with h.Server() as srv:
+            self.start_publisher(srv)
+            out = os.path.join(h.make_tmpdir(), "dump.flv")
+            proc = subprocess.Popen(["rtmpdump", "-q", "--live", "-r", srv.rtmp_url(), "-o", out],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                time.sleep(4)
+            finally:
+                proc.send_signal(signal.SIGINT)  # rtmpdump closes the file cleanly
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            self.assertMediaStreams(h.ffprobe_streams(out), "rtmpdump file")
+            dec = subprocess.run(["ffmpeg", "-v", "error", "-i", out, "-f", "null", "-"],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(dec.returncode, 0, dec.stderr[-2000:])
+            self.assertEqual(dec.stderr.strip(), "", "decode errors in the rtmpdump file")
+            pkts = h.ffprobe_packets(out, count=3)
+            self.assertIn("K", pkts[0].get("flags", ""), "rtmpdump's first frame: %r" % pkts)
+
     def test_http_flv_headers_and_404(self):
         with h.Server() as srv:
             self.start_publisher(srv)

@@ -11,7 +11,7 @@ BOOST_AUTO_TEST_CASE(slices_share_storage) {
   auto s = b.slice(6, 5);
   BOOST_TEST(s.view() == "world");
   BOOST_TEST(s.data() == b.data() + 6);
-  BOOST_TEST(b.slice(20).empty());          // clamped, not out of bounds
+  BOOST_TEST(b.slice(20).empty());           // clamped, not out of bounds
   BOOST_TEST(b.slice(6, 100).size() == 5u);  // clamped length
   BOOST_TEST(s.slice(1, 2).view() == "or");
 }

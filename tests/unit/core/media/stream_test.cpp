@@ -26,7 +26,9 @@ struct RecordingSink : MediaSink {
 MediaPacket packet(MediaKind kind, int64_t dts, bool key = false, bool config = false) {
   MediaPacket p;
   p.kind = kind;
-  p.codec = kind == MediaKind::Video ? Codec::H264 : kind == MediaKind::Audio ? Codec::AAC : Codec::Amf0;
+  p.codec = kind == MediaKind::Video   ? Codec::H264
+            : kind == MediaKind::Audio ? Codec::AAC
+                                       : Codec::Amf0;
   p.dts = dts;
   p.pts = dts + (kind == MediaKind::Video && !config ? 66 : 0);
   p.keyframe = key;
@@ -57,8 +59,8 @@ BOOST_AUTO_TEST_CASE(a_second_publisher_is_refused_unless_takeover_is_on) {
   takeover.publisherTakeover = true;
   StreamRegistry registry2(loop, takeover);
   std::string revoked;
-  auto a = registry2.publish("live", "a", "peer1",
-                             [&](std::string_view why) { revoked = why; }, error);
+  auto a = registry2.publish(
+      "live", "a", "peer1", [&](std::string_view why) { revoked = why; }, error);
   auto b = registry2.publish("live", "a", "peer2", nullptr, error);
   BOOST_TEST(bool(b));
   BOOST_TEST(revoked.find("peer2") != std::string::npos);
