@@ -20,7 +20,9 @@
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/stream_registry.hpp"
 #include "protocols/flv/flv_server.hpp"
+#include "protocols/hls/hls_server.hpp"
 #include "protocols/http/http_server.hpp"
+#include "protocols/http/static_files.hpp"
 #include "protocols/http/streams_api.hpp"
 #include "protocols/rtmp/rtmp_server.hpp"
 
@@ -122,6 +124,7 @@ struct Server {
   std::unique_ptr<core::StreamRegistry> registry;
   std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<flv::FlvServer> flv;
+  std::unique_ptr<hls::HlsServer> hls;
   std::unique_ptr<rtmp::RtmpServer> rtmp;
   std::vector<std::unique_ptr<core::SignalWatcher>> signals;
   bool stopping = false;
@@ -148,9 +151,21 @@ struct Server {
     http = std::make_unique<http::HttpServer>(loop, c.http.listen.host, c.http.listen.port,
                                               httpOptions);
     http::registerStreamsApi(*http, *registry, {"rtmp", "flv"});
+    if (c.web.enabled) http::registerStaticFiles(*http, http::StaticFiles::load(c.web.root));
     flv = std::make_unique<flv::FlvServer>(
         loop, *http, *registry, *coalescer,
         flv::FlvOptions{limits, c.auth.protect_play ? signer.get() : nullptr});
+
+    if (c.hls.enabled) {
+      std::optional<hls::LlHlsOptions> ll;
+      if (c.hls.ll_enabled)
+        ll = hls::LlHlsOptions{c.hls.segment_ms, c.hls.part_ms, static_cast<size_t>(c.hls.window),
+                               c.hls.keep_ended_ms};
+      hls = std::make_unique<hls::HlsServer>(
+          loop, *http, *registry,
+          hls::HlsOptions{c.hls.segment_ms, static_cast<size_t>(c.hls.window), c.hls.keep_ended_ms},
+          ll, c.auth.protect_play ? signer.get() : nullptr);
+    }
 
     rtmp::RtmpOptions rtmpOptions;
     rtmpOptions.chunkSize = c.rtmp.chunk_size;
@@ -187,6 +202,7 @@ struct Server {
     loop.post([this] {
       rtmp.reset();
       flv.reset();
+      hls.reset();
       http.reset();
       registry.reset();
       signals.clear();

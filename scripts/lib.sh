@@ -63,3 +63,32 @@ rc_build() {
 }
 
 rc_jobs() { nproc 2>/dev/null || echo 2; }
+
+# web/node_modules (hls.js, mpegts.js, playwright-core) from web/package-lock.json:
+# `npm ci` when node_modules is missing or package.json/package-lock.json changed
+# since the last install (a hash kept in node_modules/.roomcast-installed).
+rc_install_web() {
+  local web="$ROOMCAST_ROOT/web" stamp hash sudo=""
+  stamp="$web/node_modules/.roomcast-installed"
+  hash=$(cat "$web/package.json" "$web/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)
+  if [ -d "$web/node_modules" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$hash" ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null; then
+    [ "$(id -u)" != 0 ] && sudo="sudo"
+    rc_log "npm not found: installing Debian's npm package"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm ||
+      { rc_log "could not install npm"; return 1; }
+  fi
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  [ "$major" -ge 20 ] 2>/dev/null ||
+    rc_log "warning: node $(node --version 2>/dev/null) is older than 20 (playwright-core needs 20)"
+  rc_log "installing web/ npm packages"
+  if [ -f "$web/package-lock.json" ]; then
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+  else
+    (cd "$web" && npm install --no-audit --no-fund --loglevel=error) || return 1
+  fi
+  echo "$hash" >"$stamp"
+}

@@ -160,6 +160,14 @@ std::string checkHeaderValue(const std::string& text) {
   return text.size() > 256 ? "must be at most 256 characters" : "";
 }
 
+std::string checkPath(const std::string& text) {
+  if (text.empty()) return "must not be empty";
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return "must not contain control characters";
+  }
+  return {};
+}
+
 const std::vector<SectionRule>& rules() {
   static const std::vector<SectionRule> kRules = {
       section("log", &Config::log, {text("level", &LogConfig::level, checkLogLevel)}),
@@ -189,10 +197,19 @@ const std::vector<SectionRule>& rules() {
                integer("queue_soft_ms", &ViewerConfig::queue_soft_ms, 100, 600000),
                integer("queue_hard_ms", &ViewerConfig::queue_hard_ms, 100, 600000),
                integer("queue_max_bytes", &ViewerConfig::queue_max_bytes, 64 * kKiB, kGiB)}),
+      section("hls", &Config::hls,
+              {boolean("enabled", &HlsConfig::enabled),
+               integer("segment_ms", &HlsConfig::segment_ms, 500, 60000),
+               integer("window", &HlsConfig::window, 2, 100),
+               integer("keep_ended_ms", &HlsConfig::keep_ended_ms, 0, 3600000),
+               boolean("ll_enabled", &HlsConfig::ll_enabled),
+               integer("part_ms", &HlsConfig::part_ms, 100, 2000)}),
       section("auth", &Config::auth,
               {boolean("enabled", &AuthConfig::enabled), text("key", &AuthConfig::key),
                boolean("protect_play", &AuthConfig::protect_play),
                boolean("protect_publish", &AuthConfig::protect_publish)}),
+      section("web", &Config::web,
+              {boolean("enabled", &WebConfig::enabled), text("root", &WebConfig::root, checkPath)}),
   };
   return kRules;
 }

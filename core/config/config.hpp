@@ -76,6 +76,21 @@ struct AuthConfig {
   bool protect_publish = true;
 };
 
+// The player page and its static files, served at / from memory (read at start-up).
+struct WebConfig {
+  bool enabled = true;
+  std::string root = "web";  // directory; a relative path is relative to the working directory
+};
+
+struct HlsConfig {
+  bool enabled = true;        // an HLS (MPEG-TS) rendition of every stream
+  int segment_ms = 2000;      // 500..60000, target segment duration (cut at keyframes)
+  int window = 6;             // 2..100, segments listed in the live playlist
+  int keep_ended_ms = 30000;  // 0..3600000, an ended playlist (ENDLIST) is kept this long
+  bool ll_enabled = true;     // an LL-HLS (fMP4 parts) rendition too
+  int part_ms = 333;          // 100..2000, LL-HLS partial segment target
+};
+
 struct Config {
   std::string path;  // the file it was loaded from ("" for defaults)
   LogConfig log;
@@ -84,6 +99,8 @@ struct Config {
   StreamConfig stream;
   ViewerConfig viewer;
   AuthConfig auth;
+  WebConfig web;
+  HlsConfig hls;
 };
 
 // Reads and validates `path` (a missing file is an error; an empty file gives all

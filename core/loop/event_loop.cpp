@@ -17,7 +17,8 @@ EventLoop::EventLoop() : loop_(new uv_loop_t), drainTimer_(new uv_timer_t) {
 }
 
 EventLoop::~EventLoop() {
-  drain();
+  // Deleting deferred objects may post more work; run it all.
+  for (int round = 0; round < 100 && !posted_.empty(); ++round) drain();
   uv_close(reinterpret_cast<uv_handle_t*>(drainTimer_),
            [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
   // Let close callbacks of every handle run, then free the loop.

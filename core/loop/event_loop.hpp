@@ -1,5 +1,6 @@
 // EventLoop: the one libuv loop every network object lives on. Owned by main();
-// single-threaded: every method but post() from other threads runs on the loop thread.
+// single-threaded: every method, post() included, runs on the loop thread (worker
+// threads will hand results back through a uv_async_t, not through post()).
 // deferDelete() destroys objects at the end of the current iteration, never inside
 // the callback that asked for it (Envoy's rule).
 #pragma once

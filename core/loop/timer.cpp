@@ -26,7 +26,8 @@ void Timer::start(uint64_t timeoutMs, uint64_t repeatMs) {
         auto* self = static_cast<Timer*>(t->data);
         if (!self) return;
         try {
-          self->onFire_();
+          auto fire = self->onFire_;  // survives the Timer being destroyed by the call
+          fire();
         } catch (const std::exception& e) {
           spdlog::error("timer callback threw: {}", e.what());
         }

@@ -1,6 +1,7 @@
 // Timer: RAII one-shot or repeating libuv timer owned by whoever holds it; loop thread.
 // NOTE: the uv_timer_t is heap-allocated and freed in its close callback, so the
-// Timer object itself may be destroyed at once, even from inside its own callback.
+// Timer object itself may be destroyed at once, even from inside its own callback
+// (the callback runs from a copy, so destroying the Timer does not destroy it).
 #pragma once
 
 #include <uv.h>

@@ -25,8 +25,9 @@ void WriteCoalescer::cancel(Client& client) {
 }
 
 void WriteCoalescer::flushAll() {
-  // NOTE: sessions are destroyed through deferDelete, so every client of this
-  // batch is still alive even if an earlier one's flush fails and closes it.
+  // NOTE: a flush only ever closes its own session, and a session's sender lives
+  // until the session's deferred deletion, so every client of this batch is
+  // still alive here even if an earlier one's flush closed its session.
   auto batch = std::move(dirty_);
   dirty_.clear();
   for (Client* c : batch) c->scheduled_ = false;

@@ -31,14 +31,13 @@ void MediaSender::sendControl(SharedBuffer bytes) {
   if (overflowed_) return;
   SendQueue::Item item;
   item.bytes = std::move(bytes);
-  item.dts = queue_.newestDts() == INT64_MIN ? 0 : queue_.newestDts();
-  item.mandatory = true;
+  item.mandatory = true;  // never counted as lag
   enqueue(std::move(item));
   flush();
 }
 
 void MediaSender::enqueue(SendQueue::Item item) {
-  const auto verdict = queue_.push(std::move(item), inFlightOldestDts_);
+  const auto verdict = queue_.push(std::move(item), inFlightOldestDue_);
   if (verdict == SendQueue::Verdict::Overflow) {
     overflowed_ = true;
     coalescer_.cancel(*this);
@@ -80,11 +79,16 @@ void MediaSender::flush() {
   if (!conn_.write(buffers)) return;
   bytesSent_ += bytes;
   if (onBytesSent) onBytesSent(bytes);
-  inFlightOldestDts_ = conn_.writePending() ? items.front().dts : INT64_MAX;
+  inFlightOldestDue_ = conn_.writePending() ? SendQueue::oldestDue(items) : SendQueue::kNever;
+}
+
+void MediaSender::endBurst() {
+  queue_.endBurst();
+  flush();
 }
 
 void MediaSender::onDrained() {
-  inFlightOldestDts_ = INT64_MAX;
+  inFlightOldestDue_ = SendQueue::kNever;
   flush();
 }
 

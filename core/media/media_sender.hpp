@@ -26,6 +26,10 @@ class MediaSender : public WriteCoalescer::Client {
   ~MediaSender() override;
 
   void send(const MediaPacket& packet);
+  // Around a join (headers + cached GOP): nothing is dropped, and the burst
+  // counts as due when it ends, which also writes it out at once.
+  void beginBurst() { queue_.beginBurst(); }
+  void endBurst();
   // Protocol bytes (status messages, headers): ordered after queued media, never
   // dropped, written at once.
   void sendControl(SharedBuffer bytes);
@@ -51,7 +55,7 @@ class MediaSender : public WriteCoalescer::Client {
   SendQueue queue_;
   Serializer serialize_;
   OverflowFn onOverflow_;
-  int64_t inFlightOldestDts_ = INT64_MAX;
+  int64_t inFlightOldestDue_ = SendQueue::kNever;
   uint64_t bytesSent_ = 0;
   uint64_t lastDropEpisodes_ = 0;
   bool overflowed_ = false;

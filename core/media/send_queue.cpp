@@ -4,32 +4,40 @@
 
 namespace core {
 
-SendQueue::Verdict SendQueue::push(Item item, int64_t inFlightOldestDts) {
-  newestDts_ = std::max(newestDts_, item.dts);
-  const bool videoKey = item.kind == MediaKind::Video && item.keyframe;
+SendQueue::Verdict SendQueue::push(Item item, int64_t inFlightOldestDue) {
+  if (!item.mandatory) newestDts_ = std::max(newestDts_, item.dts);
+  item.due = item.mandatory ? kNever : item.dts;
+  if (item.kind == MediaKind::Video) sawVideo_ = true;
+
+  if (!bursting_) {
+    const int64_t oldest = std::min(oldestQueuedDue(), inFlightOldestDue);
+    if (oldest != kNever && newestDts_ - oldest > limits_.hardMs) return Verdict::Overflow;
+  }
 
   if (waitKeyframe_ && !item.mandatory) {
-    if (!videoKey) {
+    // Resume at a video keyframe; a stream without video resumes at any audio frame.
+    const bool resume =
+        item.kind == MediaKind::Video ? item.keyframe : item.kind == MediaKind::Audio && !sawVideo_;
+    if (!resume) {
       ++dropped_;
       return Verdict::Dropped;
     }
     waitKeyframe_ = false;
   }
 
-  const int64_t oldestQueued = items_.empty() ? INT64_MAX : items_.front().dts;
-  const int64_t oldest = std::min(oldestQueued, inFlightOldestDts);
-  if (oldest != INT64_MAX && newestDts_ - oldest > limits_.hardMs) return Verdict::Overflow;
-
   bytes_ += item.bytes.size();
   items_.push_back(std::move(item));
+  if (bursting_) return Verdict::Queued;
 
-  const int64_t queuedSpan = newestDts_ - items_.front().dts;
+  const int64_t oldestQueued = oldestQueuedDue();
+  const int64_t queuedSpan = oldestQueued == kNever ? 0 : newestDts_ - oldestQueued;
   if (queuedSpan > limits_.softMs || bytes_ > limits_.maxBytes) {
     ++episodes_;
     dropDroppable();
     // A keyframe that just arrived survives and is a fine place to resume.
-    const bool resumed = !items_.empty() && items_.back().kind == MediaKind::Video &&
-                         items_.back().keyframe && !items_.back().mandatory;
+    const bool resumed = !items_.empty() && !items_.back().mandatory &&
+                         ((items_.back().kind == MediaKind::Video && items_.back().keyframe) ||
+                          (items_.back().kind == MediaKind::Audio && !sawVideo_));
     waitKeyframe_ = !resumed;
     if (bytes_ > limits_.maxBytes) return Verdict::Overflow;  // mandatory bytes alone
     return Verdict::Dropped;
@@ -37,15 +45,34 @@ SendQueue::Verdict SendQueue::push(Item item, int64_t inFlightOldestDts) {
   return Verdict::Queued;
 }
 
+int64_t SendQueue::oldestQueuedDue() const {
+  // Media items are queued in due order; mandatory ones (kNever) are skipped.
+  for (const auto& it : items_)
+    if (it.due != kNever) return it.due;
+  return kNever;
+}
+
+int64_t SendQueue::oldestDue(const std::vector<Item>& items) {
+  for (const auto& it : items)
+    if (it.due != kNever) return it.due;
+  return kNever;
+}
+
+void SendQueue::endBurst() {
+  bursting_ = false;
+  for (auto& it : items_)
+    if (it.due != kNever) it.due = newestDts_;
+}
+
 void SendQueue::dropDroppable() {
-  // Keep mandatory packets and the newest packet if it is a video keyframe.
+  // Keep mandatory packets and the newest packet if it is a place to resume.
   std::deque<Item> kept;
   for (size_t i = 0; i < items_.size(); ++i) {
     auto& it = items_[i];
-    const bool lastKey = i + 1 == items_.size() && it.kind == MediaKind::Video && it.keyframe;
-    if (it.mandatory || lastKey) {
-      // A kept header is due now: its old dts must not count as lag.
-      if (it.mandatory) it.dts = newestDts_;
+    const bool last = i + 1 == items_.size();
+    const bool resumable =
+        (it.kind == MediaKind::Video && it.keyframe) || (it.kind == MediaKind::Audio && !sawVideo_);
+    if (it.mandatory || (last && resumable)) {
       kept.push_back(std::move(it));
     } else {
       bytes_ -= it.bytes.size();

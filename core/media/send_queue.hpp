@@ -5,7 +5,10 @@
 //    skips ahead to the next video keyframe (audio resumes with it);
 //  - behind the hard limit (counting bytes already handed to the socket): the
 //    viewer must be disconnected;
-//  - config packets and metadata are mandatory and never dropped.
+//  - config packets, metadata and protocol messages are mandatory: never dropped
+//    and never counted as lag;
+//  - a join burst (headers + cached GOP) counts as due at the moment it ends, so a
+//    long cached GOP is not mistaken for a viewer that fell behind.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +27,13 @@ class SendQueue {
     int64_t hardMs = 10000;
     size_t maxBytes = 16 * 1024 * 1024;
   };
+  // An Item's due time for kNever never counts toward lag.
+  static constexpr int64_t kNever = INT64_MAX;
+
   struct Item {
     SharedBuffer bytes;
     int64_t dts = 0;
+    int64_t due = 0;  // the stream time by which it should be sent (lag is measured on it)
     MediaKind kind = MediaKind::Data;
     bool keyframe = false;
     bool mandatory = false;
@@ -35,11 +42,16 @@ class SendQueue {
 
   explicit SendQueue(Limits limits) : limits_(limits) {}
 
-  // `inFlightOldestDts`: dts of the oldest packet handed to the socket and not yet
-  // written (nullopt-like INT64_MAX when nothing is in flight).
-  Verdict push(Item item, int64_t inFlightOldestDts = INT64_MAX);
+  // `inFlightOldestDue`: due time of the oldest packet handed to the socket and
+  // not yet written (kNever when nothing is in flight). Sets item.due.
+  Verdict push(Item item, int64_t inFlightOldestDue = kNever);
+  // Between these, nothing is dropped; at the end the burst counts as due now.
+  void beginBurst() { bursting_ = true; }
+  void endBurst();
   // Hands every queued item to the caller (for one gather write).
   std::vector<Item> takeAll();
+  // The earliest due time among `items` (kNever if none counts).
+  static int64_t oldestDue(const std::vector<Item>& items);
 
   bool empty() const { return items_.empty(); }
   size_t bytes() const { return bytes_; }
@@ -50,12 +62,15 @@ class SendQueue {
 
  private:
   void dropDroppable();
+  int64_t oldestQueuedDue() const;
 
   Limits limits_;
   std::deque<Item> items_;
   size_t bytes_ = 0;
   int64_t newestDts_ = INT64_MIN;
   bool waitKeyframe_ = false;
+  bool bursting_ = false;
+  bool sawVideo_ = false;
   uint64_t dropped_ = 0;
   uint64_t episodes_ = 0;
 };

@@ -45,7 +45,7 @@ uint64_t Stream::bitrateOutBps() const {
 std::map<std::string, int> Stream::viewersByProtocol() const {
   std::map<std::string, int> out;
   for (const Subscription* sub : subscriptions_)
-    if (sub) ++out[sub->protocol()];
+    if (sub && !sub->protocol().empty()) ++out[sub->protocol()];
   return out;
 }
 

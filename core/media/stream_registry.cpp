@@ -31,10 +31,14 @@ std::unique_ptr<PublishLease> StreamRegistry::publish(
     spdlog::info("stream {}: publisher {} taken over by {}", key, stream.publisherPeer_, peer);
     stream.detachPublisher(old, "taken over by a new publisher");
     old->stream_ = nullptr;
-    if (old->onRevoked_) old->onRevoked_("taken over by a new publisher from " + peer);
+    // NOTE: the callback may destroy the old lease (its owner closes), so it is
+    // moved out of the lease before it runs.
+    auto revoked = std::move(old->onRevoked_);
+    if (revoked) revoked("taken over by a new publisher from " + peer);
   }
   std::unique_ptr<PublishLease> lease(new PublishLease(&stream, std::move(onRevoked)));
   stream.attachPublisher(lease.get(), peer);
+  for (StreamObserver* o : observers_) o->onPublish(stream);
   return lease;
 }
 

@@ -13,6 +13,14 @@
 
 namespace core {
 
+// Told whenever a publisher starts on a Stream (a new one or one resuming within
+// its grace period), so taps such as HLS can subscribe. Loop thread.
+class StreamObserver {
+ public:
+  virtual ~StreamObserver() = default;
+  virtual void onPublish(const Stream& stream) = 0;
+};
+
 class StreamRegistry {
  public:
   StreamRegistry(EventLoop& loop, StreamOptions options);
@@ -25,9 +33,13 @@ class StreamRegistry {
                                         std::function<void(std::string_view)> onRevoked,
                                         std::string& error);
   // nullptr when no such stream is live. The sink gets headers, metadata and the
-  // GOP at once, then live packets.
+  // GOP at once, then live packets. `protocol` labels the viewer count in the
+  // API; an empty label marks an internal tap (HLS muxer, recorder): not a viewer.
   std::unique_ptr<Subscription> subscribe(const std::string& app, const std::string& name,
                                           MediaSink& sink, std::string protocol);
+
+  // Observers outlive the registry's use of them (main() owns both).
+  void addObserver(StreamObserver* observer) { observers_.push_back(observer); }
 
   const Stream* find(const std::string& key) const;
   std::vector<const Stream*> streams() const;
@@ -45,6 +57,7 @@ class StreamRegistry {
   EventLoop& loop_;
   StreamOptions options_;
   std::map<std::string, std::unique_ptr<Stream>> streams_;
+  std::vector<StreamObserver*> observers_;
 };
 
 }  // namespace core

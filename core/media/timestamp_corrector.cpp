@@ -4,9 +4,9 @@
 
 namespace core {
 namespace {
-// NOTE: audio and video interleave with small skews (tens of ms); only a rewind
-// larger than this is treated as a source discontinuity.
-constexpr int64_t kMaxInterleaveSkewMs = 1000;
+// A rewind within one track larger than this is a source discontinuity; smaller
+// ones are clamped (the track stays monotonic).
+constexpr int64_t kMaxRewindMs = 500;
 // The step used to continue the clock after a discontinuity or a new publisher.
 constexpr int64_t kContinueStepMs = 1;
 }  // namespace
@@ -28,17 +28,22 @@ TimestampCorrector::Result TimestampCorrector::correct(MediaKind kind, uint32_t 
     lastRaw_ = rawTimestamp;
     const int64_t in = rawTimestamp;
     offset_ = everStarted_ ? lastOut_ + kContinueStepMs - in : 0;
-    lastIn_ = in;
     started_ = everStarted_ = true;
     std::fill(std::begin(lastOutByKind_), std::end(lastOutByKind_), INT64_MIN);
+    std::fill(std::begin(lastInByKind_), std::end(lastInByKind_), INT64_MIN);
   }
   const int64_t in = extend(rawTimestamp);
-  const int64_t delta = in - lastIn_;
-  if (delta > jumpMs_ || delta < -kMaxInterleaveSkewMs) {
-    result.discontinuity = delta;
-    offset_ = lastOut_ + kContinueStepMs - in;
+  // NOTE: jumps are judged within one track: audio and video may run with a
+  // steady skew between them, which is not a discontinuity.
+  auto& lastIn = lastInByKind_[static_cast<int>(kind)];
+  if (lastIn != INT64_MIN) {
+    const int64_t delta = in - lastIn;
+    if (delta > jumpMs_ || delta < -kMaxRewindMs) {
+      result.discontinuity = delta;
+      offset_ = lastOut_ + kContinueStepMs - in;
+    }
   }
-  lastIn_ = in;
+  lastIn = in;
 
   int64_t out = in + offset_;
   auto& lastOfKind = lastOutByKind_[static_cast<int>(kind)];

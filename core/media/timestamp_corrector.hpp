@@ -34,10 +34,10 @@ class TimestampCorrector {
   bool everStarted_ = false;
   uint32_t lastRaw_ = 0;
   int64_t extendedBase_ = 0;  // multiples of 2^32 added by wrap-around
-  int64_t lastIn_ = 0;        // last extended input timestamp
   int64_t offset_ = 0;        // out = in + offset
   int64_t lastOut_ = 0;
   int64_t lastOutByKind_[3] = {INT64_MIN, INT64_MIN, INT64_MIN};
+  int64_t lastInByKind_[3] = {INT64_MIN, INT64_MIN, INT64_MIN};  // extended input per track
 };
 
 }  // namespace core

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <ctime>
-#include <regex>
 
 #include "core/format/flv_tag.hpp"
 #include "core/loop/event_loop.hpp"
@@ -24,21 +23,34 @@ std::pair<core::SharedBuffer, core::SharedBuffer> chunkFrame(size_t size) {
   return {core::SharedBuffer::copyOf(std::string_view(head, static_cast<size_t>(n))), kCrLf};
 }
 
-// "/live/demo.flv" -> {"live", "demo"}
-bool parseFlvPath(const std::string& path, std::string& app, std::string& name) {
-  static const std::regex kPath(R"(^/([A-Za-z0-9_.\-]{1,200})/([A-Za-z0-9_.\-]{1,200})\.flv$)");
-  std::smatch m;
-  if (!std::regex_match(path, m, kPath)) return false;
-  app = m[1];
-  name = m[2];
+bool validPart(std::string_view s) {
+  if (s.empty() || s.size() > 200 || s == "." || s == "..") return false;
+  for (char c : s)
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
   return true;
+}
+
+// "/live/demo.flv" -> {"live", "demo"}
+bool parseFlvPath(std::string_view path, std::string& app, std::string& name) {
+  if (!path.starts_with('/') || !path.ends_with(".flv")) return false;
+  path = path.substr(1, path.size() - 1 - 4);
+  const auto slash = path.find('/');
+  if (slash == std::string_view::npos) return false;
+  app = path.substr(0, slash);
+  name = path.substr(slash + 1);
+  return validPart(app) && validPart(name);
 }
 
 }  // namespace
 
 FlvSession::FlvSession(FlvServer& server, std::unique_ptr<core::TcpConnection> conn,
-                       std::string key)
-    : server_(server), conn_(std::move(conn)), key_(std::move(key)) {}
+                       std::string key, bool chunked)
+    : server_(server),
+      conn_(std::move(conn)),
+      key_(std::move(key)),
+      chunked_(chunked),
+      endTimer_(conn_->loop(),
+                [this] { close(endReason_ + " (the player did not read the end)"); }) {}
 
 FlvSession::~FlvSession() {
   sender_.reset();
@@ -53,15 +65,17 @@ bool FlvSession::start(core::StreamRegistry& registry, const std::string& app,
   sender_ = std::make_unique<core::MediaSender>(
       *conn_, server_.coalescer_, server_.options_.viewerLimits, flvWireForm,
       [this](const std::string& reason) { close(reason); });
-  sender_->frame = chunkFrame;
-  sender_->sendControl(core::SharedBuffer::adopt(core::flvFileHeader(true, true)));
-  subscription_ = registry.subscribe(app, name, *this, "flv");
-  if (!subscription_) return false;
+  if (chunked_) sender_->frame = chunkFrame;
   sender_->onBytesSent = [this](uint64_t n) {
     if (subscription_) subscription_->countBytesOut(n);
   };
-  sender_->flush();
-  spdlog::info("flv {} {}: playing", conn_->peer(), key_);
+  sender_->beginBurst();
+  sender_->sendControl(core::SharedBuffer::adopt(core::flvFileHeader(true, true)));
+  if (closed_) return true;
+  subscription_ = registry.subscribe(app, name, *this, "flv");
+  if (!subscription_) return false;
+  sender_->endBurst();  // header, codec headers and GOP go out at once
+  if (!closed_) spdlog::info("flv {} {}: playing", conn_->peer(), key_);
   return true;
 }
 
@@ -70,29 +84,45 @@ void FlvSession::close(std::string_view reason) {
   closed_ = true;
   spdlog::info("flv {} {}: player session ended: {} ({} bytes out)", conn_->peer(), key_, reason,
                conn_->bytesWritten());
-  sender_.reset();
+  // The sender stays until the destructor (deferred): it may be on the stack.
+  endTimer_.stop();
   subscription_.reset();
   conn_->close();
   server_.remove(this);
 }
 
 void FlvSession::onDrained() {
+  if (closed_) return;
   if (sender_) sender_->onDrained();
-  if (ending_ && (!sender_ || sender_->idle())) close(endReason_);
+  if (ending_) finish();
 }
 
 void FlvSession::onPacket(const core::MediaPacket& packet) {
-  if (sender_) sender_->send(packet);
+  if (sender_ && !closed_) sender_->send(packet);
 }
 
 void FlvSession::onStreamEnd(std::string_view reason) {
   subscription_.reset();  // already detached by the Stream
+  if (closed_) return;
   ending_ = true;
   endReason_ = "stream ended: " + std::string(reason);
-  // Whatever is queued still goes out; the connection closes after it (players
-  // take the end of an HTTP-FLV body as the end of the stream).
+  // Whatever is queued still goes out, then the last chunk, then the close; a
+  // player that stops reading gets two seconds.
+  endTimer_.start(2000);
   if (sender_) sender_->flush();
-  if (!sender_ || sender_->idle()) close(endReason_);
+  finish();
+}
+
+void FlvSession::finish() {
+  if (closed_ || (sender_ && !sender_->idle())) return;
+  if (chunked_ && !terminated_) {
+    terminated_ = true;
+    static const core::SharedBuffer kLastChunk =
+        core::SharedBuffer::copyOf(std::string_view("0\r\n\r\n"));
+    conn_->write(kLastChunk);           // unframed: it is the chunked body's terminator
+    if (conn_->writePending()) return;  // closed in onDrained
+  }
+  close(endReason_);
 }
 
 FlvServer::FlvServer(core::EventLoop& loop, http::HttpServer& http, core::StreamRegistry& registry,
@@ -132,8 +162,14 @@ http::HttpResponse FlvServer::serve(const http::HttpRequest& req, http::HttpExch
     r.contentType = "video/x-flv";
     return r;
   }
-  auto conn = exchange.takeOver(200, "video/x-flv", {{"Cache-Control", "no-cache"}});
-  auto session = std::make_unique<FlvSession>(*this, std::move(conn), key);
+  // HTTP/1.0 clients get the body unframed, ended by closing the connection.
+  const bool chunked = req.http11;
+  auto conn = exchange.takeOver(200, "video/x-flv", {{"Cache-Control", "no-cache"}}, chunked);
+  if (conn->closed()) {
+    spdlog::info("flv {} {}: player gone before the stream started", req.peer, key);
+    return {};
+  }
+  auto session = std::make_unique<FlvSession>(*this, std::move(conn), key, chunked);
   FlvSession* raw = session.get();
   sessions_.emplace(raw, std::move(session));
   if (!raw->start(registry_, app, name)) raw->close("stream vanished");

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/auth/url_signer.hpp"
+#include "core/loop/timer.hpp"
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/media_sender.hpp"
 #include "core/media/stream_registry.hpp"
@@ -24,7 +25,8 @@ class FlvServer;
 
 class FlvSession : public core::TcpConnection::Handler, public core::MediaSink {
  public:
-  FlvSession(FlvServer& server, std::unique_ptr<core::TcpConnection> conn, std::string key);
+  FlvSession(FlvServer& server, std::unique_ptr<core::TcpConnection> conn, std::string key,
+             bool chunked);
   ~FlvSession() override;
 
   bool start(core::StreamRegistry& registry, const std::string& app, const std::string& name);
@@ -38,14 +40,19 @@ class FlvSession : public core::TcpConnection::Handler, public core::MediaSink {
   void onStreamEnd(std::string_view reason) override;
 
  private:
+  void finish();
+
   FlvServer& server_;
   std::unique_ptr<core::TcpConnection> conn_;
   std::string key_;
   std::unique_ptr<core::MediaSender> sender_;
   std::unique_ptr<core::Subscription> subscription_;
   bool closed_ = false;
+  bool chunked_;
   bool ending_ = false;
+  bool terminated_ = false;
   std::string endReason_;
+  core::Timer endTimer_;
 };
 
 class FlvServer {

@@ -17,8 +17,12 @@ HttpConnection* self(http_parser* p) {
 HttpConnection::HttpConnection(HttpServer& server, std::unique_ptr<core::TcpConnection> conn,
                                const HttpOptions& options)
     : server_(server), options_(options), conn_(std::move(conn)), timer_(conn_->loop(), [this] {
-        if (inRequest_ || requests_ == 0) {
-          reject(408, "request headers not received in time");
+        if (closing_) {
+          close("the peer did not read the response");
+        } else if (waitingDrain_) {
+          close("the peer does not read its responses");
+        } else if (inRequest_ || requests_ == 0) {
+          reject(408, "request not received in time");
         } else {
           close("keep-alive idle timeout");
         }
@@ -47,6 +51,7 @@ void HttpConnection::start() {
 void HttpConnection::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
+  if (deferred_) deferred_->conn_ = nullptr;
   spdlog::debug("http {}: connection closed: {}", conn_ ? conn_->peer() : "-", reason);
   timer_.stop();
   if (conn_) conn_->close();
@@ -59,9 +64,20 @@ void HttpConnection::armIdle() {
 
 void HttpConnection::onData(std::span<const uint8_t> bytes) {
   if (closed_ || closing_) return;
+  if (deferred_ || waitingDrain_) {
+    // A pipelined request waits for the answer before it; bounded like a header.
+    pending_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (pending_.size() > options_.maxHeaderSize + options_.maxBodySize)
+      close("too many bytes pipelined behind a held request");
+    return;
+  }
   const size_t parsed = http_parser_execute(
       &parser_, &settings_, reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (closed_ || takenOver_) return;
+  if (deferred_ || waitingDrain_) {
+    pending_.assign(reinterpret_cast<const char*>(bytes.data()) + parsed, bytes.size() - parsed);
+    return;
+  }
   if (errorStatus_ != 0) {
     reject(errorStatus_, error_);
     return;
@@ -127,9 +143,10 @@ int HttpConnection::onHeaderValue(http_parser* p, const char* at, size_t len) {
 int HttpConnection::onHeadersComplete(http_parser* p) {
   auto* c = self(p);
   if (c->lastWasValue_) c->request_.headers[c->field_] = c->value_;
-  c->timer_.stop();
+  // The request timer keeps running until the body is complete too.
   c->request_.method = http_method_str(static_cast<http_method>(p->method));
   c->request_.keepAlive = http_should_keep_alive(p) != 0;
+  c->request_.http11 = p->http_major > 1 || (p->http_major == 1 && p->http_minor >= 1);
   http_parser_url u;
   http_parser_url_init(&u);
   if (http_parser_parse_url(c->url_.data(), c->url_.size(), 0, &u) != 0) {
@@ -169,27 +186,81 @@ int HttpConnection::onBody(http_parser* p, const char* at, size_t len) {
 int HttpConnection::onMessageComplete(http_parser* p) {
   auto* c = self(p);
   c->inRequest_ = false;
+  c->timer_.stop();
   ++c->requests_;
   c->handleRequest();
   // Stop parsing pipelined bytes once the socket is handed over or closing.
-  if (c->takenOver_ || c->closed_ || c->closing_) http_parser_pause(p, 1);
+  if (c->takenOver_ || c->closed_ || c->closing_ || c->deferred_ || c->waitingDrain_)
+    http_parser_pause(p, 1);
   return 0;
 }
 
 void HttpConnection::handleRequest() {
   HttpExchange exchange(*this);
+  dispatching_ = true;
   HttpResponse response = server_.dispatch(request_, exchange);
-  if (takenOver_ || closed_) return;
+  dispatching_ = false;
+  if (takenOver_ || closed_ || deferred_) return;
+  if (early_) {  // deferred, then answered before the handler returned
+    response = std::move(*early_);
+    early_.reset();
+  }
+  sendResponse(response);
+}
+
+std::shared_ptr<HttpResponder> HttpConnection::defer() {
+  deferred_ = std::make_shared<HttpResponder>();
+  deferred_->conn_ = this;
+  timer_.stop();  // the handler bounds the wait itself
+  return deferred_;
+}
+
+void HttpConnection::respondDeferred(const HttpResponse& response) {
+  deferred_.reset();
+  if (closed_) return;
+  if (dispatching_) {
+    early_ = response;
+    return;
+  }
+  sendResponse(response);
+  if (closed_ || closing_) return;
+  http_parser_pause(&parser_, 0);
+  if (!pending_.empty()) {
+    std::string next;
+    next.swap(pending_);
+    onData({reinterpret_cast<const uint8_t*>(next.data()), next.size()});
+  }
+}
+
+void HttpConnection::sendResponse(const HttpResponse& response) {
   const bool keepAlive = request_.keepAlive;
-  std::string out = responseHead(response.status, response.contentType, response.body.size(), false,
-                                 response.headers);
-  if (request_.method != "HEAD") out += response.body;
+  size_t length = response.body.size();
+  for (const auto& b : response.sharedBody) length += b.size();
+  std::string head =
+      responseHead(response.status, response.contentType, length, false, response.headers);
   spdlog::debug("http {} {} {} -> {}", request_.peer, request_.method, request_.path,
                 response.status);
-  conn_->write(core::SharedBuffer::copyOf(out));
+  if (request_.method == "HEAD" || response.body.empty()) {
+    // Shared bodies (segments, parts, playlists) are written from the shared
+    // bytes themselves: no copy per request.
+    std::vector<core::SharedBuffer> parts{core::SharedBuffer::copyOf(head)};
+    if (request_.method != "HEAD")
+      parts.insert(parts.end(), response.sharedBody.begin(), response.sharedBody.end());
+    conn_->write(parts);
+  } else {
+    conn_->write(core::SharedBuffer::copyOf(head + response.body));
+  }
   if (!keepAlive) {
     closing_ = true;
-    if (!conn_->writePending()) close("response sent, connection: close");
+    if (!conn_->writePending())
+      close("response sent, connection: close");
+    else
+      timer_.start(2000);  // a peer that never reads must not keep us
+  } else if (conn_->writePending()) {
+    // NOTE: pipelined requests wait until this response is written, so a client
+    // that never reads cannot make us queue answers without end.
+    waitingDrain_ = true;
+    timer_.start(static_cast<uint64_t>(options_.keepAliveTimeoutMs));
   } else {
     armIdle();
   }
@@ -210,17 +281,34 @@ void HttpConnection::reject(int status, std::string_view reason) {
 }
 
 void HttpConnection::onDrained() {
-  if (closing_) close("response sent");
+  if (closing_) {
+    close("response sent");
+    return;
+  }
+  if (!waitingDrain_) return;
+  waitingDrain_ = false;
+  armIdle();
+  http_parser_pause(&parser_, 0);
+  if (!pending_.empty()) {
+    std::string next;
+    next.swap(pending_);
+    onData({reinterpret_cast<const uint8_t*>(next.data()), next.size()});
+  }
 }
 
 std::string HttpConnection::responseHead(int status, const std::string& contentType,
                                          size_t contentLength, bool chunked,
-                                         const std::map<std::string, std::string>& headers) const {
+                                         const std::map<std::string, std::string>& headers,
+                                         bool untilClose) const {
   std::string h = "HTTP/1.1 " + std::to_string(status) + " " + statusText(status) + "\r\n";
   h += "Server: roomcast\r\n";
   if (!contentType.empty()) h += "Content-Type: " + contentType + "\r\n";
   if (chunked) {
     h += "Transfer-Encoding: chunked\r\n";
+  } else if (untilClose) {
+    h += "Connection: close\r\n";
+  } else if (status == 204 || status == 304) {
+    // RFC 9110 8.6: no Content-Length on these.
   } else {
     h += "Content-Length: " + std::to_string(contentLength) + "\r\n";
   }
@@ -230,7 +318,7 @@ std::string HttpConnection::responseHead(int status, const std::string& contentT
     h += "Access-Control-Allow-Headers: Content-Type, Authorization, Range\r\n";
   }
   for (const auto& [k, v] : headers) h += k + ": " + v + "\r\n";
-  if (!request_.keepAlive && !chunked) h += "Connection: close\r\n";
+  if (!request_.keepAlive && !chunked && !untilClose) h += "Connection: close\r\n";
   return h + "\r\n";
 }
 

@@ -6,6 +6,7 @@
 #include <http_parser.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/loop/tcp_connection.hpp"
@@ -15,6 +16,7 @@
 namespace http {
 
 class HttpServer;
+class HttpResponder;
 struct HttpOptions;
 
 class HttpConnection : public core::TcpConnection::Handler {
@@ -31,10 +33,15 @@ class HttpConnection : public core::TcpConnection::Handler {
   void onDisconnect(std::string_view reason) override { close(reason); }
   void onDrained() override;
 
+  // Used by HttpExchange::defer / HttpResponder::respond.
+  std::shared_ptr<HttpResponder> defer();
+  void respondDeferred(const HttpResponse& response);
   // Used by HttpExchange::takeOver.
   std::unique_ptr<core::TcpConnection> release(std::string head);
+  // `untilClose`: no length and no chunking, the body ends with the connection.
   std::string responseHead(int status, const std::string& contentType, size_t contentLength,
-                           bool chunked, const std::map<std::string, std::string>& headers) const;
+                           bool chunked, const std::map<std::string, std::string>& headers,
+                           bool untilClose = false) const;
 
  private:
   static int onMessageBegin(http_parser* p);
@@ -47,6 +54,7 @@ class HttpConnection : public core::TcpConnection::Handler {
 
   bool countHeaderBytes(size_t n);
   void handleRequest();
+  void sendResponse(const HttpResponse& response);
   void reject(int status, std::string_view reason);
   void armIdle();
 
@@ -65,7 +73,12 @@ class HttpConnection : public core::TcpConnection::Handler {
   bool closed_ = false;
   bool takenOver_ = false;
   int requests_ = 0;
-  std::string error_;  // set by a parser callback that aborts
+  std::shared_ptr<HttpResponder> deferred_;
+  std::optional<HttpResponse> early_;
+  bool dispatching_ = false;
+  bool waitingDrain_ = false;  // a response is still being written: read no more
+  std::string pending_;        // bytes read while a deferred response is outstanding
+  std::string error_;          // set by a parser callback that aborts
   int errorStatus_ = 0;
 };
 

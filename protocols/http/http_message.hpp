@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/buffer/shared_buffer.hpp"
 
@@ -17,6 +18,7 @@ struct HttpRequest {
   std::string body;
   std::string peer;
   bool keepAlive = true;
+  bool http11 = true;  // HTTP/1.1 or later (chunked transfer allowed)
 
   const std::string* header(const std::string& lowerName) const {
     auto it = headers.find(lowerName);
@@ -29,6 +31,9 @@ struct HttpResponse {
   std::string contentType = "application/json";
   std::map<std::string, std::string> headers;
   std::string body;
+  // When set, the body is these shared bytes instead (segments, playlists): every
+  // request writes the same buffer.
+  std::vector<core::SharedBuffer> sharedBody;
 
   static HttpResponse json(int status, std::string body);
   // {"error": message}

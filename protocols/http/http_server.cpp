@@ -8,12 +8,24 @@
 namespace http {
 
 std::unique_ptr<core::TcpConnection> HttpExchange::takeOver(
-    int status, const std::string& contentType, const std::map<std::string, std::string>& headers) {
-  return conn_.release(conn_.responseHead(status, contentType, 0, true, headers));
+    int status, const std::string& contentType, const std::map<std::string, std::string>& headers,
+    bool chunked) {
+  return conn_.release(conn_.responseHead(status, contentType, 0, chunked, headers, !chunked));
 }
 
 const HttpOptions& HttpExchange::options() const {
   return conn_.options();
+}
+
+std::shared_ptr<HttpResponder> HttpExchange::defer() {
+  return conn_.defer();
+}
+
+void HttpResponder::respond(const HttpResponse& response) {
+  if (HttpConnection* conn = conn_) {
+    conn_ = nullptr;
+    conn->respondDeferred(response);
+  }
 }
 
 HttpServer::HttpServer(core::EventLoop& loop, const std::string& host, uint16_t port,

@@ -25,14 +25,34 @@ struct HttpOptions {
 
 class HttpConnection;
 
-// What a route gets besides the request: answer, or take the socket over.
+// A response given later, e.g. an LL-HLS blocking playlist reload held on the
+// loop until the part exists. Safe to keep after the client went away: respond()
+// then does nothing. Loop thread.
+class HttpResponder {
+ public:
+  void respond(const HttpResponse& response);
+  bool alive() const { return conn_ != nullptr; }
+
+ private:
+  friend class HttpConnection;
+  HttpConnection* conn_ = nullptr;
+};
+
+// What a route gets besides the request: answer, defer the answer, or take the
+// socket over.
 class HttpExchange {
  public:
   explicit HttpExchange(HttpConnection& conn) : conn_(conn) {}
+  // The handler's return value is ignored; answer through the responder. The
+  // connection reads no further request until then.
+  std::shared_ptr<HttpResponder> defer();
   // Sends the response head (status, headers) and hands the socket to the caller,
   // which then owns it; the HTTP connection is gone after the handler returns.
+  // `chunked`: announce chunked transfer (the caller frames the body); otherwise
+  // the body ends when the connection closes (HTTP/1.0).
   std::unique_ptr<core::TcpConnection> takeOver(int status, const std::string& contentType,
-                                                const std::map<std::string, std::string>& headers);
+                                                const std::map<std::string, std::string>& headers,
+                                                bool chunked = true);
   const HttpOptions& options() const;
 
  private:

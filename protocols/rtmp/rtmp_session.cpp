@@ -15,6 +15,8 @@ namespace {
 
 using core::Amf0Value;
 
+constexpr size_t kMaxUnreadReplyBytes = 1024 * 1024;
+
 // "name?query" -> {name, query}
 std::pair<std::string, std::string> splitQuery(std::string_view s) {
   auto q = s.find('?');
@@ -85,7 +87,8 @@ void RtmpSession::close(std::string_view reason) {
   spdlog::info("rtmp {} {}: {} session ended: {} ({} bytes in, {} bytes out)", peer(),
                describeStream(), role_, reason, conn_->bytesRead(), conn_->bytesWritten());
   idleTimer_.stop();
-  sender_.reset();
+  // The sender stays until the destructor (deferred): code that called into it
+  // may still be on the stack. Detaching from the Stream now is safe.
   subscription_.reset();
   lease_.reset();
   conn_->close();
@@ -275,6 +278,7 @@ void RtmpSession::onConnect(double txn, const Amf0Value* cmdObj) {
                          {"description", "Connection succeeded."},
                          {"objectEncoding", 0}}),
       options_.chunkSize));
+  connected_ = true;
   spdlog::debug("rtmp {}: connect app={} tcUrl={}", peer(), app_, tcUrl_);
 }
 
@@ -291,6 +295,10 @@ bool RtmpSession::authorize(const char* action, const std::string& name, const s
 }
 
 void RtmpSession::onPublish(double txn, const std::vector<Amf0Value>& args) {
+  if (!connected_) {
+    close("publish before connect");
+    return;
+  }
   if (lease_ || subscription_) {
     sendStatus("error", "NetStream.Publish.BadName", "already publishing or playing");
     return;
@@ -328,6 +336,10 @@ void RtmpSession::onPublish(double txn, const std::vector<Amf0Value>& args) {
 }
 
 void RtmpSession::onPlay(double txn, const std::vector<Amf0Value>& args) {
+  if (!connected_) {
+    close("play before connect");
+    return;
+  }
   if (lease_ || subscription_) {
     sendStatus("error", "NetStream.Play.Failed", "already publishing or playing");
     return;
@@ -361,19 +373,23 @@ void RtmpSession::onPlay(double txn, const std::vector<Amf0Value>& args) {
         return rtmpWireForm(p, chunkSize);
       },
       [this](const std::string& reason) { close(reason); });
+  sender_->onBytesSent = [this](uint64_t n) {
+    if (subscription_) subscription_->countBytesOut(n);
+  };
   // Status replies first, so the player is ready before the GOP arrives.
   send(controlBytes(msg::kUserControl, streamBeginPayload(kMediaStreamId), chunkSize));
   if (reset) sendStatus("status", "NetStream.Play.Reset", "Playing and resetting " + name + ".");
   sendStatus("status", "NetStream.Play.Start", "Started playing " + name + ".");
   send(dataMessage({"|RtmpSampleAccess", true, true}, chunkSize));
   send(dataMessage({"onStatus", Amf0Value::object({{"code", "NetStream.Data.Start"}})}, chunkSize));
-  subscription_ = registry_.subscribe(app_, name, *this, "rtmp");  // found above: cannot fail
+  if (closed_) return;
   role_ = "player";
   idleTimer_.stop();
-  sender_->onBytesSent = [this](uint64_t n) {
-    if (subscription_) subscription_->countBytesOut(n);
-  };
-  sender_->flush();  // the headers and GOP go out now, not at the next merge tick
+  sender_->beginBurst();
+  subscription_ = registry_.subscribe(app_, name, *this, "rtmp");  // found above: cannot fail
+  if (closed_) return;
+  sender_->endBurst();  // headers and GOP go out now, not at the next merge tick
+  if (closed_) return;
   spdlog::info("rtmp {} {}: playing (start {})", peer(), describeStream(), start);
 }
 
@@ -458,7 +474,7 @@ void RtmpSession::onStreamStart(const core::Stream& stream) {
 }
 
 void RtmpSession::onPacket(const core::MediaPacket& packet) {
-  if (!sender_) return;
+  if (!sender_ || closed_) return;
   if ((packet.isAudio() && !wantAudio_) || (packet.isVideo() && !wantVideo_)) return;
   sender_->send(packet);
 }
@@ -487,9 +503,16 @@ void RtmpSession::send(core::SharedBuffer bytes) {
   if (closed_) return;
   if (sender_) {
     sender_->sendControl(std::move(bytes));
-  } else {
-    conn_->write(bytes);
+    return;
   }
+  // NOTE: a peer that sends pings or commands but never reads our replies
+  // must not make us buffer without end.
+  if (conn_->queuedBytes() > kMaxUnreadReplyBytes) {
+    close("the peer does not read its replies (" + std::to_string(conn_->queuedBytes()) +
+          " bytes unsent)");
+    return;
+  }
+  conn_->write(bytes);
 }
 
 void RtmpSession::sendStatus(std::string_view level, std::string_view code,

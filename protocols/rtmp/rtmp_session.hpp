@@ -101,6 +101,7 @@ class RtmpSession : public core::TcpConnection::Handler, public core::MediaSink 
   uint32_t peerWindowAck_ = 0;
   uint64_t lastAckSent_ = 0;
   bool handshakeDone_ = false;
+  bool connected_ = false;
   bool closing_ = false;
   bool closed_ = false;
   bool wantAudio_ = true, wantVideo_ = true;

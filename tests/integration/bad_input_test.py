@@ -188,7 +188,72 @@ class BadInputTest(h.IntegrationTest):
             for s in socks:
                 s.close()
 
+    def test_rtmp_client_that_never_reads_its_replies(self):
+        # Pings answered into a socket nobody reads: bounded, then closed.
+        with rc.RtmpClient("127.0.0.1", self.srv.rtmp_port, timeout=5, rcvbuf=4096) as c:
+            c.handshake()
+            ping = c.encode_message(2, 4, 0, b"\x00\x06\x00\x00\x00\x01")
+            sent = 0
+            try:
+                while sent < 40 * 1024 * 1024:
+                    c.send_raw(ping * 1000)
+                    sent += len(ping) * 1000
+            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                pass
+            self.expect_log(peer(c.local_port), r"does not read")
+
+    def test_rtmp_publish_before_connect(self):
+        c = rc.RtmpClient("127.0.0.1", self.srv.rtmp_port, timeout=5)
+        with c:
+            c.handshake()
+            c.send_command("publish", 5, None, "sneaky", "live", stream_id=1)
+            self.assertTrue(c.wait_closed(5), "publish without connect accepted")
+            self.expect_log(peer(c.local_port), r"before connect")
+
     # ---------------------------------------------------------------- HTTP
+
+    def test_http_body_never_sent(self):
+        s = socket.create_connection(("127.0.0.1", self.srv.http_port), timeout=5)
+        with s:
+            port = s.getsockname()[1]
+            s.sendall(b"POST /api/v1/streams HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+            t0 = time.monotonic()
+            status, _, _ = h.read_http_head(s, HEADER_TIMEOUT_MS / 1000 + 5)
+            self.assertEqual(status, 408)
+            self.assertGreaterEqual(time.monotonic() - t0, HEADER_TIMEOUT_MS / 1000 - 0.5)
+        self.expect_log(peer(port), r"408")
+
+    def test_http_pipelined_requests_never_read(self):
+        # A client pipelining requests without reading the answers: the server
+        # stops reading it instead of queueing answers without end, then drops it.
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(5)
+        s.connect(("127.0.0.1", self.srv.http_port))
+        with s:
+            port = s.getsockname()[1]
+            req = b"GET /nosuch/" + b"p" * 3000 + b".m3u8 HTTP/1.1\r\nHost: x\r\n\r\n"
+            sent = 0
+            s.settimeout(2)
+            try:
+                while sent < 64 * 1024 * 1024:
+                    s.sendall(req * 64)
+                    sent += len(req) * 64
+            except (socket.timeout, BrokenPipeError, ConnectionResetError):
+                pass
+            self.assertLess(sent, 64 * 1024 * 1024, "the server kept reading a client that never reads")
+
+    def test_http_flv_for_http_1_0_is_not_chunked(self):
+        s = socket.create_connection(("127.0.0.1", self.srv.http_port), timeout=5)
+        with s:
+            s.sendall(b"GET /live/demo.flv HTTP/1.0\r\n\r\n")
+            status, headers, rest = h.read_http_head(s, 5)
+            self.assertEqual(status, 200)
+            self.assertNotIn("transfer-encoding", headers)
+            while len(rest) < 13:
+                rest += s.recv(4096)
+            self.assertEqual(rest[:3], b"FLV", "HTTP/1.0 body must be the bare FLV stream")
+
 
     def test_http_header_too_large(self):
         s = socket.create_connection(("127.0.0.1", self.srv.http_port), timeout=5)

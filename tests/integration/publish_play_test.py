@@ -132,6 +132,32 @@ class PublishPlayTest(h.IntegrationTest):
                 self.assertNotIn("a", kinds[:kinds.index("ash")] if "ash" in kinds else kinds,
                                  "raw audio before the AAC sequence header: %r" % kinds)
 
+    def test_publisher_takeover_and_clean_end(self):
+        import subprocess
+        with h.Server(sets={"stream.publisher_takeover": True,
+                            "stream.reconnect_grace_ms": 1000}) as srv:
+            p1 = self.start_publisher(srv)
+            reader = h.FlvHttpReader(srv.http_port, "/live/demo.flv")
+            reader.start()
+            self.addCleanup(reader.stop)
+            h.wait_until(lambda: reader.video_count() > 10, 10, 0.1, "viewer receiving")
+            mark = srv.log_mark()
+            p2 = h.Publisher(srv.rtmp_url(), loop=True, name="publisher-2").start()
+            self.addCleanup(p2.kill)
+            srv.wait_for_log([r"live/demo", r"taken over"], 10, since=mark)
+            h.wait_until(lambda: not p1.running(), 10, 0.2, "the first publisher to be cut off")
+            before = reader.video_count()
+            h.wait_until(lambda: reader.video_count() > before + 30, 10, 0.1,
+                         "viewer receiving the new publisher")
+            self.assertTrue(p2.running(), p2.output()[-2000:])
+            # The stream ends: HTTP-FLV closes its chunked body properly (curl: exit 0).
+            curl = subprocess.Popen(["curl", "-sS", "-o", "/dev/null", "--max-time", "20",
+                                     srv.flv_url()], stderr=subprocess.PIPE, text=True)
+            time.sleep(1)
+            p2.stop()
+            _, err = curl.communicate(timeout=30)
+            self.assertEqual(curl.returncode, 0, "HTTP-FLV body not terminated: " + err)
+
     def test_rtmpdump_librtmp_plays(self):
         """librtmp (rtmpdump) speaks its own handshake and command flow."""
         import os

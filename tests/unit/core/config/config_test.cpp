@@ -59,6 +59,8 @@ void checkDefaults(const Config& c) {
   BOOST_TEST(c.auth.key == "");
   BOOST_TEST(c.auth.protect_play == true);
   BOOST_TEST(c.auth.protect_publish == true);
+  BOOST_TEST(c.web.enabled == true);
+  BOOST_TEST(c.web.root == "web");
 }
 
 }  // namespace
@@ -213,6 +215,10 @@ BOOST_AUTO_TEST_CASE(string_checks) {
              "got \"verbose\"");
   BOOST_TEST(errorOf("[http]\ncors_origin = \"x\\r\\nSet-Cookie: a=b\"\n")
                  .find("http.cors_origin: must not contain control characters") !=
+             std::string::npos);
+  BOOST_TEST(errorOf("[web]\nroot = \"\"\n") ==
+             "conf/roomcast.toml:2: web.root: must not be empty");
+  BOOST_TEST(errorOf("[web]\nenabled = \"yes\"\n").find("web.enabled: expected a boolean") !=
              std::string::npos);
 }
 

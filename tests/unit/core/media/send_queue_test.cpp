@@ -89,3 +89,54 @@ BOOST_AUTO_TEST_CASE(mandatory_bytes_alone_over_the_byte_limit_overflow) {
   q.push(item(0, MediaKind::Data, false, true, 1000));
   BOOST_TEST((q.push(item(1, MediaKind::Data, false, true, 1000)) == Verdict::Overflow));
 }
+
+BOOST_AUTO_TEST_CASE(an_audio_only_viewer_resumes_at_the_next_audio_frame) {
+  SendQueue q({1000, 10000, 1 << 20});
+  for (int t = 0; t <= 1000; t += 21) q.push(item(t, MediaKind::Audio));
+  BOOST_TEST((q.push(item(1030, MediaKind::Audio)) == Verdict::Dropped));
+  // No video in this stream: the newest audio frame survived and playback goes on.
+  BOOST_TEST(!q.skippingToKeyframe());
+  BOOST_TEST((q.push(item(1051, MediaKind::Audio)) == Verdict::Queued));
+  BOOST_TEST(q.takeAll().size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(protocol_messages_never_count_as_lag) {
+  SendQueue q({1000, 3000, 1 << 20});
+  // Status replies queued before any media (a viewer whose socket is slow to
+  // start), then media from a stream that has been live for a minute.
+  q.push(item(0, MediaKind::Data, false, true));
+  q.push(item(0, MediaKind::Data, false, true));
+  BOOST_TEST((q.push(item(60000, MediaKind::Video, true)) == Verdict::Queued));
+  BOOST_TEST((q.push(item(60033, MediaKind::Video)) == Verdict::Queued));
+  auto items = q.takeAll();
+  BOOST_TEST(SendQueue::oldestDue(items) == 60000);
+}
+
+BOOST_AUTO_TEST_CASE(a_join_burst_of_a_long_gop_is_not_lag) {
+  SendQueue q({1000, 3000, 1 << 20});
+  q.beginBurst();
+  q.push(item(0, MediaKind::Video, false, true));  // header
+  q.push(item(0, MediaKind::Video, true));         // a 5 s old keyframe
+  for (int t = 33; t <= 5000; t += 33) q.push(item(t, MediaKind::Video));
+  q.endBurst();
+  BOOST_TEST(q.droppedPackets() == 0u);
+  auto burst = q.takeAll();
+  BOOST_TEST(burst.size() == 153u);
+  // All of it counts as due at the end of the burst: still in flight, the next
+  // live packet is not behind.
+  BOOST_TEST(SendQueue::oldestDue(burst) == 4983);
+  BOOST_TEST(
+      (q.push(item(5016, MediaKind::Video), SendQueue::oldestDue(burst)) == Verdict::Queued));
+}
+
+BOOST_AUTO_TEST_CASE(a_stalled_viewer_waiting_for_a_keyframe_still_hits_the_hard_limit) {
+  SendQueue q({1000, 3000, 1 << 20});
+  q.push(item(0, MediaKind::Video, true));
+  for (int t = 33; t <= 1100; t += 33) q.push(item(t, MediaKind::Video));
+  BOOST_TEST(q.skippingToKeyframe());
+  // The socket holds dts 0 forever; inter frames keep coming (no keyframe).
+  Verdict v = Verdict::Dropped;
+  for (int t = 1133; t <= 4000 && v != Verdict::Overflow; t += 33)
+    v = q.push(item(t, MediaKind::Video), 0);
+  BOOST_TEST((v == Verdict::Overflow));
+}

@@ -64,3 +64,29 @@ BOOST_AUTO_TEST_CASE(a_new_publisher_continues_after_the_last_timestamp) {
   BOOST_TEST(first.dts == 5001);
   BOOST_TEST(c.correct(MediaKind::Video, 40).dts == 5041);
 }
+
+BOOST_AUTO_TEST_CASE(a_steady_skew_between_tracks_is_kept_not_corrected) {
+  TimestampCorrector c(3000);
+  // Audio runs 1.2 s behind video for 10 s: no discontinuity, the skew is kept.
+  for (uint32_t t = 1200; t < 11200; t += 40) {
+    auto v = c.correct(MediaKind::Video, t);
+    auto a = c.correct(MediaKind::Audio, t - 1200);
+    BOOST_TEST(!v.discontinuity);
+    BOOST_TEST(!a.discontinuity);
+    BOOST_TEST(v.dts - a.dts == 1200);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(both_tracks_jumping_together_stay_together) {
+  TimestampCorrector c(3000);
+  for (uint32_t t = 0; t <= 1000; t += 20) {
+    c.correct(MediaKind::Video, t);
+    c.correct(MediaKind::Audio, t);
+  }
+  auto v = c.correct(MediaKind::Video, 500000);
+  auto a = c.correct(MediaKind::Audio, 500000);
+  BOOST_TEST(v.discontinuity.has_value());
+  BOOST_TEST(a.discontinuity.has_value());
+  BOOST_TEST(std::abs(v.dts - a.dts) <= 1);
+  BOOST_TEST(std::abs(c.correct(MediaKind::Video, 500040).dts - v.dts - 40) <= 1);
+}

@@ -1,0 +1,189 @@
+#include "protocols/hls/hls_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <ctime>
+
+#include "core/auth/query_string.hpp"
+#include "core/loop/event_loop.hpp"
+
+namespace hls {
+namespace {
+
+bool validPart(std::string_view s) {
+  if (s.empty() || s.size() > 200 || s == "." || s == "..") return false;
+  for (char c : s)
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+enum class Resource { TsPlaylist, TsSegment, LlPlaylist, LlInit, LlPart, LlSegment };
+
+struct HlsPath {
+  std::string app, name;
+  Resource resource = Resource::TsPlaylist;
+  uint64_t msn = 0;
+  uint64_t part = 0;
+};
+
+bool parseNumber(std::string_view s, uint64_t& out) {
+  if (s.empty() || s.size() > 19) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+// /live/demo.m3u8, /live/demo/12.ts, /live/demo/ll.m3u8, /live/demo/ll/init-0.mp4,
+// /live/demo/ll/12.3.m4s, /live/demo/ll/12.m4s
+std::optional<HlsPath> parsePath(std::string_view path) {
+  if (path.size() < 2 || path[0] != '/') return std::nullopt;
+  std::vector<std::string_view> parts;
+  for (size_t start = 1; start <= path.size();) {
+    const size_t end = std::min(path.find('/', start), path.size());
+    parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+    if (parts.size() > 4) return std::nullopt;
+  }
+  HlsPath out;
+  if (parts.size() < 2) return std::nullopt;
+  out.app = parts[0];
+  std::string_view last = parts.back();
+  if (parts.size() == 2 && last.ends_with(".m3u8")) {
+    out.name = last.substr(0, last.size() - 5);
+    out.resource = Resource::TsPlaylist;
+  } else if (parts.size() == 3 && last == "ll.m3u8") {
+    out.name = parts[1];
+    out.resource = Resource::LlPlaylist;
+  } else if (parts.size() == 3 && last.ends_with(".ts")) {
+    out.name = parts[1];
+    out.resource = Resource::TsSegment;
+    if (!parseNumber(last.substr(0, last.size() - 3), out.msn)) return std::nullopt;
+  } else if (parts.size() == 4 && parts[2] == "ll") {
+    out.name = parts[1];
+    if (last.starts_with("init-") && last.ends_with(".mp4")) {
+      out.resource = Resource::LlInit;
+      if (!parseNumber(last.substr(5, last.size() - 9), out.msn)) return std::nullopt;
+    } else if (last.ends_with(".m4s")) {
+      std::string_view stem = last.substr(0, last.size() - 4);
+      const auto dot = stem.find('.');
+      if (dot == std::string_view::npos) {
+        out.resource = Resource::LlSegment;
+        if (!parseNumber(stem, out.msn)) return std::nullopt;
+      } else {
+        out.resource = Resource::LlPart;
+        if (!parseNumber(stem.substr(0, dot), out.msn) ||
+            !parseNumber(stem.substr(dot + 1), out.part))
+          return std::nullopt;
+      }
+    } else {
+      return std::nullopt;
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (!validPart(out.app) || !validPart(out.name)) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+HlsServer::HlsServer(core::EventLoop& loop, http::HttpServer& http, core::StreamRegistry& registry,
+                     HlsOptions options, std::optional<LlHlsOptions> llOptions,
+                     const core::UrlSigner* signer)
+    : loop_(loop),
+      registry_(registry),
+      options_(options),
+      llOptions_(llOptions.value_or(LlHlsOptions{})),
+      llEnabled_(llOptions.has_value()),
+      signer_(signer) {
+  registry_.addObserver(this);
+  http.route(
+      [](const http::HttpRequest& r) {
+        return (r.method == "GET" || r.method == "HEAD") &&
+               (r.path.ends_with(".m3u8") || r.path.ends_with(".ts") || r.path.ends_with(".m4s") ||
+                r.path.ends_with(".mp4"));
+      },
+      [this](const http::HttpRequest& req, http::HttpExchange& ex) { return serve(req, ex); });
+}
+
+HlsServer::~HlsServer() = default;
+
+void HlsServer::onPublish(const core::Stream& stream) {
+  const std::string key = stream.key();
+  auto it = streams_.find(key);
+  if (it == streams_.end()) {
+    Renditions r;
+    r.ts = std::make_unique<HlsStream>(loop_, stream.app(), stream.name(), options_,
+                                       [this, key] { expire(key); });
+    if (llEnabled_)
+      r.ll = std::make_unique<LlHlsStream>(loop_, stream.app(), stream.name(), llOptions_,
+                                           [] {});  // expires with the TS rendition
+    it = streams_.emplace(key, std::move(r)).first;
+  }
+  it->second.ts->attach(registry_);
+  if (it->second.ll) it->second.ll->attach(registry_);
+}
+
+void HlsServer::expire(const std::string& key) {
+  auto it = streams_.find(key);
+  if (it == streams_.end()) return;
+  spdlog::debug("hls {}: ended playlists expired", key);
+  loop_.deferDelete(std::move(it->second.ts));
+  loop_.deferDelete(std::move(it->second.ll));
+  streams_.erase(it);
+}
+
+http::HttpResponse HlsServer::serve(const http::HttpRequest& req, http::HttpExchange& exchange) {
+  auto path = parsePath(req.path);
+  if (!path) return http::HttpResponse::error(400, "not an HLS resource: " + req.path);
+  const std::string key = path->app + "/" + path->name;
+  const bool playlist =
+      path->resource == Resource::TsPlaylist || path->resource == Resource::LlPlaylist;
+  if (signer_ && playlist) {
+    const auto result = signer_->verify(path->app, path->name, req.query, std::time(nullptr));
+    if (result != core::AuthResult::Ok) {
+      spdlog::warn("hls {} {}: play refused: {}", req.peer, key, core::toString(result));
+      return http::HttpResponse::error(
+          403, std::string("play not authorized: ") + core::toString(result));
+    }
+  }
+  auto it = streams_.find(key);
+  if (it == streams_.end()) return http::HttpResponse::error(404, "stream not found: " + key);
+  HlsStream& ts = *it->second.ts;
+  LlHlsStream* ll = it->second.ll.get();
+  const bool wantsLl =
+      path->resource != Resource::TsPlaylist && path->resource != Resource::TsSegment;
+  if (wantsLl && !ll) return http::HttpResponse::error(404, "LL-HLS is disabled");
+  switch (path->resource) {
+    case Resource::TsPlaylist:
+      return ts.servePlaylist(exchange);
+    case Resource::TsSegment:
+      return ts.serveSegment(path->msn);
+    case Resource::LlPlaylist: {
+      // _HLS_msn=<M>[&_HLS_part=<P>]: a blocking reload (RFC 8216bis 6.2.5.2).
+      const auto query = core::QueryString::parse(req.query);
+      if (!query.ok()) return http::HttpResponse::error(400, "bad query: " + query.error());
+      std::optional<uint64_t> msn, part;
+      uint64_t n = 0;
+      if (const std::string* m = query.find("_HLS_msn")) {
+        if (!parseNumber(*m, n)) return http::HttpResponse::error(400, "malformed _HLS_msn");
+        msn = n;
+      }
+      if (const std::string* p = query.find("_HLS_part")) {
+        if (!parseNumber(*p, n)) return http::HttpResponse::error(400, "malformed _HLS_part");
+        if (!msn) return http::HttpResponse::error(400, "_HLS_part without _HLS_msn");
+        part = n;
+      }
+      return ll->servePlaylist(msn, part, exchange);
+    }
+    case Resource::LlInit:
+      return ll->serveInit(static_cast<uint32_t>(path->msn));
+    case Resource::LlPart:
+      return ll->servePart(path->msn, path->part, exchange);
+    case Resource::LlSegment:
+      return ll->serveSegment(path->msn);
+  }
+  return http::HttpResponse::error(400, "unknown HLS resource");
+}
+
+}  // namespace hls

@@ -1,0 +1,47 @@
+// HlsServer: keeps the HLS taps (MPEG-TS HlsStream, fMP4 LlHlsStream) on every
+// published Stream and serves them from memory: `/{app}/{name}.m3u8` and
+// `/{app}/{name}/{n}.ts`; `/{app}/{name}/ll.m3u8` and `/{app}/{name}/ll/...`.
+// Owned by main(); loop thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/auth/url_signer.hpp"
+#include "core/media/stream_registry.hpp"
+#include "protocols/hls/hls_stream.hpp"
+#include "protocols/hls/ll_hls_stream.hpp"
+#include "protocols/http/http_server.hpp"
+
+namespace hls {
+
+class HlsServer : public core::StreamObserver {
+ public:
+  HlsServer(core::EventLoop& loop, http::HttpServer& http, core::StreamRegistry& registry,
+            HlsOptions options, std::optional<LlHlsOptions> llOptions,
+            const core::UrlSigner* signer);
+  ~HlsServer() override;
+
+  void onPublish(const core::Stream& stream) override;
+  size_t streamCount() const { return streams_.size(); }
+
+ private:
+  http::HttpResponse serve(const http::HttpRequest& req, http::HttpExchange& exchange);
+  void expire(const std::string& key);
+
+  core::EventLoop& loop_;
+  core::StreamRegistry& registry_;
+  struct Renditions {
+    std::unique_ptr<HlsStream> ts;
+    std::unique_ptr<LlHlsStream> ll;  // null when LL-HLS is off
+  };
+
+  HlsOptions options_;
+  LlHlsOptions llOptions_;
+  bool llEnabled_;
+  const core::UrlSigner* signer_;
+  std::map<std::string, Renditions> streams_;
+};
+
+}  // namespace hls

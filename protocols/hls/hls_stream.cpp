@@ -1,0 +1,199 @@
+#include "protocols/hls/hls_stream.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace hls {
+namespace {
+
+int64_t wallClockMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+bool sameBytes(const core::SharedBuffer& a, const core::SharedBuffer& b) {
+  return a.size() == b.size() && std::equal(a.data(), a.data() + a.size(), b.data());
+}
+
+// NOTE: without keyframes a segment would grow forever; past this many target
+// durations it is cut anyway (the next one then starts on a non-key frame).
+constexpr int64_t kMaxSegmentTargets = 5;
+
+}  // namespace
+
+HlsStream::HlsStream(core::EventLoop& loop, std::string app, std::string name,
+                     const HlsOptions& options, std::function<void()> onExpired)
+    : loop_(loop),
+      app_(std::move(app)),
+      name_(std::move(name)),
+      key_(app_ + "/" + name_),
+      options_(options),
+      onExpired_(std::move(onExpired)),
+      playlist_({options.segmentMs, options.window, 3}),
+      waitTimer_(loop, [this] { answerWaiters(); }),
+      expireTimer_(loop, [this] { onExpired_(); }) {}
+
+HlsStream::~HlsStream() {
+  for (auto& w : waiters_) w->respond(http::HttpResponse::error(404, "stream gone: " + key_));
+}
+
+void HlsStream::attach(core::StreamRegistry& registry) {
+  if (subscription_) return;
+  expireTimer_.stop();
+  if (playlist_.ended()) {
+    playlist_.reopen();
+    rendered_ = {};
+    pendingDiscontinuity_ = true;
+  }
+  subscription_ = registry.subscribe(app_, name_, *this, "");
+}
+
+void HlsStream::onStreamStart(const core::Stream&) {
+  // A new publisher: close what we have, the next segment is a discontinuity.
+  if (inSegment_) closeSegment(lastDts_ + lastVideoDelta_);
+  dropMuxer("new publisher");
+  videoConfig_.reset();
+  audioConfig_.reset();
+}
+
+void HlsStream::onConfig(const core::MediaPacket& packet) {
+  auto& slot = packet.isVideo() ? videoConfig_ : audioConfig_;
+  const bool changed = !slot || !sameBytes(slot->payload, packet.payload);
+  slot = packet;
+  if (changed && muxer_) {
+    if (inSegment_) closeSegment(packet.dts);
+    dropMuxer("codec configuration changed");
+  }
+}
+
+void HlsStream::dropMuxer(std::string_view why) {
+  if (!muxer_) return;
+  muxer_.reset();
+  inSegment_ = false;
+  pendingDiscontinuity_ = true;
+  spdlog::debug("hls {}: muxer reset ({})", key_, why);
+}
+
+bool HlsStream::startMuxer() {
+  try {
+    muxer_ = std::make_unique<TsMuxer>(videoConfig_, audioConfig_);
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::warn("hls {}: cannot mux this stream: {}", key_, e.what());
+    return false;
+  }
+}
+
+void HlsStream::onPacket(const core::MediaPacket& packet) {
+  if (packet.kind == core::MediaKind::Data) return;
+  if (packet.config) {
+    onConfig(packet);
+    return;
+  }
+  if (packet.isVideo() && packet.dts > lastDts_ && lastDts_ > 0)
+    lastVideoDelta_ = std::min<int64_t>(packet.dts - lastDts_, 1000);
+  const bool videoKey = packet.isVideo() && packet.keyframe;
+  const bool hasVideo = videoConfig_.has_value();
+  // Where a segment may start: a video keyframe, or any audio frame without video.
+  const bool boundary = hasVideo ? videoKey : packet.isAudio();
+
+  if (!muxer_) {
+    if (!boundary || !startMuxer()) return;
+  }
+  if (!inSegment_) {
+    if (!boundary) return;
+    startSegment(packet);
+  } else {
+    const int64_t elapsed = packet.dts - segmentStartDts_;
+    if ((boundary && elapsed >= options_.segmentMs) ||
+        elapsed >= kMaxSegmentTargets * options_.segmentMs) {
+      closeSegment(packet.dts);
+      startSegment(packet);
+    }
+  }
+  lastDts_ = packet.dts;
+  if (!muxer_->write(packet)) {
+    spdlog::warn("hls {}: {}", key_, muxer_->error());
+    dropMuxer("mux error");
+  }
+}
+
+void HlsStream::startSegment(const core::MediaPacket& first) {
+  inSegment_ = true;
+  segmentStartDts_ = first.dts;
+  segmentProgramDateMs_ = wallClockMs();
+}
+
+void HlsStream::closeSegment(int64_t endDts) {
+  if (!inSegment_ || !muxer_) return;
+  inSegment_ = false;
+  muxer_->flush();
+  Segment s;
+  s.startDts = segmentStartDts_;
+  s.durationMs = std::max<int64_t>(1, endDts - segmentStartDts_);
+  s.programDateMs = segmentProgramDateMs_;
+  s.discontinuity = pendingDiscontinuity_ && !playlist_.empty();
+  pendingDiscontinuity_ = false;
+  s.bytes = core::SharedBuffer::adopt(muxer_->takeBytes());
+  spdlog::debug("hls {}: segment {} {} ms {} bytes", key_, playlist_.nextSequence(), s.durationMs,
+                s.bytes.size());
+  playlist_.add(std::move(s));
+  rendered_ = {};
+  answerWaiters();
+}
+
+void HlsStream::onStreamEnd(std::string_view reason) {
+  subscription_.reset();  // already detached by the Stream
+  if (inSegment_) closeSegment(lastDts_ + lastVideoDelta_);
+  muxer_.reset();
+  playlist_.end();
+  rendered_ = {};
+  answerWaiters();
+  spdlog::info("hls {}: stream ended ({}), playlist kept {} ms", key_, reason,
+               options_.keepEndedMs);
+  expireTimer_.start(static_cast<uint64_t>(options_.keepEndedMs));
+}
+
+http::HttpResponse HlsStream::playlistResponse() const {
+  http::HttpResponse r;
+  r.contentType = "application/vnd.apple.mpegurl";
+  r.headers["Cache-Control"] = "no-cache";
+  if (rendered_.empty()) rendered_ = core::SharedBuffer::copyOf(playlist_.render(name_ + "/"));
+  r.sharedBody = {rendered_};
+  return r;
+}
+
+http::HttpResponse HlsStream::servePlaylist(http::HttpExchange& exchange) {
+  if (!playlist_.empty() || playlist_.ended()) return playlistResponse();
+  // Hold the player until the first segment is cut (bounded), so playback starts
+  // on the first try instead of after a 404 and a retry.
+  waiters_.push_back(exchange.defer());
+  if (!waitTimer_.active()) waitTimer_.start(static_cast<uint64_t>(3 * options_.segmentMs));
+  return {};
+}
+
+void HlsStream::answerWaiters() {
+  waitTimer_.stop();
+  auto waiters = std::move(waiters_);
+  waiters_.clear();
+  for (auto& w : waiters) {
+    if (!playlist_.empty() || playlist_.ended()) {
+      w->respond(playlistResponse());
+    } else {
+      w->respond(http::HttpResponse::error(404, "no segment yet for " + key_ + ", retry"));
+    }
+  }
+}
+
+http::HttpResponse HlsStream::serveSegment(uint64_t sequence) const {
+  const Segment* s = playlist_.find(sequence);
+  if (!s) return http::HttpResponse::error(404, "no such segment: " + std::to_string(sequence));
+  http::HttpResponse r;
+  r.contentType = "video/mp2t";
+  r.headers["Cache-Control"] = "public, max-age=31536000, immutable";
+  r.sharedBody = {s->bytes};
+  return r;
+}
+
+}  // namespace hls

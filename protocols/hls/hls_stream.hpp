@@ -1,0 +1,77 @@
+// HlsStream: the HLS (MPEG-TS) rendition of one Stream — a MediaSink tap that cuts
+// segments at keyframes once the target duration is reached and serves the
+// playlist and segments from memory; every request writes the same bytes.
+// Owned by the HlsServer; loop thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/loop/timer.hpp"
+#include "core/media/media_sink.hpp"
+#include "core/media/stream_registry.hpp"
+#include "protocols/hls/media_playlist.hpp"
+#include "protocols/hls/ts_muxer.hpp"
+#include "protocols/http/http_server.hpp"
+
+namespace hls {
+
+struct HlsOptions {
+  int64_t segmentMs = 2000;
+  size_t window = 6;
+  int64_t keepEndedMs = 30000;  // the ended playlist (with ENDLIST) stays this long
+};
+
+class HlsStream : public core::MediaSink {
+ public:
+  HlsStream(core::EventLoop& loop, std::string app, std::string name, const HlsOptions& options,
+            std::function<void()> onExpired);
+  ~HlsStream() override;
+
+  // (Re)subscribes to the live Stream; a stream that had ended is reopened.
+  void attach(core::StreamRegistry& registry);
+
+  http::HttpResponse servePlaylist(http::HttpExchange& exchange);
+  http::HttpResponse serveSegment(uint64_t sequence) const;
+  const std::string& key() const { return key_; }
+
+  void onStreamStart(const core::Stream& stream) override;
+  void onPacket(const core::MediaPacket& packet) override;
+  void onStreamEnd(std::string_view reason) override;
+
+ private:
+  void onConfig(const core::MediaPacket& packet);
+  bool startMuxer();
+  void startSegment(const core::MediaPacket& first);
+  void closeSegment(int64_t endDts);
+  void dropMuxer(std::string_view why);
+  http::HttpResponse playlistResponse() const;
+  void answerWaiters();
+
+  core::EventLoop& loop_;
+  std::string app_, name_, key_;
+  const HlsOptions& options_;
+  std::function<void()> onExpired_;
+  std::unique_ptr<core::Subscription> subscription_;
+
+  std::optional<core::MediaPacket> videoConfig_, audioConfig_;
+  std::unique_ptr<TsMuxer> muxer_;
+  MediaPlaylist playlist_;
+  mutable core::SharedBuffer rendered_;  // the playlist text, rebuilt when it changes
+  bool inSegment_ = false;
+  bool pendingDiscontinuity_ = false;
+  int64_t segmentStartDts_ = 0;
+  int64_t segmentProgramDateMs_ = 0;
+  int64_t lastDts_ = 0;
+  int64_t lastVideoDelta_ = 33;
+
+  // Players asking before the first segment exists are held (not refused).
+  std::vector<std::shared_ptr<http::HttpResponder>> waiters_;
+  core::Timer waitTimer_;
+  core::Timer expireTimer_;
+};
+
+}  // namespace hls

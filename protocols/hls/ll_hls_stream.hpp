@@ -1,0 +1,103 @@
+// LlHlsStream: the LL-HLS (fMP4/CMAF) rendition of one Stream: a MediaSink tap that
+// cuts partial segments (~1/3 s) and segments (at keyframes), builds each part
+// once as moof+mdat, and answers blocking playlist reloads and preload-hinted
+// part requests by holding them on the loop (no thread per waiting request).
+// Owned by the HlsServer; loop thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/format/fmp4_writer.hpp"
+#include "core/loop/timer.hpp"
+#include "core/media/media_sink.hpp"
+#include "core/media/stream_registry.hpp"
+#include "protocols/hls/ll_playlist.hpp"
+#include "protocols/http/http_server.hpp"
+
+namespace hls {
+
+struct LlHlsOptions {
+  int64_t segmentMs = 2000;
+  int64_t partMs = 333;
+  size_t window = 6;
+  int64_t keepEndedMs = 30000;
+};
+
+class LlHlsStream : public core::MediaSink {
+ public:
+  LlHlsStream(core::EventLoop& loop, std::string app, std::string name, const LlHlsOptions& options,
+              std::function<void()> onExpired);
+  ~LlHlsStream() override;
+
+  void attach(core::StreamRegistry& registry);
+
+  // `_HLS_msn` / `_HLS_part` from the query, already validated by the caller.
+  http::HttpResponse servePlaylist(std::optional<uint64_t> msn, std::optional<uint64_t> part,
+                                   http::HttpExchange& exchange);
+  http::HttpResponse servePart(uint64_t msn, uint64_t part, http::HttpExchange& exchange);
+  http::HttpResponse serveSegment(uint64_t msn) const;
+  http::HttpResponse serveInit(uint32_t version) const;
+
+  void onStreamStart(const core::Stream& stream) override;
+  void onPacket(const core::MediaPacket& packet) override;
+  void onStreamEnd(std::string_view reason) override;
+
+ private:
+  struct Waiter {
+    std::shared_ptr<http::HttpResponder> responder;
+    bool forPart;  // a part request, else a playlist reload
+    uint64_t msn;
+    std::optional<uint64_t> part;
+    uint64_t deadlineMs;
+  };
+  struct PendingPart {
+    int64_t startDts = 0;
+    bool independent = false;
+    std::vector<std::vector<core::Fmp4Sample>> samples;  // per track
+    bool empty() const;
+  };
+
+  bool setUpTracks();
+  void cutPart(int64_t endDts);
+  void closeSegment(int64_t endDts);
+  void reset(std::string_view why);
+  void changed();
+  bool satisfied(const Waiter& w) const;
+  http::HttpResponse playlistResponse() const;
+  http::HttpResponse partResponse(const LlPart& part) const;
+  void hold(Waiter w);
+  void expireWaiters();
+
+  core::EventLoop& loop_;
+  std::string app_, name_, key_;
+  const LlHlsOptions& options_;
+  std::function<void()> onExpired_;
+  std::unique_ptr<core::Subscription> subscription_;
+
+  std::optional<core::MediaPacket> videoConfig_, audioConfig_;
+  std::vector<core::Fmp4Track> tracks_;    // empty until the init segment is built
+  std::vector<core::SharedBuffer> inits_;  // by map version
+  LlPlaylist playlist_;
+  mutable core::SharedBuffer rendered_;
+
+  PendingPart part_;
+  bool inPart_ = false;
+  bool segmentOpen_ = false;     // the playlist has the current segment begun
+  bool segmentPending_ = false;  // a segment starts with the next part cut
+  int64_t segmentStartDts_ = 0;
+  int64_t segmentProgramDateMs_ = 0;
+  bool pendingDiscontinuity_ = false;
+  uint32_t fragmentSequence_ = 1;
+  int64_t lastDts_ = 0;
+  int64_t lastDelta_[2] = {33, 21};  // video, audio: duration of a track's last sample
+
+  std::vector<Waiter> waiters_;
+  core::Timer waitTimer_;
+  core::Timer expireTimer_;
+};
+
+}  // namespace hls

@@ -1,0 +1,69 @@
+#include "protocols/hls/media_playlist.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+
+namespace hls {
+
+std::string formatProgramDate(int64_t unixMs) {
+  const time_t seconds = static_cast<time_t>(unixMs / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[40];
+  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[64];
+  snprintf(out, sizeof out, "%.*s.%03dZ", static_cast<int>(n), buf,
+           static_cast<int>(unixMs % 1000));
+  return out;
+}
+
+void MediaPlaylist::add(Segment segment) {
+  segment.sequence = nextSequence_++;
+  // NOTE: RFC 8216 4.3.3.1: every EXTINF rounded to the nearest integer must be
+  // <= the target duration, and the target must not change, so it only grows
+  // (when the publisher's GOP is longer than the configured target).
+  const int needed = static_cast<int>(std::lround(segment.durationMs / 1000.0));
+  const int configured = static_cast<int>((options_.targetMs + 999) / 1000);
+  targetSeconds_ = std::max({targetSeconds_, needed, configured, 1});
+  segments_.push_back(std::move(segment));
+  // The segment that just left the window takes its discontinuity with it; the
+  // count goes into EXT-X-DISCONTINUITY-SEQUENCE (RFC 8216 4.3.3.3).
+  if (segments_.size() > options_.windowSize &&
+      segments_[segments_.size() - options_.windowSize - 1].discontinuity)
+    ++discontinuitySequence_;
+  while (segments_.size() > options_.windowSize + options_.keptAfterWindow) {
+    segments_.pop_front();
+  }
+}
+
+const Segment* MediaPlaylist::find(uint64_t sequence) const {
+  for (const auto& s : segments_)
+    if (s.sequence == sequence) return &s;
+  return nullptr;
+}
+
+std::string MediaPlaylist::render(const std::string& uriPrefix) const {
+  const size_t skip =
+      segments_.size() > options_.windowSize ? segments_.size() - options_.windowSize : 0;
+
+  std::string out = "#EXTM3U\n#EXT-X-VERSION:3\n";
+  out += "#EXT-X-TARGETDURATION:" + std::to_string(targetSeconds_) + "\n";
+  const uint64_t first = skip < segments_.size() ? segments_[skip].sequence : nextSequence_;
+  out += "#EXT-X-MEDIA-SEQUENCE:" + std::to_string(first) + "\n";
+  if (discontinuitySequence_ > 0)
+    out += "#EXT-X-DISCONTINUITY-SEQUENCE:" + std::to_string(discontinuitySequence_) + "\n";
+  for (size_t i = skip; i < segments_.size(); ++i) {
+    const Segment& s = segments_[i];
+    if (s.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
+    out += "#EXT-X-PROGRAM-DATE-TIME:" + formatProgramDate(s.programDateMs) + "\n";
+    char extinf[48];
+    snprintf(extinf, sizeof extinf, "#EXTINF:%.3f,\n", s.durationMs / 1000.0);
+    out += extinf;
+    out += uriPrefix + std::to_string(s.sequence) + ".ts\n";
+  }
+  if (ended_) out += "#EXT-X-ENDLIST\n";
+  return out;
+}
+
+}  // namespace hls

@@ -1,0 +1,59 @@
+// MediaPlaylist: the sliding window of finished HLS segments of one stream and its
+// rendering as an RFC 8216 media playlist. Owned by an HlsStream; loop thread;
+// pure (no I/O), so the playlist rules are unit-tested on their own.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "core/buffer/shared_buffer.hpp"
+
+namespace hls {
+
+struct Segment {
+  uint64_t sequence = 0;
+  int64_t startDts = 0;  // stream clock, ms
+  int64_t durationMs = 0;
+  int64_t programDateMs = 0;   // wall clock (Unix ms) of the segment's first frame
+  bool discontinuity = false;  // EXT-X-DISCONTINUITY before this segment
+  core::SharedBuffer bytes;
+};
+
+class MediaPlaylist {
+ public:
+  struct Options {
+    int64_t targetMs = 2000;
+    size_t windowSize = 6;
+    // Segments kept servable after they leave the window, for players that
+    // loaded an older playlist (RFC 8216 6.2.2 asks for this).
+    size_t keptAfterWindow = 3;
+  };
+
+  explicit MediaPlaylist(Options options) : options_(options) {}
+
+  void add(Segment segment);
+  void end() { ended_ = true; }
+  void reopen() { ended_ = false; }
+  bool ended() const { return ended_; }
+  bool empty() const { return segments_.empty(); }
+  uint64_t nextSequence() const { return nextSequence_; }
+
+  // `uriPrefix` goes before "<sequence>.ts", e.g. "demo/".
+  std::string render(const std::string& uriPrefix) const;
+  const Segment* find(uint64_t sequence) const;
+  int targetDurationSeconds() const { return targetSeconds_; }
+
+ private:
+  Options options_;
+  std::deque<Segment> segments_;  // window + kept, oldest first
+  uint64_t nextSequence_ = 0;
+  uint64_t discontinuitySequence_ = 0;  // discontinuities that left the window
+  int targetSeconds_ = 0;
+  bool ended_ = false;
+};
+
+// "2026-11-26T11:06:13.123Z"
+std::string formatProgramDate(int64_t unixMs);
+
+}  // namespace hls

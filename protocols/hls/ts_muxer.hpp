@@ -1,0 +1,54 @@
+// TsMuxer: MPEG-TS muxing of hub packets with libavformat's mpegts muxer writing
+// to memory (a custom AVIOContext), for HLS segments. Owned by one HlsStream; loop
+// thread (muxing copies bytes, it does not transcode). FFmpeg errors are turned
+// into strings here, at the boundary; nothing throws after construction.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/media/media_packet.hpp"
+
+struct AVFormatContext;
+struct AVIOContext;
+struct AVPacket;
+
+namespace hls {
+
+class TsMuxer {
+ public:
+  // Codec headers of the tracks (either may be absent: audio-only or video-only).
+  // Throws std::runtime_error when libavformat refuses the setup.
+  TsMuxer(const std::optional<core::MediaPacket>& videoConfig,
+          const std::optional<core::MediaPacket>& audioConfig);
+  ~TsMuxer();
+  TsMuxer(const TsMuxer&) = delete;
+  TsMuxer& operator=(const TsMuxer&) = delete;
+
+  // Muxes one audio/video packet (others are ignored); false + error() on failure.
+  bool write(const core::MediaPacket& packet);
+  // Writes out whatever the muxer buffers (audio PES it is still filling), so the
+  // bytes taken next end exactly at this point.
+  void flush();
+  // The TS bytes produced since the last call.
+  std::vector<uint8_t> takeBytes();
+  const std::string& error() const { return error_; }
+  bool hasVideo() const { return videoIndex_ >= 0; }
+
+ private:
+  static int onWrite(void* opaque, uint8_t* buf, int size) noexcept;
+  void release();
+
+  AVFormatContext* ctx_ = nullptr;
+  AVIOContext* io_ = nullptr;
+  AVPacket* pkt_ = nullptr;
+  int videoIndex_ = -1;
+  int audioIndex_ = -1;
+  std::vector<uint8_t> out_;
+  std::string error_;
+};
+
+}  // namespace hls

@@ -1,0 +1,182 @@
+# HLS (MPEG-TS) from the real server: ffmpeg decodes it with no errors and the
+# expected duration; the playlist obeys RFC 8216 as a parser here checks it;
+# a publisher reconnect gives EXT-X-DISCONTINUITY; the end gives EXT-X-ENDLIST;
+# bad requests get JSON errors. Owner: integration tests. Real time: ~60 s.
+import json
+import re
+import subprocess
+import time
+
+import harness as h
+
+SEGMENT_MS = 1000
+
+
+def parse_playlist(text):
+    """Media playlist -> dict with the tags this test checks; raises on bad syntax."""
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    assert lines and lines[0] == "#EXTM3U", "no #EXTM3U header: %r" % text[:80]
+    out = {"target": None, "sequence": None, "disc_sequence": 0, "segments": [],
+           "ended": False}
+    pending = {}
+    for l in lines[1:]:
+        if l.startswith("#EXT-X-TARGETDURATION:"):
+            out["target"] = int(l.split(":", 1)[1])
+        elif l.startswith("#EXT-X-MEDIA-SEQUENCE:"):
+            out["sequence"] = int(l.split(":", 1)[1])
+        elif l.startswith("#EXT-X-DISCONTINUITY-SEQUENCE:"):
+            out["disc_sequence"] = int(l.split(":", 1)[1])
+        elif l == "#EXT-X-DISCONTINUITY":
+            pending["discontinuity"] = True
+        elif l.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
+            pending["pdt"] = l.split(":", 1)[1]
+        elif l.startswith("#EXTINF:"):
+            pending["duration"] = float(l.split(":", 1)[1].rstrip(",").split(",")[0])
+        elif l == "#EXT-X-ENDLIST":
+            out["ended"] = True
+        elif not l.startswith("#"):
+            assert "duration" in pending, "URI without EXTINF: %s" % l
+            pending["uri"] = l
+            out["segments"].append(pending)
+            pending = {}
+    assert out["target"] is not None and out["sequence"] is not None, text
+    return out
+
+
+class HlsTest(h.IntegrationTest):
+    def playlist(self, srv, name="demo"):
+        status, headers, body = h.http_get(srv.http_url("/live/%s.m3u8" % name))
+        self.assertEqual(status, 200, body[:200])
+        self.assertIn("mpegurl", headers.get("content-type", ""))
+        self.assertIn("no-cache", headers.get("cache-control", ""))
+        return parse_playlist(body.decode())
+
+    def check_rules(self, pl, previous=None):
+        for s in pl["segments"]:
+            # RFC 8216 4.3.3.1: EXTINF rounded <= target duration
+            self.assertLessEqual(round(s["duration"]), pl["target"], pl)
+            self.assertIn("pdt", s, "every segment carries EXT-X-PROGRAM-DATE-TIME")
+            self.assertRegex(s["pdt"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        if previous and previous["segments"] and pl["segments"]:
+            # the window slides by whole segments: sequence numbers stay consistent
+            uri_seq = {s["uri"]: previous["sequence"] + i for i, s in enumerate(previous["segments"])}
+            for i, s in enumerate(pl["segments"]):
+                if s["uri"] in uri_seq:
+                    self.assertEqual(uri_seq[s["uri"]], pl["sequence"] + i, (previous, pl))
+            self.assertGreaterEqual(pl["sequence"], previous["sequence"])
+            self.assertEqual(pl["target"], previous["target"], "target duration changed")
+
+    def test_decode_duration_and_playlist_rules(self):
+        with h.Server(sets={"hls.segment_ms": SEGMENT_MS, "hls.window": 5}) as srv:
+            pub = h.Publisher(srv.rtmp_url(), loop=True).start()
+            self.addCleanup(pub.kill)
+            srv.wait_stream()
+            t0 = time.monotonic()
+            first = self.playlist(srv)  # held until the first segment exists
+            self.assertLess(time.monotonic() - t0, 5, "first playlist took too long")
+            self.assertGreaterEqual(len(first["segments"]), 1)
+            self.check_rules(first)
+
+            # ffmpeg plays 8 s of the live playlist: no errors, ~240 frames
+            v = h.Viewer(srv.http_url("/live/demo.m3u8"), duration=8, name="hls-viewer").start()
+            rc = v.wait(60)
+            self.assertEqual(rc, 0, v.output()[-2000:])
+            self.assertEqual(v.error_lines(), [], "decode errors over HLS")
+            self.assertFrameCount(v.frames(), 240, "hls-viewer")
+
+            # watch the playlist slide for a few seconds
+            prev = self.playlist(srv)
+            seq0 = prev["sequence"]
+            seen = set()
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline:
+                pl = self.playlist(srv)
+                self.check_rules(pl, prev)
+                self.assertLessEqual(len(pl["segments"]), 5, "window of 5 exceeded")
+                seen.update(pl["sequence"] + i for i in range(len(pl["segments"])))
+                prev = pl
+                time.sleep(0.4)
+            # the source has a 2 s GOP: about 4 new segments in 8 s
+            self.assertGreaterEqual(prev["sequence"] - seq0, 2,
+                                    "the window did not slide: %r" % sorted(seen))
+
+            # each segment: decodable alone, duration as announced (+-5%), CORS, immutable
+            last = prev["segments"][-1]
+            status, headers, body = h.http_get(srv.http_url("/live/" + last["uri"]), limit=64 << 20)
+            self.assertEqual(status, 200)
+            self.assertEqual(headers.get("content-type"), "video/mp2t")
+            self.assertIn("immutable", headers.get("cache-control", ""))
+            self.assertEqual(headers.get("access-control-allow-origin"), "*")
+            seg = h.make_tmpdir() + "/seg.ts"
+            with open(seg, "wb") as f:
+                f.write(body)
+            self.assertMediaStreams(h.ffprobe_streams(seg), "segment")
+            dur = float(h.ffprobe_json(["-show_format", seg])["format"]["duration"])
+            self.assertAlmostEqual(dur, last["duration"], delta=0.05 * last["duration"] + 0.05)
+            dec = subprocess.run(["ffmpeg", "-v", "error", "-i", seg, "-f", "null", "-"],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(dec.stderr.strip(), "", "segment decode errors")
+
+            # consecutive segments concatenate cleanly (continuity counters, PTS)
+            cat = h.make_tmpdir() + "/cat.ts"
+            total = 0.0
+            with open(cat, "wb") as f:
+                for s in prev["segments"][-3:]:
+                    st, _, b = h.http_get(srv.http_url("/live/" + s["uri"]), limit=64 << 20)
+                    self.assertEqual(st, 200)
+                    f.write(b)
+                    total += s["duration"]
+            dec = subprocess.run(["ffmpeg", "-v", "warning", "-i", cat, "-f", "null", "-"],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(dec.stderr.strip(), "", "warnings decoding 3 segments in a row")
+            dur = float(h.ffprobe_json(["-show_format", cat])["format"]["duration"])
+            self.assertAlmostEqual(dur, total, delta=0.05 * total)
+
+    def test_reconnect_discontinuity_and_end(self):
+        with h.Server(sets={"hls.segment_ms": SEGMENT_MS, "stream.reconnect_grace_ms": 3000,
+                            "hls.keep_ended_ms": 5000}) as srv:
+            p1 = h.Publisher(srv.rtmp_url(), loop=True, name="publisher-1").start()
+            self.addCleanup(p1.kill)
+            srv.wait_stream()
+            h.wait_until(lambda: len(self.playlist(srv)["segments"]) >= 2, 15, 0.3, "2 segments")
+            p1.kill()
+            time.sleep(0.5)
+            p2 = h.Publisher(srv.rtmp_url(), loop=True, name="publisher-2").start()
+            self.addCleanup(p2.kill)
+
+            def has_discontinuity():
+                pl = self.playlist(srv)
+                return pl if any(s.get("discontinuity") for s in pl["segments"]) else None
+            pl = h.wait_until(has_discontinuity, 15, 0.3, "EXT-X-DISCONTINUITY after reconnect")
+            idx = [i for i, s in enumerate(pl["segments"]) if s.get("discontinuity")][0]
+            self.assertGreater(idx, 0, "the discontinuity sits between the two publishers")
+            # ffmpeg plays across it
+            v = h.Viewer(srv.http_url("/live/demo.m3u8"), duration=4, name="hls-after").start()
+            self.assertEqual(v.wait(60), 0, v.output()[-2000:])
+
+            p2.stop()  # the stream ends after the grace period
+            pl = h.wait_until(lambda: (lambda p: p if p["ended"] else None)(self.playlist(srv)),
+                              15, 0.3, "EXT-X-ENDLIST after the stream ended")
+            self.assertGreater(len(pl["segments"]), 0)
+            # kept for hls.keep_ended_ms, then gone
+            h.wait_until(lambda: h.http_get(srv.http_url("/live/demo.m3u8"))[0] == 404,
+                         15, 0.5, "ended playlist expires")
+
+    def test_bad_requests(self):
+        with h.Server() as srv:
+            for path, status in (("/live/nope.m3u8", 404), ("/live/nope/0.ts", 404),
+                                 ("/live/demo/x.ts", 400), ("/a/b/c.m3u8", 400)):
+                st, headers, body = h.http_get(srv.http_url(path))
+                self.assertEqual(st, status, path)
+                self.assertIn("error", json.loads(body), path)
+            pub = h.Publisher(srv.rtmp_url(), loop=True).start()
+            self.addCleanup(pub.kill)
+            srv.wait_stream()
+            self.playlist(srv)
+            st, _, body = h.http_get(srv.http_url("/live/demo/999999.ts"))
+            self.assertEqual(st, 404)
+            self.assertIn("error", json.loads(body))
+
+
+if __name__ == "__main__":
+    h.main()

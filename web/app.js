@@ -1,0 +1,392 @@
+// roomcast player page: lists live streams from /api/v1/streams and plays one over
+// HLS (hls.js), LL-HLS (hls.js, lowLatencyMode) or HTTP-FLV (mpegts.js), showing
+// live latency and decoded frames. Plain ES module, no build step.
+//
+// URL query (all optional): stream=app/name, proto=hls|llhls|flv, autoplay=1,
+// muted=1; expire/sign (signed URLs) are passed through to the media URL.
+// Stable hooks for tests: #player[data-state] = idle|loading|playing|error,
+// #status, #latency[data-ms], #frames[data-total|data-dropped|data-presented],
+// #streams li[data-key].
+
+const PROTOCOLS = {
+  hls: { label: 'HLS', engine: 'hls.js', url: (app, name) => `/${app}/${name}.m3u8` },
+  llhls: { label: 'LL-HLS', engine: 'hls.js', url: (app, name) => `/${app}/${name}/ll.m3u8` },
+  flv: { label: 'HTTP-FLV', engine: 'mpegts.js', url: (app, name) => `/${app}/${name}.flv` },
+};
+const LIBRARIES = {
+  'hls.js': { src: '/vendor/hls.min.js', global: 'Hls' },
+  'mpegts.js': { src: '/vendor/mpegts.js', global: 'mpegts' },
+};
+const STREAMS_REFRESH_MS = 3000;
+const STATS_INTERVAL_MS = 250;
+const RETRY_MS = 3000;
+
+const $ = (id) => document.getElementById(id);
+const query = new URLSearchParams(location.search);
+
+const state = {
+  key: query.get('stream') || '',
+  proto: PROTOCOLS[query.get('proto')] ? query.get('proto') : 'llhls',
+  autoplay: query.get('autoplay') === '1',
+  muted: query.get('muted') === '1',
+  player: null, // { kind, destroy(), stats() }
+  generation: 0, // bumps on every (re)start: late callbacks of an old player are ignored
+  retryTimer: 0,
+  presented: 0, // requestVideoFrameCallback count since the player started
+  liveKeys: new Set(),
+};
+
+// ---------------------------------------------------------------- player state
+
+function setState(value, message) {
+  $('player').dataset.state = value;
+  if (message !== undefined) {
+    $('status').textContent = message;
+    $('overlay-text').textContent = message;
+  }
+}
+
+function loadLibrary(name) {
+  const lib = LIBRARIES[name];
+  if (window[lib.global]) return Promise.resolve(window[lib.global]);
+  if (!lib.promise) {
+    lib.promise = new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = lib.src;
+      s.onload = () => (window[lib.global] ? resolve(window[lib.global])
+        : reject(new Error(`player library missing: ${name} (${lib.src} did not define ${lib.global})`)));
+      s.onerror = () => {
+        lib.promise = null; // allow a later retry once the server has it
+        reject(new Error(`player library missing: ${name} (${lib.src} could not be loaded)`));
+      };
+      document.head.appendChild(s);
+    });
+  }
+  return lib.promise;
+}
+
+function splitKey(key) {
+  const i = key.lastIndexOf('/');
+  return i > 0 ? [key.slice(0, i), key.slice(i + 1)] : ['live', key];
+}
+
+function mediaUrl(proto, key) {
+  const [app, name] = splitKey(key);
+  const path = PROTOCOLS[proto].url(app.split('/').map(encodeURIComponent).join('/'),
+    encodeURIComponent(name));
+  const pass = new URLSearchParams();
+  for (const k of ['expire', 'sign']) if (query.has(k)) pass.set(k, query.get(k));
+  const qs = pass.toString();
+  return new URL(path + (qs ? `?${qs}` : ''), location.href).href;
+}
+
+function stopPlayer() {
+  state.generation++;
+  clearTimeout(state.retryTimer);
+  if (state.player) {
+    try { state.player.destroy(); } catch (e) { console.warn('destroy failed', e); }
+    state.player = null;
+  }
+  const video = $('video');
+  video.removeAttribute('src');
+  video.load();
+  state.presented = 0;
+  lastTime = -1;
+  $('engine').textContent = '—';
+}
+
+function scheduleRetry(generation, why) {
+  if (generation !== state.generation) return;
+  setState('error', `${why} — retrying in ${RETRY_MS / 1000} s`);
+  state.retryTimer = setTimeout(() => {
+    if (generation === state.generation) startPlayer();
+  }, RETRY_MS);
+}
+
+async function startPlayer() {
+  stopPlayer();
+  updateSelectionUi();
+  if (!state.key) {
+    setState('idle', 'Select a live stream');
+    return;
+  }
+  const generation = state.generation;
+  const proto = state.proto;
+  const url = mediaUrl(proto, state.key);
+  const link = $('media-url');
+  link.textContent = url;
+  link.href = url;
+  setState('loading', `loading ${PROTOCOLS[proto].label}…`);
+  const video = $('video');
+  video.muted = state.muted;
+  let lib;
+  try {
+    lib = await loadLibrary(PROTOCOLS[proto].engine);
+  } catch (e) {
+    if (generation === state.generation) setState('error', e.message);
+    return;
+  }
+  if (generation !== state.generation) return;
+  try {
+    state.player = proto === 'flv' ? startFlv(lib, url, video, generation)
+      : startHls(lib, url, video, proto === 'llhls', generation);
+  } catch (e) {
+    setState('error', `player failed to start: ${e.message}`);
+    return;
+  }
+  $('engine').textContent = `${PROTOCOLS[proto].engine} ${state.player.version || ''}`.trim();
+  countPresentedFrames(video, generation);
+  if (state.autoplay) tryPlay(video, generation);
+}
+
+function tryPlay(video, generation) {
+  const p = video.play();
+  if (p && p.catch) {
+    p.catch((e) => {
+      if (generation !== state.generation) return;
+      if (e.name === 'NotAllowedError') setState('loading', 'autoplay blocked by the browser: press play');
+    });
+  }
+}
+
+function countPresentedFrames(video, generation) {
+  if (!('requestVideoFrameCallback' in HTMLVideoElement.prototype)) return;
+  const tick = () => {
+    if (generation !== state.generation) return;
+    state.presented++;
+    video.requestVideoFrameCallback(tick);
+  };
+  video.requestVideoFrameCallback(tick);
+}
+
+// ---------------------------------------------------------------- engines
+
+function startHls(Hls, url, video, lowLatency, generation) {
+  if (!Hls.isSupported()) throw new Error('this browser has no Media Source Extensions for hls.js');
+  const hls = new Hls({
+    lowLatencyMode: lowLatency,
+    backBufferLength: 30,
+    enableWorker: true,
+  });
+  let mediaRecoveries = 0;
+  hls.on(Hls.Events.ERROR, (_event, data) => {
+    if (generation !== state.generation || !data.fatal) return;
+    if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries++ < 2) {
+      hls.recoverMediaError();
+      return;
+    }
+    const code = data.response && data.response.code ? ` (HTTP ${data.response.code})` : '';
+    scheduleRetry(generation, `${lowLatency ? 'LL-HLS' : 'HLS'} error: ${data.details}${code}`);
+  });
+  hls.loadSource(url);
+  hls.attachMedia(video);
+  return {
+    kind: lowLatency ? 'llhls' : 'hls',
+    version: Hls.version,
+    destroy: () => hls.destroy(),
+    stats: () => {
+      const out = { edgeMs: null, latencyMs: null, latencyKind: null };
+      if (Number.isFinite(hls.latency) && hls.latency > 0) out.edgeMs = hls.latency * 1000;
+      const date = hls.playingDate;
+      if (date && !Number.isNaN(date.getTime())) {
+        out.latencyMs = Date.now() - date.getTime();
+        out.latencyKind = 'wall clock − program date time of the frame shown';
+      } else if (out.edgeMs !== null) {
+        out.latencyMs = out.edgeMs;
+        out.latencyKind = 'hls.latency (behind the playlist live edge; no program date time)';
+      }
+      return out;
+    },
+  };
+}
+
+function startFlv(mpegts, url, video, generation) {
+  const features = mpegts.getFeatureList();
+  if (!features.mseLivePlayback) throw new Error('this browser cannot play live FLV over MSE');
+  const player = mpegts.createPlayer({ type: 'flv', isLive: true, url }, {
+    enableWorker: false,
+    enableStashBuffer: false,
+    lazyLoad: false,
+    liveBufferLatencyChasing: true,
+    liveBufferLatencyMaxLatency: 1.5,
+    liveBufferLatencyMinRemain: 0.3,
+  });
+  player.on(mpegts.Events.ERROR, (type, detail, info) => {
+    const why = info && info.msg ? `: ${info.msg}` : '';
+    scheduleRetry(generation, `HTTP-FLV ${type} ${detail}${why}`);
+  });
+  player.on(mpegts.Events.LOADING_COMPLETE, () => {
+    scheduleRetry(generation, 'HTTP-FLV stream ended');
+  });
+  player.attachMediaElement(video);
+  player.load();
+  return {
+    kind: 'flv',
+    version: mpegts.version,
+    destroy: () => {
+      player.pause();
+      player.unload();
+      player.detachMediaElement();
+      player.destroy();
+    },
+    // NOTE: FLV carries no wall-clock time, so only the player's own part of the
+    // delay can be measured here: media buffered ahead of the playhead.
+    stats: () => ({ edgeMs: null, latencyMs: null, latencyKind: null }),
+  };
+}
+
+// ---------------------------------------------------------------- stats
+
+function bufferAheadMs(video) {
+  const b = video.buffered;
+  for (let i = 0; i < b.length; i++) {
+    if (b.start(i) <= video.currentTime + 0.1 && video.currentTime <= b.end(i)) {
+      return (b.end(i) - video.currentTime) * 1000;
+    }
+  }
+  return b.length ? 0 : null;
+}
+
+function showMs(el, ms) {
+  el.dataset.ms = ms === null || ms === undefined ? '' : String(Math.round(ms));
+  el.textContent = ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`;
+}
+
+let lastTime = -1;
+
+function updateStats() {
+  const video = $('video');
+  const q = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : null;
+  const frames = $('frames');
+  frames.dataset.total = q ? q.totalVideoFrames : 0;
+  frames.dataset.dropped = q ? q.droppedVideoFrames : 0;
+  frames.dataset.presented = state.presented;
+  frames.textContent = q ? `${q.totalVideoFrames} (${q.droppedVideoFrames} dropped)` : '—';
+  $('resolution').textContent = video.videoWidth ? `${video.videoWidth}×${video.videoHeight}` : '—';
+  $('rate').textContent = state.player ? `${video.playbackRate.toFixed(2)}×` : '—';
+
+  const buffer = state.player ? bufferAheadMs(video) : null;
+  showMs($('buffer'), buffer);
+  const s = state.player ? state.player.stats() : { edgeMs: null, latencyMs: null };
+  showMs($('edge'), s.edgeMs);
+  if (state.player && state.player.kind === 'flv') {
+    showMs($('latency'), buffer);
+    $('latency-kind').textContent = 'player buffer only (FLV has no wall clock)';
+    $('latency-note').textContent = 'HTTP-FLV: the number is media buffered ahead of the playhead, the '
+      + 'player-side part of the delay; server queueing and the encoder are not included.';
+  } else {
+    showMs($('latency'), s.latencyMs);
+    $('latency-kind').textContent = s.latencyKind || '—';
+    $('latency-note').textContent = state.player
+      ? 'HLS: wall clock minus EXT-X-PROGRAM-DATE-TIME of the frame on screen (assumes the '
+        + 'server and this machine agree on the time).' : '';
+  }
+
+  // Playing = the clock moves; a stall flips back to loading.
+  if (state.player && $('player').dataset.state !== 'error') {
+    const moving = !video.paused && video.currentTime > lastTime && video.readyState >= 2;
+    if (moving) setState('playing', `playing ${PROTOCOLS[state.proto].label}`);
+    else if ($('player').dataset.state === 'playing' && video.currentTime === lastTime) {
+      setState('loading', video.paused ? 'paused' : 'buffering…');
+    }
+  }
+  lastTime = video.currentTime;
+}
+
+// ---------------------------------------------------------------- stream list
+
+function describe(s) {
+  const parts = [];
+  if (s.video) parts.push(`${s.video.codec} ${s.video.width}×${s.video.height}`
+    + (s.video.fps ? ` ${Math.round(s.video.fps)}fps` : ''));
+  if (s.audio) parts.push(s.audio.codec);
+  if (typeof s.viewers_total === 'number') parts.push(`${s.viewers_total} watching`);
+  return parts.join(' · ');
+}
+
+function renderStreams(streams) {
+  const list = $('streams');
+  const live = streams.filter((s) => s.live);
+  state.liveKeys = new Set(live.map((s) => s.key));
+  $('stream-count').textContent = String(live.length);
+  $('streams-empty').hidden = live.length > 0;
+  const items = live.map((s) => {
+    const li = document.createElement('li');
+    li.dataset.key = s.key;
+    li.dataset.live = String(s.live);
+    const b = document.createElement('button');
+    b.type = 'button';
+    const name = document.createElement('div');
+    name.className = 'name';
+    name.textContent = s.key;
+    const meta = document.createElement('div');
+    meta.className = 'meta';
+    meta.textContent = describe(s);
+    b.append(name, meta);
+    b.addEventListener('click', () => select(s.key));
+    li.append(b);
+    return li;
+  });
+  list.replaceChildren(...items);
+  updateSelectionUi();
+}
+
+async function refreshStreams() {
+  const pill = $('api-status');
+  try {
+    const r = await fetch('/api/v1/streams', { cache: 'no-store' });
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    const body = await r.json();
+    renderStreams(Array.isArray(body.streams) ? body.streams : []);
+    pill.dataset.ok = 'true';
+    pill.textContent = 'server online';
+  } catch (e) {
+    pill.dataset.ok = 'false';
+    pill.textContent = `stream list unavailable (${e.message})`;
+  }
+}
+
+// ---------------------------------------------------------------- selection
+
+function updateSelectionUi() {
+  for (const li of $('streams').children) {
+    li.setAttribute('aria-current', String(li.dataset.key === state.key));
+  }
+  for (const b of document.querySelectorAll('.proto-switch button')) {
+    b.setAttribute('aria-checked', String(b.dataset.proto === state.proto));
+  }
+  $('stream-title').textContent = state.key || 'Pick a stream';
+}
+
+function syncUrl() {
+  const q = new URLSearchParams(location.search);
+  if (state.key) q.set('stream', state.key); else q.delete('stream');
+  q.set('proto', state.proto);
+  history.replaceState(null, '', `${location.pathname}?${q}`);
+}
+
+function select(key) {
+  state.key = key;
+  state.autoplay = true;
+  syncUrl();
+  startPlayer();
+}
+
+function init() {
+  for (const b of document.querySelectorAll('.proto-switch button')) {
+    b.addEventListener('click', () => {
+      if (state.proto === b.dataset.proto) return;
+      state.proto = b.dataset.proto;
+      syncUrl();
+      startPlayer();
+    });
+  }
+  window.roomcast = { state, startPlayer, stopPlayer }; // for the console and tests
+  updateSelectionUi();
+  refreshStreams();
+  setInterval(refreshStreams, STREAMS_REFRESH_MS);
+  setInterval(updateStats, STATS_INTERVAL_MS);
+  startPlayer();
+}
+
+init();
