@@ -163,7 +163,8 @@ struct Server {
                                c.hls.keep_ended_ms};
       hls = std::make_unique<hls::HlsServer>(
           loop, *http, *registry,
-          hls::HlsOptions{c.hls.segment_ms, static_cast<size_t>(c.hls.window), c.hls.keep_ended_ms},
+          hls::HlsOptions{c.hls.segment_ms, static_cast<size_t>(c.hls.window), c.hls.keep_ended_ms,
+                          c.hls.dir},
           ll, c.auth.protect_play ? signer.get() : nullptr);
     }
 

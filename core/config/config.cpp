@@ -203,7 +203,7 @@ const std::vector<SectionRule>& rules() {
                integer("window", &HlsConfig::window, 2, 100),
                integer("keep_ended_ms", &HlsConfig::keep_ended_ms, 0, 3600000),
                boolean("ll_enabled", &HlsConfig::ll_enabled),
-               integer("part_ms", &HlsConfig::part_ms, 100, 2000)}),
+               integer("part_ms", &HlsConfig::part_ms, 100, 2000), text("dir", &HlsConfig::dir)}),
       section("auth", &Config::auth,
               {boolean("enabled", &AuthConfig::enabled), text("key", &AuthConfig::key),
                boolean("protect_play", &AuthConfig::protect_play),

@@ -89,6 +89,7 @@ struct HlsConfig {
   int keep_ended_ms = 30000;  // 0..3600000, an ended playlist (ENDLIST) is kept this long
   bool ll_enabled = true;     // an LL-HLS (fMP4 parts) rendition too
   int part_ms = 333;          // 100..2000, LL-HLS partial segment target
+  std::string dir;            // also write HLS playlists + segments here ("" = memory only)
 };
 
 struct Config {

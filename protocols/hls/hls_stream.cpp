@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "core/loop/async_file.hpp"
+
 namespace hls {
 namespace {
 
@@ -35,6 +37,7 @@ HlsStream::HlsStream(core::EventLoop& loop, std::string app, std::string name,
       expireTimer_(loop, [this] { onExpired_(); }) {}
 
 HlsStream::~HlsStream() {
+  removeFromDisk();
   for (auto& w : waiters_) w->respond(http::HttpResponse::error(404, "stream gone: " + key_));
 }
 
@@ -141,6 +144,7 @@ void HlsStream::closeSegment(int64_t endDts) {
   playlist_.add(std::move(s));
   rendered_ = {};
   answerWaiters();
+  mirrorToDisk();
 }
 
 void HlsStream::onStreamEnd(std::string_view reason) {
@@ -150,6 +154,7 @@ void HlsStream::onStreamEnd(std::string_view reason) {
   playlist_.end();
   rendered_ = {};
   answerWaiters();
+  mirrorToDisk();
   spdlog::info("hls {}: stream ended ({}), playlist kept {} ms", key_, reason,
                options_.keepEndedMs);
   expireTimer_.start(static_cast<uint64_t>(options_.keepEndedMs));
@@ -194,6 +199,50 @@ http::HttpResponse HlsStream::serveSegment(uint64_t sequence) const {
   r.headers["Cache-Control"] = "public, max-age=31536000, immutable";
   r.sharedBody = {s->bytes};
   return r;
+}
+
+void HlsStream::mirrorToDisk() {
+  if (options_.dir.empty() || playlist_.empty()) return;
+  const std::string base = options_.dir + "/" + app_ + "/";
+  const uint64_t newest = playlist_.nextSequence() - 1;
+  const Segment* s = playlist_.find(newest);
+  // The segment first, the playlist only once the segment is in place, so a
+  // reader of the directory never sees a playlist naming a missing file.
+  auto playlistPath = base + name_ + ".m3u8";
+  auto playlistText = core::SharedBuffer::copyOf(playlist_.render(name_ + "/"));
+  auto failing = diskFailing_;
+  auto report = [failing, key = key_](const std::string& error) {
+    if (!error.empty() && !*failing)
+      spdlog::error("hls {}: cannot write to disk (live HLS keeps going): {}", key, error);
+    else if (error.empty() && *failing)
+      spdlog::info("hls {}: writing to disk again", key);
+    *failing = !error.empty();
+  };
+  auto& loop = loop_;
+  auto writePlaylist = [&loop, playlistPath, playlistText, report](const std::string& error) {
+    if (!error.empty()) return report(error);
+    core::writeFileAtomically(loop, playlistPath, {playlistText}, report);
+  };
+  if (s && !playlist_.ended()) {
+    core::writeFileAtomically(loop_, base + name_ + "/" + std::to_string(newest) + ".ts",
+                              {s->bytes}, writePlaylist);
+  } else {
+    writePlaylist("");
+  }
+  // The segment that just left the kept window leaves the disk too.
+  const uint64_t kept = options_.window + 3;
+  if (!playlist_.ended() && newest >= kept)
+    core::removeFile(loop_, base + name_ + "/" + std::to_string(newest - kept) + ".ts");
+}
+
+void HlsStream::removeFromDisk() {
+  if (options_.dir.empty() || playlist_.empty()) return;
+  const std::string base = options_.dir + "/" + app_ + "/";
+  core::removeFile(loop_, base + name_ + ".m3u8");
+  const uint64_t next = playlist_.nextSequence();
+  for (uint64_t seq = next > options_.window + 3 ? next - options_.window - 3 : 0; seq < next;
+       ++seq)
+    core::removeFile(loop_, base + name_ + "/" + std::to_string(seq) + ".ts");
 }
 
 }  // namespace hls

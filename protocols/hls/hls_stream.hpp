@@ -23,6 +23,7 @@ struct HlsOptions {
   int64_t segmentMs = 2000;
   size_t window = 6;
   int64_t keepEndedMs = 30000;  // the ended playlist (with ENDLIST) stays this long
+  std::string dir;              // also write playlist + segments under it ("" = no)
 };
 
 class HlsStream : public core::MediaSink {
@@ -50,6 +51,9 @@ class HlsStream : public core::MediaSink {
   void dropMuxer(std::string_view why);
   http::HttpResponse playlistResponse() const;
   void answerWaiters();
+  // Mirrors the newest segment (then the playlist) to options_.dir.
+  void mirrorToDisk();
+  void removeFromDisk();
 
   core::EventLoop& loop_;
   std::string app_, name_, key_;
@@ -71,6 +75,7 @@ class HlsStream : public core::MediaSink {
   // Players asking before the first segment exists are held (not refused).
   std::vector<std::shared_ptr<http::HttpResponder>> waiters_;
   core::Timer waitTimer_;
+  std::shared_ptr<bool> diskFailing_ = std::make_shared<bool>(false);
   core::Timer expireTimer_;
 };
 

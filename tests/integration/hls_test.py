@@ -162,6 +162,48 @@ class HlsTest(h.IntegrationTest):
             h.wait_until(lambda: h.http_get(srv.http_url("/live/demo.m3u8"))[0] == 404,
                          15, 0.5, "ended playlist expires")
 
+    def test_mirrors_to_a_directory(self):
+        import os
+        d = h.make_tmpdir()
+        with h.Server(sets={"hls.segment_ms": SEGMENT_MS, "hls.window": 3,
+                            "hls.dir": d}) as srv:
+            pub = h.Publisher(srv.rtmp_url(), loop=True).start()
+            self.addCleanup(pub.kill)
+            srv.wait_stream()
+            path = os.path.join(d, "live", "demo.m3u8")
+            # run long enough for segments to leave the window (3 + 3 kept)
+            h.wait_until(lambda: os.path.exists(path) and
+                         parse_playlist(open(path).read())["sequence"] >= 5, 30, 0.5,
+                         "the playlist on disk to slide past segment 5")
+            disk = parse_playlist(open(path).read())
+            for seg in disk["segments"]:
+                f = os.path.join(d, "live", seg["uri"])
+                self.assertTrue(os.path.exists(f), "listed segment missing on disk: " + f)
+                st, _, body = h.http_get(srv.http_url("/live/" + seg["uri"]), limit=64 << 20)
+                if st == 200:
+                    with open(f, "rb") as fh:
+                        self.assertEqual(fh.read(), body, "disk and memory differ: " + seg["uri"])
+            files = [n for n in os.listdir(os.path.join(d, "live", "demo")) if n.endswith(".ts")]
+            self.assertLessEqual(len(files), 3 + 3 + 1, "old segments not deleted: %r" % files)
+            self.assertNotIn("0.ts", files)
+
+    def test_unwritable_directory_keeps_live_hls_going(self):
+        import os
+        d = h.make_tmpdir()
+        blocker = os.path.join(d, "file")
+        open(blocker, "w").close()  # a file where a directory should be: mkdir fails
+        with h.Server(sets={"hls.segment_ms": SEGMENT_MS, "hls.dir": blocker + "/hls"}) as srv:
+            pub = h.Publisher(srv.rtmp_url(), loop=True).start()
+            self.addCleanup(pub.kill)
+            srv.wait_stream()
+            srv.wait_for_log([r"live/demo", r"cannot write to disk"], 15)
+            pl = self.playlist(srv)
+            self.assertGreaterEqual(len(pl["segments"]), 1)
+            v = h.Viewer(srv.http_url("/live/demo.m3u8"), duration=3, name="hls-viewer").start()
+            self.assertEqual(v.wait(60), 0, v.output()[-2000:])
+            errors = [l for l in srv.log_text().splitlines() if "cannot write to disk" in l]
+            self.assertEqual(len(errors), 1, "the disk error is logged once, not per segment")
+
     def test_bad_requests(self):
         with h.Server() as srv:
             for path, status in (("/live/nope.m3u8", 404), ("/live/nope/0.ts", 404),

@@ -1,0 +1,139 @@
+#include "core/loop/async_file.hpp"
+
+#include <fcntl.h>
+#include <uv.h>
+
+#include <memory>
+
+#include "core/loop/event_loop.hpp"
+
+namespace core {
+namespace {
+
+// One write, driven through its steps by libuv callbacks; deletes itself at the end.
+struct WriteOp {
+  uv_loop_t* loop;
+  uv_fs_t req{};
+  std::string path, tmp;
+  std::vector<SharedBuffer> parts;
+  std::vector<std::string> dirs;  // parents still to create, outermost first
+  size_t part = 0, offsetInPart = 0;
+  int64_t fileOffset = 0;
+  uv_file fd = -1;
+  std::function<void(const std::string&)> done;
+
+  void finish(const std::string& error) {
+    if (fd >= 0) {
+      uv_fs_t close{};
+      uv_fs_close(loop, &close, fd, nullptr);  // NOTE: synchronous, on error paths only
+      uv_fs_req_cleanup(&close);
+      fd = -1;
+    }
+    if (done) done(error);
+    delete this;
+  }
+  std::string fail(const char* step, const std::string& what, int rc) {
+    return std::string(step) + " " + what + ": " + uv_strerror(rc);
+  }
+
+  void start() { mkdirNext(); }
+
+  void mkdirNext() {
+    if (dirs.empty()) return open();
+    const std::string dir = dirs.front();
+    dirs.erase(dirs.begin());
+    req.data = this;
+    uv_fs_mkdir(loop, &req, dir.c_str(), 0755, [](uv_fs_t* r) {
+      auto* op = static_cast<WriteOp*>(r->data);
+      const auto rc = r->result;
+      uv_fs_req_cleanup(r);
+      if (rc < 0 && rc != UV_EEXIST)
+        return op->finish(op->fail("mkdir", op->path, static_cast<int>(rc)));
+      op->mkdirNext();
+    });
+  }
+
+  void open() {
+    req.data = this;
+    uv_fs_open(loop, &req, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644, [](uv_fs_t* r) {
+      auto* op = static_cast<WriteOp*>(r->data);
+      const auto rc = r->result;
+      uv_fs_req_cleanup(r);
+      if (rc < 0) return op->finish(op->fail("open", op->tmp, static_cast<int>(rc)));
+      op->fd = static_cast<uv_file>(rc);
+      op->writeNext();
+    });
+  }
+
+  void writeNext() {
+    while (part < parts.size() && offsetInPart >= parts[part].size()) {
+      ++part;
+      offsetInPart = 0;
+    }
+    if (part >= parts.size()) return close();
+    const SharedBuffer& p = parts[part];
+    uv_buf_t buf =
+        uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(p.data())) + offsetInPart,
+                    static_cast<unsigned>(p.size() - offsetInPart));
+    req.data = this;
+    uv_fs_write(loop, &req, fd, &buf, 1, fileOffset, [](uv_fs_t* r) {
+      auto* op = static_cast<WriteOp*>(r->data);
+      const auto rc = r->result;
+      uv_fs_req_cleanup(r);
+      if (rc < 0) return op->finish(op->fail("write", op->tmp, static_cast<int>(rc)));
+      op->offsetInPart += static_cast<size_t>(rc);
+      op->fileOffset += rc;
+      op->writeNext();
+    });
+  }
+
+  void close() {
+    req.data = this;
+    const uv_file f = fd;
+    fd = -1;
+    uv_fs_close(loop, &req, f, [](uv_fs_t* r) {
+      auto* op = static_cast<WriteOp*>(r->data);
+      const auto rc = r->result;
+      uv_fs_req_cleanup(r);
+      if (rc < 0) return op->finish(op->fail("close", op->tmp, static_cast<int>(rc)));
+      op->rename();
+    });
+  }
+
+  void rename() {
+    req.data = this;
+    uv_fs_rename(loop, &req, tmp.c_str(), path.c_str(), [](uv_fs_t* r) {
+      auto* op = static_cast<WriteOp*>(r->data);
+      const auto rc = r->result;
+      uv_fs_req_cleanup(r);
+      op->finish(rc < 0 ? op->fail("rename", op->path, static_cast<int>(rc)) : std::string());
+    });
+  }
+};
+
+}  // namespace
+
+void writeFileAtomically(EventLoop& loop, std::string path, std::vector<SharedBuffer> parts,
+                         std::function<void(const std::string& error)> done) {
+  auto* op = new WriteOp;
+  op->loop = loop.uv();
+  op->tmp = path + ".tmp";
+  // Parent directories, outermost first ("/a/b/c.ts" -> "/a", "/a/b").
+  for (size_t slash = path.find('/', 1); slash != std::string::npos;
+       slash = path.find('/', slash + 1))
+    op->dirs.push_back(path.substr(0, slash));
+  op->path = std::move(path);
+  op->parts = std::move(parts);
+  op->done = std::move(done);
+  op->start();
+}
+
+void removeFile(EventLoop& loop, std::string path) {
+  auto* req = new uv_fs_t;
+  uv_fs_unlink(loop.uv(), req, path.c_str(), [](uv_fs_t* r) {
+    uv_fs_req_cleanup(r);
+    delete r;
+  });
+}
+
+}  // namespace core

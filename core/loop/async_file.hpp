@@ -1,0 +1,26 @@
+// Non-blocking file writes on the loop (libuv's fs requests run on its thread
+// pool; completions come back on the loop thread). For taps that mirror what they
+// serve to disk (HLS for a CDN, later recordings). Free functions: a pending write
+// does not depend on any object but the loop, so it may outlive its caller.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/buffer/shared_buffer.hpp"
+
+namespace core {
+
+class EventLoop;
+
+// Writes `parts` to `path` atomically (to "path.tmp", then renamed over `path`),
+// creating missing parent directories. `done` gets "" or the error, with the step
+// and path in it ("write /x/1.ts.tmp: no space left on device").
+void writeFileAtomically(EventLoop& loop, std::string path, std::vector<SharedBuffer> parts,
+                         std::function<void(const std::string& error)> done = nullptr);
+
+// Deletes `path`; a missing file is not an error.
+void removeFile(EventLoop& loop, std::string path);
+
+}  // namespace core
