@@ -2,14 +2,16 @@
 // Used by bench/hls-latency; prints one JSON result line on stdout.
 //
 //   node hls_latency.mjs --base http://127.0.0.1:PORT --path /live/demo.m3u8
-//        [--low-latency 0|1] [--config default|sync1] [--warmup 10] [--measure 30]
+//        [--low-latency 0|1] [--config default|sync1|catchup] [--warmup 10] [--measure 30]
 //        [--sample-ms 250] [--web-root DIR] [--chromium /usr/bin/chromium]
 //
 // The page is our own (page.setContent on about:blank), not the player page: it loads
 // hls.js from the server's /vendor/hls.min.js, plays the playlist muted and samples every
 // --sample-ms: latency = Date.now() - hls.playingDate (the EXT-X-PROGRAM-DATE-TIME of the
 // frame shown, interpolated by hls.js). The clock starts at the first 'playing' event;
-// samples in the first --warmup seconds are kept apart. Exit 0 when it played, 1 when it
+// samples in the first --warmup seconds are kept apart. Configs on top of the hls.js
+// defaults (plus lowLatencyMode from --low-latency): sync1 = liveSyncDurationCount: 1;
+// catchup = maxLiveSyncPlaybackRate: 1.5 (hls.js speeds up to reach its target latency). Exit 0 when it played, 1 when it
 // never played, 2 on a harness problem.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,7 +31,8 @@ function parseArgs(argv) {
     opts[k] = typeof opts[k] === 'number' ? Number(argv[i + 1]) : argv[i + 1];
   }
   if (!opts.base || !opts.path) throw new Error('--base and --path are required');
-  if (!['default', 'sync1'].includes(opts.config)) throw new Error('--config default|sync1');
+  if (!['default', 'sync1', 'catchup'].includes(opts.config))
+    throw new Error('--config default|sync1|catchup');
   return opts;
 }
 
@@ -45,6 +48,7 @@ function pageMain({ src, lowLatency, config, sampleMs }) {
   const video = document.querySelector('video');
   const cfg = { lowLatencyMode: !!lowLatency, enableWorker: true, backBufferLength: 30 };
   if (config === 'sync1') cfg.liveSyncDurationCount = 1;
+  if (config === 'catchup') cfg.maxLiveSyncPlaybackRate = 1.5;
   const hls = new window.Hls(cfg);
   B.hlsConfig = {
     lowLatencyMode: hls.config.lowLatencyMode, liveSyncDurationCount: hls.config.liveSyncDurationCount,
@@ -151,9 +155,9 @@ async function run(opts, result) {
     page.on('pageerror', (e) => result.pageErrors.push(String(e)));
     result.browser = context.browser()?.version() ?? null;
     await page.setContent(
-      `<!doctype html><html><body><video muted playsinline width="640" height="360"></video>` +
-      `<script src="${opts.base}/vendor/hls.min.js"></script></body></html>`,
+      '<!doctype html><html><body><video muted playsinline width="640" height="360"></video></body></html>',
       { waitUntil: 'load', timeout: 15000 });
+    await page.addScriptTag({ url: `${opts.base}/vendor/hls.min.js` });
     if (!(await page.evaluate(() => !!window.Hls && window.Hls.isSupported())))
       throw new Error('hls.js did not load from /vendor/hls.min.js or MSE is missing');
     await page.evaluate(pageMain, {
