@@ -150,7 +150,9 @@ struct Server {
     httpOptions.corsOrigin = c.http.cors_origin;
     http = std::make_unique<http::HttpServer>(loop, c.http.listen.host, c.http.listen.port,
                                               httpOptions);
-    http::registerStreamsApi(*http, *registry, {"rtmp", "flv"});
+    http::registerStreamsApi(*http, *registry, {"rtmp", "flv"}, [this](const core::Stream& s) {
+      return hls ? hls->viewers(s.key()) : std::map<std::string, int>{};
+    });
     if (c.web.enabled) http::registerStaticFiles(*http, http::StaticFiles::load(c.web.root));
     flv = std::make_unique<flv::FlvServer>(
         loop, *http, *registry, *coalescer,

@@ -133,6 +133,32 @@ void HlsServer::expire(const std::string& key) {
   streams_.erase(it);
 }
 
+namespace {
+// A player polls its playlist at least every target duration; one silent for
+// this long has gone.
+constexpr uint64_t kPlayerGoneMs = 10000;
+constexpr size_t kMaxTrackedPlayers = 100000;
+}  // namespace
+
+void HlsServer::notePlayer(Renditions& r, bool ll, const std::string& peer) {
+  auto& seen = r.seen[ll ? 1 : 0];
+  if (seen.size() >= kMaxTrackedPlayers && !seen.contains(peer)) return;
+  seen[peer] = loop_.nowMs();
+}
+
+std::map<std::string, int> HlsServer::viewers(const std::string& key) {
+  std::map<std::string, int> out{{"hls", 0}, {"llhls", 0}};
+  auto it = streams_.find(key);
+  if (it == streams_.end()) return out;
+  const uint64_t now = loop_.nowMs();
+  for (int i = 0; i < 2; ++i) {
+    auto& seen = it->second.seen[i];
+    std::erase_if(seen, [now](const auto& e) { return now - e.second > kPlayerGoneMs; });
+    out[i == 0 ? "hls" : "llhls"] = static_cast<int>(seen.size());
+  }
+  return out;
+}
+
 http::HttpResponse HlsServer::serve(const http::HttpRequest& req, http::HttpExchange& exchange) {
   auto path = parsePath(req.path);
   if (!path) return http::HttpResponse::error(400, "not an HLS resource: " + req.path);
@@ -149,6 +175,7 @@ http::HttpResponse HlsServer::serve(const http::HttpRequest& req, http::HttpExch
   }
   auto it = streams_.find(key);
   if (it == streams_.end()) return http::HttpResponse::error(404, "stream not found: " + key);
+  if (playlist) notePlayer(it->second, path->resource == Resource::LlPlaylist, req.peer);
   HlsStream& ts = *it->second.ts;
   LlHlsStream* ll = it->second.ll.get();
   const bool wantsLl =

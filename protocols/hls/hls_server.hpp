@@ -24,6 +24,9 @@ class HlsServer : public core::StreamObserver {
   ~HlsServer() override;
 
   void onPublish(const core::Stream& stream) override;
+  // Players of a stream: connections that loaded its playlist lately, per
+  // rendition ("hls", "llhls"). HTTP has no session, so this is a recent count.
+  std::map<std::string, int> viewers(const std::string& key);
   size_t streamCount() const { return streams_.size(); }
 
  private:
@@ -35,7 +38,9 @@ class HlsServer : public core::StreamObserver {
   struct Renditions {
     std::unique_ptr<HlsStream> ts;
     std::unique_ptr<LlHlsStream> ll;  // null when LL-HLS is off
+    std::map<std::string, uint64_t> seen[2];  // peer -> last playlist request (ms): hls, llhls
   };
+  void notePlayer(Renditions& r, bool ll, const std::string& peer);
 
   HlsOptions options_;
   LlHlsOptions llOptions_;

@@ -8,7 +8,8 @@ namespace {
 
 using nlohmann::json;
 
-json describe(const core::Stream& s, const std::vector<std::string>& protocols) {
+json describe(const core::Stream& s, const std::vector<std::string>& protocols,
+              const ViewerCounter& extra) {
   const auto& info = s.info();
   json video = nullptr, audio = nullptr;
   if (!info.videoCodec.empty())
@@ -25,7 +26,10 @@ json describe(const core::Stream& s, const std::vector<std::string>& protocols) 
   json viewers = json::object();
   for (const auto& p : protocols) viewers[p] = 0;
   int total = 0;
-  for (const auto& [protocol, n] : s.viewersByProtocol()) {
+  auto counts = s.viewersByProtocol();
+  if (extra)
+    for (const auto& [protocol, n] : extra(s)) counts[protocol] += n;
+  for (const auto& [protocol, n] : counts) {
     viewers[protocol] = n;
     total += n;
   }
@@ -46,18 +50,20 @@ json describe(const core::Stream& s, const std::vector<std::string>& protocols) 
 }  // namespace
 
 void registerStreamsApi(HttpServer& server, const core::StreamRegistry& registry,
-                        std::vector<std::string> protocols) {
+                        std::vector<std::string> protocols, ViewerCounter extraViewers) {
   server.routePrefix(
-      "GET", "/api/v1/streams", [&registry, protocols](const HttpRequest& req, HttpExchange&) {
+      "GET", "/api/v1/streams",
+      [&registry, protocols, extraViewers](const HttpRequest& req, HttpExchange&) {
         if (req.path == "/api/v1/streams" || req.path == "/api/v1/streams/") {
           json list = json::array();
-          for (const core::Stream* s : registry.streams()) list.push_back(describe(*s, protocols));
+          for (const core::Stream* s : registry.streams())
+            list.push_back(describe(*s, protocols, extraViewers));
           return HttpResponse::json(200, json{{"streams", list}}.dump() + "\n");
         }
         const std::string key = req.path.substr(std::string("/api/v1/streams/").size());
         const core::Stream* s = registry.find(key);
         if (!s) return HttpResponse::error(404, "stream not found: " + key);
-        return HttpResponse::json(200, describe(*s, protocols).dump() + "\n");
+        return HttpResponse::json(200, describe(*s, protocols, extraViewers).dump() + "\n");
       });
 }
 

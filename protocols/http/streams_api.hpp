@@ -2,6 +2,8 @@
 // GET /api/v1/streams/{app}/{name}. Registered by main(); loop thread.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,7 +14,9 @@ namespace http {
 
 // `protocols`: the egress protocols this server runs, so every stream reports a
 // count (0 included) for each of them.
+// `extraViewers`: counts of players the Stream cannot see (HLS polls), by protocol.
+using ViewerCounter = std::function<std::map<std::string, int>(const core::Stream&)>;
 void registerStreamsApi(HttpServer& server, const core::StreamRegistry& registry,
-                        std::vector<std::string> protocols);
+                        std::vector<std::string> protocols, ViewerCounter extraViewers = nullptr);
 
 }  // namespace http

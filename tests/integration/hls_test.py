@@ -84,6 +84,11 @@ class HlsTest(h.IntegrationTest):
             self.assertEqual(v.error_lines(), [], "decode errors over HLS")
             self.assertFrameCount(v.frames(), 240, "hls-viewer")
 
+            # the API counts the playlist pollers of this test (one connection per poll)
+            v = srv.api_stream("live/demo")["viewers"]
+            self.assertGreaterEqual(v["hls"], 1, v)
+            self.assertEqual(v["llhls"], 0, v)
+
             # watch the playlist slide for a few seconds
             prev = self.playlist(srv)
             seq0 = prev["sequence"]

@@ -30,7 +30,8 @@ class PublishPlayTest(h.IntegrationTest):
 
             def both_counted():
                 s = srv.api_stream(KEY)
-                return s if (s or {}).get("viewers") == {"rtmp": 1, "flv": 1} else None
+                v = (s or {}).get("viewers", {})
+                return s if (v.get("rtmp"), v.get("flv"), v.get("hls")) == (1, 1, 0) else None
             s = h.wait_until(both_counted, 8, 0.25, "API viewers == {rtmp: 1, flv: 1}")
             self.assertEqual(s["app"], "live")
             self.assertEqual(s["name"], "demo")
@@ -55,7 +56,8 @@ class PublishPlayTest(h.IntegrationTest):
 
             def zero():
                 last["s"] = srv.api_stream(KEY)
-                return (last["s"] or {}).get("viewers") == {"rtmp": 0, "flv": 0}
+                v = (last["s"] or {}).get("viewers", {})
+                return (v.get("rtmp"), v.get("flv")) == (0, 0)
             try:
                 h.wait_until(zero, 8, 0.25, "API viewers back to {rtmp: 0, flv: 0}")
             except AssertionError as e:
