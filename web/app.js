@@ -165,6 +165,9 @@ function startHls(Hls, url, video, lowLatency, generation) {
   if (!Hls.isSupported()) throw new Error('this browser has no Media Source Extensions for hls.js');
   const hls = new Hls({
     lowLatencyMode: lowLatency,
+    // Catch up (play up to 1.5x) when behind the target latency (the playlist's
+    // hold-back), instead of staying wherever playback happened to start.
+    maxLiveSyncPlaybackRate: 1.5,
     backBufferLength: 30,
     enableWorker: true,
   });
