@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -28,6 +29,11 @@ class SharedBuffer {
   std::span<const uint8_t> span() const { return {data(), size_}; }
   std::string_view view() const { return {reinterpret_cast<const char*>(data()), size_}; }
   uint8_t operator[](size_t i) const { return data()[i]; }
+
+  // Same bytes (not the same storage).
+  bool equals(const SharedBuffer& other) const {
+    return size_ == other.size_ && (size_ == 0 || std::memcmp(data(), other.data(), size_) == 0);
+  }
 
   // A view of [offset, offset+length) sharing the same storage. Clamped to size().
   SharedBuffer slice(size_t offset, size_t length = SIZE_MAX) const;

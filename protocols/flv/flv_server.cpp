@@ -6,6 +6,7 @@
 
 #include "core/format/flv_tag.hpp"
 #include "core/loop/event_loop.hpp"
+#include "core/media/stream_name.hpp"
 
 namespace flv {
 namespace {
@@ -23,13 +24,6 @@ std::pair<core::SharedBuffer, core::SharedBuffer> chunkFrame(size_t size) {
   return {core::SharedBuffer::copyOf(std::string_view(head, static_cast<size_t>(n))), kCrLf};
 }
 
-bool validPart(std::string_view s) {
-  if (s.empty() || s.size() > 200 || s == "." || s == "..") return false;
-  for (char c : s)
-    if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
-  return true;
-}
-
 // "/live/demo.flv" -> {"live", "demo"}
 bool parseFlvPath(std::string_view path, std::string& app, std::string& name) {
   if (!path.starts_with('/') || !path.ends_with(".flv")) return false;
@@ -38,7 +32,7 @@ bool parseFlvPath(std::string_view path, std::string& app, std::string& name) {
   if (slash == std::string_view::npos) return false;
   app = path.substr(0, slash);
   name = path.substr(slash + 1);
-  return validPart(app) && validPart(name);
+  return core::isValidStreamName(app) && core::isValidStreamName(name);
 }
 
 }  // namespace
@@ -127,7 +121,7 @@ void FlvSession::finish() {
 
 FlvServer::FlvServer(core::EventLoop& loop, http::HttpServer& http, core::StreamRegistry& registry,
                      core::WriteCoalescer& coalescer, FlvOptions options)
-    : loop_(loop), registry_(registry), coalescer_(coalescer), options_(options) {
+    : registry_(registry), coalescer_(coalescer), options_(options), sessions_(loop) {
   http.route(
       [](const http::HttpRequest& r) {
         return (r.method == "GET" || r.method == "HEAD") && r.path.ends_with(".flv");
@@ -169,24 +163,10 @@ http::HttpResponse FlvServer::serve(const http::HttpRequest& req, http::HttpExch
     spdlog::info("flv {} {}: player gone before the stream started", req.peer, key);
     return {};
   }
-  auto session = std::make_unique<FlvSession>(*this, std::move(conn), key, chunked);
-  FlvSession* raw = session.get();
-  sessions_.emplace(raw, std::move(session));
-  if (!raw->start(registry_, app, name)) raw->close("stream vanished");
+  FlvSession& session =
+      sessions_.add(std::make_unique<FlvSession>(*this, std::move(conn), key, chunked));
+  if (!session.start(registry_, app, name)) session.close("stream vanished");
   return {};
-}
-
-void FlvServer::remove(FlvSession* session) {
-  auto it = sessions_.find(session);
-  if (it == sessions_.end()) return;
-  loop_.deferDelete(std::move(it->second));
-  sessions_.erase(it);
-}
-
-void FlvServer::closeAll(std::string_view reason) {
-  std::vector<FlvSession*> all;
-  for (auto& [raw, s] : sessions_) all.push_back(raw);
-  for (auto* s : all) s->close(reason);
 }
 
 }  // namespace flv

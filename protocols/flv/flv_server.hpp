@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/auth/url_signer.hpp"
+#include "core/loop/session_set.hpp"
 #include "core/loop/timer.hpp"
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/media_sender.hpp"
@@ -61,19 +62,18 @@ class FlvServer {
             core::WriteCoalescer& coalescer, FlvOptions options);
   ~FlvServer();
 
-  void closeAll(std::string_view reason);
+  void closeAll(std::string_view reason) { sessions_.closeAll(reason); }
   size_t sessionCount() const { return sessions_.size(); }
 
  private:
   friend class FlvSession;
   http::HttpResponse serve(const http::HttpRequest& req, http::HttpExchange& exchange);
-  void remove(FlvSession* session);
+  void remove(FlvSession* session) { sessions_.remove(session); }
 
-  core::EventLoop& loop_;
   core::StreamRegistry& registry_;
   core::WriteCoalescer& coalescer_;
   FlvOptions options_;
-  std::map<FlvSession*, std::unique_ptr<FlvSession>> sessions_;
+  core::SessionSet<FlvSession> sessions_;
 };
 
 }  // namespace flv

@@ -7,16 +7,10 @@
 
 #include "core/auth/query_string.hpp"
 #include "core/loop/event_loop.hpp"
+#include "core/media/stream_name.hpp"
 
 namespace hls {
 namespace {
-
-bool validPart(std::string_view s) {
-  if (s.empty() || s.size() > 200 || s == "." || s == "..") return false;
-  for (char c : s)
-    if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
-  return true;
-}
 
 enum class Resource { TsPlaylist, TsSegment, LlPlaylist, LlInit, LlPart, LlSegment };
 
@@ -81,7 +75,7 @@ std::optional<HlsPath> parsePath(std::string_view path) {
   } else {
     return std::nullopt;
   }
-  if (!validPart(out.app) || !validPart(out.name)) return std::nullopt;
+  if (!core::isValidStreamName(out.app) || !core::isValidStreamName(out.name)) return std::nullopt;
   return out;
 }
 

@@ -2,21 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-
 #include "core/loop/async_file.hpp"
+#include "core/loop/wall_clock.hpp"
 
 namespace hls {
 namespace {
-
-int64_t wallClockMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-bool sameBytes(const core::SharedBuffer& a, const core::SharedBuffer& b) {
-  return a.size() == b.size() && std::equal(a.data(), a.data() + a.size(), b.data());
-}
 
 // NOTE: without keyframes a segment would grow forever; past this many target
 // durations it is cut anyway (the next one then starts on a non-key frame).
@@ -62,7 +52,7 @@ void HlsStream::onStreamStart(const core::Stream&) {
 
 void HlsStream::onConfig(const core::MediaPacket& packet) {
   auto& slot = packet.isVideo() ? videoConfig_ : audioConfig_;
-  const bool changed = !slot || !sameBytes(slot->payload, packet.payload);
+  const bool changed = !slot || !slot->payload.equals(packet.payload);
   slot = packet;
   if (changed && muxer_) {
     if (inSegment_) closeSegment(packet.dts);
@@ -125,7 +115,7 @@ void HlsStream::onPacket(const core::MediaPacket& packet) {
 void HlsStream::startSegment(const core::MediaPacket& first) {
   inSegment_ = true;
   segmentStartDts_ = first.dts;
-  segmentProgramDateMs_ = wallClockMs();
+  segmentProgramDateMs_ = core::wallClockMs();
 }
 
 void HlsStream::closeSegment(int64_t endDts) {

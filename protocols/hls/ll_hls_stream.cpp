@@ -3,21 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
 
 #include "core/loop/event_loop.hpp"
+#include "core/loop/wall_clock.hpp"
 
 namespace hls {
 namespace {
-
-int64_t wallClockMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-bool sameBytes(const core::SharedBuffer& a, const core::SharedBuffer& b) {
-  return a.size() == b.size() && std::equal(a.data(), a.data() + a.size(), b.data());
-}
 
 // Bounds on what players can make us hold.
 constexpr size_t kMaxWaiters = 10000;
@@ -96,7 +87,7 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
   if (packet.kind == core::MediaKind::Data) return;
   if (packet.config) {
     auto& slot = packet.isVideo() ? videoConfig_ : audioConfig_;
-    const bool changed = slot && !sameBytes(slot->payload, packet.payload);
+    const bool changed = slot && !slot->payload.equals(packet.payload);
     slot = packet;
     if (changed) reset("codec configuration changed");
     return;
@@ -115,7 +106,7 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
     if (!segmentBoundary) return;
     segmentPending_ = true;
     segmentStartDts_ = packet.dts;
-    segmentProgramDateMs_ = wallClockMs();
+    segmentProgramDateMs_ = core::wallClockMs();
   } else if (boundaryTrack) {
     const bool newSegment = segmentBoundary && packet.dts - segmentStartDts_ >= options_.segmentMs;
     // NOTE: a part must not exceed PART-TARGET (RFC 8216bis 4.4.4.9), so it is cut
@@ -127,7 +118,7 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
         closeSegment(packet.dts);
         segmentPending_ = true;
         segmentStartDts_ = packet.dts;
-        segmentProgramDateMs_ = wallClockMs();
+        segmentProgramDateMs_ = core::wallClockMs();
       }
     }
   }

@@ -30,13 +30,11 @@ void HttpResponder::respond(const HttpResponse& response) {
 
 HttpServer::HttpServer(core::EventLoop& loop, const std::string& host, uint16_t port,
                        HttpOptions options)
-    : loop_(loop),
-      options_(std::move(options)),
+    : options_(std::move(options)),
+      connections_(loop),
       listener_(loop, host, port, [this](std::unique_ptr<core::TcpConnection> conn) {
-        auto c = std::make_unique<HttpConnection>(*this, std::move(conn), options_);
-        HttpConnection* raw = c.get();
-        connections_.emplace(raw, std::move(c));
-        raw->start();
+        connections_.add(std::make_unique<HttpConnection>(*this, std::move(conn), options_))
+            .start();
       }) {
   spdlog::info("http: listening on {}:{}", host, listener_.port());
 }
@@ -79,16 +77,11 @@ HttpResponse HttpServer::dispatch(const HttpRequest& req, HttpExchange& exchange
 }
 
 void HttpServer::remove(HttpConnection* conn) {
-  auto it = connections_.find(conn);
-  if (it == connections_.end()) return;
-  loop_.deferDelete(std::move(it->second));
-  connections_.erase(it);
+  connections_.remove(conn);
 }
 
 void HttpServer::closeAll() {
-  std::vector<HttpConnection*> all;
-  for (auto& [raw, c] : connections_) all.push_back(raw);
-  for (auto* c : all) c->close("server shutting down");
+  connections_.closeAll("server shutting down");
 }
 
 }  // namespace http

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/loop/session_set.hpp"
 #include "core/loop/tcp_listener.hpp"
 #include "protocols/http/http_message.hpp"
 
@@ -78,10 +79,9 @@ class HttpServer {
   HttpResponse dispatch(const HttpRequest& req, HttpExchange& exchange);
   void remove(HttpConnection* conn);
 
-  core::EventLoop& loop_;
   HttpOptions options_;
   std::vector<std::pair<std::function<bool(const HttpRequest&)>, RouteHandler>> routes_;
-  std::map<HttpConnection*, std::unique_ptr<HttpConnection>> connections_;
+  core::SessionSet<HttpConnection> connections_;
   core::TcpListener listener_;
 };
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 
+#include "core/loop/session_set.hpp"
 #include "core/loop/tcp_listener.hpp"
 #include "protocols/rtmp/rtmp_session.hpp"
 
@@ -16,17 +17,16 @@ class RtmpServer {
   ~RtmpServer();
 
   // Called by a session that closed itself; it is deleted after this callback.
-  void remove(RtmpSession* session);
-  void closeAll(std::string_view reason);
+  void remove(RtmpSession* session) { sessions_.remove(session); }
+  void closeAll(std::string_view reason) { sessions_.closeAll(reason); }
   size_t sessionCount() const { return sessions_.size(); }
   uint16_t port() const { return listener_.port(); }
 
  private:
-  core::EventLoop& loop_;
   core::StreamRegistry& registry_;
   core::WriteCoalescer& coalescer_;
   RtmpOptions options_;
-  std::map<RtmpSession*, std::unique_ptr<RtmpSession>> sessions_;
+  core::SessionSet<RtmpSession> sessions_;
   core::TcpListener listener_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "core/auth/query_string.hpp"
 #include "core/format/flv_tag.hpp"
+#include "core/media/stream_name.hpp"
 #include "protocols/rtmp/chunk_writer.hpp"
 #include "protocols/rtmp/rtmp_commands.hpp"
 #include "protocols/rtmp/rtmp_server.hpp"
@@ -22,13 +23,6 @@ std::pair<std::string, std::string> splitQuery(std::string_view s) {
   auto q = s.find('?');
   if (q == std::string_view::npos) return {std::string(s), {}};
   return {std::string(s.substr(0, q)), std::string(s.substr(q + 1))};
-}
-
-bool validName(const std::string& s) {
-  if (s.empty() || s.size() > 200) return false;
-  for (char c : s)
-    if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
-  return s != "." && s != "..";
 }
 
 // The wire form every RTMP viewer shares: the FLV tag body chunked at our chunk
@@ -260,7 +254,7 @@ void RtmpSession::onConnect(double txn, const Amf0Value* cmdObj) {
   std::tie(app_, appQuery_) = splitQuery(app ? app->asString() : "");
   while (!app_.empty() && app_.back() == '/') app_.pop_back();
   if (const Amf0Value* tc = cmdObj->find("tcUrl")) tcUrl_ = std::string(tc->asString());
-  if (!validName(app_)) {
+  if (!core::isValidStreamName(app_)) {
     send(errorMessage(txn, "NetConnection.Connect.Rejected", "invalid application name",
                       options_.chunkSize));
     closeAfterFlush("connect rejected: invalid app name '" + app_ + "'");
@@ -305,7 +299,7 @@ void RtmpSession::onPublish(double txn, const std::vector<Amf0Value>& args) {
   }
   auto [name, query] = splitQuery(args.size() > 3 ? args[3].asString() : "");
   streamName_ = name;
-  if (!validName(name)) {
+  if (!core::isValidStreamName(name)) {
     sendStatus("error", "NetStream.Publish.BadName", "invalid stream name");
     closeAfterFlush("publish refused: invalid stream name '" + name + "'");
     return;
@@ -350,7 +344,7 @@ void RtmpSession::onPlay(double txn, const std::vector<Amf0Value>& args) {
   // a live origin has only "now", so any start plays live; reset decides Play.Reset.
   const double start = args.size() > 4 ? args[4].asNumber(-2) : -2;
   const bool reset = args.size() > 6 ? args[6].asBool(true) : true;
-  if (!validName(name)) {
+  if (!core::isValidStreamName(name)) {
     sendStatus("error", "NetStream.Play.StreamNotFound", "invalid stream name");
     closeAfterFlush("play refused: invalid stream name '" + name + "'");
     return;

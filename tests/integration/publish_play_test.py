@@ -186,6 +186,21 @@ class PublishPlayTest(h.IntegrationTest):
             pkts = h.ffprobe_packets(out, count=3)
             self.assertIn("K", pkts[0].get("flags", ""), "rtmpdump's first frame: %r" % pkts)
 
+    def test_gstreamer_rtmpsrc_plays(self):
+        """GStreamer's rtmpsrc (librtmp) + flvdemux: 90 video buffers arrive."""
+        import shutil
+        import subprocess
+        if not shutil.which("gst-launch-1.0"):
+            self.skipTest("gst-launch-1.0 not installed")
+        with h.Server() as srv:
+            self.start_publisher(srv)
+            pipeline = ("rtmpsrc location=\"%s live=1\" ! flvdemux name=d "
+                        "d.video ! queue ! fakesink num-buffers=90 sync=false" % srv.rtmp_url())
+            run = subprocess.run(["sh", "-c", "gst-launch-1.0 -e " + pipeline],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-2000:])
+            self.assertIn("EOS", run.stdout + run.stderr, "rtmpsrc did not reach 90 buffers")
+
     def test_http_flv_headers_and_404(self):
         with h.Server() as srv:
             self.start_publisher(srv)
