@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/auth/url_signer.hpp"
+#include "core/auth/user_sig.hpp"
 #include "core/config/config.hpp"
 #include "core/log/log.hpp"
 #include "core/loop/event_loop.hpp"
@@ -30,22 +31,23 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: roomcast [--config FILE] [--set section.key=value]... [--check]\n"
-    "       roomcast sign --app APP --name NAME [--ttl SECONDS] [--host HOST] [--config FILE]\n";
+    "       roomcast sign --app APP --name NAME [--ttl SECONDS] [--host HOST] [--config FILE]\n"
+    "       roomcast usersig --user USER_ID [--ttl SECONDS] [--config FILE]\n";
 
 struct Args {
-  std::string command = "run";  // run | sign
+  std::string command = "run";  // run | sign | usersig
   std::string configPath = "conf/roomcast.toml";
   std::vector<std::string> overrides;
   bool check = false;
-  std::string app, name, host;
-  long ttl = 3600;
+  std::string app, name, host, user;
+  long ttl = -1;  // sign: 3600 s; usersig: 180 days (the IM tools' default)
 };
 
 std::optional<Args> parseArgs(int argc, char** argv, std::string& error) {
   Args a;
   int i = 1;
-  if (argc > 1 && std::strcmp(argv[1], "sign") == 0) {
-    a.command = "sign";
+  if (argc > 1 && (std::strcmp(argv[1], "sign") == 0 || std::strcmp(argv[1], "usersig") == 0)) {
+    a.command = argv[1];
     i = 2;
   }
   for (; i < argc; ++i) {
@@ -76,7 +78,9 @@ std::optional<Args> parseArgs(int argc, char** argv, std::string& error) {
       a.name = *v;
     else if (arg == "--host" && a.command == "sign")
       a.host = *v;
-    else if (arg == "--ttl" && a.command == "sign") {
+    else if (arg == "--user" && a.command == "usersig")
+      a.user = *v;
+    else if (arg == "--ttl" && a.command != "run") {
       char* end = nullptr;
       a.ttl = std::strtol(v->c_str(), &end, 10);
       if (*end != '\0' || a.ttl <= 0) {
@@ -101,7 +105,8 @@ int runSign(const Args& args, const core::Config& config) {
     return 1;
   }
   const core::UrlSigner signer(config.auth.key);
-  const int64_t expire = std::time(nullptr) + args.ttl;
+  const long ttl = args.ttl > 0 ? args.ttl : 3600;
+  const int64_t expire = std::time(nullptr) + ttl;
   const std::string query =
       "expire=" + std::to_string(expire) + "&sign=" + signer.sign(args.app, args.name, expire);
   auto host = [&](const core::ListenAddress& a) {
@@ -112,7 +117,23 @@ int runSign(const Args& args, const core::Config& config) {
   std::cout << "push:     rtmp://" << host(config.rtmp.listen) << path << "?" << query << "\n"
             << "play:     rtmp://" << host(config.rtmp.listen) << path << "?" << query << "\n"
             << "http-flv: http://" << host(config.http.listen) << path << ".flv?" << query << "\n"
-            << "expires:  " << expire << " (in " << args.ttl << " s)\n";
+            << "expires:  " << expire << " (in " << ttl << " s)\n";
+  return 0;
+}
+
+int runUserSig(const Args& args, const core::Config& config) {
+  if (args.user.empty() || args.user.size() > 32) {
+    std::cerr << "roomcast usersig: --user USER_ID (1..32 bytes) is required\n" << kUsage;
+    return 2;
+  }
+  if (config.room.key.empty()) {
+    std::cerr << "roomcast usersig: room.key is not set in " << config.path << "\n";
+    return 1;
+  }
+  const long ttl = args.ttl > 0 ? args.ttl : 180L * 24 * 3600;
+  std::cout << core::generateUserSig(config.room.app_id, config.room.key, args.user, ttl,
+                                     std::time(nullptr))
+            << "\n";
   return 0;
 }
 
@@ -233,6 +254,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (args->command == "sign") return runSign(*args, config);
+  if (args->command == "usersig") return runUserSig(*args, config);
   if (args->check) {
     std::cout << "roomcast: configuration file " << args->configPath << " test is successful\n";
     return 0;

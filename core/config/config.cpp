@@ -208,6 +208,9 @@ const std::vector<SectionRule>& rules() {
               {boolean("enabled", &AuthConfig::enabled), text("key", &AuthConfig::key),
                boolean("protect_play", &AuthConfig::protect_play),
                boolean("protect_publish", &AuthConfig::protect_publish)}),
+      section(
+          "room", &Config::room,
+          {integer("app_id", &RoomConfig::app_id, 0, 4294967295LL), text("key", &RoomConfig::key)}),
       section("web", &Config::web,
               {boolean("enabled", &WebConfig::enabled), text("root", &WebConfig::root, checkPath)}),
   };

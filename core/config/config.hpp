@@ -92,6 +92,11 @@ struct HlsConfig {
   std::string dir;            // also write HLS playlists + segments here ("" = memory only)
 };
 
+struct RoomConfig {
+  int64_t app_id = 0;  // the IM app id (SDKAppID) that UserSigs are issued for
+  std::string key;     // the secret key UserSigs are signed with ("" = chat logins refused)
+};
+
 struct Config {
   std::string path;  // the file it was loaded from ("" for defaults)
   LogConfig log;
@@ -102,6 +107,7 @@ struct Config {
   AuthConfig auth;
   WebConfig web;
   HlsConfig hls;
+  RoomConfig room;
 };
 
 // Reads and validates `path` (a missing file is an error; an empty file gives all

@@ -135,6 +135,35 @@ class CliTest(h.IntegrationTest):
         self.assertTrue(outs[0] and outs[1], outs)
         self.assertNotEqual(outs[0][0], outs[1][0])
 
+    def test_usersig_is_a_tlssigapiv2_token(self):
+        """`roomcast usersig` output checked with an independent decoder."""
+        import base64
+        import json
+        import zlib
+        key, app = "room-secret-0123456789", 1400000123
+        t0 = int(time.time())
+        r = h.run_roomcast(["usersig", "--user", "alice", "--ttl", "86400",
+                            "--config", h.DEFAULT_CONFIG,
+                            "--set", "room.key=" + key, "--set", "room.app_id=%d" % app])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        sig = r.stdout.strip()
+        self.assertNotRegex(sig, r"[+/=]", "the IM's base64 variant uses * - _")
+        raw = base64.b64decode(sig.replace("*", "+").replace("-", "/").replace("_", "="))
+        doc = json.loads(zlib.decompress(raw))
+        self.assertEqual(doc["TLS.ver"], "2.0")
+        self.assertEqual(doc["TLS.identifier"], "alice")
+        self.assertEqual(doc["TLS.sdkappid"], app)
+        self.assertEqual(doc["TLS.expire"], 86400)
+        self.assertLessEqual(abs(doc["TLS.time"] - t0), 5)
+        content = "TLS.identifier:alice\nTLS.sdkappid:%d\nTLS.time:%d\nTLS.expire:86400\n" % (
+            app, doc["TLS.time"])
+        want = base64.b64encode(hmac.new(key.encode(), content.encode(), hashlib.sha256).digest())
+        self.assertEqual(doc["TLS.sig"], want.decode())
+        # without a key there is nothing to sign with: a clear error, non-zero exit
+        r = h.run_roomcast(["usersig", "--user", "alice", "--config", h.DEFAULT_CONFIG])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("room.key", r.stderr)
+
 
 if __name__ == "__main__":
     h.main()
