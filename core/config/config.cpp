@@ -118,6 +118,37 @@ Field<S> listen(std::string_view name, ListenAddress S::*member) {
           }};
 }
 
+// A list of user ids, at most `maxItems`, each checked by `check`.
+template <class S>
+Field<S> idList(std::string_view name, std::vector<std::string> S::*member, size_t maxItems,
+                std::string (*check)(const std::string&)) {
+  return {name, false, [=](const Value& v, S& s) -> std::string {
+            if (!v.is_array()) return "expected an array of strings, got " + typeName(v);
+            const auto& items = v.as_array();
+            if (items.size() > maxItems)
+              return "at most " + std::to_string(maxItems) + " entries, got " +
+                     std::to_string(items.size());
+            std::vector<std::string> out;
+            for (const auto& item : items) {
+              if (!item.is_string()) return "expected strings, got " + typeName(item);
+              const std::string& id = item.as_string().str;
+              if (std::string reason = check(id); !reason.empty()) return reason;
+              out.push_back(id);
+            }
+            s.*member = std::move(out);
+            return {};
+          }};
+}
+
+std::string checkUserId(const std::string& id) {
+  if (id.empty() || id.size() > 32) return "user id '" + id + "' must be 1..32 bytes";
+  for (char c : id)
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+      return "user id '" + id + "' may hold only [A-Za-z0-9_-]";
+  if (id == "administrator") return "'administrator' is always an admin; list the others";
+  return {};
+}
+
 struct KeyRule {
   std::string_view name;
   bool isString;
@@ -210,7 +241,8 @@ const std::vector<SectionRule>& rules() {
                boolean("protect_publish", &AuthConfig::protect_publish)}),
       section(
           "room", &Config::room,
-          {integer("app_id", &RoomConfig::app_id, 0, 4294967295LL), text("key", &RoomConfig::key)}),
+          {integer("app_id", &RoomConfig::app_id, 0, 4294967295LL), text("key", &RoomConfig::key),
+           idList("admins", &RoomConfig::admins, 5, checkUserId)}),
       section("web", &Config::web,
               {boolean("enabled", &WebConfig::enabled), text("root", &WebConfig::root, checkPath)}),
   };

@@ -95,6 +95,8 @@ struct HlsConfig {
 struct RoomConfig {
   int64_t app_id = 0;  // the IM app id (SDKAppID) that UserSigs are issued for
   std::string key;     // the secret key UserSigs are signed with ("" = chat logins refused)
+  // Admin accounts besides the built-in "administrator" (R2): at most 5.
+  std::vector<std::string> admins;
 };
 
 struct Config {

@@ -135,6 +135,16 @@ class CliTest(h.IntegrationTest):
         self.assertTrue(outs[0] and outs[1], outs)
         self.assertNotEqual(outs[0][0], outs[1][0])
 
+    def test_a_sixth_admin_is_a_config_error(self):
+        ok = h.run_roomcast(["--config", h.DEFAULT_CONFIG, "--check",
+                             "--set", 'room.admins=["a","b","c","d","e"]'])
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        bad = h.run_roomcast(["--config", h.DEFAULT_CONFIG, "--check",
+                              "--set", 'room.admins=["a","b","c","d","e","f"]'])
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("room.admins", bad.stderr)
+        self.assertIn("at most 5", bad.stderr)
+
     def test_usersig_is_a_tlssigapiv2_token(self):
         """`roomcast usersig` output checked with an independent decoder."""
         import base64

@@ -330,3 +330,18 @@ BOOST_AUTO_TEST_CASE(load_config_errors) {
   std::remove(path.c_str());
   BOOST_TEST(errorOf(std::string(2 * 1024 * 1024, '#')).find("too large") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(room_admins_are_at_most_five_valid_ids) {
+  const auto c =
+      core::parseConfig("[room]\nadmins = [\"mod_1\", \"mod-2\"]\n", "conf/roomcast.toml");
+  BOOST_TEST(c.room.admins.size() == 2u);
+  BOOST_TEST(c.room.admins[1] == "mod-2");
+  // A sixth admin is a configuration error naming the line and the limit.
+  BOOST_TEST(errorOf("[room]\nadmins = [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\"]\n") ==
+             "conf/roomcast.toml:2: room.admins: at most 5 entries, got 6");
+  BOOST_TEST(errorOf("[room]\nadmins = [\"bad id\"]\n").find("[A-Za-z0-9_-]") != std::string::npos);
+  BOOST_TEST(errorOf("[room]\nadmins = [\"administrator\"]\n").find("always an admin") !=
+             std::string::npos);
+  BOOST_TEST(errorOf("[room]\nadmins = \"mod\"\n").find("expected an array") != std::string::npos);
+  BOOST_TEST(errorOf("[room]\nadmins = [1]\n").find("expected strings") != std::string::npos);
+}
