@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "core/buffer/bit_reader.hpp"
+
 namespace core {
 
 namespace {
@@ -15,29 +17,6 @@ constexpr int kObjectTypeSbr = 5;
 constexpr int kObjectTypePs = 29;
 constexpr int kObjectTypeErBsac = 22;
 constexpr int kMaxExplicitRate = 0xFFFFFF;
-
-class BitReader {
- public:
-  explicit BitReader(std::span<const uint8_t> data) : data_(data) {}
-  bool ok() const { return !failed_; }
-  uint32_t bits(int n) {
-    uint32_t v = 0;
-    for (int i = 0; i < n; ++i) {
-      if (pos_ >= data_.size() * 8) {
-        failed_ = true;
-        return 0;
-      }
-      v = (v << 1) | ((data_[pos_ / 8] >> (7 - pos_ % 8)) & 1);
-      ++pos_;
-    }
-    return v;
-  }
-
- private:
-  std::span<const uint8_t> data_;
-  size_t pos_ = 0;
-  bool failed_ = false;
-};
 
 // GetAudioObjectType(), 1.6.2.1: 5 bits, 31 escapes to 32 + 6 more bits.
 int readObjectType(BitReader& in) {
