@@ -20,11 +20,14 @@
 #include "core/loop/signal_watcher.hpp"
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/stream_registry.hpp"
+#include "core/room/room_registry.hpp"
 #include "protocols/flv/flv_server.hpp"
 #include "protocols/hls/hls_server.hpp"
 #include "protocols/http/http_server.hpp"
 #include "protocols/http/static_files.hpp"
 #include "protocols/http/streams_api.hpp"
+#include "protocols/room/room_server.hpp"
+#include "protocols/room/rooms_api.hpp"
 #include "protocols/rtmp/rtmp_server.hpp"
 
 namespace {
@@ -137,13 +140,43 @@ int runUserSig(const Args& args, const core::Config& config) {
   return 0;
 }
 
+core::RoomRegistryOptions roomRegistryOptions(const core::RoomConfig& c) {
+  core::RoomRegistryOptions o;
+  o.room.rateLimit = static_cast<double>(c.rate_limit);
+  o.room.history = static_cast<size_t>(c.history);
+  o.room.recentMembers = static_cast<size_t>(c.recent_members);
+  o.room.enterLeaveMaxMembers = static_cast<size_t>(c.enter_leave_max_members);
+  o.room.online = {static_cast<double>(c.online_push_percent) / 100.0, c.online_push_members,
+                   c.online_push_min_ms, c.online_push_max_ms};
+  o.autoCreate = c.auto_create;
+  o.followStream = c.follow_stream;
+  o.endedAfterMs = c.ended_after_ms;
+  return o;
+}
+
+room::RoomServerOptions roomServerOptions(const core::RoomConfig& c) {
+  room::RoomServerOptions o;
+  o.appId = c.app_id;
+  o.key = c.key;
+  o.admins = c.admins;
+  o.guests = c.guests;
+  o.roomsPerConnection = static_cast<size_t>(c.rooms_per_connection);
+  o.clientRate = static_cast<double>(c.client_rate);
+  o.ws.idleTimeoutMs = c.ws_idle_timeout_ms;
+  o.ws.pingIntervalMs = c.ws_ping_interval_ms;
+  o.ws.maxBacklogBytes = static_cast<size_t>(c.ws_max_backlog_bytes);
+  return o;
+}
+
 // Everything the running server owns, torn down in reverse order of building.
 struct Server {
   core::EventLoop loop;
   std::unique_ptr<core::UrlSigner> signer;
   std::unique_ptr<core::WriteCoalescer> coalescer;
+  std::unique_ptr<core::RoomRegistry> rooms;  // observes the streams: outlives them
   std::unique_ptr<core::StreamRegistry> registry;
   std::unique_ptr<http::HttpServer> http;
+  std::unique_ptr<room::RoomServer> roomServer;
   std::unique_ptr<flv::FlvServer> flv;
   std::unique_ptr<hls::HlsServer> hls;
   std::unique_ptr<rtmp::RtmpServer> rtmp;
@@ -162,7 +195,9 @@ struct Server {
     streamOptions.publisherTakeover = c.stream.publisher_takeover;
     streamOptions.reconnectGraceMs = c.stream.reconnect_grace_ms;
     streamOptions.timestampJumpMs = c.stream.timestamp_jump_ms;
+    rooms = std::make_unique<core::RoomRegistry>(loop, roomRegistryOptions(c.room));
     registry = std::make_unique<core::StreamRegistry>(loop, streamOptions);
+    registry->addObserver(rooms.get());
 
     http::HttpOptions httpOptions;
     httpOptions.maxHeaderSize = c.http.max_header_size;
@@ -174,6 +209,8 @@ struct Server {
     http::registerStreamsApi(*http, *registry, {"rtmp", "flv"}, [this](const core::Stream& s) {
       return hls ? hls->viewers(s.key()) : std::map<std::string, int>{};
     });
+    roomServer = std::make_unique<room::RoomServer>(loop, *http, *rooms, roomServerOptions(c.room));
+    room::registerRoomsApi(*http, *roomServer);
     if (c.web.enabled) http::registerStaticFiles(*http, http::StaticFiles::load(c.web.root));
     flv = std::make_unique<flv::FlvServer>(
         loop, *http, *registry, *coalescer,
@@ -221,14 +258,17 @@ struct Server {
     stopping = true;
     rtmp->closeAll("server shutting down");
     flv->closeAll("server shutting down");
+    roomServer->closeAll();
     http->closeAll();
     registry->shutdown("server shutting down");
     loop.post([this] {
       rtmp.reset();
       flv.reset();
       hls.reset();
+      roomServer.reset();
       http.reset();
       registry.reset();
+      rooms.reset();
       signals.clear();
       loop.post([this] { coalescer.reset(); });
     });

@@ -3,10 +3,11 @@
 // live latency and decoded frames. Plain ES module, no build step.
 //
 // URL query (all optional): stream=app/name, proto=hls|llhls|flv, autoplay=1,
-// muted=1; expire/sign (signed URLs) are passed through to the media URL.
+// muted=1; expire/sign (signed URLs) are passed through to the media URL;
+// user=..&usersig=.. (or guest=1) log the chat panel (chat.js) in to the stream's room.
 // Stable hooks for tests: #player[data-state] = idle|loading|playing|error,
 // #status, #latency[data-ms], #frames[data-total|data-dropped|data-presented],
-// #streams li[data-key].
+// #streams li[data-key]; the chat's hooks are listed in chat.js.
 
 const PROTOCOLS = {
   hls: { label: 'HLS', engine: 'hls.js', url: (app, name) => `/${app}/${name}.m3u8` },
@@ -34,6 +35,7 @@ const state = {
   retryTimer: 0,
   presented: 0, // requestVideoFrameCallback count since the player started
   liveKeys: new Set(),
+  chat: null, // the chat panel (chat.js) once loaded
 };
 
 // ---------------------------------------------------------------- player state
@@ -373,6 +375,24 @@ function select(key) {
   state.autoplay = true;
   syncUrl();
   startPlayer();
+  if (state.chat) state.chat.setRoom(key);
+}
+
+// ---------------------------------------------------------------- chat
+
+// NOTE: a dynamic import, so that a missing or broken chat.js leaves the player
+// working; the chat panel then says why.
+function loadChat() {
+  import('./chat.js')
+    .then((m) => {
+      state.chat = m.createChat({ query, initialRoom: state.key });
+      window.roomcast.chat = state.chat;
+    })
+    .catch((e) => {
+      $('chat').dataset.state = 'unavailable';
+      $('chat-conn').textContent = `chat unavailable: ${e.message}`;
+      $('chat-login').hidden = true;
+    });
 }
 
 function init() {
@@ -390,6 +410,7 @@ function init() {
   setInterval(refreshStreams, STREAMS_REFRESH_MS);
   setInterval(updateStats, STATS_INTERVAL_MS);
   startPlayer();
+  loadChat();
 }
 
 init();

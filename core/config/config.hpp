@@ -97,6 +97,23 @@ struct RoomConfig {
   std::string key;     // the secret key UserSigs are signed with ("" = chat logins refused)
   // Admin accounts besides the built-in "administrator" (R2): at most 5.
   std::vector<std::string> admins;
+  bool guests = true;                     // connections without a UserSig may join and receive
+  int64_t rooms_per_connection = 1;       // 1..100; joining past it leaves the oldest room
+  int64_t rate_limit = 40;                // deliveries per second per room (R6), 1..100000
+  int64_t history = 0;                    // 0 = off; else the last N (<= 20) messages < 24 h (R10)
+  int64_t recent_members = 30;            // recent-joiner list length (R15), 1..1000
+  int64_t enter_leave_max_members = 500;  // above this many members no enter/leave events
+  int64_t online_push_percent = 5;        // online count push rule (R11)
+  int64_t online_push_members = 10;
+  int64_t online_push_min_ms = 1000;
+  int64_t online_push_max_ms = 30000;
+  bool auto_create = true;          // a publish creates the room of its stream key
+  bool follow_stream = true;        // publish -> live, publisher gone -> paused, then ended
+  int64_t ended_after_ms = 300000;  // paused this long -> ended
+  int64_t client_rate = 20;         // commands per second a connection may send (burst 2x)
+  int64_t ws_idle_timeout_ms = 60000;
+  int64_t ws_ping_interval_ms = 20000;
+  int64_t ws_max_backlog_bytes = 1024 * 1024;  // a member further behind is dropped
 };
 
 struct Config {

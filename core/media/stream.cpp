@@ -71,6 +71,7 @@ void Stream::detachPublisher(PublishLease* lease, std::string_view reason) {
   spdlog::info("stream {}: publisher {} gone ({}), viewers wait {} ms", key_, publisherPeer_,
                reason, options_.reconnectGraceMs);
   forEachSink([reason](MediaSink& sink) { sink.onPublisherGone(reason); });
+  registry_.notifyUnpublish(*this);
   graceTimer_.start(static_cast<uint64_t>(std::max<int64_t>(0, options_.reconnectGraceMs)));
 }
 

@@ -19,6 +19,8 @@ class StreamObserver {
  public:
   virtual ~StreamObserver() = default;
   virtual void onPublish(const Stream& stream) = 0;
+  // The publisher left (the stream waits its grace period for a reconnect).
+  virtual void onUnpublish(const Stream& stream) {}
 };
 
 class StreamRegistry {
@@ -53,6 +55,9 @@ class StreamRegistry {
  private:
   friend class Stream;
   void remove(Stream* stream);
+  void notifyUnpublish(const Stream& stream) {
+    for (StreamObserver* o : observers_) o->onUnpublish(stream);
+  }
 
   EventLoop& loop_;
   StreamOptions options_;

@@ -74,6 +74,10 @@ void HttpConnection::onData(std::span<const uint8_t> bytes) {
   const size_t parsed = http_parser_execute(
       &parser_, &settings_, reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (closed_ || takenOver_) return;
+  if (upgradeHead_ && HTTP_PARSER_ERRNO(&parser_) == HPE_PAUSED && parsed < bytes.size()) {
+    finishUpgradeHead(bytes.subspan(parsed));
+    return;
+  }
   if (deferred_ || waitingDrain_) {
     pending_.assign(reinterpret_cast<const char*>(bytes.data()) + parsed, bytes.size() - parsed);
     return;
@@ -86,6 +90,19 @@ void HttpConnection::onData(std::span<const uint8_t> bytes) {
     reject(400, std::string("malformed request: ") +
                     http_errno_description(HTTP_PARSER_ERRNO(&parser_)));
   }
+}
+
+void HttpConnection::finishUpgradeHead(std::span<const uint8_t> rest) {
+  upgradeHead_ = false;
+  upgradeLeftover_.assign(reinterpret_cast<const char*>(rest.data()) + 1, rest.size() - 1);
+  http_parser_pause(&parser_, 0);
+  // The final LF: completes the message and dispatches it (the route may upgrade).
+  http_parser_execute(&parser_, &settings_, reinterpret_cast<const char*>(rest.data()), 1);
+  if (closed_ || takenOver_) return;
+  // Not upgraded (the route answered with a plain response): what follows is HTTP.
+  std::string next;
+  next.swap(upgradeLeftover_);
+  if (!next.empty()) onData({reinterpret_cast<const uint8_t*>(next.data()), next.size()});
 }
 
 bool HttpConnection::countHeaderBytes(size_t n) {
@@ -168,6 +185,15 @@ int HttpConnection::onHeadersComplete(http_parser* p) {
     c->errorStatus_ = 413;
     c->error_ = "request body larger than " + std::to_string(c->options_.maxBodySize) + " bytes";
     return -1;
+  }
+  // NOTE: an upgrade request without a body ends the HTTP stream at this head.
+  // Pausing here makes http_parser_execute return the offset of the head's last
+  // byte (the final LF, not yet consumed), so finishUpgradeHead knows exactly
+  // which bytes behind it belong to the new protocol.
+  if (p->upgrade && !(p->flags & F_CHUNKED) &&
+      (p->content_length == 0 || p->content_length == ULLONG_MAX)) {
+    c->upgradeHead_ = true;
+    http_parser_pause(p, 1);
   }
   return 0;
 }
@@ -320,6 +346,18 @@ std::string HttpConnection::responseHead(int status, const std::string& contentT
   for (const auto& [k, v] : headers) h += k + ": " + v + "\r\n";
   if (!request_.keepAlive && !chunked && !untilClose) h += "Connection: close\r\n";
   return h + "\r\n";
+}
+
+std::unique_ptr<core::TcpConnection> HttpConnection::upgrade(
+    const std::map<std::string, std::string>& headers, std::string* leftover) {
+  // NOTE: RFC 9110 15.2.2 / RFC 6455 4.2.2: a 101 has no body, hence no
+  // Content-Length or chunking; CORS does not apply to an upgrade.
+  std::string head = "HTTP/1.1 101 Switching Protocols\r\nServer: roomcast\r\n";
+  for (const auto& [k, v] : headers) head += k + ": " + v + "\r\n";
+  head += "\r\n";
+  if (leftover) *leftover = std::move(upgradeLeftover_);
+  upgradeLeftover_.clear();
+  return release(std::move(head));
 }
 
 std::unique_ptr<core::TcpConnection> HttpConnection::release(std::string head) {

@@ -38,6 +38,10 @@ class HttpConnection : public core::TcpConnection::Handler {
   void respondDeferred(const HttpResponse& response);
   // Used by HttpExchange::takeOver.
   std::unique_ptr<core::TcpConnection> release(std::string head);
+  // Used by HttpExchange::upgrade: writes the 101 head, hands the socket over and
+  // gives the bytes read beyond the request head.
+  std::unique_ptr<core::TcpConnection> upgrade(const std::map<std::string, std::string>& headers,
+                                               std::string* leftover);
   // `untilClose`: no length and no chunking, the body ends with the connection.
   std::string responseHead(int status, const std::string& contentType, size_t contentLength,
                            bool chunked, const std::map<std::string, std::string>& headers,
@@ -57,6 +61,7 @@ class HttpConnection : public core::TcpConnection::Handler {
   void sendResponse(const HttpResponse& response);
   void reject(int status, std::string_view reason);
   void armIdle();
+  void finishUpgradeHead(std::span<const uint8_t> rest);
 
   HttpServer& server_;
   const HttpOptions& options_;
@@ -80,6 +85,8 @@ class HttpConnection : public core::TcpConnection::Handler {
   std::string pending_;        // bytes read while a deferred response is outstanding
   std::string error_;          // set by a parser callback that aborts
   int errorStatus_ = 0;
+  bool upgradeHead_ = false;     // parser paused on the last byte of an upgrade head
+  std::string upgradeLeftover_;  // bytes behind an upgrade request's head
 };
 
 }  // namespace http

@@ -17,14 +17,20 @@ HttpResponse HttpResponse::error(int status, std::string_view message) {
 
 const char* statusText(int status) {
   switch (status) {
+    case 101:
+      return "Switching Protocols";
     case 200:
       return "OK";
+    case 201:
+      return "Created";
     case 204:
       return "No Content";
     case 304:
       return "Not Modified";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
     case 403:
       return "Forbidden";
     case 404:
@@ -37,6 +43,8 @@ const char* statusText(int status) {
       return "Conflict";
     case 413:
       return "Payload Too Large";
+    case 426:
+      return "Upgrade Required";
     case 431:
       return "Request Header Fields Too Large";
     case 500:

@@ -13,6 +13,11 @@ std::unique_ptr<core::TcpConnection> HttpExchange::takeOver(
   return conn_.release(conn_.responseHead(status, contentType, 0, chunked, headers, !chunked));
 }
 
+std::unique_ptr<core::TcpConnection> HttpExchange::upgrade(
+    const std::map<std::string, std::string>& headers, std::string* leftover) {
+  return conn_.upgrade(headers, leftover);
+}
+
 const HttpOptions& HttpExchange::options() const {
   return conn_.options();
 }

@@ -54,6 +54,12 @@ class HttpExchange {
   std::unique_ptr<core::TcpConnection> takeOver(int status, const std::string& contentType,
                                                 const std::map<std::string, std::string>& headers,
                                                 bool chunked = true);
+  // Answers `101 Switching Protocols` with `headers` (Upgrade, Connection,
+  // Sec-WebSocket-Accept...) and hands the socket over like takeOver. *leftover
+  // gets the bytes the client sent right behind the request head (e.g. its first
+  // WebSocket frame): they belong to the new protocol.
+  std::unique_ptr<core::TcpConnection> upgrade(const std::map<std::string, std::string>& headers,
+                                               std::string* leftover);
   const HttpOptions& options() const;
 
  private:

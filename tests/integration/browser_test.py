@@ -2,10 +2,17 @@
 # driven by browser/play.mjs): static files and caching, the stream list, HTTP-FLV,
 # HLS and LL-HLS playback with the video clock advancing and frames decoded, and a
 # missing player library reported on the page. Owner: integration tests. ~60 s.
+import base64
+import hashlib
+import hmac
 import json
 import os
 import shutil
 import subprocess
+import time
+import urllib.error
+import urllib.request
+import zlib
 
 import harness as h
 
@@ -14,6 +21,10 @@ WEB_ROOT = os.path.join(h.SOURCE, "web")
 PLAY_SCRIPT = os.path.join(h.HERE, "browser", "play.mjs")
 CHROMIUM = "/usr/bin/chromium"
 MIN_ADVANCE_S = 3
+CHAT_SCRIPT = os.path.join(h.HERE, "browser", "chat.mjs")
+ROOM_APP_ID = 1400000001
+ROOM_KEY = "roomcast-browser-chat-test-key-0123456789abcdef"
+STATUS_WORDS = {1: "waiting", 2: "live", 3: "paused", 4: "ended", 5: "replay"}
 
 
 def run_page(srv, query, expect="playing", stream=KEY, timeout=45, web_root=WEB_ROOT):
@@ -46,6 +57,58 @@ def run_page(srv, query, expect="playing", stream=KEY, timeout=45, web_root=WEB_
             e["state"], e["status"], e["latencyText"], e["latencyKind"], e["bufferMs"],
             e["totalVideoFrames"], e["droppedVideoFrames"]))
     return result
+
+
+def usersig(user, app_id=ROOM_APP_ID, key=ROOM_KEY, expire=86400):
+    """A TLSSigAPIv2 UserSig, computed here from the documented algorithm
+    (docs/room-protocol.md, /work/shared/reference/chat-room.md)."""
+    now = int(time.time())
+    content = "TLS.identifier:%s\nTLS.sdkappid:%d\nTLS.time:%d\nTLS.expire:%d\n" % (
+        user, app_id, now, expire)
+    sig = base64.b64encode(hmac.new(key.encode(), content.encode(), hashlib.sha256).digest())
+    doc = {"TLS.ver": "2.0", "TLS.identifier": user, "TLS.sdkappid": app_id, "TLS.time": now,
+           "TLS.expire": expire, "TLS.sig": sig.decode()}
+    packed = base64.b64encode(zlib.compress(json.dumps(doc).encode())).decode()
+    return packed.replace("+", "*").replace("/", "-").replace("=", "_")
+
+
+def http_json(method, url, body=None):
+    """(status, parsed JSON or raw text) of one HTTP call with a JSON body."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            status, raw = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        status, raw = e.code, e.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode("utf-8", "replace")
+
+
+def run_chat(srv, timeout=15):
+    """Run chat.mjs against srv (room live/demo must exist); returns its JSON result."""
+    node = shutil.which("node")
+    if node is None:
+        raise AssertionError("node is not installed (scripts/packages.txt: nodejs)")
+    args = [node, CHAT_SCRIPT, "--base", srv.http_url(""), "--room", KEY,
+            "--alice-sig", usersig("alice"), "--bob-sig", usersig("bob"),
+            "--admin-sig", usersig("administrator"), "--timeout", str(timeout),
+            "--web-root", WEB_ROOT, "--chromium", CHROMIUM]
+    h.log("browser: chat.mjs --base %s" % srv.http_url(""))
+    try:
+        r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           stdin=subprocess.DEVNULL, timeout=300)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("chat.mjs did not finish within 300 s")
+    out = r.stdout.decode("utf-8", "replace").strip().splitlines()
+    try:
+        return json.loads(out[-1])
+    except (IndexError, ValueError):
+        raise AssertionError("chat.mjs printed no JSON (exit %d):\n%s\n%s" % (
+            r.returncode, r.stdout.decode()[-2000:], r.stderr.decode()[-3000:]))
 
 
 class BrowserTest(h.IntegrationTest):
@@ -160,6 +223,127 @@ class BrowserTest(h.IntegrationTest):
                               expect="error", stream=None, timeout=20, web_root=WEB_ROOT)
             self.assertTrue(result.get("ok"), result.get("reason"))
             self.assertIn("player library missing: mpegts.js", result["last"]["status"])
+
+    def test_chat_panel(self):
+        """The chat panel (web/chat.js) against the real room: login from the URL,
+        status words, announcement and online count, sending from the page, danmaku
+        over the video, messages from another page and the HTTP API, status changes,
+        a guest (history, cannot send, error replies), reconnect without duplicates,
+        and the danmaku cap. No stream needs to play."""
+        sets = {"web.root": WEB_ROOT, "room.app_id": ROOM_APP_ID,
+                "room.key": '"%s"' % ROOM_KEY, "room.history": 20, "room.guests": True}
+        with h.Server(sets=sets, name="roomcast-chat") as srv:
+            status, _, body = h.http_get(srv.http_url("/chat.js"))
+            self.assertEqual(status, 200, "GET /chat.js: the page's chat module is not served "
+                             "(protocols/http/static_files.cpp lists the page's files): %r" % body[:200])
+            admin = "identifier=administrator&usersig=" + usersig("administrator")
+            status, room = http_json("POST", srv.http_url("/api/v1/rooms?" + admin),
+                                     {"id": KEY, "status": 1, "announcement": "hello"})
+            self.assertEqual(status, 201, "POST /api/v1/rooms: %r" % (room,))
+            r = run_chat(srv)
+            self.assertChatShown(r)
+            status, counters = http_json("GET", srv.http_url(
+                "/api/v1/rooms/live/demo/counters?" + admin))
+            h.log("room counters after the chat test: %r" % (counters,))
+
+    def assertChatShown(self, r):
+        self.assertNotIn("reason", r, r.get("reason"))
+        self.assertEqual(r.get("pageErrors"), [], r.get("pageErrors"))
+
+        def step(name, **expect):
+            s = r.get(name) or {}
+            got = {k: s.get(k) for k in expect}
+            self.assertEqual(got, expect, "%s: page shows %r\nconsole: %r" % (
+                name, {k: v for k, v in s.items() if k != "danmaku"}, r.get("console", [])[-8:]))
+            return s
+
+        def texts(s):
+            return [m["text"] for m in s.get("messages", [])]
+
+        # Logged in from ?user=&usersig=, joined live/demo: status 1 as words, announcement, count.
+        a = step("aliceJoined", met=True, state="joined", role="user", statusWord="waiting",
+                 status="1", announcement="hello", error=None, inputDisabled=False)
+        self.assertGreaterEqual(a["online"], 1)
+        step("bobJoined", met=True, state="joined", role="user")
+        step("aliceOnline2", met=True, online=2)
+
+        # Alice's own message: in her list (once) and flying over the video.
+        s = step("aliceSent", met=True, inputValue="")
+        mine = [m for m in s["messages"] if m["text"] == "hello from alice"]
+        self.assertEqual(len(mine), 1, texts(s))
+        self.assertEqual((mine[0]["from"], mine[0]["nick"], mine[0]["type"], mine[0]["system"]),
+                         ("alice", "alice", "text", False))
+        self.assertRegex(mine[0]["msgId"], r"^m.+-\d+$")
+        fly = [d for d in s["danmaku"] if d["text"] == "hello from alice"]
+        self.assertEqual(len(fly), 1, s["danmaku"])
+        self.assertEqual(fly[0]["animation"], "danmaku-fly")
+        self.assertTrue(fly[0]["overVideo"], fly)
+        track = r["aliceDanmakuTrack"]
+        self.assertIsNotNone(track["x0"], "the danmaku left before it was tracked")
+        self.assertTrue(track["x1"] is None or track["x1"] < track["x0"] - 5,
+                        "the danmaku does not move left: %r" % track)
+        step("bobGotAlice", met=True)
+
+        # Bob's message with HTML in it shows as text, with no element made of it.
+        s = step("aliceGotBob", met=True)
+        bob = [m for m in s["messages"] if m["from"] == "bob"]
+        self.assertEqual([m["text"] for m in bob], ["hi <b>bold</b> & <img src=x onerror=alert(1)>"])
+        self.assertEqual(bob[0]["elements"], 2, "user HTML was parsed into elements")
+
+        # A system message from the HTTP API, styled apart.
+        self.assertEqual(r["apiMessage"]["status"], 200, r["apiMessage"])
+        s = step("aliceGotSystem", met=True)
+        system = [m for m in s["messages"] if m["text"] == "system notice from the API"]
+        self.assertEqual(len(system), 1, texts(s))
+        self.assertEqual((system[0]["type"], system[0]["system"], system[0]["from"]),
+                         ("system", True, "administrator"))
+
+        # Status and announcement changed over the API arrive as events.
+        self.assertEqual(r["apiLive"]["status"], 200, r["apiLive"])
+        step("aliceLive", met=True, statusWord="live", status="2")
+        self.assertEqual(r["apiPaused"]["status"], 200, r["apiPaused"])
+        step("alicePaused", met=True, statusWord="paused", status="3", announcement="back in five")
+
+        # A guest joining later: the history (room.history = 20), no sending, a note why.
+        g = step("guestJoined", met=True, role="guest", statusWord="paused",
+                 announcement="back in five", inputDisabled=True, sendDisabled=True)
+        self.assertIn("Guests", g["note"])
+        history = texts(g)
+        self.assertIn("hello from alice", history)
+        self.assertIn("hi <b>bold</b> & <img src=x onerror=alert(1)>", history)
+        self.assertLess(history.index("hello from alice"), history.index(
+            "hi <b>bold</b> & <img src=x onerror=alert(1)>"), history)
+        self.assertEqual(g["danmaku"], [], "history must not fly")
+        g = step("guestNoRoom", met=True)
+        self.assertEqual(g["error"]["code"], 10010, g["error"])
+        self.assertIn("10010", g["error"]["text"])
+        self.assertIn("live/nope", g["error"]["text"])
+        step("guestBack", met=True, state="joined", error=None, statusWord="paused")
+
+        # The server closes alice's socket (frame over 12 KiB: 1009); she reconnects,
+        # logs in and joins again, and the history replayed on join is not shown twice.
+        self.assertEqual(r["aliceKicked"]["code"], 1009, "close code %r: 1006 means the server "
+                         "dropped the TCP connection (e.g. a reset with unread input) instead of a "
+                         "close frame 1009" % r["aliceKicked"])
+        self.assertEqual(r["aliceReconnecting"]["state"], "reconnecting", r["aliceReconnecting"])
+        self.assertTrue(r["aliceReconnecting"]["inputDisabled"])
+        s = step("aliceRejoined", met=True, state="joined", role="user", statusWord="paused")
+        self.assertEqual(len(s["messages"]), r["aliceMessagesBefore"], texts(s))
+        step("bobGotAfter", met=True)
+        s = step("aliceAfter", met=True)
+        ids = [m["msgId"] for m in s["messages"]]
+        self.assertEqual(len(ids), len(set(ids)), "duplicate msgIds shown: %r" % ids)
+        self.assertEqual(texts(s).count("alice is back"), 1, texts(s))
+
+        # A flood of 200 danmaku: at most 30 in flight, the rest counted as dropped,
+        # and all of them gone after their animation.
+        flood = r["floodSnap"]
+        self.assertLessEqual(flood["flying"], 30, flood["flying"])
+        self.assertEqual(len(flood["danmaku"]), flood["flying"])
+        self.assertGreaterEqual(flood["dropped"], 170)
+        self.assertEqual(r["flood"]["flew"] + flood["dropped"], 200, r["flood"])
+        step("floodGone", met=True, flying=0)
+        self.assertTrue(r.get("ok"), "chat.mjs reported a wait not met")
 
 
 if __name__ == "__main__":

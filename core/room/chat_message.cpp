@@ -1,0 +1,135 @@
+#include "core/room/chat_message.hpp"
+
+namespace core {
+namespace {
+
+RoomError bad(std::string message) {
+  return {room_code::kBadParameter, std::move(message)};
+}
+
+bool isString(const nlohmann::json& body, const char* key, bool required) {
+  auto it = body.find(key);
+  if (it == body.end()) return !required;
+  return it->is_string();
+}
+
+bool isCount(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  return it == body.end() || (it->is_number_integer() && it->get<int64_t>() >= 0);
+}
+
+}  // namespace
+
+const char* roleName(MemberRole role) {
+  switch (role) {
+    case MemberRole::Owner:
+      return "owner";
+    case MemberRole::Admin:
+      return "admin";
+    case MemberRole::Member:
+      return "member";
+    case MemberRole::Guest:
+      return "guest";
+  }
+  return "member";
+}
+
+std::optional<MemberRole> parseRole(std::string_view name) {
+  if (name == "owner") return MemberRole::Owner;
+  if (name == "admin") return MemberRole::Admin;
+  if (name == "member") return MemberRole::Member;
+  if (name == "guest") return MemberRole::Guest;
+  return std::nullopt;
+}
+
+nlohmann::json Sender::toJson() const {
+  return {{"id", id}, {"nick", nick}, {"avatar", avatar}, {"role", roleName(role)}};
+}
+
+const char* priorityName(Priority priority) {
+  switch (priority) {
+    case Priority::High:
+      return "High";
+    case Priority::Normal:
+      return "Normal";
+    case Priority::Low:
+      return "Low";
+    case Priority::Lowest:
+      return "Lowest";
+  }
+  return "Normal";
+}
+
+std::optional<Priority> parsePriority(std::string_view name) {
+  if (name == "High") return Priority::High;
+  if (name == "Normal") return Priority::Normal;
+  if (name == "Low") return Priority::Low;
+  if (name == "Lowest") return Priority::Lowest;
+  return std::nullopt;
+}
+
+bool isMessageType(std::string_view type) {
+  for (auto t : kMessageTypes)
+    if (t == type) return true;
+  return false;
+}
+
+Priority defaultPriority(std::string_view type) {
+  if (type == "gift" || type == "system") return Priority::High;
+  if (type == "like") return Priority::Low;
+  return Priority::Normal;
+}
+
+RoomError checkMessageBody(std::string_view type, const nlohmann::json& body) {
+  if (!body.is_object()) return bad("body must be a JSON object");
+  const std::string t(type);
+  if (type == "text" || type == "system") {
+    if (!isString(body, "text", true)) return bad(t + " body needs a string \"text\"");
+    if (body["text"].get_ref<const std::string&>().empty()) return bad(t + " text is empty");
+  } else if (type == "custom") {
+    if (!isString(body, "data", true) || !isString(body, "desc", false) ||
+        !isString(body, "ext", false))
+      return bad("custom body needs a string \"data\" (and string \"desc\", \"ext\")");
+  } else if (type == "image" || type == "voice") {
+    if (!isString(body, "url", true)) return bad(t + " body needs a string \"url\"");
+    if (!isCount(body, "width") || !isCount(body, "height") || !isCount(body, "seconds"))
+      return bad(t + " width/height/seconds must be non-negative integers");
+  } else if (type == "gift") {
+    if (!isString(body, "gift", true)) return bad("gift body needs a string \"gift\"");
+    if (!isCount(body, "count")) return bad("gift count must be a non-negative integer");
+  } else if (type == "like") {
+    if (!isCount(body, "count")) return bad("like count must be a non-negative integer");
+  } else {
+    return bad("unknown message type \"" + t + "\" (text, custom, image, voice, gift, like)");
+  }
+  return {};
+}
+
+RoomError checkRoomId(std::string_view id) {
+  auto invalid = [&](std::string why) {
+    return RoomError{room_code::kBadRoomId,
+                     "invalid room id \"" + std::string(id.substr(0, 64)) + "\": " + why};
+  };
+  if (id.empty() || id.size() > 48) return invalid("must be 1..48 bytes");
+  int segments = 1;
+  size_t segmentLength = 0;
+  for (char c : id) {
+    if (c == '/') {
+      if (segmentLength == 0) return invalid("empty segment");
+      ++segments;
+      segmentLength = 0;
+      continue;
+    }
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '.' || c == '-';
+    if (!ok) return invalid("only [A-Za-z0-9_.-] and one '/'");
+    ++segmentLength;
+  }
+  if (segments > 2) return invalid("at most two segments (app/name)");
+  if (segmentLength == 0) return invalid("empty segment");
+  if (id.front() == '.' || id.find("/.") != std::string_view::npos)
+    return invalid("segments must not start with '.'");
+  return {};
+}
+
+}  // namespace core

@@ -1,0 +1,62 @@
+// ChatMessage: what a member or the backend sends into a room, and the rules for
+// its parts: the types, their bodies, their default priorities (R6), the
+// sender as members see it (R18). Values; pure; any thread.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/room/priority_rate_limiter.hpp"
+#include "core/room/room_info.hpp"
+
+namespace core {
+
+// The IM's error codes the room uses (reference/chat-room.md).
+namespace room_code {
+inline constexpr int kInternal = 10002;
+inline constexpr int kBadCommand = 10003;
+inline constexpr int kBadParameter = 10004;
+inline constexpr int kNoPermission = 10007;
+inline constexpr int kNoSuchRoom = 10010;
+inline constexpr int kBadRoomId = 10015;
+inline constexpr int kTooFast = 10023;
+}  // namespace room_code
+
+enum class MemberRole : uint8_t { Owner, Admin, Member, Guest };
+const char* roleName(MemberRole role);
+std::optional<MemberRole> parseRole(std::string_view name);
+
+// Who a message is from, as every member sees it.
+struct Sender {
+  std::string id;
+  std::string nick;
+  std::string avatar;
+  MemberRole role = MemberRole::Member;
+  nlohmann::json toJson() const;
+};
+
+const char* priorityName(Priority priority);
+std::optional<Priority> parsePriority(std::string_view name);
+
+// The types a member may send, and `system` (server API only).
+inline constexpr std::string_view kMessageTypes[] = {"text",  "custom", "image",
+                                                     "voice", "gift",   "like"};
+bool isMessageType(std::string_view type);
+Priority defaultPriority(std::string_view type);
+
+// Checks a body for `type` (see docs/room-protocol.md); 10004 with the reason.
+RoomError checkMessageBody(std::string_view type, const nlohmann::json& body);
+
+struct ChatMessage {
+  std::string type;  // one of kMessageTypes, or "system"
+  Priority priority = Priority::Normal;
+  Sender from;
+  nlohmann::json body;
+};
+
+// Room ids are stream keys: one or two segments of [A-Za-z0-9_.-], <= 48 bytes.
+RoomError checkRoomId(std::string_view id);
+
+}  // namespace core

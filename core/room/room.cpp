@@ -1,0 +1,356 @@
+#include "core/room/room.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/loop/event_loop.hpp"
+#include "core/loop/wall_clock.hpp"
+
+namespace core {
+namespace {
+
+const char* statusReasonName(RoomStatus s) {
+  switch (s) {
+    case RoomStatus::Waiting:
+      return "waiting";
+    case RoomStatus::Live:
+      return "live";
+    case RoomStatus::Paused:
+      return "paused";
+    case RoomStatus::Ended:
+      return "ended";
+    case RoomStatus::Replay:
+      return "replay";
+  }
+  return "waiting";
+}
+
+// NOTE: never throws: invalid UTF-8 (which the JSON parser already refuses) would
+// be replaced rather than abort the data path.
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::json attributesJson(const RoomInfo& info) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [k, v] : info.attributes()) out[k] = v;
+  return out;
+}
+
+}  // namespace
+
+Room::Room(EventLoop& loop, std::string id, std::string owner, RoomOptions options,
+           std::function<std::string()> nextMessageId)
+    : loop_(loop),
+      id_(std::move(id)),
+      owner_(std::move(owner)),
+      options_(options),
+      nextMessageId_(std::move(nextMessageId)),
+      limiter_(options.rateLimit),
+      pusher_(options.online),
+      rng_(std::random_device{}()),
+      createdMs_(wallClockMs()),
+      tick_(loop, [this] { onTick(); }),
+      endTimer_(loop, [this] {
+        if (info_.status() == RoomStatus::Paused) setStatus(4, "stream ended");
+      }) {}
+
+Room::~Room() = default;
+
+MemberRole Room::roleOf(const Sender& who) const {
+  if (!owner_.empty() && who.id == owner_ && who.role != MemberRole::Guest)
+    return MemberRole::Owner;
+  return who.role;
+}
+
+nlohmann::json Room::join(Member& member) {
+  if (!index_.contains(&member)) {
+    Sender who = member.identity();
+    who.role = roleOf(who);
+    if (index_.size() < options_.enterLeaveMaxMembers) {
+      auto event = eventHead("enter", 0, 0);
+      event["user"] = who.toJson();
+      emit(std::move(event), false);  // before adding: the joiner gets its reply instead
+    }
+    const uint64_t token = nextToken_++;
+    index_[&member] = {list_.size(), token};
+    byToken_[token] = &member;
+    list_.push_back(&member);
+    peakOnline_ = std::max(peakOnline_, index_.size());
+    std::erase_if(recent_, [&](const Recent& r) { return r.who.id == who.id; });
+    recent_.push_front({std::move(who), wallClockMs()});
+    if (recent_.size() > options_.recentMembers) recent_.pop_back();
+    schedule(static_cast<int64_t>(loop_.nowMs()));  // the online count, after the reply
+  }
+  return {{"room", id_},
+          {"status", static_cast<int>(info_.status())},
+          {"announcement", info_.announcement()},
+          {"introduction", info_.introduction()},
+          {"attributes", attributesJson(info_)},
+          {"online", index_.size()},
+          {"seq", seq_},
+          {"history", history()}};
+}
+
+void Room::leave(Member& member) {
+  auto it = index_.find(&member);
+  if (it == index_.end()) return;
+  const Slot slot = it->second;
+  index_.erase(it);
+  byToken_.erase(slot.token);
+  if (fanningOut_) {
+    list_[slot.position] = nullptr;
+    holes_ = true;
+  } else {
+    Member* last = list_.back();
+    list_[slot.position] = last;
+    list_.pop_back();
+    if (last != &member) index_[last].position = slot.position;
+  }
+  const Sender& who = member.identity();
+  std::erase_if(recent_, [&](const Recent& r) { return r.who.id == who.id; });
+  if (index_.size() < options_.enterLeaveMaxMembers) {
+    auto event = eventHead("leave", 0, 0);
+    Sender shown = who;
+    shown.role = roleOf(who);
+    event["user"] = shown.toJson();
+    emit(std::move(event), false);
+  }
+  schedule(static_cast<int64_t>(loop_.nowMs()));
+}
+
+Room::Accepted Room::send(Member* sender, ChatMessage message) {
+  ++counters_.accepted;
+  message.from.role = roleOf(message.from);
+  Pending p{nextMessageId_(), wallClockMs(), 0, std::move(message)};
+  if (sender) {
+    auto it = index_.find(sender);
+    if (it != index_.end()) p.senderToken = it->second.token;
+  }
+  Accepted accepted{p.msgId, p.timeMs};
+  const int64_t now = static_cast<int64_t>(loop_.nowMs());
+  const Priority priority = p.message.priority;
+  if (auto lost = limiter_.offer(priority, std::move(p), now, rng_)) {
+    ++counters_.rateDropped;
+    echoDropped(*lost);
+  }
+  onTick();
+  return accepted;
+}
+
+void Room::onTick() {
+  const int64_t now = static_cast<int64_t>(loop_.nowMs());
+  tickDueMs_ = -1;
+  auto result = limiter_.take(now);
+  for (auto& p : result.delivered) deliverPending(std::move(p));
+  for (auto& p : result.dropped) {
+    ++counters_.rateDropped;
+    echoDropped(p);
+  }
+  checkOnline();
+  const int64_t due = limiter_.nextDueMs(now);
+  if (due >= 0) schedule(std::max(due, now + 1));
+}
+
+void Room::checkOnline() {
+  const int64_t now = static_cast<int64_t>(loop_.nowMs());
+  if (auto count = pusher_.update(static_cast<int64_t>(index_.size()), now)) {
+    auto event = eventHead("online", 0, 0);
+    event["count"] = *count;
+    emit(std::move(event), false);
+  }
+  // A change held back by the rule is looked at again: it goes out within the
+  // minimum interval (noticeable) or the maximum one (a drift).
+  if (pusher_.current() != pusher_.lastPushed())
+    schedule(now + std::max<int64_t>(options_.online.minIntervalMs, 100));
+}
+
+void Room::schedule(int64_t dueMs) {
+  if (tickDueMs_ >= 0 && tickDueMs_ <= dueMs) return;
+  tickDueMs_ = dueMs;
+  const int64_t now = static_cast<int64_t>(loop_.nowMs());
+  tick_.start(static_cast<uint64_t>(std::max<int64_t>(0, dueMs - now)));
+}
+
+nlohmann::json Room::eventHead(const char* event, int64_t seq, int64_t timeMs) const {
+  return {{"event", event}, {"room", id_}, {"seq", seq}, {"time", timeMs}};
+}
+
+RoomEventPtr Room::messageEvent(const Pending& p, int64_t seq) const {
+  auto event = eventHead("message", seq, p.timeMs);
+  event["msgId"] = p.msgId;
+  event["msgType"] = p.message.type;
+  event["priority"] = priorityName(p.message.priority);
+  event["from"] = p.message.from.toJson();
+  event["body"] = p.message.body;
+  return makeRoomEvent(dump(event), seq, p.timeMs, true);
+}
+
+void Room::deliverPending(Pending p) {
+  ++counters_.delivered;
+  const int64_t seq = ++seq_;
+  RoomEventPtr event = messageEvent(p, seq);
+  if (options_.history > 0) {
+    history_.emplace_back(p.timeMs, nlohmann::json::parse(event->json.view()));
+    while (history_.size() > options_.history) history_.pop_front();
+  }
+  fanOut(event);
+}
+
+void Room::echoDropped(const Pending& p) {
+  // NOTE: R6: a sender always sees its own message, even one the limit dropped;
+  // it carries the room's last seq so a client's seq never goes backwards.
+  if (Member* sender = memberByToken(p.senderToken)) sender->deliver(messageEvent(p, seq_));
+}
+
+Member* Room::memberByToken(uint64_t token) const {
+  if (token == 0) return nullptr;
+  auto it = byToken_.find(token);
+  return it == byToken_.end() ? nullptr : it->second;
+}
+
+void Room::emit(nlohmann::json event, bool isMessage) {
+  const int64_t seq = ++seq_;
+  const int64_t now = wallClockMs();
+  event["seq"] = seq;
+  event["time"] = now;
+  fanOut(makeRoomEvent(dump(event), seq, now, isMessage));
+}
+
+void Room::fanOut(const RoomEventPtr& event) {
+  // NOTE: a member may leave while it is being delivered to (a slow consumer
+  // dropping itself); leave() then leaves a hole that is closed afterwards.
+  const bool outer = !fanningOut_;
+  fanningOut_ = true;
+  for (size_t i = 0; i < list_.size(); ++i) {
+    if (Member* m = list_[i]) m->deliver(event);
+  }
+  if (!outer) return;
+  fanningOut_ = false;
+  if (holes_) {
+    holes_ = false;
+    std::erase(list_, nullptr);
+    for (size_t i = 0; i < list_.size(); ++i) index_[list_[i]].position = i;
+  }
+}
+
+RoomError Room::setStatus(int status, std::string_view reason) {
+  const RoomStatus before = info_.status();
+  if (RoomError e = info_.setStatus(status); !e.ok()) return e;
+  if (info_.status() != RoomStatus::Paused) endTimer_.stop();
+  if (info_.status() == before) return {};
+  spdlog::info("room {}: status {} -> {} ({})", id_, statusReasonName(before),
+               statusReasonName(info_.status()), reason);
+  auto event = eventHead("status", 0, 0);
+  event["status"] = status;
+  event["reason"] = std::string(reason);
+  emit(std::move(event), false);
+  return {};
+}
+
+RoomError Room::updateInfo(const nlohmann::json& patch) {
+  if (!patch.is_object()) return {room_code::kBadParameter, "expected a JSON object"};
+  RoomInfo next = info_;
+  nlohmann::json changed = nlohmann::json::object();
+  auto text = [&](const char* key, auto setter) -> RoomError {
+    auto it = patch.find(key);
+    if (it == patch.end()) return {};
+    if (!it->is_string()) return {room_code::kBadParameter, std::string(key) + " must be a string"};
+    if (RoomError e = (next.*setter)(it->template get<std::string>()); !e.ok()) return e;
+    changed[key] = *it;
+    return {};
+  };
+  if (RoomError e = text("announcement", &RoomInfo::setAnnouncement); !e.ok()) return e;
+  if (RoomError e = text("introduction", &RoomInfo::setIntroduction); !e.ok()) return e;
+  if (auto it = patch.find("attributes"); it != patch.end()) {
+    if (!it->is_object())
+      return {room_code::kBadParameter, "attributes must be an object of strings"};
+    for (const auto& [k, v] : it->items()) {
+      if (!v.is_string()) return {room_code::kBadParameter, "attribute " + k + " must be a string"};
+      if (RoomError e = next.setAttribute(k, v.get<std::string>()); !e.ok()) return e;
+    }
+    changed["attributes"] = attributesJson(next);
+  }
+  if (changed.empty()) return {};
+  info_ = std::move(next);
+  auto event = eventHead("info", 0, 0);
+  for (auto& [k, v] : changed.items()) event[k] = v;
+  emit(std::move(event), false);
+  return {};
+}
+
+void Room::setRateLimit(double perSecond) {
+  limiter_.setRate(perSecond);
+}
+
+void Room::streamPublished() {
+  endTimer_.stop();
+  setStatus(static_cast<int>(RoomStatus::Live), "stream published");
+}
+
+void Room::streamGone(int64_t endedAfterMs) {
+  if (info_.status() != RoomStatus::Live) return;
+  setStatus(static_cast<int>(RoomStatus::Paused), "publisher gone");
+  endTimer_.start(static_cast<uint64_t>(std::max<int64_t>(0, endedAfterMs)));
+}
+
+nlohmann::json Room::history() const {
+  nlohmann::json out = nlohmann::json::array();
+  const int64_t oldest = wallClockMs() - kHistoryMaxAgeMs;
+  for (const auto& [time, event] : history_)
+    if (time >= oldest) out.push_back(event);
+  return out;
+}
+
+nlohmann::json Room::members(std::optional<MemberRole> role, size_t limit) const {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& r : recent_) {
+    if (list.size() >= limit) break;
+    if (role && r.who.role != *role) continue;
+    auto m = r.who.toJson();
+    m["joined"] = r.joinedMs;
+    list.push_back(std::move(m));
+  }
+  return {{"room", id_}, {"online", index_.size()}, {"members", std::move(list)}};
+}
+
+nlohmann::json Room::countersJson() const {
+  return {{"accepted", counters_.accepted},
+          {"delivered", counters_.delivered},
+          {"rateDropped", counters_.rateDropped},
+          {"rejected", counters_.rejected}};
+}
+
+nlohmann::json Room::describe() const {
+  return {{"id", id_},
+          {"owner", owner_},
+          {"status", static_cast<int>(info_.status())},
+          {"announcement", info_.announcement()},
+          {"introduction", info_.introduction()},
+          {"attributes", attributesJson(info_)},
+          {"online", index_.size()},
+          {"peakOnline", peakOnline_},
+          {"rateLimit", static_cast<int64_t>(limiter_.rate())},
+          {"messages", counters_.delivered},
+          {"created", createdMs_},
+          {"counters", countersJson()}};
+}
+
+void Room::dismiss() {
+  auto event = eventHead("dismissed", 0, 0);
+  event["seq"] = ++seq_;
+  event["time"] = wallClockMs();
+  RoomEventPtr dismissed = makeRoomEvent(dump(event), seq_, wallClockMs());
+  std::vector<Member*> all;
+  for (Member* m : list_)
+    if (m) all.push_back(m);
+  list_.clear();
+  index_.clear();
+  byToken_.clear();
+  for (Member* m : all) m->removedFrom(id_, dismissed);
+  tick_.stop();
+  endTimer_.stop();
+}
+
+}  // namespace core

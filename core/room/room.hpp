@@ -1,0 +1,150 @@
+// Room: one live chat room (an "AVChatRoom", R3): members, status and info (R4,
+// R5), messages through the priority rate limit (R6), history (R10), the online
+// count push rule (R11), recent joiners (R15), counters (R19). Every event is
+// encoded once and handed to every member (they share the bytes). Owned by the
+// RoomRegistry; loop thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/loop/timer.hpp"
+#include "core/room/chat_message.hpp"
+#include "core/room/member.hpp"
+#include "core/room/online_count_pusher.hpp"
+#include "core/room/priority_rate_limiter.hpp"
+#include "core/room/room_info.hpp"
+
+namespace core {
+
+class EventLoop;
+
+struct RoomOptions {
+  double rateLimit = 40;  // deliveries per second
+  size_t history = 0;     // 0 = off; else the last N messages younger than 24 h
+  size_t recentMembers = 30;
+  size_t enterLeaveMaxMembers = 500;  // above: no enter/leave events
+  OnlineCountPusher::Options online;
+};
+
+struct RoomCounters {
+  uint64_t accepted = 0;     // offered to the rate limit
+  uint64_t delivered = 0;    // fanned out
+  uint64_t rateDropped = 0;  // accepted, then dropped by the rate limit
+  uint64_t rejected = 0;     // refused with an error
+};
+
+class Room {
+ public:
+  static constexpr int64_t kHistoryMaxAgeMs = 24 * 3600 * 1000;
+
+  // `nextMessageId` gives server-unique message ids.
+  Room(EventLoop& loop, std::string id, std::string owner, RoomOptions options,
+       std::function<std::string()> nextMessageId);
+  ~Room();
+  Room(const Room&) = delete;
+  Room& operator=(const Room&) = delete;
+
+  const std::string& id() const { return id_; }
+  const std::string& owner() const { return owner_; }
+  const RoomInfo& info() const { return info_; }
+  const RoomCounters& counters() const { return counters_; }
+  size_t online() const { return index_.size(); }
+  bool has(const Member& member) const { return index_.contains(const_cast<Member*>(&member)); }
+  MemberRole roleOf(const Sender& who) const;
+
+  // Adds `member` and returns the join reply's fields (status, announcement,
+  // introduction, attributes, online, seq, history). Joining twice only replies.
+  nlohmann::json join(Member& member);
+  void leave(Member& member);
+
+  struct Accepted {
+    std::string msgId;
+    int64_t timeMs = 0;
+  };
+  // Offers a checked message to the rate limit; `sender` (may be null: the
+  // server API) sees it even if the limit drops it.
+  Accepted send(Member* sender, ChatMessage message);
+  void countRejected() { ++counters_.rejected; }
+
+  // Changes reach members at once, never rate-limited.
+  RoomError setStatus(int status, std::string_view reason);
+  // Any of announcement, introduction, attributes ({key: value, "" removes});
+  // all or nothing.
+  RoomError updateInfo(const nlohmann::json& patch);
+  void setRateLimit(double perSecond);
+  double rateLimit() const { return limiter_.rate(); }
+
+  // The stream of the same key (R4, when the config lets the stream drive it).
+  void streamPublished();
+  void streamGone(int64_t endedAfterMs);
+
+  nlohmann::json history() const;  // oldest first, younger than 24 h
+  nlohmann::json members(std::optional<MemberRole> role, size_t limit) const;
+  nlohmann::json describe() const;
+  nlohmann::json countersJson() const;
+
+  // The room is deleted: every member is told and removed.
+  void dismiss();
+
+ private:
+  struct Pending {
+    std::string msgId;
+    int64_t timeMs;
+    uint64_t senderToken;  // 0: no member sender
+    ChatMessage message;
+  };
+  struct Slot {
+    size_t position;
+    uint64_t token;
+  };
+  struct Recent {
+    Sender who;
+    int64_t joinedMs;
+  };
+
+  nlohmann::json eventHead(const char* event, int64_t seq, int64_t timeMs) const;
+  RoomEventPtr messageEvent(const Pending& p, int64_t seq) const;
+  void emit(nlohmann::json event, bool isMessage);
+  void fanOut(const RoomEventPtr& event);
+  void deliverPending(Pending p);
+  void echoDropped(const Pending& p);
+  void onTick();
+  void schedule(int64_t dueMs);
+  void checkOnline();
+  Member* memberByToken(uint64_t token) const;
+
+  EventLoop& loop_;
+  std::string id_;
+  std::string owner_;
+  RoomOptions options_;
+  std::function<std::string()> nextMessageId_;
+  RoomInfo info_;
+  RoomCounters counters_;
+  PriorityRateLimiter<Pending> limiter_;
+  OnlineCountPusher pusher_;
+  std::mt19937 rng_;
+  int64_t seq_ = 0;
+  int64_t createdMs_;
+  size_t peakOnline_ = 0;
+  uint64_t nextToken_ = 1;
+  std::vector<Member*> list_;  // fan-out order; holes (nullptr) while fanning out
+  std::unordered_map<Member*, Slot> index_;
+  std::unordered_map<uint64_t, Member*> byToken_;
+  bool fanningOut_ = false;
+  bool holes_ = false;
+  std::deque<std::pair<int64_t, nlohmann::json>> history_;  // (time, message event)
+  std::deque<Recent> recent_;                               // newest first
+  Timer tick_;
+  int64_t tickDueMs_ = -1;
+  Timer endTimer_;
+};
+
+}  // namespace core

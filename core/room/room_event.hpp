@@ -1,0 +1,44 @@
+// RoomEvent: one thing a room tells its members (a message, a status change, the
+// online count...), as JSON text built once. The wire form (a WebSocket frame) is
+// built from it once, by the protocol that owns the format, and every member
+// writes the same bytes. Immutable once shared; loop thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "core/buffer/shared_buffer.hpp"
+
+namespace core {
+
+struct RoomEvent {
+  SharedBuffer json;
+  int64_t seq = 0;       // the room's seq (0: not a room event, e.g. a reply)
+  int64_t timeMs = 0;    // server wall time
+  bool message = false;  // a chat message (kept in history)
+
+  // The cached wire form, built with `build(const RoomEvent&)` on first use.
+  template <typename Builder>
+  const SharedBuffer& wireForm(Builder&& build) const {
+    if (wire_.empty()) wire_ = build(*this);
+    return wire_;
+  }
+
+ private:
+  mutable SharedBuffer wire_;
+};
+
+using RoomEventPtr = std::shared_ptr<const RoomEvent>;
+
+// Builds an event from JSON text.
+inline RoomEventPtr makeRoomEvent(std::string_view json, int64_t seq, int64_t timeMs,
+                                  bool message = false) {
+  auto event = std::make_shared<RoomEvent>();
+  event->json = SharedBuffer::copyOf(json);
+  event->seq = seq;
+  event->timeMs = timeMs;
+  event->message = message;
+  return event;
+}
+
+}  // namespace core

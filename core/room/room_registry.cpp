@@ -1,0 +1,90 @@
+#include "core/room/room_registry.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "core/loop/event_loop.hpp"
+#include "core/media/stream.hpp"
+
+namespace core {
+
+RoomRegistry::RoomRegistry(EventLoop& loop, RoomRegistryOptions options)
+    : loop_(loop), options_(options) {
+  // Message ids are unique per run: "m" + a random run id + a counter.
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+  runId_ = buf;
+}
+
+RoomRegistry::~RoomRegistry() = default;
+
+Room* RoomRegistry::find(const std::string& id) const {
+  auto it = rooms_.find(id);
+  return it == rooms_.end() ? nullptr : it->second.get();
+}
+
+Room* RoomRegistry::create(const std::string& id, const std::string& owner, RoomError& error,
+                           bool* exists) {
+  if (exists) *exists = false;
+  if (RoomError e = checkRoomId(id); !e.ok()) {
+    error = e;
+    return nullptr;
+  }
+  if (rooms_.contains(id)) {
+    if (exists) *exists = true;
+    error = {room_code::kBadParameter, "room " + id + " already exists"};
+    return nullptr;
+  }
+  auto room =
+      std::make_unique<Room>(loop_, id, owner, options_.room, [this] { return nextMessageId(); });
+  Room* raw = room.get();
+  rooms_.emplace(id, std::move(room));
+  spdlog::info("room {}: created (owner \"{}\")", id, owner);
+  return raw;
+}
+
+bool RoomRegistry::remove(const std::string& id) {
+  auto it = rooms_.find(id);
+  if (it == rooms_.end()) return false;
+  std::unique_ptr<Room> room = std::move(it->second);
+  rooms_.erase(it);
+  room->dismiss();
+  spdlog::info("room {}: deleted", id);
+  loop_.deferDelete(std::move(room));
+  return true;
+}
+
+std::vector<Room*> RoomRegistry::rooms() const {
+  std::vector<Room*> out;
+  out.reserve(rooms_.size());
+  for (const auto& [id, room] : rooms_) out.push_back(room.get());
+  return out;
+}
+
+size_t RoomRegistry::broadcast(const ChatMessage& message) {
+  for (const auto& [id, room] : rooms_) room->send(nullptr, message);
+  return rooms_.size();
+}
+
+void RoomRegistry::onPublish(const Stream& stream) {
+  Room* room = find(stream.key());
+  if (!room && options_.autoCreate) {
+    RoomError error;
+    room = create(stream.key(), "", error);
+    if (!room) spdlog::warn("room {}: not created on publish: {}", stream.key(), error.message);
+  }
+  if (room && options_.followStream) room->streamPublished();
+}
+
+void RoomRegistry::onUnpublish(const Stream& stream) {
+  if (!options_.followStream) return;
+  if (Room* room = find(stream.key())) room->streamGone(options_.endedAfterMs);
+}
+
+std::string RoomRegistry::nextMessageId() {
+  return "m" + runId_ + "-" + std::to_string(++messages_);
+}
+
+}  // namespace core

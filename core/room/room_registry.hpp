@@ -1,0 +1,54 @@
+// RoomRegistry: every room of this server, by id (a stream key). Creates rooms
+// for the API and, if configured, on a stream's first publish; lets the stream
+// drive a room's status (publish -> live, publisher gone -> paused -> ended).
+// Owned by main(); loop thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/media/stream_registry.hpp"
+#include "core/room/room.hpp"
+
+namespace core {
+
+struct RoomRegistryOptions {
+  RoomOptions room;          // defaults for new rooms
+  bool autoCreate = true;    // a publish creates its room
+  bool followStream = true;  // the stream drives the status
+  int64_t endedAfterMs = 300000;
+};
+
+class RoomRegistry : public StreamObserver {
+ public:
+  RoomRegistry(EventLoop& loop, RoomRegistryOptions options);
+  ~RoomRegistry() override;
+
+  Room* find(const std::string& id) const;
+  // nullptr with `error` set (10015 bad id, or 10004 "exists" with *exists = true).
+  Room* create(const std::string& id, const std::string& owner, RoomError& error,
+               bool* exists = nullptr);
+  bool remove(const std::string& id);
+  std::vector<Room*> rooms() const;
+  size_t size() const { return rooms_.size(); }
+
+  // A system message to every room (R17); returns how many rooms.
+  size_t broadcast(const ChatMessage& message);
+
+  // StreamObserver
+  void onPublish(const Stream& stream) override;
+  void onUnpublish(const Stream& stream) override;
+
+ private:
+  std::string nextMessageId();
+
+  EventLoop& loop_;
+  RoomRegistryOptions options_;
+  std::string runId_;
+  uint64_t messages_ = 0;
+  std::map<std::string, std::unique_ptr<Room>> rooms_;
+};
+
+}  // namespace core

@@ -1,0 +1,51 @@
+#include "protocols/room/room_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "protocols/room/room_session.hpp"
+
+namespace room {
+
+RoomServer::RoomServer(core::EventLoop& loop, http::HttpServer& http, core::RoomRegistry& rooms,
+                       RoomServerOptions options)
+    : loop_(loop), rooms_(rooms), options_(std::move(options)), sessions_(loop) {
+  http.route([path = options_.path](const http::HttpRequest& req) { return req.path == path; },
+             [this](const http::HttpRequest& req, http::HttpExchange& exchange) {
+               auto session = std::make_unique<RoomSession>(*this, req.peer);
+               http::HttpResponse error;
+               auto ws = http::WebSocket::accept(req, exchange, options_.ws, session.get(), &error);
+               if (!ws) {
+                 spdlog::info("room ws {}: upgrade refused: {} {}", req.peer, error.status,
+                              error.body);
+                 return error;
+               }
+               spdlog::info("room ws {}: connected", req.peer);
+               session->attach(std::move(ws));
+               sessions_.add(std::move(session));
+               return http::HttpResponse{};  // ignored: the socket was taken over
+             });
+}
+
+RoomServer::~RoomServer() {
+  closeAll();
+}
+
+void RoomServer::closeAll() {
+  sessions_.closeAll("server shutting down");
+}
+
+bool RoomServer::isAdmin(const std::string& user) const {
+  return user == "administrator" ||
+         std::find(options_.admins.begin(), options_.admins.end(), user) != options_.admins.end();
+}
+
+core::UserSigCheck RoomServer::verify(const std::string& user, const std::string& usersig) const {
+  if (options_.key.empty())
+    return {70009, "room.key is not set on this server: no UserSig can be checked"};
+  return core::verifyUserSig(usersig, user, options_.appId, options_.key, std::time(nullptr));
+}
+
+}  // namespace room

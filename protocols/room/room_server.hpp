@@ -1,0 +1,59 @@
+// RoomServer: the live room's front door on the HTTP listener: the WebSocket
+// endpoint (/ws) whose sessions are room members, the logins (UserSig, admins,
+// guests) and the per-connection limits. Owned by main(); owns its sessions;
+// loop thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/auth/user_sig.hpp"
+#include "core/loop/session_set.hpp"
+#include "core/room/room_registry.hpp"
+#include "protocols/http/http_server.hpp"
+#include "protocols/http/websocket.hpp"
+#include "protocols/room/room_session.hpp"
+
+namespace room {
+
+struct RoomServerOptions {
+  int64_t appId = 0;
+  std::string key;                  // "" refuses every UserSig
+  std::vector<std::string> admins;  // besides "administrator"
+  bool guests = true;
+  size_t roomsPerConnection = 1;
+  double clientRate = 20;  // requests per second, bursts of twice that
+  std::string path = "/ws";
+  http::WebSocketOptions ws;
+};
+
+class RoomServer {
+ public:
+  RoomServer(core::EventLoop& loop, http::HttpServer& http, core::RoomRegistry& rooms,
+             RoomServerOptions options);
+  ~RoomServer();
+
+  bool isAdmin(const std::string& user) const;
+  // 0 when `usersig` is a valid UserSig of `user`; else the IM's 700xx code.
+  core::UserSigCheck verify(const std::string& user, const std::string& usersig) const;
+  std::string nextGuestId() { return "guest-" + std::to_string(++guests_); }
+
+  core::RoomRegistry& rooms() { return rooms_; }
+  core::EventLoop& loop() { return loop_; }
+  const RoomServerOptions& options() const { return options_; }
+  size_t sessions() const { return sessions_.size(); }
+  void closeAll();
+
+ private:
+  friend class RoomSession;
+  void remove(RoomSession* session) { sessions_.remove(session); }
+
+  core::EventLoop& loop_;
+  core::RoomRegistry& rooms_;
+  RoomServerOptions options_;
+  uint64_t guests_ = 0;
+  core::SessionSet<RoomSession> sessions_;
+};
+
+}  // namespace room

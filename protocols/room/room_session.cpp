@@ -1,0 +1,351 @@
+#include "protocols/room/room_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <ctime>
+
+#include "core/loop/event_loop.hpp"
+#include "core/loop/wall_clock.hpp"
+#include "core/room/room_registry.hpp"
+#include "protocols/room/room_server.hpp"
+
+namespace room {
+namespace {
+
+namespace code = core::room_code;
+
+constexpr size_t kMaxNick = 64;
+constexpr size_t kMaxAvatar = 512;
+constexpr size_t kMaxUserId = 32;
+// Refusals in a row (past the rate) after which a flooding connection is closed,
+// and how many of them still get a reply.
+constexpr int kFloodClose = 200;
+constexpr int kFloodReplies = 20;
+
+const std::string* stringField(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+}
+
+bool validUserId(const std::string& id) {
+  if (id.empty() || id.size() > kMaxUserId) return false;
+  return std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '-' || c == '@' || c == '.';
+  });
+}
+
+core::SharedBuffer textFrame(const core::RoomEvent& event) {
+  return http::encodeWsFrame(http::WsOpcode::Text, event.json.view());
+}
+
+}  // namespace
+
+RoomSession::RoomSession(RoomServer& server, std::string peer)
+    : server_(server),
+      peer_(std::move(peer)),
+      tokens_(server.options().clientRate * 2),
+      lastRefillMs_(static_cast<int64_t>(server.loop().nowMs())) {}
+
+RoomSession::~RoomSession() {
+  leaveAll();
+}
+
+void RoomSession::close(std::string_view reason) {
+  if (closed_) return;
+  if (ws_ && !ws_->closed()) {
+    ws_->close(1001, reason);  // onClose follows and removes us
+    return;
+  }
+  onClose(reason);
+}
+
+void RoomSession::onClose(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  spdlog::info("room ws {} ({}) closed: {}", peer_, who_.id.empty() ? "-" : who_.id, reason);
+  leaveAll();
+  server_.remove(this);
+}
+
+void RoomSession::leaveAll() {
+  auto joined = std::move(rooms_);
+  rooms_.clear();
+  for (const auto& id : joined)
+    if (core::Room* r = server_.rooms().find(id)) r->leave(*this);
+}
+
+void RoomSession::deliver(const core::RoomEventPtr& event) {
+  if (closed_ || !ws_) return;
+  // NOTE: the frame is built once per event and shared by every member; a
+  // member past its backlog is dropped by the WebSocket (onClose comes later).
+  ws_->sendFrame(event->wireForm(textFrame));
+}
+
+void RoomSession::removedFrom(const std::string& roomId, const core::RoomEventPtr& event) {
+  std::erase(rooms_, roomId);
+  deliver(event);
+}
+
+void RoomSession::sendJson(const json& value) {
+  if (!closed_ && ws_) ws_->sendText(value.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void RoomSession::sendError(int errorCode, std::string info) {
+  spdlog::info("room ws {} ({}): error {}: {}", peer_, who_.id.empty() ? "-" : who_.id, errorCode,
+               info);
+  sendJson({{"event", "error"}, {"code", errorCode}, {"info", std::move(info)}});
+}
+
+void RoomSession::reply(const json& request, int errorCode, std::string info, json fields) {
+  if (errorCode != 0)
+    spdlog::info("room ws {} ({}): {} refused {}: {}", peer_, who_.id.empty() ? "-" : who_.id,
+                 request["cmd"].get_ref<const std::string&>(), errorCode, info);
+  json out = {{"event", "reply"}, {"cmd", request["cmd"]}};
+  if (auto it = request.find("id"); it != request.end() && (it->is_number() || it->is_string()))
+    out["id"] = *it;
+  out["code"] = errorCode;
+  out["info"] = std::move(info);
+  for (auto& [k, v] : fields.items()) out[k] = std::move(v);
+  sendJson(out);
+}
+
+bool RoomSession::admitRequest() {
+  const double rate = server_.options().clientRate;
+  const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
+  tokens_ = std::min(rate * 2, tokens_ + rate * static_cast<double>(now - lastRefillMs_) / 1000.0);
+  lastRefillMs_ = now;
+  if (tokens_ >= 1.0) {
+    tokens_ -= 1.0;
+    refusedInARow_ = 0;
+    return true;
+  }
+  ++refusedInARow_;
+  if (refusedInARow_ == kFloodClose) {
+    spdlog::warn("room ws {} ({}): flooding ({} requests over {}/s refused), closing", peer_,
+                 who_.id.empty() ? "-" : who_.id, kFloodClose, rate);
+    if (ws_) ws_->close(1008, "flood: too many requests");
+  }
+  return false;
+}
+
+void RoomSession::onMessage(http::WsOpcode op, std::string_view payload) {
+  if (closed_) return;
+  if (!admitRequest()) {
+    if (refusedInARow_ <= kFloodReplies)
+      sendError(code::kTooFast, "too many requests: at most " +
+                                    std::to_string(static_cast<int>(server_.options().clientRate)) +
+                                    " per second");
+    return;
+  }
+  if (op != http::WsOpcode::Text) {
+    sendError(code::kBadCommand, "binary frames are not supported: send JSON in text frames");
+    return;
+  }
+  json request = json::parse(payload, nullptr, false);
+  if (request.is_discarded()) {
+    sendError(code::kBadParameter, "malformed JSON (" + std::to_string(payload.size()) + " bytes)");
+    return;
+  }
+  if (!request.is_object() || !stringField(request, "cmd")) {
+    sendError(code::kBadParameter, "a request is a JSON object with a string \"cmd\"");
+    return;
+  }
+  handle(request);
+}
+
+void RoomSession::handle(const json& req) {
+  const std::string& cmd = req["cmd"].get_ref<const std::string&>();
+  if (cmd == "heartbeat") return reply(req, 0, "", {{"time", core::wallClockMs()}});
+  if (cmd == "login") return onLogin(req);
+  static const char* const kKnown[] = {"profile", "join", "leave", "send", "history", "members"};
+  if (std::find(std::begin(kKnown), std::end(kKnown), cmd) == std::end(kKnown))
+    return reply(req, code::kBadCommand, "unknown command \"" + cmd.substr(0, 32) + "\"");
+  if (!loggedIn_) return reply(req, code::kNoPermission, "log in first");
+  if (cmd == "profile") return onProfile(req);
+  if (cmd == "join") return onJoin(req);
+  if (cmd == "leave") return onLeave(req);
+  if (cmd == "send") return onSend(req);
+  if (cmd == "history") return onHistory(req);
+  onMembers(req);
+}
+
+bool RoomSession::applyProfile(const json& req, int& errorCode, std::string& info) {
+  auto nick = req.find("nick");
+  auto avatar = req.find("avatar");
+  if (nick != req.end() &&
+      (!nick->is_string() || nick->get_ref<const std::string&>().size() > kMaxNick)) {
+    errorCode = code::kBadParameter;
+    info = "nick must be a string of at most " + std::to_string(kMaxNick) + " bytes";
+    return false;
+  }
+  if (avatar != req.end() &&
+      (!avatar->is_string() || avatar->get_ref<const std::string&>().size() > kMaxAvatar)) {
+    errorCode = code::kBadParameter;
+    info = "avatar must be a URL of at most " + std::to_string(kMaxAvatar) + " bytes";
+    return false;
+  }
+  if (nick != req.end()) who_.nick = nick->get<std::string>();
+  if (avatar != req.end()) who_.avatar = avatar->get<std::string>();
+  return true;
+}
+
+void RoomSession::onLogin(const json& req) {
+  if (loggedIn_) return reply(req, code::kBadParameter, "already logged in as " + who_.id);
+  const auto& opts = server_.options();
+  int errorCode = 0;
+  std::string info;
+  if (auto g = req.find("guest"); g != req.end() && *g == true) {
+    if (!opts.guests) return reply(req, code::kNoPermission, "guests are not allowed here");
+    who_ = {server_.nextGuestId(), "", "", core::MemberRole::Guest};
+    if (!applyProfile(req, errorCode, info)) {
+      who_ = {};
+      return reply(req, errorCode, info);
+    }
+  } else {
+    const std::string* user = stringField(req, "user");
+    const std::string* sig = stringField(req, "usersig");
+    if (!user || !sig)
+      return reply(req, code::kBadParameter,
+                   "login needs \"user\" and \"usersig\" (or \"guest\": true)");
+    if (!validUserId(*user))
+      return reply(req, code::kBadParameter, "user id must be 1..32 bytes of [A-Za-z0-9_-@.]");
+    core::UserSigCheck check = server_.verify(*user, *sig);
+    if (!check.ok()) return reply(req, check.code, check.reason);
+    who_.id = *user;
+    who_.role = server_.isAdmin(*user) ? core::MemberRole::Admin : core::MemberRole::Member;
+    if (!applyProfile(req, errorCode, info)) {
+      who_ = {};
+      return reply(req, errorCode, info);
+    }
+  }
+  if (who_.nick.empty()) who_.nick = who_.id;
+  loggedIn_ = true;
+  spdlog::info("room ws {}: logged in as {} ({})", peer_, who_.id, core::roleName(who_.role));
+  const char* role = who_.role == core::MemberRole::Admin   ? "admin"
+                     : who_.role == core::MemberRole::Guest ? "guest"
+                                                            : "user";
+  reply(req, 0, "",
+        {{"user", who_.id}, {"role", role}, {"nick", who_.nick}, {"avatar", who_.avatar}});
+}
+
+void RoomSession::onProfile(const json& req) {
+  int errorCode = 0;
+  std::string info;
+  // Members see a new profile on the sender's next message.
+  if (!applyProfile(req, errorCode, info)) return reply(req, errorCode, info);
+  reply(req, 0, "", {{"nick", who_.nick}, {"avatar", who_.avatar}});
+}
+
+void RoomSession::onJoin(const json& req) {
+  const std::string* id = stringField(req, "room");
+  if (!id) return reply(req, code::kBadParameter, "join needs a string \"room\"");
+  if (core::RoomError e = core::checkRoomId(*id); !e.ok()) return reply(req, e.code, e.message);
+  core::Room* room = server_.rooms().find(*id);
+  if (!room) return reply(req, code::kNoSuchRoom, "no such room: " + *id);
+  json left = json::array();
+  if (std::find(rooms_.begin(), rooms_.end(), *id) == rooms_.end()) {
+    // As the seed's web SDK: joining past the limit leaves the oldest room.
+    while (rooms_.size() >= server_.options().roomsPerConnection) {
+      std::string oldest = rooms_.front();
+      rooms_.erase(rooms_.begin());
+      if (core::Room* r = server_.rooms().find(oldest)) r->leave(*this);
+      left.push_back(oldest);
+    }
+    rooms_.push_back(*id);
+  }
+  json fields = room->join(*this);
+  fields["left"] = std::move(left);
+  reply(req, 0, "", std::move(fields));
+}
+
+core::Room* RoomSession::joinedRoom(const json& req, int& errorCode, std::string& info) {
+  const std::string* id = stringField(req, "room");
+  if (!id) {
+    errorCode = code::kBadParameter;
+    info = "needs a string \"room\"";
+    return nullptr;
+  }
+  core::Room* room = server_.rooms().find(*id);
+  if (!room) {
+    errorCode = code::kNoSuchRoom;
+    info = "no such room: " + id->substr(0, 64);
+    return nullptr;
+  }
+  if (std::find(rooms_.begin(), rooms_.end(), *id) == rooms_.end()) {
+    errorCode = code::kNoPermission;
+    info = "join room " + *id + " first";
+    return nullptr;
+  }
+  return room;
+}
+
+void RoomSession::onLeave(const json& req) {
+  int errorCode = 0;
+  std::string info;
+  core::Room* room = joinedRoom(req, errorCode, info);
+  if (!room) return reply(req, errorCode, info);
+  std::erase(rooms_, room->id());
+  room->leave(*this);
+  reply(req, 0, "", {{"room", room->id()}});
+}
+
+void RoomSession::onSend(const json& req) {
+  int errorCode = 0;
+  std::string info;
+  core::Room* room = joinedRoom(req, errorCode, info);
+  if (!room) return reply(req, errorCode, info);
+  auto refuse = [&](int c, std::string why) {
+    room->countRejected();
+    reply(req, c, std::move(why));
+  };
+  if (who_.role == core::MemberRole::Guest)
+    return refuse(code::kNoPermission, "guests may not send: log in with a UserSig");
+  const std::string* type = stringField(req, "type");
+  if (!type || !core::isMessageType(*type))
+    return refuse(code::kBadParameter,
+                  "type must be one of text, custom, image, voice, gift, like");
+  core::ChatMessage message{*type, core::defaultPriority(*type), who_, json::object()};
+  if (auto it = req.find("priority"); it != req.end()) {
+    auto p =
+        it->is_string() ? core::parsePriority(it->get_ref<const std::string&>()) : std::nullopt;
+    if (!p) return refuse(code::kBadParameter, "priority must be High, Normal, Low or Lowest");
+    message.priority = *p;
+  }
+  auto body = req.find("body");
+  if (body == req.end()) return refuse(code::kBadParameter, "send needs a \"body\" object");
+  if (core::RoomError e = core::checkMessageBody(*type, *body); !e.ok())
+    return refuse(e.code, e.message);
+  message.body = *body;
+  core::Room::Accepted accepted = room->send(this, std::move(message));
+  reply(req, 0, "", {{"msgId", accepted.msgId}, {"time", accepted.timeMs}});
+}
+
+void RoomSession::onHistory(const json& req) {
+  int errorCode = 0;
+  std::string info;
+  core::Room* room = joinedRoom(req, errorCode, info);
+  if (!room) return reply(req, errorCode, info);
+  reply(req, 0, "", {{"room", room->id()}, {"messages", room->history()}});
+}
+
+void RoomSession::onMembers(const json& req) {
+  int errorCode = 0;
+  std::string info;
+  core::Room* room = joinedRoom(req, errorCode, info);
+  if (!room) return reply(req, errorCode, info);
+  std::optional<core::MemberRole> role;
+  if (const std::string* r = stringField(req, "role")) {
+    role = core::parseRole(*r);
+    if (!role) return reply(req, code::kBadParameter, "role must be owner, admin or member");
+  }
+  size_t limit = 30;
+  if (auto it = req.find("limit"); it != req.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 1000)
+      return reply(req, code::kBadParameter, "limit must be 1..1000");
+    limit = it->get<size_t>();
+  }
+  reply(req, 0, "", room->members(role, limit));
+}
+
+}  // namespace room

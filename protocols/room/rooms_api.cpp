@@ -1,0 +1,249 @@
+#include "protocols/room/rooms_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <variant>
+
+#include "core/auth/query_string.hpp"
+
+namespace room {
+namespace {
+
+using nlohmann::json;
+namespace code = core::room_code;
+
+const std::string kPrefix = "/api/v1/rooms";
+
+http::HttpResponse answer(int status, const json& body) {
+  return http::HttpResponse::json(status,
+                                  body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+}
+
+http::HttpResponse failure(const http::HttpRequest& req, int status, int errorCode,
+                           const std::string& message) {
+  spdlog::info("room api {} {} {}: {} ({})", req.peer, req.method, req.path, status, message);
+  return answer(status, {{"error", message}, {"code", errorCode}});
+}
+
+http::HttpResponse failure(const http::HttpRequest& req, const core::RoomError& e) {
+  const int status = e.code == code::kNoSuchRoom ? 404 : 400;
+  return failure(req, status, e.code, e.message);
+}
+
+// The admin check of every write: identifier + usersig in the query.
+std::optional<http::HttpResponse> requireAdmin(const http::HttpRequest& req, RoomServer& server) {
+  const auto query = core::QueryString::parse(req.query);
+  if (!query.ok()) return failure(req, 400, code::kBadParameter, "bad query: " + query.error());
+  const std::string* id = query.find("identifier");
+  const std::string* sig = query.find("usersig");
+  if (!id || !sig)
+    return failure(req, 401, code::kNoPermission,
+                   "an admin's identifier and usersig are required in the query");
+  if (!server.isAdmin(*id))
+    return failure(req, 403, code::kNoPermission, *id + " is not an admin account");
+  const core::UserSigCheck check = server.verify(*id, *sig);
+  if (!check.ok()) return failure(req, 403, check.code, "usersig refused: " + check.reason);
+  return std::nullopt;
+}
+
+// A string field: `fallback` when absent, nullopt when not a string.
+std::optional<std::string> textField(const json& j, const char* key, std::string fallback = "") {
+  auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  if (!it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+// The JSON body of a write; nullopt (and `error`) if it is not an object.
+std::optional<json> body(const http::HttpRequest& req, std::optional<http::HttpResponse>& error) {
+  if (req.body.empty()) return json::object();
+  json j = json::parse(req.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    error = failure(req, 400, code::kBadParameter, "the body must be a JSON object");
+    return std::nullopt;
+  }
+  return j;
+}
+
+// Applies status / info / rateLimit fields of `patch` to `room`; all checked
+// before any is applied.
+std::optional<core::RoomError> applyPatch(core::Room& room, const json& patch) {
+  auto rate = patch.find("rateLimit");
+  if (rate != patch.end() &&
+      (!rate->is_number_integer() || rate->get<int64_t>() < 1 || rate->get<int64_t>() > 100000))
+    return core::RoomError{code::kBadParameter,
+                           "rateLimit must be an integer 1..100000 messages/s"};
+  auto status = patch.find("status");
+  if (status != patch.end() &&
+      (!status->is_number_integer() || status->get<int64_t>() < 1 || status->get<int64_t>() > 5))
+    return core::RoomError{
+        code::kBadParameter,
+        "status must be 1 (waiting), 2 (live), 3 (paused), 4 (ended) or 5 (replay)"};
+  if (core::RoomError e = room.updateInfo(patch); !e.ok()) return e;
+  if (status != patch.end()) room.setStatus(status->get<int>(), "set by the API");
+  if (rate != patch.end()) room.setRateLimit(static_cast<double>(rate->get<int64_t>()));
+  return std::nullopt;
+}
+
+// A message from the API: as the system, or as a user with a chosen priority.
+std::variant<core::ChatMessage, core::RoomError> apiMessage(const json& b, RoomServer& server,
+                                                            bool systemOnly) {
+  core::ChatMessage m;
+  const auto typeField = textField(b, "type", "system");
+  const auto from = systemOnly ? std::optional<std::string>("") : textField(b, "from");
+  const auto nick = textField(b, "nick"), avatar = textField(b, "avatar");
+  if (!typeField || !from || !nick || !avatar)
+    return core::RoomError{code::kBadParameter, "type, from, nick and avatar must be strings"};
+  const std::string type = systemOnly ? "system" : *typeField;
+  if (type != "system" && !core::isMessageType(type))
+    return core::RoomError{code::kBadParameter,
+                           "type must be system, text, custom, image, voice, gift or like"};
+  m.type = type;
+  m.priority = core::defaultPriority(type);
+  if (auto it = b.find("priority"); it != b.end()) {
+    auto p =
+        it->is_string() ? core::parsePriority(it->get_ref<const std::string&>()) : std::nullopt;
+    if (!p)
+      return core::RoomError{code::kBadParameter, "priority must be High, Normal, Low or Lowest"};
+    m.priority = *p;
+  }
+  auto body = b.find("body");
+  if (body == b.end()) return core::RoomError{code::kBadParameter, "a message needs a \"body\""};
+  if (core::RoomError e = core::checkMessageBody(type, *body); !e.ok()) return e;
+  m.body = *body;
+  if (from->empty() || type == "system") {
+    m.from = {"administrator", "system", "", core::MemberRole::Admin};
+  } else {
+    if (from->size() > 32 || nick->size() > 64 || avatar->size() > 512)
+      return core::RoomError{code::kBadParameter,
+                             "from (<= 32 bytes), nick (<= 64), avatar (<= 512) too long"};
+    m.from = {*from, nick->empty() ? *from : *nick, *avatar,
+              server.isAdmin(*from) ? core::MemberRole::Admin : core::MemberRole::Member};
+  }
+  return m;
+}
+
+http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, std::string id,
+                            const std::string& sub) {
+  core::RoomRegistry& rooms = server.rooms();
+  core::Room* room = rooms.find(id);
+  if (!room) return failure(req, 404, code::kNoSuchRoom, "no such room: " + id);
+  const bool read = req.method == "GET";
+  if (sub.empty() && read) return answer(200, room->describe());
+  if (auto denied = requireAdmin(req, server)) return *denied;
+  std::optional<http::HttpResponse> error;
+  if (sub.empty() && req.method == "DELETE") {
+    rooms.remove(id);
+    return answer(200, {{"deleted", id}});
+  }
+  if (sub == "members" && read) {
+    const auto q = core::QueryString::parse(req.query);
+    std::optional<core::MemberRole> role;
+    if (const std::string* r = q.find("role"); r && !r->empty()) {
+      role = core::parseRole(*r);
+      if (!role)
+        return failure(req, 400, code::kBadParameter, "role must be owner, admin or member");
+    }
+    size_t limit = 30;
+    if (const std::string* l = q.find("limit")) {
+      char* end = nullptr;
+      const long v = std::strtol(l->c_str(), &end, 10);
+      if (*end != '\0' || v < 1 || v > 1000)
+        return failure(req, 400, code::kBadParameter, "limit must be 1..1000");
+      limit = static_cast<size_t>(v);
+    }
+    return answer(200, room->members(role, limit));
+  }
+  if (sub == "counters" && read) return answer(200, room->countersJson());
+  if (req.method != "POST" && req.method != "PATCH" && req.method != "PUT")
+    return failure(req, 405, code::kBadCommand, req.method + " is not allowed here");
+  auto b = body(req, error);
+  if (!b) return *error;
+  if (sub.empty()) {
+    if (auto e = applyPatch(*room, *b)) return failure(req, *e);
+    return answer(200, room->describe());
+  }
+  if (sub == "messages") {
+    auto m = apiMessage(*b, server, false);
+    if (auto* e = std::get_if<core::RoomError>(&m)) {
+      room->countRejected();
+      return failure(req, *e);
+    }
+    auto accepted = room->send(nullptr, std::get<core::ChatMessage>(std::move(m)));
+    return answer(200, {{"msgId", accepted.msgId}, {"time", accepted.timeMs}});
+  }
+  return failure(req, 404, code::kBadCommand, "no such resource: " + req.path);
+}
+
+http::HttpResponse createRoom(const http::HttpRequest& req, RoomServer& server) {
+  if (auto denied = requireAdmin(req, server)) return *denied;
+  std::optional<http::HttpResponse> error;
+  auto b = body(req, error);
+  if (!b) return *error;
+  const auto idField = textField(*b, "id"), ownerField = textField(*b, "owner");
+  if (!idField || !ownerField || ownerField->size() > 32)
+    return failure(req, 400, code::kBadParameter,
+                   "id must be a string; owner a user id of at most 32 bytes");
+  const std::string& id = *idField;
+  const std::string& owner = *ownerField;
+  core::RoomError e;
+  bool exists = false;
+  core::Room* room = server.rooms().create(id, owner, e, &exists);
+  if (!room) return failure(req, exists ? 409 : 400, e.code, e.message);
+  if (auto bad = applyPatch(*room, *b)) {
+    server.rooms().remove(id);
+    return failure(req, *bad);
+  }
+  return answer(201, room->describe());
+}
+
+// Splits "/api/v1/rooms/live/demo/members" into ("live/demo", "members").
+std::pair<std::string, std::string> splitRoomPath(const std::string& rest) {
+  static const char* const kSubs[] = {"members", "counters", "messages"};
+  for (const char* sub : kSubs) {
+    const std::string tail = std::string("/") + sub;
+    if (rest.size() > tail.size() && rest.ends_with(tail))
+      return {rest.substr(0, rest.size() - tail.size()), sub};
+  }
+  return {rest, ""};
+}
+
+}  // namespace
+
+void registerRoomsApi(http::HttpServer& http, RoomServer& server) {
+  http.route(
+      [](const http::HttpRequest& req) {
+        return req.path == "/api/v1/broadcast" || req.path == kPrefix ||
+               req.path.starts_with(kPrefix + "/");
+      },
+      [&server](const http::HttpRequest& req, http::HttpExchange&) {
+        if (req.path == "/api/v1/broadcast") {
+          if (req.method != "POST") return failure(req, 405, code::kBadCommand, "use POST");
+          if (auto denied = requireAdmin(req, server)) return *denied;
+          std::optional<http::HttpResponse> error;
+          auto b = body(req, error);
+          if (!b) return *error;
+          auto m = apiMessage(*b, server, true);
+          if (auto* e = std::get_if<core::RoomError>(&m)) return failure(req, *e);
+          const size_t n = server.rooms().broadcast(std::get<core::ChatMessage>(m));
+          return answer(200, {{"rooms", n}});
+        }
+        std::string rest = req.path.substr(std::min(req.path.size(), kPrefix.size()));
+        if (rest.starts_with("/")) rest.erase(0, 1);
+        if (rest.ends_with("/")) rest.pop_back();
+        if (rest.empty()) {
+          if (req.method == "GET") {
+            json list = json::array();
+            for (core::Room* r : server.rooms().rooms()) list.push_back(r->describe());
+            return answer(200, {{"rooms", std::move(list)}});
+          }
+          if (req.method == "POST") return createRoom(req, server);
+          return failure(req, 405, code::kBadCommand, req.method + " is not allowed here");
+        }
+        auto [id, sub] = splitRoomPath(rest);
+        return roomCall(req, server, id, sub);
+      });
+}
+
+}  // namespace room

@@ -1,0 +1,330 @@
+#include "core/room/room.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <functional>
+
+#include "core/loop/event_loop.hpp"
+#include "core/loop/timer.hpp"
+#include "core/room/room_registry.hpp"
+
+using namespace core;
+using nlohmann::json;
+
+namespace core {
+std::ostream& operator<<(std::ostream& os, MemberRole r) {
+  return os << roleName(r);
+}
+std::ostream& operator<<(std::ostream& os, RoomStatus s) {
+  return os << static_cast<int>(s);
+}
+std::ostream& operator<<(std::ostream& os, Priority p) {
+  return os << priorityName(p);
+}
+}  // namespace core
+
+namespace {
+
+struct FakeMember : Member {
+  Sender who;
+  std::vector<json> events;
+  std::vector<std::string> removed;
+  std::function<void(const json&)> onEvent;
+  explicit FakeMember(std::string id, MemberRole role = MemberRole::Member) {
+    who.id = std::move(id);
+    who.nick = "nick-" + who.id;
+    who.avatar = "https://a/" + who.id + ".png";
+    who.role = role;
+  }
+  const Sender& identity() const override { return who; }
+  void deliver(const RoomEventPtr& event) override {
+    events.push_back(json::parse(event->json.view()));
+    if (onEvent) onEvent(events.back());
+  }
+  void removedFrom(const std::string& roomId, const RoomEventPtr& event) override {
+    removed.push_back(roomId);
+    events.push_back(json::parse(event->json.view()));
+  }
+  std::vector<json> of(const std::string& kind) const {
+    std::vector<json> out;
+    for (const auto& e : events)
+      if (e["event"] == kind) out.push_back(e);
+    return out;
+  }
+};
+
+ChatMessage text(const Member& from, std::string s, Priority p = Priority::Normal) {
+  return {"text", p, from.identity(), {{"text", std::move(s)}}};
+}
+
+int nextId = 0;
+std::function<std::string()> ids() {
+  return [] { return "m-" + std::to_string(++nextId); };
+}
+
+// Runs the loop for `ms`.
+void runFor(EventLoop& loop, uint64_t ms) {
+  Timer stop(loop, [&] { loop.stop(); });
+  stop.start(ms);
+  loop.run();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(join_reply_carries_status_info_and_history) {
+  EventLoop loop;
+  RoomOptions o;
+  o.history = 2;
+  Room room(loop, "live/demo", "host", o, ids());
+  BOOST_TEST(room.updateInfo({{"announcement", "hello"},
+                              {"introduction", "intro"},
+                              {"attributes", {{"theme", "dark"}}}})
+                 .ok());
+  BOOST_TEST(room.setStatus(2, "test").ok());
+  FakeMember a("a");
+  room.join(a);
+  for (int i = 0; i < 3; ++i) room.send(&a, text(a, "m" + std::to_string(i)));
+  FakeMember b("b");
+  json reply = room.join(b);
+  BOOST_TEST(reply["status"] == 2);
+  BOOST_TEST(reply["announcement"] == "hello");
+  BOOST_TEST(reply["introduction"] == "intro");
+  BOOST_TEST(reply["attributes"]["theme"] == "dark");
+  BOOST_TEST(reply["online"] == 2);
+  BOOST_REQUIRE(reply["history"].size() == 2u);  // the last N only
+  BOOST_TEST(reply["history"][0]["body"]["text"] == "m1");
+  BOOST_TEST(reply["history"][1]["body"]["text"] == "m2");
+  BOOST_TEST(reply["history"][1]["from"]["nick"] == "nick-a");
+  BOOST_TEST(reply["seq"].get<int64_t>() >= reply["history"][1]["seq"].get<int64_t>());
+}
+
+BOOST_AUTO_TEST_CASE(history_is_off_by_default) {
+  EventLoop loop;
+  Room room(loop, "r", "", {}, ids());
+  FakeMember a("a");
+  room.join(a);
+  room.send(&a, text(a, "x"));
+  FakeMember b("b");
+  BOOST_TEST(room.join(b)["history"].empty());
+}
+
+BOOST_AUTO_TEST_CASE(members_see_the_same_seq_order_and_sender_details) {
+  EventLoop loop;
+  Room room(loop, "r", "", {}, ids());
+  FakeMember a("a"), b("b"), c("c");
+  room.join(a);
+  room.join(b);
+  room.join(c);
+  for (int i = 0; i < 5; ++i) {
+    room.send(&a, text(a, "a" + std::to_string(i)));
+    room.send(&b, text(b, "b" + std::to_string(i)));
+    room.send(&c, text(c, "c" + std::to_string(i)));
+  }
+  auto order = [](const FakeMember& m) {
+    std::vector<std::pair<int64_t, std::string>> out;
+    for (const auto& e : m.of("message")) out.emplace_back(e["seq"], e["msgId"]);
+    return out;
+  };
+  BOOST_REQUIRE(order(a).size() == 15u);
+  BOOST_TEST((order(a) == order(b)));
+  BOOST_TEST((order(b) == order(c)));
+  for (size_t i = 1; i < order(a).size(); ++i)
+    BOOST_TEST(order(a)[i].first > order(a)[i - 1].first);
+  json first = a.of("message")[0];
+  BOOST_TEST(first["from"]["id"] == "a");
+  BOOST_TEST(first["from"]["avatar"] == "https://a/a.png");
+  BOOST_TEST(first["priority"] == "Normal");
+  BOOST_TEST(first["room"] == "r");
+  BOOST_TEST(first["time"].get<int64_t>() > 1600000000000LL);
+}
+
+BOOST_AUTO_TEST_CASE(over_the_limit_the_sender_still_sees_its_own_message) {
+  EventLoop loop;
+  RoomOptions o;
+  o.rateLimit = 2;  // queue of 2
+  o.history = 20;
+  Room room(loop, "r", "", o, ids());
+  FakeMember a("a"), b("b");
+  room.join(a);
+  room.join(b);
+  std::vector<std::string> sent;
+  for (int i = 0; i < 10; ++i) sent.push_back(room.send(&a, text(a, std::to_string(i))).msgId);
+  runFor(loop, 1300);  // the queue drains or times out
+  // a saw all ten of its own messages; b only the delivered ones.
+  BOOST_TEST(a.of("message").size() == 10u);
+  const auto delivered = b.of("message");
+  BOOST_TEST(delivered.size() >= 2u);
+  BOOST_TEST(delivered.size() <= 5u);
+  BOOST_TEST(room.counters().accepted == 10u);
+  BOOST_TEST(room.counters().delivered == delivered.size());
+  BOOST_TEST(room.counters().delivered + room.counters().rateDropped == 10u);
+  // History holds only what was delivered.
+  FakeMember c("c");
+  json history = room.join(c)["history"];
+  BOOST_TEST(history.size() == delivered.size());
+  for (size_t i = 0; i < history.size(); ++i)
+    BOOST_TEST(history[i]["msgId"] == delivered[i]["msgId"]);
+}
+
+BOOST_AUTO_TEST_CASE(status_and_info_changes_reach_everyone_and_limits_give_10004) {
+  EventLoop loop;
+  Room room(loop, "r", "", {}, ids());
+  FakeMember a("a"), b("b");
+  room.join(a);
+  room.join(b);
+  BOOST_TEST(room.setStatus(3, "api").ok());
+  BOOST_REQUIRE(a.of("status").size() == 1u);
+  BOOST_TEST(b.of("status")[0]["status"] == 3);
+  RoomError e = room.updateInfo({{"announcement", std::string(301, 'x')}});
+  BOOST_TEST(e.code == 10004);
+  BOOST_TEST(e.message.find("300") != std::string::npos);
+  // All or nothing: a bad attribute keeps the good announcement out too.
+  e = room.updateInfo({{"announcement", "ok"}, {"attributes", {{"bad key", "v"}}}});
+  BOOST_TEST(e.code == 10004);
+  BOOST_TEST(room.info().announcement().empty());
+  BOOST_TEST(a.of("info").empty());
+  BOOST_TEST(room.updateInfo({{"announcement", "ok"}}).ok());
+  BOOST_TEST(b.of("info")[0]["announcement"] == "ok");
+  BOOST_TEST(room.setStatus(9, "api").code == 10004);
+}
+
+BOOST_AUTO_TEST_CASE(recent_members_newest_first_with_role_filter) {
+  EventLoop loop;
+  RoomOptions o;
+  o.recentMembers = 3;
+  Room room(loop, "r", "host", o, ids());
+  FakeMember host("host"), admin("boss", MemberRole::Admin), m1("m1"), m2("m2");
+  room.join(host);
+  room.join(admin);
+  room.join(m1);
+  room.join(m2);
+  json all = room.members(std::nullopt, 100);
+  BOOST_TEST(all["online"] == 4);
+  BOOST_REQUIRE(all["members"].size() == 3u);  // the last 3 joiners
+  BOOST_TEST(all["members"][0]["id"] == "m2");
+  BOOST_TEST(all["members"][2]["id"] == "boss");
+  BOOST_TEST(room.members(MemberRole::Admin, 10)["members"].size() == 1u);
+  BOOST_TEST(room.members(MemberRole::Member, 1)["members"].size() == 1u);
+  room.leave(m2);
+  BOOST_TEST(room.members(std::nullopt, 100)["members"][0]["id"] == "m1");
+  BOOST_TEST(room.roleOf(host.identity()) == MemberRole::Owner);
+}
+
+BOOST_AUTO_TEST_CASE(enter_and_leave_events_stop_in_big_rooms) {
+  EventLoop loop;
+  RoomOptions o;
+  o.enterLeaveMaxMembers = 2;
+  Room room(loop, "r", "", o, ids());
+  FakeMember a("a"), b("b"), c("c");
+  room.join(a);
+  room.join(b);  // a sees b enter (1 member before)
+  room.join(c);  // 2 members already: no event
+  BOOST_TEST(a.of("enter").size() == 1u);
+  BOOST_TEST(a.of("enter")[0]["user"]["id"] == "b");
+  BOOST_TEST(b.of("enter").empty());  // a joiner gets its reply, not its own enter
+  room.leave(c);                      // it left a room of 3: no event
+  BOOST_TEST(a.of("leave").empty());
+  room.leave(b);  // a room of 2
+  BOOST_REQUIRE(a.of("leave").size() == 1u);
+  BOOST_TEST(a.of("leave")[0]["user"]["id"] == "b");
+}
+
+BOOST_AUTO_TEST_CASE(a_member_leaving_while_delivered_to_does_not_break_fan_out) {
+  EventLoop loop;
+  Room room(loop, "r", "", {}, ids());
+  std::vector<std::unique_ptr<FakeMember>> members;
+  for (int i = 0; i < 10; ++i) {
+    members.push_back(std::make_unique<FakeMember>("u" + std::to_string(i)));
+    room.join(*members.back());
+  }
+  // u3 and u7 drop themselves (a slow consumer does) on the first message.
+  for (int i : {3, 7}) {
+    FakeMember* m = members[i].get();
+    m->onEvent = [&room, m](const json& e) {
+      if (e["event"] == "message") room.leave(*m);
+    };
+  }
+  room.send(members[0].get(), text(*members[0], "one"));
+  room.send(members[0].get(), text(*members[0], "two"));
+  BOOST_TEST(room.online() == 8u);
+  BOOST_TEST(members[3]->of("message").size() == 1u);
+  for (int i : {0, 1, 2, 4, 5, 6, 8, 9}) BOOST_TEST(members[i]->of("message").size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(online_count_is_pushed_by_the_change_rule) {
+  EventLoop loop;
+  Room room(loop, "r", "", {}, ids());
+  std::vector<std::unique_ptr<FakeMember>> members;
+  for (int i = 0; i < 20; ++i) {
+    members.push_back(std::make_unique<FakeMember>("u" + std::to_string(i)));
+    room.join(*members.back());
+  }
+  runFor(loop, 50);
+  auto pushes = members[0]->of("online");
+  BOOST_REQUIRE(!pushes.empty());
+  BOOST_TEST(pushes.back()["count"] == 20);  // joined in one tick: one push of 20
+  BOOST_TEST(pushes.size() == 1u);
+  room.leave(*members[19]);  // -1 of 20: 5% -> noticeable, but within 1 s of the last
+  runFor(loop, 200);
+  BOOST_TEST(members[0]->of("online").size() == 1u);
+  runFor(loop, 1000);
+  BOOST_REQUIRE(members[0]->of("online").size() == 2u);
+  BOOST_TEST(members[0]->of("online").back()["count"] == 19);
+}
+
+BOOST_AUTO_TEST_CASE(registry_follows_the_stream_and_dismisses) {
+  EventLoop loop;
+  RoomRegistryOptions o;
+  o.endedAfterMs = 100;
+  RoomRegistry rooms(loop, o);
+  RoomError error;
+  Room* r = rooms.create("live/demo", "", error);
+  BOOST_REQUIRE(r);
+  bool exists = false;
+  BOOST_TEST(!rooms.create("live/demo", "", error, &exists));
+  BOOST_TEST(exists);
+  BOOST_TEST(!rooms.create("a/b/c", "", error));
+  BOOST_TEST(error.code == 10015);
+  FakeMember a("a");
+  r->join(a);
+  r->streamPublished();
+  BOOST_TEST(r->info().status() == RoomStatus::Live);
+  r->streamGone(100);
+  BOOST_TEST(r->info().status() == RoomStatus::Paused);
+  runFor(loop, 250);
+  BOOST_TEST(r->info().status() == RoomStatus::Ended);
+  std::vector<int> statuses;
+  for (const auto& e : a.of("status")) statuses.push_back(e["status"]);
+  BOOST_TEST(statuses == (std::vector<int>{2, 3, 4}), boost::test_tools::per_element());
+  ChatMessage system{"system",
+                     Priority::High,
+                     {"administrator", "system", "", MemberRole::Admin},
+                     {{"text", "hi all"}}};
+  BOOST_TEST(rooms.broadcast(system) == 1u);
+  BOOST_TEST(a.of("message").back()["msgType"] == "system");
+  BOOST_TEST(rooms.remove("live/demo"));
+  BOOST_TEST(a.removed.size() == 1u);
+  BOOST_TEST(!rooms.find("live/demo"));
+  runFor(loop, 10);
+}
+
+BOOST_AUTO_TEST_CASE(message_bodies_and_room_ids_are_checked) {
+  BOOST_TEST(checkMessageBody("text", {{"text", "hi"}}).ok());
+  BOOST_TEST(checkMessageBody("text", {{"text", 5}}).code == 10004);
+  BOOST_TEST(checkMessageBody("text", json::array()).code == 10004);
+  BOOST_TEST(checkMessageBody("gift", {{"gift", "rose"}, {"count", 99}}).ok());
+  BOOST_TEST(checkMessageBody("gift", {{"gift", "rose"}, {"count", -1}}).code == 10004);
+  BOOST_TEST(checkMessageBody("like", json::object()).ok());
+  BOOST_TEST(checkMessageBody("custom", {{"data", "x"}, {"ext", 1}}).code == 10004);
+  BOOST_TEST(checkMessageBody("video", json::object()).code == 10004);
+  BOOST_TEST(defaultPriority("gift") == Priority::High);
+  BOOST_TEST(defaultPriority("text") == Priority::Normal);
+  BOOST_TEST(defaultPriority("like") == Priority::Low);
+  BOOST_TEST(checkRoomId("live/demo").ok());
+  BOOST_TEST(checkRoomId("lobby").ok());
+  BOOST_TEST(checkRoomId("").code == 10015);
+  BOOST_TEST(checkRoomId("a//b").code == 10015);
+  BOOST_TEST(checkRoomId("live/").code == 10015);
+  BOOST_TEST(checkRoomId("../x").code == 10015);
+  BOOST_TEST(checkRoomId("live/a b").code == 10015);
+  BOOST_TEST(checkRoomId(std::string(49, 'a')).code == 10015);
+}
