@@ -222,11 +222,11 @@ void RoomSession::onLogin(const json& req) {
   if (who_.nick.empty()) who_.nick = who_.id;
   loggedIn_ = true;
   spdlog::info("room ws {}: logged in as {} ({})", peer_, who_.id, core::roleName(who_.role));
-  const char* role = who_.role == core::MemberRole::Admin   ? "admin"
-                     : who_.role == core::MemberRole::Guest ? "guest"
-                                                            : "user";
   reply(req, 0, "",
-        {{"user", who_.id}, {"role", role}, {"nick", who_.nick}, {"avatar", who_.avatar}});
+        {{"user", who_.id},
+         {"role", core::roleName(who_.role)},
+         {"nick", who_.nick},
+         {"avatar", who_.avatar}});
 }
 
 void RoomSession::onProfile(const json& req) {
