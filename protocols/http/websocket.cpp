@@ -116,8 +116,13 @@ size_t WebSocket::backlogBytes() const {
 bool WebSocket::sendFrame(const core::SharedBuffer& frame) {
   if (state_ != State::Open) return false;
   if (frame.empty()) return true;
-  const size_t backlog = backlogBytes() + frame.size();
-  if (backlog > options_.maxBacklogBytes) {
+  // NOTE: the backlog is what the kernel refused (the socket's queue), not the
+  // batch of this loop turn: a room that hands a reading member several frames
+  // in one turn must not drop it. The batch has its own, looser bound.
+  const size_t queued = conn_ ? conn_->queuedBytes() : 0;
+  if (queued + frame.size() > options_.maxBacklogBytes ||
+      pendingBytes_ + frame.size() > 4 * options_.maxBacklogBytes) {
+    const size_t backlog = backlogBytes() + frame.size();
     finish("slow consumer: " + std::to_string(backlog) + " bytes backlog", true);
     return false;
   }

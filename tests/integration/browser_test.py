@@ -261,10 +261,10 @@ class BrowserTest(h.IntegrationTest):
             return [m["text"] for m in s.get("messages", [])]
 
         # Logged in from ?user=&usersig=, joined live/demo: status 1 as words, announcement, count.
-        a = step("aliceJoined", met=True, state="joined", role="user", statusWord="waiting",
+        a = step("aliceJoined", met=True, state="joined", role="member", statusWord="waiting",
                  status="1", announcement="hello", error=None, inputDisabled=False)
         self.assertGreaterEqual(a["online"], 1)
-        step("bobJoined", met=True, state="joined", role="user")
+        step("bobJoined", met=True, state="joined", role="member")
         step("aliceOnline2", met=True, online=2)
 
         # Alice's own message: in her list (once) and flying over the video.
@@ -327,7 +327,7 @@ class BrowserTest(h.IntegrationTest):
                          "close frame 1009" % r["aliceKicked"])
         self.assertEqual(r["aliceReconnecting"]["state"], "reconnecting", r["aliceReconnecting"])
         self.assertTrue(r["aliceReconnecting"]["inputDisabled"])
-        s = step("aliceRejoined", met=True, state="joined", role="user", statusWord="paused")
+        s = step("aliceRejoined", met=True, state="joined", role="member", statusWord="paused")
         self.assertEqual(len(s["messages"]), r["aliceMessagesBefore"], texts(s))
         step("bobGotAfter", met=True)
         s = step("aliceAfter", met=True)

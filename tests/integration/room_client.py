@@ -123,6 +123,40 @@ class Api:
     def patch_room(self, room_id, **fields):
         return self.ok("PATCH", "/api/v1/rooms/" + room_id, fields, expect=(200,))
 
+    def session(self, timeout=10):
+        return ApiSession(self, timeout)
+
+
+class ApiSession:
+    """One keep-alive HTTP connection for many API calls in a row (a fast sender).
+    A call is never retried (a POST could be applied twice); close() when done."""
+
+    def __init__(self, api, timeout=10):
+        self.api = api
+        self.conn = http.client.HTTPConnection("127.0.0.1", api.port, timeout=timeout)
+        self.auth = api.auth_query()  # one admin sig for the whole session
+
+    def call(self, method, path, body=None, auth=True):
+        """(HTTP status, parsed JSON or raw text, seconds the call took)."""
+        url = path + ("?" + self.auth if auth else "")
+        data = None if body is None else json.dumps(body)
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        t0 = time.monotonic()
+        self.conn.request(method, url, body=data, headers=headers)
+        r = self.conn.getresponse()
+        raw = r.read()
+        took = time.monotonic() - t0
+        if r.will_close:
+            self.conn.close()  # http.client reconnects on the next request
+        text = raw.decode("utf-8", "replace")
+        try:
+            return r.status, json.loads(text) if text else None, took
+        except ValueError:
+            return r.status, text, took
+
+    def close(self):
+        self.conn.close()
+
 
 # ------------------------------------------------------------------ WebSocket
 
@@ -146,9 +180,12 @@ def _recv_exact(sock, n):
 class WsClient:
     """One WebSocket to ws://127.0.0.1:port/ws. Use as a context manager."""
 
-    def __init__(self, port, name="ws", path="/ws", timeout=5, auto_pong=True):
+    def __init__(self, port, name="ws", path="/ws", timeout=5, auto_pong=True, rcvbuf=None):
         self.port, self.name, self.path, self.timeout = port, name, path, timeout
         self.auto_pong = auto_pong
+        self.rcvbuf = rcvbuf         # SO_RCVBUF set before connect (a small window)
+        self.reading = threading.Event()  # cleared by pause_reading()
+        self.reading.set()
         self.pings = 0               # pings received from the server
         self.sock = None
         self.events = []             # every parsed JSON object received, in order
@@ -165,7 +202,12 @@ class WsClient:
 
     # -- lifecycle
     def connect(self):
-        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if self.rcvbuf:
+            # NOTE: before connect, so the window scale and the advertised window stay small.
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(("127.0.0.1", self.port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         key = base64.b64encode(os.urandom(16)).decode()
         req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
@@ -219,6 +261,7 @@ class WsClient:
         except OSError:
             pass
         self.sock.close()
+        self.reading.set()  # a paused reader wakes up to the closed socket
         if self.reader:
             self.reader.join(2)
 
@@ -264,7 +307,18 @@ class WsClient:
         self.send_text(json.dumps(obj))
 
     # -- frames in
+    def pause_reading(self):
+        """The reader stops before its next frame (it may finish the frame it is in)."""
+        self.reading.clear()
+
+    def resume_reading(self):
+        self.reading.set()
+
+    def local_port(self):
+        return self.sock.getsockname()[1]
+
     def _read_frame(self):
+        self.reading.wait()
         b0, b1 = _recv_exact(self.sock, 2)
         n = b1 & 0x7F
         if n == 126:
@@ -335,13 +389,17 @@ class WsClient:
     # -- waiting
     def wait_for(self, pred, timeout=5, what="event", start=0):
         """The first event at index >= start matching pred; raises on timeout/close."""
+        return self.events[self.wait_index(pred, timeout, what, start)]
+
+    def wait_index(self, pred, timeout=5, what="event", start=0):
+        """The index of the first event at index >= start matching pred."""
         deadline = time.monotonic() + timeout
         with self.cond:
             i = start
             while True:
                 while i < len(self.events):
                     if pred(self.events[i]):
-                        return self.events[i]
+                        return i
                     i += 1
                 left = deadline - time.monotonic()
                 if left <= 0:

@@ -460,6 +460,18 @@ BOOST_FIXTURE_TEST_CASE(reading_consumer_is_kept_at_the_same_rate, Fixture) {
   BOOST_TEST(c.frames.size() * frame.size() == sent);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_batch_bigger_than_the_backlog_limit_is_not_a_backlog, Fixture) {
+  // A room may hand a reading member many frames in one loop turn (a rate limit
+  // releasing queued messages): only bytes the kernel refused count.
+  options.maxBacklogBytes = 16 * 1024;
+  Client& c = upgraded();
+  WebSocket* ws = sockets.begin()->first;
+  const core::SharedBuffer frame = encodeWsFrame(WsOpcode::Text, std::string(8 * 1024, 'x'));
+  for (int i = 0; i < 4; ++i) BOOST_TEST(ws->sendFrame(frame));  // 32 KiB in one turn
+  BOOST_REQUIRE(runUntil([&] { return c.frames.size() >= 4u; }));
+  BOOST_TEST(closes.empty());
+}
+
 BOOST_FIXTURE_TEST_CASE(bad_upgrades_get_http_errors, Fixture) {
   Client& version = connect(handshake("/ws", "8"));
   Client& noKey = connect(handshake("/ws", "13", ""));
