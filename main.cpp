@@ -176,6 +176,7 @@ struct Server {
   std::unique_ptr<core::RoomRegistry> rooms;  // observes the streams: outlives them
   std::unique_ptr<core::StreamRegistry> registry;
   std::unique_ptr<http::HttpServer> http;
+  std::unique_ptr<core::WriteCoalescer> roomCoalescer;
   std::unique_ptr<room::RoomServer> roomServer;
   std::unique_ptr<flv::FlvServer> flv;
   std::unique_ptr<hls::HlsServer> hls;
@@ -209,7 +210,10 @@ struct Server {
     http::registerStreamsApi(*http, *registry, {"rtmp", "flv"}, [this](const core::Stream& s) {
       return hls ? hls->viewers(s.key()) : std::map<std::string, int>{};
     });
-    roomServer = std::make_unique<room::RoomServer>(loop, *http, *rooms, roomServerOptions(c.room));
+    roomCoalescer = std::make_unique<core::WriteCoalescer>(loop, c.room.ws_merge_ms);
+    auto roomOptions = roomServerOptions(c.room);
+    roomOptions.ws.coalescer = roomCoalescer.get();
+    roomServer = std::make_unique<room::RoomServer>(loop, *http, *rooms, roomOptions);
     room::registerRoomsApi(*http, *roomServer);
     if (c.web.enabled) http::registerStaticFiles(*http, http::StaticFiles::load(c.web.root));
     flv = std::make_unique<flv::FlvServer>(
@@ -270,7 +274,10 @@ struct Server {
       registry.reset();
       rooms.reset();
       signals.clear();
-      loop.post([this] { coalescer.reset(); });
+      loop.post([this] {
+        coalescer.reset();
+        roomCoalescer.reset();
+      });
     });
   }
 };

@@ -260,7 +260,8 @@ const std::vector<SectionRule>& rules() {
            integer("client_rate", &RoomConfig::client_rate, 1, 10000),
            integer("ws_idle_timeout_ms", &RoomConfig::ws_idle_timeout_ms, 1000, 3600000),
            integer("ws_ping_interval_ms", &RoomConfig::ws_ping_interval_ms, 500, 3600000),
-           integer("ws_max_backlog_bytes", &RoomConfig::ws_max_backlog_bytes, 16 * kKiB, kGiB)}),
+           integer("ws_max_backlog_bytes", &RoomConfig::ws_max_backlog_bytes, 16 * kKiB, kGiB),
+           integer("ws_merge_ms", &RoomConfig::ws_merge_ms, 0, 500)}),
       section("web", &Config::web,
               {boolean("enabled", &WebConfig::enabled), text("root", &WebConfig::root, checkPath)}),
   };

@@ -114,6 +114,7 @@ struct RoomConfig {
   int64_t ws_idle_timeout_ms = 60000;
   int64_t ws_ping_interval_ms = 20000;
   int64_t ws_max_backlog_bytes = 1024 * 1024;  // a member further behind is dropped
+  int64_t ws_merge_ms = 20;  // merged-write window for members (0: end of each loop turn)
 };
 
 struct Config {

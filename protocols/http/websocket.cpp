@@ -83,6 +83,7 @@ WebSocket::WebSocket(std::unique_ptr<core::TcpConnection> conn, const WebSocketO
 
 WebSocket::~WebSocket() {
   alive_.reset();
+  if (options_.coalescer) options_.coalescer->cancel(*this);
   timer_.stop();
   if (conn_) {
     conn_->setHandler(nullptr);
@@ -264,6 +265,10 @@ void WebSocket::enqueue(core::SharedBuffer frame) {
 }
 
 void WebSocket::scheduleFlush() {
+  if (options_.coalescer && options_.coalescer->windowMs() > 0 && state_ == State::Open) {
+    options_.coalescer->schedule(*this);
+    return;
+  }
   if (flushScheduled_) return;
   flushScheduled_ = true;
   loop_.post([alive = std::weak_ptr<int>(alive_), this] {
@@ -340,6 +345,7 @@ void WebSocket::finish(std::string reason, bool deferred) {
   state_ = State::Closed;
   closeReason_ = std::move(reason);
   timer_.stop();
+  if (options_.coalescer) options_.coalescer->cancel(*this);
   pending_.clear();
   pendingBytes_ = 0;
   if (conn_) {

@@ -14,6 +14,7 @@
 
 #include "core/loop/tcp_connection.hpp"
 #include "core/loop/timer.hpp"
+#include "core/loop/write_coalescer.hpp"
 #include "protocols/http/http_server.hpp"
 #include "protocols/http/websocket_frame.hpp"
 
@@ -23,10 +24,14 @@ struct WebSocketOptions {
   size_t maxMessageBytes = 12 * 1024;  // larger incoming message: close 1009
   int64_t idleTimeoutMs = 60000;       // no frame from the peer this long: close 1001
   int64_t pingIntervalMs = 20000;      // peer quiet this long: we send a ping
-  size_t maxBacklogBytes = 1 << 20;    // our batch + the socket's queue; above: drop the peer
+  size_t maxBacklogBytes = 1 << 20;    // the socket's queue; above: drop the peer
+  // Merged writes: with a coalescer whose window is > 0, a socket's frames go out
+  // once per window (fewer syscalls for chatty rooms); otherwise at the end of the
+  // loop turn. Not owned; outlives every WebSocket.
+  core::WriteCoalescer* coalescer = nullptr;
 };
 
-class WebSocket : public core::TcpConnection::Handler {
+class WebSocket : public core::TcpConnection::Handler, private core::WriteCoalescer::Client {
  public:
   class Handler {
    public:
@@ -100,7 +105,7 @@ class WebSocket : public core::TcpConnection::Handler {
   void pumpSend();
   void enqueue(core::SharedBuffer frame);
   void scheduleFlush();
-  void flush();
+  void flush() override;  // core::WriteCoalescer::Client
   void onTimer();
   void armTimer();
   void beginClosing(std::string reason);

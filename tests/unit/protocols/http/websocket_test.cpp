@@ -472,6 +472,21 @@ BOOST_FIXTURE_TEST_CASE(a_batch_bigger_than_the_backlog_limit_is_not_a_backlog, 
   BOOST_TEST(closes.empty());
 }
 
+BOOST_FIXTURE_TEST_CASE(a_coalescer_window_merges_frames_of_several_turns, Fixture) {
+  core::WriteCoalescer coalescer(loop, 150);
+  options.coalescer = &coalescer;
+  Client& c = upgraded();
+  WebSocket* ws = sockets.begin()->first;
+  const core::SharedBuffer frame = encodeWsFrame(WsOpcode::Text, "tick");
+  for (int i = 0; i < 3; ++i) {  // three loop turns, inside one window
+    BOOST_TEST(ws->sendFrame(frame));
+    runFor(5);
+  }
+  BOOST_TEST(c.frames.empty());  // held for the window
+  BOOST_REQUIRE(runUntil([&] { return c.frames.size() >= 3u; }));
+  BOOST_TEST(closes.empty());
+}
+
 BOOST_FIXTURE_TEST_CASE(bad_upgrades_get_http_errors, Fixture) {
   Client& version = connect(handshake("/ws", "8"));
   Client& noKey = connect(handshake("/ws", "13", ""));
