@@ -38,6 +38,28 @@ nlohmann::json attributesJson(const RoomInfo& info) {
   return out;
 }
 
+int64_t untilFor(int64_t seconds, int64_t nowMs) {
+  if (seconds >= 4294967295LL) return Room::kForever;
+  return nowMs + seconds * 1000;
+}
+
+nlohmann::json untilJson(int64_t until) {
+  return until == Room::kForever ? nlohmann::json(nullptr) : nlohmann::json(until);
+}
+
+// A live entry of a user -> until map, dropping an expired one.
+std::optional<int64_t> liveUntil(const std::unordered_map<std::string, int64_t>& map,
+                                 const std::string& user, int64_t nowMs) {
+  auto it = map.find(user);
+  if (it == map.end() || it->second <= nowMs) return std::nullopt;
+  return it->second;
+}
+
+std::string secondsLeft(int64_t until, int64_t nowMs) {
+  if (until == Room::kForever) return "for good";
+  return "for " + std::to_string((until - nowMs + 999) / 1000) + " more s";
+}
+
 }  // namespace
 
 Room::Room(EventLoop& loop, std::string id, std::string owner, RoomOptions options,
@@ -90,7 +112,9 @@ nlohmann::json Room::join(Member& member) {
           {"attributes", attributesJson(info_)},
           {"online", index_.size()},
           {"seq", seq_},
-          {"history", history()}};
+          {"history", history()},
+          {"mutedAll", mutedAll_},
+          {"muted", liveUntil(muted_, member.identity().id, wallClockMs()).has_value()}};
 }
 
 void Room::leave(Member& member) {
@@ -284,6 +308,98 @@ void Room::setRateLimit(double perSecond) {
   limiter_.setRate(perSecond);
 }
 
+void Room::mute(const std::string& user, int64_t seconds) {
+  const int64_t now = wallClockMs();
+  auto event = eventHead("mute", 0, 0);
+  event["user"] = user;
+  event["all"] = false;
+  if (seconds <= 0) {
+    muted_.erase(user);
+    event["until"] = 0;
+    event["seconds"] = 0;
+  } else {
+    const int64_t until = untilFor(seconds, now);
+    muted_[user] = until;
+    event["until"] = untilJson(until);
+    event["seconds"] = seconds;
+  }
+  spdlog::info("room {}: {} {}", id_, user,
+               seconds > 0 ? "muted for " + std::to_string(seconds) + " s" : "unmuted");
+  emit(std::move(event), false);
+}
+
+void Room::muteAll(bool on) {
+  if (mutedAll_ == on) return;
+  mutedAll_ = on;
+  spdlog::info("room {}: whole room {}", id_, on ? "muted" : "unmuted");
+  auto event = eventHead("mute", 0, 0);
+  event["user"] = nullptr;
+  event["all"] = on;
+  emit(std::move(event), false);
+}
+
+RoomError Room::checkSend(const Sender& who) const {
+  const int64_t now = wallClockMs();
+  if (auto until = liveUntil(muted_, who.id, now))
+    return {room_code::kMuted, "you are muted in room " + id_ + " " + secondsLeft(*until, now)};
+  const MemberRole role = roleOf(who);
+  if (mutedAll_ && role != MemberRole::Admin && role != MemberRole::Owner)
+    return {room_code::kMuted, "room " + id_ + " is muted: only its owner and admins may speak"};
+  return {};
+}
+
+size_t Room::kick(const std::string& user, const std::string& reason, int64_t banSeconds) {
+  const int64_t now = wallClockMs();
+  const int64_t until = banSeconds <= 0 ? kForever : untilFor(banSeconds, now);
+  banned_[user] = until;
+  auto event = eventHead("kicked", seq_, now);
+  event["user"] = user;
+  event["reason"] = reason;
+  event["until"] = untilJson(until);
+  // The kicked connections get it with the room's current seq (they leave); the
+  // rest of the room gets it as a room event of its own.
+  RoomEventPtr kicked = makeRoomEvent(dump(event), seq_, now);
+  std::vector<Member*> gone;
+  for (Member* m : list_)
+    if (m && m->identity().id == user) gone.push_back(m);
+  for (Member* m : gone) {
+    leave(*m);
+    m->removedFrom(id_, kicked);
+  }
+  spdlog::info("room {}: {} kicked ({} connections, banned {}): {}", id_, user, gone.size(),
+               secondsLeft(until, now), reason);
+  emit(std::move(event), false);
+  return gone.size();
+}
+
+bool Room::unban(const std::string& user) {
+  return banned_.erase(user) > 0;
+}
+
+RoomError Room::checkJoin(const Sender& who) const {
+  const int64_t now = wallClockMs();
+  if (auto until = liveUntil(banned_, who.id, now))
+    return {room_code::kNoPermission,
+            "you were kicked from room " + id_ + " and are banned " + secondsLeft(*until, now)};
+  return {};
+}
+
+nlohmann::json Room::mutes() const {
+  const int64_t now = wallClockMs();
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [user, until] : muted_)
+    if (until > now) list.push_back({{"id", user}, {"until", untilJson(until)}});
+  return {{"room", id_}, {"all", mutedAll_}, {"members", std::move(list)}};
+}
+
+nlohmann::json Room::bans() const {
+  const int64_t now = wallClockMs();
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [user, until] : banned_)
+    if (until > now) list.push_back({{"id", user}, {"until", untilJson(until)}});
+  return {{"room", id_}, {"members", std::move(list)}};
+}
+
 void Room::streamPublished() {
   endTimer_.stop();
   setStatus(static_cast<int>(RoomStatus::Live), "stream published");
@@ -334,6 +450,7 @@ nlohmann::json Room::describe() const {
           {"rateLimit", static_cast<int64_t>(limiter_.rate())},
           {"messages", counters_.delivered},
           {"created", createdMs_},
+          {"mutedAll", mutedAll_},
           {"counters", countersJson()}};
 }
 

@@ -82,6 +82,24 @@ class Room {
   void setRateLimit(double perSecond);
   double rateLimit() const { return limiter_.rate(); }
 
+  // Moderation (R12, R13). Times are wall-clock ms; kForever never ends. A mute
+  // or a ban is kept by user id, so it survives leaving and rejoining.
+  static constexpr int64_t kForever = INT64_MAX;
+  // seconds 0 lifts; >= 4294967295 (the IM's "forever") never ends.
+  void mute(const std::string& user, int64_t seconds);
+  void muteAll(bool on);
+  bool mutedAll() const { return mutedAll_; }
+  // 10017 when `who` may not send now (muted, or the room is and who is no admin).
+  RoomError checkSend(const Sender& who) const;
+  // Removes every connection of `user` (they get a "kicked" event) and bans it
+  // for `banSeconds` (0: forever). Returns how many connections were removed.
+  size_t kick(const std::string& user, const std::string& reason, int64_t banSeconds);
+  bool unban(const std::string& user);
+  // 10007 when `who` is banned (checked before join).
+  RoomError checkJoin(const Sender& who) const;
+  nlohmann::json mutes() const;
+  nlohmann::json bans() const;
+
   // The stream of the same key (R4, when the config lets the stream drive it).
   void streamPublished();
   void streamGone(int64_t endedAfterMs);
@@ -142,6 +160,9 @@ class Room {
   bool holes_ = false;
   std::deque<std::pair<int64_t, nlohmann::json>> history_;  // (time, message event)
   std::deque<Recent> recent_;                               // newest first
+  bool mutedAll_ = false;
+  std::unordered_map<std::string, int64_t> muted_;   // user -> until (wall ms)
+  std::unordered_map<std::string, int64_t> banned_;  // user -> until (wall ms)
   Timer tick_;
   int64_t tickDueMs_ = -1;
   Timer endTimer_;

@@ -243,6 +243,7 @@ void RoomSession::onJoin(const json& req) {
   if (core::RoomError e = core::checkRoomId(*id); !e.ok()) return reply(req, e.code, e.message);
   core::Room* room = server_.rooms().find(*id);
   if (!room) return reply(req, code::kNoSuchRoom, "no such room: " + *id);
+  if (core::RoomError e = room->checkJoin(who_); !e.ok()) return reply(req, e.code, e.message);
   json left = json::array();
   if (std::find(rooms_.begin(), rooms_.end(), *id) == rooms_.end()) {
     // As the seed's web SDK: joining past the limit leaves the oldest room.
@@ -301,6 +302,7 @@ void RoomSession::onSend(const json& req) {
   };
   if (who_.role == core::MemberRole::Guest)
     return refuse(code::kNoPermission, "guests may not send: log in with a UserSig");
+  if (core::RoomError e = room->checkSend(who_); !e.ok()) return refuse(e.code, e.message);
   const std::string* type = stringField(req, "type");
   if (!type || !core::isMessageType(*type))
     return refuse(code::kBadParameter,

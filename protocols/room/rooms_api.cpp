@@ -124,6 +124,62 @@ std::variant<core::ChatMessage, core::RoomError> apiMessage(const json& b, RoomS
   return m;
 }
 
+// The user ids of a moderation call: "members": [ids] (<= 500, as the IM's).
+std::optional<std::vector<std::string>> memberIds(const json& b, core::RoomError& error) {
+  auto it = b.find("members");
+  if (it == b.end()) return std::vector<std::string>{};
+  if (!it->is_array() || it->size() > 500) {
+    error = {code::kBadParameter, "members must be an array of at most 500 user ids"};
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (const auto& v : *it) {
+    if (!v.is_string() || v.get_ref<const std::string&>().empty() ||
+        v.get_ref<const std::string&>().size() > 32) {
+      error = {code::kBadParameter, "each member must be a user id of 1..32 bytes"};
+      return std::nullopt;
+    }
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+// POST .../mute {"members", "seconds"} or {"all": bool}; .../kick {"members",
+// "reason"?, "seconds"? (ban length, 0 = forever)}; .../unban {"members"}.
+http::HttpResponse moderate(const http::HttpRequest& req, core::Room& room, const std::string& what,
+                            const json& b) {
+  core::RoomError error;
+  auto ids = memberIds(b, error);
+  if (!ids) return failure(req, error);
+  auto seconds = b.find("seconds");
+  if (seconds != b.end() && (!seconds->is_number_integer() || seconds->get<int64_t>() < 0))
+    return failure(req, 400, code::kBadParameter, "seconds must be a non-negative integer");
+  const int64_t secs = seconds == b.end() ? 0 : seconds->get<int64_t>();
+  if (what == "mute") {
+    auto all = b.find("all");
+    if (all != b.end() && !all->is_boolean())
+      return failure(req, 400, code::kBadParameter, "all must be true or false");
+    if (ids->empty() && all == b.end())
+      return failure(req, 400, code::kBadParameter, "mute needs \"members\" or \"all\"");
+    if (all != b.end()) room.muteAll(all->get<bool>());
+    for (const auto& id : *ids) room.mute(id, secs);
+    return answer(200, room.mutes());
+  }
+  if (ids->empty()) return failure(req, 400, code::kBadParameter, what + " needs \"members\"");
+  if (what == "kick") {
+    const auto reason = textField(b, "reason", "kicked by an admin");
+    if (!reason || reason->size() > 256)
+      return failure(req, 400, code::kBadParameter, "reason must be a string of at most 256 bytes");
+    size_t removed = 0;
+    for (const auto& id : *ids) removed += room.kick(id, *reason, secs);
+    json out = room.bans();
+    out["removed"] = removed;
+    return answer(200, out);
+  }
+  for (const auto& id : *ids) room.unban(id);
+  return answer(200, room.bans());
+}
+
 http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, std::string id,
                             const std::string& sub) {
   core::RoomRegistry& rooms = server.rooms();
@@ -156,6 +212,8 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
     return answer(200, room->members(role, limit));
   }
   if (sub == "counters" && read) return answer(200, room->countersJson());
+  if (sub == "mutes" && read) return answer(200, room->mutes());
+  if (sub == "bans" && read) return answer(200, room->bans());
   if (req.method != "POST" && req.method != "PATCH" && req.method != "PUT")
     return failure(req, 405, code::kBadCommand, req.method + " is not allowed here");
   auto b = body(req, error);
@@ -164,6 +222,7 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
     if (auto e = applyPatch(*room, *b)) return failure(req, *e);
     return answer(200, room->describe());
   }
+  if (sub == "mute" || sub == "kick" || sub == "unban") return moderate(req, *room, sub, *b);
   if (sub == "messages") {
     auto m = apiMessage(*b, server, false);
     if (auto* e = std::get_if<core::RoomError>(&m)) {
@@ -200,7 +259,8 @@ http::HttpResponse createRoom(const http::HttpRequest& req, RoomServer& server) 
 
 // Splits "/api/v1/rooms/live/demo/members" into ("live/demo", "members").
 std::pair<std::string, std::string> splitRoomPath(const std::string& rest) {
-  static const char* const kSubs[] = {"members", "counters", "messages"};
+  static const char* const kSubs[] = {"members", "counters", "messages", "mute",
+                                      "mutes",   "kick",     "unban",    "bans"};
   for (const char* sub : kSubs) {
     const std::string tail = std::string("/") + sub;
     if (rest.size() > tail.size() && rest.ends_with(tail))
