@@ -148,6 +148,9 @@ core::RoomRegistryOptions roomRegistryOptions(const core::RoomConfig& c) {
   o.room.enterLeaveMaxMembers = static_cast<size_t>(c.enter_leave_max_members);
   o.room.online = {static_cast<double>(c.online_push_percent) / 100.0, c.online_push_members,
                    c.online_push_min_ms, c.online_push_max_ms};
+  o.room.giftFlushEvery = c.gift_streak_gifts;
+  o.room.giftPauseMs = c.gift_streak_pause_ms;
+  o.room.likeWindowMs = c.like_window_ms;
   o.autoCreate = c.auto_create;
   o.followStream = c.follow_stream;
   o.endedAfterMs = c.ended_after_ms;

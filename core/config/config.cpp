@@ -261,7 +261,10 @@ const std::vector<SectionRule>& rules() {
            integer("ws_idle_timeout_ms", &RoomConfig::ws_idle_timeout_ms, 1000, 3600000),
            integer("ws_ping_interval_ms", &RoomConfig::ws_ping_interval_ms, 500, 3600000),
            integer("ws_max_backlog_bytes", &RoomConfig::ws_max_backlog_bytes, 16 * kKiB, kGiB),
-           integer("ws_merge_ms", &RoomConfig::ws_merge_ms, 0, 500)}),
+           integer("ws_merge_ms", &RoomConfig::ws_merge_ms, 0, 500),
+           integer("gift_streak_gifts", &RoomConfig::gift_streak_gifts, 1, 10000),
+           integer("gift_streak_pause_ms", &RoomConfig::gift_streak_pause_ms, 100, 60000),
+           integer("like_window_ms", &RoomConfig::like_window_ms, 100, 60000)}),
       section("web", &Config::web,
               {boolean("enabled", &WebConfig::enabled), text("root", &WebConfig::root, checkPath)}),
   };

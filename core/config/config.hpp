@@ -114,6 +114,9 @@ struct RoomConfig {
   int64_t ws_idle_timeout_ms = 60000;
   int64_t ws_ping_interval_ms = 20000;
   int64_t ws_max_backlog_bytes = 1024 * 1024;  // a member further behind is dropped
+  int64_t gift_streak_gifts = 20;              // a running gift streak is flushed every N gifts
+  int64_t gift_streak_pause_ms = 1000;         // ...or after this pause (R7)
+  int64_t like_window_ms = 1000;               // likes are merged over this window (R8)
   int64_t ws_merge_ms = 20;  // merged-write window for members (0: end of each loop turn)
 };
 

@@ -71,6 +71,8 @@ Room::Room(EventLoop& loop, std::string id, std::string owner, RoomOptions optio
       nextMessageId_(std::move(nextMessageId)),
       limiter_(options.rateLimit),
       pusher_(options.online),
+      streaks_(options.giftFlushEvery, options.giftPauseMs),
+      likeWindow_(options.likeWindowMs),
       rng_(std::random_device{}()),
       createdMs_(wallClockMs()),
       tick_(loop, [this] { onTick(); }),
@@ -145,27 +147,90 @@ void Room::leave(Member& member) {
 }
 
 Room::Accepted Room::send(Member* sender, ChatMessage message) {
-  ++counters_.accepted;
-  message.from.role = roleOf(message.from);
   Pending p{nextMessageId_(), wallClockMs(), 0, std::move(message)};
   if (sender) {
     auto it = index_.find(sender);
     if (it != index_.end()) p.senderToken = it->second.token;
   }
   Accepted accepted{p.msgId, p.timeMs};
-  const int64_t now = static_cast<int64_t>(loop_.nowMs());
+  offer(std::move(p));
+  onTick();
+  return accepted;
+}
+
+void Room::offer(Pending p) {
+  ++counters_.accepted;
+  p.message.from.role = roleOf(p.message.from);
   const Priority priority = p.message.priority;
-  if (auto lost = limiter_.offer(priority, std::move(p), now, rng_)) {
+  if (auto lost =
+          limiter_.offer(priority, std::move(p), static_cast<int64_t>(loop_.nowMs()), rng_)) {
     ++counters_.rateDropped;
     echoDropped(*lost);
   }
-  onTick();
-  return accepted;
+}
+
+Room::Accepted Room::gift(const Sender& from, const std::string& gift, int64_t count, bool streak) {
+  giftTotal_ += count;
+  giftsById_[gift] += count;
+  givers_[from.id] += count;
+  if (!streak) {
+    return send(nullptr, {"gift", Priority::High, from, {{"gift", gift}, {"count", count}}});
+  }
+  const int64_t now = static_cast<int64_t>(loop_.nowMs());
+  if (auto full = streaks_.click(from, gift, count, now)) {
+    return send(nullptr, {"gift",
+                          Priority::High,
+                          full->from,
+                          {{"gift", full->gift}, {"count", full->count}, {"streak", true}}});
+  }
+  schedule(streaks_.nextDueMs());
+  return {"", wallClockMs()};  // merged: the streak's message comes later
+}
+
+int64_t Room::like(const Sender& from, int64_t count) {
+  likeTotal_ += count;
+  likeWindow_.add(from.id, count, static_cast<int64_t>(loop_.nowMs()));
+  schedule(likeWindow_.nextDueMs());
+  return likeTotal_;
+}
+
+void Room::flushMerged(int64_t nowMs) {
+  for (auto& f : streaks_.expire(nowMs))
+    offer({nextMessageId_(),
+           wallClockMs(),
+           0,
+           {"gift",
+            Priority::High,
+            f.from,
+            {{"gift", f.gift}, {"count", f.count}, {"streak", true}}}});
+  if (auto likes = likeWindow_.take(nowMs)) {
+    ChatMessage m{"like",
+                  Priority::Low,
+                  {"administrator", "system", "", MemberRole::Admin},
+                  {{"count", likes->first}, {"users", likes->second}, {"total", likeTotal_}}};
+    offer({nextMessageId_(), wallClockMs(), 0, std::move(m)});
+  }
+}
+
+nlohmann::json Room::giftsJson(size_t top) const {
+  std::vector<std::pair<std::string, int64_t>> givers(givers_.begin(), givers_.end());
+  std::sort(givers.begin(), givers.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  nlohmann::json topList = nlohmann::json::array();
+  for (size_t i = 0; i < givers.size() && i < top; ++i)
+    topList.push_back({{"id", givers[i].first}, {"count", givers[i].second}});
+  return {{"room", id_},
+          {"total", giftTotal_},
+          {"byGift", giftsById_},
+          {"topGivers", topList},
+          {"likes", likeTotal_}};
 }
 
 void Room::onTick() {
   const int64_t now = static_cast<int64_t>(loop_.nowMs());
   tickDueMs_ = -1;
+  flushMerged(now);
   auto result = limiter_.take(now);
   for (auto& p : result.delivered) deliverPending(std::move(p));
   for (auto& p : result.dropped) {
@@ -173,8 +238,8 @@ void Room::onTick() {
     echoDropped(p);
   }
   checkOnline();
-  const int64_t due = limiter_.nextDueMs(now);
-  if (due >= 0) schedule(std::max(due, now + 1));
+  for (int64_t due : {limiter_.nextDueMs(now), streaks_.nextDueMs(), likeWindow_.nextDueMs()})
+    if (due >= 0) schedule(std::max(due, now + 1));
 }
 
 void Room::checkOnline() {
@@ -451,6 +516,8 @@ nlohmann::json Room::describe() const {
           {"messages", counters_.delivered},
           {"created", createdMs_},
           {"mutedAll", mutedAll_},
+          {"likes", likeTotal_},
+          {"gifts", giftTotal_},
           {"counters", countersJson()}};
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -17,6 +18,7 @@
 
 #include "core/loop/timer.hpp"
 #include "core/room/chat_message.hpp"
+#include "core/room/gift_streaks.hpp"
 #include "core/room/member.hpp"
 #include "core/room/online_count_pusher.hpp"
 #include "core/room/priority_rate_limiter.hpp"
@@ -32,6 +34,9 @@ struct RoomOptions {
   size_t recentMembers = 30;
   size_t enterLeaveMaxMembers = 500;  // above: no enter/leave events
   OnlineCountPusher::Options online;
+  int64_t giftFlushEvery = 20;  // a running gift streak is flushed every N gifts...
+  int64_t giftPauseMs = 1000;   // ...and after this pause (R7)
+  int64_t likeWindowMs = 1000;  // likes are summed over this window (R8)
 };
 
 struct RoomCounters {
@@ -73,6 +78,15 @@ class Room {
   // server API) sees it even if the limit drops it.
   Accepted send(Member* sender, ChatMessage message);
   void countRejected() { ++counters_.rejected; }
+
+  // A gift the backend billed (R7): an explicit count is one High message at
+  // once; `streak` clicks of (user, gift) merge (GiftStreaks). Totals count all.
+  Accepted gift(const Sender& from, const std::string& gift, int64_t count, bool streak);
+  // Likes (R8): counted at once (exact, before any rate limit), delivered as one
+  // Low message per window with the sum. Returns the room's like total.
+  int64_t like(const Sender& from, int64_t count);
+  int64_t likes() const { return likeTotal_; }
+  nlohmann::json giftsJson(size_t top) const;
 
   // Changes reach members at once, never rate-limited.
   RoomError setStatus(int status, std::string_view reason);
@@ -133,6 +147,8 @@ class Room {
   void emit(nlohmann::json event, bool isMessage);
   void fanOut(const RoomEventPtr& event);
   void deliverPending(Pending p);
+  void offer(Pending p);
+  void flushMerged(int64_t nowMs);
   void echoDropped(const Pending& p);
   void onTick();
   void schedule(int64_t dueMs);
@@ -161,6 +177,12 @@ class Room {
   std::deque<std::pair<int64_t, nlohmann::json>> history_;  // (time, message event)
   std::deque<Recent> recent_;                               // newest first
   bool mutedAll_ = false;
+  GiftStreaks streaks_;
+  LikeWindow likeWindow_;
+  int64_t likeTotal_ = 0;
+  int64_t giftTotal_ = 0;
+  std::map<std::string, int64_t> giftsById_;
+  std::unordered_map<std::string, int64_t> givers_;  // user -> gifts given
   std::unordered_map<std::string, int64_t> muted_;   // user -> until (wall ms)
   std::unordered_map<std::string, int64_t> banned_;  // user -> until (wall ms)
   Timer tick_;

@@ -319,6 +319,15 @@ void RoomSession::onSend(const json& req) {
   if (core::RoomError e = core::checkMessageBody(*type, *body); !e.ok())
     return refuse(e.code, e.message);
   message.body = *body;
+  if (*type == "gift")
+    return refuse(code::kNoPermission,
+                  "gifts are sent by the backend after billing (POST /api/v1/rooms/{id}/gifts)");
+  if (*type == "like") {
+    // NOTE: likes are merged per room per window (R8): counted now, delivered
+    // as one Low message with the sum; the reply carries the room's total.
+    const int64_t total = room->like(who_, message.body.value("count", int64_t{1}));
+    return reply(req, 0, "", {{"merged", true}, {"likes", total}});
+  }
   core::Room::Accepted accepted = room->send(this, std::move(message));
   reply(req, 0, "", {{"msgId", accepted.msgId}, {"time", accepted.timeMs}});
 }

@@ -180,6 +180,33 @@ http::HttpResponse moderate(const http::HttpRequest& req, core::Room& room, cons
   return answer(200, room.bans());
 }
 
+// POST .../gifts {"from", "gift", "count"?: n (default 1), "streak"?: bool}: a
+// gift the backend billed (R7); streak clicks merge, an explicit count is one message.
+http::HttpResponse sendGift(const http::HttpRequest& req, core::Room& room, RoomServer& server,
+                            const json& b) {
+  const auto from = textField(b, "from"), gift = textField(b, "gift");
+  const auto nick = textField(b, "nick"), avatar = textField(b, "avatar");
+  if (!from || from->empty() || from->size() > 32 || !gift || gift->empty() || gift->size() > 64 ||
+      !nick || nick->size() > 64 || !avatar || avatar->size() > 512)
+    return failure(req, 400, code::kBadParameter,
+                   "a gift needs \"from\" (user id <= 32 bytes) and \"gift\" (<= 64 bytes)");
+  auto count = b.find("count");
+  if (count != b.end() &&
+      (!count->is_number_integer() || count->get<int64_t>() < 1 || count->get<int64_t>() > 1000000))
+    return failure(req, 400, code::kBadParameter, "count must be an integer 1..1000000");
+  auto streak = b.find("streak");
+  if (streak != b.end() && !streak->is_boolean())
+    return failure(req, 400, code::kBadParameter, "streak must be true or false");
+  const core::Sender sender{
+      *from, nick->empty() ? *from : *nick, *avatar,
+      server.isAdmin(*from) ? core::MemberRole::Admin : core::MemberRole::Member};
+  auto accepted = room.gift(sender, *gift, count == b.end() ? 1 : count->get<int64_t>(),
+                            streak != b.end() && streak->get<bool>());
+  json out = {{"time", accepted.timeMs}, {"merged", accepted.msgId.empty()}};
+  if (!accepted.msgId.empty()) out["msgId"] = accepted.msgId;
+  return answer(200, out);
+}
+
 http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, std::string id,
                             const std::string& sub) {
   core::RoomRegistry& rooms = server.rooms();
@@ -214,6 +241,7 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
   if (sub == "counters" && read) return answer(200, room->countersJson());
   if (sub == "mutes" && read) return answer(200, room->mutes());
   if (sub == "bans" && read) return answer(200, room->bans());
+  if (sub == "gifts" && read) return answer(200, room->giftsJson(10));
   if (req.method != "POST" && req.method != "PATCH" && req.method != "PUT")
     return failure(req, 405, code::kBadCommand, req.method + " is not allowed here");
   auto b = body(req, error);
@@ -223,11 +251,16 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
     return answer(200, room->describe());
   }
   if (sub == "mute" || sub == "kick" || sub == "unban") return moderate(req, *room, sub, *b);
+  if (sub == "gifts") return sendGift(req, *room, server, *b);
   if (sub == "messages") {
     auto m = apiMessage(*b, server, false);
     if (auto* e = std::get_if<core::RoomError>(&m)) {
       room->countRejected();
       return failure(req, *e);
+    }
+    if (auto* like = std::get_if<core::ChatMessage>(&m); like->type == "like") {
+      const int64_t total = room->like(like->from, like->body.value("count", int64_t{1}));
+      return answer(200, {{"merged", true}, {"likes", total}});
     }
     auto accepted = room->send(nullptr, std::get<core::ChatMessage>(std::move(m)));
     return answer(200, {{"msgId", accepted.msgId}, {"time", accepted.timeMs}});
@@ -259,8 +292,8 @@ http::HttpResponse createRoom(const http::HttpRequest& req, RoomServer& server) 
 
 // Splits "/api/v1/rooms/live/demo/members" into ("live/demo", "members").
 std::pair<std::string, std::string> splitRoomPath(const std::string& rest) {
-  static const char* const kSubs[] = {"members", "counters", "messages", "mute",
-                                      "mutes",   "kick",     "unban",    "bans"};
+  static const char* const kSubs[] = {"members", "counters", "messages", "mute", "mutes",
+                                      "kick",    "unban",    "bans",     "gifts"};
   for (const char* sub : kSubs) {
     const std::string tail = std::string("/") + sub;
     if (rest.size() > tail.size() && rest.ends_with(tail))

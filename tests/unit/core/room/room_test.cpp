@@ -404,3 +404,40 @@ BOOST_AUTO_TEST_CASE(a_timed_ban_ends) {
   runFor(loop, 1100);
   BOOST_TEST(room.checkJoin(a.identity()).ok());
 }
+
+BOOST_AUTO_TEST_CASE(gifts_merge_streaks_and_likes_are_exact_under_the_limit) {
+  EventLoop loop;
+  RoomOptions o;
+  o.giftPauseMs = 100;
+  o.likeWindowMs = 100;
+  Room room(loop, "r", "", o, ids());
+  FakeMember m("m");
+  room.join(m);
+  const Sender alice{"alice", "Alice", "", MemberRole::Member};
+  for (int i = 0; i < 99; ++i) room.gift(alice, "rose", 1, true);
+  BOOST_TEST(!room.gift(alice, "car", 3, false).msgId.empty());  // explicit count: one message
+  for (int i = 0; i < 500; ++i) BOOST_TEST(room.like(alice, 1) == i + 1);
+  runFor(loop, 1500);
+  int64_t roses = 0, gifts = 0;
+  for (const auto& e : m.of("message")) {
+    if (e["msgType"] == "gift") {
+      ++gifts;
+      BOOST_TEST(e["priority"] == "High");
+      if (e["body"]["gift"] == "rose") roses += e["body"]["count"].get<int64_t>();
+    }
+  }
+  BOOST_TEST(roses == 99);
+  BOOST_TEST(gifts == 6);  // 5 rose messages + 1 car
+  std::vector<json> likes;
+  for (const auto& e : m.of("message"))
+    if (e["msgType"] == "like") likes.push_back(e);
+  BOOST_REQUIRE(likes.size() == 1u);  // 500 likes in one window: one Low message
+  BOOST_TEST(likes[0]["priority"] == "Low");
+  BOOST_TEST(likes[0]["body"]["count"] == 500);
+  BOOST_TEST(room.likes() == 500);
+  json g = room.giftsJson(10);
+  BOOST_TEST(g["total"] == 102);
+  BOOST_TEST(g["byGift"]["rose"] == 99);
+  BOOST_TEST(g["topGivers"][0]["id"] == "alice");
+  BOOST_TEST(room.describe()["likes"] == 500);
+}

@@ -1,0 +1,117 @@
+# Gifts and likes (issue 5, R7, R8) against the real server: the backend's billed
+# gifts through the API (an explicit count is one message; 99 streak clicks become
+# 5 messages summing 99; totals and top givers), members cannot send gifts
+# themselves, likes merged into one Low message per window while the room's like
+# counter stays exact even when a rate limit drops messages.
+# Owner: integration tests. Real time: ~6 s. Reuses room_client.py and room_test's keys.
+import contextlib
+import sys
+import time
+
+import harness as h
+import room_client as rc
+import room_test as rt  # the module only: its RoomTest must not run from here
+
+
+class RoomGiftsTest(h.IntegrationTest):
+    def setUp(self):
+        self.clients = []
+
+    @contextlib.contextmanager
+    def serve(self, **sets):
+        conf = {"room.key": rt.KEY, "room.app_id": rt.APP_ID}
+        conf.update(sets)
+        srv = h.Server(sets=conf, name="roomcast-" + self._testMethodName[5:]).start()
+        self.srv, self.api = srv, rc.Api(srv.http_port, rt.APP_ID, rt.KEY)
+        try:
+            yield srv
+        finally:
+            for c in self.clients:
+                c.close()
+            self.clients = []
+            srv.__exit__(*sys.exc_info())
+
+    def member(self, user, room):
+        c = rc.WsClient(self.srv.http_port, name=user).connect()
+        self.clients.append(c)
+        rc.ok(c.login(user, rt.sig(user)), "login " + user)
+        rc.ok(c.request("join", room=room), "join %s %s" % (user, room))
+        return c
+
+    def gifts_seen(self, c, gift):
+        return [e for e in c.messages("live") if e.get("msgType") == "gift"
+                and e["body"].get("gift") == gift]
+
+    def test_01_gift_streaks_and_totals(self):
+        with self.serve():
+            self.api.create_room("live")
+            viewer = self.member("viewer", "live")
+            api = self.api.session()
+            for _ in range(99):  # 99 clicks in a row, each billed by the backend
+                st, js, _ = api.call("POST", "/api/v1/rooms/live/gifts",
+                                     {"from": "alice", "nick": "Alice", "gift": "rose",
+                                      "streak": True})
+                self.assertEqual(st, 200, js)
+            st, js, _ = api.call("POST", "/api/v1/rooms/live/gifts",
+                                 {"from": "bob", "gift": "car", "count": 99})
+            self.assertEqual(st, 200, js)
+            self.assertFalse(js.get("merged"), js)
+            self.assertTrue(js.get("msgId"), js)
+            api.close()
+            h.wait_until(lambda: sum(e["body"]["count"] for e in self.gifts_seen(viewer, "rose"))
+                         >= 99, 4, what="99 roses")
+            time.sleep(0.3)
+            roses = self.gifts_seen(viewer, "rose")
+            self.assertEqual([e["body"]["count"] for e in roses], [20, 20, 20, 20, 19], roses)
+            for e in roses:
+                self.assertEqual(e.get("priority"), "High", e)
+                self.assertEqual((e["from"]["id"], e["from"]["nick"]), ("alice", "Alice"), e)
+            cars = self.gifts_seen(viewer, "car")
+            self.assertEqual([e["body"]["count"] for e in cars], [99], "an explicit count is one message")
+            totals = self.api.ok("GET", "/api/v1/rooms/live/gifts")
+            self.assertEqual(totals["total"], 198, totals)
+            self.assertEqual(totals["byGift"], {"car": 99, "rose": 99}, totals)
+            self.assertEqual([g["id"] for g in totals["topGivers"]], ["alice", "bob"], totals)
+            self.assertEqual(self.api.room("live")["gifts"], 198)
+            # Members cannot send gifts: they would be unbilled.
+            r = viewer.request("send", room="live", type="gift", body={"gift": "rose"})
+            self.assertEqual(r.get("code"), 10007, r)
+            for bad in ({"gift": "rose"}, {"from": "a"}, {"from": "a", "gift": "r", "count": 0},
+                        {"from": "a", "gift": "r", "streak": "yes"}, {"from": "a" * 33, "gift": "r"}):
+                st, js = self.api.call("POST", "/api/v1/rooms/live/gifts", bad)
+                self.assertEqual((st, js.get("code")), (400, 10004), (bad, js))
+
+    def test_02_likes_merged_counter_exact_under_the_rate_limit(self):
+        with self.serve():
+            self.api.create_room("live", rateLimit=5)
+            viewer = self.member("viewer", "live")
+            fans = [self.member("fan%d" % i, "live") for i in range(8)]
+            chatter = self.member("chatter", "live")
+            ids = []
+            for f in fans:  # 8 x 30 likes, inside each connection's burst of 40
+                ids.append((f, [f.send_cmd("send", room="live", type="like", body={"count": 1})
+                                for _ in range(30)]))
+            for i in range(30):  # and text over the room's 5/s limit at the same time
+                chatter.send_cmd("send", room="live", type="text", body={"text": "t%d" % i})
+            for f, rids in ids:
+                for rid in rids:
+                    r = f.reply_to(rid, 5)
+                    self.assertEqual(r.get("code"), 0, r)
+                    self.assertTrue(r.get("merged"), r)
+            self.assertEqual(self.api.room("live")["likes"], 240, "the like counter is exact")
+            st, js = self.api.call("POST", "/api/v1/rooms/live/messages",
+                                   {"type": "like", "from": "fan0", "body": {"count": 10}})
+            self.assertEqual((st, js.get("likes")), (200, 250), js)
+            time.sleep(2.5)
+            likes = [e for e in viewer.messages("live") if e.get("msgType") == "like"]
+            self.assertLessEqual(len(likes), 3, "likes are merged per 1 s window: %r" % likes)
+            for e in likes:
+                self.assertEqual(e.get("priority"), "Low", e)
+                self.assertGreater(e["body"]["count"], 1, e)
+            counters = self.api.ok("GET", "/api/v1/rooms/live/counters")
+            self.assertGreater(counters["rateDropped"], 0, counters)  # the limit did bite
+            self.assertEqual(self.api.room("live")["likes"], 250)
+
+
+if __name__ == "__main__":
+    h.main()

@@ -1,0 +1,55 @@
+#include "core/room/gift_streaks.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <numeric>
+
+using core::GiftStreaks;
+using core::LikeWindow;
+using core::Sender;
+
+BOOST_AUTO_TEST_CASE(ninety_nine_clicks_in_a_row_become_five_messages) {
+  GiftStreaks s(20, 1000);
+  const Sender alice{"alice", "Alice", "", core::MemberRole::Member};
+  std::vector<int64_t> flushed;
+  for (int i = 0; i < 99; ++i) {
+    if (auto f = s.click(alice, "rose", 1, i * 100)) {
+      BOOST_TEST(f->gift == "rose");
+      BOOST_TEST(f->from.nick == "Alice");
+      flushed.push_back(f->count);
+    }
+  }
+  BOOST_TEST(s.expire(9800 + 999).empty());  // not paused long enough yet
+  BOOST_TEST(s.nextDueMs() == 9800 + 1000);
+  for (auto& f : s.expire(9800 + 1000)) flushed.push_back(f.count);
+  BOOST_TEST(flushed == (std::vector<int64_t>{20, 20, 20, 20, 19}),
+             boost::test_tools::per_element());
+  BOOST_TEST(std::accumulate(flushed.begin(), flushed.end(), int64_t{0}) == 99);
+  BOOST_TEST(s.nextDueMs() == -1);
+}
+
+BOOST_AUTO_TEST_CASE(streaks_are_per_user_and_gift) {
+  GiftStreaks s(20, 1000);
+  const Sender a{"a", "a", "", core::MemberRole::Member}, b{"b", "b", "", core::MemberRole::Member};
+  s.click(a, "rose", 3, 0);
+  s.click(a, "car", 1, 10);
+  s.click(b, "rose", 2, 20);
+  auto out = s.expire(2000);
+  BOOST_REQUIRE(out.size() == 3u);
+  int64_t sum = 0;
+  for (auto& f : out) sum += f.count;
+  BOOST_TEST(sum == 6);
+}
+
+BOOST_AUTO_TEST_CASE(likes_are_summed_per_window) {
+  LikeWindow w(1000);
+  BOOST_TEST(w.nextDueMs() == -1);
+  w.add("a", 1, 100);
+  w.add("b", 5, 300);
+  w.add("a", 2, 900);
+  BOOST_TEST(!w.take(1099).has_value());
+  auto t = w.take(1100);
+  BOOST_REQUIRE(t.has_value());
+  BOOST_TEST(t->first == 8);
+  BOOST_TEST(t->second == 2u);  // distinct likers
+  BOOST_TEST(!w.take(5000).has_value());
+}
