@@ -76,9 +76,11 @@ Room::Room(EventLoop& loop, std::string id, std::string owner, RoomOptions optio
       rng_(std::random_device{}()),
       createdMs_(wallClockMs()),
       tick_(loop, [this] { onTick(); }),
-      endTimer_(loop, [this] {
-        if (info_.status() == RoomStatus::Paused) setStatus(4, "stream ended");
-      }) {}
+      endTimer_(loop,
+                [this] {
+                  if (info_.status() == RoomStatus::Paused) setStatus(4, "stream ended");
+                }),
+      lotteryTimer_(loop, [this] { drawLottery(); }) {}
 
 Room::~Room() = default;
 
@@ -147,6 +149,10 @@ void Room::leave(Member& member) {
 }
 
 Room::Accepted Room::send(Member* sender, ChatMessage message) {
+  if (lottery_ && sender && message.type == "text") {
+    if (auto t = message.body.find("text"); t != message.body.end() && t->is_string())
+      lottery_->consider(message.from, t->get_ref<const std::string&>(), wallClockMs());
+  }
   Pending p{nextMessageId_(), wallClockMs(), 0, std::move(message)};
   if (sender) {
     auto it = index_.find(sender);
@@ -210,6 +216,66 @@ void Room::flushMerged(int64_t nowMs) {
                   {{"count", likes->first}, {"users", likes->second}, {"total", likeTotal_}}};
     offer({nextMessageId_(), wallClockMs(), 0, std::move(m)});
   }
+}
+
+RoomError Room::startLottery(const std::string& keyword, int64_t seconds, size_t winners) {
+  if (lottery_ && !lottery_->drawn())
+    return {room_code::kBadParameter, "a lottery is already running in room " + id_};
+  if (keyword.empty() || keyword.size() > 64)
+    return {room_code::kBadParameter, "keyword must be 1..64 bytes"};
+  if (seconds < 1 || seconds > 3600) return {room_code::kBadParameter, "seconds must be 1..3600"};
+  if (winners < 1 || winners > 1000) return {room_code::kBadParameter, "winners must be 1..1000"};
+  const int64_t now = wallClockMs();
+  lottery_.emplace(keyword, now, now + seconds * 1000, winners);
+  lotteryTimer_.start(static_cast<uint64_t>(seconds * 1000));
+  spdlog::info("room {}: lottery \"{}\" for {} s, {} winners", id_, keyword, seconds, winners);
+  auto event = eventHead("lottery", 0, 0);
+  event["state"] = "open";
+  event["keyword"] = keyword;
+  event["ends"] = now + seconds * 1000;
+  event["winners"] = winners;
+  emit(std::move(event), false);
+  return {};
+}
+
+void Room::drawLottery() {
+  if (!lottery_ || lottery_->drawn()) return;
+  const auto& winners = lottery_->draw();
+  nlohmann::json list = nlohmann::json::array();
+  std::string names;
+  for (const auto& w : winners) {
+    list.push_back(w.toJson());
+    names += (names.empty() ? "" : ", ") + w.nick;
+  }
+  spdlog::info("room {}: lottery \"{}\" drawn: {} of {} entrants win", id_, lottery_->keyword(),
+               winners.size(), lottery_->entrants().size());
+  auto event = eventHead("lottery", 0, 0);
+  event["state"] = "drawn";
+  event["keyword"] = lottery_->keyword();
+  event["entrants"] = lottery_->entrants().size();
+  event["winners"] = list;
+  emit(std::move(event), false);
+  const std::string text = winners.empty()
+                               ? "Lottery \"" + lottery_->keyword() + "\": no entrants"
+                               : "Lottery \"" + lottery_->keyword() + "\" winners: " + names;
+  send(nullptr, {"system",
+                 Priority::High,
+                 {"administrator", "system", "", MemberRole::Admin},
+                 {{"text", text}, {"lottery", list}}});
+}
+
+nlohmann::json Room::lotteryJson() const {
+  if (!lottery_) return {{"room", id_}, {"state", "none"}};
+  nlohmann::json entrants = nlohmann::json::array(), winners = nlohmann::json::array();
+  for (const auto& e : lottery_->entrants()) entrants.push_back(e.id);
+  for (const auto& w : lottery_->winners()) winners.push_back(w.toJson());
+  return {{"room", id_},
+          {"state", lottery_->drawn() ? "drawn" : "open"},
+          {"keyword", lottery_->keyword()},
+          {"ends", lottery_->endMs()},
+          {"winnerCount", lottery_->winnerCount()},
+          {"entrants", std::move(entrants)},
+          {"winners", std::move(winners)}};
 }
 
 nlohmann::json Room::giftsJson(size_t top) const {

@@ -19,6 +19,7 @@
 #include "core/loop/timer.hpp"
 #include "core/room/chat_message.hpp"
 #include "core/room/gift_streaks.hpp"
+#include "core/room/lottery.hpp"
 #include "core/room/member.hpp"
 #include "core/room/online_count_pusher.hpp"
 #include "core/room/priority_rate_limiter.hpp"
@@ -87,6 +88,12 @@ class Room {
   int64_t like(const Sender& from, int64_t count);
   int64_t likes() const { return likeTotal_; }
   nlohmann::json giftsJson(size_t top) const;
+
+  // A danmaku lottery (R16): 10004 if one is running. Members' text messages
+  // holding `keyword` in the next `seconds` enter; winners are announced as a
+  // High system message when it ends.
+  RoomError startLottery(const std::string& keyword, int64_t seconds, size_t winners);
+  nlohmann::json lotteryJson() const;
 
   // Changes reach members at once, never rate-limited.
   RoomError setStatus(int status, std::string_view reason);
@@ -188,6 +195,9 @@ class Room {
   Timer tick_;
   int64_t tickDueMs_ = -1;
   Timer endTimer_;
+  std::optional<Lottery> lottery_;
+  Timer lotteryTimer_;
+  void drawLottery();
 };
 
 }  // namespace core

@@ -242,6 +242,7 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
   if (sub == "mutes" && read) return answer(200, room->mutes());
   if (sub == "bans" && read) return answer(200, room->bans());
   if (sub == "gifts" && read) return answer(200, room->giftsJson(10));
+  if (sub == "lottery" && read) return answer(200, room->lotteryJson());
   if (req.method != "POST" && req.method != "PATCH" && req.method != "PUT")
     return failure(req, 405, code::kBadCommand, req.method + " is not allowed here");
   auto b = body(req, error);
@@ -252,6 +253,19 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
   }
   if (sub == "mute" || sub == "kick" || sub == "unban") return moderate(req, *room, sub, *b);
   if (sub == "gifts") return sendGift(req, *room, server, *b);
+  if (sub == "lottery") {
+    const auto keyword = textField(*b, "keyword");
+    auto seconds = b->find("seconds"), winners = b->find("winners");
+    if (!keyword || seconds == b->end() || !seconds->is_number_integer() || winners == b->end() ||
+        !winners->is_number_integer() || winners->get<int64_t>() < 1)
+      return failure(req, 400, code::kBadParameter,
+                     "a lottery needs \"keyword\", \"seconds\" and \"winners\" (integers)");
+    if (auto e = room->startLottery(*keyword, seconds->get<int64_t>(),
+                                    static_cast<size_t>(winners->get<int64_t>()));
+        !e.ok())
+      return failure(req, e);
+    return answer(200, room->lotteryJson());
+  }
   if (sub == "messages") {
     auto m = apiMessage(*b, server, false);
     if (auto* e = std::get_if<core::RoomError>(&m)) {
@@ -292,8 +306,8 @@ http::HttpResponse createRoom(const http::HttpRequest& req, RoomServer& server) 
 
 // Splits "/api/v1/rooms/live/demo/members" into ("live/demo", "members").
 std::pair<std::string, std::string> splitRoomPath(const std::string& rest) {
-  static const char* const kSubs[] = {"members", "counters", "messages", "mute", "mutes",
-                                      "kick",    "unban",    "bans",     "gifts"};
+  static const char* const kSubs[] = {"members", "counters", "messages", "mute",  "mutes",
+                                      "kick",    "unban",    "bans",     "gifts", "lottery"};
   for (const char* sub : kSubs) {
     const std::string tail = std::string("/") + sub;
     if (rest.size() > tail.size() && rest.ends_with(tail))

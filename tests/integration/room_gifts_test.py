@@ -112,6 +112,48 @@ class RoomGiftsTest(h.IntegrationTest):
             self.assertGreater(counters["rateDropped"], 0, counters)  # the limit did bite
             self.assertEqual(self.api.room("live")["likes"], 250)
 
+    def test_03_danmaku_lottery(self):
+        with self.serve():
+            self.api.create_room("live")
+            viewer = self.member("viewer", "live")
+            fans = {u: self.member(u, "live") for u in ("f1", "f2", "f3", "f4", "quiet")}
+            res = self.api.ok("POST", "/api/v1/rooms/live/lottery",
+                              {"keyword": "lucky", "seconds": 1, "winners": 2})
+            self.assertEqual(res["state"], "open", res)
+            e = viewer.wait_for(lambda e: e.get("event") == "lottery", 2, "lottery opened")
+            self.assertEqual((e.get("keyword"), e.get("state")), ("lucky", "open"), e)
+            st, js = self.api.call("POST", "/api/v1/rooms/live/lottery",
+                                   {"keyword": "x", "seconds": 1, "winners": 1})
+            self.assertEqual((st, js.get("code")), (400, 10004), js)  # one at a time
+            for u in ("f1", "f2", "f3", "f4"):
+                rc.ok(fans[u].request("send", room="live", type="text",
+                                      body={"text": "I feel lucky"}), u)
+            rc.ok(fans["f1"].request("send", room="live", type="text", body={"text": "lucky!"}),
+                  "f1 again")  # enters once
+            rc.ok(fans["quiet"].request("send", room="live", type="text", body={"text": "hi"}),
+                  "no keyword")
+            self.api.ok("POST", "/api/v1/rooms/live/messages",
+                        {"type": "text", "from": "outsider", "body": {"text": "lucky"}})
+            ann = viewer.wait_for(lambda e: rt.is_msg(e) and e.get("msgType") == "system"
+                                  and "lottery" in e.get("body", {}), 4, "lottery announcement")
+            self.assertEqual(ann.get("priority"), "High", ann)
+            time.sleep(1.1)  # past the window: too late
+            rc.ok(fans["quiet"].request("send", room="live", type="text", body={"text": "lucky"}),
+                  "late keyword")
+            result = self.api.ok("GET", "/api/v1/rooms/live/lottery")
+            self.assertEqual(result["state"], "drawn", result)
+            self.assertEqual(sorted(result["entrants"]), ["f1", "f2", "f3", "f4"], result)
+            winners = [w["id"] for w in result["winners"]]
+            self.assertEqual(len(set(winners)), 2, result)
+            self.assertTrue(set(winners) <= {"f1", "f2", "f3", "f4"}, result)
+            self.assertEqual([w["id"] for w in ann["body"]["lottery"]], winners, ann)
+            for bad in ({"keyword": "", "seconds": 1, "winners": 1},
+                        {"keyword": "k", "seconds": 0, "winners": 1},
+                        {"keyword": "k", "seconds": 1, "winners": 0},
+                        {"keyword": "k", "seconds": "1", "winners": 1}):
+                st, js = self.api.call("POST", "/api/v1/rooms/live/lottery", bad)
+                self.assertEqual((st, js.get("code")), (400, 10004), (bad, js))
+
 
 if __name__ == "__main__":
     h.main()

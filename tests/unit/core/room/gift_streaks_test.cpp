@@ -1,7 +1,10 @@
 #include "core/room/gift_streaks.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <map>
 #include <numeric>
+
+#include "core/room/lottery.hpp"
 
 using core::GiftStreaks;
 using core::LikeWindow;
@@ -52,4 +55,35 @@ BOOST_AUTO_TEST_CASE(likes_are_summed_per_window) {
   BOOST_TEST(t->first == 8);
   BOOST_TEST(t->second == 2u);  // distinct likers
   BOOST_TEST(!w.take(5000).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(lottery_enters_keyword_senders_once_within_the_window) {
+  core::Lottery l("lucky", 1000, 2000, 2);
+  const Sender a{"a", "A", "", core::MemberRole::Member}, b{"b", "B", "", core::MemberRole::Member},
+      c{"c", "C", "", core::MemberRole::Member};
+  BOOST_TEST(!l.consider(a, "lucky", 999));         // before the window
+  BOOST_TEST(l.consider(a, "so lucky!", 1000));     // the keyword anywhere in the text
+  BOOST_TEST(!l.consider(a, "lucky again", 1500));  // once
+  BOOST_TEST(!l.consider(b, "hello", 1500));        // no keyword
+  BOOST_TEST(l.consider(b, "lucky", 1999));
+  BOOST_TEST(!l.consider(c, "lucky", 2000));  // after the window
+  BOOST_TEST(l.entrants().size() == 2u);
+  const auto& w = l.draw();
+  BOOST_TEST(w.size() == 2u);
+  BOOST_TEST(w[0].id != w[1].id);
+  BOOST_TEST(!l.consider(c, "lucky", 1500));  // drawn: closed
+}
+
+BOOST_AUTO_TEST_CASE(lottery_draws_are_uniform_enough) {
+  std::map<std::string, int> wins;
+  for (int round = 0; round < 2000; ++round) {
+    core::Lottery l("k", 0, 10, 1);
+    for (const char* id : {"a", "b", "c", "d"})
+      l.consider({id, id, "", core::MemberRole::Member}, "k", 1);
+    ++wins[l.draw().at(0).id];
+  }
+  for (const char* id : {"a", "b", "c", "d"}) {
+    BOOST_TEST(wins[id] > 400);  // 500 expected each
+    BOOST_TEST(wins[id] < 600);
+  }
 }
