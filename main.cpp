@@ -6,7 +6,9 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +18,7 @@
 #include "core/auth/user_sig.hpp"
 #include "core/config/config.hpp"
 #include "core/log/log.hpp"
+#include "core/loop/async_file.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/loop/signal_watcher.hpp"
 #include "core/loop/write_coalescer.hpp"
@@ -168,6 +171,7 @@ room::RoomServerOptions roomServerOptions(const core::RoomConfig& c) {
   o.ws.idleTimeoutMs = c.ws_idle_timeout_ms;
   o.ws.pingIntervalMs = c.ws_ping_interval_ms;
   o.ws.maxBacklogBytes = static_cast<size_t>(c.ws_max_backlog_bytes);
+  o.filterRejects = c.word_filter_action == "reject";
   return o;
 }
 
@@ -253,9 +257,43 @@ struct Server {
         spdlog::info("received {}, shutting down", s == SIGINT ? "SIGINT" : "SIGTERM");
         shutdown();
       }));
-    signals.push_back(std::make_unique<core::SignalWatcher>(loop, SIGHUP, [](int) {
-      spdlog::warn("SIGHUP: live reload is not implemented yet; restart to apply changes");
-    }));
+    if (!c.room.word_filter_file.empty()) {
+      // NOTE: read synchronously once at start-up, as the config itself is.
+      std::ifstream in(c.room.word_filter_file, std::ios::binary);
+      if (!in)
+        throw std::runtime_error("room.word_filter_file: cannot read " + c.room.word_filter_file);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::string error;
+      auto filter = core::WordFilter::parse(text, error);
+      if (!filter)
+        throw std::runtime_error("room.word_filter_file " + c.room.word_filter_file + ": " + error);
+      spdlog::info("room: word filter of {} words from {} ({})", filter->size(),
+                   c.room.word_filter_file, c.room.word_filter_action);
+      roomServer->setWordFilter(std::move(filter));
+    }
+    signals.push_back(std::make_unique<core::SignalWatcher>(
+        loop, SIGHUP, [this, path = c.room.word_filter_file](int) { reload(path); }));
+  }
+
+  // SIGHUP: the word filter is read again (off the loop); other settings need a
+  // restart.
+  void reload(const std::string& filterPath) {
+    if (filterPath.empty()) {
+      spdlog::warn(
+          "SIGHUP: nothing to reload (no room.word_filter_file); restart to apply changes");
+      return;
+    }
+    core::readFile(
+        loop, filterPath, 4 << 20, [this, filterPath](const std::string& error, std::string text) {
+          if (!error.empty()) return spdlog::error("SIGHUP: word filter not reloaded: {}", error);
+          std::string why;
+          auto filter = core::WordFilter::parse(text, why);
+          if (!filter)
+            return spdlog::error("SIGHUP: word filter {} not reloaded: {}", filterPath, why);
+          spdlog::info("SIGHUP: word filter reloaded: {} words from {}", filter->size(),
+                       filterPath);
+          if (roomServer) roomServer->setWordFilter(std::move(filter));
+        });
   }
 
   // Close every session, then tear the servers down over the next loop rounds,

@@ -264,7 +264,14 @@ const std::vector<SectionRule>& rules() {
            integer("ws_merge_ms", &RoomConfig::ws_merge_ms, 0, 500),
            integer("gift_streak_gifts", &RoomConfig::gift_streak_gifts, 1, 10000),
            integer("gift_streak_pause_ms", &RoomConfig::gift_streak_pause_ms, 100, 60000),
-           integer("like_window_ms", &RoomConfig::like_window_ms, 100, 60000)}),
+           integer("like_window_ms", &RoomConfig::like_window_ms, 100, 60000),
+           text("word_filter_file", &RoomConfig::word_filter_file),
+           text("word_filter_action", &RoomConfig::word_filter_action,
+                [](const std::string& a) -> std::string {
+                  return a == "mask" || a == "reject"
+                             ? ""
+                             : "must be \"mask\" or \"reject\", got \"" + a + "\"";
+                })}),
       section("web", &Config::web,
               {boolean("enabled", &WebConfig::enabled), text("root", &WebConfig::root, checkPath)}),
   };

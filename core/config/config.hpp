@@ -117,7 +117,9 @@ struct RoomConfig {
   int64_t gift_streak_gifts = 20;              // a running gift streak is flushed every N gifts
   int64_t gift_streak_pause_ms = 1000;         // ...or after this pause (R7)
   int64_t like_window_ms = 1000;               // likes are merged over this window (R8)
-  int64_t ws_merge_ms = 20;  // merged-write window for members (0: end of each loop turn)
+  int64_t ws_merge_ms = 20;
+  std::string word_filter_file;            // built-in word filter list ("" = none)
+  std::string word_filter_action = "mask"; // mask | reject  // merged-write window for members (0: end of each loop turn)
 };
 
 struct Config {

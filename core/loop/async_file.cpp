@@ -111,7 +111,68 @@ struct WriteOp {
   }
 };
 
+// One read, driven by libuv callbacks: open, read chunks until EOF, close.
+struct ReadOp {
+  uv_loop_t* loop;
+  uv_fs_t req{};
+  std::string path;
+  size_t maxBytes;
+  std::string data;
+  std::vector<char> chunk = std::vector<char>(64 * 1024);
+  uv_file fd = -1;
+  std::function<void(const std::string&, std::string)> done;
+
+  void finish(const std::string& error) {
+    if (fd >= 0) {
+      req.data = nullptr;
+      uv_fs_close(loop, new uv_fs_t, fd, [](uv_fs_t* r) {
+        uv_fs_req_cleanup(r);
+        delete r;
+      });
+      fd = -1;
+    }
+    done(error, error.empty() ? std::move(data) : std::string());
+    delete this;
+  }
+
+  void start() {
+    req.data = this;
+    uv_fs_open(loop, &req, path.c_str(), O_RDONLY, 0, [](uv_fs_t* r) {
+      auto* op = static_cast<ReadOp*>(r->data);
+      const auto rc = r->result;
+      uv_fs_req_cleanup(r);
+      if (rc < 0) return op->finish("open " + op->path + ": " + uv_strerror(static_cast<int>(rc)));
+      op->fd = static_cast<uv_file>(rc);
+      op->readNext();
+    });
+  }
+
+  void readNext() {
+    req.data = this;
+    uv_buf_t buf = uv_buf_init(chunk.data(), static_cast<unsigned>(chunk.size()));
+    uv_fs_read(loop, &req, fd, &buf, 1, static_cast<int64_t>(data.size()), [](uv_fs_t* r) {
+      auto* op = static_cast<ReadOp*>(r->data);
+      const auto rc = r->result;
+      uv_fs_req_cleanup(r);
+      if (rc < 0) return op->finish("read " + op->path + ": " + uv_strerror(static_cast<int>(rc)));
+      if (rc == 0) return op->finish("");
+      if (op->data.size() + static_cast<size_t>(rc) > op->maxBytes)
+        return op->finish("read " + op->path + ": larger than " + std::to_string(op->maxBytes) +
+                          " bytes");
+      op->data.append(op->chunk.data(), static_cast<size_t>(rc));
+      op->readNext();
+    });
+  }
+};
+
 }  // namespace
+
+void readFile(EventLoop& loop, std::string path, size_t maxBytes,
+              std::function<void(const std::string& error, std::string contents)> done) {
+  auto* op = new ReadOp{loop.uv(), {}, std::move(path), maxBytes, {}, {}, -1, std::move(done)};
+  op->chunk.resize(64 * 1024);
+  op->start();
+}
 
 void writeFileAtomically(EventLoop& loop, std::string path, std::vector<SharedBuffer> parts,
                          std::function<void(const std::string& error)> done) {

@@ -20,6 +20,11 @@ class EventLoop;
 void writeFileAtomically(EventLoop& loop, std::string path, std::vector<SharedBuffer> parts,
                          std::function<void(const std::string& error)> done = nullptr);
 
+// Reads at most `maxBytes` of `path`; `done` gets "" and the bytes, or the error
+// ("open /x: no such file or directory", "read /x: larger than 1048576 bytes").
+void readFile(EventLoop& loop, std::string path, size_t maxBytes,
+              std::function<void(const std::string& error, std::string contents)> done);
+
 // Deletes `path`; a missing file is not an error.
 void removeFile(EventLoop& loop, std::string path);
 

@@ -542,6 +542,17 @@ void Room::streamGone(int64_t endedAfterMs) {
   endTimer_.start(static_cast<uint64_t>(std::max<int64_t>(0, endedAfterMs)));
 }
 
+bool Room::revoke(const std::string& msgId) {
+  const size_t before = history_.size();
+  std::erase_if(history_, [&](const auto& entry) { return entry.second["msgId"] == msgId; });
+  const bool found = history_.size() != before;
+  auto event = eventHead("revoke", 0, 0);
+  event["msgId"] = msgId;
+  emit(std::move(event), false);
+  spdlog::info("room {}: message {} revoked", id_, msgId);
+  return found;
+}
+
 nlohmann::json Room::history() const {
   nlohmann::json out = nlohmann::json::array();
   const int64_t oldest = wallClockMs() - kHistoryMaxAgeMs;
@@ -566,7 +577,8 @@ nlohmann::json Room::countersJson() const {
   return {{"accepted", counters_.accepted},
           {"delivered", counters_.delivered},
           {"rateDropped", counters_.rateDropped},
-          {"rejected", counters_.rejected}};
+          {"rejected", counters_.rejected},
+          {"filtered", counters_.filtered}};
 }
 
 nlohmann::json Room::describe() const {

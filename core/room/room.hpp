@@ -45,6 +45,7 @@ struct RoomCounters {
   uint64_t delivered = 0;    // fanned out
   uint64_t rateDropped = 0;  // accepted, then dropped by the rate limit
   uint64_t rejected = 0;     // refused with an error
+  uint64_t filtered = 0;     // masked or refused by the word filter
 };
 
 class Room {
@@ -79,6 +80,11 @@ class Room {
   // server API) sees it even if the limit drops it.
   Accepted send(Member* sender, ChatMessage message);
   void countRejected() { ++counters_.rejected; }
+  void countFiltered() { ++counters_.filtered; }
+  // Revokes a delivered message (R14: media allowed at once, checked later):
+  // members get a "revoke" event to hide it, and it leaves the history.
+  // Returns whether it was in the history.
+  bool revoke(const std::string& msgId);
 
   // A gift the backend billed (R7): an explicit count is one High message at
   // once; `streak` clicks of (user, gift) merge (GiftStreaks). Totals count all.

@@ -11,6 +11,7 @@
 #include "core/auth/user_sig.hpp"
 #include "core/loop/session_set.hpp"
 #include "core/room/room_registry.hpp"
+#include "core/room/word_filter.hpp"
 #include "protocols/http/http_server.hpp"
 #include "protocols/http/websocket.hpp"
 #include "protocols/room/room_session.hpp"
@@ -25,6 +26,7 @@ struct RoomServerOptions {
   size_t roomsPerConnection = 1;
   double clientRate = 20;  // requests per second, bursts of twice that
   std::string path = "/ws";
+  bool filterRejects = false;  // the word filter rejects (10016) instead of masking
   http::WebSocketOptions ws;
 };
 
@@ -43,6 +45,11 @@ class RoomServer {
   core::EventLoop& loop() { return loop_; }
   const RoomServerOptions& options() const { return options_; }
   size_t sessions() const { return sessions_.size(); }
+  // The built-in word filter (R14); replaced whole on reload (SIGHUP).
+  void setWordFilter(std::shared_ptr<const core::WordFilter> filter) {
+    filter_ = std::move(filter);
+  }
+  const core::WordFilter* wordFilter() const { return filter_.get(); }
   void closeAll();
 
  private:
@@ -53,6 +60,7 @@ class RoomServer {
   core::RoomRegistry& rooms_;
   RoomServerOptions options_;
   uint64_t guests_ = 0;
+  std::shared_ptr<const core::WordFilter> filter_;
   core::SessionSet<RoomSession> sessions_;
 };
 

@@ -319,6 +319,14 @@ void RoomSession::onSend(const json& req) {
   if (core::RoomError e = core::checkMessageBody(*type, *body); !e.ok())
     return refuse(e.code, e.message);
   message.body = *body;
+  if (const core::WordFilter* filter = server_.wordFilter(); filter && *type == "text") {
+    auto& text = message.body["text"].get_ref<std::string&>();
+    if (server_.options().filterRejects ? filter->matches(text) : filter->mask(text) > 0) {
+      room->countFiltered();
+      if (server_.options().filterRejects)
+        return refuse(code::kRejected, "the message contains a filtered word");
+    }
+  }
   if (*type == "gift")
     return refuse(code::kNoPermission,
                   "gifts are sent by the backend after billing (POST /api/v1/rooms/{id}/gifts)");

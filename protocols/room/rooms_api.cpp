@@ -282,6 +282,18 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
   return failure(req, 404, code::kBadCommand, "no such resource: " + req.path);
 }
 
+http::HttpResponse revokeCall(const http::HttpRequest& req, RoomServer& server,
+                              const std::string& id, const std::string& msgId) {
+  if (req.method != "POST") return failure(req, 405, code::kBadCommand, "use POST");
+  if (auto denied = requireAdmin(req, server)) return *denied;
+  core::Room* room = server.rooms().find(id);
+  if (!room) return failure(req, 404, code::kNoSuchRoom, "no such room: " + id);
+  if (msgId.empty() || msgId.size() > 64 || msgId.find('/') != std::string::npos)
+    return failure(req, 400, code::kBadParameter, "bad message id");
+  const bool inHistory = room->revoke(msgId);
+  return answer(200, {{"revoked", msgId}, {"inHistory", inHistory}});
+}
+
 http::HttpResponse createRoom(const http::HttpRequest& req, RoomServer& server) {
   if (auto denied = requireAdmin(req, server)) return *denied;
   std::optional<http::HttpResponse> error;
@@ -347,6 +359,12 @@ void registerRoomsApi(http::HttpServer& http, RoomServer& server) {
           }
           if (req.method == "POST") return createRoom(req, server);
           return failure(req, 405, code::kBadCommand, req.method + " is not allowed here");
+        }
+        // .../rooms/{id}/messages/{msgId}/revoke
+        if (const size_t m = rest.rfind("/messages/");
+            m != std::string::npos && rest.ends_with("/revoke")) {
+          const std::string msgId = rest.substr(m + 10, rest.size() - 7 - (m + 10));
+          return revokeCall(req, server, rest.substr(0, m), msgId);
         }
         auto [id, sub] = splitRoomPath(rest);
         return roomCall(req, server, id, sub);

@@ -5,7 +5,10 @@
 # an admin UserSig; bad moderation calls get 400/403 JSON.
 # Owner: integration tests. Real time: ~8 s. Reuses room_client.py and room_test's keys.
 import contextlib
+import os
+import signal
 import sys
+import tempfile
 import time
 
 import harness as h
@@ -158,6 +161,71 @@ class RoomModerationTest(h.IntegrationTest):
                 self.assertTrue(js.get("error"), js)
             st, js = self.api.call("POST", "/api/v1/rooms/nope/kick", {"members": ["x"]})
             self.assertEqual((st, js.get("code")), (404, 10010), js)
+
+    def test_04_word_filter_masks_and_reloads_on_sighup(self):
+        words = os.path.join(tempfile.mkdtemp(prefix="roomcast-words-"), "words.txt")
+        with open(words, "w") as f:
+            f.write("# the list\nspam\n")
+        with self.serve(**{"room.word_filter_file": words}):
+            self.api.create_room("mod")
+            alice, bob = self.member("alice", "mod"), self.member("bob", "mod")
+            rc.ok(self.say(alice, "buy SPAM now"), "masked message")
+            e = bob.wait_for(lambda e: rt.is_msg(e), 2, "masked message at bob")
+            self.assertEqual(e["body"]["text"], "buy **** now", e)
+            with open(words, "w") as f:
+                f.write("spam\nscam\n")
+            self.srv.proc.send_signal(signal.SIGHUP)
+            h.wait_until(lambda: "word filter reloaded: 2 words" in open(self.srv.log_path).read(),
+                         3, what="the reload log line")
+            k = bob.mark()
+            rc.ok(self.say(alice, "a scam"), "masked after reload")
+            e = bob.wait_for(lambda e: rt.is_msg(e), 2, "second message", k)
+            self.assertEqual(e["body"]["text"], "a ****", e)
+            # A broken list keeps the old one (and says why).
+            with open(words, "w") as f:
+                f.write("x" * 65 + "\n")
+            self.srv.proc.send_signal(signal.SIGHUP)
+            h.wait_until(lambda: "not reloaded" in open(self.srv.log_path).read(), 3,
+                         what="the refused reload")
+            k = bob.mark()
+            rc.ok(self.say(alice, "still a scam"), "old list kept")
+            e = bob.wait_for(lambda e: rt.is_msg(e), 2, "third message", k)
+            self.assertEqual(e["body"]["text"], "still a ****", e)
+            self.assertEqual(self.api.ok("GET", "/api/v1/rooms/mod/counters")["filtered"], 3)
+
+    def test_05_word_filter_rejects(self):
+        words = os.path.join(tempfile.mkdtemp(prefix="roomcast-words-"), "words.txt")
+        with open(words, "w") as f:
+            f.write("spam\n")
+        with self.serve(**{"room.word_filter_file": words, "room.word_filter_action": "reject"}):
+            self.api.create_room("mod")
+            alice, bob = self.member("alice", "mod"), self.member("bob", "mod")
+            r = self.say(alice, "Spam!")
+            self.assertEqual(r.get("code"), 10016, r)
+            m = rc.ok(self.say(alice, "fine"), "clean message")
+            e = bob.wait_for(lambda e: rt.is_msg(e), 2, "the clean message")
+            self.assertEqual(e.get("msgId"), m["msgId"], "the filtered message was delivered")
+            c = self.api.ok("GET", "/api/v1/rooms/mod/counters")
+            self.assertEqual((c["filtered"], c["rejected"]), (1, 1), c)
+
+    def test_06_revoke_hides_and_leaves_history(self):
+        with self.serve(**{"room.history": 10}):
+            self.api.create_room("mod")
+            alice, bob = self.member("alice", "mod"), self.member("bob", "mod")
+            img = rc.ok(alice.request("send", room="mod", type="image",
+                                      body={"url": "https://img/x.png"}), "image")
+            txt = rc.ok(self.say(alice, "keep me"), "text")
+            bob.wait_for(lambda e: rt.is_msg(e) and e["msgId"] == txt["msgId"], 2, "both")
+            res = self.api.ok("POST", "/api/v1/rooms/mod/messages/%s/revoke" % img["msgId"])
+            self.assertTrue(res.get("inHistory"), res)
+            e = bob.wait_for(lambda e: e.get("event") == "revoke", 2, "revoke event")
+            self.assertEqual(e.get("msgId"), img["msgId"], e)
+            carol = self.member("carol", "mod")
+            self.assertEqual([m["msgId"] for m in carol.joined["history"]], [txt["msgId"]])
+            st, js = self.api.call("POST", "/api/v1/rooms/mod/messages/x/revoke", auth=False)
+            self.assertEqual(st, 401, js)
+            st, js = self.api.call("POST", "/api/v1/rooms/nope/messages/x/revoke")
+            self.assertEqual(st, 404, js)
 
 
 if __name__ == "__main__":
