@@ -154,6 +154,10 @@ core::RoomRegistryOptions roomRegistryOptions(const core::RoomConfig& c) {
   o.room.giftFlushEvery = c.gift_streak_gifts;
   o.room.giftPauseMs = c.gift_streak_pause_ms;
   o.room.likeWindowMs = c.like_window_ms;
+  o.room.level = {c.level_weight_online_minute, c.level_weight_message,    c.level_weight_like,
+                  c.level_weight_gift,          c.level_weight_membership, c.level_thresholds};
+  o.room.popularity = {c.popularity_weight_online, c.popularity_weight_message,
+                       c.popularity_weight_like, c.popularity_weight_gift};
   o.autoCreate = c.auto_create;
   o.followStream = c.follow_stream;
   o.endedAfterMs = c.ended_after_ms;

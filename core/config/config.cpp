@@ -140,6 +140,28 @@ Field<S> idList(std::string_view name, std::vector<std::string> S::*member, size
           }};
 }
 
+// A strictly increasing list of non-negative integers (level thresholds).
+template <class S>
+Field<S> ascendingList(std::string_view name, std::vector<int64_t> S::*member, size_t maxItems) {
+  return {name, false, [=](const Value& v, S& s) -> std::string {
+            if (!v.is_array()) return "expected an array of integers, got " + typeName(v);
+            const auto& items = v.as_array();
+            if (items.size() > maxItems)
+              return "at most " + std::to_string(maxItems) + " entries, got " +
+                     std::to_string(items.size());
+            std::vector<int64_t> out;
+            for (const auto& item : items) {
+              if (!item.is_integer()) return "expected integers, got " + typeName(item);
+              const int64_t x = item.as_integer();
+              if (x < 0 || (!out.empty() && x <= out.back()))
+                return "must be non-negative and strictly increasing";
+              out.push_back(x);
+            }
+            s.*member = std::move(out);
+            return {};
+          }};
+}
+
 std::string checkUserId(const std::string& id) {
   if (id.empty() || id.size() > 32) return "user id '" + id + "' must be 1..32 bytes";
   for (char c : id)
@@ -266,6 +288,17 @@ const std::vector<SectionRule>& rules() {
            integer("gift_streak_pause_ms", &RoomConfig::gift_streak_pause_ms, 100, 60000),
            integer("like_window_ms", &RoomConfig::like_window_ms, 100, 60000),
            text("word_filter_file", &RoomConfig::word_filter_file),
+           integer("level_weight_online_minute", &RoomConfig::level_weight_online_minute, 0,
+                   1000000),
+           integer("level_weight_message", &RoomConfig::level_weight_message, 0, 1000000),
+           integer("level_weight_like", &RoomConfig::level_weight_like, 0, 1000000),
+           integer("level_weight_gift", &RoomConfig::level_weight_gift, 0, 1000000),
+           integer("level_weight_membership", &RoomConfig::level_weight_membership, 0, 1000000),
+           ascendingList("level_thresholds", &RoomConfig::level_thresholds, 100),
+           integer("popularity_weight_online", &RoomConfig::popularity_weight_online, 0, 1000000),
+           integer("popularity_weight_message", &RoomConfig::popularity_weight_message, 0, 1000000),
+           integer("popularity_weight_like", &RoomConfig::popularity_weight_like, 0, 1000000),
+           integer("popularity_weight_gift", &RoomConfig::popularity_weight_gift, 0, 1000000),
            text("word_filter_action", &RoomConfig::word_filter_action,
                 [](const std::string& a) -> std::string {
                   return a == "mask" || a == "reject"

@@ -118,6 +118,19 @@ struct RoomConfig {
   int64_t gift_streak_pause_ms = 1000;         // ...or after this pause (R7)
   int64_t like_window_ms = 1000;               // likes are merged over this window (R8)
   int64_t ws_merge_ms = 20;
+  // Levels (R9): score = weights x (online minutes, messages, likes, gifts,
+  // membership); the level is how many thresholds the score reached.
+  int64_t level_weight_online_minute = 1;
+  int64_t level_weight_message = 2;
+  int64_t level_weight_like = 1;
+  int64_t level_weight_gift = 10;
+  int64_t level_weight_membership = 100;
+  std::vector<int64_t> level_thresholds{10, 50, 200, 1000, 5000};
+  // Room popularity (R9): weights x (online members, delivered messages, likes, gifts).
+  int64_t popularity_weight_online = 10;
+  int64_t popularity_weight_message = 1;
+  int64_t popularity_weight_like = 1;
+  int64_t popularity_weight_gift = 5;
   std::string word_filter_file;            // built-in word filter list ("" = none)
   std::string word_filter_action = "mask"; // mask | reject  // merged-write window for members (0: end of each loop turn)
 };

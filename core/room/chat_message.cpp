@@ -43,7 +43,8 @@ std::optional<MemberRole> parseRole(std::string_view name) {
 }
 
 nlohmann::json Sender::toJson() const {
-  return {{"id", id}, {"nick", nick}, {"avatar", avatar}, {"role", roleName(role)}};
+  return {
+      {"id", id}, {"nick", nick}, {"avatar", avatar}, {"role", roleName(role)}, {"level", level}};
 }
 
 const char* priorityName(Priority priority) {

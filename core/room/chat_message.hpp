@@ -36,6 +36,7 @@ struct Sender {
   std::string nick;
   std::string avatar;
   MemberRole role = MemberRole::Member;
+  int level = 0;  // in the room the message goes to (R9)
   nlohmann::json toJson() const;
 };
 

@@ -94,11 +94,14 @@ nlohmann::json Room::join(Member& member) {
   if (!index_.contains(&member)) {
     Sender who = member.identity();
     who.role = roleOf(who);
+    who.level = levelOf(who.id);
     if (index_.size() < options_.enterLeaveMaxMembers) {
       auto event = eventHead("enter", 0, 0);
       event["user"] = who.toJson();
       emit(std::move(event), false);  // before adding: the joiner gets its reply instead
     }
+    if (UserStats* st = statsFor(who); st && st->connections++ == 0)
+      st->onlineSinceMs = static_cast<int64_t>(loop_.nowMs());
     const uint64_t token = nextToken_++;
     index_[&member] = {list_.size(), token};
     byToken_[token] = &member;
@@ -137,6 +140,9 @@ void Room::leave(Member& member) {
     if (last != &member) index_[last].position = slot.position;
   }
   const Sender& who = member.identity();
+  if (auto st = stats_.find(who.id);
+      st != stats_.end() && st->second.connections > 0 && --st->second.connections == 0)
+    st->second.onlineMs += static_cast<int64_t>(loop_.nowMs()) - st->second.onlineSinceMs;
   std::erase_if(recent_, [&](const Recent& r) { return r.who.id == who.id; });
   if (index_.size() < options_.enterLeaveMaxMembers) {
     auto event = eventHead("leave", 0, 0);
@@ -153,6 +159,9 @@ Room::Accepted Room::send(Member* sender, ChatMessage message) {
     if (auto t = message.body.find("text"); t != message.body.end() && t->is_string())
       lottery_->consider(message.from, t->get_ref<const std::string&>(), wallClockMs());
   }
+  if (sender && message.type != "like") {
+    if (UserStats* st = statsFor(message.from)) ++st->messages;
+  }
   Pending p{nextMessageId_(), wallClockMs(), 0, std::move(message)};
   if (sender) {
     auto it = index_.find(sender);
@@ -167,6 +176,7 @@ Room::Accepted Room::send(Member* sender, ChatMessage message) {
 void Room::offer(Pending p) {
   ++counters_.accepted;
   p.message.from.role = roleOf(p.message.from);
+  p.message.from.level = levelOf(p.message.from.id);
   const Priority priority = p.message.priority;
   if (auto lost =
           limiter_.offer(priority, std::move(p), static_cast<int64_t>(loop_.nowMs()), rng_)) {
@@ -179,6 +189,7 @@ Room::Accepted Room::gift(const Sender& from, const std::string& gift, int64_t c
   giftTotal_ += count;
   giftsById_[gift] += count;
   givers_[from.id] += count;
+  if (UserStats* st = statsFor(from)) st->gifts += count;
   if (!streak) {
     return send(nullptr, {"gift", Priority::High, from, {{"gift", gift}, {"count", count}}});
   }
@@ -195,6 +206,7 @@ Room::Accepted Room::gift(const Sender& from, const std::string& gift, int64_t c
 
 int64_t Room::like(const Sender& from, int64_t count) {
   likeTotal_ += count;
+  if (UserStats* st = statsFor(from)) st->likes += count;
   likeWindow_.add(from.id, count, static_cast<int64_t>(loop_.nowMs()));
   schedule(likeWindow_.nextDueMs());
   return likeTotal_;
@@ -276,6 +288,52 @@ nlohmann::json Room::lotteryJson() const {
           {"winnerCount", lottery_->winnerCount()},
           {"entrants", std::move(entrants)},
           {"winners", std::move(winners)}};
+}
+
+UserStats* Room::statsFor(const Sender& who) {
+  if (who.role == MemberRole::Guest || who.id.empty()) return nullptr;
+  auto it = stats_.find(who.id);
+  if (it != stats_.end()) return &it->second;
+  if (stats_.size() >= options_.maxUserStats) return nullptr;  // bounded
+  return &stats_[who.id];
+}
+
+int Room::levelOf(const std::string& user) const {
+  auto it = stats_.find(user);
+  if (it == stats_.end()) return 0;
+  return options_.level.level(
+      options_.level.score(it->second, static_cast<int64_t>(loop_.nowMs())));
+}
+
+nlohmann::json Room::userJson(const std::string& user) const {
+  UserStats s;
+  if (auto it = stats_.find(user); it != stats_.end()) s = it->second;
+  const int64_t now = static_cast<int64_t>(loop_.nowMs());
+  const int64_t score = options_.level.score(s, now);
+  return {{"room", id_},
+          {"id", user},
+          {"onlineMs", s.onlineNowMs(now)},
+          {"online", s.connections > 0},
+          {"messages", s.messages},
+          {"likes", s.likes},
+          {"gifts", s.gifts},
+          {"member", s.member},
+          {"score", score},
+          {"level", options_.level.level(score)}};
+}
+
+void Room::setMembership(const std::string& user, bool member) {
+  if (auto it = stats_.find(user); it != stats_.end()) {
+    it->second.member = member;
+  } else if (member && stats_.size() < options_.maxUserStats) {
+    stats_[user].member = true;
+  }
+}
+
+int64_t Room::popularity() const {
+  return options_.popularity.score(static_cast<int64_t>(index_.size()),
+                                   static_cast<int64_t>(counters_.delivered), likeTotal_,
+                                   giftTotal_);
 }
 
 nlohmann::json Room::giftsJson(size_t top) const {
@@ -596,6 +654,7 @@ nlohmann::json Room::describe() const {
           {"mutedAll", mutedAll_},
           {"likes", likeTotal_},
           {"gifts", giftTotal_},
+          {"popularity", popularity()},
           {"counters", countersJson()}};
 }
 

@@ -24,6 +24,7 @@
 #include "core/room/online_count_pusher.hpp"
 #include "core/room/priority_rate_limiter.hpp"
 #include "core/room/room_info.hpp"
+#include "core/room/user_level.hpp"
 
 namespace core {
 
@@ -38,6 +39,9 @@ struct RoomOptions {
   int64_t giftFlushEvery = 20;  // a running gift streak is flushed every N gifts...
   int64_t giftPauseMs = 1000;   // ...and after this pause (R7)
   int64_t likeWindowMs = 1000;  // likes are summed over this window (R8)
+  LevelRule level;              // R9
+  PopularityRule popularity;
+  size_t maxUserStats = 100000;  // users a room keeps stats for (guests never)
 };
 
 struct RoomCounters {
@@ -100,6 +104,12 @@ class Room {
   // High system message when it ends.
   RoomError startLottery(const std::string& keyword, int64_t seconds, size_t winners);
   nlohmann::json lotteryJson() const;
+
+  // Levels and popularity (R9).
+  int levelOf(const std::string& user) const;
+  nlohmann::json userJson(const std::string& user) const;
+  void setMembership(const std::string& user, bool member);
+  int64_t popularity() const;
 
   // Changes reach members at once, never rate-limited.
   RoomError setStatus(int status, std::string_view reason);
@@ -190,6 +200,8 @@ class Room {
   std::deque<std::pair<int64_t, nlohmann::json>> history_;  // (time, message event)
   std::deque<Recent> recent_;                               // newest first
   bool mutedAll_ = false;
+  UserStats* statsFor(const Sender& who);
+  std::unordered_map<std::string, UserStats> stats_;
   GiftStreaks streaks_;
   LikeWindow likeWindow_;
   int64_t likeTotal_ = 0;

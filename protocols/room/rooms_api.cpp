@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <variant>
 
@@ -243,6 +244,7 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
   if (sub == "bans" && read) return answer(200, room->bans());
   if (sub == "gifts" && read) return answer(200, room->giftsJson(10));
   if (sub == "lottery" && read) return answer(200, room->lotteryJson());
+  if (sub.starts_with("users/") && read) return answer(200, room->userJson(sub.substr(6)));
   if (req.method != "POST" && req.method != "PATCH" && req.method != "PUT")
     return failure(req, 405, code::kBadCommand, req.method + " is not allowed here");
   auto b = body(req, error);
@@ -253,6 +255,21 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
   }
   if (sub == "mute" || sub == "kick" || sub == "unban") return moderate(req, *room, sub, *b);
   if (sub == "gifts") return sendGift(req, *room, server, *b);
+  if (sub == "membership") {
+    core::RoomError error;
+    auto ids = memberIds(*b, error);
+    if (!ids) return failure(req, error);
+    auto flag = b->find("member");
+    if (ids->empty() || flag == b->end() || !flag->is_boolean())
+      return failure(req, 400, code::kBadParameter,
+                     "membership needs \"members\" and \"member\": true|false");
+    json users = json::array();
+    for (const auto& id : *ids) {
+      room->setMembership(id, flag->get<bool>());
+      users.push_back(room->userJson(id));
+    }
+    return answer(200, {{"room", room->id()}, {"users", std::move(users)}});
+  }
   if (sub == "lottery") {
     const auto keyword = textField(*b, "keyword");
     auto seconds = b->find("seconds"), winners = b->find("winners");
@@ -318,8 +335,11 @@ http::HttpResponse createRoom(const http::HttpRequest& req, RoomServer& server) 
 
 // Splits "/api/v1/rooms/live/demo/members" into ("live/demo", "members").
 std::pair<std::string, std::string> splitRoomPath(const std::string& rest) {
-  static const char* const kSubs[] = {"members", "counters", "messages", "mute",  "mutes",
-                                      "kick",    "unban",    "bans",     "gifts", "lottery"};
+  if (const size_t u = rest.rfind("/users/"); u != std::string::npos && u + 7 < rest.size())
+    return {rest.substr(0, u), "users/" + rest.substr(u + 7)};
+  static const char* const kSubs[] = {"members", "counters", "messages",  "mute",
+                                      "mutes",   "kick",     "unban",     "bans",
+                                      "gifts",   "lottery",  "membership"};
   for (const char* sub : kSubs) {
     const std::string tail = std::string("/") + sub;
     if (rest.size() > tail.size() && rest.ends_with(tail))
@@ -353,8 +373,18 @@ void registerRoomsApi(http::HttpServer& http, RoomServer& server) {
         if (rest.ends_with("/")) rest.pop_back();
         if (rest.empty()) {
           if (req.method == "GET") {
+            auto rooms = server.rooms().rooms();
+            const auto q = core::QueryString::parse(req.query);
+            if (const std::string* sort = q.find("sort")) {
+              if (*sort != "popularity" && *sort != "online")
+                return failure(req, 400, code::kBadParameter, "sort must be popularity or online");
+              const bool byPopularity = *sort == "popularity";
+              std::stable_sort(rooms.begin(), rooms.end(), [&](core::Room* a, core::Room* b) {
+                return byPopularity ? a->popularity() > b->popularity() : a->online() > b->online();
+              });
+            }
             json list = json::array();
-            for (core::Room* r : server.rooms().rooms()) list.push_back(r->describe());
+            for (core::Room* r : rooms) list.push_back(r->describe());
             return answer(200, {{"rooms", std::move(list)}});
           }
           if (req.method == "POST") return createRoom(req, server);

@@ -154,6 +154,37 @@ class RoomGiftsTest(h.IntegrationTest):
                 st, js = self.api.call("POST", "/api/v1/rooms/live/lottery", bad)
                 self.assertEqual((st, js.get("code")), (400, 10004), (bad, js))
 
+    def test_04_levels_and_popularity(self):
+        sets = {"room.level_thresholds": "[2, 4, 100]", "room.level_weight_message": 1,
+                "room.level_weight_online_minute": 0, "room.level_weight_membership": 100}
+        with self.serve(**sets):
+            self.api.create_room("live")
+            self.api.create_room("quiet")
+            alice, bob = self.member("alice", "live"), self.member("bob", "live")
+            for i in range(4):
+                m = rc.ok(alice.request("send", room="live", type="text",
+                                        body={"text": "m%d" % i}), "alice %d" % i)
+                bob.wait_for(lambda e: rt.is_msg(e) and e["msgId"] == m["msgId"], 2, "msg %d" % i)
+            levels = [e["from"]["level"] for e in bob.messages("live")]
+            self.assertEqual(levels, [0, 1, 1, 2], "levels on alice's messages")
+            st = self.api.ok("GET", "/api/v1/rooms/live/users/alice")
+            self.assertEqual((st["messages"], st["score"], st["level"]), (4, 4, 2), st)
+            self.api.ok("POST", "/api/v1/rooms/live/membership",
+                        {"members": ["alice"], "member": True})
+            m = rc.ok(alice.request("send", room="live", type="text", body={"text": "vip"}), "vip")
+            e = bob.wait_for(lambda e: rt.is_msg(e) and e["msgId"] == m["msgId"], 2, "vip msg")
+            self.assertEqual(e["from"]["level"], 3, e)
+            st, js = self.api.call("GET", "/api/v1/rooms/live/users/alice", auth=False)
+            self.assertEqual(st, 401, js)
+            ranked = [r["id"] for r in self.api.ok("GET", "/api/v1/rooms",
+                                                   query="sort=popularity")["rooms"]]
+            self.assertEqual(ranked, ["live", "quiet"], ranked)
+            pops = {r["id"]: r["popularity"] for r in self.api.rooms()}
+            self.assertEqual(pops["live"], 10 * 2 + 5, pops)  # 2 online x 10 + 5 messages
+            self.assertEqual(pops["quiet"], 0, pops)
+            st, js = self.api.call("GET", "/api/v1/rooms?sort=nonsense", auth=False)
+            self.assertEqual(st, 400, js)
+
 
 if __name__ == "__main__":
     h.main()

@@ -441,3 +441,29 @@ BOOST_AUTO_TEST_CASE(gifts_merge_streaks_and_likes_are_exact_under_the_limit) {
   BOOST_TEST(g["topGivers"][0]["id"] == "alice");
   BOOST_TEST(room.describe()["likes"] == 500);
 }
+
+BOOST_AUTO_TEST_CASE(levels_come_from_weighted_stats_and_ride_on_messages) {
+  EventLoop loop;
+  RoomOptions o;
+  o.level = {0, 1, 1, 10, 100, {2, 4, 100}};
+  o.popularity = {10, 1, 1, 5};
+  Room room(loop, "r", "", o, ids());
+  FakeMember a("a"), g("guest-1", MemberRole::Guest);
+  room.join(a);
+  room.join(g);
+  std::vector<int> levels;
+  for (int i = 0; i < 4; ++i) {
+    room.send(&a, text(a, "m"));
+    levels.push_back(a.of("message").back()["from"]["level"].get<int>());
+  }
+  // A message counts toward the level it carries: scores 1, 2, 3, 4.
+  BOOST_TEST(levels == (std::vector<int>{0, 1, 1, 2}), boost::test_tools::per_element());
+  BOOST_TEST(room.levelOf("a") == 2);  // 4 messages
+  room.like(a.identity(), 3);          // +3
+  BOOST_TEST(room.userJson("a")["score"] == 7);
+  room.setMembership("a", true);  // +100
+  BOOST_TEST(room.levelOf("a") == 3);
+  BOOST_TEST(room.userJson("a")["member"] == true);
+  BOOST_TEST(room.userJson("guest-1")["score"] == 0);  // guests have no stats
+  BOOST_TEST(room.popularity() == 10 * 2 + 4 + 3);
+}
