@@ -29,6 +29,7 @@
 #include "protocols/http/http_server.hpp"
 #include "protocols/http/static_files.hpp"
 #include "protocols/http/streams_api.hpp"
+#include "protocols/room/im_rest_api.hpp"
 #include "protocols/room/room_server.hpp"
 #include "protocols/room/rooms_api.hpp"
 #include "protocols/rtmp/rtmp_server.hpp"
@@ -226,6 +227,7 @@ struct Server {
     roomOptions.ws.coalescer = roomCoalescer.get();
     roomServer = std::make_unique<room::RoomServer>(loop, *http, *rooms, roomOptions);
     room::registerRoomsApi(*http, *roomServer);
+    room::registerImRestApi(*http, *roomServer);
     if (c.web.enabled) http::registerStaticFiles(*http, http::StaticFiles::load(c.web.root));
     flv = std::make_unique<flv::FlvServer>(
         loop, *http, *registry, *coalescer,

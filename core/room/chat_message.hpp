@@ -23,6 +23,7 @@ inline constexpr int kNoSuchRoom = 10010;
 inline constexpr int kBadRoomId = 10015;
 inline constexpr int kRejected = 10016;  // refused by a before-send hook or the filter
 inline constexpr int kMuted = 10017;
+inline constexpr int kTooFrequent = 10006;  // the room's own limit (backend queue full)
 inline constexpr int kTooFast = 10023;
 }  // namespace room_code
 

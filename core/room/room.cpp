@@ -111,6 +111,8 @@ nlohmann::json Room::join(Member& member) {
     recent_.push_front({std::move(who), wallClockMs()});
     if (recent_.size() > options_.recentMembers) recent_.pop_back();
     schedule(static_cast<int64_t>(loop_.nowMs()));  // the online count, after the reply
+    if (hooks_ && member.identity().role != MemberRole::Guest)
+      hooks_->memberChanged(id_, member.identity().id, true, "Join");
   }
   return {{"room", id_},
           {"status", static_cast<int>(info_.status())},
@@ -124,9 +126,11 @@ nlohmann::json Room::join(Member& member) {
           {"muted", liveUntil(muted_, member.identity().id, wallClockMs()).has_value()}};
 }
 
-void Room::leave(Member& member) {
+void Room::leave(Member& member, const char* cause) {
   auto it = index_.find(&member);
   if (it == index_.end()) return;
+  if (hooks_ && member.identity().role != MemberRole::Guest)
+    hooks_->memberChanged(id_, member.identity().id, false, cause);
   const Slot slot = it->second;
   index_.erase(it);
   byToken_.erase(slot.token);
@@ -155,22 +159,82 @@ void Room::leave(Member& member) {
 }
 
 Room::Accepted Room::send(Member* sender, ChatMessage message) {
-  if (lottery_ && sender && message.type == "text") {
+  uint64_t token = 0;
+  if (sender) {
+    auto it = index_.find(sender);
+    if (it != index_.end()) token = it->second.token;
+  }
+  return sendAs(token, sender != nullptr, std::move(message));
+}
+
+Room::Accepted Room::sendAs(uint64_t senderToken, bool fromMember, ChatMessage message) {
+  if (lottery_ && fromMember && message.type == "text") {
     if (auto t = message.body.find("text"); t != message.body.end() && t->is_string())
       lottery_->consider(message.from, t->get_ref<const std::string&>(), wallClockMs());
   }
-  if (sender && message.type != "like") {
+  if (fromMember && message.type != "like") {
     if (UserStats* st = statsFor(message.from)) ++st->messages;
   }
-  Pending p{nextMessageId_(), wallClockMs(), 0, std::move(message)};
-  if (sender) {
-    auto it = index_.find(sender);
-    if (it != index_.end()) p.senderToken = it->second.token;
-  }
+  Pending p{nextMessageId_(), wallClockMs(), senderToken, std::move(message)};
   Accepted accepted{p.msgId, p.timeMs};
   offer(std::move(p));
   onTick();
   return accepted;
+}
+
+void Room::submit(Member* sender, ChatMessage message, const std::string& clientIp,
+                  std::function<void(Submitted)> done) {
+  if (!hooks_ || !hooks_->hasBeforeSend()) {
+    done({{}, send(sender, std::move(message))});
+    return;
+  }
+  if (hookQueue_.size() >= kMaxHookQueue) {
+    ++counters_.rejected;
+    done({{room_code::kTooFrequent, "room " + id_ + " is waiting for its backend: retry later"},
+          {}});
+    return;
+  }
+  uint64_t token = 0;
+  if (sender) {
+    auto it = index_.find(sender);
+    if (it != index_.end()) token = it->second.token;
+  }
+  const uint64_t id = nextHookId_++;
+  hookQueue_.push_back({id, token, message, std::move(done), std::nullopt});
+  hooks_->beforeSend(id_, message, clientIp,
+                     [this, alive = std::weak_ptr<int>(alive_), id](HookVerdict verdict) {
+                       if (alive.expired()) return;
+                       for (auto& h : hookQueue_) {
+                         if (h.id == id) {
+                           h.verdict = std::move(verdict);
+                           break;
+                         }
+                       }
+                       drainHooks();
+                     });
+}
+
+void Room::drainHooks() {
+  // NOTE: in submission order: a later message whose verdict came first waits
+  // for the earlier ones, so every member sees the order the senders sent in.
+  while (!hookQueue_.empty() && hookQueue_.front().verdict) {
+    HookPending h = std::move(hookQueue_.front());
+    hookQueue_.pop_front();
+    const HookVerdict& v = *h.verdict;
+    Submitted result;
+    if (v.action == HookVerdict::Action::Reject) {
+      ++counters_.rejected;
+      result.error = {v.code != 0 ? v.code : room_code::kRejected,
+                      v.info.empty() ? "refused by the backend" : v.info};
+    } else if (v.action == HookVerdict::Action::Drop) {
+      ++counters_.filtered;  // the sender is told success; nobody sees it
+      result.accepted = {nextMessageId_(), wallClockMs()};
+    } else {
+      if (v.body && checkMessageBody(h.message.type, *v.body).ok()) h.message.body = *v.body;
+      result.accepted = sendAs(h.senderToken, true, std::move(h.message));
+    }
+    if (h.done) h.done(std::move(result));
+  }
 }
 
 void Room::offer(Pending p) {
@@ -404,6 +468,7 @@ void Room::deliverPending(Pending p) {
   ++counters_.delivered;
   const int64_t seq = ++seq_;
   RoomEventPtr event = messageEvent(p, seq);
+  if (hooks_) hooks_->afterSend(id_, p.message, p.msgId, seq, p.timeMs);
   if (options_.history > 0) {
     history_.emplace_back(p.timeMs, nlohmann::json::parse(event->json.view()));
     while (history_.size() > options_.history) history_.pop_front();
@@ -552,7 +617,7 @@ size_t Room::kick(const std::string& user, const std::string& reason, int64_t ba
   for (Member* m : list_)
     if (m && m->identity().id == user) gone.push_back(m);
   for (Member* m : gone) {
-    leave(*m);
+    leave(*m, "Kicked");
     m->removedFrom(id_, kicked);
   }
   spdlog::info("room {}: {} kicked ({} connections, banned {}): {}", id_, user, gone.size(),

@@ -23,6 +23,7 @@
 #include "core/room/member.hpp"
 #include "core/room/online_count_pusher.hpp"
 #include "core/room/priority_rate_limiter.hpp"
+#include "core/room/room_hooks.hpp"
 #include "core/room/room_info.hpp"
 #include "core/room/user_level.hpp"
 
@@ -74,7 +75,12 @@ class Room {
   // Adds `member` and returns the join reply's fields (status, announcement,
   // introduction, attributes, online, seq, history). Joining twice only replies.
   nlohmann::json join(Member& member);
-  void leave(Member& member);
+  // `cause` for the backend's member-state hook: Quit, LinkClose, Kicked.
+  void leave(Member& member, const char* cause = "Quit");
+
+  // The backend's hooks (not owned; may be null).
+  void setHooks(RoomHooks* hooks) { hooks_ = hooks; }
+  RoomHooks* hooks() const { return hooks_; }
 
   struct Accepted {
     std::string msgId;
@@ -83,6 +89,19 @@ class Room {
   // Offers a checked message to the rate limit; `sender` (may be null: the
   // server API) sees it even if the limit drops it.
   Accepted send(Member* sender, ChatMessage message);
+
+  // A member's message through the before-send hook when there is one (R14):
+  // verdicts are applied in submission order, so the room's seq order is the
+  // order of sending. `done` runs once, never inside submit() when a hook is
+  // asked; error 10016 (or the backend's code) when refused; a silent drop
+  // looks like success to the sender.
+  struct Submitted {
+    RoomError error;
+    Accepted accepted;
+  };
+  static constexpr size_t kMaxHookQueue = 10000;
+  void submit(Member* sender, ChatMessage message, const std::string& clientIp,
+              std::function<void(Submitted)> done);
   void countRejected() { ++counters_.rejected; }
   void countFiltered() { ++counters_.filtered; }
   // Revokes a delivered message (R14: media allowed at once, checked later):
@@ -170,6 +189,8 @@ class Room {
   void emit(nlohmann::json event, bool isMessage);
   void fanOut(const RoomEventPtr& event);
   void deliverPending(Pending p);
+  Accepted sendAs(uint64_t senderToken, bool fromMember, ChatMessage message);
+  void drainHooks();
   void offer(Pending p);
   void flushMerged(int64_t nowMs);
   void echoDropped(const Pending& p);
@@ -214,6 +235,19 @@ class Room {
   int64_t tickDueMs_ = -1;
   Timer endTimer_;
   std::optional<Lottery> lottery_;
+  RoomHooks* hooks_ = nullptr;
+  struct HookPending {
+    uint64_t id;
+    uint64_t senderToken;
+    ChatMessage message;
+    std::function<void(Submitted)> done;
+    std::optional<HookVerdict> verdict;
+  };
+  std::deque<HookPending> hookQueue_;
+  uint64_t nextHookId_ = 1;
+  // NOTE: hook callbacks hold a weak_ptr to this: a room deleted while its
+  // backend is thinking ignores the late verdict.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   Timer lotteryTimer_;
   void drawLottery();
 };

@@ -40,6 +40,7 @@ Room* RoomRegistry::create(const std::string& id, const std::string& owner, Room
   auto room =
       std::make_unique<Room>(loop_, id, owner, options_.room, [this] { return nextMessageId(); });
   Room* raw = room.get();
+  raw->setHooks(hooks_);
   rooms_.emplace(id, std::move(room));
   spdlog::info("room {}: created (owner \"{}\")", id, owner);
   return raw;
@@ -68,7 +69,13 @@ size_t RoomRegistry::broadcast(const ChatMessage& message) {
   return rooms_.size();
 }
 
+void RoomRegistry::setHooks(RoomHooks* hooks) {
+  hooks_ = hooks;
+  for (auto& [id, room] : rooms_) room->setHooks(hooks);
+}
+
 void RoomRegistry::onPublish(const Stream& stream) {
+  if (hooks_) hooks_->streamChanged(stream.key(), true);
   Room* room = find(stream.key());
   if (!room && options_.autoCreate) {
     RoomError error;
@@ -79,6 +86,7 @@ void RoomRegistry::onPublish(const Stream& stream) {
 }
 
 void RoomRegistry::onUnpublish(const Stream& stream) {
+  if (hooks_) hooks_->streamChanged(stream.key(), false);
   if (!options_.followStream) return;
   if (Room* room = find(stream.key())) room->streamGone(options_.endedAfterMs);
 }

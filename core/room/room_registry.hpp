@@ -34,6 +34,10 @@ class RoomRegistry : public StreamObserver {
   std::vector<Room*> rooms() const;
   size_t size() const { return rooms_.size(); }
 
+  // The backend's hooks for every room, present and future (not owned).
+  void setHooks(RoomHooks* hooks);
+  RoomHooks* hooks() const { return hooks_; }
+
   // A system message to every room (R17); returns how many rooms.
   size_t broadcast(const ChatMessage& message);
 
@@ -48,6 +52,7 @@ class RoomRegistry : public StreamObserver {
   RoomRegistryOptions options_;
   std::string runId_;
   uint64_t messages_ = 0;
+  RoomHooks* hooks_ = nullptr;
   std::map<std::string, std::unique_ptr<Room>> rooms_;
 };
 

@@ -48,7 +48,7 @@ RoomSession::RoomSession(RoomServer& server, std::string peer)
       lastRefillMs_(static_cast<int64_t>(server.loop().nowMs())) {}
 
 RoomSession::~RoomSession() {
-  leaveAll();
+  leaveAll("LinkClose");
 }
 
 void RoomSession::close(std::string_view reason) {
@@ -64,15 +64,27 @@ void RoomSession::onClose(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
   spdlog::info("room ws {} ({}) closed: {}", peer_, who_.id.empty() ? "-" : who_.id, reason);
-  leaveAll();
+  leaveAll("LinkClose");
+  if (core::RoomHooks* hooks = server_.rooms().hooks();
+      hooks && loggedIn_ && who_.role != core::MemberRole::Guest) {
+    // The IM's words: a client that said goodbye logged out; one that went
+    // silent timed out; anything else is a lost link.
+    const bool goodbye = reason.find("peer closed") != std::string_view::npos;
+    const bool silent = reason.find("idle") != std::string_view::npos;
+    hooks->stateChanged(who_.id, goodbye ? "Logout" : "Disconnect",
+                        goodbye  ? "Unregister"
+                        : silent ? "TimeOut"
+                                 : "LinkClose",
+                        clientIp());
+  }
   server_.remove(this);
 }
 
-void RoomSession::leaveAll() {
+void RoomSession::leaveAll(const char* cause) {
   auto joined = std::move(rooms_);
   rooms_.clear();
   for (const auto& id : joined)
-    if (core::Room* r = server_.rooms().find(id)) r->leave(*this);
+    if (core::Room* r = server_.rooms().find(id)) r->leave(*this, cause);
 }
 
 void RoomSession::deliver(const core::RoomEventPtr& event) {
@@ -222,6 +234,9 @@ void RoomSession::onLogin(const json& req) {
   if (who_.nick.empty()) who_.nick = who_.id;
   loggedIn_ = true;
   spdlog::info("room ws {}: logged in as {} ({})", peer_, who_.id, core::roleName(who_.role));
+  if (core::RoomHooks* hooks = server_.rooms().hooks();
+      hooks && who_.role != core::MemberRole::Guest)
+    hooks->stateChanged(who_.id, "Login", "Register", clientIp());
   reply(req, 0, "",
         {{"user", who_.id},
          {"role", core::roleName(who_.role)},
@@ -244,8 +259,26 @@ void RoomSession::onJoin(const json& req) {
   core::Room* room = server_.rooms().find(*id);
   if (!room) return reply(req, code::kNoSuchRoom, "no such room: " + *id);
   if (core::RoomError e = room->checkJoin(who_); !e.ok()) return reply(req, e.code, e.message);
+  core::RoomHooks* hooks = room->hooks();
+  const bool joined = std::find(rooms_.begin(), rooms_.end(), *id) != rooms_.end();
+  if (!hooks || !hooks->hasBeforeJoin() || joined || who_.role == core::MemberRole::Guest)
+    return finishJoin(req, *id);
+  // The backend's before-join hook decides (R20); the reply waits for it.
+  hooks->beforeJoin(*id, who_, clientIp(),
+                    [this, alive = std::weak_ptr<int>(alive_), req](core::HookVerdict v) {
+                      if (alive.expired() || closed_) return;
+                      if (v.action != core::HookVerdict::Action::Deliver)
+                        return reply(req, v.code != 0 ? v.code : code::kRejected,
+                                     v.info.empty() ? "refused by the backend" : v.info);
+                      finishJoin(req, req["room"].get<std::string>());
+                    });
+}
+
+void RoomSession::finishJoin(const json& req, const std::string& id) {
+  core::Room* room = server_.rooms().find(id);
+  if (!room) return reply(req, code::kNoSuchRoom, "no such room: " + id);
   json left = json::array();
-  if (std::find(rooms_.begin(), rooms_.end(), *id) == rooms_.end()) {
+  if (std::find(rooms_.begin(), rooms_.end(), id) == rooms_.end()) {
     // As the seed's web SDK: joining past the limit leaves the oldest room.
     while (rooms_.size() >= server_.options().roomsPerConnection) {
       std::string oldest = rooms_.front();
@@ -253,11 +286,16 @@ void RoomSession::onJoin(const json& req) {
       if (core::Room* r = server_.rooms().find(oldest)) r->leave(*this);
       left.push_back(oldest);
     }
-    rooms_.push_back(*id);
+    rooms_.push_back(id);
   }
   json fields = room->join(*this);
   fields["left"] = std::move(left);
   reply(req, 0, "", std::move(fields));
+}
+
+std::string RoomSession::clientIp() const {
+  const size_t colon = peer_.rfind(':');
+  return colon == std::string::npos ? peer_ : peer_.substr(0, colon);
 }
 
 core::Room* RoomSession::joinedRoom(const json& req, int& errorCode, std::string& info) {
@@ -336,8 +374,13 @@ void RoomSession::onSend(const json& req) {
     const int64_t total = room->like(who_, message.body.value("count", int64_t{1}));
     return reply(req, 0, "", {{"merged", true}, {"likes", total}});
   }
-  core::Room::Accepted accepted = room->send(this, std::move(message));
-  reply(req, 0, "", {{"msgId", accepted.msgId}, {"time", accepted.timeMs}});
+  // NOTE: with a before-send hook the reply waits for the backend's verdict.
+  room->submit(this, std::move(message), clientIp(),
+               [this, alive = std::weak_ptr<int>(alive_), req](core::Room::Submitted r) {
+                 if (alive.expired() || closed_) return;
+                 if (!r.error.ok()) return reply(req, r.error.code, r.error.message);
+                 reply(req, 0, "", {{"msgId", r.accepted.msgId}, {"time", r.accepted.timeMs}});
+               });
 }
 
 void RoomSession::onHistory(const json& req) {

@@ -53,7 +53,9 @@ class RoomSession : public core::Member, public http::WebSocket::Handler {
   // Sets `code`/`info` when the profile fields are bad.
   bool applyProfile(const json& req, int& code, std::string& info);
   core::Room* joinedRoom(const json& req, int& code, std::string& info);
-  void leaveAll();
+  void leaveAll(const char* cause);
+  void finishJoin(const json& req, const std::string& id);
+  std::string clientIp() const;
 
   RoomServer& server_;
   std::string peer_;
@@ -66,6 +68,9 @@ class RoomSession : public core::Member, public http::WebSocket::Handler {
   double tokens_;
   int64_t lastRefillMs_ = 0;
   int refusedInARow_ = 0;
+  // NOTE: hook callbacks hold a weak_ptr to this: a session gone before its
+  // backend answered gets no reply.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace room

@@ -467,3 +467,93 @@ BOOST_AUTO_TEST_CASE(levels_come_from_weighted_stats_and_ride_on_messages) {
   BOOST_TEST(room.userJson("guest-1")["score"] == 0);  // guests have no stats
   BOOST_TEST(room.popularity() == 10 * 2 + 4 + 3);
 }
+
+namespace {
+
+struct FakeHooks : RoomHooks {
+  std::vector<std::function<void(HookVerdict)>> pendingSend, pendingJoin;
+  std::vector<std::string> afterSent, members, states;
+  bool hasBeforeSend() const override { return true; }
+  bool hasBeforeJoin() const override { return true; }
+  void beforeSend(const std::string&, const ChatMessage&, const std::string&,
+                  std::function<void(HookVerdict)> done) override {
+    pendingSend.push_back(std::move(done));
+  }
+  void beforeJoin(const std::string&, const Sender&, const std::string&,
+                  std::function<void(HookVerdict)> done) override {
+    pendingJoin.push_back(std::move(done));
+  }
+  void afterSend(const std::string&, const ChatMessage& m, const std::string& msgId, int64_t,
+                 int64_t) override {
+    afterSent.push_back(m.body.value("text", "?"));
+  }
+  void memberChanged(const std::string&, const std::string& user, bool online,
+                     const std::string& cause) override {
+    members.push_back(user + (online ? "+" : "-") + cause);
+  }
+  void stateChanged(const std::string&, const std::string&, const std::string&,
+                    const std::string&) override {}
+  void streamChanged(const std::string&, bool) override {}
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(before_send_verdicts_apply_in_submission_order) {
+  EventLoop loop;
+  RoomOptions o;
+  o.history = 10;
+  Room room(loop, "r", "", o, ids());
+  FakeHooks hooks;
+  room.setHooks(&hooks);
+  FakeMember a("a"), b("b");
+  room.join(a);
+  room.join(b);
+  std::vector<std::pair<int, std::string>> replies(4);
+  for (int i = 0; i < 4; ++i)
+    room.submit(&a, text(a, "m" + std::to_string(i)), "127.0.0.1",
+                [&replies, i](Room::Submitted r) {
+                  replies[i] = {r.error.code, r.accepted.msgId};
+                });
+  BOOST_REQUIRE(hooks.pendingSend.size() == 4u);
+  BOOST_TEST(b.of("message").empty());  // nothing before the backend answers
+  HookVerdict rewrite;
+  rewrite.body = json{{"text", "m3 (edited)"}};
+  hooks.pendingSend[3](rewrite);  // the last answers first: it waits for the others
+  BOOST_TEST(b.of("message").empty());
+  HookVerdict reject{HookVerdict::Action::Reject, 10150, "custom refusal", std::nullopt};
+  hooks.pendingSend[1](reject);
+  hooks.pendingSend[2](HookVerdict{HookVerdict::Action::Drop, 0, "", std::nullopt});
+  BOOST_TEST(b.of("message").empty());
+  hooks.pendingSend[0](HookVerdict{});
+  std::vector<std::string> seen;
+  for (const auto& e : b.of("message")) seen.push_back(e["body"]["text"]);
+  BOOST_TEST(seen == (std::vector<std::string>{"m0", "m3 (edited)"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(replies[1].first == 10150);  // the backend's own code reaches the sender
+  BOOST_TEST(replies[2].first == 0);      // a silent drop looks like success
+  BOOST_TEST(!replies[2].second.empty());
+  BOOST_TEST(hooks.afterSent == (std::vector<std::string>{"m0", "m3 (edited)"}),
+             boost::test_tools::per_element());  // never for refused or dropped ones
+  BOOST_TEST(room.counters().rejected == 1u);
+  BOOST_TEST(room.counters().filtered == 1u);
+  BOOST_TEST(hooks.members == (std::vector<std::string>{"a+Join", "b+Join"}),
+             boost::test_tools::per_element());
+  room.kick("b", "bye", 0);
+  BOOST_TEST(hooks.members.back() == "b-Kicked");
+}
+
+BOOST_AUTO_TEST_CASE(a_room_deleted_while_its_backend_thinks_ignores_the_verdict) {
+  EventLoop loop;
+  FakeHooks hooks;
+  bool called = false;
+  {
+    Room room(loop, "r", "", {}, ids());
+    room.setHooks(&hooks);
+    FakeMember a("a");
+    room.join(a);
+    room.submit(&a, text(a, "x"), "", [&](Room::Submitted) { called = true; });
+    room.leave(a);
+  }
+  hooks.pendingSend[0](HookVerdict{});  // the room is gone: nothing happens
+  BOOST_TEST(!called);
+}
