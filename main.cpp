@@ -32,6 +32,7 @@
 #include "protocols/room/im_rest_api.hpp"
 #include "protocols/room/room_server.hpp"
 #include "protocols/room/rooms_api.hpp"
+#include "protocols/room/webhook_hooks.hpp"
 #include "protocols/rtmp/rtmp_server.hpp"
 
 namespace {
@@ -185,7 +186,8 @@ struct Server {
   core::EventLoop loop;
   std::unique_ptr<core::UrlSigner> signer;
   std::unique_ptr<core::WriteCoalescer> coalescer;
-  std::unique_ptr<core::RoomRegistry> rooms;  // observes the streams: outlives them
+  std::unique_ptr<room::WebhookHooks> webhooks;  // the rooms' hooks: outlives them
+  std::unique_ptr<core::RoomRegistry> rooms;     // observes the streams: outlives them
   std::unique_ptr<core::StreamRegistry> registry;
   std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<core::WriteCoalescer> roomCoalescer;
@@ -211,6 +213,21 @@ struct Server {
     rooms = std::make_unique<core::RoomRegistry>(loop, roomRegistryOptions(c.room));
     registry = std::make_unique<core::StreamRegistry>(loop, streamOptions);
     registry->addObserver(rooms.get());
+    if (!c.webhook.url.empty()) {
+      room::WebhookHooksOptions w;
+      w.http.url = c.webhook.url;
+      w.http.appId = c.room.app_id;
+      w.http.secret = c.webhook.secret;
+      w.http.timeoutMs = c.webhook.timeout_ms;
+      w.http.retries = static_cast<int>(c.webhook.retries);
+      w.failOpen = c.webhook.fail_open;
+      w.beforeSend = c.webhook.before_send;
+      w.beforeJoin = c.webhook.before_join;
+      webhooks = std::make_unique<room::WebhookHooks>(loop, w);  // throws on a bad URL
+      rooms->setHooks(webhooks.get());
+      spdlog::info("webhooks: {} (deadline {} ms, fail {})", c.webhook.url, c.webhook.timeout_ms,
+                   c.webhook.fail_open ? "open" : "closed");
+    }
 
     http::HttpOptions httpOptions;
     httpOptions.maxHeaderSize = c.http.max_header_size;
@@ -320,6 +337,7 @@ struct Server {
       http.reset();
       registry.reset();
       rooms.reset();
+      webhooks.reset();
       signals.clear();
       loop.post([this] {
         coalescer.reset();

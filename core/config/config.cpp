@@ -305,6 +305,19 @@ const std::vector<SectionRule>& rules() {
                              ? ""
                              : "must be \"mask\" or \"reject\", got \"" + a + "\"";
                 })}),
+      section("webhook", &Config::webhook,
+              {text("url", &WebhookConfig::url,
+                    [](const std::string& u) -> std::string {
+                      return u.empty() || u.starts_with("http://")
+                                 ? ""
+                                 : "must be an http:// URL (IPv4 or localhost), got \"" + u + "\"";
+                    }),
+               text("secret", &WebhookConfig::secret),
+               integer("timeout_ms", &WebhookConfig::timeout_ms, 100, 10000),
+               boolean("fail_open", &WebhookConfig::fail_open),
+               boolean("before_send", &WebhookConfig::before_send),
+               boolean("before_join", &WebhookConfig::before_join),
+               integer("retries", &WebhookConfig::retries, 0, 10)}),
       section("web", &Config::web,
               {boolean("enabled", &WebConfig::enabled), text("root", &WebConfig::root, checkPath)}),
   };

@@ -131,8 +131,20 @@ struct RoomConfig {
   int64_t popularity_weight_message = 1;
   int64_t popularity_weight_like = 1;
   int64_t popularity_weight_gift = 5;
-  std::string word_filter_file;            // built-in word filter list ("" = none)
-  std::string word_filter_action = "mask"; // mask | reject  // merged-write window for members (0: end of each loop turn)
+  std::string word_filter_file;  // built-in word filter list ("" = none)
+  std::string word_filter_action =
+      "mask";  // mask | reject  // merged-write window for members (0: end of each loop turn)
+};
+
+// The backend's webhooks in the seed IM's shapes (R14, R20).
+struct WebhookConfig {
+  std::string url;            // http://IPv4-or-localhost[:port]/path ("" = no webhooks)
+  std::string secret;         // when set, requests carry X-Roomcast-Signature: sha256=HMAC
+  int64_t timeout_ms = 2000;  // the before-* deadline
+  bool fail_open = true;      // a before-* hook that did not answer: let it through
+  bool before_send = true;
+  bool before_join = true;
+  int64_t retries = 3;  // for after-send and state events
 };
 
 struct Config {
@@ -146,6 +158,7 @@ struct Config {
   WebConfig web;
   HlsConfig hls;
   RoomConfig room;
+  WebhookConfig webhook;
 };
 
 // Reads and validates `path` (a missing file is an error; an empty file gives all

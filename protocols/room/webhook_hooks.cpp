@@ -1,0 +1,173 @@
+#include "protocols/room/webhook_hooks.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "core/loop/wall_clock.hpp"
+
+namespace room {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kRoomType = "AVChatRoom";
+
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+json toMsgBody(const core::ChatMessage& m) {
+  const json& b = m.body;
+  if (m.type == "text" || m.type == "system")
+    return json::array({{{"MsgType", "TIMTextElem"}, {"MsgContent", {{"Text", str(b, "text")}}}}});
+  if (m.type == "custom")
+    return json::array(
+        {{{"MsgType", "TIMCustomElem"},
+          {"MsgContent",
+           {{"Data", str(b, "data")}, {"Desc", str(b, "desc")}, {"Ext", str(b, "ext")}}}}});
+  if (m.type == "image")
+    return json::array(
+        {{{"MsgType", "TIMImageElem"},
+          {"MsgContent",
+           {{"ImageInfoArray", json::array({{{"Type", 1},
+                                             {"URL", str(b, "url")},
+                                             {"Width", b.value("width", 0)},
+                                             {"Height", b.value("height", 0)}}})}}}}});
+  // voice, gift, like: our body as a custom element named by its type.
+  return json::array({{{"MsgType", "TIMCustomElem"},
+                       {"MsgContent", {{"Data", b.dump()}, {"Desc", m.type}, {"Ext", ""}}}}});
+}
+
+std::optional<json> fromMsgBody(const std::string& type, const json& msgBody) {
+  if (!msgBody.is_array() || msgBody.empty() || !msgBody[0].is_object()) return std::nullopt;
+  const json& elem = msgBody[0];
+  const json content = elem.value("MsgContent", json::object());
+  if (!content.is_object()) return std::nullopt;
+  const std::string kind = str(elem, "MsgType");
+  if (type == "text" && kind == "TIMTextElem" && content.contains("Text") &&
+      content["Text"].is_string())
+    return json{{"text", content["Text"]}};
+  if (type == "custom" && kind == "TIMCustomElem" && content.contains("Data") &&
+      content["Data"].is_string())
+    return json{
+        {"data", content["Data"]}, {"desc", str(content, "Desc")}, {"ext", str(content, "Ext")}};
+  return std::nullopt;
+}
+
+core::HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen,
+                            const std::string& type) {
+  using Action = core::HookVerdict::Action;
+  if (!reply.ok) {
+    if (failOpen) return {};
+    return {Action::Reject, core::room_code::kRejected,
+            "the backend did not answer: " + reply.error, std::nullopt};
+  }
+  const int code = reply.errorCode;
+  if (code == 0) {
+    core::HookVerdict v;
+    if (auto it = reply.body.find("MsgBody"); it != reply.body.end())
+      v.body = fromMsgBody(type, *it);
+    return v;
+  }
+  if (code == 2) return {Action::Drop, 0, "", std::nullopt};
+  if (code >= 10100 && code <= 10200)
+    return {Action::Reject, code,
+            reply.errorInfo.empty() ? "refused by the backend" : reply.errorInfo, std::nullopt};
+  return {Action::Reject, core::room_code::kRejected,
+          reply.errorInfo.empty() ? "refused by the backend" : reply.errorInfo, std::nullopt};
+}
+
+WebhookHooks::WebhookHooks(core::EventLoop& loop, WebhookHooksOptions options)
+    : options_(std::move(options)), sender_(loop, options_.http) {
+  random_ = std::random_device{}();
+}
+
+json WebhookHooks::messageBody(const char* command, const std::string& roomId,
+                               const core::ChatMessage& m) const {
+  return {{"CallbackCommand", command},
+          {"GroupId", roomId},
+          {"Type", kRoomType},
+          {"From_Account", m.from.id},
+          {"Operator_Account", m.from.id},
+          {"Random", random_},
+          {"MsgBody", toMsgBody(m)},
+          {"EventTime", core::wallClockMs()}};
+}
+
+void WebhookHooks::beforeSend(const std::string& roomId, const core::ChatMessage& message,
+                              const std::string& clientIp,
+                              std::function<void(core::HookVerdict)> done) {
+  ++random_;
+  json body = messageBody("Group.CallbackBeforeSendMsg", roomId, message);
+  sender_.call("Group.CallbackBeforeSendMsg", body, clientIp,
+               [done = std::move(done), failOpen = options_.failOpen, type = message.type](
+                   http::WebhookReply reply) { done(verdictOf(reply, failOpen, type)); });
+}
+
+void WebhookHooks::beforeJoin(const std::string& roomId, const core::Sender& who,
+                              const std::string& clientIp,
+                              std::function<void(core::HookVerdict)> done) {
+  json body = {{"CallbackCommand", "Group.CallbackBeforeApplyJoinGroup"},
+               {"GroupId", roomId},
+               {"Type", kRoomType},
+               {"Requestor_Account", who.id},
+               {"EventTime", core::wallClockMs()}};
+  sender_.call("Group.CallbackBeforeApplyJoinGroup", body, clientIp,
+               [done = std::move(done), failOpen = options_.failOpen](http::WebhookReply reply) {
+                 core::HookVerdict v = verdictOf(reply, failOpen, "");
+                 v.body.reset();
+                 if (v.action == core::HookVerdict::Action::Drop)  // no "silently" for joins
+                   v = {core::HookVerdict::Action::Reject, core::room_code::kRejected,
+                        "refused by the backend", std::nullopt};
+                 done(v);
+               });
+}
+
+void WebhookHooks::afterSend(const std::string& roomId, const core::ChatMessage& message,
+                             const std::string& msgId, int64_t seq, int64_t timeMs) {
+  json body = messageBody("Group.CallbackAfterSendMsg", roomId, message);
+  body["MsgSeq"] = seq;
+  body["MsgTime"] = timeMs / 1000;
+  body["MsgId"] = msgId;
+  sender_.notify("Group.CallbackAfterSendMsg", std::move(body), "");
+}
+
+void WebhookHooks::memberChanged(const std::string& roomId, const std::string& user, bool online,
+                                 const std::string& cause) {
+  // The IM's causes: Join, Quit, HeartbeatInterrupt; roomcast adds Kicked.
+  const std::string eventCause = cause == "LinkClose" ? "HeartbeatInterrupt" : cause;
+  sender_.notify("Group.CallbackOnMemberStateChange",
+                 {{"CallbackCommand", "Group.CallbackOnMemberStateChange"},
+                  {"GroupId", roomId},
+                  {"Type", kRoomType},
+                  {"EventType", online ? "Online" : "Offline"},
+                  {"EventCause", eventCause},
+                  {"MemberList", json::array({{{"Member_Account", user}}})},
+                  {"EventTime", core::wallClockMs()}},
+                 "");
+}
+
+void WebhookHooks::stateChanged(const std::string& user, const std::string& action,
+                                const std::string& reason, const std::string& clientIp) {
+  sender_.notify("State.StateChange",
+                 {{"CallbackCommand", "State.StateChange"},
+                  {"EventTime", core::wallClockMs()},
+                  {"Info", {{"Action", action}, {"To_Account", user}, {"Reason", reason}}}},
+                 clientIp);
+}
+
+void WebhookHooks::streamChanged(const std::string& streamKey, bool published) {
+  const char* command = published ? "Live.CallbackStreamPublish" : "Live.CallbackStreamUnpublish";
+  sender_.notify(command,
+                 {{"CallbackCommand", command},
+                  {"StreamKey", streamKey},
+                  {"GroupId", streamKey},
+                  {"EventTime", core::wallClockMs()}},
+                 "");
+}
+
+}  // namespace room
