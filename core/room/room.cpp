@@ -258,6 +258,22 @@ Room::Accepted Room::gift(const Sender& from, const std::string& gift, int64_t c
     return send(nullptr, {"gift", Priority::High, from, {{"gift", gift}, {"count", count}}});
   }
   const int64_t now = static_cast<int64_t>(loop_.nowMs());
+  // NOTE: the giver sees each click at once (its connections only, with the
+  // room's current seq); the room sees the merged streak.
+  auto preview = eventHead("message", seq_, wallClockMs());
+  preview["msgId"] = "";
+  preview["msgType"] = "gift";
+  preview["priority"] = priorityName(Priority::High);
+  Sender shown = from;
+  shown.role = roleOf(from);
+  preview["from"] = shown.toJson();
+  preview["body"] = {{"gift", gift}, {"count", count}, {"streak", true}, {"preview", true}};
+  RoomEventPtr previewEvent;
+  for (Member* m : list_) {
+    if (!m || m->identity().id != from.id) continue;
+    if (!previewEvent) previewEvent = makeRoomEvent(dump(preview), seq_, wallClockMs());
+    m->deliver(previewEvent);
+  }
   if (auto full = streaks_.click(from, gift, count, now)) {
     return send(nullptr, {"gift",
                           Priority::High,

@@ -40,12 +40,13 @@ class RoomGiftsTest(h.IntegrationTest):
 
     def gifts_seen(self, c, gift):
         return [e for e in c.messages("live") if e.get("msgType") == "gift"
-                and e["body"].get("gift") == gift]
+                and e["body"].get("gift") == gift and not e["body"].get("preview")]
 
     def test_01_gift_streaks_and_totals(self):
         with self.serve():
             self.api.create_room("live")
             viewer = self.member("viewer", "live")
+            alice = self.member("alice", "live")  # the giver, watching too
             api = self.api.session()
             for _ in range(99):  # 99 clicks in a row, each billed by the backend
                 st, js, _ = api.call("POST", "/api/v1/rooms/live/gifts",
@@ -66,6 +67,10 @@ class RoomGiftsTest(h.IntegrationTest):
             for e in roses:
                 self.assertEqual(e.get("priority"), "High", e)
                 self.assertEqual((e["from"]["id"], e["from"]["nick"]), ("alice", "Alice"), e)
+            # The giver saw each of its 99 clicks at once, beside the merged ones.
+            previews = [e for e in alice.messages("live") if e["body"].get("preview")]
+            self.assertEqual(len(previews), 99, "the giver's own clicks")
+            self.assertFalse([e for e in viewer.messages("live") if e["body"].get("preview")])
             cars = self.gifts_seen(viewer, "car")
             self.assertEqual([e["body"]["count"] for e in cars], [99], "an explicit count is one message")
             totals = self.api.ok("GET", "/api/v1/rooms/live/gifts")
