@@ -1,13 +1,16 @@
 // roomcast chat panel: logs in to the live room over the WebSocket room protocol
 // (docs/room-protocol.md), joins the room of the stream being played, shows its
 // status, announcement, online count and messages, sends text, and flies text
-// messages over the video (danmaku). Plain ES module, loaded by app.js.
+// messages over the video (danmaku). Plain ES module, loaded by app.js. Moderation as
+// a member sees it: `mute` disables the input box, `kicked` leaves the room for good
+// (no auto-rejoin), `lottery` shows in the list. An admin login loads admin.js.
 //
 // All user text goes in with textContent, never innerHTML.
 // Stable hooks for tests: #chat[data-state|data-role|data-room], #chat-status[data-status],
 // #chat-online[data-count], #chat-announcement, #chat-messages li[data-msg-id|data-type|
 // data-from], #chat-error[data-code], #chat-input, #chat-send,
-// #danmaku-layer[data-flying|data-dropped] .danmaku.
+// #danmaku-layer[data-flying|data-dropped] .danmaku, #chat[data-muted] (self|all|''),
+// #chat-messages li.msg-notice[data-type=lottery|mute|kicked].
 
 const STATUS_WORDS = { 1: 'waiting', 2: 'live', 3: 'paused', 4: 'ended', 5: 'replay' };
 // Login errors that a retry cannot fix: back to the form instead of reconnecting.
@@ -25,6 +28,7 @@ const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
 const JOIN_RETRY_MS = 3000; // the room may not exist until the stream starts
 const HEARTBEAT_MS = 25000; // below the server's default 60 s idle timeout
+const MAX_TIMER_MS = 2147483647; // setTimeout's limit; longer mutes are re-checked then
 
 const $ = (id) => document.getElementById(id);
 
@@ -47,6 +51,11 @@ export function createChat({ query, initialRoom }) {
     seenOrder: [],
     lanes: [], // per lane: time its last danmaku started
     dropped: 0,
+    muteUntil: 0, // this user's mute in the joined room: end (Unix ms), Infinity = for good, 0 = none
+    mutedAll: false, // the joined room is muted (admins and the owner still speak)
+    muteTimer: 0,
+    kicked: new Map(), // room -> {reason, until}: kicked from it, so never auto-rejoined
+    admin: null, // the admin panel (admin.js) once loaded for an admin login
   };
 
   // -------------------------------------------------------------- panel state
@@ -110,15 +119,48 @@ export function createChat({ query, initialRoom }) {
     updateComposer();
   }
 
+  // Why this user may not speak in the joined room now: 'self', 'all' or ''.
+  function muteState() {
+    if (!chat.joined) return '';
+    if (chat.muteUntil && chat.muteUntil > Date.now()) return 'self';
+    // NOTE: the owner may speak in a muted room too, but the page does not know who
+    // owns it; an owner's send still works through the API or after the server says so.
+    if (chat.mutedAll && chat.role !== 'admin') return 'all';
+    return '';
+  }
+
+  function muteNote(muted) {
+    if (muted === 'all') return 'The room is muted: only its owner and admins can speak.';
+    if (chat.muteUntil === Infinity) return 'You are muted in this room.';
+    return `You are muted in this room until ${new Date(chat.muteUntil).toLocaleTimeString()}.`;
+  }
+
   function updateComposer() {
-    const canSend = Boolean(chat.joined) && chat.role !== '' && chat.role !== 'guest';
+    const muted = muteState();
+    const canSend = Boolean(chat.joined) && chat.role !== '' && chat.role !== 'guest' && !muted;
     $('chat-input').disabled = !canSend;
     $('chat-send').disabled = !canSend;
+    $('chat').dataset.muted = muted;
+    const kicked = chat.kicked.get(chat.room);
     let note = '';
     if (chat.role === 'guest') note = 'Guests can read the chat but not send: log in with a user id and UserSig to talk.';
     else if (!chat.creds) note = 'Log in (or watch as guest) to join the live room.';
+    else if (kicked && !chat.joined) note = `You were removed from this room: ${kicked.reason}`;
     else if (!chat.joined) note = 'Not in the room yet.';
+    else if (muted) note = muteNote(muted);
     $('chat-note').textContent = note;
+  }
+
+  // Sets this user's mute (end in Unix ms, Infinity, or 0) and re-enables the input
+  // box when it ends.
+  function setSelfMute(until) {
+    chat.muteUntil = until;
+    clearTimeout(chat.muteTimer);
+    if (until && until !== Infinity) {
+      const wait = Math.min(MAX_TIMER_MS, Math.max(0, until - Date.now()) + 50);
+      chat.muteTimer = setTimeout(updateComposer, wait);
+    }
+    updateComposer();
   }
 
   // -------------------------------------------------------------- messages
@@ -353,6 +395,8 @@ export function createChat({ query, initialRoom }) {
     chat.user = String(r.user || chat.creds.user || '');
     chat.role = String(r.role || (chat.creds.guest ? 'guest' : 'user'));
     showLoggedIn(true);
+    if (chat.role === 'admin') loadAdmin();
+    else chat.admin?.setActive(false);
     joinRoom();
   }
 
@@ -364,6 +408,12 @@ export function createChat({ query, initialRoom }) {
       return;
     }
     const room = chat.room;
+    const kicked = chat.kicked.get(room);
+    if (kicked) {
+      setPanel('kicked', `removed from ${room}: ${kicked.reason}`);
+      updateComposer();
+      return;
+    }
     setPanel('joining', `joining ${room}…`);
     request('join', { room }, (r) => onJoinReply(room, r));
   }
@@ -387,6 +437,10 @@ export function createChat({ query, initialRoom }) {
     showStatus(r.status);
     showAnnouncement(r.announcement);
     showOnline(r.online);
+    chat.mutedAll = r.mutedAll === true;
+    // NOTE: the join reply says only whether this user is muted, not until when; a
+    // later mute event or a refused send tells more.
+    setSelfMute(typeof r.muted === 'number' ? r.muted : r.muted === true ? Infinity : 0);
     for (const m of Array.isArray(r.history) ? r.history : []) onMessage(m, false);
     setPanel('joined', `in room ${room}`);
     updateComposer();
@@ -397,9 +451,11 @@ export function createChat({ query, initialRoom }) {
     const old = chat.joined;
     chat.room = key || '';
     chat.joined = '';
+    chat.kicked.delete(chat.room); // choosing the stream again is a deliberate retry
     clearTimeout(chat.joinTimer);
     resetRoomView();
-    updateComposer();
+    resetMute();
+    chat.admin?.roomChanged();
     if (!chat.ws || chat.ws.readyState !== WebSocket.OPEN || !chat.role) return;
     if (old) request('leave', { room: old });
     joinRoom();
@@ -421,8 +477,86 @@ export function createChat({ query, initialRoom }) {
       case 'enter': renderNotice(`${userName(ev.user)} entered`, 'enter'); break;
       case 'leave': renderNotice(`${userName(ev.user)} left`, 'leave'); break;
       case 'dismissed': onDismissed(); break;
+      case 'mute': onMute(ev); break;
+      case 'kicked': onKicked(ev); break;
+      case 'lottery': onLottery(ev); break;
       default: break;
     }
+    chat.admin?.onEvent(ev);
+  }
+
+  function resetMute() {
+    chat.mutedAll = false;
+    setSelfMute(0);
+  }
+
+  // `until` of a mute or ban event as Unix ms: null = for good (Infinity).
+  function untilMs(until) {
+    if (until === null || until === undefined) return Infinity;
+    const n = Number(until);
+    return Number.isFinite(n) ? n : Infinity;
+  }
+
+  function onMute(ev) {
+    const seconds = Number(ev.seconds) || 0;
+    if (ev.user === null || ev.user === undefined) {
+      chat.mutedAll = ev.all === true;
+      renderNotice(chat.mutedAll ? 'The room is muted' : 'The room is no longer muted', 'mute');
+      updateComposer();
+      return;
+    }
+    const who = String(ev.user);
+    if (who === chat.user) setSelfMute(seconds > 0 ? untilMs(ev.until) : 0);
+    const what = seconds > 0 ? `muted for ${seconds} s` : 'no longer muted';
+    renderNotice(`${who === chat.user ? 'You are' : `${who} is`} ${what}`, 'mute');
+  }
+
+  function onKicked(ev) {
+    const who = String(ev.user || '');
+    const reason = String(ev.reason || 'no reason given');
+    if (who !== chat.user) {
+      renderNotice(`${who} was removed: ${reason}`, 'kicked');
+      return;
+    }
+    const room = chat.joined;
+    chat.kicked.set(room, { reason, until: untilMs(ev.until) });
+    renderNotice(`You were removed from ${room}: ${reason}`, 'kicked');
+    chat.joined = '';
+    clearTimeout(chat.joinTimer);
+    resetMute();
+    setPanel('kicked', `removed from ${room}: ${reason}`);
+    showError(10007, `removed from ${room}: ${reason}`, 'kicked');
+  }
+
+  function onLottery(ev) {
+    const keyword = String(ev.keyword || '');
+    if (ev.state === 'open') {
+      const left = Math.max(0, Math.round((Number(ev.ends) - Date.now()) / 1000));
+      renderNotice(`Lottery open: send a message with "${keyword}" within ${left} s — ` +
+        `${Number(ev.winners) || 0} winner(s)`, 'lottery');
+    } else if (ev.state === 'drawn') {
+      const winners = Array.isArray(ev.winners) ? ev.winners.map(userName) : [];
+      renderNotice(`Lottery "${keyword}" drawn among ${Number(ev.entrants) || 0} entrant(s): ` +
+        `${winners.length ? winners.join(', ') : 'no winner'}`, 'lottery');
+    }
+  }
+
+  // The admin panel (admin.js), loaded only for an admin login.
+  // NOTE: a dynamic import as app.js does for chat.js: a broken admin.js leaves the chat working.
+  function loadAdmin() {
+    if (chat.admin) {
+      chat.admin.setActive(true);
+      return;
+    }
+    import('./admin.js')
+      .then((m) => {
+        if (chat.role !== 'admin' || chat.admin) return;
+        chat.admin = m.createAdminPanel({
+          creds: () => chat.creds,
+          room: () => chat.joined || chat.room,
+        });
+      })
+      .catch((e) => showError(10002, `admin panel unavailable: ${e.message}`, 'admin'));
   }
 
   function userName(u) {
@@ -446,6 +580,7 @@ export function createChat({ query, initialRoom }) {
 
   function login(creds) {
     chat.creds = creds;
+    chat.kicked.clear(); // a new login is a deliberate retry
     chat.backoffMs = BACKOFF_MIN_MS;
     clearError();
     connect();
@@ -456,6 +591,8 @@ export function createChat({ query, initialRoom }) {
     closeSocket();
     chat.user = '';
     chat.role = '';
+    resetMute();
+    chat.admin?.setActive(false);
     showLoggedIn(false);
     setPanel('login', '');
   }

@@ -111,6 +111,32 @@ def run_chat(srv, timeout=15):
             r.returncode, r.stdout.decode()[-2000:], r.stderr.decode()[-3000:]))
 
 
+ADMIN_SCRIPT = os.path.join(h.HERE, "browser", "admin.mjs")
+
+
+def run_admin(srv, admin, timeout=15):
+    """Run admin.mjs against srv as `admin` and bob (room live/demo must exist);
+    returns its JSON result."""
+    node = shutil.which("node")
+    if node is None:
+        raise AssertionError("node is not installed (scripts/packages.txt: nodejs)")
+    args = [node, ADMIN_SCRIPT, "--base", srv.http_url(""), "--room", KEY, "--admin", admin,
+            "--admin-sig", usersig(admin), "--bob-sig", usersig("bob"),
+            "--timeout", str(timeout), "--web-root", WEB_ROOT, "--chromium", CHROMIUM]
+    h.log("browser: admin.mjs --base %s" % srv.http_url(""))
+    try:
+        r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           stdin=subprocess.DEVNULL, timeout=300)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("admin.mjs did not finish within 300 s")
+    out = r.stdout.decode("utf-8", "replace").strip().splitlines()
+    try:
+        return json.loads(out[-1])
+    except (IndexError, ValueError):
+        raise AssertionError("admin.mjs printed no JSON (exit %d):\n%s\n%s" % (
+            r.returncode, r.stdout.decode()[-2000:], r.stderr.decode()[-3000:]))
+
+
 class BrowserTest(h.IntegrationTest):
     srv = pub = None
 
@@ -344,6 +370,137 @@ class BrowserTest(h.IntegrationTest):
         self.assertEqual(r["flood"]["flew"] + flood["dropped"], 200, r["flood"])
         step("floodGone", met=True, flying=0)
         self.assertTrue(r.get("ok"), "chat.mjs reported a wait not met")
+
+
+    def test_admin_panel(self):
+        """The admin panel (web/admin.js) for a login whose role is admin (mod1 in
+        room.admins), driven from the page against the real room and seen from a
+        member's page: status, announcement (and the server's error past 300 bytes),
+        mute a member and the whole room (input box disabled, 10017), a lottery won by
+        the member, a refused lottery, kick with a reason (no auto-rejoin), unban; a
+        member gets no panel."""
+        sets = {"web.root": WEB_ROOT, "room.app_id": ROOM_APP_ID,
+                "room.key": '"%s"' % ROOM_KEY, "room.admins": '["mod1"]'}
+        with h.Server(sets=sets, name="roomcast-admin") as srv:
+            status, _, body = h.http_get(srv.http_url("/admin.js"))
+            self.assertEqual(status, 200, "GET /admin.js: the admin panel module is not served "
+                             "(protocols/http/static_files.cpp lists the page's files): %r" % body[:200])
+            self.assertIn(b"createAdminPanel", body)
+            mod = "identifier=mod1&usersig=" + usersig("mod1")
+            status, room = http_json("POST", srv.http_url("/api/v1/rooms?" + mod),
+                                     {"id": KEY, "status": 1})
+            self.assertEqual(status, 201, "POST /api/v1/rooms as mod1: %r" % (room,))
+            r = run_admin(srv, "mod1")
+            self.assertAdminShown(r)
+            # What the page did is what the server holds.
+            status, info = http_json("GET", srv.http_url("/api/v1/rooms/live/demo"))
+            self.assertEqual((status, info.get("status"), info.get("mutedAll")), (200, 3, False), info)
+            self.assertEqual(info.get("announcement"), "Admin says: back at <b>9</b> & stay tuned")
+            status, bans = http_json("GET", srv.http_url("/api/v1/rooms/live/demo/bans?" + mod))
+            self.assertEqual((status, bans.get("members")), (200, []), bans)
+            status, lottery = http_json("GET", srv.http_url("/api/v1/rooms/live/demo/lottery?" + mod))
+            self.assertEqual([w["id"] for w in lottery.get("winners", [])], ["bob"], lottery)
+
+    def assertAdminShown(self, r):
+        self.assertNotIn("reason", r, r.get("reason"))
+        self.assertEqual(r.get("pageErrors"), [], r.get("pageErrors"))
+        self.assertEqual(r.get("dialogs"), [], "a dialog opened (injected script?): %r" % r.get("dialogs"))
+
+        def step(name, **expect):
+            s = r.get(name) or {}
+            flat = dict(s, **{"admin." + k: v for k, v in (s.get("admin") or {}).items()})
+            got = {k.replace("__", "."): flat.get(k.replace("__", ".")) for k in expect}
+            want = {k.replace("__", "."): v for k, v in expect.items()}
+            self.assertEqual(got, want, "%s: page shows %r\nconsole: %r" % (
+                name, s, r.get("console", [])[-8:]))
+            return s
+
+        def error(name):
+            return (r.get(name) or {}).get("admin", {}).get("error")
+
+        # A member: joined, no panel, admin.js not loaded.
+        step("bobJoined", met=True, state="joined", role="member")
+        step("bobNoPanel", state="joined", admin__visible=False, admin__loaded=False)
+        # The admin: role admin, panel shown for the room.
+        step("adminJoined", met=True, role="admin", admin__visible=True, admin__room=KEY,
+             admin__error=None)
+
+        # Status 3 -> "paused" on bob's page.
+        step("setStatus", met=True, admin__error=None, admin__doneAction="status")
+        step("bobPaused", met=True, statusWord="paused")
+
+        # The announcement, HTML kept as text on bob's page.
+        step("setAnnouncement", met=True, admin__error=None, admin__doneAction="announcement")
+        b = step("bobAnnouncement", met=True)
+        self.assertEqual(b["admin"]["announcementElements"], 0, "announcement HTML was parsed")
+        # 302 bytes: refused by the server, its error shown whole; bob keeps the old one.
+        s = step("longAnnouncement", met=True, admin__bytes=302)
+        e = error("longAnnouncement")
+        self.assertIsNotNone(e, "no error shown for a 302-byte announcement: %r" % s["admin"])
+        self.assertEqual((e["status"], e["code"]), (400, 10004), e)
+        self.assertIn("HTTP 400", e["text"])
+        self.assertIn("announcement", e["text"])
+        self.assertIn("10004", e["text"])
+        step("bobAfterLong", announcement="Admin says: back at <b>9</b> & stay tuned")
+
+        # Mute bob 60 s: input disabled with a note; a send anyway gets 10017.
+        step("muteBob", met=True, admin__error=None, admin__mutes=["bob"])
+        m = step("bobMuted", met=True, inputDisabled=True, sendDisabled=True, muted="self")
+        self.assertIn("muted", m["note"])
+        self.assertTrue(any(n["type"] == "mute" and "You are muted for 60 s" in n["text"]
+                            for n in m["notices"]), m["notices"])
+        self.assertTrue(r["bobMutedSend"], "chat.send did not send")
+        m = step("bobMutedError", met=True)
+        self.assertEqual(m["error"]["code"], 10017, m["error"])
+        self.assertIn("10017", m["error"]["text"])
+        step("adminMuteList", met=True, admin__mutes=["bob"], admin__mutedAll="false")
+        # Unmute.
+        step("unmuteBob", met=True, admin__error=None, admin__mutes=[])
+        step("bobUnmuted", met=True, inputDisabled=False, muted="")
+
+        # The whole room: bob may not speak, the admin may.
+        step("muteAll", met=True, admin__error=None, admin__mutedAll="true", admin__muteAllChecked=True)
+        m = step("bobMutedAll", met=True, inputDisabled=True, muted="all")
+        self.assertIn("room is muted", m["note"])
+        step("adminWhileAll", inputDisabled=False, muted="")
+        step("unmuteAll", met=True, admin__error=None, admin__mutedAll="false",
+             admin__muteAllChecked=False)
+        step("bobUnmutedAll", met=True, inputDisabled=False, muted="")
+
+        # The lottery: bob enters and is the only winner, shown in the panel.
+        step("lotteryStart", met=True, admin__error=None, admin__lotteryState="open")
+        step("bobLotteryOpen", met=True)
+        step("bobSentLucky", met=True)
+        d = step("lotteryDrawn", met=True, admin__lotteryWinners=["bob"])
+        self.assertIn("lucky", d["admin"]["lotteryText"])
+        self.assertIn("bob", d["admin"]["lotteryText"])
+        d = step("bobLotteryDrawn", met=True)
+        self.assertTrue(any(n["type"] == "lottery" and "bob" in n["text"] for n in d["notices"]),
+                        d["notices"])
+        self.assertTrue(any(m["type"] == "system" and "lucky" in (m["text"] or "")
+                            for m in d["messages"]), "no system message of the draw: %r" % d["messages"])
+        # A lottery of 0 s: the server's 400 and reason shown.
+        step("badLottery", met=True)
+        e = error("badLottery")
+        self.assertIsNotNone(e, "no error shown for a 0 s lottery")
+        self.assertEqual((e["status"], e["code"]), (400, 10004), e)
+        self.assertIn("seconds", e["text"])
+
+        # Kick bob ("spam", for good): out, told why, not rejoined even after a reconnect.
+        k = step("kickBob", met=True, admin__error=None, admin__bans=["bob"])
+        self.assertIn("1 connection", k["admin"]["done"])
+        k = step("bobKicked", met=True, state="kicked", joined="", inputDisabled=True)
+        self.assertIn("spam", k["conn"])
+        self.assertIn("spam", k["note"])
+        self.assertTrue(any(n["type"] == "kicked" and "spam" in n["text"] for n in k["notices"]),
+                        k["notices"])
+        step("adminSawKick", met=True)
+        self.assertTrue(r["bobDropped"]["closed"], r["bobDropped"])
+        step("bobRelogged", met=True, state="kicked", wsOpen=True, role="member")
+        step("bobStillOut", state="kicked", joined="", wsOpen=True)
+        # Unban.
+        step("unban", met=True, admin__error=None, admin__bans=[])
+        self.assertTrue(r.get("ok"), "admin.mjs reported a wait not met")
 
 
 if __name__ == "__main__":

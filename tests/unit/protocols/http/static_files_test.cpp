@@ -42,6 +42,7 @@ BOOST_AUTO_TEST_CASE(serves_loaded_files_with_type_and_etag) {
   root.write("index.html", "<!doctype html><title>x</title>");
   root.write("app.js", "export {};");
   root.write("chat.js", "export {};");
+  root.write("admin.js", "export {};");
   root.write("style.css", "body{}");
   root.write("node_modules/hls.js/dist/hls.min.js", "var Hls=1;");
   root.write("node_modules/mpegts.js/dist/mpegts.js", "var mpegts=1;");
@@ -86,7 +87,7 @@ BOOST_AUTO_TEST_CASE(missing_files_are_404_not_a_crash) {
   root.write("index.html", "page");
   auto files = StaticFiles::load(root.dir.string());
   const auto missing = files->missing();
-  BOOST_TEST(missing.size() == 5u);  // app.js, chat.js, style.css, hls.js, mpegts.js
+  BOOST_TEST(missing.size() == 6u);  // app.js, chat.js, admin.js, style.css, hls.js, mpegts.js
   auto r = files->respond(get("/vendor/hls.min.js"));
   BOOST_TEST(r.status == 404);
   BOOST_TEST(r.body.find("player library missing") != std::string::npos);
@@ -96,7 +97,7 @@ BOOST_AUTO_TEST_CASE(missing_files_are_404_not_a_crash) {
 
   // A root that does not exist: everything 404, nothing thrown.
   auto none = StaticFiles::load((root.dir / "nope").string());
-  BOOST_TEST(none->missing().size() == 6u);
+  BOOST_TEST(none->missing().size() == 7u);
   BOOST_TEST(none->respond(get("/")).status == 404);
 }
 
