@@ -3,15 +3,14 @@
 # /v4/group_open_avchatroom_http_svc/get_members with the IM's query auth, always
 # HTTP 200 with ActionStatus/ErrorCode; each call's effect as a WebSocket member
 # sees it. Owner: integration tests. Real time: ~4 s. Reuses room_client.py.
-import contextlib
 import json
-import sys
 import time
 import urllib.parse
 
 import harness as h
 import room_client as rc
-import room_test as rt  # the module only: its RoomTest must not run from here
+import room_test as rt
+from room_fixture import RoomServerTest  # the module only: its RoomTest must not run from here
 
 SVC = "/v4/group_open_http_svc/"
 AV = "/v4/group_open_avchatroom_http_svc/"
@@ -34,31 +33,7 @@ def is_msg(e, room=None):
     return rt.is_msg(e, room)
 
 
-class ImRestTest(h.IntegrationTest):
-    def setUp(self):
-        self.clients = []
-
-    @contextlib.contextmanager
-    def serve(self, **sets):
-        conf = {"room.key": rt.KEY, "room.app_id": rt.APP_ID}
-        conf.update(sets)
-        srv = h.Server(sets=conf, name="roomcast-" + self._testMethodName[5:]).start()
-        self.srv, self.api = srv, rc.Api(srv.http_port, rt.APP_ID, rt.KEY)
-        try:
-            yield srv
-        finally:
-            for c in self.clients:
-                c.close()
-            self.clients = []
-            srv.__exit__(*sys.exc_info())
-
-    def member(self, user, room):
-        c = rc.WsClient(self.srv.http_port, name=user).connect()
-        self.clients.append(c)
-        rc.ok(c.login(user, rt.sig(user)), "login " + user)
-        c.joined = rc.ok(c.request("join", room=room), "join %s %s" % (user, room))
-        return c
-
+class ImRestTest(RoomServerTest):
     def say(self, c, text, room):
         return c.request("send", room=room, type="text", body={"text": text})
 

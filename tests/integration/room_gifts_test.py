@@ -4,40 +4,15 @@
 # themselves, likes merged into one Low message per window while the room's like
 # counter stays exact even when a rate limit drops messages.
 # Owner: integration tests. Real time: ~6 s. Reuses room_client.py and room_test's keys.
-import contextlib
-import sys
 import time
 
 import harness as h
 import room_client as rc
 import room_test as rt  # the module only: its RoomTest must not run from here
+from room_fixture import RoomServerTest
 
 
-class RoomGiftsTest(h.IntegrationTest):
-    def setUp(self):
-        self.clients = []
-
-    @contextlib.contextmanager
-    def serve(self, **sets):
-        conf = {"room.key": rt.KEY, "room.app_id": rt.APP_ID}
-        conf.update(sets)
-        srv = h.Server(sets=conf, name="roomcast-" + self._testMethodName[5:]).start()
-        self.srv, self.api = srv, rc.Api(srv.http_port, rt.APP_ID, rt.KEY)
-        try:
-            yield srv
-        finally:
-            for c in self.clients:
-                c.close()
-            self.clients = []
-            srv.__exit__(*sys.exc_info())
-
-    def member(self, user, room):
-        c = rc.WsClient(self.srv.http_port, name=user).connect()
-        self.clients.append(c)
-        rc.ok(c.login(user, rt.sig(user)), "login " + user)
-        rc.ok(c.request("join", room=room), "join %s %s" % (user, room))
-        return c
-
+class RoomGiftsTest(RoomServerTest):
     def gifts_seen(self, c, gift):
         return [e for e in c.messages("live") if e.get("msgType") == "gift"
                 and e["body"].get("gift") == gift and not e["body"].get("preview")]

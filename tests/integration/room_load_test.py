@@ -2,14 +2,13 @@
 # that stops reading is dropped past room.ws_max_backlog_bytes without slowing the
 # room, and enter/leave stop past room.enter_leave_max_members.
 # Owner: integration tests. Real time: ~10 s. Reuses room_client.py and room_test's keys.
-import contextlib
 import re
-import sys
 import time
 
 import harness as h
 import room_client as rc
 import room_test as rt  # the module only: its RoomTest must not run from here
+from room_fixture import RoomServerTest
 
 BACKLOG = 16 * 1024       # room.ws_max_backlog_bytes at its minimum
 STALL_RCVBUF = 4096       # the stalled member's receive window
@@ -27,42 +26,8 @@ def is_presence(e, kind, user):
     return e.get("event") == kind and e.get("user", {}).get("id") == user
 
 
-class RoomLoadTest(h.IntegrationTest):
-    def setUp(self):
-        self.clients = []
-        self.srv = self.api = None
-
+class RoomLoadTest(RoomServerTest):
     # ---------------------------------------------------------------- fixtures
-
-    @contextlib.contextmanager
-    def serve(self, **sets):
-        conf = {"room.key": rt.KEY, "room.app_id": rt.APP_ID}
-        conf.update(sets)
-        srv = h.Server(sets=conf, name="roomcast-" + self._testMethodName[5:]).start()
-        self.srv, self.api = srv, rc.Api(srv.http_port, rt.APP_ID, rt.KEY)
-        try:
-            yield srv
-        except BaseException:
-            self._close_clients()
-            srv.__exit__(*sys.exc_info())
-            raise
-        self._close_clients()
-        srv.__exit__(None, None, None)
-        self.srv = None
-
-    def _close_clients(self):
-        for c in self.clients:
-            c.close()
-        self.clients = []
-
-    def member(self, user, room=None, **ws_opts):
-        c = rc.WsClient(self.srv.http_port, name=user, **ws_opts).connect()
-        self.clients.append(c)
-        r = rc.ok(c.login(user, rt.sig(user)), "login " + user)
-        self.assertEqual(r.get("user"), user, r)
-        if room:
-            c.joined = rc.ok(c.request("join", room=room), "join %s %s" % (user, room))
-        return c
 
     def online(self, room):
         return self.api.room(room).get("online")

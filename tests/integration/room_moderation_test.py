@@ -4,42 +4,20 @@
 # reason, banned, rejoin refused before join) and unban, all through the API with
 # an admin UserSig; bad moderation calls get 400/403 JSON.
 # Owner: integration tests. Real time: ~8 s. Reuses room_client.py and room_test's keys.
-import contextlib
 import os
 import signal
-import sys
 import tempfile
 import time
 
 import harness as h
 import room_client as rc
 import room_test as rt  # the module only: its RoomTest must not run from here
+from room_fixture import RoomServerTest
 
 
-class RoomModerationTest(h.IntegrationTest):
-    def setUp(self):
-        self.clients = []
-
-    @contextlib.contextmanager
-    def serve(self, **sets):
-        conf = {"room.key": rt.KEY, "room.app_id": rt.APP_ID}
-        conf.update(sets)
-        srv = h.Server(sets=conf, name="roomcast-" + self._testMethodName[5:]).start()
-        self.srv, self.api = srv, rc.Api(srv.http_port, rt.APP_ID, rt.KEY)
-        try:
-            yield srv
-        finally:
-            for c in self.clients:
-                c.close()
-            self.clients = []
-            srv.__exit__(*sys.exc_info())
-
+class RoomModerationTest(RoomServerTest):
     def member(self, user, room):
-        c = rc.WsClient(self.srv.http_port, name=user).connect()
-        self.clients.append(c)
-        rc.ok(c.login(user, rt.sig(user)), "login " + user)
-        c.joined = rc.ok(c.request("join", room=room), "join %s %s" % (user, room))
-        return c
+        return super().member(user, room)
 
     def say(self, c, text, room="mod"):
         return c.request("send", room=room, type="text", body={"text": text})

@@ -5,12 +5,10 @@
 # refused ones), state and member events, the query string and the signature,
 # and replies that are not JSON, huge, slow or missing.
 # Owner: integration tests. Real time: ~15 s. Reuses room_client.py and room_test's keys.
-import contextlib
 import hashlib
 import hmac
 import http.server
 import json
-import sys
 import threading
 import time
 import urllib.parse
@@ -18,6 +16,7 @@ import urllib.parse
 import harness as h
 import room_client as rc
 import room_test as rt  # the module only: its RoomTest must not run from here
+from room_fixture import RoomServerTest
 
 SECRET = "hook-secret-0123456789"
 
@@ -95,36 +94,20 @@ class Receiver:
         self.server.server_close()
 
 
-class WebhookTest(h.IntegrationTest):
+class WebhookTest(RoomServerTest):
     def setUp(self):
-        self.clients = []
+        super().setUp()
         self.hook = Receiver()
 
     def tearDown(self):
         self.hook.close()
 
-    @contextlib.contextmanager
-    def serve(self, **sets):
-        conf = {"room.key": rt.KEY, "room.app_id": rt.APP_ID,
-                "webhook.url": "http://127.0.0.1:%d/im/callback" % self.hook.port,
+    def server_sets(self):
+        return {"webhook.url": "http://127.0.0.1:%d/im/callback" % self.hook.port,
                 "webhook.secret": SECRET, "webhook.timeout_ms": 500}
-        conf.update(sets)
-        srv = h.Server(sets=conf, name="roomcast-" + self._testMethodName[5:]).start()
-        self.srv, self.api = srv, rc.Api(srv.http_port, rt.APP_ID, rt.KEY)
-        try:
-            yield srv
-        finally:
-            for c in self.clients:
-                c.close()
-            self.clients = []
-            srv.__exit__(*sys.exc_info())
 
     def member(self, user, room="hooked"):
-        c = rc.WsClient(self.srv.http_port, name=user).connect()
-        self.clients.append(c)
-        rc.ok(c.login(user, rt.sig(user)), "login " + user)
-        c.joined = c.request("join", room=room)
-        return c
+        return super().member(user, room, check_join=False)
 
     def say(self, c, text, room="hooked"):
         return c.request("send", room=room, type="text", body={"text": text})
