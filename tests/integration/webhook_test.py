@@ -194,6 +194,7 @@ class WebhookTest(RoomServerTest):
             time.sleep(2.0)  # the limiter's queue drains or expires
             delivered = self.api.ok("GET", "/api/v1/rooms/hooked/counters")
             self.assertGreater(delivered["rateDropped"], 0, delivered)
+            self.assertEqual(len(bob.messages("hooked")), delivered["delivered"])
             h.wait_until(lambda: len(self.hook.of("Group.CallbackAfterSendMsg"))
                          >= delivered["delivered"], 3, what="after-send calls")
             time.sleep(0.3)
