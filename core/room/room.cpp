@@ -55,6 +55,13 @@ std::optional<int64_t> liveUntil(const std::unordered_map<std::string, int64_t>&
   return it->second;
 }
 
+// NOTE: mutes and bans are kept by user id; expired ones are dropped once the
+// map grows, so an admin's long-past actions do not pile up.
+void pruneExpired(std::unordered_map<std::string, int64_t>& map, int64_t nowMs) {
+  if (map.size() < 4096) return;
+  std::erase_if(map, [nowMs](const auto& entry) { return entry.second <= nowMs; });
+}
+
 std::string secondsLeft(int64_t until, int64_t nowMs) {
   if (until == Room::kForever) return "for good";
   return "for " + std::to_string((until - nowMs + 999) / 1000) + " more s";
@@ -589,6 +596,7 @@ void Room::mute(const std::string& user, int64_t seconds) {
     event["seconds"] = 0;
   } else {
     const int64_t until = untilFor(seconds, now);
+    pruneExpired(muted_, now);
     muted_[user] = until;
     event["until"] = untilJson(until);
     event["seconds"] = seconds;
@@ -621,6 +629,7 @@ RoomError Room::checkSend(const Sender& who) const {
 size_t Room::kick(const std::string& user, const std::string& reason, int64_t banSeconds) {
   const int64_t now = wallClockMs();
   const int64_t until = banSeconds <= 0 ? kForever : untilFor(banSeconds, now);
+  pruneExpired(banned_, now);
   banned_[user] = until;
   auto event = eventHead("kicked", seq_, now);
   event["user"] = user;
