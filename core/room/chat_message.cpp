@@ -13,9 +13,14 @@ bool isString(const nlohmann::json& body, const char* key, bool required) {
   return it->is_string();
 }
 
+// NOTE: counts are bounded so that totals summed from them cannot overflow.
+constexpr int64_t kMaxCount = 1000000;
+
 bool isCount(const nlohmann::json& body, const char* key) {
   auto it = body.find(key);
-  return it == body.end() || (it->is_number_integer() && it->get<int64_t>() >= 0);
+  if (it == body.end()) return true;
+  if (it->is_number_unsigned()) return it->get<uint64_t>() <= static_cast<uint64_t>(kMaxCount);
+  return it->is_number_integer() && it->get<int64_t>() >= 0 && it->get<int64_t>() <= kMaxCount;
 }
 
 }  // namespace
@@ -97,9 +102,9 @@ RoomError checkMessageBody(std::string_view type, const nlohmann::json& body) {
       return bad(t + " width/height/seconds must be non-negative integers");
   } else if (type == "gift") {
     if (!isString(body, "gift", true)) return bad("gift body needs a string \"gift\"");
-    if (!isCount(body, "count")) return bad("gift count must be a non-negative integer");
+    if (!isCount(body, "count")) return bad("gift count must be an integer 0..1000000");
   } else if (type == "like") {
-    if (!isCount(body, "count")) return bad("like count must be a non-negative integer");
+    if (!isCount(body, "count")) return bad("like count must be an integer 0..1000000");
   } else {
     return bad("unknown message type \"" + t + "\" (text, custom, image, voice, gift, like)");
   }

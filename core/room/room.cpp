@@ -151,10 +151,14 @@ void Room::leave(Member& member, const char* cause) {
     if (last != &member) index_[last].position = slot.position;
   }
   const Sender& who = member.identity();
-  if (auto st = stats_.find(who.id);
-      st != stats_.end() && st->second.connections > 0 && --st->second.connections == 0)
-    st->second.onlineMs += static_cast<int64_t>(loop_.nowMs()) - st->second.onlineSinceMs;
-  std::erase_if(recent_, [&](const Recent& r) { return r.who.id == who.id; });
+  bool lastConnection = true;
+  if (auto st = stats_.find(who.id); st != stats_.end() && st->second.connections > 0) {
+    if (--st->second.connections == 0)
+      st->second.onlineMs += static_cast<int64_t>(loop_.nowMs()) - st->second.onlineSinceMs;
+    lastConnection = st->second.connections == 0;
+  }
+  if (lastConnection)  // another connection of the user keeps it in the list
+    std::erase_if(recent_, [&](const Recent& r) { return r.who.id == who.id; });
   if (index_.size() < options_.enterLeaveMaxMembers) {
     auto event = eventHead("leave", 0, 0);
     Sender shown = who;
@@ -206,6 +210,15 @@ void Room::submit(Member* sender, ChatMessage message, const std::string& client
     auto it = index_.find(sender);
     if (it != index_.end()) token = it->second.token;
   }
+  // NOTE: one slow verdict holds everything behind it; a sender may have only a
+  // few messages waiting, so the queue's memory stays bounded per sender.
+  if (token != 0 && std::count_if(hookQueue_.begin(), hookQueue_.end(), [token](const auto& h) {
+                      return h.senderToken == token;
+                    }) >= static_cast<std::ptrdiff_t>(kMaxHookPerSender)) {
+    ++counters_.rejected;
+    done({{room_code::kTooFast, "too many messages waiting for the backend: slow down"}, {}});
+    return;
+  }
   const uint64_t id = nextHookId_++;
   hookQueue_.push_back({id, token, message, std::move(done), std::nullopt});
   hooks_->beforeSend(id_, message, clientIp,
@@ -236,6 +249,12 @@ void Room::drainHooks() {
     } else if (v.action == HookVerdict::Action::Drop) {
       ++counters_.filtered;  // the sender is told success; nobody sees it
       result.accepted = {nextMessageId_(), wallClockMs()};
+    } else if (RoomError late = checkJoin(h.message.from); !late.ok()) {
+      ++counters_.rejected;  // kicked while the backend was deciding
+      result.error = late;
+    } else if (RoomError muted = checkSend(h.message.from); !muted.ok()) {
+      ++counters_.rejected;  // muted while the backend was deciding
+      result.error = muted;
     } else {
       if (v.body && checkMessageBody(h.message.type, *v.body).ok()) h.message.body = *v.body;
       result.accepted = sendAs(h.senderToken, true, std::move(h.message));
@@ -292,6 +311,7 @@ Room::Accepted Room::gift(const Sender& from, const std::string& gift, int64_t c
 }
 
 int64_t Room::like(const Sender& from, int64_t count) {
+  if (count <= 0) return likeTotal_;
   likeTotal_ += count;
   if (UserStats* st = statsFor(from)) st->likes += count;
   likeWindow_.add(from.id, count, static_cast<int64_t>(loop_.nowMs()));
@@ -631,20 +651,19 @@ size_t Room::kick(const std::string& user, const std::string& reason, int64_t ba
   const int64_t until = banSeconds <= 0 ? kForever : untilFor(banSeconds, now);
   pruneExpired(banned_, now);
   banned_[user] = until;
+  std::vector<Member*> gone;
+  for (Member* m : list_)
+    if (m && m->identity().id == user) gone.push_back(m);
+  for (Member* m : gone) leave(*m, "Kicked");
+  // NOTE: built after the leaves, with the room's current seq, so a kicked
+  // connection never sees a seq lower than one it already had; the rest of the
+  // room then gets it as a room event of its own.
   auto event = eventHead("kicked", seq_, now);
   event["user"] = user;
   event["reason"] = reason;
   event["until"] = untilJson(until);
-  // The kicked connections get it with the room's current seq (they leave); the
-  // rest of the room gets it as a room event of its own.
   RoomEventPtr kicked = makeRoomEvent(dump(event), seq_, now);
-  std::vector<Member*> gone;
-  for (Member* m : list_)
-    if (m && m->identity().id == user) gone.push_back(m);
-  for (Member* m : gone) {
-    leave(*m, "Kicked");
-    m->removedFrom(id_, kicked);
-  }
+  for (Member* m : gone) m->removedFrom(id_, kicked);
   spdlog::info("room {}: {} kicked ({} connections, banned {}): {}", id_, user, gone.size(),
                secondsLeft(until, now), reason);
   emit(std::move(event), false);
@@ -749,6 +768,7 @@ nlohmann::json Room::describe() const {
 }
 
 void Room::dismiss() {
+  alive_.reset();  // late backend verdicts are ignored
   auto event = eventHead("dismissed", 0, 0);
   event["seq"] = ++seq_;
   event["time"] = wallClockMs();
@@ -759,9 +779,18 @@ void Room::dismiss() {
   list_.clear();
   index_.clear();
   byToken_.clear();
-  for (Member* m : all) m->removedFrom(id_, dismissed);
+  for (Member* m : all) {
+    if (hooks_ && m->identity().role != MemberRole::Guest)
+      hooks_->memberChanged(id_, m->identity().id, false, "Quit");
+    m->removedFrom(id_, dismissed);
+  }
+  auto waiting = std::move(hookQueue_);
+  hookQueue_.clear();
+  for (auto& h : waiting)
+    if (h.done) h.done({{room_code::kNoSuchRoom, "room " + id_ + " was deleted"}, {}});
   tick_.stop();
   endTimer_.stop();
+  lotteryTimer_.stop();
 }
 
 }  // namespace core

@@ -100,6 +100,7 @@ class Room {
     Accepted accepted;
   };
   static constexpr size_t kMaxHookQueue = 10000;
+  static constexpr size_t kMaxHookPerSender = 16;
   void submit(Member* sender, ChatMessage message, const std::string& clientIp,
               std::function<void(Submitted)> done);
   void countRejected() { ++counters_.rejected; }

@@ -277,6 +277,8 @@ void RoomSession::onJoin(const json& req) {
 void RoomSession::finishJoin(const json& req, const std::string& id) {
   core::Room* room = server_.rooms().find(id);
   if (!room) return reply(req, code::kNoSuchRoom, "no such room: " + id);
+  // Again: a ban may have come while the backend was deciding.
+  if (core::RoomError e = room->checkJoin(who_); !e.ok()) return reply(req, e.code, e.message);
   json left = json::array();
   if (std::find(rooms_.begin(), rooms_.end(), id) == rooms_.end()) {
     // As the seed's web SDK: joining past the limit leaves the oldest room.

@@ -314,6 +314,8 @@ BOOST_AUTO_TEST_CASE(message_bodies_and_room_ids_are_checked) {
   BOOST_TEST(checkMessageBody("gift", {{"gift", "rose"}, {"count", 99}}).ok());
   BOOST_TEST(checkMessageBody("gift", {{"gift", "rose"}, {"count", -1}}).code == 10004);
   BOOST_TEST(checkMessageBody("like", json::object()).ok());
+  BOOST_TEST(checkMessageBody("like", {{"count", 1000001}}).code == 10004);
+  BOOST_TEST(checkMessageBody("like", {{"count", UINT64_MAX}}).code == 10004);
   BOOST_TEST(checkMessageBody("custom", {{"data", "x"}, {"ext", 1}}).code == 10004);
   BOOST_TEST(checkMessageBody("video", json::object()).code == 10004);
   BOOST_TEST(defaultPriority("gift") == Priority::High);
@@ -556,4 +558,63 @@ BOOST_AUTO_TEST_CASE(a_room_deleted_while_its_backend_thinks_ignores_the_verdict
   }
   hooks.pendingSend[0](HookVerdict{});  // the room is gone: nothing happens
   BOOST_TEST(!called);
+}
+
+BOOST_AUTO_TEST_CASE(a_kicked_second_connection_never_sees_seq_go_back) {
+  EventLoop loop;
+  Room room(loop, "r", "", {}, ids());
+  FakeMember c1("bob"), c2("bob"), other("o");
+  room.join(other);
+  room.join(c1);
+  room.join(c2);
+  room.kick("bob", "spam", 0);
+  for (const FakeMember* m : {&c1, &c2}) {
+    int64_t last = 0;
+    for (const auto& e : m->events) {
+      BOOST_TEST(e["seq"].get<int64_t>() >= last);
+      last = e["seq"].get<int64_t>();
+    }
+    BOOST_TEST(m->events.back()["event"] == "kicked");
+  }
+  FakeMember c3("carol"), c4("carol");
+  room.join(c3);
+  room.join(c4);
+  room.leave(c3);  // carol is still in the room on c4
+  BOOST_TEST(room.members(std::nullopt, 10)["members"][0]["id"] == "carol");
+}
+
+BOOST_AUTO_TEST_CASE(late_verdicts_respect_mutes_bans_limits_and_deletion) {
+  EventLoop loop;
+  FakeHooks hooks;
+  RoomRegistry rooms(loop, {});
+  rooms.setHooks(&hooks);
+  RoomError error;
+  Room* room = rooms.create("r", "", error);
+  FakeMember a("a"), b("b");
+  room->join(a);
+  room->join(b);
+  std::vector<int> codes;
+  auto record = [&codes](Room::Submitted s) { codes.push_back(s.error.code); };
+  room->submit(&a, text(a, "1"), "", record);
+  room->submit(&b, text(b, "2"), "", record);
+  room->mute("a", 60);      // muted while the backend decides
+  room->kick("b", "x", 0);  // banned while the backend decides
+  hooks.pendingSend[0](HookVerdict{});
+  hooks.pendingSend[1](HookVerdict{});
+  BOOST_TEST(codes == (std::vector<int>{10017, 10007}), boost::test_tools::per_element());
+  // At most 16 of one sender's messages wait for the backend.
+  FakeMember c("c");
+  room->join(c);
+  codes.clear();
+  for (int i = 0; i < 17; ++i) room->submit(&c, text(c, "x"), "", record);
+  BOOST_REQUIRE(codes.size() == 1u);
+  BOOST_TEST(codes[0] == 10023);
+  // Deleting the room answers the waiting senders and ignores late verdicts.
+  codes.clear();
+  rooms.remove("r");
+  BOOST_TEST(codes.size() == 16u);
+  BOOST_TEST(codes[0] == 10010);
+  hooks.pendingSend.back()(HookVerdict{});
+  BOOST_TEST(codes.size() == 16u);
+  runFor(loop, 10);
 }
