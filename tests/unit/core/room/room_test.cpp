@@ -6,6 +6,7 @@
 #include "core/loop/event_loop.hpp"
 #include "core/loop/timer.hpp"
 #include "core/room/room_registry.hpp"
+#include "tests/unit/run_loop.hpp"
 
 using namespace core;
 using nlohmann::json;
@@ -61,11 +62,8 @@ std::function<std::string()> ids() {
   return [] { return "m-" + std::to_string(++nextId); };
 }
 
-// Runs the loop for `ms`.
 void runFor(EventLoop& loop, uint64_t ms) {
-  Timer stop(loop, [&] { loop.stop(); });
-  stop.start(ms);
-  loop.run();
+  testing_loop::runFor(loop, ms);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "core/loop/tcp_listener.hpp"
 #include "core/loop/timer.hpp"
 #include "protocols/http/http_server.hpp"
+#include "tests/unit/run_loop.hpp"
 
 using namespace http;
 
@@ -121,19 +122,9 @@ struct Fixture {
   }
 
   bool runUntil(const std::function<bool()>& done, uint64_t timeoutMs = 3000) {
-    if (done()) return true;
-    core::Timer poll(loop, [&] {
-      if (done()) loop.stop();
-    });
-    core::Timer guard(loop, [&] { loop.stop(); });
-    poll.start(1, 1);
-    guard.start(timeoutMs);
-    loop.run();
-    return done();
+    return testing_loop::runUntil(loop, done, timeoutMs);
   }
-  void runFor(uint64_t ms) {
-    runUntil([] { return false; }, ms);
-  }
+  void runFor(uint64_t ms) { testing_loop::runFor(loop, ms); }
 
   // Posts once and runs until the result; checks done ran once and not inside post.
   HttpClientResult postOnce(HttpClient& client, const std::string& url, int64_t timeoutMs = 2000,

@@ -10,6 +10,7 @@
 #include "core/loop/event_loop.hpp"
 #include "core/loop/timer.hpp"
 #include "protocols/http/http_server.hpp"
+#include "tests/unit/run_loop.hpp"
 
 using namespace http;
 
@@ -202,19 +203,9 @@ struct Fixture {
   // Runs the loop until `done` holds or `timeoutMs` passed (then the test fails
   // on the returned false instead of hanging).
   bool runUntil(const std::function<bool()>& done, uint64_t timeoutMs = 3000) {
-    if (done()) return true;
-    core::Timer poll(loop, [&] {
-      if (done()) loop.stop();
-    });
-    core::Timer guard(loop, [&] { loop.stop(); });
-    poll.start(1, 1);
-    guard.start(timeoutMs);
-    loop.run();
-    return done();
+    return testing_loop::runUntil(loop, done, timeoutMs);
   }
-  void runFor(uint64_t ms) {
-    runUntil([] { return false; }, ms);
-  }
+  void runFor(uint64_t ms) { testing_loop::runFor(loop, ms); }
 
   Client& upgraded(const std::string& firstWrite = handshake()) {
     Client& c = connect(firstWrite);
