@@ -11,24 +11,11 @@
 // error reply shown); alice's socket is closed by the server (oversized frame) and
 // the page reconnects without duplicating messages; a danmaku flood is capped.
 // Exit code 0 when every wait was met, 1 otherwise, 2 on a harness problem.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { parseOptions, withChromium } from './chromium.mjs';
 
 function parseArgs(argv) {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const opts = {
-    base: '', room: 'live/demo', aliceSig: '', bobSig: '', adminSig: '', timeout: 15,
-    webRoot: path.resolve(here, '../../../web'), chromium: '/usr/bin/chromium',
-  };
-  for (let i = 2; i < argv.length; i += 2) {
-    const k = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!(k in opts)) throw new Error(`unknown option ${argv[i]}`);
-    opts[k] = typeof opts[k] === 'number' ? Number(argv[i + 1]) : argv[i + 1];
-  }
-  for (const k of ['base', 'aliceSig', 'bobSig', 'adminSig']) if (!opts[k]) throw new Error(`--${k} is required`);
-  return opts;
+  return parseOptions(argv, { base: '', room: 'live/demo', aliceSig: '', bobSig: '', adminSig: '', timeout: 15 },
+    ['base', 'aliceSig', 'bobSig', 'adminSig']);
 }
 
 // Everything about the chat panel, read from the page in one go.
@@ -194,24 +181,7 @@ async function steps(context, opts, r) {
 }
 
 async function run(opts, r) {
-  const { chromium } = await import(
-    pathToFileURL(path.join(opts.webRoot, 'node_modules/playwright-core/index.mjs')).href);
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'roomcast-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: opts.chromium,
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required'],
-  });
-  try {
-    r.browser = context.browser()?.version() ?? null;
-    await steps(context, opts, r);
-  } finally {
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
+  await withChromium(opts, { width: 1400, height: 900 }, r, (context) => steps(context, opts, r));
   return Object.values(r).every((v) => !(v && typeof v === 'object' && v.met === false));
 }
 
