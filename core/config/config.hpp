@@ -117,7 +117,7 @@ struct RoomConfig {
   int64_t gift_streak_gifts = 20;              // a running gift streak is flushed every N gifts
   int64_t gift_streak_pause_ms = 1000;         // ...or after this pause (R7)
   int64_t like_window_ms = 1000;               // likes are merged over this window (R8)
-  int64_t ws_merge_ms = 20;
+  int64_t ws_merge_ms = 50;
   // Levels (R9): score = weights x (online minutes, messages, likes, gifts,
   // membership); the level is how many thresholds the score reached.
   int64_t level_weight_online_minute = 1;
