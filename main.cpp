@@ -189,6 +189,7 @@ struct Server {
   std::unique_ptr<room::WebhookHooks> webhooks;  // the rooms' hooks: outlives them
   std::unique_ptr<core::RoomRegistry> rooms;     // observes the streams: outlives them
   std::unique_ptr<core::StreamRegistry> registry;
+  std::unique_ptr<core::Sidechannel> sidechannel;  // unlinked from the rooms before it goes
   std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<core::WriteCoalescer> roomCoalescer;
   std::unique_ptr<room::RoomServer> roomServer;
@@ -213,6 +214,10 @@ struct Server {
     rooms = std::make_unique<core::RoomRegistry>(loop, roomRegistryOptions(c.room));
     registry = std::make_unique<core::StreamRegistry>(loop, streamOptions);
     registry->addObserver(rooms.get());
+    core::SidechannelOptions sidechannelOptions;
+    sidechannelOptions.events = {c.sidechannel.events.begin(), c.sidechannel.events.end()};
+    sidechannel = std::make_unique<core::Sidechannel>(*registry, sidechannelOptions);
+    rooms->setSidechannel(sidechannel.get());
     if (!c.webhook.url.empty()) {
       room::WebhookHooksOptions w;
       w.http.url = c.webhook.url;
@@ -248,17 +253,18 @@ struct Server {
     if (c.web.enabled) http::registerStaticFiles(*http, http::StaticFiles::load(c.web.root));
     flv = std::make_unique<flv::FlvServer>(
         loop, *http, *registry, *coalescer,
-        flv::FlvOptions{limits, c.auth.protect_play ? signer.get() : nullptr});
+        flv::FlvOptions{limits, c.auth.protect_play ? signer.get() : nullptr, c.sidechannel.flv});
 
     if (c.hls.enabled) {
       std::optional<hls::LlHlsOptions> ll;
       if (c.hls.ll_enabled)
         ll = hls::LlHlsOptions{c.hls.segment_ms, c.hls.part_ms, static_cast<size_t>(c.hls.window),
-                               c.hls.keep_ended_ms};
+                               c.hls.keep_ended_ms, c.sidechannel.hls};
       hls = std::make_unique<hls::HlsServer>(
           loop, *http, *registry,
           hls::HlsOptions{c.hls.segment_ms, static_cast<size_t>(c.hls.window), c.hls.keep_ended_ms,
-                          c.hls.dir},
+                          c.hls.dir, c.sidechannel.hls, c.sidechannel.id3_merge_ms,
+                          c.sidechannel.daterange},
           ll, c.auth.protect_play ? signer.get() : nullptr);
     }
 
@@ -272,6 +278,7 @@ struct Server {
     rtmpOptions.signer = signer.get();
     rtmpOptions.protectPublish = c.auth.protect_publish;
     rtmpOptions.protectPlay = c.auth.protect_play;
+    rtmpOptions.roomEvents = c.sidechannel.flv;
     rtmp = std::make_unique<rtmp::RtmpServer>(loop, c.rtmp.listen.host, c.rtmp.listen.port,
                                               *registry, *coalescer, rtmpOptions);
 
@@ -335,6 +342,8 @@ struct Server {
       hls.reset();
       roomServer.reset();
       http.reset();
+      rooms->setSidechannel(nullptr);
+      sidechannel.reset();
       registry.reset();
       rooms.reset();
       webhooks.reset();

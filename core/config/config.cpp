@@ -200,6 +200,17 @@ SectionRule section(std::string_view name, S Config::*member, std::vector<Field<
   return rule;
 }
 
+std::string checkEventKind(const std::string& kind) {
+  static constexpr std::string_view kKinds[] = {
+      "text", "custom", "image", "voice", "gift", "like",   "system", "status",
+      "info", "online", "enter", "leave", "mute", "kicked", "revoke", "lottery"};
+  for (std::string_view k : kKinds)
+    if (k == kind) return {};
+  std::string known;
+  for (std::string_view k : kKinds) known += (known.empty() ? "" : ", ") + std::string(k);
+  return "unknown event kind \"" + kind + "\" (known: " + known + ")";
+}
+
 std::string checkLogLevel(const std::string& level) {
   if (parseLogLevel(level)) return {};
   return "must be one of trace, debug, info, warn, error, got \"" + level + "\"";
@@ -318,6 +329,11 @@ const std::vector<SectionRule>& rules() {
                boolean("before_send", &WebhookConfig::before_send),
                boolean("before_join", &WebhookConfig::before_join),
                integer("retries", &WebhookConfig::retries, 0, 10)}),
+      section("sidechannel", &Config::sidechannel,
+              {idList("events", &SidechannelConfig::events, 16, checkEventKind),
+               boolean("flv", &SidechannelConfig::flv), boolean("hls", &SidechannelConfig::hls),
+               integer("id3_merge_ms", &SidechannelConfig::id3_merge_ms, 0, 2000),
+               boolean("daterange", &SidechannelConfig::daterange)}),
       section("web", &Config::web,
               {boolean("enabled", &WebConfig::enabled), text("root", &WebConfig::root, checkPath)}),
   };

@@ -147,6 +147,15 @@ struct WebhookConfig {
   int64_t retries = 3;  // for after-send and state events
 };
 
+struct SidechannelConfig {
+  // Room event kinds carried inside the media (S1): message types and event names.
+  std::vector<std::string> events{"text", "gift", "like", "status"};
+  bool flv = true;             // RTMP play and HTTP-FLV carry them as onTextData
+  bool hls = true;             // HLS: timed ID3 (TS) and emsg (LL-HLS fMP4)
+  int64_t id3_merge_ms = 250;  // events this close share one ID3 tag
+  bool daterange = true;       // HLS: status changes as EXT-X-DATERANGE too
+};
+
 struct Config {
   std::string path;  // the file it was loaded from ("" for defaults)
   LogConfig log;
@@ -159,6 +168,7 @@ struct Config {
   HlsConfig hls;
   RoomConfig room;
   WebhookConfig webhook;
+  SidechannelConfig sidechannel;
 };
 
 // Reads and validates `path` (a missing file is an error; an empty file gives all

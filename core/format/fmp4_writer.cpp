@@ -463,27 +463,4 @@ std::vector<uint8_t> buildFmp4Fragment(std::span<const Fmp4Track> tracks,
   return w.take();
 }
 
-std::vector<uint8_t> buildEmsgV1(std::string_view schemeIdUri, std::string_view value,
-                                 uint32_t timescale, uint64_t presentationTime, uint32_t duration,
-                                 uint32_t id, std::span<const uint8_t> messageData) {
-  // NOTE: the strings are null-terminated on the wire; an embedded NUL would end them
-  // early and shift the message data, so they are cut there.
-  schemeIdUri = schemeIdUri.substr(0, schemeIdUri.find('\0'));
-  value = value.substr(0, value.find('\0'));
-  ByteWriter w(32 + schemeIdUri.size() + value.size() + messageData.size());
-  {
-    Mp4Box emsg(w, "emsg", 1, 0);
-    w.u32(timescale);
-    w.u64(presentationTime);
-    w.u32(duration);
-    w.u32(id);
-    w.string(schemeIdUri);
-    w.u8(0);
-    w.string(value);
-    w.u8(0);
-    w.bytes(messageData);
-  }
-  return w.take();
-}
-
 }  // namespace core

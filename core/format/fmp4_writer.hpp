@@ -39,7 +39,8 @@ struct Fmp4Fragment {
   uint32_t sequenceNumber = 1;
   // Same order as the init segment's tracks; a track may have no samples.
   std::vector<std::vector<Fmp4Sample>> samplesPerTrack;
-  // Complete boxes (e.g. buildEmsgV1) written before the moof, concatenated as is.
+  // Complete boxes (e.g. buildEmsgV1 of timed_metadata.hpp) written before the moof, concatenated
+  // as is.
   std::vector<std::vector<uint8_t>> leadingBoxes;
 };
 
@@ -64,12 +65,5 @@ std::optional<std::vector<uint8_t>> buildFmp4Init(std::span<const Fmp4Track> tra
 // too large for 32-bit offsets.
 std::vector<uint8_t> buildFmp4Fragment(std::span<const Fmp4Track> tracks,
                                        const Fmp4Fragment& fragment, std::string* error = nullptr);
-
-// A version 1 'emsg' box (ISO/IEC 23009-1 5.10.3.3): timescale, presentation_time
-// (64-bit, absolute), event_duration, id, then the two null-terminated strings and
-// the message data.
-std::vector<uint8_t> buildEmsgV1(std::string_view schemeIdUri, std::string_view value,
-                                 uint32_t timescale, uint64_t presentationTime, uint32_t duration,
-                                 uint32_t id, std::span<const uint8_t> messageData);
 
 }  // namespace core

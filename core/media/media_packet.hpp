@@ -15,7 +15,9 @@
 namespace core {
 
 enum class MediaKind : uint8_t { Audio, Video, Data };
-enum class Codec : uint8_t { Unknown, H264, H265, AAC, Opus, Mp3, Amf0 };
+// RoomEvent: a Data packet from the room (the sidechannel, S1): AMF0 `onTextData`
+// {type: "Text", text: <the event's JSON>} on the stream clock.
+enum class Codec : uint8_t { Unknown, H264, H265, AAC, Opus, Mp3, Amf0, RoomEvent };
 
 // Slots of the per-packet wire cache. A slot is only a label: the bytes are built
 // by the protocol that owns the format.

@@ -23,7 +23,9 @@ void MediaSender::send(const MediaPacket& packet) {
   item.dts = packet.dts;
   item.kind = packet.kind;
   item.keyframe = packet.keyframe;
-  item.mandatory = packet.config;
+  // NOTE: a room event's stream time may run up to a second ahead of the media
+  // (a stalled publisher): it is never counted as lag, nor dropped.
+  item.mandatory = packet.config || packet.codec == Codec::RoomEvent;
   enqueue(std::move(item));
 }
 

@@ -58,6 +58,8 @@ void Stream::attachPublisher(PublishLease* lease, const std::string& peer) {
   videoConfig_.reset();
   audioConfig_.reset();
   metadata_.reset();
+  sticky_.reset();
+  lastIngestNs_ = 0;
   gop_.clear();
   info_ = StreamInfo{};
   corrector_.restart();
@@ -84,6 +86,7 @@ void Stream::ingest(MediaPacket packet) {
   packet.dts = corrected.dts;
   packet.pts = corrected.dts + cts;
   bytesIn_.add(packet.payload.size(), loop_.nowMs());
+  lastIngestNs_ = uv_hrtime();
 
   if (packet.config) {
     updateInfo(packet);
@@ -99,6 +102,26 @@ void Stream::ingest(MediaPacket packet) {
   forEachSink([&packet](MediaSink& sink) { sink.onPacket(packet); });
 }
 
+std::optional<int64_t> Stream::clockNowMs() const {
+  if (!publisher_) return std::nullopt;
+  int64_t now = corrector_.lastDts();
+  if (lastIngestNs_ != 0) {  // else published, nothing sent yet
+    const auto sinceMs = static_cast<int64_t>((uv_hrtime() - lastIngestNs_) / 1000000);
+    now += std::min(sinceMs, kClockRunAheadMs);
+  }
+  lastClockMs_ = std::max(lastClockMs_, now);
+  return lastClockMs_;
+}
+
+void Stream::injectData(MediaPacket packet, bool sticky) {
+  if (!publisher_) return;
+  packet.kind = MediaKind::Data;
+  packet.config = false;
+  packet.keyframe = false;
+  if (sticky) sticky_ = packet;
+  forEachSink([&packet](MediaSink& sink) { sink.onPacket(packet); });
+}
+
 void Stream::attach(Subscription* sub) {
   subscriptions_.push_back(sub);
   sub->sink_.onStreamStart(*this);
@@ -109,7 +132,7 @@ void Stream::sendStartTo(MediaSink& sink) {
   // Headers are re-stamped to the first packet the viewer will see, so its clock
   // starts at the GOP, not at the publisher's first second.
   const int64_t startDts = gop_.empty() ? corrector_.lastDts() : gop_.packets().front().dts;
-  for (const auto* cached : {&metadata_, &videoConfig_, &audioConfig_}) {
+  for (const auto* cached : {&metadata_, &videoConfig_, &audioConfig_, &sticky_}) {
     if (!*cached) continue;
     MediaPacket header = **cached;
     header.dts = header.pts = startDts;

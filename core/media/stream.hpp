@@ -55,6 +55,17 @@ class Stream {
   size_t sinkCount() const { return subscriptions_.size(); }
   // The stream clock: dts of the newest packet (ms).
   int64_t lastDts() const { return corrector_.lastDts(); }
+  // The stream clock now (S1): the newest packet's dts plus the wall time since it
+  // arrived (at most kClockRunAheadMs: a stalled publisher's media resumes where
+  // it stopped), never less than a time it gave before; nullopt while no
+  // publisher is on.
+  static constexpr int64_t kClockRunAheadMs = 1000;
+  std::optional<int64_t> clockNowMs() const;
+  // A timed Data packet from inside the server (a room event), its dts already on
+  // the stream clock: every sink gets it, no cache keeps it. A `sticky` one (the
+  // room's status) is also kept, one at a time, and sent to each new sink after
+  // the headers. Ignored while no publisher is on.
+  void injectData(MediaPacket packet, bool sticky = false);
 
  private:
   friend class StreamRegistry;
@@ -79,7 +90,9 @@ class Stream {
   PublishLease* publisher_ = nullptr;
   std::string publisherPeer_;
   uint64_t startedAtMs_ = 0;
-  std::optional<MediaPacket> videoConfig_, audioConfig_, metadata_;
+  std::optional<MediaPacket> videoConfig_, audioConfig_, metadata_, sticky_;
+  uint64_t lastIngestNs_ = 0;        // uv_hrtime() of the newest packet; 0: none yet
+  mutable int64_t lastClockMs_ = 0;  // keeps clockNowMs() monotonic
   GopCache gop_;
   TimestampCorrector corrector_;
   StreamInfo info_;

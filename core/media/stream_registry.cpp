@@ -57,6 +57,13 @@ const Stream* StreamRegistry::find(const std::string& key) const {
   return it == streams_.end() ? nullptr : it->second.get();
 }
 
+bool StreamRegistry::injectData(const std::string& key, MediaPacket packet, bool sticky) {
+  auto it = streams_.find(key);
+  if (it == streams_.end() || !it->second->hasPublisher()) return false;
+  it->second->injectData(std::move(packet), sticky);
+  return true;
+}
+
 std::vector<const Stream*> StreamRegistry::streams() const {
   std::vector<const Stream*> out;
   for (const auto& [key, stream] : streams_) out.push_back(stream.get());

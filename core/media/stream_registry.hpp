@@ -44,6 +44,8 @@ class StreamRegistry {
   void addObserver(StreamObserver* observer) { observers_.push_back(observer); }
 
   const Stream* find(const std::string& key) const;
+  // Stream::injectData on the stream `key`; false when no publisher is on it.
+  bool injectData(const std::string& key, MediaPacket packet, bool sticky = false);
   std::vector<const Stream*> streams() const;
   // Ends every stream (server shutdown).
   void shutdown(std::string_view reason);

@@ -78,10 +78,10 @@ Room::Room(EventLoop& loop, std::string id, std::string owner, RoomOptions optio
       nextMessageId_(std::move(nextMessageId)),
       limiter_(options.rateLimit),
       pusher_(options.online),
-      streaks_(options.giftFlushEvery, options.giftPauseMs),
-      likeWindow_(options.likeWindowMs),
       rng_(std::random_device{}()),
       createdMs_(wallClockMs()),
+      streaks_(options.giftFlushEvery, options.giftPauseMs),
+      likeWindow_(options.likeWindowMs),
       tick_(loop, [this] { onTick(); }),
       endTimer_(loop,
                 [this] {
@@ -186,7 +186,7 @@ Room::Accepted Room::sendAs(uint64_t senderToken, bool fromMember, ChatMessage m
   if (fromMember && message.type != "like") {
     if (UserStats* st = statsFor(message.from)) ++st->messages;
   }
-  Pending p{nextMessageId_(), wallClockMs(), senderToken, std::move(message)};
+  Pending p{nextMessageId_(), wallClockMs(), senderToken, std::move(message), streamNow()};
   Accepted accepted{p.msgId, p.timeMs};
   offer(std::move(p));
   onTick();
@@ -321,19 +321,18 @@ int64_t Room::like(const Sender& from, int64_t count) {
 
 void Room::flushMerged(int64_t nowMs) {
   for (auto& f : streaks_.expire(nowMs))
-    offer({nextMessageId_(),
-           wallClockMs(),
-           0,
-           {"gift",
-            Priority::High,
-            f.from,
-            {{"gift", f.gift}, {"count", f.count}, {"streak", true}}}});
+    offer(
+        {nextMessageId_(),
+         wallClockMs(),
+         0,
+         {"gift", Priority::High, f.from, {{"gift", f.gift}, {"count", f.count}, {"streak", true}}},
+         streamNow()});
   if (auto likes = likeWindow_.take(nowMs)) {
     ChatMessage m{"like",
                   Priority::Low,
                   {"administrator", "system", "", MemberRole::Admin},
                   {{"count", likes->first}, {"users", likes->second}, {"total", likeTotal_}}};
-    offer({nextMessageId_(), wallClockMs(), 0, std::move(m)});
+    offer({nextMessageId_(), wallClockMs(), 0, std::move(m), streamNow()});
   }
 }
 
@@ -493,18 +492,30 @@ void Room::schedule(int64_t dueMs) {
   tick_.start(static_cast<uint64_t>(std::max<int64_t>(0, dueMs - now)));
 }
 
+std::optional<int64_t> Room::streamNow() const {
+  return streamClock_ ? streamClock_() : std::nullopt;
+}
+
 nlohmann::json Room::eventHead(const char* event, int64_t seq, int64_t timeMs) const {
-  return {{"event", event}, {"room", id_}, {"seq", seq}, {"time", timeMs}};
+  nlohmann::json head = {{"event", event}, {"room", id_}, {"seq", seq}, {"time", timeMs}};
+  if (auto streamTime = streamNow()) head["streamTime"] = *streamTime;
+  return head;
 }
 
 RoomEventPtr Room::messageEvent(const Pending& p, int64_t seq) const {
   auto event = eventHead("message", seq, p.timeMs);
+  // NOTE: the stream time of acceptance, not of delivery: a message the rate
+  // limit held back still belongs where it was sent in the show.
+  if (p.streamTimeMs)
+    event["streamTime"] = *p.streamTimeMs;
+  else
+    event.erase("streamTime");
   event["msgId"] = p.msgId;
   event["msgType"] = p.message.type;
   event["priority"] = priorityName(p.message.priority);
   event["from"] = p.message.from.toJson();
   event["body"] = p.message.body;
-  return makeRoomEvent(dump(event), seq, p.timeMs, true);
+  return makeRoomEvent(dump(event), seq, p.timeMs, true, p.message.type, p.streamTimeMs);
 }
 
 void Room::deliverPending(Pending p) {
@@ -536,7 +547,11 @@ void Room::emit(nlohmann::json event, bool isMessage) {
   const int64_t now = wallClockMs();
   event["seq"] = seq;
   event["time"] = now;
-  fanOut(makeRoomEvent(dump(event), seq, now, isMessage));
+  std::optional<int64_t> streamTime;
+  if (auto it = event.find("streamTime"); it != event.end() && it->is_number_integer())
+    streamTime = it->get<int64_t>();
+  std::string kind = event.value("event", "");
+  fanOut(makeRoomEvent(dump(event), seq, now, isMessage, std::move(kind), streamTime));
 }
 
 void Room::fanOut(const RoomEventPtr& event) {
@@ -547,6 +562,7 @@ void Room::fanOut(const RoomEventPtr& event) {
   for (size_t i = 0; i < list_.size(); ++i) {
     if (Member* m = list_[i]) m->deliver(event);
   }
+  if (eventTap_ && event->seq > 0) eventTap_(event);
   if (!outer) return;
   fanningOut_ = false;
   if (holes_) {

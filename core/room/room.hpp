@@ -157,6 +157,14 @@ class Room {
   nlohmann::json mutes() const;
   nlohmann::json bans() const;
 
+  // The clock of the stream of the same key (S1): every event gets a "streamTime"
+  // while it gives one. Set by the RoomRegistry.
+  using StreamClock = std::function<std::optional<int64_t>()>;
+  void setStreamClock(StreamClock clock) { streamClock_ = std::move(clock); }
+  // Sees every room event (seq > 0) as it is fanned out: the sidechannel's feed.
+  using EventTap = std::function<void(const RoomEventPtr&)>;
+  void setEventTap(EventTap tap) { eventTap_ = std::move(tap); }
+
   // The stream of the same key (R4, when the config lets the stream drive it).
   void streamPublished();
   void streamGone(int64_t endedAfterMs);
@@ -175,6 +183,7 @@ class Room {
     int64_t timeMs;
     uint64_t senderToken;  // 0: no member sender
     ChatMessage message;
+    std::optional<int64_t> streamTimeMs;  // when accepted
   };
   struct Slot {
     size_t position;
@@ -185,6 +194,7 @@ class Room {
     int64_t joinedMs;
   };
 
+  std::optional<int64_t> streamNow() const;
   nlohmann::json eventHead(const char* event, int64_t seq, int64_t timeMs) const;
   RoomEventPtr messageEvent(const Pending& p, int64_t seq) const;
   void emit(nlohmann::json event, bool isMessage);
@@ -237,6 +247,8 @@ class Room {
   Timer endTimer_;
   std::optional<Lottery> lottery_;
   RoomHooks* hooks_ = nullptr;
+  StreamClock streamClock_;
+  EventTap eventTap_;
   struct HookPending {
     uint64_t id;
     uint64_t senderToken;

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "core/buffer/shared_buffer.hpp"
 
@@ -16,6 +18,11 @@ struct RoomEvent {
   int64_t seq = 0;       // the room's seq (0: not a room event, e.g. a reply)
   int64_t timeMs = 0;    // server wall time
   bool message = false;  // a chat message (kept in history)
+  // What the sidechannel filters on: the msgType of a message ("text", "gift",
+  // "like", ...), else the event name ("status", "info", ...).
+  std::string kind;
+  // The stream clock when the room accepted it (S1); none while the stream is off.
+  std::optional<int64_t> streamTimeMs;
 
   // The cached wire form, built with `build(const RoomEvent&)` on first use.
   template <typename Builder>
@@ -32,12 +39,15 @@ using RoomEventPtr = std::shared_ptr<const RoomEvent>;
 
 // Builds an event from JSON text.
 inline RoomEventPtr makeRoomEvent(std::string_view json, int64_t seq, int64_t timeMs,
-                                  bool message = false) {
+                                  bool message = false, std::string kind = {},
+                                  std::optional<int64_t> streamTimeMs = std::nullopt) {
   auto event = std::make_shared<RoomEvent>();
   event->json = SharedBuffer::copyOf(json);
   event->seq = seq;
   event->timeMs = timeMs;
   event->message = message;
+  event->kind = std::move(kind);
+  event->streamTimeMs = streamTimeMs;
   return event;
 }
 

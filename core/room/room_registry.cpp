@@ -41,6 +41,7 @@ Room* RoomRegistry::create(const std::string& id, const std::string& owner, Room
       std::make_unique<Room>(loop_, id, owner, options_.room, [this] { return nextMessageId(); });
   Room* raw = room.get();
   raw->setHooks(hooks_);
+  if (sidechannel_) sidechannel_->attach(*raw);
   rooms_.emplace(id, std::move(room));
   spdlog::info("room {}: created (owner \"{}\")", id, owner);
   return raw;
@@ -72,6 +73,18 @@ size_t RoomRegistry::broadcast(const ChatMessage& message) {
 void RoomRegistry::setHooks(RoomHooks* hooks) {
   hooks_ = hooks;
   for (auto& [id, room] : rooms_) room->setHooks(hooks);
+}
+
+void RoomRegistry::setSidechannel(Sidechannel* sidechannel) {
+  sidechannel_ = sidechannel;
+  for (auto& [id, room] : rooms_) {
+    if (sidechannel) {
+      sidechannel->attach(*room);
+    } else {
+      room->setStreamClock({});
+      room->setEventTap({});
+    }
+  }
 }
 
 void RoomRegistry::onPublish(const Stream& stream) {

@@ -11,6 +11,7 @@
 
 #include "core/media/stream_registry.hpp"
 #include "core/room/room.hpp"
+#include "core/room/sidechannel.hpp"
 
 namespace core {
 
@@ -38,6 +39,10 @@ class RoomRegistry : public StreamObserver {
   void setHooks(RoomHooks* hooks);
   RoomHooks* hooks() const { return hooks_; }
 
+  // Links every room, present and future, to its stream (not owned; null unlinks
+  // them all).
+  void setSidechannel(Sidechannel* sidechannel);
+
   // A system message to every room (R17); returns how many rooms.
   size_t broadcast(const ChatMessage& message);
 
@@ -53,6 +58,7 @@ class RoomRegistry : public StreamObserver {
   std::string runId_;
   uint64_t messages_ = 0;
   RoomHooks* hooks_ = nullptr;
+  Sidechannel* sidechannel_ = nullptr;
   std::map<std::string, std::unique_ptr<Room>> rooms_;
 };
 

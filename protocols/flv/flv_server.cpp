@@ -92,6 +92,7 @@ void FlvSession::onDrained() {
 }
 
 void FlvSession::onPacket(const core::MediaPacket& packet) {
+  if (packet.codec == core::Codec::RoomEvent && !server_.options_.roomEvents) return;
   if (sender_ && !closed_) sender_->send(packet);
 }
 

@@ -20,6 +20,7 @@ namespace flv {
 struct FlvOptions {
   core::SendQueue::Limits viewerLimits;
   const core::UrlSigner* signer = nullptr;  // null: play needs no signature
+  bool roomEvents = true;                   // carry the room's events (onTextData script tags)
 };
 
 class FlvServer;

@@ -37,7 +37,7 @@ class HlsServer : public core::StreamObserver {
   core::StreamRegistry& registry_;
   struct Renditions {
     std::unique_ptr<HlsStream> ts;
-    std::unique_ptr<LlHlsStream> ll;  // null when LL-HLS is off
+    std::unique_ptr<LlHlsStream> ll;          // null when LL-HLS is off
     std::map<std::string, uint64_t> seen[2];  // peer -> last playlist request (ms): hls, llhls
   };
   void notePlayer(Renditions& r, bool ll, const std::string& peer);

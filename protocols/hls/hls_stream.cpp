@@ -2,8 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
+#include "core/format/timed_metadata.hpp"
 #include "core/loop/async_file.hpp"
 #include "core/loop/wall_clock.hpp"
+#include "core/media/room_event_packet.hpp"
 
 namespace hls {
 namespace {
@@ -22,6 +26,7 @@ HlsStream::HlsStream(core::EventLoop& loop, std::string app, std::string name,
       key_(app_ + "/" + name_),
       options_(options),
       onExpired_(std::move(onExpired)),
+      id3_(options.id3MergeMs),
       playlist_({options.segmentMs, options.window, 3}),
       waitTimer_(loop, [this] { answerWaiters(); }),
       expireTimer_(loop, [this] { onExpired_(); }) {}
@@ -70,7 +75,10 @@ void HlsStream::dropMuxer(std::string_view why) {
 
 bool HlsStream::startMuxer() {
   try {
-    muxer_ = std::make_unique<TsMuxer>(videoConfig_, audioConfig_);
+    // NOTE: a timed ID3 track only for a stream with a room: FFmpeg-based players
+    // complain about a track that never has a packet. Each segment then starts
+    // with the room's status (below), so none is ever empty.
+    muxer_ = std::make_unique<TsMuxer>(videoConfig_, audioConfig_, options_.roomEvents && sawRoom_);
     return true;
   } catch (const std::exception& e) {
     spdlog::warn("hls {}: cannot mux this stream: {}", key_, e.what());
@@ -78,7 +86,50 @@ bool HlsStream::startMuxer() {
   }
 }
 
+void HlsStream::onRoomEvent(const core::MediaPacket& packet) {
+  if (!options_.roomEvents) return;
+  auto json = core::roomEventText(packet);
+  if (!json) return;
+  sawRoom_ = true;
+  if (json->find(R"("event":"status")") != std::string::npos) {
+    status_ = *json;
+    if (options_.dateRanges && inSegment_) addStatusRange(packet.dts, *json);
+  }
+  id3_.add(packet.dts, std::move(*json));
+}
+
+void HlsStream::addStatusRange(int64_t streamMs, const std::string& json) {
+  const auto event = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!event.is_object() || !event.value("status", nlohmann::json()).is_number_integer()) return;
+  DateRange range;
+  range.id = "status-" + std::to_string(event.value("seq", int64_t{0}));
+  range.cls = "com.roomcast.status";
+  range.streamMs = streamMs;
+  // NOTE: the program date of the open segment's first frame, plus how far into
+  // the stream clock the status came.
+  range.startDateMs = segmentProgramDateMs_ + std::max<int64_t>(0, streamMs - segmentStartDts_);
+  range.attributes = {{"X-STATUS", std::to_string(event["status"].get<int64_t>())},
+                      {"X-REASON", quoteAttribute(event.value("reason", std::string()))},
+                      {"X-SEQ", std::to_string(event.value("seq", int64_t{0}))}};
+  playlist_.addDateRange(std::move(range));
+  rendered_ = {};
+}
+
+void HlsStream::writeId3(const Id3Batcher::Tag& tag) {
+  // NOTE: before the first segment there is nowhere to put it: an HLS player
+  // joins at a segment anyway, and the room's WebSocket has the event.
+  if (!muxer_ || !inSegment_) return;
+  if (!muxer_->writeId3(tag.ptsMs, tag.bytes)) {
+    spdlog::warn("hls {}: {}", key_, muxer_->error());
+    dropMuxer("mux error");
+  }
+}
+
 void HlsStream::onPacket(const core::MediaPacket& packet) {
+  if (packet.codec == core::Codec::RoomEvent) {
+    onRoomEvent(packet);
+    return;
+  }
   if (packet.kind == core::MediaKind::Data) return;
   if (packet.config) {
     onConfig(packet);
@@ -106,20 +157,34 @@ void HlsStream::onPacket(const core::MediaPacket& packet) {
     }
   }
   lastDts_ = packet.dts;
+  for (const auto& tag : id3_.takeBefore(packet.dts)) writeId3(tag);
   if (!muxer_->write(packet)) {
     spdlog::warn("hls {}: {}", key_, muxer_->error());
     dropMuxer("mux error");
+    return;
+  }
+  if (segmentNeedsStatus_) {
+    // A player that starts at this segment learns the room's status at once.
+    segmentNeedsStatus_ = false;
+    if (status_) {
+      const std::string values[] = {*status_};
+      writeId3({segmentStartDts_, core::buildId3Tag(values), 1});
+    }
   }
 }
 
 void HlsStream::startSegment(const core::MediaPacket& first) {
   inSegment_ = true;
+  segmentNeedsStatus_ = true;
   segmentStartDts_ = first.dts;
   segmentProgramDateMs_ = core::wallClockMs();
 }
 
 void HlsStream::closeSegment(int64_t endDts) {
   if (!inSegment_ || !muxer_) return;
+  // Events of the closing segment's last moments stay in it.
+  for (const auto& tag : id3_.takeBefore(endDts, true)) writeId3(tag);
+  if (!muxer_ || !inSegment_) return;
   inSegment_ = false;
   muxer_->flush();
   Segment s;

@@ -13,6 +13,7 @@
 #include "core/loop/timer.hpp"
 #include "core/media/media_sink.hpp"
 #include "core/media/stream_registry.hpp"
+#include "protocols/hls/id3_batcher.hpp"
 #include "protocols/hls/media_playlist.hpp"
 #include "protocols/hls/ts_muxer.hpp"
 #include "protocols/http/http_server.hpp"
@@ -24,6 +25,9 @@ struct HlsOptions {
   size_t window = 6;
   int64_t keepEndedMs = 30000;  // the ended playlist (with ENDLIST) stays this long
   std::string dir;              // also write playlist + segments under it ("" = no)
+  bool roomEvents = true;       // the room's events as timed ID3 (S1)
+  int64_t id3MergeMs = 250;     // events this close share one ID3 tag
+  bool dateRanges = true;       // status changes also as EXT-X-DATERANGE
 };
 
 class HlsStream : public core::MediaSink {
@@ -48,6 +52,9 @@ class HlsStream : public core::MediaSink {
   bool startMuxer();
   void startSegment(const core::MediaPacket& first);
   void closeSegment(int64_t endDts);
+  void onRoomEvent(const core::MediaPacket& packet);
+  void writeId3(const Id3Batcher::Tag& tag);
+  void addStatusRange(int64_t streamMs, const std::string& json);
   void dropMuxer(std::string_view why);
   http::HttpResponse playlistResponse() const;
   void answerWaiters();
@@ -63,6 +70,10 @@ class HlsStream : public core::MediaSink {
 
   std::optional<core::MediaPacket> videoConfig_, audioConfig_;
   std::unique_ptr<TsMuxer> muxer_;
+  Id3Batcher id3_;
+  bool sawRoom_ = false;               // a room event came: the muxer gets an ID3 track
+  std::optional<std::string> status_;  // the room's last status event
+  bool segmentNeedsStatus_ = false;
   MediaPlaylist playlist_;
   mutable core::SharedBuffer rendered_;  // the playlist text, rebuilt when it changes
   bool inSegment_ = false;

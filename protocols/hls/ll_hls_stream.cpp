@@ -4,8 +4,10 @@
 
 #include <algorithm>
 
+#include "core/format/timed_metadata.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/loop/wall_clock.hpp"
+#include "core/media/room_event_packet.hpp"
 
 namespace hls {
 namespace {
@@ -83,7 +85,28 @@ bool LlHlsStream::setUpTracks() {
   return true;
 }
 
+void LlHlsStream::onRoomEvent(const core::MediaPacket& packet) {
+  // NOTE: before the first part there is no fragment to carry it; players join at
+  // a part anyway, and the room's WebSocket has the event.
+  if (!options_.roomEvents || tracks_.empty()) return;
+  auto json = core::roomEventText(packet);
+  if (!json) return;
+  const std::string values[] = {std::move(*json)};
+  const auto tag = core::buildId3Tag(values);
+  if (tag.empty()) return;
+  // NOTE: timescale 1000 with the stream time: the same timeline as the tracks'
+  // tfdt (dts ms x timescale), which is where hls.js places emsg ID3 cues.
+  emsg_.emplace_back(
+      packet.dts, core::buildEmsgV1(1000, static_cast<uint64_t>(std::max<int64_t>(0, packet.dts)),
+                                    0, ++emsgIds_, core::kEmsgId3Scheme, "", tag));
+  if (emsg_.size() > kMaxWaitingEmsg) emsg_.pop_front();  // media stopped coming
+}
+
 void LlHlsStream::onPacket(const core::MediaPacket& packet) {
+  if (packet.codec == core::Codec::RoomEvent) {
+    onRoomEvent(packet);
+    return;
+  }
   if (packet.kind == core::MediaKind::Data) return;
   if (packet.config) {
     auto& slot = packet.isVideo() ? videoConfig_ : audioConfig_;
@@ -145,6 +168,11 @@ void LlHlsStream::cutPart(int64_t endDts) {
   core::Fmp4Fragment fragment;
   fragment.sequenceNumber = fragmentSequence_++;
   fragment.samplesPerTrack = std::move(part_.samples);
+  // The events of this part's time ride before its moof.
+  while (!emsg_.empty() && emsg_.front().first < endDts) {
+    fragment.leadingBoxes.push_back(std::move(emsg_.front().second));
+    emsg_.pop_front();
+  }
   part_.samples.assign(tracks_.size(), {});
   std::string error;
   auto bytes = core::buildFmp4Fragment(tracks_, fragment, &error);

@@ -5,6 +5,7 @@
 // Owned by the HlsServer; loop thread.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -25,6 +26,7 @@ struct LlHlsOptions {
   int64_t partMs = 333;
   size_t window = 6;
   int64_t keepEndedMs = 30000;
+  bool roomEvents = true;  // the room's events as emsg (ID3) boxes in the parts (S1)
 };
 
 class LlHlsStream : public core::MediaSink {
@@ -62,6 +64,7 @@ class LlHlsStream : public core::MediaSink {
   };
 
   bool setUpTracks();
+  void onRoomEvent(const core::MediaPacket& packet);
   void cutPart(int64_t endDts);
   void closeSegment(int64_t endDts);
   void reset(std::string_view why);
@@ -93,6 +96,11 @@ class LlHlsStream : public core::MediaSink {
   bool pendingDiscontinuity_ = false;
   uint32_t fragmentSequence_ = 1;
   int64_t lastDts_ = 0;
+  uint32_t emsgIds_ = 0;  // emsg ids: unique per scheme in the presentation
+  // Room events as emsg boxes, in time order, until the part covering their time
+  // is cut.
+  std::deque<std::pair<int64_t, std::vector<uint8_t>>> emsg_;
+  static constexpr size_t kMaxWaitingEmsg = 512;
   int64_t lastDelta_[2] = {33, 21};  // video, audio: duration of a track's last sample
 
   std::vector<Waiter> waiters_;

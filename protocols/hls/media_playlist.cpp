@@ -18,6 +18,17 @@ std::string formatProgramDate(int64_t unixMs) {
   return out;
 }
 
+std::string quoteAttribute(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? '\'' : (c == '\r' || c == '\n') ? ' ' : c;
+  return out + "\"";
+}
+
+void MediaPlaylist::addDateRange(DateRange range) {
+  dateRanges_.push_back(std::move(range));
+  while (dateRanges_.size() > kMaxDateRanges) dateRanges_.pop_front();
+}
+
 void MediaPlaylist::add(Segment segment) {
   segment.sequence = nextSequence_++;
   // NOTE: RFC 8216 4.3.3.1: every EXTINF rounded to the nearest integer must be
@@ -53,6 +64,16 @@ std::string MediaPlaylist::render(const std::string& uriPrefix) const {
   out += "#EXT-X-MEDIA-SEQUENCE:" + std::to_string(first) + "\n";
   if (discontinuitySequence_ > 0)
     out += "#EXT-X-DISCONTINUITY-SEQUENCE:" + std::to_string(discontinuitySequence_) + "\n";
+  // NOTE: a date range is a playlist-wide tag (its START-DATE places it), so the
+  // ones whose moment is still inside the window come before the segments.
+  const int64_t windowStart = skip < segments_.size() ? segments_[skip].startDts : INT64_MAX;
+  for (const DateRange& d : dateRanges_) {
+    if (d.streamMs < windowStart) continue;
+    out += "#EXT-X-DATERANGE:ID=" + quoteAttribute(d.id) + ",CLASS=" + quoteAttribute(d.cls) +
+           ",START-DATE=" + quoteAttribute(formatProgramDate(d.startDateMs));
+    for (const auto& [name, value] : d.attributes) out += "," + name + "=" + value;
+    out += "\n";
+  }
   for (size_t i = skip; i < segments_.size(); ++i) {
     const Segment& s = segments_[i];
     if (s.discontinuity) out += "#EXT-X-DISCONTINUITY\n";

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/buffer/shared_buffer.hpp"
 
@@ -20,6 +23,22 @@ struct Segment {
   core::SharedBuffer bytes;
 };
 
+// An EXT-X-DATERANGE (RFC 8216 4.3.2.7): a moment of the show (a room status
+// change) on the playlist's program date timeline.
+struct DateRange {
+  std::string id;           // unique in the playlist
+  std::string cls;          // CLASS
+  int64_t startDateMs = 0;  // START-DATE, wall clock (Unix ms)
+  int64_t streamMs = 0;     // the same moment on the stream clock (for the window)
+  // Client attributes: name (X-...) and value already in playlist form (a decimal
+  // or a quoted string, see quoteAttribute()).
+  std::vector<std::pair<std::string, std::string>> attributes;
+};
+
+// A quoted-string attribute value: no '"', CR or LF can appear in one, so they
+// become ' and spaces.
+std::string quoteAttribute(std::string_view text);
+
 class MediaPlaylist {
  public:
   struct Options {
@@ -33,6 +52,9 @@ class MediaPlaylist {
   explicit MediaPlaylist(Options options) : options_(options) {}
 
   void add(Segment segment);
+  // Shown while its moment is inside the window (at most kMaxDateRanges).
+  void addDateRange(DateRange range);
+  static constexpr size_t kMaxDateRanges = 64;
   void end() { ended_ = true; }
   void reopen() { ended_ = false; }
   bool ended() const { return ended_; }
@@ -47,6 +69,7 @@ class MediaPlaylist {
  private:
   Options options_;
   std::deque<Segment> segments_;  // window + kept, oldest first
+  std::deque<DateRange> dateRanges_;
   uint64_t nextSequence_ = 0;
   uint64_t discontinuitySequence_ = 0;  // discontinuities that left the window
   int targetSeconds_ = 0;

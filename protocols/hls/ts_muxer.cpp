@@ -5,6 +5,7 @@ extern "C" {
 #include <libavutil/opt.h>
 }
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -32,7 +33,7 @@ void setExtradata(AVCodecParameters* par, const core::SharedBuffer& bytes) {
 }  // namespace
 
 TsMuxer::TsMuxer(const std::optional<core::MediaPacket>& videoConfig,
-                 const std::optional<core::MediaPacket>& audioConfig) {
+                 const std::optional<core::MediaPacket>& audioConfig, bool timedId3) {
   auto fail = [this](const std::string& what, int rc) {
     release();
     throw std::runtime_error("mpegts muxer: " + what + ": " + averror(rc));
@@ -67,6 +68,16 @@ TsMuxer::TsMuxer(const std::optional<core::MediaPacket>& videoConfig,
   }
   if (videoIndex_ < 0 && audioIndex_ < 0)
     fail("no H.264 or AAC track to put in MPEG-TS", AVERROR(EINVAL));
+  if (timedId3) {
+    // NOTE: libavformat writes AV_CODEC_ID_TIMED_ID3 as stream type 0x15 with the
+    // 'ID3 ' metadata descriptor and PES stream id 0xBD, as Apple's timed metadata
+    // for HLS asks.
+    AVStream* st = avformat_new_stream(ctx_, nullptr);
+    st->codecpar->codec_type = AVMEDIA_TYPE_DATA;
+    st->codecpar->codec_id = AV_CODEC_ID_TIMED_ID3;
+    st->time_base = kMs;
+    id3Index_ = st->index;
+  }
 
   AVDictionary* opts = nullptr;
   // NOTE: PAT/PMT are re-sent before every video keyframe (FFmpeg does this for
@@ -124,6 +135,29 @@ bool TsMuxer::write(const core::MediaPacket& packet) {
   pkt_->size = 0;
   if (rc < 0) {
     error_ = "mpegts muxer: " + averror(rc);
+    return false;
+  }
+  return true;
+}
+
+bool TsMuxer::writeId3(int64_t ptsMs, std::span<const uint8_t> tag) {
+  if (id3Index_ < 0 || tag.empty()) return true;
+  // NOTE: the muxer refuses a track going back in time; the stream clock never
+  // does, but a new muxer after a reset must not inherit a later tag's time.
+  ptsMs = std::max(ptsMs, lastId3Pts_);
+  lastId3Pts_ = ptsMs;
+  AVStream* st = ctx_->streams[id3Index_];
+  av_packet_unref(pkt_);
+  pkt_->data = const_cast<uint8_t*>(tag.data());
+  pkt_->size = static_cast<int>(tag.size());
+  pkt_->stream_index = id3Index_;
+  pkt_->dts = pkt_->pts = av_rescale_q(ptsMs, kMs, st->time_base);
+  pkt_->flags |= AV_PKT_FLAG_KEY;
+  const int rc = av_write_frame(ctx_, pkt_);
+  pkt_->data = nullptr;
+  pkt_->size = 0;
+  if (rc < 0) {
+    error_ = "mpegts muxer (timed ID3): " + averror(rc);
     return false;
   }
   return true;

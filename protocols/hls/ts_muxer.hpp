@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,16 +21,19 @@ namespace hls {
 
 class TsMuxer {
  public:
-  // Codec headers of the tracks (either may be absent: audio-only or video-only).
+  // Codec headers of the tracks (either may be absent: audio-only or video-only);
+  // `timedId3` adds a timed metadata track (stream type 0x15, PES private stream 1).
   // Throws std::runtime_error when libavformat refuses the setup.
   TsMuxer(const std::optional<core::MediaPacket>& videoConfig,
-          const std::optional<core::MediaPacket>& audioConfig);
+          const std::optional<core::MediaPacket>& audioConfig, bool timedId3 = false);
   ~TsMuxer();
   TsMuxer(const TsMuxer&) = delete;
   TsMuxer& operator=(const TsMuxer&) = delete;
 
   // Muxes one audio/video packet (others are ignored); false + error() on failure.
   bool write(const core::MediaPacket& packet);
+  // Muxes one ID3 tag at `ptsMs` on the timed metadata track (a no-op without one).
+  bool writeId3(int64_t ptsMs, std::span<const uint8_t> tag);
   // Writes out whatever the muxer buffers (audio PES it is still filling), so the
   // bytes taken next end exactly at this point.
   void flush();
@@ -47,6 +51,8 @@ class TsMuxer {
   AVPacket* pkt_ = nullptr;
   int videoIndex_ = -1;
   int audioIndex_ = -1;
+  int id3Index_ = -1;
+  int64_t lastId3Pts_ = INT64_MIN;
   std::vector<uint8_t> out_;
   std::string error_;
 };

@@ -470,6 +470,7 @@ void RtmpSession::onStreamStart(const core::Stream& stream) {
 void RtmpSession::onPacket(const core::MediaPacket& packet) {
   if (!sender_ || closed_) return;
   if ((packet.isAudio() && !wantAudio_) || (packet.isVideo() && !wantVideo_)) return;
+  if (packet.codec == core::Codec::RoomEvent && !options_.roomEvents) return;
   sender_->send(packet);
 }
 

@@ -31,6 +31,7 @@ struct RtmpOptions {
   const core::UrlSigner* signer = nullptr;  // null: no signed URLs required
   bool protectPublish = true;
   bool protectPlay = true;
+  bool roomEvents = true;  // players get the room's events (onTextData data messages)
 };
 
 class RtmpServer;

@@ -6,6 +6,7 @@
 import json
 import re
 import socket
+import struct
 import threading
 import time
 import urllib.error
@@ -119,7 +120,8 @@ def dechunk(raw):
 class FlvHttpReader(threading.Thread):
     """A Python HTTP-FLV viewer: GET, de-chunk, parse FLV tags, keep stats.
 
-    tags: list of (tag_type, timestamp_ms, is_keyframe, is_seq_header, arrival)."""
+    tags: list of (tag_type, timestamp_ms, is_keyframe, is_seq_header, arrival);
+    scripts: list of (timestamp_ms, payload bytes, arrival) of the script tags."""
 
     def __init__(self, port, path, rcvbuf=None, timeout=30):
         super().__init__(daemon=True)
@@ -128,6 +130,7 @@ class FlvHttpReader(threading.Thread):
         self.headers = {}
         self.bytes = 0
         self.tags = []
+        self.scripts = []
         self.header_ok = None
         self.error = None
         self.eof = False  # the server ended the response (close or last chunk)
@@ -219,8 +222,58 @@ class FlvHttpReader(threading.Thread):
             seq = size > 1 and ((ttype == 9 and (data[0] & 0x0F) == 7 and data[1] == 0) or
                                 (ttype == 8 and (data[0] >> 4) == 10 and data[1] == 0))
             with self.lock:
-                self.tags.append((ttype, ts, key, seq, time.monotonic()))
+                now = time.monotonic()
+                self.tags.append((ttype, ts, key, seq, now))
+                if ttype == 18:
+                    self.scripts.append((ts, bytes(data), now))
             del flv[:11 + size + 4]
+
+
+def amf0_values(data):
+    """Decodes the AMF0 values of a script tag / data message (numbers, booleans,
+    strings, objects, ECMA arrays, null); raises ValueError on anything else."""
+    pos = 0
+
+    def u16(p):
+        return int.from_bytes(data[p:p + 2], "big")
+
+    def string(p):
+        n = u16(p)
+        if p + 2 + n > len(data):
+            raise ValueError("AMF0 string past the end")
+        return data[p + 2:p + 2 + n].decode("utf-8"), p + 2 + n
+
+    def props(p):
+        out = {}
+        while True:
+            if p + 3 > len(data):
+                raise ValueError("AMF0 object past the end")
+            if data[p:p + 3] == b"\x00\x00\x09":
+                return out, p + 3
+            key, p = string(p)
+            out[key], p = value(p)
+
+    def value(p):
+        marker = data[p]
+        if marker == 0x00:
+            return struct.unpack(">d", data[p + 1:p + 9])[0], p + 9
+        if marker == 0x01:
+            return data[p + 1] != 0, p + 2
+        if marker == 0x02:
+            return string(p + 1)
+        if marker == 0x03:
+            return props(p + 1)
+        if marker == 0x05:
+            return None, p + 1
+        if marker == 0x08:
+            return props(p + 5)
+        raise ValueError("AMF0 marker 0x%02x not handled" % marker)
+
+    values = []
+    while pos < len(data):
+        v, pos = value(pos)
+        values.append(v)
+    return values
 
 
 class _ChunkDecoder:

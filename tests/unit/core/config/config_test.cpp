@@ -345,3 +345,25 @@ BOOST_AUTO_TEST_CASE(room_admins_are_at_most_five_valid_ids) {
   BOOST_TEST(errorOf("[room]\nadmins = \"mod\"\n").find("expected an array") != std::string::npos);
   BOOST_TEST(errorOf("[room]\nadmins = [1]\n").find("expected strings") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(sidechannel_keys) {
+  Config d = parseConfig("", kFile, {});
+  BOOST_TEST((d.sidechannel.events == std::vector<std::string>{"text", "gift", "like", "status"}));
+  BOOST_TEST(d.sidechannel.flv);
+  BOOST_TEST(d.sidechannel.hls);
+  BOOST_TEST(d.sidechannel.id3_merge_ms == 250);
+  Config c = parseConfig(
+      "[sidechannel]\nevents = [\"text\", \"info\"]\nflv = false\nhls = false\nid3_merge_ms = 0\n",
+      kFile, {});
+  BOOST_TEST((c.sidechannel.events == std::vector<std::string>{"text", "info"}));
+  BOOST_TEST(!c.sidechannel.flv);
+  BOOST_TEST(!c.sidechannel.hls);
+  BOOST_TEST(c.sidechannel.id3_merge_ms == 0);
+  BOOST_TEST(parseConfig("[sidechannel]\nevents = []\n", kFile, {}).sidechannel.events.empty());
+  const std::string bad = errorOf("[sidechannel]\nevents = [\"text\", \"danmaku\"]\n");
+  BOOST_TEST(
+      bad.find("conf/roomcast.toml:2: sidechannel.events: unknown event kind \"danmaku\"") == 0u,
+      bad);
+  BOOST_TEST(errorOf("[sidechannel]\nid3_merge_ms = 2001\n").find("between 0 and 2000") !=
+             std::string::npos);
+}

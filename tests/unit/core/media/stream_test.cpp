@@ -165,3 +165,77 @@ BOOST_AUTO_TEST_CASE(a_sink_may_unsubscribe_another_during_dispatch) {
   BOOST_TEST(victim.packets.size() == 0u);
   BOOST_TEST(registry.find("live/a")->sinkCount() == 1u);
 }
+
+BOOST_AUTO_TEST_CASE(the_stream_clock_runs_from_the_newest_packet_capped_and_monotonic) {
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  BOOST_TEST(!registry.find("live/c"));
+  std::string error;
+  auto lease = registry.publish("live", "c", "peer", nullptr, error);
+  BOOST_REQUIRE(lease);
+  const Stream* s = registry.find("live/c");
+  BOOST_REQUIRE(s);
+  BOOST_TEST(s->clockNowMs().value_or(-1) == 0);  // published, nothing sent yet
+  lease->push(packet(MediaKind::Video, 1000, true));
+  const int64_t at = s->clockNowMs().value_or(-1);
+  BOOST_TEST(at >= 1000);  // the packet's dts (the first one is kept as is)
+  BOOST_TEST(at <= 1005);
+  // Wall time since the packet counts (busy-wait: the loop's cached time is not used).
+  const uint64_t until = uv_hrtime() + 30'000'000;
+  while (uv_hrtime() < until) {
+  }
+  const int64_t later = s->clockNowMs().value_or(-1);
+  BOOST_TEST(later >= at + 30);
+  BOOST_TEST(later <= at + 200);
+  // A packet that does not move the clock forward never moves it back.
+  lease->push(packet(MediaKind::Audio, 1000));
+  BOOST_TEST(s->clockNowMs().value_or(-1) >= later);
+  // A stalled publisher: the clock runs at most kClockRunAheadMs past its last packet.
+  const uint64_t stall = uv_hrtime() + (Stream::kClockRunAheadMs + 100) * 1'000'000;
+  while (uv_hrtime() < stall) {
+  }
+  BOOST_TEST(s->clockNowMs().value_or(-1) == s->lastDts() + Stream::kClockRunAheadMs);
+  lease.reset();  // publisher gone: no clock
+  BOOST_TEST(!s->clockNowMs());
+}
+
+BOOST_AUTO_TEST_CASE(injected_data_reaches_sinks_and_a_sticky_one_greets_new_sinks) {
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  MediaPacket event = packet(MediaKind::Data, 0);
+  event.codec = Codec::RoomEvent;
+  BOOST_TEST(!registry.injectData("live/d", event));  // no such stream
+  std::string error;
+  auto lease = registry.publish("live", "d", "peer", nullptr, error);
+  BOOST_REQUIRE(lease);
+  lease->push(packet(MediaKind::Video, 0, true, true));
+  lease->push(packet(MediaKind::Video, 0, true));
+  RecordingSink first;
+  first.sub = registry.subscribe("live", "d", first, "flv");
+  first.packets.clear();
+  event.dts = event.pts = 40;
+  BOOST_TEST(registry.injectData("live/d", event, /*sticky=*/true));
+  BOOST_REQUIRE(first.packets.size() == 1);
+  BOOST_TEST(first.packets[0].dts == 40);  // on the stream clock as given, not corrected
+  BOOST_TEST((first.packets[0].codec == Codec::RoomEvent));
+  MediaPacket plain = event;
+  plain.dts = plain.pts = 50;
+  BOOST_TEST(registry.injectData("live/d", plain));
+  BOOST_TEST(first.packets.size() == 2);
+
+  // A new sink: headers, then the sticky event re-stamped to its start, then the
+  // GOP; the non-sticky one is not replayed.
+  RecordingSink second;
+  second.sub = registry.subscribe("live", "d", second, "flv");
+  int roomEvents = 0;
+  for (const auto& p : second.packets) roomEvents += p.codec == Codec::RoomEvent;
+  BOOST_TEST(roomEvents == 1);
+  BOOST_TEST(second.packets.size() == 3);  // video config, sticky event, keyframe
+  BOOST_TEST((second.packets[1].codec == Codec::RoomEvent));
+  BOOST_TEST(second.packets[1].dts == 0);
+
+  lease.reset();
+  BOOST_TEST(!registry.injectData("live/d", event));  // publisher gone
+  first.sub.reset();
+  second.sub.reset();
+}

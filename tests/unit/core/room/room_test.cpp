@@ -2,6 +2,8 @@
 
 #include <boost/test/unit_test.hpp>
 #include <functional>
+#include <optional>
+#include <set>
 
 #include "core/loop/event_loop.hpp"
 #include "core/loop/timer.hpp"
@@ -615,4 +617,68 @@ BOOST_AUTO_TEST_CASE(late_verdicts_respect_mutes_bans_limits_and_deletion) {
   hooks.pendingSend.back()(HookVerdict{});
   BOOST_TEST(codes.size() == 16u);
   runFor(loop, 10);
+}
+
+BOOST_AUTO_TEST_CASE(events_carry_the_stream_time_of_acceptance_and_the_tap_sees_them) {
+  EventLoop loop;
+  RoomOptions o;
+  o.rateLimit = 2;  // a third message within a second waits for the limit
+  Room room(loop, "live/demo", "host", o, ids());
+  FakeMember a("a");
+  room.join(a);
+  std::optional<int64_t> clock;  // no stream: no stamp
+  room.setStreamClock([&] { return clock; });
+  std::vector<RoomEventPtr> tapped;
+  room.setEventTap([&](const RoomEventPtr& e) { tapped.push_back(e); });
+
+  room.send(&a, text(a, "off air"));
+  BOOST_REQUIRE(!a.of("message").empty());
+  BOOST_TEST(!a.of("message").back().contains("streamTime"));
+  auto tappedSeq = [&](int64_t seq) -> RoomEventPtr {
+    for (const auto& e : tapped)
+      if (e->seq == seq) return e;
+    return nullptr;
+  };
+  RoomEventPtr offAir = tappedSeq(a.of("message").back()["seq"].get<int64_t>());
+  BOOST_REQUIRE(offAir);
+  BOOST_TEST(!offAir->streamTimeMs);
+  BOOST_TEST(offAir->kind == "text");
+
+  clock = 5000;
+  BOOST_TEST(room.setStatus(2, "live").ok());
+  BOOST_TEST(a.of("status").back()["streamTime"] == 5000);
+  RoomEventPtr status = tappedSeq(a.of("status").back()["seq"].get<int64_t>());
+  BOOST_REQUIRE(status);
+  BOOST_TEST(status->kind == "status");
+  BOOST_TEST(status->streamTimeMs.value_or(-1) == 5000);
+
+  // Accepted at 6000, held by the rate limit, delivered when the clock says 7000:
+  // the stamp is the moment it was sent in the show.
+  clock = 6000;
+  room.send(&a, text(a, "filler"));
+  room.send(&a, text(a, "held"));
+  const auto heldIn = [&] {
+    for (const auto& e : tapped)
+      if (e->kind == "text" && e->json.view().find("\"held\"") != std::string_view::npos) return e;
+    return RoomEventPtr();
+  };
+  BOOST_TEST(!heldIn());  // waiting for the limit
+  clock = 7000;
+  runFor(loop, 800);
+  json held;
+  for (const auto& m : a.of("message"))
+    if (m["body"]["text"] == "held" && m["seq"] > 0) held = m;
+  BOOST_REQUIRE(!held.is_null());
+  BOOST_TEST(held["streamTime"] == 6000);
+  RoomEventPtr heldEvent = heldIn();
+  BOOST_REQUIRE(heldEvent);
+  BOOST_TEST(heldEvent->streamTimeMs.value_or(-1) == 6000);
+
+  // The tap sees room events only (seq > 0), each once.
+  std::set<int64_t> seqs;
+  for (const auto& e : tapped) {
+    BOOST_TEST(e->seq > 0);
+    BOOST_TEST(seqs.insert(e->seq).second);
+  }
+  room.leave(a);
 }

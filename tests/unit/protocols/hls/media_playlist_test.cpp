@@ -93,3 +93,37 @@ BOOST_AUTO_TEST_CASE(program_date_is_iso8601_utc_with_milliseconds) {
   BOOST_TEST(hls::formatProgramDate(0) == "1970-01-01T00:00:00.000Z");
   BOOST_TEST(hls::formatProgramDate(1764154000123) == "2025-11-26T10:46:40.123Z");
 }
+
+BOOST_AUTO_TEST_CASE(date_ranges_show_while_their_moment_is_in_the_window) {
+  MediaPlaylist p({2000, 2, 1});
+  auto at = [](int64_t startDts) {
+    Segment s = seg(2000);
+    s.startDts = startDts;
+    return s;
+  };
+  p.add(at(0));
+  hls::DateRange r;
+  r.id = "status-7";
+  r.cls = "com.roomcast.status";
+  r.startDateMs = 1764154001500;
+  r.streamMs = 1500;
+  r.attributes = {{"X-STATUS", "3"}, {"X-REASON", hls::quoteAttribute("say \"hi\"\nnow")}};
+  p.addDateRange(r);
+  const std::string text = p.render("demo/");
+  BOOST_TEST(text.find("#EXT-X-DATERANGE:ID=\"status-7\",CLASS=\"com.roomcast.status\","
+                       "START-DATE=\"2025-11-26T10:46:41.500Z\",X-STATUS=3,"
+                       "X-REASON=\"say 'hi' now\"\n") != std::string::npos,
+             text);
+  // The tag comes before the first segment's lines.
+  BOOST_TEST(text.find("#EXT-X-DATERANGE") < text.find("#EXTINF"));
+  p.add(at(2000));
+  BOOST_TEST(count(p.render("demo/"), "#EXT-X-DATERANGE") == 1u);  // 0 still in the window
+  p.add(at(4000));  // window is 2000, 4000: the moment (1500) left it
+  BOOST_TEST(count(p.render("demo/"), "#EXT-X-DATERANGE") == 0u);
+  for (int i = 0; i < 100; ++i) {
+    r.id = "status-" + std::to_string(i);
+    r.streamMs = 5000;
+    p.addDateRange(r);
+  }
+  BOOST_TEST(count(p.render("demo/"), "#EXT-X-DATERANGE") == MediaPlaylist::kMaxDateRanges);
+}

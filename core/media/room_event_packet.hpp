@@ -1,0 +1,26 @@
+// Room events as hub packets (the sidechannel, S1): a Data packet of codec
+// RoomEvent whose payload is AMF0 `onTextData` {type: "Text", text: <event JSON>},
+// the shape FFmpeg's FLV reader turns into a text data stream. Pure code; any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/media/media_packet.hpp"
+
+namespace core {
+
+// NOTE: readers take onTextData's text as an AMF0 String (16-bit length); FFmpeg
+// skips a LongString, so a longer event cannot ride in one tag.
+constexpr size_t kMaxRoomEventTextBytes = 65535;
+
+// nullopt when `json` is over kMaxRoomEventTextBytes.
+std::optional<MediaPacket> makeRoomEventPacket(std::string_view json, int64_t dts);
+
+// The event JSON of a RoomEvent packet (nullopt for any other packet or a payload
+// that is not onTextData with a text string).
+std::optional<std::string> roomEventText(const MediaPacket& packet);
+
+}  // namespace core

@@ -1,0 +1,47 @@
+// Sidechannel: ties each room to the stream of the same key (S1). Every room event
+// is stamped with the stream clock while the stream is live, and the kinds the
+// config names ride inside the media as RoomEvent Data packets (the status as the
+// stream's sticky one), which each output carries in its own form. Owned by
+// main(); loop thread.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "core/room/room_event.hpp"
+
+namespace core {
+
+class Room;
+class StreamRegistry;
+
+struct SidechannelOptions {
+  // Kinds carried inside the media: a message's msgType ("text", "gift", "like",
+  // ...) or an event name ("status", "info", ...). Empty: nothing is.
+  std::set<std::string> events{"text", "gift", "like", "status"};
+};
+
+struct SidechannelCounters {
+  uint64_t carried = 0;  // events handed to a live stream
+  uint64_t refused = 0;  // too large for one tag
+};
+
+class Sidechannel {
+ public:
+  Sidechannel(StreamRegistry& streams, SidechannelOptions options);
+
+  // Gives `room` the clock of its stream and its event tap.
+  void attach(Room& room);
+  const SidechannelCounters& counters() const { return counters_; }
+  const SidechannelOptions& options() const { return options_; }
+
+ private:
+  void carry(const std::string& roomId, const RoomEventPtr& event);
+
+  StreamRegistry& streams_;
+  SidechannelOptions options_;
+  SidechannelCounters counters_;
+};
+
+}  // namespace core

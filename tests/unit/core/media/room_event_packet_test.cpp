@@ -1,0 +1,46 @@
+#include "core/media/room_event_packet.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "core/format/amf0.hpp"
+
+using namespace core;
+
+BOOST_AUTO_TEST_CASE(an_event_becomes_on_text_data_and_back) {
+  const std::string json = R"({"event":"message","body":{"text":"こんにちは"}})";
+  auto packet = makeRoomEventPacket(json, 1234);
+  BOOST_REQUIRE(packet);
+  BOOST_TEST((packet->kind == MediaKind::Data));
+  BOOST_TEST((packet->codec == Codec::RoomEvent));
+  BOOST_TEST(packet->dts == 1234);
+  BOOST_TEST(packet->pts == 1234);
+  // The AMF0 FFmpeg's FLV reader turns into a text stream: "onTextData", then an
+  // ECMA array with type "Text" and the text as a short string.
+  auto decoded = Amf0Decoder::decodeAll(packet->payload.span());
+  BOOST_REQUIRE(decoded.ok());
+  BOOST_REQUIRE(decoded.values.size() == 2u);
+  BOOST_TEST(decoded.values[0].asString() == "onTextData");
+  BOOST_TEST((decoded.values[1].type() == Amf0Type::EcmaArray));
+  BOOST_TEST(decoded.values[1].find("type")->asString() == "Text");
+  BOOST_TEST(packet->payload[13] == 0x08);  // ECMA array marker after the name
+  BOOST_TEST(roomEventText(*packet).value_or("") == json);
+}
+
+BOOST_AUTO_TEST_CASE(an_event_too_large_for_a_short_string_is_refused) {
+  BOOST_TEST(makeRoomEventPacket(std::string(kMaxRoomEventTextBytes, 'x'), 0).has_value());
+  BOOST_TEST(!makeRoomEventPacket(std::string(kMaxRoomEventTextBytes + 1, 'x'), 0));
+}
+
+BOOST_AUTO_TEST_CASE(other_packets_have_no_event_text) {
+  MediaPacket meta;
+  meta.kind = MediaKind::Data;
+  meta.codec = Codec::Amf0;
+  meta.payload =
+      SharedBuffer::adopt(encodeAmf0All({Amf0Value("onMetaData"), Amf0Value::ecmaArray()}));
+  BOOST_TEST(!roomEventText(meta));
+  MediaPacket broken = meta;
+  broken.codec = Codec::RoomEvent;
+  BOOST_TEST(!roomEventText(broken));  // not onTextData
+  broken.payload = SharedBuffer::copyOf(std::string_view("\x02\x00\x0aonText", 9));
+  BOOST_TEST(!roomEventText(broken));  // truncated
+}
