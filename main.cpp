@@ -34,6 +34,8 @@
 #include "protocols/room/rooms_api.hpp"
 #include "protocols/room/webhook_hooks.hpp"
 #include "protocols/rtmp/rtmp_server.hpp"
+#include "recorder/recorder.hpp"
+#include "recorder/recordings_api.hpp"
 
 namespace {
 
@@ -196,6 +198,7 @@ struct Server {
   std::unique_ptr<flv::FlvServer> flv;
   std::unique_ptr<hls::HlsServer> hls;
   std::unique_ptr<rtmp::RtmpServer> rtmp;
+  std::unique_ptr<recorder::Recorder> recorder;
   std::vector<std::unique_ptr<core::SignalWatcher>> signals;
   bool stopping = false;
 
@@ -267,6 +270,24 @@ struct Server {
                           c.sidechannel.daterange},
           ll, c.auth.protect_play ? signer.get() : nullptr);
     }
+
+    recorder::RecorderOptions recordOptions;
+    recordOptions.streams = c.record.streams;
+    recordOptions.recording.dir = c.record.dir;
+    recordOptions.recording.pathTemplate = c.record.path;
+    recordOptions.recording.format = c.record.format;
+    recordOptions.recording.splitMs = c.record.split_ms;
+    recordOptions.recording.fragmentMs = c.record.fragment_ms;
+    recordOptions.recording.maxQueuedBytes = static_cast<size_t>(c.record.max_queued_bytes);
+    recorder = std::make_unique<recorder::Recorder>(loop, *registry, recordOptions);
+    registry->addObserver(recorder.get());
+    if (webhooks)
+      recorder->setOnFileClosed([this](const recorder::RecordingFile& f) {
+        if (webhooks) webhooks->recordingClosed(f.stream, f.toJson());
+      });
+    recorder::registerRecordingsApi(*http, *recorder, [this](const http::HttpRequest& req) {
+      return room::requireAdmin(req, *roomServer);
+    });
 
     rtmp::RtmpOptions rtmpOptions;
     rtmpOptions.chunkSize = c.rtmp.chunk_size;
@@ -340,6 +361,7 @@ struct Server {
       rtmp.reset();
       flv.reset();
       hls.reset();
+      recorder.reset();  // its files finish closing in the background
       roomServer.reset();
       http.reset();
       rooms->setSidechannel(nullptr);

@@ -232,6 +232,30 @@ std::string checkPath(const std::string& text) {
   return {};
 }
 
+std::string checkStreamPattern(const std::string& p) {
+  const size_t slash = p.find('/');
+  if (p == "*" ||
+      (slash != std::string::npos && slash > 0 && slash + 1 < p.size() &&
+       p.find('/', slash + 1) == std::string::npos && p.find("..") == std::string::npos))
+    return {};
+  return "expected \"app/name\", \"app/*\" or \"*\", got \"" + p + "\"";
+}
+
+std::string checkPathTemplate(const std::string& t) {
+  if (std::string reason = checkPath(t); !reason.empty()) return reason;
+  if (t[0] == '/' || t.find("..") != std::string::npos)
+    return "must stay inside record.dir (no leading / and no ..)";
+  for (size_t i = t.find('{'); i != std::string::npos; i = t.find('{', i + 1)) {
+    const size_t end = t.find('}', i);
+    const std::string key = end == std::string::npos ? "" : t.substr(i + 1, end - i - 1);
+    if (key != "app" && key != "name" && key != "start" && key != "ext")
+      return "unknown placeholder in \"" + t + "\" (known: {app}, {name}, {start}, {ext})";
+  }
+  if (t.find("{start}") == std::string::npos)
+    return "must contain {start}, so a new session does not overwrite the last one";
+  return {};
+}
+
 const std::vector<SectionRule>& rules() {
   static const std::vector<SectionRule> kRules = {
       section("log", &Config::log, {text("level", &LogConfig::level, checkLogLevel)}),
@@ -334,6 +358,19 @@ const std::vector<SectionRule>& rules() {
                boolean("flv", &SidechannelConfig::flv), boolean("hls", &SidechannelConfig::hls),
                integer("id3_merge_ms", &SidechannelConfig::id3_merge_ms, 0, 2000),
                boolean("daterange", &SidechannelConfig::daterange)}),
+      section("record", &Config::record,
+              {idList("streams", &RecordConfig::streams, 64, checkStreamPattern),
+               text("dir", &RecordConfig::dir, checkPath),
+               text("path", &RecordConfig::path, checkPathTemplate),
+               text("format", &RecordConfig::format,
+                    [](const std::string& f) -> std::string {
+                      return f == "fmp4" || f == "flv"
+                                 ? ""
+                                 : "must be \"fmp4\" or \"flv\", got \"" + f + "\"";
+                    }),
+               integer("split_ms", &RecordConfig::split_ms, 0, 24LL * 3600 * 1000),
+               integer("fragment_ms", &RecordConfig::fragment_ms, 100, 2000),
+               integer("max_queued_bytes", &RecordConfig::max_queued_bytes, 1 << 20, 1LL << 30)}),
       section("web", &Config::web,
               {boolean("enabled", &WebConfig::enabled), text("root", &WebConfig::root, checkPath)}),
   };

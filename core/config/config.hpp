@@ -156,6 +156,17 @@ struct SidechannelConfig {
   bool daterange = true;       // HLS: status changes as EXT-X-DATERANGE too
 };
 
+// Recording (M6).
+struct RecordConfig {
+  std::vector<std::string> streams;  // recorded from their publish on: "app/name", "app/*", "*"
+  std::string dir = "recordings";
+  std::string path = "{app}/{name}-{start}.{ext}";
+  std::string format = "fmp4";  // or "flv"
+  int64_t split_ms = 0;         // 0: one file per session
+  int64_t fragment_ms = 1000;   // fMP4 fragments (the most a killed server loses)
+  int64_t max_queued_bytes = 16 * 1024 * 1024;
+};
+
 struct Config {
   std::string path;  // the file it was loaded from ("" for defaults)
   LogConfig log;
@@ -169,6 +180,7 @@ struct Config {
   RoomConfig room;
   WebhookConfig webhook;
   SidechannelConfig sidechannel;
+  RecordConfig record;
 };
 
 // Reads and validates `path` (a missing file is an error; an empty file gives all

@@ -32,22 +32,6 @@ http::HttpResponse failure(const http::HttpRequest& req, const core::RoomError& 
   return failure(req, status, e.code, e.message);
 }
 
-// The admin check of every write: identifier + usersig in the query.
-std::optional<http::HttpResponse> requireAdmin(const http::HttpRequest& req, RoomServer& server) {
-  const auto query = core::QueryString::parse(req.query);
-  if (!query.ok()) return failure(req, 400, code::kBadParameter, "bad query: " + query.error());
-  const std::string* id = query.find("identifier");
-  const std::string* sig = query.find("usersig");
-  if (!id || !sig)
-    return failure(req, 401, code::kNoPermission,
-                   "an admin's identifier and usersig are required in the query");
-  if (!server.isAdmin(*id))
-    return failure(req, 403, code::kNoPermission, *id + " is not an admin account");
-  const core::UserSigCheck check = server.verify(*id, *sig);
-  if (!check.ok()) return failure(req, 403, check.code, "usersig refused: " + check.reason);
-  return std::nullopt;
-}
-
 // A string field: `fallback` when absent, nullopt when not a string.
 std::optional<std::string> textField(const json& j, const char* key, std::string fallback = "") {
   auto it = j.find(key);
@@ -349,6 +333,21 @@ std::pair<std::string, std::string> splitRoomPath(const std::string& rest) {
 }
 
 }  // namespace
+
+std::optional<http::HttpResponse> requireAdmin(const http::HttpRequest& req, RoomServer& server) {
+  const auto query = core::QueryString::parse(req.query);
+  if (!query.ok()) return failure(req, 400, code::kBadParameter, "bad query: " + query.error());
+  const std::string* id = query.find("identifier");
+  const std::string* sig = query.find("usersig");
+  if (!id || !sig)
+    return failure(req, 401, code::kNoPermission,
+                   "an admin's identifier and usersig are required in the query");
+  if (!server.isAdmin(*id))
+    return failure(req, 403, code::kNoPermission, *id + " is not an admin account");
+  const core::UserSigCheck check = server.verify(*id, *sig);
+  if (!check.ok()) return failure(req, 403, check.code, "usersig refused: " + check.reason);
+  return std::nullopt;
+}
 
 void registerRoomsApi(http::HttpServer& http, RoomServer& server) {
   http.route(

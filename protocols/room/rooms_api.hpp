@@ -12,4 +12,8 @@ namespace room {
 
 void registerRoomsApi(http::HttpServer& http, RoomServer& server);
 
+// The admin check of the API's writes (identifier + usersig of an admin account in
+// the query): nullopt when it passes, else the error response (401/403/400).
+std::optional<http::HttpResponse> requireAdmin(const http::HttpRequest& req, RoomServer& server);
+
 }  // namespace room

@@ -170,4 +170,15 @@ void WebhookHooks::streamChanged(const std::string& streamKey, bool published) {
                  "");
 }
 
+void WebhookHooks::recordingClosed(const std::string& streamKey, const nlohmann::json& info) {
+  const char* command = "Live.CallbackRecordClose";
+  sender_.notify(command,
+                 {{"CallbackCommand", command},
+                  {"StreamKey", streamKey},
+                  {"GroupId", streamKey},
+                  {"EventTime", core::wallClockMs()},
+                  {"Recording", info}},
+                 "");
+}
+
 }  // namespace room

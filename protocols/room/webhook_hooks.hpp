@@ -49,6 +49,9 @@ class WebhookHooks : public core::RoomHooks {
   void stateChanged(const std::string& user, const std::string& action, const std::string& reason,
                     const std::string& clientIp) override;
   void streamChanged(const std::string& streamKey, bool published) override;
+  // A recording's file was closed (Live.CallbackRecordClose): `info` is the
+  // recordings API's JSON of it.
+  void recordingClosed(const std::string& streamKey, const nlohmann::json& info);
 
   const http::WebhookStats& stats() const { return sender_.stats(); }
 

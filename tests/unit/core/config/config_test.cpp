@@ -367,3 +367,29 @@ BOOST_AUTO_TEST_CASE(sidechannel_keys) {
   BOOST_TEST(errorOf("[sidechannel]\nid3_merge_ms = 2001\n").find("between 0 and 2000") !=
              std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(record_keys) {
+  Config d = parseConfig("", kFile, {});
+  BOOST_TEST(d.record.streams.empty());
+  BOOST_TEST(d.record.format == "fmp4");
+  BOOST_TEST(d.record.path == "{app}/{name}-{start}.{ext}");
+  Config c = parseConfig(
+      "[record]\nstreams = [\"live/*\", \"*\", \"app/one\"]\nformat = \"flv\"\nsplit_ms = 60000\n"
+      "path = \"{app}/{start}-{name}.{ext}\"\n",
+      kFile, {});
+  BOOST_TEST(c.record.streams.size() == 3u);
+  BOOST_TEST(c.record.format == "flv");
+  BOOST_TEST(c.record.split_ms == 60000);
+  BOOST_TEST(errorOf("[record]\nstreams = [\"live\"]\n").find("record.streams: expected") !=
+             std::string::npos);
+  BOOST_TEST(errorOf("[record]\nformat = \"mkv\"\n").find("must be \"fmp4\" or \"flv\"") !=
+             std::string::npos);
+  BOOST_TEST(errorOf("[record]\npath = \"../{start}.{ext}\"\n").find("inside record.dir") !=
+             std::string::npos);
+  BOOST_TEST(errorOf("[record]\npath = \"{app}/{name}.{ext}\"\n").find("must contain {start}") !=
+             std::string::npos);
+  BOOST_TEST(errorOf("[record]\npath = \"{app}/{when}.{ext}\"\n").find("unknown placeholder") !=
+             std::string::npos);
+  BOOST_TEST(errorOf("[record]\nfragment_ms = 2001\n").find("between 100 and 2000") !=
+             std::string::npos);
+}

@@ -1,0 +1,52 @@
+// ContainerWriter: turns one recording's hub packets into file bytes (M6). Two
+// forms: FLV (tags rebased to the file's start, room events as onTextData script
+// tags) and fragmented MP4 (own fMP4 writer: an init segment, then a moof+mdat
+// fragment at least every kMaxFragmentMs, room events as emsg ID3 boxes before the
+// moof of the fragment that covers them). Each fragment is complete on disk once
+// written, so a killed server loses at most the open fragment. Pure (no I/O);
+// owned by one Recording; loop thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/buffer/shared_buffer.hpp"
+#include "core/media/media_packet.hpp"
+
+namespace recorder {
+
+// One fMP4 fragment of a recording, for replay: where it is and what time it holds.
+struct FragmentInfo {
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  int64_t startMs = 0;  // on the file's timeline (0 = the file's first frame)
+  int64_t durationMs = 0;
+  bool independent = false;  // starts with a video keyframe (or audio only)
+};
+
+struct Headers {
+  std::optional<core::MediaPacket> videoConfig, audioConfig, metadata;
+};
+
+class ContainerWriter {
+ public:
+  virtual ~ContainerWriter() = default;
+  // The file's first bytes; `baseDts` (stream clock) becomes time 0.
+  virtual std::vector<core::SharedBuffer> begin(const Headers& headers, int64_t baseDts,
+                                                std::string& error) = 0;
+  // Bytes to append for a media or data packet (may be none: a fragment is open).
+  virtual std::vector<core::SharedBuffer> write(const core::MediaPacket& packet) = 0;
+  // What is still buffered (the file is closing); `endDts` ends the last sample.
+  virtual std::vector<core::SharedBuffer> finish(int64_t endDts) = 0;
+  // Fragments written so far (fMP4 only).
+  virtual const std::vector<FragmentInfo>& fragments() const = 0;
+  virtual const char* extension() const = 0;
+};
+
+// "flv" or "fmp4"; nullptr for anything else.
+std::unique_ptr<ContainerWriter> makeContainerWriter(const std::string& format, int64_t fragmentMs);
+
+}  // namespace recorder

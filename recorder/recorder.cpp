@@ -1,0 +1,103 @@
+#include "recorder/recorder.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/loop/event_loop.hpp"
+
+namespace recorder {
+
+Recorder::Recorder(core::EventLoop& loop, core::StreamRegistry& registry, RecorderOptions options)
+    : loop_(loop), registry_(registry), options_(std::move(options)) {}
+
+Recorder::~Recorder() {
+  *alive_ = false;  // callbacks of files still closing find no Recorder
+  auto active = std::move(active_);
+  active_.clear();
+  for (auto& [key, recording] : active) recording->stop("server shutting down");
+}
+
+bool Recorder::wanted(const std::string& key) const {
+  const std::string app = key.substr(0, key.find('/'));
+  for (const auto& pattern : options_.streams)
+    if (pattern == "*" || pattern == key || pattern == app + "/*") return true;
+  return false;
+}
+
+void Recorder::onPublish(const core::Stream& stream) {
+  if (!wanted(stream.key()) || active_.contains(stream.key())) return;
+  std::string error;
+  if (!start(stream.key(), error)) spdlog::warn("record {}: not started: {}", stream.key(), error);
+}
+
+bool Recorder::start(const std::string& key, std::string& error) {
+  if (active_.contains(key)) {
+    error = key + " is already being recorded";
+    return false;
+  }
+  const size_t slash = key.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == key.size()) {
+    error = "a stream key is app/name, got \"" + key + "\"";
+    return false;
+  }
+  Recording::Callbacks callbacks;
+  callbacks.fileClosed = [this, alive = std::weak_ptr<bool>(alive_)](const RecordingFile& f) {
+    if (auto a = alive.lock(); a && *a) fileClosed(f);
+  };
+  // The recording ended by itself (stream end, disk error): it leaves the list.
+  callbacks.done = [this, alive = std::weak_ptr<bool>(alive_), key](const std::string&) {
+    if (auto a = alive.lock(); a && *a) finished(key);
+  };
+  auto recording = std::make_unique<Recording>(loop_, key.substr(0, slash), key.substr(slash + 1),
+                                               options_.recording, callbacks);
+  Recording* raw = recording.get();
+  active_.emplace(key, std::move(recording));
+  if (!raw->start(registry_, error)) {
+    active_.erase(key);
+    return false;
+  }
+  return true;
+}
+
+bool Recorder::stop(const std::string& key, const std::string& reason) {
+  auto it = active_.find(key);
+  if (it == active_.end()) return false;
+  std::unique_ptr<Recording> recording = std::move(it->second);
+  active_.erase(it);
+  recording->stop(reason);
+  loop_.deferDelete(std::move(recording));
+  return true;
+}
+
+void Recorder::fileClosed(const RecordingFile& file) {
+  closed_.push_back(file);
+  while (closed_.size() > options_.keepClosed) closed_.pop_front();
+  if (onClosed_) onClosed_(file);
+}
+
+void Recorder::finished(const std::string& key) {
+  auto it = active_.find(key);
+  if (it == active_.end()) return;
+  // NOTE: this runs inside the recording's own call (stop, a Stream dispatch):
+  // it is destroyed at the end of the loop iteration.
+  loop_.deferDelete(std::move(it->second));
+  active_.erase(it);
+}
+
+nlohmann::json Recorder::list() const {
+  nlohmann::json out = {{"recording", nlohmann::json::array()}, {"files", nlohmann::json::array()}};
+  for (const auto& [key, recording] : active_) {
+    nlohmann::json entry = {{"stream", key}};
+    if (const RecordingFile* f = recording->current()) entry["file"] = f->toJson();
+    out["recording"].push_back(std::move(entry));
+  }
+  for (auto it = closed_.rbegin(); it != closed_.rend(); ++it) out["files"].push_back(it->toJson());
+  return out;
+}
+
+const RecordingFile* Recorder::find(const std::string& id) const {
+  for (const auto& f : closed_)
+    if (f.id == id) return &f;
+  return nullptr;
+}
+
+}  // namespace recorder

@@ -1,0 +1,63 @@
+// Recorder: which streams are recorded (M6) — the streams the config names start
+// recording when they are published, others on an API call — and the files that
+// were recorded (closed ones kept for the API, replay and the close webhook).
+// Owned by main(); loop thread.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/media/stream_registry.hpp"
+#include "recorder/recording.hpp"
+
+namespace recorder {
+
+struct RecorderOptions {
+  RecordingOptions recording;
+  // Streams recorded from their publish on: "app/name", "app/*" or "*".
+  std::vector<std::string> streams;
+  size_t keepClosed = 1000;  // closed files listed by the API
+};
+
+class Recorder : public core::StreamObserver {
+ public:
+  Recorder(core::EventLoop& loop, core::StreamRegistry& registry, RecorderOptions options);
+  ~Recorder() override;
+
+  // Told each time a file is closed (the webhook).
+  void setOnFileClosed(std::function<void(const RecordingFile&)> fn) { onClosed_ = std::move(fn); }
+
+  // Starts recording a live stream; false with `error` (no such stream, already
+  // recording).
+  bool start(const std::string& key, std::string& error);
+  // Stops it (the open file is closed); false if it was not recording.
+  bool stop(const std::string& key, const std::string& reason = "stopped by the API");
+  bool recording(const std::string& key) const { return active_.contains(key); }
+  // {"recording": [open files], "files": [closed files, newest first]}
+  nlohmann::json list() const;
+  // A closed file by id (nullptr if unknown).
+  const RecordingFile* find(const std::string& id) const;
+
+  // StreamObserver
+  void onPublish(const core::Stream& stream) override;
+
+ private:
+  bool wanted(const std::string& key) const;
+  void fileClosed(const RecordingFile& file);
+  void finished(const std::string& key);
+
+  core::EventLoop& loop_;
+  core::StreamRegistry& registry_;
+  RecorderOptions options_;
+  std::map<std::string, std::unique_ptr<Recording>> active_;
+  std::deque<RecordingFile> closed_;  // newest last
+  std::function<void(const RecordingFile&)> onClosed_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace recorder

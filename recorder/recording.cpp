@@ -1,0 +1,311 @@
+#include "recorder/recording.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "core/loop/async_file.hpp"
+#include "core/loop/event_loop.hpp"
+#include "core/loop/wall_clock.hpp"
+#include "core/media/room_event_packet.hpp"
+
+namespace recorder {
+namespace {
+
+std::string stamp(int64_t wallMs) {
+  const time_t seconds = static_cast<time_t>(wallMs / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  return buf;
+}
+
+std::string isoTime(int64_t wallMs) {
+  const time_t seconds = static_cast<time_t>(wallMs / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(wallMs % 1000));
+  return out;
+}
+
+// Keeps the two appenders of a closing file alive until both are closed.
+struct Closing {
+  std::unique_ptr<core::AsyncAppender> file, events;
+  RecordingFile info;
+  int pending = 0;
+  std::function<void(const RecordingFile&)> closed;
+};
+
+}  // namespace
+
+nlohmann::json RecordingFile::toJson(bool withFragments) const {
+  nlohmann::json j = {{"id", id},
+                      {"stream", stream},
+                      {"format", format},
+                      {"path", path},
+                      {"eventsPath", eventsPath},
+                      {"start", isoTime(startWallMs)},
+                      {"startMs", startWallMs},
+                      {"startStreamMs", startStreamMs},
+                      {"durationMs", durationMs},
+                      {"bytes", bytes},
+                      {"events", events},
+                      {"open", open}};
+  if (!endReason.empty()) j["endReason"] = endReason;
+  if (!error.empty()) j["error"] = error;
+  if (withFragments) {
+    auto& list = j["fragments"] = nlohmann::json::array();
+    for (const auto& f : fragments)
+      list.push_back({f.offset, f.size, f.startMs, f.durationMs, f.independent});
+  }
+  return j;
+}
+
+std::string expandPathTemplate(const std::string& pattern, const std::string& app,
+                               const std::string& name, int64_t startWallMs, const std::string& ext,
+                               std::string& error) {
+  std::string out;
+  for (size_t i = 0; i < pattern.size();) {
+    if (pattern[i] == '{') {
+      const size_t end = pattern.find('}', i);
+      const std::string key = end == std::string::npos ? "" : pattern.substr(i + 1, end - i - 1);
+      if (key == "app")
+        out += app;
+      else if (key == "name")
+        out += name;
+      else if (key == "start")
+        out += stamp(startWallMs);
+      else if (key == "ext")
+        out += ext;
+      else {
+        error = "unknown placeholder in the path template \"" + pattern + "\"";
+        return "";
+      }
+      i = end + 1;
+      continue;
+    }
+    out += pattern[i++];
+  }
+  // NOTE: app and name are checked stream names (no "..", no "/" in a name), but the
+  // template itself comes from the config: keep the result under the directory.
+  if (out.empty() || out[0] == '/' || out == ".." || out.starts_with("../") ||
+      out.find("/../") != std::string::npos || out.ends_with("/..")) {
+    error = "the path template \"" + pattern + "\" leaves the recording directory";
+    return "";
+  }
+  return out;
+}
+
+Recording::Recording(core::EventLoop& loop, std::string app, std::string name,
+                     const RecordingOptions& options, Callbacks callbacks)
+    : loop_(loop),
+      app_(std::move(app)),
+      name_(std::move(name)),
+      key_(app_ + "/" + name_),
+      options_(options),
+      callbacks_(std::move(callbacks)) {}
+
+Recording::~Recording() {
+  *alive_ = false;
+  if (file_) closeFile("recording destroyed");
+}
+
+bool Recording::start(core::StreamRegistry& registry, std::string& error) {
+  subscription_ = registry.subscribe(app_, name_, *this, "");
+  if (!subscription_) {
+    error = "no live stream " + key_;
+    return false;
+  }
+  spdlog::info("record {}: started ({} into {})", key_, options_.format, options_.dir);
+  return true;
+}
+
+void Recording::stop(const std::string& reason) {
+  if (ended_) return;
+  ended_ = true;
+  if (file_) closeFile(reason);
+  subscription_.reset();
+  spdlog::info("record {}: stopped ({})", key_, reason);
+  if (callbacks_.done) callbacks_.done(reason);
+}
+
+void Recording::onStreamStart(const core::Stream&) {
+  // A new publisher brings new headers: the file goes on only if they match.
+  headers_.metadata.reset();
+}
+
+void Recording::onPacket(const core::MediaPacket& packet) {
+  if (ended_) return;
+  if (packet.config) {
+    auto& slot = packet.isVideo()   ? headers_.videoConfig
+                 : packet.isAudio() ? headers_.audioConfig
+                                    : headers_.metadata;
+    const bool changed = slot && !slot->payload.equals(packet.payload);
+    slot = packet;
+    if (changed && file_ && packet.kind != core::MediaKind::Data) {
+      closeFile("codec configuration changed");  // the next file starts with it
+      return;
+    }
+    if (file_ && packet.kind == core::MediaKind::Data) append(writer_->write(packet));
+    return;
+  }
+  if (packet.codec == core::Codec::RoomEvent) {
+    if (!file_) return;
+    append(writer_->write(packet));
+    logEvent(packet);
+    return;
+  }
+  if (packet.kind == core::MediaKind::Data) {
+    if (file_) append(writer_->write(packet));
+    return;
+  }
+  const bool hasVideo = headers_.videoConfig.has_value();
+  const bool boundary = hasVideo ? (packet.isVideo() && packet.keyframe) : packet.isAudio();
+  if (file_ && boundary && options_.splitMs > 0 && packet.dts - baseDts_ >= options_.splitMs)
+    closeFile("split after " + std::to_string(options_.splitMs) + " ms");
+  if (!file_) {
+    if (!boundary || !openFile(packet.dts)) return;
+  }
+  lastDts_ = std::max(lastDts_, packet.dts);
+  append(writer_->write(packet));
+  info_.durationMs = std::max<int64_t>(info_.durationMs, packet.dts - baseDts_);
+}
+
+void Recording::onStreamEnd(std::string_view reason) {
+  subscription_.reset();  // already detached by the Stream
+  stop("stream ended: " + std::string(reason));
+}
+
+bool Recording::openFile(int64_t baseDts) {
+  writer_ = makeContainerWriter(options_.format, options_.fragmentMs);
+  if (!writer_) {
+    fail("unknown recording format \"" + options_.format + "\"");
+    return false;
+  }
+  const int64_t now = core::wallClockMs();
+  std::string error;
+  const std::string relative =
+      expandPathTemplate(options_.pathTemplate, app_, name_, now, writer_->extension(), error);
+  if (relative.empty()) {
+    fail(error);
+    return false;
+  }
+  auto head = writer_->begin(headers_, baseDts, error);
+  if (head.empty()) {
+    fail("cannot record " + key_ + " as " + options_.format + ": " + error);
+    return false;
+  }
+  info_ = RecordingFile{};
+  info_.stream = key_;
+  info_.format = options_.format;
+  info_.path = options_.dir + "/" + relative;
+  info_.eventsPath = info_.path + ".events.jsonl";
+  info_.id = app_ + "-" + name_ + "-" + stamp(now) + "-" + std::to_string(now % 1000);
+  for (char& c : info_.id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  info_.startWallMs = now;
+  info_.startStreamMs = baseDts;
+  baseDts_ = lastDts_ = baseDts;
+
+  core::AsyncAppender::Options o;
+  o.maxQueuedBytes = options_.maxQueuedBytes;
+  auto onError = [this, alive = std::weak_ptr<bool>(alive_)](const std::string& e) {
+    if (!alive.expired()) fail(e);
+  };
+  file_ = std::make_unique<core::AsyncAppender>(loop_, info_.path, o, onError);
+  events_ = std::make_unique<core::AsyncAppender>(loop_, info_.eventsPath, o, onError);
+  file_->open();
+  events_->open();
+  spdlog::info("record {}: writing {}", key_, info_.path);
+  append(std::move(head));
+  return true;
+}
+
+void Recording::append(std::vector<core::SharedBuffer> bytes) {
+  if (!file_) return;
+  for (auto& b : bytes) {
+    if (!file_->append(std::move(b))) return;  // failed: its error is on the way
+  }
+  // NOTE: fMP4 fragments are the crash-safe unit: each is flushed to disk.
+  if (!bytes.empty() && options_.format == "fmp4") file_->sync();
+}
+
+void Recording::logEvent(const core::MediaPacket& packet) {
+  auto json = core::roomEventText(packet);
+  if (!json || !events_) return;
+  ++info_.events;
+  // One line per event, keyed by stream time: "t" on the file's timeline.
+  std::string line = R"({"t":)" + std::to_string(std::max<int64_t>(0, packet.dts - baseDts_)) +
+                     R"(,"streamTime":)" + std::to_string(packet.dts) + R"(,"event":)" + *json +
+                     "}\n";
+  events_->append(core::SharedBuffer::copyOf(line));
+}
+
+void Recording::closeFile(const std::string& reason) {
+  if (!file_) return;
+  append(writer_->finish(lastDts_ + 33));
+  info_.fragments = writer_->fragments();
+  info_.endReason = reason;
+  info_.open = false;
+  auto closing = std::make_shared<Closing>();
+  closing->file = std::move(file_);
+  closing->events = std::move(events_);
+  closing->info = info_;
+  closing->closed = callbacks_.fileClosed;
+  closing->pending = 2;
+  writer_.reset();
+  if (closing->file->failed() || closing->events->failed()) {
+    // An error is on its way for a file being closed: it ends here instead.
+    closing->info.error = "a write to " + closing->info.path + " failed";
+    spdlog::error("record {}: {}", key_, closing->info.error);
+    if (closing->closed) closing->closed(closing->info);
+    return;
+  }
+  core::EventLoop& loop = loop_;
+  auto finished = [closing, &loop](uint64_t bytes, bool media) {
+    if (media) closing->info.bytes = bytes;
+    if (--closing->pending > 0) return;
+    const RecordingFile& info = closing->info;
+    spdlog::info("record {}: closed {} ({} ms, {} bytes, {} events): {}", info.stream, info.path,
+                 info.durationMs, info.bytes, info.events, info.endReason);
+    // The fragment index beside the file, for replay (and for a restarted server).
+    const std::string sidecar =
+        info.toJson(true).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    core::writeFileAtomically(loop, info.path + ".json", {core::SharedBuffer::copyOf(sidecar)});
+    if (closing->closed) closing->closed(info);
+    // NOTE: not inside the appenders' own callbacks.
+    loop.post([closing] {
+      closing->file.reset();
+      closing->events.reset();
+    });
+  };
+  closing->file->close([finished](uint64_t bytes) { finished(bytes, true); });
+  closing->events->close([finished](uint64_t bytes) { finished(bytes, false); });
+}
+
+void Recording::fail(const std::string& error) {
+  if (ended_) return;
+  spdlog::error("record {}: {}: recording stopped (the live stream goes on)", key_, error);
+  info_.error = error;
+  info_.open = false;
+  info_.endReason = "error";
+  const bool hadFile = file_ != nullptr;
+  file_.reset();  // drops what is queued; the fd is closed in the background
+  events_.reset();
+  writer_.reset();
+  if (hadFile && callbacks_.fileClosed) callbacks_.fileClosed(info_);
+  ended_ = true;
+  // NOTE: fail() may run inside a Stream dispatch or an appender callback: the
+  // subscription goes at the end of this iteration.
+  loop_.post([this, alive = std::weak_ptr<bool>(alive_), error] {
+    if (alive.expired()) return;
+    subscription_.reset();
+    if (callbacks_.done) callbacks_.done("error: " + error);
+  });
+}
+
+}  // namespace recorder

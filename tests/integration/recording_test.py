@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Recording (issue 6 point 3, M6) against the real server: ffmpeg pushes, the
+recorder writes fragmented MP4 or FLV files with the room's event log beside them;
+ffprobe/ffmpeg read the files back; the API starts, stops and lists recordings; a
+webhook tells when a file closes; kill -9 and an unwritable path are survived."""
+
+import json
+import os
+import struct
+import time
+
+import harness as h
+import room_fixture
+import room_test as rt
+import sidechannel_test as sc
+from webhook_test import Receiver
+
+ROOM = "live/demo"
+
+
+def flv_tags(data):
+    """[(type, timestamp, body)] of an FLV file."""
+    if data[:3] != b"FLV":
+        raise ValueError("not an FLV file: %r" % data[:8])
+    pos, out = 9 + 4, []
+    while pos + 11 <= len(data):
+        size = int.from_bytes(data[pos + 1:pos + 4], "big")
+        ts = int.from_bytes(data[pos + 4:pos + 7], "big") | (data[pos + 7] << 24)
+        out.append((data[pos] & 0x1F, ts, data[pos + 11:pos + 11 + size]))
+        pos += 11 + size + 4
+    return out
+
+
+def probe(path):
+    """(duration s, {codec_type: stream}) of a file."""
+    r = h.ffprobe_json(["-show_format", "-show_streams", path])
+    return float(r["format"]["duration"]), {s["codec_type"]: s for s in r["streams"]}
+
+
+def decode_errors(path):
+    """ffmpeg decoding the whole file: its error lines ("" = clean)."""
+    import subprocess
+    r = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", path,
+                        "-f", "null", "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=120)
+    return r.stderr.decode("utf-8", "replace").strip()
+
+
+class RecordingTest(room_fixture.RoomServerTest):
+    def setUp(self):
+        super().setUp()
+        self.dir = h.make_tmpdir("roomcast-rec-")
+
+    def recordings(self):
+        return self.api.ok("GET", "/api/v1/recordings", expect=(200,))
+
+    def wait_files(self, count, timeout=20):
+        return h.wait_until(lambda: (lambda f: f if len(f) >= count else None)(
+            self.recordings()["files"]), timeout, 0.2, "%d closed recording(s)" % count)
+
+    def wait_live(self):
+        h.wait_until(lambda: any(r.get("id") == ROOM and r.get("status") == 2
+                                 for r in self.api.rooms()), 15, 0.2, "room %s live" % ROOM)
+
+    def test_01_fmp4_file_plays_and_carries_the_room_events(self):
+        hook = Receiver()
+        self.addCleanup(hook.close)
+        with self.serve(**{"record.streams": '["live/*"]', "record.dir": self.dir,
+                           "stream.reconnect_grace_ms": 300,
+                           "webhook.url": "http://127.0.0.1:%d/cb" % hook.port,
+                           "webhook.before_send": False, "webhook.before_join": False}) as srv:
+            pub = h.Publisher(srv.rtmp_url("demo"), duration=6, name="rec-pub").start()
+            self.addCleanup(pub.stop)
+            self.wait_live()
+            alice = self.member("alice", ROOM)
+            texts = []
+            for i in range(4):
+                time.sleep(0.7)
+                texts.append("recorded %d" % i)
+                r = alice.request("send", room=ROOM, type="text", body={"text": texts[-1]})
+                self.assertEqual(r.get("code"), 0, r)
+            open_now = self.recordings()["recording"]
+            self.assertEqual([x["stream"] for x in open_now], [ROOM], open_now)
+            self.assertTrue(open_now[0]["file"]["open"])
+            pub.wait(30)
+            ws = {e["body"]["text"]: e for e in alice.messages(ROOM)}
+            f = self.wait_files(1)[0]
+            self.assertEqual((f["stream"], f["format"], f["open"]), (ROOM, "fmp4", False), f)
+            self.assertTrue(f["path"].startswith(self.dir + "/live/demo-") and
+                            f["path"].endswith(".mp4"), f["path"])
+            self.assertEqual(f["bytes"], os.path.getsize(f["path"]))
+            self.assertGreaterEqual(f["events"], 4, f)
+            self.assertTrue(5500 <= f["durationMs"] <= 6500, f)
+
+            duration, streams = probe(f["path"])
+            self.assertAlmostEqual(duration, 6.0, delta=0.4)
+            self.assertEqual(streams["video"]["codec_name"], "h264")
+            self.assertEqual(streams["audio"]["codec_name"], "aac")
+            self.assertEqual(decode_errors(f["path"]), "")
+
+            # The event log: one line per event, keyed by stream time.
+            with open(f["eventsPath"]) as fh:
+                lines = [json.loads(l) for l in fh]
+            logged = {l["event"]["body"]["text"]: l for l in lines
+                      if l["event"].get("event") == "message"}
+            for text in texts:
+                line = logged[text]
+                self.assertEqual(line["streamTime"], ws[text]["streamTime"])
+                self.assertEqual(line["t"], line["streamTime"] - f["startStreamMs"])
+
+            # The same events inside the file: emsg ID3 before the moof of the
+            # fragment covering them, at their time on the file's timeline.
+            with open(f["path"], "rb") as fh:
+                data = fh.read()
+            boxes = sc.top_boxes(data)
+            self.assertEqual([k for k, _ in boxes[:2]], ["ftyp", "moov"])
+            inside = {}
+            for kind, body in boxes[2:]:
+                self.assertIn(kind, ("emsg", "moof", "mdat"))
+                if kind == "emsg":
+                    _, pt, _, _, scheme, _, tag = sc.parse_emsg_v1(body)
+                    self.assertEqual(scheme, "https://aomedia.org/emsg/ID3")
+                    for _, value in sc.id3_txxx(tag):
+                        event = json.loads(value)
+                        if event.get("event") == "message":
+                            inside[event["body"]["text"]] = pt
+            self.assertEqual({t: inside.get(t) for t in texts},
+                             {t: logged[t]["t"] for t in texts})
+
+            # The fragment index beside it: contiguous, at most ~2 s each.
+            with open(f["path"] + ".json") as fh:
+                side = json.load(fh)
+            frags = side["fragments"]
+            self.assertTrue(frags[0][4], "the first fragment starts at a keyframe")
+            for a, b in zip(frags, frags[1:]):
+                self.assertEqual(a[0] + a[1], b[0])
+                self.assertLessEqual(a[3], 2050, a)
+            self.assertEqual(frags[-1][0] + frags[-1][1], f["bytes"])
+
+            calls = h.wait_until(lambda: hook.of("Live.CallbackRecordClose"), 5, 0.1,
+                                 "the close webhook")
+            rec = calls[0]["body"]["Recording"]
+            self.assertEqual((rec["path"], rec["bytes"], calls[0]["body"]["StreamKey"]),
+                             (f["path"], f["bytes"], ROOM))
+            # The API gives one closed file with its fragment index.
+            one = self.api.ok("GET", "/api/v1/recordings/" + f["id"], expect=(200,))
+            self.assertEqual(len(one["fragments"]), len(frags))
+
+    def test_02_flv_split_by_duration_started_and_stopped_by_the_api(self):
+        with self.serve(**{"record.format": "flv", "record.split_ms": 2000,
+                           "record.dir": self.dir}) as srv:
+            pub = h.Publisher(srv.rtmp_url("demo"), loop=True, name="rec-pub").start()
+            self.addCleanup(pub.stop)
+            self.wait_live()
+            api = self.api
+            self.assertEqual(api.call("POST", "/api/v1/recordings", {"stream": ROOM},
+                                      auth=False)[0], 401)
+            status, body = api.call("POST", "/api/v1/recordings", {"stream": "live/nope"})
+            self.assertEqual(status, 404, body)
+            self.assertIn("no live stream", body["error"])
+            self.assertEqual(api.call("POST", "/api/v1/recordings", {"nope": 1})[0], 400)
+            self.assertEqual(api.call("POST", "/api/v1/recordings", {"stream": ROOM})[0], 201)
+            self.assertEqual(api.call("POST", "/api/v1/recordings", {"stream": ROOM})[0], 409)
+            bob = self.member("bob", ROOM)
+            texts = []
+            for i in range(3):
+                time.sleep(1.4)
+                texts.append("flv %d" % i)
+                self.assertEqual(bob.request("send", room=ROOM, type="text",
+                                             body={"text": texts[-1]}).get("code"), 0)
+            time.sleep(0.5)
+            self.assertEqual(api.call("DELETE", "/api/v1/recordings/" + ROOM)[0], 200)
+            self.assertEqual(api.call("DELETE", "/api/v1/recordings/" + ROOM)[0], 404)
+            files = self.wait_files(2)
+            self.assertEqual(self.recordings()["recording"], [])
+            found = []
+            for f in files:
+                self.assertTrue(f["path"].endswith(".flv"), f)
+                self.assertEqual(f["bytes"], os.path.getsize(f["path"]))
+                duration, streams = probe(f["path"])
+                self.assertIn("video", streams)
+                self.assertLessEqual(duration, 2.6, f)
+                self.assertEqual(decode_errors(f["path"]), "")
+                with open(f["path"], "rb") as fh:
+                    tags = flv_tags(fh.read())
+                self.assertEqual(tags[0][1], 0, "a file starts at time 0")
+                for ttype, ts, body in tags:
+                    event = sc.on_text_data(body) if ttype == 18 else None
+                    if event and event.get("event") == "message":
+                        found.append(event["body"]["text"])
+                        self.assertEqual(ts, event["streamTime"] - f["startStreamMs"])
+            self.assertEqual(sorted(found), texts)
+
+    def test_03_kill_9_leaves_a_file_that_plays_up_to_2_s_before_it(self):
+        srv = h.Server(sets={"room.key": rt.KEY, "room.app_id": rt.APP_ID,
+                             "record.streams": '["*"]', "record.dir": self.dir},
+                       name="roomcast-kill9").start()
+        self.addCleanup(srv.kill)
+        pub = h.Publisher(srv.rtmp_url("demo"), loop=True, name="rec-pub").start()
+        self.addCleanup(pub.stop)
+        path = h.wait_until(lambda: next((os.path.join(r, n) for r, _, ns in os.walk(self.dir)
+                                          for n in ns if n.endswith(".mp4")), None),
+                            15, 0.05, "the recording file")
+        first = time.monotonic()
+        time.sleep(5)
+        srv.kill()
+        lived = time.monotonic() - first
+        duration, _ = probe(path)
+        # The file began at the cached GOP's keyframe (up to 2 s before it was
+        # created); at most the open fragment (<= 2 s) is lost.
+        self.assertGreaterEqual(duration, lived - 2.0 - 0.3,
+                                "%.2f s in the file after %.2f s of recording" % (duration, lived))
+        h.log("kill -9 after %.2f s of recording: the file plays %.2f s" % (lived, duration))
+
+    def test_04_an_unwritable_path_stops_the_recording_not_the_stream(self):
+        blocker = os.path.join(self.dir, "a-file")
+        with open(blocker, "w") as fh:
+            fh.write("not a directory")
+        with self.serve(**{"record.streams": '["live/*"]', "record.dir": blocker + "/rec"}) as srv:
+            pub = h.Publisher(srv.rtmp_url("demo"), loop=True, name="rec-pub").start()
+            self.addCleanup(pub.stop)
+            srv.wait_stream()
+            viewer = h.FlvHttpReader(srv.http_port, "/live/demo.flv")
+            viewer.start()
+            self.addCleanup(viewer.stop)
+            srv.wait_for_log(r"record live/demo: .*%s.*not a directory.*recording stopped "
+                             r"\(the live stream goes on\)" % blocker, 15)
+            files = self.wait_files(1)
+            self.assertIn("not a directory", files[0].get("error", ""), files[0])
+            self.assertEqual(self.recordings()["recording"], [])
+            before = viewer.video_count()
+            time.sleep(2)
+            self.assertGreater(viewer.video_count() - before, 45, "the live stream went on")
+            self.assertIsNone(viewer.error)
+
+
+if __name__ == "__main__":
+    h.main()

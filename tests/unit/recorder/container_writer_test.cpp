@@ -1,0 +1,167 @@
+#include "recorder/container_writer.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "core/format/amf0.hpp"
+#include "core/format/timed_metadata.hpp"
+#include "core/media/room_event_packet.hpp"
+#include "recorder/recording.hpp"
+
+using core::MediaKind;
+using core::MediaPacket;
+using core::SharedBuffer;
+
+namespace {
+
+// An AVCDecoderConfigurationRecord (High, as in fmp4_writer_test) and AAC LC 48 kHz stereo.
+const std::vector<uint8_t> kAvcConfig = {
+    0x01, 0x64, 0x00, 0x0d, 0xff, 0xe1, 0x00, 0x19, 0x67, 0x64, 0x00, 0x0d, 0xac, 0xd9, 0x41, 0x41,
+    0xfb, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00, 0x10, 0x00, 0x00, 0x03, 0x03, 0xc0, 0xf1, 0x42, 0x99,
+    0x60, 0x01, 0x00, 0x06, 0x68, 0xeb, 0xe3, 0xcb, 0x22, 0xc0, 0xfd, 0xf8, 0xf8, 0x00};
+const std::vector<uint8_t> kAsc = {0x11, 0x90};
+
+MediaPacket config(MediaKind kind) {
+  MediaPacket p;
+  p.kind = kind;
+  p.codec = kind == MediaKind::Video ? core::Codec::H264 : core::Codec::AAC;
+  p.config = true;
+  p.payload = SharedBuffer::copyOf(kind == MediaKind::Video ? std::span<const uint8_t>(kAvcConfig)
+                                                            : std::span<const uint8_t>(kAsc));
+  return p;
+}
+
+MediaPacket frame(MediaKind kind, int64_t dts, bool key = false) {
+  MediaPacket p;
+  p.kind = kind;
+  p.codec = kind == MediaKind::Video ? core::Codec::H264 : core::Codec::AAC;
+  p.dts = p.pts = dts;
+  p.keyframe = key;
+  // one AVCC NAL (length 2) or a raw AAC frame
+  p.payload = SharedBuffer::copyOf(std::vector<uint8_t>{0, 0, 0, 2, 0x65, 0x88});
+  return p;
+}
+
+recorder::Headers headers() {
+  recorder::Headers h;
+  h.videoConfig = config(MediaKind::Video);
+  h.audioConfig = config(MediaKind::Audio);
+  return h;
+}
+
+uint32_t u32(const std::vector<uint8_t>& b, size_t at) {
+  return (uint32_t{b[at]} << 24) | (uint32_t{b[at + 1]} << 16) | (uint32_t{b[at + 2]} << 8) |
+         b[at + 3];
+}
+
+// Top-level box types of `bytes`.
+std::vector<std::string> boxes(const std::vector<uint8_t>& bytes) {
+  std::vector<std::string> out;
+  for (size_t pos = 0; pos + 8 <= bytes.size();) {
+    const uint32_t size = u32(bytes, pos);
+    out.emplace_back(reinterpret_cast<const char*>(&bytes[pos + 4]), 4);
+    if (size < 8) break;
+    pos += size;
+  }
+  return out;
+}
+
+std::vector<uint8_t> join(const std::vector<SharedBuffer>& parts) {
+  std::vector<uint8_t> out;
+  for (const auto& p : parts) out.insert(out.end(), p.data(), p.data() + p.size());
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(fmp4_cuts_fragments_at_keyframes_and_at_most_every_2_s) {
+  auto w = recorder::makeContainerWriter("fmp4", 1000);
+  BOOST_REQUIRE(w);
+  BOOST_TEST(std::string(w->extension()) == "mp4");
+  std::string error;
+  std::vector<uint8_t> file = join(w->begin(headers(), 10000, error));
+  BOOST_REQUIRE_MESSAGE(!file.empty(), error);
+  BOOST_TEST((boxes(file) == std::vector<std::string>{"ftyp", "moov"}));
+  // 30 fps video, a keyframe every 4 s (longer than a fragment may be).
+  for (int i = 0; i < 200; ++i) {
+    const int64_t dts = 10000 + i * 100 / 3;
+    auto out = w->write(frame(MediaKind::Video, dts, i % 120 == 0));
+    auto more = w->write(frame(MediaKind::Audio, dts + 5));
+    auto bytes = join(out);
+    file.insert(file.end(), bytes.begin(), bytes.end());
+    bytes = join(more);
+    file.insert(file.end(), bytes.begin(), bytes.end());
+  }
+  auto tail = join(w->finish(10000 + 200 * 100 / 3));
+  file.insert(file.end(), tail.begin(), tail.end());
+  const auto& frags = w->fragments();
+  BOOST_REQUIRE(frags.size() >= 3u);
+  BOOST_TEST(frags[0].startMs == 0);  // rebased: the file starts at 0
+  BOOST_TEST(frags[0].independent);
+  uint64_t offset = frags[0].offset;
+  for (size_t i = 0; i < frags.size(); ++i) {
+    BOOST_TEST(frags[i].offset == offset);
+    offset += frags[i].size;
+    BOOST_TEST(frags[i].durationMs <= 2000 + 34, "fragment " << i);
+    if (i + 1 < frags.size())
+      BOOST_TEST(frags[i + 1].startMs == frags[i].startMs + frags[i].durationMs);
+  }
+  BOOST_TEST(offset == file.size());
+  // The fragment at 4 s starts with the keyframe there.
+  bool keyFragment = false;
+  for (const auto& f : frags) keyFragment |= f.startMs == 4000 && f.independent;
+  BOOST_TEST(keyFragment);
+}
+
+BOOST_AUTO_TEST_CASE(fmp4_puts_room_events_before_the_fragment_covering_them) {
+  auto w = recorder::makeContainerWriter("fmp4", 1000);
+  std::string error;
+  BOOST_REQUIRE_MESSAGE(!w->begin(headers(), 5000, error).empty(), error);
+  w->write(frame(MediaKind::Video, 5000, true));
+  w->write(*core::makeRoomEventPacket(R"({"event":"message","n":1})", 5400));
+  w->write(*core::makeRoomEventPacket(R"({"event":"message","n":2})", 6500));  // next fragment
+  for (int64_t dts = 5033; dts < 6000; dts += 33) w->write(frame(MediaKind::Video, dts));
+  auto first = join(w->write(frame(MediaKind::Video, 6000, true)));  // cuts [0, 1000)
+  BOOST_TEST((boxes(first) == std::vector<std::string>{"emsg", "moof", "mdat"}));
+  core::EmsgBox emsg;
+  BOOST_REQUIRE(core::parseEmsg(first, emsg, error));
+  BOOST_TEST(emsg.presentationTime == 400u);  // on the file's timeline
+  BOOST_TEST(emsg.timescale == 1000u);
+  BOOST_TEST(emsg.schemeIdUri == std::string(core::kEmsgId3Scheme));
+  std::vector<core::Id3Frame> frames;
+  BOOST_REQUIRE(core::parseId3Tag(emsg.messageData, frames, error));
+  BOOST_TEST(frames.at(0).value == R"({"event":"message","n":1})");
+  auto last = join(w->finish(7000));
+  BOOST_TEST((boxes(last) == std::vector<std::string>{"emsg", "moof", "mdat"}));
+}
+
+BOOST_AUTO_TEST_CASE(flv_rebases_tags_and_keeps_room_events_as_script_data) {
+  auto w = recorder::makeContainerWriter("flv", 0);
+  BOOST_TEST(std::string(w->extension()) == "flv");
+  std::string error;
+  auto head = join(w->begin(headers(), 20000, error));
+  BOOST_TEST(std::string(head.begin(), head.begin() + 3) == "FLV");
+  BOOST_TEST(head[4] == 0x05);  // audio + video
+  auto tag = join(w->write(frame(MediaKind::Video, 20500, true)));
+  BOOST_REQUIRE(tag.size() > 11u);
+  BOOST_TEST(tag[0] == 9);
+  BOOST_TEST(((tag[4] << 16) | (tag[5] << 8) | tag[6]) == 500);
+  auto event = join(w->write(*core::makeRoomEventPacket(R"({"event":"message"})", 20600)));
+  BOOST_TEST(event[0] == 18);
+  BOOST_TEST(((event[4] << 16) | (event[5] << 8) | event[6]) == 600);
+  BOOST_TEST(w->finish(21000).empty());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_formats_and_path_templates) {
+  BOOST_TEST(!recorder::makeContainerWriter("mkv", 1000));
+  std::string error;
+  // 2026-11-26T17:20:00.123Z
+  const int64_t t = 1795713600123;
+  BOOST_TEST(recorder::expandPathTemplate("{app}/{name}-{start}.{ext}", "live", "demo", t, "mp4",
+                                          error) == "live/demo-20261126-172000.mp4");
+  BOOST_TEST(recorder::expandPathTemplate("x/{nope}", "a", "b", t, "mp4", error).empty());
+  BOOST_TEST(error.find("unknown placeholder") != std::string::npos);
+  BOOST_TEST(recorder::expandPathTemplate("/abs/{start}", "a", "b", t, "mp4", error).empty());
+  BOOST_TEST(recorder::expandPathTemplate("../{start}", "a", "b", t, "mp4", error).empty());
+  BOOST_TEST(error.find("leaves the recording directory") != std::string::npos);
+  BOOST_TEST(recorder::expandPathTemplate("{app}/{name}", "..", "b", t, "mp4", error).empty());
+}
