@@ -36,6 +36,7 @@
 #include "protocols/rtmp/rtmp_server.hpp"
 #include "recorder/recorder.hpp"
 #include "recorder/recordings_api.hpp"
+#include "recorder/replay_server.hpp"
 
 namespace {
 
@@ -219,6 +220,7 @@ struct Server {
     registry->addObserver(rooms.get());
     core::SidechannelOptions sidechannelOptions;
     sidechannelOptions.events = {c.sidechannel.events.begin(), c.sidechannel.events.end()};
+    sidechannelOptions.compact = c.sidechannel.compact;
     sidechannel = std::make_unique<core::Sidechannel>(*registry, sidechannelOptions);
     rooms->setSidechannel(sidechannel.get());
     if (!c.webhook.url.empty()) {
@@ -254,23 +256,6 @@ struct Server {
     room::registerRoomsApi(*http, *roomServer);
     room::registerImRestApi(*http, *roomServer);
     if (c.web.enabled) http::registerStaticFiles(*http, http::StaticFiles::load(c.web.root));
-    flv = std::make_unique<flv::FlvServer>(
-        loop, *http, *registry, *coalescer,
-        flv::FlvOptions{limits, c.auth.protect_play ? signer.get() : nullptr, c.sidechannel.flv});
-
-    if (c.hls.enabled) {
-      std::optional<hls::LlHlsOptions> ll;
-      if (c.hls.ll_enabled)
-        ll = hls::LlHlsOptions{c.hls.segment_ms, c.hls.part_ms, static_cast<size_t>(c.hls.window),
-                               c.hls.keep_ended_ms, c.sidechannel.hls};
-      hls = std::make_unique<hls::HlsServer>(
-          loop, *http, *registry,
-          hls::HlsOptions{c.hls.segment_ms, static_cast<size_t>(c.hls.window), c.hls.keep_ended_ms,
-                          c.hls.dir, c.sidechannel.hls, c.sidechannel.id3_merge_ms,
-                          c.sidechannel.daterange},
-          ll, c.auth.protect_play ? signer.get() : nullptr);
-    }
-
     recorder::RecorderOptions recordOptions;
     recordOptions.streams = c.record.streams;
     recordOptions.recording.dir = c.record.dir;
@@ -288,6 +273,27 @@ struct Server {
     recorder::registerRecordingsApi(*http, *recorder, [this](const http::HttpRequest& req) {
       return room::requireAdmin(req, *roomServer);
     });
+    // NOTE: before the FLV and HLS routes, which would take /replay/x.m3u8 for a
+    // stream "replay/x".
+    recorder::registerReplay(loop, *http, *recorder);
+
+    flv = std::make_unique<flv::FlvServer>(
+        loop, *http, *registry, *coalescer,
+        flv::FlvOptions{limits, c.auth.protect_play ? signer.get() : nullptr, c.sidechannel.flv});
+
+    if (c.hls.enabled) {
+      std::optional<hls::LlHlsOptions> ll;
+      if (c.hls.ll_enabled)
+        ll = hls::LlHlsOptions{
+            c.hls.segment_ms,    c.hls.part_ms,     static_cast<size_t>(c.hls.window),
+            c.hls.keep_ended_ms, c.sidechannel.hls, c.sidechannel.id3_merge_ms};
+      hls = std::make_unique<hls::HlsServer>(
+          loop, *http, *registry,
+          hls::HlsOptions{c.hls.segment_ms, static_cast<size_t>(c.hls.window), c.hls.keep_ended_ms,
+                          c.hls.dir, c.sidechannel.hls, c.sidechannel.id3_merge_ms,
+                          c.sidechannel.daterange},
+          ll, c.auth.protect_play ? signer.get() : nullptr);
+    }
 
     rtmp::RtmpOptions rtmpOptions;
     rtmpOptions.chunkSize = c.rtmp.chunk_size;

@@ -4,7 +4,10 @@
 //
 // URL query (all optional): stream=app/name, proto=hls|llhls|flv, autoplay=1,
 // muted=1; expire/sign (signed URLs) are passed through to the media URL;
-// user=..&usersig=.. (or guest=1) log the chat panel (chat.js) in to the stream's room.
+// user=..&usersig=.. (or guest=1) log the chat panel (chat.js) in to the stream's room;
+// replay=<recording id> plays a recording (HLS VOD) instead of a live stream.
+// The room's events inside the media (sidechannel.js) fly as danmaku when the
+// picture reaches them.
 // Stable hooks for tests: #player[data-state] = idle|loading|playing|error,
 // #status, #latency[data-ms], #frames[data-total|data-dropped|data-presented],
 // #streams li[data-key]; the chat's hooks are listed in chat.js.
@@ -27,6 +30,8 @@ const query = new URLSearchParams(location.search);
 
 const state = {
   key: query.get('stream') || '',
+  replay: /^[A-Za-z0-9_-]{1,128}$/.test(query.get('replay') || '') ? query.get('replay') : '',
+  sidechannel: null, // the player's sidechannel (sidechannel.js)
   proto: PROTOCOLS[query.get('proto')] ? query.get('proto') : 'llhls',
   autoplay: query.get('autoplay') === '1',
   muted: query.get('muted') === '1',
@@ -89,6 +94,10 @@ function stopPlayer() {
     try { state.player.destroy(); } catch (e) { console.warn('destroy failed', e); }
     state.player = null;
   }
+  if (state.sidechannel) {
+    state.sidechannel.stop();
+    state.sidechannel = null;
+  }
   const video = $('video');
   video.removeAttribute('src');
   video.load();
@@ -108,13 +117,14 @@ function scheduleRetry(generation, why) {
 async function startPlayer() {
   stopPlayer();
   updateSelectionUi();
-  if (!state.key) {
+  if (!state.key && !state.replay) {
     setState('idle', 'Select a live stream');
     return;
   }
   const generation = state.generation;
-  const proto = state.proto;
-  const url = mediaUrl(proto, state.key);
+  // A replay is HLS VOD (fMP4) whatever the protocol switch says.
+  const proto = state.replay ? 'hls' : state.proto;
+  const url = state.replay ? `/replay/${state.replay}.m3u8` : mediaUrl(proto, state.key);
   const link = $('media-url');
   link.textContent = url;
   link.href = url;
@@ -129,9 +139,18 @@ async function startPlayer() {
     return;
   }
   if (generation !== state.generation) return;
+  const side = await loadSidechannel();
+  if (generation !== state.generation) return;
+  state.sidechannel = side ? side.createSidechannel({
+    video,
+    onEvent: (event) => {
+      if (generation === state.generation && state.chat) state.chat.fromMedia(event);
+    },
+  }) : NO_SIDECHANNEL;
+  window.roomcast.sidechannel = state.sidechannel;
   try {
-    state.player = proto === 'flv' ? startFlv(lib, url, video, generation)
-      : startHls(lib, url, video, proto === 'llhls', generation);
+    state.player = proto === 'flv' ? startFlv(lib, url, video, generation, state.sidechannel)
+      : startHls(lib, url, video, proto === 'llhls', generation, state.sidechannel);
   } catch (e) {
     setState('error', `player failed to start: ${e.message}`);
     return;
@@ -139,6 +158,20 @@ async function startPlayer() {
   $('engine').textContent = `${PROTOCOLS[proto].engine} ${state.player.version || ''}`.trim();
   countPresentedFrames(video, generation);
   if (state.autoplay) tryPlay(video, generation);
+}
+
+// NOTE: a dynamic import, so that a missing or broken sidechannel.js leaves the
+// player working (without danmaku from the media).
+let sidechannelModule = null;
+const NO_SIDECHANNEL = { log: [], onHlsMetadata() {}, onScriptData() {}, stop() {} };
+function loadSidechannel() {
+  if (!sidechannelModule) {
+    sidechannelModule = import('./sidechannel.js').catch((e) => {
+      console.warn(`sidechannel unavailable: ${e.message}`);
+      return null;
+    });
+  }
+  return sidechannelModule;
 }
 
 function tryPlay(video, generation) {
@@ -163,7 +196,7 @@ function countPresentedFrames(video, generation) {
 
 // ---------------------------------------------------------------- engines
 
-function startHls(Hls, url, video, lowLatency, generation) {
+function startHls(Hls, url, video, lowLatency, generation, sidechannel) {
   if (!Hls.isSupported()) throw new Error('this browser has no Media Source Extensions for hls.js');
   const hls = new Hls({
     lowLatencyMode: lowLatency,
@@ -173,6 +206,8 @@ function startHls(Hls, url, video, lowLatency, generation) {
     backBufferLength: 30,
     enableWorker: true,
   });
+  // The room's events: timed ID3 (TS) and emsg ID3 (fMP4) samples of each fragment.
+  hls.on(Hls.Events.FRAG_PARSING_METADATA, (_event, data) => sidechannel.onHlsMetadata(data));
   let mediaRecoveries = 0;
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (generation !== state.generation || !data.fatal) return;
@@ -205,7 +240,7 @@ function startHls(Hls, url, video, lowLatency, generation) {
   };
 }
 
-function startFlv(mpegts, url, video, generation) {
+function startFlv(mpegts, url, video, generation, sidechannel) {
   const features = mpegts.getFeatureList();
   if (!features.mseLivePlayback) throw new Error('this browser cannot play live FLV over MSE');
   const player = mpegts.createPlayer({ type: 'flv', isLive: true, url }, {
@@ -220,6 +255,7 @@ function startFlv(mpegts, url, video, generation) {
     const why = info && info.msg ? `: ${info.msg}` : '';
     scheduleRetry(generation, `HTTP-FLV ${type} ${detail}${why}`);
   });
+  player.on(mpegts.Events.SCRIPTDATA_ARRIVED, (data) => sidechannel.onScriptData(data));
   player.on(mpegts.Events.LOADING_COMPLETE, () => {
     scheduleRetry(generation, 'HTTP-FLV stream ended');
   });

@@ -9,7 +9,8 @@
 // Stable hooks for tests: #chat[data-state|data-role|data-room], #chat-status[data-status],
 // #chat-online[data-count], #chat-announcement, #chat-messages li[data-msg-id|data-type|
 // data-from], #chat-error[data-code], #chat-input, #chat-send,
-// #danmaku-layer[data-flying|data-dropped] .danmaku, #chat[data-muted] (self|all|''),
+// #danmaku-layer[data-flying|data-dropped] .danmaku[data-source=socket|media],
+// #chat[data-muted] (self|all|''),
 // #chat-messages li.msg-notice[data-type=lottery|mute|kicked].
 
 const STATUS_WORDS = { 1: 'waiting', 2: 'live', 3: 'paused', 4: 'ended', 5: 'replay' };
@@ -56,6 +57,7 @@ export function createChat({ query, initialRoom }) {
     muteTimer: 0,
     kicked: new Map(), // room -> {reason, until}: kicked from it, so never auto-rejoined
     admin: null, // the admin panel (admin.js) once loaded for an admin login
+    mediaDanmaku: false, // the danmaku come from the media (sidechannel), not the socket
   };
 
   // -------------------------------------------------------------- panel state
@@ -227,7 +229,17 @@ export function createChat({ query, initialRoom }) {
   function onMessage(ev, live) {
     if (!remember(ev.msgId)) return;
     renderMessage(ev);
-    if (live && ev.msgType === 'text' && ev.body && ev.body.text !== undefined) fly(String(ev.body.text));
+    // NOTE: once the media carries the room's events, the danmaku come from there,
+    // in step with the picture; the WebSocket copy only fills the list.
+    if (live && !chat.mediaDanmaku && ev.msgType === 'text' && ev.body && ev.body.text !== undefined)
+      fly(String(ev.body.text), 'socket');
+  }
+
+  // A room event from inside the media (sidechannel.js), at its moment in the picture.
+  function fromMedia(ev) {
+    if (!ev || ev.event !== 'message' || ev.msgType !== 'text' || !ev.body) return;
+    chat.mediaDanmaku = true;
+    fly(String(ev.body.text ?? ''), 'media');
   }
 
   // -------------------------------------------------------------- danmaku
@@ -247,7 +259,8 @@ export function createChat({ query, initialRoom }) {
   }
 
   // Flies one text across the video; false when MAX_FLYING are already in flight.
-  function fly(text) {
+  // `source`: 'socket' (the room's WebSocket) or 'media' (the sidechannel).
+  function fly(text, source = 'socket') {
     const layer = $('danmaku-layer');
     if (!layer) return false;
     if (layer.childElementCount >= MAX_FLYING) {
@@ -257,6 +270,7 @@ export function createChat({ query, initialRoom }) {
     }
     const el = document.createElement('div');
     el.className = 'danmaku';
+    el.dataset.source = source;
     el.textContent = text.length > MAX_DANMAKU_CHARS ? `${text.slice(0, MAX_DANMAKU_CHARS)}…` : text;
     el.style.top = `${pickLane(layer) * DANMAKU_LANE_PX + 6}px`;
     layer.append(el);
@@ -642,5 +656,5 @@ export function createChat({ query, initialRoom }) {
     login({ guest: true });
   }
 
-  return { state: chat, setRoom, login, logout, send, fly };
+  return { state: chat, setRoom, login, logout, send, fly, fromMedia };
 }

@@ -355,6 +355,7 @@ const std::vector<SectionRule>& rules() {
                integer("retries", &WebhookConfig::retries, 0, 10)}),
       section("sidechannel", &Config::sidechannel,
               {idList("events", &SidechannelConfig::events, 16, checkEventKind),
+               boolean("compact", &SidechannelConfig::compact),
                boolean("flv", &SidechannelConfig::flv), boolean("hls", &SidechannelConfig::hls),
                integer("id3_merge_ms", &SidechannelConfig::id3_merge_ms, 0, 2000),
                boolean("daterange", &SidechannelConfig::daterange)}),

@@ -150,6 +150,7 @@ struct WebhookConfig {
 struct SidechannelConfig {
   // Room event kinds carried inside the media (S1): message types and event names.
   std::vector<std::string> events{"text", "gift", "like", "status"};
+  bool compact = true;         // the media copies leave out room, time, priority, sender defaults
   bool flv = true;             // RTMP play and HTTP-FLV carry them as onTextData
   bool hls = true;             // HLS: timed ID3 (TS) and emsg (LL-HLS fMP4)
   int64_t id3_merge_ms = 250;  // events this close share one ID3 tag

@@ -165,7 +165,69 @@ struct ReadOp {
   }
 };
 
+// Reads [offset, offset + length) into one buffer.
+struct RangeOp {
+  uv_loop_t* loop;
+  uv_fs_t req{};
+  std::string path;
+  uint64_t offset;
+  std::vector<uint8_t> data;
+  size_t got = 0;
+  uv_file fd = -1;
+  std::function<void(const std::string&, SharedBuffer)> done;
+
+  void finish(const std::string& error) {
+    if (fd >= 0) {
+      uv_fs_close(loop, new uv_fs_t, fd, [](uv_fs_t* r) {
+        uv_fs_req_cleanup(r);
+        delete r;
+      });
+      fd = -1;
+    }
+    done(error, error.empty() ? SharedBuffer::adopt(std::move(data)) : SharedBuffer());
+    delete this;
+  }
+
+  void start() {
+    req.data = this;
+    uv_fs_open(loop, &req, path.c_str(), O_RDONLY, 0, [](uv_fs_t* r) {
+      auto* op = static_cast<RangeOp*>(r->data);
+      const auto rc = r->result;
+      uv_fs_req_cleanup(r);
+      if (rc < 0) return op->finish("open " + op->path + ": " + uv_strerror(static_cast<int>(rc)));
+      op->fd = static_cast<uv_file>(rc);
+      op->readNext();
+    });
+  }
+
+  void readNext() {
+    if (got == data.size()) return finish("");
+    req.data = this;
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(data.data() + got),
+                               static_cast<unsigned>(std::min<size_t>(data.size() - got, 1 << 20)));
+    uv_fs_read(loop, &req, fd, &buf, 1, static_cast<int64_t>(offset + got), [](uv_fs_t* r) {
+      auto* op = static_cast<RangeOp*>(r->data);
+      const auto rc = r->result;
+      uv_fs_req_cleanup(r);
+      if (rc < 0) return op->finish("read " + op->path + ": " + uv_strerror(static_cast<int>(rc)));
+      if (rc == 0)
+        return op->finish("read " + op->path + ": the file ends at " +
+                          std::to_string(op->offset + op->got) + ", before byte " +
+                          std::to_string(op->offset + op->data.size()));
+      op->got += static_cast<size_t>(rc);
+      op->readNext();
+    });
+  }
+};
+
 }  // namespace
+
+void readFileRange(EventLoop& loop, std::string path, uint64_t offset, size_t length,
+                   std::function<void(const std::string& error, SharedBuffer bytes)> done) {
+  auto* op = new RangeOp{loop.uv(), {}, std::move(path), offset, {}, 0, -1, std::move(done)};
+  op->data.resize(length);
+  op->start();
+}
 
 void readFile(EventLoop& loop, std::string path, size_t maxBytes,
               std::function<void(const std::string& error, std::string contents)> done) {

@@ -22,6 +22,11 @@ void writeFileAtomically(EventLoop& loop, std::string path, std::vector<SharedBu
 
 // Reads at most `maxBytes` of `path`; `done` gets "" and the bytes, or the error
 // ("open /x: no such file or directory", "read /x: larger than 1048576 bytes").
+// Reads exactly `length` bytes of `path` from `offset` (an error if the file is
+// shorter); `done` gets "" and the bytes, or the error.
+void readFileRange(EventLoop& loop, std::string path, uint64_t offset, size_t length,
+                   std::function<void(const std::string& error, SharedBuffer bytes)> done);
+
 void readFile(EventLoop& loop, std::string path, size_t maxBytes,
               std::function<void(const std::string& error, std::string contents)> done);
 

@@ -123,6 +123,7 @@ nlohmann::json Room::join(Member& member) {
   }
   return {{"room", id_},
           {"status", static_cast<int>(info_.status())},
+          {"replay", replayJson()},
           {"announcement", info_.announcement()},
           {"introduction", info_.introduction()},
           {"attributes", attributesJson(info_)},
@@ -572,18 +573,33 @@ void Room::fanOut(const RoomEventPtr& event) {
   }
 }
 
-RoomError Room::setStatus(int status, std::string_view reason) {
+RoomError Room::setStatus(int status, std::string_view reason, const std::string& replay) {
+  if (!replay.empty() && status != static_cast<int>(RoomStatus::Replay))
+    return {room_code::kBadParameter, "a replay recording goes with status 5 (replay)"};
   const RoomStatus before = info_.status();
+  const std::string replayBefore = replay_;
   if (RoomError e = info_.setStatus(status); !e.ok()) return e;
   if (info_.status() != RoomStatus::Paused) endTimer_.stop();
-  if (info_.status() == before) return {};
-  spdlog::info("room {}: status {} -> {} ({})", id_, statusReasonName(before),
-               statusReasonName(info_.status()), reason);
+  replay_ = info_.status() == RoomStatus::Replay ? replay : std::string();
+  if (info_.status() == before && replay_ == replayBefore) return {};
+  spdlog::info("room {}: status {} -> {} ({}{})", id_, statusReasonName(before),
+               statusReasonName(info_.status()), reason,
+               replay_.empty() ? "" : ", replay " + replay_);
   auto event = eventHead("status", 0, 0);
   event["status"] = status;
   event["reason"] = std::string(reason);
+  if (!replay_.empty()) event["replay"] = replayJson();
   emit(std::move(event), false);
   return {};
+}
+
+nlohmann::json Room::replayJson() const {
+  if (replay_.empty()) return nullptr;
+  // NOTE: what a client loads: the recording as HLS VOD with the chat inside, and
+  // the event log for clients that draw the danmaku themselves.
+  return {{"id", replay_},
+          {"url", "/replay/" + replay_ + ".m3u8"},
+          {"events", "/replay/" + replay_ + "/events.json"}};
 }
 
 RoomError Room::updateInfo(const nlohmann::json& patch) {
@@ -768,6 +784,7 @@ nlohmann::json Room::describe() const {
   return {{"id", id_},
           {"owner", owner_},
           {"status", static_cast<int>(info_.status())},
+          {"replay", replayJson()},
           {"announcement", info_.announcement()},
           {"introduction", info_.introduction()},
           {"attributes", attributesJson(info_)},

@@ -132,7 +132,9 @@ class Room {
   int64_t popularity() const;
 
   // Changes reach members at once, never rate-limited.
-  RoomError setStatus(int status, std::string_view reason);
+  // Status 5 (replay) may name the recording to load (its id, see
+  // docs/recording.md): members get it in the status event and the join reply.
+  RoomError setStatus(int status, std::string_view reason, const std::string& replay = {});
   // Any of announcement, introduction, attributes ({key: value, "" removes});
   // all or nothing.
   RoomError updateInfo(const nlohmann::json& patch);
@@ -195,6 +197,7 @@ class Room {
   };
 
   std::optional<int64_t> streamNow() const;
+  nlohmann::json replayJson() const;
   nlohmann::json eventHead(const char* event, int64_t seq, int64_t timeMs) const;
   RoomEventPtr messageEvent(const Pending& p, int64_t seq) const;
   void emit(nlohmann::json event, bool isMessage);
@@ -247,6 +250,7 @@ class Room {
   Timer endTimer_;
   std::optional<Lottery> lottery_;
   RoomHooks* hooks_ = nullptr;
+  std::string replay_;  // the recording of status 5
   StreamClock streamClock_;
   EventTap eventTap_;
   struct HookPending {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
 #include "core/media/room_event_packet.hpp"
 #include "core/media/stream_registry.hpp"
 #include "core/room/room.hpp"
@@ -20,9 +22,30 @@ void Sidechannel::attach(Room& room) {
   room.setEventTap([this, id](const RoomEventPtr& event) { carry(id, event); });
 }
 
+std::string compactEventJson(std::string_view json) {
+  auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return {};
+  j.erase("room");
+  j.erase("time");
+  j.erase("priority");
+  if (auto from = j.find("from"); from != j.end() && from->is_object()) {
+    auto drop = [&](const char* key, const nlohmann::json& value) {
+      if (auto it = from->find(key); it != from->end() && *it == value) from->erase(it);
+    };
+    drop("avatar", "");
+    drop("level", 0);
+    drop("role", "member");
+    if (auto id = from->find("id"); id != from->end()) drop("nick", *id);
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void Sidechannel::carry(const std::string& roomId, const RoomEventPtr& event) {
   if (!event->streamTimeMs || !options_.events.contains(event->kind)) return;
-  auto packet = makeRoomEventPacket(event->json.view(), *event->streamTimeMs);
+  std::string compact;
+  if (options_.compact) compact = compactEventJson(event->json.view());
+  auto packet =
+      makeRoomEventPacket(compact.empty() ? event->json.view() : compact, *event->streamTimeMs);
   if (!packet) {
     ++counters_.refused;
     spdlog::warn(

@@ -33,6 +33,7 @@ LlHlsStream::LlHlsStream(core::EventLoop& loop, std::string app, std::string nam
       options_(options),
       onExpired_(std::move(onExpired)),
       playlist_({options.segmentMs, options.partMs, options.window, 3}),
+      id3_(options.id3MergeMs),
       waitTimer_(loop, [this] { expireWaiters(); }),
       expireTimer_(loop, [this] { onExpired_(); }) {}
 
@@ -91,15 +92,7 @@ void LlHlsStream::onRoomEvent(const core::MediaPacket& packet) {
   if (!options_.roomEvents || tracks_.empty()) return;
   auto json = core::roomEventText(packet);
   if (!json) return;
-  const std::string values[] = {std::move(*json)};
-  const auto tag = core::buildId3Tag(values);
-  if (tag.empty()) return;
-  // NOTE: timescale 1000 with the stream time: the same timeline as the tracks'
-  // tfdt (dts ms x timescale), which is where hls.js places emsg ID3 cues.
-  emsg_.emplace_back(
-      packet.dts, core::buildEmsgV1(1000, static_cast<uint64_t>(std::max<int64_t>(0, packet.dts)),
-                                    0, ++emsgIds_, core::kEmsgId3Scheme, "", tag));
-  if (emsg_.size() > kMaxWaitingEmsg) emsg_.pop_front();  // media stopped coming
+  id3_.add(packet.dts, std::move(*json));
 }
 
 void LlHlsStream::onPacket(const core::MediaPacket& packet) {
@@ -169,9 +162,12 @@ void LlHlsStream::cutPart(int64_t endDts) {
   fragment.sequenceNumber = fragmentSequence_++;
   fragment.samplesPerTrack = std::move(part_.samples);
   // The events of this part's time ride before its moof.
-  while (!emsg_.empty() && emsg_.front().first < endDts) {
-    fragment.leadingBoxes.push_back(std::move(emsg_.front().second));
-    emsg_.pop_front();
+  // NOTE: timescale 1000 with the stream time: the same timeline as the tracks'
+  // tfdt (dts ms x timescale), which is where hls.js places emsg ID3 cues.
+  for (const auto& tag : id3_.takeBefore(endDts, /*closeOpen=*/true)) {
+    fragment.leadingBoxes.push_back(
+        core::buildEmsgV1(1000, static_cast<uint64_t>(std::max<int64_t>(0, tag.ptsMs)), 0,
+                          ++emsgIds_, core::kEmsgId3Scheme, "", tag.bytes));
   }
   part_.samples.assign(tracks_.size(), {});
   std::string error;

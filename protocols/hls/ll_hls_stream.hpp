@@ -16,6 +16,7 @@
 #include "core/loop/timer.hpp"
 #include "core/media/media_sink.hpp"
 #include "core/media/stream_registry.hpp"
+#include "protocols/hls/id3_batcher.hpp"
 #include "protocols/hls/ll_playlist.hpp"
 #include "protocols/http/http_server.hpp"
 
@@ -26,7 +27,8 @@ struct LlHlsOptions {
   int64_t partMs = 333;
   size_t window = 6;
   int64_t keepEndedMs = 30000;
-  bool roomEvents = true;  // the room's events as emsg (ID3) boxes in the parts (S1)
+  bool roomEvents = true;    // the room's events as emsg (ID3) boxes in the parts (S1)
+  int64_t id3MergeMs = 250;  // events this close share one ID3 tag (one emsg)
 };
 
 class LlHlsStream : public core::MediaSink {
@@ -97,10 +99,9 @@ class LlHlsStream : public core::MediaSink {
   uint32_t fragmentSequence_ = 1;
   int64_t lastDts_ = 0;
   uint32_t emsgIds_ = 0;  // emsg ids: unique per scheme in the presentation
-  // Room events as emsg boxes, in time order, until the part covering their time
-  // is cut.
-  std::deque<std::pair<int64_t, std::vector<uint8_t>>> emsg_;
-  static constexpr size_t kMaxWaitingEmsg = 512;
+  // Room events as ID3 tags until the part covering their time is cut; each tag
+  // then rides as one emsg before that part's moof.
+  Id3Batcher id3_;
   int64_t lastDelta_[2] = {33, 21};  // video, audio: duration of a track's last sample
 
   std::vector<Waiter> waiters_;

@@ -65,8 +65,22 @@ std::optional<core::RoomError> applyPatch(core::Room& room, const json& patch) {
     return core::RoomError{
         code::kBadParameter,
         "status must be 1 (waiting), 2 (live), 3 (paused), 4 (ended) or 5 (replay)"};
+  std::string replay;
+  if (auto it = patch.find("replay"); it != patch.end()) {
+    const bool ok =
+        it->is_string() && !it->get<std::string>().empty() &&
+        it->get<std::string>().size() <= 128 &&
+        std::all_of(it->get_ref<const std::string&>().begin(),
+                    it->get_ref<const std::string&>().end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+                    });
+    if (!ok) return core::RoomError{code::kBadParameter, "replay must be a recording id"};
+    if (status == patch.end() || status->get<int64_t>() != 5)
+      return core::RoomError{code::kBadParameter, "replay goes with \"status\": 5"};
+    replay = it->get<std::string>();
+  }
   if (core::RoomError e = room.updateInfo(patch); !e.ok()) return e;
-  if (status != patch.end()) room.setStatus(status->get<int>(), "set by the API");
+  if (status != patch.end()) room.setStatus(status->get<int>(), "set by the API", replay);
   if (rate != patch.end()) room.setRateLimit(static_cast<double>(rate->get<int64_t>()));
   return std::nullopt;
 }

@@ -171,7 +171,11 @@ class RecordingTest(room_fixture.RoomServerTest):
             time.sleep(0.5)
             self.assertEqual(api.call("DELETE", "/api/v1/recordings/" + ROOM)[0], 200)
             self.assertEqual(api.call("DELETE", "/api/v1/recordings/" + ROOM)[0], 404)
-            files = self.wait_files(2)
+            # the last file closes in the background
+            files = h.wait_until(lambda: (lambda f: f if any(
+                x.get("endReason") == "stopped by the API" for x in f) else None)(
+                    self.recordings()["files"]), 20, 0.2, "the file the API stop closed")
+            self.assertGreaterEqual(len(files), 2, files)
             self.assertEqual(self.recordings()["recording"], [])
             found = []
             for f in files:

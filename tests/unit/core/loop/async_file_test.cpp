@@ -43,3 +43,29 @@ BOOST_AUTO_TEST_CASE(reads_a_whole_file_in_chunks) {
   Read missing = readNow(path.string(), 1000);
   BOOST_TEST(missing.error.find("open ") == 0u, missing.error);
 }
+
+BOOST_AUTO_TEST_CASE(reads_a_byte_range_and_refuses_one_past_the_end) {
+  const auto path = std::filesystem::temp_directory_path() / "roomcast-async-range-test.bin";
+  std::string contents;
+  for (int i = 0; i < 300000; ++i) contents += static_cast<char>('a' + i % 26);
+  std::ofstream(path, std::ios::binary) << contents;
+  core::EventLoop loop;
+  std::string error = "not called", got;
+  core::readFileRange(loop, path.string(), 1000, 200000,
+                      [&](const std::string& e, core::SharedBuffer bytes) {
+                        error = e;
+                        got = std::string(bytes.view());
+                      });
+  loop.run();
+  BOOST_TEST(error.empty());
+  BOOST_TEST(got == contents.substr(1000, 200000));
+  core::readFileRange(loop, path.string(), 299990, 20,
+                      [&](const std::string& e, core::SharedBuffer) { error = e; });
+  loop.run();
+  BOOST_TEST(error.find("the file ends at 300000") != std::string::npos, error);
+  core::readFileRange(loop, path.string() + ".missing", 0, 1,
+                      [&](const std::string& e, core::SharedBuffer) { error = e; });
+  loop.run();
+  BOOST_TEST(error.find("open ") == 0u, error);
+  std::filesystem::remove(path);
+}

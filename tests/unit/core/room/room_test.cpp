@@ -682,3 +682,27 @@ BOOST_AUTO_TEST_CASE(events_carry_the_stream_time_of_acceptance_and_the_tap_sees
   }
   room.leave(a);
 }
+
+BOOST_AUTO_TEST_CASE(status_5_names_the_replay_recording) {
+  EventLoop loop;
+  Room room(loop, "live/demo", "host", {}, ids());
+  FakeMember a("a");
+  room.join(a);
+  BOOST_TEST(room.setStatus(2, "live", "rec-1").code == room_code::kBadParameter);
+  BOOST_TEST(room.setStatus(5, "the show is over", "live-demo-20261126-172000-123").ok());
+  const json status = a.of("status").back();
+  BOOST_TEST(status["status"] == 5);
+  BOOST_TEST(status["replay"]["id"] == "live-demo-20261126-172000-123");
+  BOOST_TEST(status["replay"]["url"] == "/replay/live-demo-20261126-172000-123.m3u8");
+  BOOST_TEST(status["replay"]["events"] == "/replay/live-demo-20261126-172000-123/events.json");
+  FakeMember b("b");
+  BOOST_TEST(room.join(b)["replay"]["id"] == "live-demo-20261126-172000-123");
+  // Another recording while in status 5 is news too; leaving status 5 drops it.
+  BOOST_TEST(room.setStatus(5, "another", "rec-2").ok());
+  BOOST_TEST(a.of("status").back()["replay"]["id"] == "rec-2");
+  BOOST_TEST(room.setStatus(1, "waiting").ok());
+  BOOST_TEST(!a.of("status").back().contains("replay"));
+  BOOST_TEST(room.describe()["replay"].is_null());
+  room.leave(a);
+  room.leave(b);
+}

@@ -1,0 +1,235 @@
+#include "recorder/replay_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/format/timed_metadata.hpp"
+#include "core/loop/async_file.hpp"
+
+namespace recorder {
+namespace {
+
+const std::string kPrefix = "/replay/";
+constexpr size_t kMaxEventLogBytes = 32 << 20;
+constexpr size_t kMaxSegmentBytes = 256 << 20;
+constexpr int64_t kDanmakuShownMs = 3000;
+
+std::optional<uint64_t> number(std::string_view text) {
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return n;
+}
+
+http::HttpResponse text(std::string body, const char* type) {
+  http::HttpResponse r;
+  r.contentType = type;
+  r.headers["Cache-Control"] = "public, max-age=3600";
+  r.body = std::move(body);
+  return r;
+}
+
+void each(const std::string& log, const std::function<void(const nlohmann::json&)>& fn) {
+  size_t pos = 0;
+  while (pos < log.size()) {
+    size_t end = log.find('\n', pos);
+    if (end == std::string::npos) end = log.size();
+    // NOTE: a line cut by a crash does not parse and is skipped.
+    auto line = nlohmann::json::parse(log.begin() + static_cast<std::ptrdiff_t>(pos),
+                                      log.begin() + static_cast<std::ptrdiff_t>(end), nullptr,
+                                      /*allow_exceptions=*/false);
+    if (line.is_object()) fn(line);
+    pos = end + 1;
+  }
+}
+
+}  // namespace
+
+std::vector<ReplaySegment> replaySegments(const std::vector<FragmentInfo>& fragments) {
+  std::vector<ReplaySegment> out;
+  for (const auto& f : fragments) {
+    if (out.empty() || f.independent) {
+      out.push_back({f.offset, f.size, f.startMs, f.durationMs});
+      continue;
+    }
+    auto& s = out.back();
+    s.size = f.offset + f.size - s.offset;
+    s.durationMs = f.startMs + f.durationMs - s.startMs;
+  }
+  return out;
+}
+
+std::string replayPlaylist(const RecordingFile& file, const std::vector<ReplaySegment>& segments) {
+  int64_t longest = 1;
+  for (const auto& s : segments) longest = std::max(longest, s.durationMs);
+  std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+  out += "#EXT-X-TARGETDURATION:" + std::to_string((longest + 999) / 1000) + "\n";
+  out += "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+  out += "#EXT-X-MAP:URI=\"" + file.id + "/init.mp4\"\n";
+  for (size_t i = 0; i < segments.size(); ++i) {
+    char extinf[48];
+    std::snprintf(extinf, sizeof extinf, "#EXTINF:%.3f,\n", segments[i].durationMs / 1000.0);
+    out += extinf;
+    out += file.id + "/" + std::to_string(i) + ".m4s\n";
+  }
+  out += "#EXT-X-ENDLIST\n";
+  return out;
+}
+
+std::string replayVtt(const std::string& eventLog, int64_t startMs, int64_t durationMs) {
+  std::vector<core::VttCue> cues;
+  each(eventLog, [&](const nlohmann::json& line) {
+    const auto t = line.value("t", int64_t{-1});
+    if (t < startMs || t >= startMs + durationMs) return;
+    const auto& e = line.value("event", nlohmann::json::object());
+    if (!e.is_object() || e.value("event", "") != "message" || e.value("msgType", "") != "text")
+      return;
+    const auto& body = e.value("body", nlohmann::json::object());
+    const auto& from = e.value("from", nlohmann::json::object());
+    if (!body.is_object() || !body.value("text", nlohmann::json()).is_string()) return;
+    std::string nick = from.is_object() ? from.value("nick", from.value("id", "")) : "";
+    cues.push_back({t, t + kDanmakuShownMs, nick + ": " + body["text"].get<std::string>()});
+  });
+  // NOTE: the file's timeline starts at 0 (tfdt 0), which is where players anchor
+  // an fMP4 rendition: MPEGTS 0 maps to LOCAL 0.
+  return core::buildWebVtt(cues, 0, 0);
+}
+
+namespace {
+
+// One request under /replay/: which recording and which part of it.
+class ReplayRequest {
+ public:
+  ReplayRequest(core::EventLoop& loop, Recorder& recorder, http::HttpExchange& exchange)
+      : loop_(loop), recorder_(recorder), exchange_(exchange) {}
+
+  http::HttpResponse answer(const http::HttpRequest& req) {
+    if (req.method != "GET" && req.method != "HEAD")
+      return http::HttpResponse::error(405, "replay is read-only: use GET");
+    const std::string rest = req.path.substr(kPrefix.size());
+    std::string id, part;
+    if (rest.ends_with(".m3u8") && rest.find('/') == std::string::npos) {
+      id = rest.substr(0, rest.size() - 5);
+      part = "playlist";
+    } else if (size_t slash = rest.find('/'); slash != std::string::npos) {
+      id = rest.substr(0, slash);
+      part = rest.substr(slash + 1);
+    }
+    file_ = id.empty() ? nullptr : recorder_.find(id);
+    if (!file_) return http::HttpResponse::error(404, "no closed recording \"" + id + "\"");
+    if (file_->format != "fmp4" || file_->fragments.empty())
+      return http::HttpResponse::error(404, "recording " + id + " is " + file_->format +
+                                                ": only fMP4 recordings replay as HLS (the file "
+                                                "is at " +
+                                                file_->path + ")");
+    segments_ = replaySegments(file_->fragments);
+    if (part == "playlist")
+      return text(replayPlaylist(*file_, segments_), "application/vnd.apple.mpegurl");
+    if (part == "master.m3u8") return master();
+    if (part == "subs.m3u8") return subtitles();
+    if (part == "events.json") return eventLog(std::nullopt);
+    if (part.starts_with("subs/") && part.ends_with(".vtt")) {
+      auto index = number(std::string_view(part).substr(5, part.size() - 9));
+      if (!index || *index >= segments_.size())
+        return http::HttpResponse::error(404, "no such subtitle segment: " + part);
+      return eventLog(segments_[*index]);
+    }
+    if (part == "init.mp4") return bytes(0, file_->fragments.front().offset);
+    if (part.ends_with(".m4s")) {
+      auto index = number(std::string_view(part).substr(0, part.size() - 4));
+      if (!index || *index >= segments_.size())
+        return http::HttpResponse::error(404, "no such segment: " + part);
+      return bytes(segments_[*index].offset, segments_[*index].size);
+    }
+    return http::HttpResponse::error(404, "no such replay resource: " + part);
+  }
+
+ private:
+  http::HttpResponse master() const {
+    return text(
+        "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+        "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"danmaku\",NAME=\"Danmaku\","
+        "LANGUAGE=\"und\",DEFAULT=YES,AUTOSELECT=YES,URI=\"subs.m3u8\"\n"
+        "#EXT-X-STREAM-INF:BANDWIDTH=3000000,SUBTITLES=\"danmaku\"\n../" +
+            file_->id + ".m3u8\n",
+        "application/vnd.apple.mpegurl");
+  }
+
+  // The subtitle playlist: one WebVTT segment per media segment, same durations.
+  http::HttpResponse subtitles() const {
+    int64_t longest = 1;
+    for (const auto& s : segments_) longest = std::max(longest, s.durationMs);
+    std::string out = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+    out += "#EXT-X-TARGETDURATION:" + std::to_string((longest + 999) / 1000) + "\n";
+    out += "#EXT-X-MEDIA-SEQUENCE:0\n";
+    for (size_t i = 0; i < segments_.size(); ++i) {
+      char extinf[48];
+      std::snprintf(extinf, sizeof extinf, "#EXTINF:%.3f,\n", segments_[i].durationMs / 1000.0);
+      out += extinf;
+      out += "subs/" + std::to_string(i) + ".vtt\n";
+    }
+    out += "#EXT-X-ENDLIST\n";
+    return text(out, "application/vnd.apple.mpegurl");
+  }
+
+  // events.json (no segment) or one WebVTT segment, from the event log on disk.
+  http::HttpResponse eventLog(std::optional<ReplaySegment> vtt) {
+    auto responder = exchange_.defer();
+    core::readFile(
+        loop_, file_->eventsPath, kMaxEventLogBytes,
+        [responder, vtt](const std::string& error, std::string log) {
+          if (!error.empty())
+            return responder->respond(http::HttpResponse::error(500, "event log: " + error));
+          if (vtt)
+            return responder->respond(
+                text(replayVtt(log, vtt->startMs, vtt->durationMs), "text/vtt; charset=utf-8"));
+          nlohmann::json all = nlohmann::json::array();
+          each(log, [&](const nlohmann::json& line) { all.push_back(line); });
+          responder->respond(http::HttpResponse::json(
+              200, all.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+        });
+    return {};
+  }
+
+  // A byte range of the recording (the init segment or a media segment).
+  http::HttpResponse bytes(uint64_t offset, uint64_t size) {
+    if (size == 0 || size > kMaxSegmentBytes)
+      return http::HttpResponse::error(500,
+                                       "segment size " + std::to_string(size) + " out of bounds");
+    auto responder = exchange_.defer();
+    core::readFileRange(
+        loop_, file_->path, offset, static_cast<size_t>(size),
+        [responder, path = file_->path](const std::string& error, core::SharedBuffer data) {
+          if (!error.empty()) {
+            spdlog::warn("replay {}: {}", path, error);
+            return responder->respond(http::HttpResponse::error(500, error));
+          }
+          http::HttpResponse r;
+          r.contentType = "video/mp4";
+          r.headers["Cache-Control"] = "public, max-age=31536000";
+          r.sharedBody = {std::move(data)};
+          responder->respond(r);
+        });
+    return {};
+  }
+
+  core::EventLoop& loop_;
+  Recorder& recorder_;
+  http::HttpExchange& exchange_;
+  const RecordingFile* file_ = nullptr;
+  std::vector<ReplaySegment> segments_;
+};
+
+}  // namespace
+
+void registerReplay(core::EventLoop& loop, http::HttpServer& http, Recorder& recorder) {
+  http.route([](const http::HttpRequest& req) { return req.path.starts_with(kPrefix); },
+             [&loop, &recorder](const http::HttpRequest& req, http::HttpExchange& exchange) {
+               return ReplayRequest(loop, recorder, exchange).answer(req);
+             });
+}
+
+}  // namespace recorder
