@@ -221,6 +221,7 @@ struct Server {
     core::SidechannelOptions sidechannelOptions;
     sidechannelOptions.events = {c.sidechannel.events.begin(), c.sidechannel.events.end()};
     sidechannelOptions.compact = c.sidechannel.compact;
+    sidechannelOptions.sei = c.sidechannel.sei;
     sidechannel = std::make_unique<core::Sidechannel>(*registry, sidechannelOptions);
     rooms->setSidechannel(sidechannel.get());
     if (!c.webhook.url.empty()) {

@@ -155,6 +155,7 @@ struct SidechannelConfig {
   bool hls = true;             // HLS: timed ID3 (TS) and emsg (LL-HLS fMP4)
   int64_t id3_merge_ms = 250;  // events this close share one ID3 tag
   bool daterange = true;       // HLS: status changes as EXT-X-DATERANGE too
+  bool sei = false;            // H.264 SEI user_data_unregistered in the next frame too
 };
 
 // Recording (M6).

@@ -7,6 +7,7 @@
 #include "core/format/aac_config.hpp"
 #include "core/format/amf0.hpp"
 #include "core/format/avc_config.hpp"
+#include "core/format/timed_metadata.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/media/stream_registry.hpp"
 
@@ -59,6 +60,7 @@ void Stream::attachPublisher(PublishLease* lease, const std::string& peer) {
   audioConfig_.reset();
   metadata_.reset();
   sticky_.reset();
+  pendingSei_.clear();
   lastIngestNs_ = 0;
   gop_.clear();
   info_ = StreamInfo{};
@@ -85,6 +87,7 @@ void Stream::ingest(MediaPacket packet) {
                  *corrected.discontinuity, packet.dts);
   packet.dts = corrected.dts;
   packet.pts = corrected.dts + cts;
+  if (!pendingSei_.empty() && packet.isVideo() && !packet.config) attachSei(packet);
   bytesIn_.add(packet.payload.size(), loop_.nowMs());
   lastIngestNs_ = uv_hrtime();
 
@@ -120,6 +123,39 @@ void Stream::injectData(MediaPacket packet, bool sticky) {
   packet.keyframe = false;
   if (sticky) sticky_ = packet;
   forEachSink([&packet](MediaSink& sink) { sink.onPacket(packet); });
+}
+
+void Stream::queueSei(std::string payload) {
+  if (!publisher_) return;
+  if (pendingSei_.size() >= kMaxPendingSei) pendingSei_.erase(pendingSei_.begin());
+  pendingSei_.push_back(std::move(payload));
+}
+
+void Stream::attachSei(MediaPacket& packet) {
+  if (packet.codec != Codec::H264 || !videoConfig_ || videoConfig_->payload.size() < 5) return;
+  const size_t lengthSize = (videoConfig_->payload[4] & 0x03) + 1;
+  if (lengthSize != 4) return;  // NOTE: 4-byte NAL lengths only (what every encoder sends)
+  const auto in = packet.payload.span();
+  // NOTE: SEI comes after an access unit delimiter (NAL type 9) and before the
+  // slices (H.264 7.4.1.2.3).
+  size_t split = 0;
+  if (in.size() > 4) {
+    const size_t first =
+        (size_t{in[0]} << 24) | (size_t{in[1]} << 16) | (size_t{in[2]} << 8) | in[3];
+    if ((in[4] & 0x1F) == 9 && 4 + first <= in.size()) split = 4 + first;
+  }
+  std::vector<uint8_t> out(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(split));
+  for (const std::string& p : pendingSei_) {
+    const auto nal = buildSeiUserDataUnregistered(
+        kRoomcastSeiUuid, std::span(reinterpret_cast<const uint8_t*>(p.data()), p.size()));
+    const auto n = static_cast<uint32_t>(nal.size());
+    out.insert(out.end(), {static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16),
+                           static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
+    out.insert(out.end(), nal.begin(), nal.end());
+  }
+  pendingSei_.clear();
+  out.insert(out.end(), in.begin() + static_cast<std::ptrdiff_t>(split), in.end());
+  packet.payload = SharedBuffer::adopt(std::move(out));
 }
 
 void Stream::attach(Subscription* sub) {

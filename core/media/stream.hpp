@@ -66,6 +66,11 @@ class Stream {
   // room's status) is also kept, one at a time, and sent to each new sink after
   // the headers. Ignored while no publisher is on.
   void injectData(MediaPacket packet, bool sticky = false);
+  // Bytes to ride in the next H.264 frame as an SEI user_data_unregistered message
+  // (roomcast's UUID): for players that read SEI (S1, optional). At most
+  // kMaxPendingSei wait; ignored while no publisher is on.
+  static constexpr size_t kMaxPendingSei = 64;
+  void queueSei(std::string payload);
 
  private:
   friend class StreamRegistry;
@@ -81,6 +86,7 @@ class Stream {
   void end(std::string_view reason);
   void forEachSink(const std::function<void(MediaSink&)>& fn);
   void updateInfo(const MediaPacket& packet);
+  void attachSei(MediaPacket& packet);
 
   EventLoop& loop_;
   StreamRegistry& registry_;
@@ -93,6 +99,7 @@ class Stream {
   std::optional<MediaPacket> videoConfig_, audioConfig_, metadata_, sticky_;
   uint64_t lastIngestNs_ = 0;        // uv_hrtime() of the newest packet; 0: none yet
   mutable int64_t lastClockMs_ = 0;  // keeps clockNowMs() monotonic
+  std::vector<std::string> pendingSei_;
   GopCache gop_;
   TimestampCorrector corrector_;
   StreamInfo info_;

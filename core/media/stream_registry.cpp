@@ -64,6 +64,13 @@ bool StreamRegistry::injectData(const std::string& key, MediaPacket packet, bool
   return true;
 }
 
+bool StreamRegistry::queueSei(const std::string& key, std::string payload) {
+  auto it = streams_.find(key);
+  if (it == streams_.end() || !it->second->hasPublisher()) return false;
+  it->second->queueSei(std::move(payload));
+  return true;
+}
+
 std::vector<const Stream*> StreamRegistry::streams() const {
   std::vector<const Stream*> out;
   for (const auto& [key, stream] : streams_) out.push_back(stream.get());

@@ -46,6 +46,8 @@ class StreamRegistry {
   const Stream* find(const std::string& key) const;
   // Stream::injectData on the stream `key`; false when no publisher is on it.
   bool injectData(const std::string& key, MediaPacket packet, bool sticky = false);
+  // Stream::queueSei on the stream `key`; false when no publisher is on it.
+  bool queueSei(const std::string& key, std::string payload);
   std::vector<const Stream*> streams() const;
   // Ends every stream (server shutdown).
   void shutdown(std::string_view reason);

@@ -55,6 +55,8 @@ void Sidechannel::carry(const std::string& roomId, const RoomEventPtr& event) {
     return;
   }
   if (streams_.injectData(roomId, std::move(*packet), event->kind == "status")) ++counters_.carried;
+  if (options_.sei)
+    streams_.queueSei(roomId, compact.empty() ? std::string(event->json.view()) : compact);
 }
 
 }  // namespace core

@@ -23,6 +23,9 @@ struct SidechannelOptions {
   // The media copies leave out what a player does not need to place and draw an
   // event (see compactEventJson): a few % of a 2.5 Mbit/s stream at 40 events/s.
   bool compact = true;
+  // Also as H.264 SEI user_data_unregistered in the next video frame (off by
+  // default: some hardware decoders choke on private SEI).
+  bool sei = false;
 };
 
 // The event's JSON without "room" (the stream's own), "time" (wall clock; the media

@@ -123,9 +123,11 @@ class FlvHttpReader(threading.Thread):
     tags: list of (tag_type, timestamp_ms, is_keyframe, is_seq_header, arrival);
     scripts: list of (timestamp_ms, payload bytes, arrival) of the script tags."""
 
-    def __init__(self, port, path, rcvbuf=None, timeout=30):
+    def __init__(self, port, path, rcvbuf=None, timeout=30, keep_video=False):
         super().__init__(daemon=True)
         self.port, self.path, self.rcvbuf, self.timeout = port, path, rcvbuf, timeout
+        self.keep_video = keep_video
+        self.videos = []  # (timestamp_ms, tag body) when keep_video
         self.status = None
         self.headers = {}
         self.bytes = 0
@@ -226,6 +228,8 @@ class FlvHttpReader(threading.Thread):
                 self.tags.append((ttype, ts, key, seq, now))
                 if ttype == 18:
                     self.scripts.append((ts, bytes(data), now))
+                if ttype == 9 and self.keep_video:
+                    self.videos.append((ts, bytes(data)))
             del flv[:11 + size + 4]
 
 

@@ -469,6 +469,58 @@ class SidechannelTest(room_fixture.RoomServerTest):
                 self.assertIn(text, found, "%s not in any part: %r" % (text, found))
                 self.assertEqual(found[text][1], ws[text]["streamTime"])  # each its own tag
 
+    def test_07_sei_option_puts_the_events_in_the_video_frames(self):
+        uuid = bytes.fromhex("6f1c2a9e4b7d4e3a9c852d0b7f4a13e6")
+        with self.serve(**{"sidechannel.sei": True}) as srv:
+            self.start_live(srv)
+            reader = h.FlvHttpReader(srv.http_port, "/live/demo.flv", keep_video=True)
+            reader.start()
+            self.addCleanup(reader.stop)
+            viewer = h.Viewer(srv.http_url("/live/demo.flv"), duration=4, name="sei-decoder").start()
+            self.addCleanup(viewer.stop)
+            h.wait_until(lambda: reader.video_count() > 30, 15, 0.1, "live video")
+            hana = self.member("hana", ROOM)
+            texts = ["sei %d" % i for i in range(3)]
+            for text in texts:
+                self.assertEqual(hana.request("send", room=ROOM, type="text",
+                                              body={"text": text}).get("code"), 0)
+                time.sleep(0.4)
+            time.sleep(0.5)
+            ws = {e["body"]["text"]: e for e in hana.messages(ROOM)}
+            found = {}
+            with reader.lock:
+                videos = list(reader.videos)
+            for ts, body in videos:
+                nals, pos = body[5:], 0  # after the AVC video tag header
+                while pos + 4 <= len(nals):
+                    n = int.from_bytes(nals[pos:pos + 4], "big")
+                    nal = nals[pos + 4:pos + 4 + n]
+                    pos += 4 + n
+                    if not nal or nal[0] & 0x1F != 6:
+                        continue
+                    rbsp = nal[1:].replace(b"\x00\x00\x03", b"\x00\x00")
+                    if rbsp[0] != 5:  # user_data_unregistered
+                        continue
+                    size, i = 0, 1
+                    while rbsp[i] == 0xFF:
+                        size, i = size + 255, i + 1
+                    size, i = size + rbsp[i], i + 1
+                    if rbsp[i:i + 16] != uuid:
+                        continue
+                    event = json.loads(rbsp[i + 16:i + size].decode("utf-8"))
+                    if event.get("event") == "message":
+                        found[event["body"]["text"]] = (ts, event)
+            for text in texts:
+                self.assertIn(text, found, "no SEI with %r: %r" % (text, list(found)))
+                ts, event = found[text]
+                self.assertEqual(event["msgId"], ws[text]["msgId"])
+                # the next video frame after the event
+                self.assertLessEqual(abs(ts - ws[text]["streamTime"]), 200, (ts, event))
+            # FFmpeg decodes the stream with the SEI in it without a complaint.
+            viewer.wait(30)
+            self.assertEqual(viewer.error_lines(), [], "decoder errors with SEI")
+            self.assertGreater(viewer.frames(), 60)
+
     def test_04_no_stream_time_without_a_live_stream(self):
         with self.serve() as srv:
             self.api.create_room("quiet", owner="erin")

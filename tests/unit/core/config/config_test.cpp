@@ -352,6 +352,9 @@ BOOST_AUTO_TEST_CASE(sidechannel_keys) {
   BOOST_TEST(d.sidechannel.flv);
   BOOST_TEST(d.sidechannel.hls);
   BOOST_TEST(d.sidechannel.id3_merge_ms == 250);
+  BOOST_TEST(!d.sidechannel.sei);
+  BOOST_TEST(d.sidechannel.compact);
+  BOOST_TEST(parseConfig("[sidechannel]\nsei = true\n", kFile, {}).sidechannel.sei);
   Config c = parseConfig(
       "[sidechannel]\nevents = [\"text\", \"info\"]\nflv = false\nhls = false\nid3_merge_ms = 0\n",
       kFile, {});

@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "core/format/timed_metadata.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/loop/timer.hpp"
 #include "core/media/stream_registry.hpp"
@@ -238,4 +239,50 @@ BOOST_AUTO_TEST_CASE(injected_data_reaches_sinks_and_a_sticky_one_greets_new_sin
   BOOST_TEST(!registry.injectData("live/d", event));  // publisher gone
   first.sub.reset();
   second.sub.reset();
+}
+
+BOOST_AUTO_TEST_CASE(queued_sei_rides_in_the_next_h264_frame_after_an_aud) {
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  std::string error;
+  auto lease = registry.publish("live", "sei", "peer", nullptr, error);
+  BOOST_REQUIRE(lease);
+  MediaPacket cfg = packet(MediaKind::Video, 0, true, true);
+  cfg.payload =
+      SharedBuffer::adopt(std::vector<uint8_t>{1, 0x64, 0, 0x1f, 0xff, 0xe1});  // 4-byte lengths
+  lease->push(cfg);
+  RecordingSink sink;
+  sink.sub = registry.subscribe("live", "sei", sink, "flv");
+  BOOST_TEST(registry.queueSei("live/sei", R"({"event":"message"})"));
+  BOOST_TEST(registry.queueSei("live/sei", R"({"seq":2})"));
+  MediaPacket frame = packet(MediaKind::Video, 40, true);
+  // AUD (type 9) then an IDR slice (type 5)
+  frame.payload = SharedBuffer::adopt(
+      std::vector<uint8_t>{0, 0, 0, 2, 0x09, 0xf0, 0, 0, 0, 3, 0x65, 0x88, 0x84});
+  lease->push(frame);
+  BOOST_REQUIRE(!sink.packets.empty());
+  const auto out = sink.packets.back().payload.span();
+  // Walk the AVCC NAL units: AUD, SEI, SEI, IDR.
+  std::vector<std::vector<uint8_t>> nals;
+  for (size_t pos = 0; pos + 4 <= out.size();) {
+    const size_t n = (size_t{out[pos]} << 24) | (size_t{out[pos + 1]} << 16) |
+                     (size_t{out[pos + 2]} << 8) | out[pos + 3];
+    BOOST_REQUIRE(pos + 4 + n <= out.size());
+    nals.emplace_back(out.begin() + pos + 4, out.begin() + pos + 4 + n);
+    pos += 4 + n;
+  }
+  BOOST_REQUIRE(nals.size() == 4u);
+  BOOST_TEST((nals[0][0] & 0x1F) == 9);
+  BOOST_TEST((nals[3][0] & 0x1F) == 5);
+  std::array<uint8_t, 16> uuid{};
+  std::vector<uint8_t> payload;
+  BOOST_REQUIRE(parseSeiUserDataUnregistered(nals[1], uuid, payload, error));
+  BOOST_TEST((uuid == kRoomcastSeiUuid));
+  BOOST_TEST(std::string(payload.begin(), payload.end()) == R"({"event":"message"})");
+  BOOST_REQUIRE(parseSeiUserDataUnregistered(nals[2], uuid, payload, error));
+  BOOST_TEST(std::string(payload.begin(), payload.end()) == R"({"seq":2})");
+  // Only the next frame: the one after it is untouched.
+  lease->push(packet(MediaKind::Video, 80));
+  BOOST_TEST(sink.packets.back().payload.size() == 3u);
+  sink.sub.reset();
 }
