@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <ctime>
-
 #include "core/loop/async_file.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/loop/wall_clock.hpp"
@@ -12,24 +10,9 @@
 namespace recorder {
 namespace {
 
+// "20261126-172000": a file name's start time.
 std::string stamp(int64_t wallMs) {
-  const time_t seconds = static_cast<time_t>(wallMs / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-  return buf;
-}
-
-std::string isoTime(int64_t wallMs) {
-  const time_t seconds = static_cast<time_t>(wallMs / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(wallMs % 1000));
-  return out;
+  return core::formatUtc(wallMs, "%Y%m%d-%H%M%S");
 }
 
 // Keeps the two appenders of a closing file alive until both are closed.
@@ -48,7 +31,7 @@ nlohmann::json RecordingFile::toJson(bool withFragments) const {
                       {"format", format},
                       {"path", path},
                       {"eventsPath", eventsPath},
-                      {"start", isoTime(startWallMs)},
+                      {"start", core::isoUtc(startWallMs)},
                       {"startMs", startWallMs},
                       {"startStreamMs", startStreamMs},
                       {"durationMs", durationMs},

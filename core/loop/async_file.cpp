@@ -111,34 +111,19 @@ struct WriteOp {
   }
 };
 
-// One read, driven by libuv callbacks: open, read chunks until EOF, close.
-struct ReadOp {
+// The open and the close of a read, driven by libuv callbacks; `Op` reads
+// (readNext) and answers (answer) with what it gathered. Deletes itself.
+template <class Op>
+struct ReadBase {
   uv_loop_t* loop;
-  uv_fs_t req{};
   std::string path;
-  size_t maxBytes;
-  std::string data;
-  std::vector<char> chunk = std::vector<char>(64 * 1024);
+  uv_fs_t req{};
   uv_file fd = -1;
-  std::function<void(const std::string&, std::string)> done;
-
-  void finish(const std::string& error) {
-    if (fd >= 0) {
-      req.data = nullptr;
-      uv_fs_close(loop, new uv_fs_t, fd, [](uv_fs_t* r) {
-        uv_fs_req_cleanup(r);
-        delete r;
-      });
-      fd = -1;
-    }
-    done(error, error.empty() ? std::move(data) : std::string());
-    delete this;
-  }
 
   void start() {
     req.data = this;
     uv_fs_open(loop, &req, path.c_str(), O_RDONLY, 0, [](uv_fs_t* r) {
-      auto* op = static_cast<ReadOp*>(r->data);
+      auto* op = static_cast<Op*>(static_cast<ReadBase*>(r->data));
       const auto rc = r->result;
       uv_fs_req_cleanup(r);
       if (rc < 0) return op->finish("open " + op->path + ": " + uv_strerror(static_cast<int>(rc)));
@@ -147,76 +132,80 @@ struct ReadOp {
     });
   }
 
-  void readNext() {
+  // Reads into `buf` at `offset`; `then(op, bytes read)` unless it failed.
+  void read(uv_buf_t buf, int64_t offset, void (*then)(Op*, size_t)) {
     req.data = this;
-    uv_buf_t buf = uv_buf_init(chunk.data(), static_cast<unsigned>(chunk.size()));
-    uv_fs_read(loop, &req, fd, &buf, 1, static_cast<int64_t>(data.size()), [](uv_fs_t* r) {
-      auto* op = static_cast<ReadOp*>(r->data);
+    then_ = then;
+    uv_fs_read(loop, &req, fd, &buf, 1, offset, [](uv_fs_t* r) {
+      auto* op = static_cast<Op*>(static_cast<ReadBase*>(r->data));
       const auto rc = r->result;
       uv_fs_req_cleanup(r);
       if (rc < 0) return op->finish("read " + op->path + ": " + uv_strerror(static_cast<int>(rc)));
-      if (rc == 0) return op->finish("");
-      if (op->data.size() + static_cast<size_t>(rc) > op->maxBytes)
-        return op->finish("read " + op->path + ": larger than " + std::to_string(op->maxBytes) +
-                          " bytes");
-      op->data.append(op->chunk.data(), static_cast<size_t>(rc));
-      op->readNext();
+      op->then_(op, static_cast<size_t>(rc));
     });
+  }
+
+  void finish(const std::string& error) {
+    if (fd >= 0) {
+      uv_fs_close(loop, new uv_fs_t, fd, [](uv_fs_t* r) {
+        uv_fs_req_cleanup(r);
+        delete r;
+      });
+      fd = -1;
+    }
+    auto* op = static_cast<Op*>(this);
+    op->answer(error);
+    delete op;
+  }
+
+  void (*then_)(Op*, size_t) = nullptr;
+};
+
+// A whole file (at most maxBytes), in 64 KiB chunks until EOF.
+struct ReadOp : ReadBase<ReadOp> {
+  size_t maxBytes = 0;
+  std::string data;
+  std::vector<char> chunk = std::vector<char>(64 * 1024);
+  std::function<void(const std::string&, std::string)> done;
+
+  void readNext() {
+    read(uv_buf_init(chunk.data(), static_cast<unsigned>(chunk.size())),
+         static_cast<int64_t>(data.size()), [](ReadOp* op, size_t n) {
+           if (n == 0) return op->finish("");
+           if (op->data.size() + n > op->maxBytes)
+             return op->finish("read " + op->path + ": larger than " +
+                               std::to_string(op->maxBytes) + " bytes");
+           op->data.append(op->chunk.data(), n);
+           op->readNext();
+         });
+  }
+  void answer(const std::string& error) {
+    done(error, error.empty() ? std::move(data) : std::string());
   }
 };
 
-// Reads [offset, offset + length) into one buffer.
-struct RangeOp {
-  uv_loop_t* loop;
-  uv_fs_t req{};
-  std::string path;
-  uint64_t offset;
+// Exactly [offset, offset + data.size()) into one buffer.
+struct RangeOp : ReadBase<RangeOp> {
+  uint64_t offset = 0;
   std::vector<uint8_t> data;
   size_t got = 0;
-  uv_file fd = -1;
   std::function<void(const std::string&, SharedBuffer)> done;
-
-  void finish(const std::string& error) {
-    if (fd >= 0) {
-      uv_fs_close(loop, new uv_fs_t, fd, [](uv_fs_t* r) {
-        uv_fs_req_cleanup(r);
-        delete r;
-      });
-      fd = -1;
-    }
-    done(error, error.empty() ? SharedBuffer::adopt(std::move(data)) : SharedBuffer());
-    delete this;
-  }
-
-  void start() {
-    req.data = this;
-    uv_fs_open(loop, &req, path.c_str(), O_RDONLY, 0, [](uv_fs_t* r) {
-      auto* op = static_cast<RangeOp*>(r->data);
-      const auto rc = r->result;
-      uv_fs_req_cleanup(r);
-      if (rc < 0) return op->finish("open " + op->path + ": " + uv_strerror(static_cast<int>(rc)));
-      op->fd = static_cast<uv_file>(rc);
-      op->readNext();
-    });
-  }
 
   void readNext() {
     if (got == data.size()) return finish("");
-    req.data = this;
-    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(data.data() + got),
-                               static_cast<unsigned>(std::min<size_t>(data.size() - got, 1 << 20)));
-    uv_fs_read(loop, &req, fd, &buf, 1, static_cast<int64_t>(offset + got), [](uv_fs_t* r) {
-      auto* op = static_cast<RangeOp*>(r->data);
-      const auto rc = r->result;
-      uv_fs_req_cleanup(r);
-      if (rc < 0) return op->finish("read " + op->path + ": " + uv_strerror(static_cast<int>(rc)));
-      if (rc == 0)
-        return op->finish("read " + op->path + ": the file ends at " +
-                          std::to_string(op->offset + op->got) + ", before byte " +
-                          std::to_string(op->offset + op->data.size()));
-      op->got += static_cast<size_t>(rc);
-      op->readNext();
-    });
+    read(uv_buf_init(reinterpret_cast<char*>(data.data() + got),
+                     static_cast<unsigned>(std::min<size_t>(data.size() - got, 1 << 20))),
+         static_cast<int64_t>(offset + got), [](RangeOp* op, size_t n) {
+           if (n == 0)
+             return op->finish("read " + op->path + ": the file ends at " +
+                               std::to_string(op->offset + op->got) + ", before byte " +
+                               std::to_string(op->offset + op->data.size()));
+           op->got += n;
+           op->readNext();
+         });
+  }
+  void answer(const std::string& error) {
+    done(error, error.empty() ? SharedBuffer::adopt(std::move(data)) : SharedBuffer());
   }
 };
 
@@ -224,15 +213,22 @@ struct RangeOp {
 
 void readFileRange(EventLoop& loop, std::string path, uint64_t offset, size_t length,
                    std::function<void(const std::string& error, SharedBuffer bytes)> done) {
-  auto* op = new RangeOp{loop.uv(), {}, std::move(path), offset, {}, 0, -1, std::move(done)};
+  auto* op = new RangeOp;
+  op->loop = loop.uv();
+  op->path = std::move(path);
+  op->offset = offset;
   op->data.resize(length);
+  op->done = std::move(done);
   op->start();
 }
 
 void readFile(EventLoop& loop, std::string path, size_t maxBytes,
               std::function<void(const std::string& error, std::string contents)> done) {
-  auto* op = new ReadOp{loop.uv(), {}, std::move(path), maxBytes, {}, {}, -1, std::move(done)};
-  op->chunk.resize(64 * 1024);
+  auto* op = new ReadOp;
+  op->loop = loop.uv();
+  op->path = std::move(path);
+  op->maxBytes = maxBytes;
+  op->done = std::move(done);
   op->start();
 }
 

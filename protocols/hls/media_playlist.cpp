@@ -2,20 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
+
+#include "core/loop/wall_clock.hpp"
 
 namespace hls {
 
 std::string formatProgramDate(int64_t unixMs) {
-  const time_t seconds = static_cast<time_t>(unixMs / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[40];
-  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[64];
-  snprintf(out, sizeof out, "%.*s.%03dZ", static_cast<int>(n), buf,
-           static_cast<int>(unixMs % 1000));
-  return out;
+  return core::isoUtc(unixMs);
 }
 
 std::string quoteAttribute(std::string_view text) {
