@@ -267,6 +267,7 @@ struct Server {
     recordOptions.recording.maxQueuedBytes = static_cast<size_t>(c.record.max_queued_bytes);
     recorder = std::make_unique<recorder::Recorder>(loop, *registry, recordOptions);
     registry->addObserver(recorder.get());
+    recorder->loadIndex();
     if (webhooks)
       recorder->setOnFileClosed([this](const recorder::RecordingFile& f) {
         if (webhooks) webhooks->recordingClosed(f.stream, f.toJson());

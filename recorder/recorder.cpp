@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "core/loop/async_file.hpp"
 #include "core/loop/event_loop.hpp"
 
 namespace recorder {
@@ -14,6 +17,40 @@ Recorder::~Recorder() {
   auto active = std::move(active_);
   active_.clear();
   for (auto& [key, recording] : active) recording->stop("server shutting down");
+}
+
+void Recorder::loadIndex() {
+  const std::string dir = options_.recording.dir;
+  core::listFiles(
+      loop_, dir, ".json", options_.keepClosed, 8,
+      [this, alive = std::weak_ptr<bool>(alive_), dir](std::vector<std::string> paths) {
+        if (alive.expired()) return;
+        for (const std::string& path : paths) {
+          core::readFile(loop_, path, 4 << 20,
+                         [this, alive, path](const std::string& error, std::string text) {
+                           if (alive.expired() || !error.empty()) return;
+                           indexFile(path, text);
+                         });
+        }
+        if (!paths.empty())
+          spdlog::info("record: reading {} recording descriptions under {}", paths.size(), dir);
+      });
+}
+
+void Recorder::indexFile(const std::string& sidecar, const std::string& text) {
+  auto file =
+      RecordingFile::fromJson(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false));
+  // NOTE: only a description of the file beside it: a moved or edited one must not
+  // make replay read some other path.
+  if (!file || file->path + ".json" != sidecar) {
+    spdlog::warn("record: {} is not a recording description, skipped", sidecar);
+    return;
+  }
+  if (find(file->id)) return;
+  auto at = std::find_if(closed_.begin(), closed_.end(),
+                         [&](const RecordingFile& f) { return f.startWallMs > file->startWallMs; });
+  closed_.insert(at, std::move(*file));
+  while (closed_.size() > options_.keepClosed) closed_.pop_front();
 }
 
 bool Recorder::wanted(const std::string& key) const {

@@ -29,6 +29,10 @@ class Recorder : public core::StreamObserver {
   Recorder(core::EventLoop& loop, core::StreamRegistry& registry, RecorderOptions options);
   ~Recorder() override;
 
+  // Lists the files recorded before this start (their <file>.json under the
+  // directory), so they stay listed and replayable across restarts. Async.
+  void loadIndex();
+
   // Told each time a file is closed (the webhook).
   void setOnFileClosed(std::function<void(const RecordingFile&)> fn) { onClosed_ = std::move(fn); }
 
@@ -49,6 +53,7 @@ class Recorder : public core::StreamObserver {
  private:
   bool wanted(const std::string& key) const;
   void fileClosed(const RecordingFile& file);
+  void indexFile(const std::string& sidecar, const std::string& text);
   void finished(const std::string& key);
 
   core::EventLoop& loop_;

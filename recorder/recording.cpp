@@ -48,6 +48,45 @@ nlohmann::json RecordingFile::toJson(bool withFragments) const {
   return j;
 }
 
+std::optional<RecordingFile> RecordingFile::fromJson(const nlohmann::json& j) {
+  if (!j.is_object()) return std::nullopt;
+  RecordingFile f;
+  auto text = [&](const char* key, std::string& out) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) return false;
+    out = it->get<std::string>();
+    return true;
+  };
+  auto integer = [&](const char* key, auto& out) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_number_integer()) return false;
+    out = it->get<std::decay_t<decltype(out)>>();
+    return true;
+  };
+  if (!text("id", f.id) || !text("stream", f.stream) || !text("format", f.format) ||
+      !text("path", f.path) || !text("eventsPath", f.eventsPath) ||
+      !integer("startMs", f.startWallMs) || !integer("startStreamMs", f.startStreamMs) ||
+      !integer("durationMs", f.durationMs) || !integer("bytes", f.bytes) ||
+      !integer("events", f.events))
+    return std::nullopt;
+  text("endReason", f.endReason);
+  text("error", f.error);
+  f.open = false;
+  auto frags = j.find("fragments");
+  if (frags != j.end()) {
+    if (!frags->is_array()) return std::nullopt;
+    for (const auto& e : *frags) {
+      if (!e.is_array() || e.size() != 5 || !e[0].is_number_unsigned() ||
+          !e[1].is_number_unsigned() || !e[2].is_number_integer() || !e[3].is_number_integer() ||
+          !e[4].is_boolean())
+        return std::nullopt;
+      f.fragments.push_back({e[0].get<uint64_t>(), e[1].get<uint64_t>(), e[2].get<int64_t>(),
+                             e[3].get<int64_t>(), e[4].get<bool>()});
+    }
+  }
+  return f;
+}
+
 std::string expandPathTemplate(const std::string& pattern, const std::string& app,
                                const std::string& name, int64_t startWallMs, const std::string& ext,
                                std::string& error) {

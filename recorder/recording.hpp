@@ -47,6 +47,9 @@ struct RecordingFile {
   bool open = true;
 
   nlohmann::json toJson(bool withFragments = false) const;
+  // The inverse of toJson(true) (a file's <file>.json); nullopt if a field is
+  // missing or of the wrong type.
+  static std::optional<RecordingFile> fromJson(const nlohmann::json& j);
 };
 
 // "{app}/{name}-{start}.{ext}" -> a relative path; "" with `error` if the template

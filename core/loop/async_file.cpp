@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <uv.h>
 
+#include <deque>
 #include <memory>
+#include <tuple>
 
 #include "core/loop/event_loop.hpp"
 
@@ -210,6 +212,64 @@ struct RangeOp : ReadBase<RangeOp> {
 };
 
 }  // namespace
+
+namespace {
+
+// A breadth-first walk: one uv_fs_scandir in flight at a time.
+struct ListOp {
+  uv_loop_t* loop = nullptr;
+  std::string suffix;
+  size_t maxFiles = 0;
+  int maxDepth = 0;
+  std::deque<std::pair<std::string, int>> dirs;  // (path, depth)
+  std::vector<std::string> found;
+  std::function<void(std::vector<std::string>)> done;
+  uv_fs_t req{};
+  std::string current;
+  int depth = 0;
+
+  void next() {
+    if (dirs.empty() || found.size() >= maxFiles) {
+      done(std::move(found));
+      delete this;
+      return;
+    }
+    std::tie(current, depth) = dirs.front();
+    dirs.pop_front();
+    req.data = this;
+    uv_fs_scandir(loop, &req, current.c_str(), 0, [](uv_fs_t* r) {
+      auto* op = static_cast<ListOp*>(r->data);
+      if (r->result >= 0) {
+        uv_dirent_t ent;
+        while (uv_fs_scandir_next(r, &ent) != UV_EOF) {
+          const std::string path = op->current + "/" + ent.name;
+          if (ent.type == UV_DIRENT_DIR && op->depth < op->maxDepth) {
+            op->dirs.emplace_back(path, op->depth + 1);
+          } else if (ent.type == UV_DIRENT_FILE && path.ends_with(op->suffix) &&
+                     op->found.size() < op->maxFiles) {
+            op->found.push_back(path);
+          }
+        }
+      }
+      uv_fs_req_cleanup(r);
+      op->next();
+    });
+  }
+};
+
+}  // namespace
+
+void listFiles(EventLoop& loop, std::string dir, std::string suffix, size_t maxFiles, int maxDepth,
+               std::function<void(std::vector<std::string> paths)> done) {
+  auto* op = new ListOp;
+  op->loop = loop.uv();
+  op->suffix = std::move(suffix);
+  op->maxFiles = maxFiles;
+  op->maxDepth = maxDepth;
+  op->done = std::move(done);
+  op->dirs.emplace_back(std::move(dir), 0);
+  op->next();
+}
 
 void readFileRange(EventLoop& loop, std::string path, uint64_t offset, size_t length,
                    std::function<void(const std::string& error, SharedBuffer bytes)> done) {

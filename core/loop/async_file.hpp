@@ -22,6 +22,11 @@ void writeFileAtomically(EventLoop& loop, std::string path, std::vector<SharedBu
 
 // Reads at most `maxBytes` of `path`; `done` gets "" and the bytes, or the error
 // ("open /x: no such file or directory", "read /x: larger than 1048576 bytes").
+// The regular files under `dir` (depth at most `maxDepth`, at most `maxFiles`) whose
+// names end with `suffix`, as paths; a missing or unreadable directory is skipped.
+void listFiles(EventLoop& loop, std::string dir, std::string suffix, size_t maxFiles, int maxDepth,
+               std::function<void(std::vector<std::string> paths)> done);
+
 // Reads exactly `length` bytes of `path` from `offset` (an error if the file is
 // shorter); `done` gets "" and the bytes, or the error.
 void readFileRange(EventLoop& loop, std::string path, uint64_t offset, size_t length,

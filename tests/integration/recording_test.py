@@ -216,6 +216,33 @@ class RecordingTest(room_fixture.RoomServerTest):
                                 "%.2f s in the file after %.2f s of recording" % (duration, lived))
         h.log("kill -9 after %.2f s of recording: the file plays %.2f s" % (lived, duration))
 
+    def test_05_recordings_stay_listed_and_replayable_after_a_restart(self):
+        sets = {"record.streams": '["live/*"]', "record.dir": self.dir,
+                "stream.reconnect_grace_ms": 300}
+        with self.serve(**sets) as srv:
+            pub = h.Publisher(srv.rtmp_url("demo"), duration=4, name="rec-pub").start()
+            self.addCleanup(pub.stop)
+            pub.wait(30)
+            f = self.wait_files(1)[0]
+        # A description edited to point elsewhere is not trusted.
+        with open(f["path"] + ".json") as fh:
+            side = json.load(fh)
+        side["path"] = "/etc/passwd"
+        side["id"] = "tampered"
+        with open(os.path.join(os.path.dirname(f["path"]), "evil.mp4.json"), "w") as fh:
+            json.dump(side, fh)
+        with self.serve(**sets) as srv:
+            files = self.wait_files(1)
+            self.assertEqual([x["id"] for x in files], [f["id"]], files)
+            self.assertEqual((files[0]["bytes"], files[0]["durationMs"]), (f["bytes"], f["durationMs"]))
+            srv.wait_for_log(r"evil\.mp4\.json is not a recording description, skipped", 5)
+            status, _, body = h.http_get(srv.http_url("/replay/%s.m3u8" % f["id"]))
+            self.assertEqual(status, 200, body)
+            self.assertIn(b"#EXT-X-PLAYLIST-TYPE:VOD", body)
+            duration, _ = probe(srv.http_url("/replay/%s.m3u8" % f["id"]))
+            self.assertAlmostEqual(duration, f["durationMs"] / 1000, delta=0.3)
+            self.assertEqual(h.http_get(srv.http_url("/replay/tampered.m3u8"))[0], 404)
+
     def test_04_an_unwritable_path_stops_the_recording_not_the_stream(self):
         blocker = os.path.join(self.dir, "a-file")
         with open(blocker, "w") as fh:

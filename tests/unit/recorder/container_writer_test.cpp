@@ -165,3 +165,30 @@ BOOST_AUTO_TEST_CASE(unknown_formats_and_path_templates) {
   BOOST_TEST(error.find("leaves the recording directory") != std::string::npos);
   BOOST_TEST(recorder::expandPathTemplate("{app}/{name}", "..", "b", t, "mp4", error).empty());
 }
+
+BOOST_AUTO_TEST_CASE(a_file_description_round_trips_and_bad_ones_are_refused) {
+  recorder::RecordingFile f;
+  f.id = "live-demo-20261126-172000-123";
+  f.stream = "live/demo";
+  f.format = "fmp4";
+  f.path = "/rec/live/demo-20261126-172000.mp4";
+  f.eventsPath = f.path + ".events.jsonl";
+  f.startWallMs = 1795713600123;
+  f.startStreamMs = 42000;
+  f.durationMs = 6040;
+  f.bytes = 2502910;
+  f.events = 4;
+  f.endReason = "stream ended";
+  f.open = false;
+  f.fragments = {{1115, 768635, 0, 2000, true}, {769750, 793643, 2000, 2000, false}};
+  auto back = recorder::RecordingFile::fromJson(f.toJson(true));
+  BOOST_REQUIRE(back);
+  BOOST_TEST(back->toJson(true) == f.toJson(true));
+  auto j = f.toJson(true);
+  j["bytes"] = "many";
+  BOOST_TEST(!recorder::RecordingFile::fromJson(j));
+  j = f.toJson(true);
+  j["fragments"][0] = nlohmann::json::array({1, 2, 3});
+  BOOST_TEST(!recorder::RecordingFile::fromJson(j));
+  BOOST_TEST(!recorder::RecordingFile::fromJson(nlohmann::json::array()));
+}

@@ -1,5 +1,6 @@
 #include "core/loop/async_file.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
@@ -68,4 +69,36 @@ BOOST_AUTO_TEST_CASE(reads_a_byte_range_and_refuses_one_past_the_end) {
   loop.run();
   BOOST_TEST(error.find("open ") == 0u, error);
   std::filesystem::remove(path);
+}
+
+BOOST_AUTO_TEST_CASE(lists_files_by_suffix_breadth_first_within_the_depth) {
+  const auto base = std::filesystem::temp_directory_path() / "roomcast-list-test";
+  std::filesystem::remove_all(base);
+  std::filesystem::create_directories(base / "a" / "b" / "c");
+  for (const auto& p : {base / "top.json", base / "a" / "one.json", base / "a" / "x.mp4",
+                        base / "a" / "b" / "two.json", base / "a" / "b" / "c" / "deep.json"})
+    std::ofstream(p) << "{}";
+  core::EventLoop loop;
+  std::vector<std::string> got;
+  core::listFiles(loop, base.string(), ".json", 100, 2,
+                  [&](std::vector<std::string> paths) { got = std::move(paths); });
+  loop.run();
+  std::sort(got.begin(), got.end());
+  const std::vector<std::string> want = {(base / "a" / "b" / "two.json").string(),
+                                         (base / "a" / "one.json").string(),
+                                         (base / "top.json").string()};
+  BOOST_TEST(got == want, "depth 2 stops before c/");
+  core::listFiles(loop, base.string(), ".json", 2, 8,
+                  [&](std::vector<std::string> paths) { got = std::move(paths); });
+  loop.run();
+  BOOST_TEST(got.size() == 2u);  // at most maxFiles
+  bool called = false;
+  core::listFiles(loop, (base / "missing").string(), ".json", 10, 3,
+                  [&](std::vector<std::string> paths) {
+                    called = true;
+                    BOOST_TEST(paths.empty());
+                  });
+  loop.run();
+  BOOST_TEST(called);
+  std::filesystem::remove_all(base);
 }
