@@ -58,10 +58,6 @@ class RecordingTest(room_fixture.RoomServerTest):
         return h.wait_until(lambda: (lambda f: f if len(f) >= count else None)(
             self.recordings()["files"]), timeout, 0.2, "%d closed recording(s)" % count)
 
-    def wait_live(self):
-        h.wait_until(lambda: any(r.get("id") == ROOM and r.get("status") == 2
-                                 for r in self.api.rooms()), 15, 0.2, "room %s live" % ROOM)
-
     def test_01_fmp4_file_plays_and_carries_the_room_events(self):
         hook = Receiver()
         self.addCleanup(hook.close)
@@ -71,7 +67,7 @@ class RecordingTest(room_fixture.RoomServerTest):
                            "webhook.before_send": False, "webhook.before_join": False}) as srv:
             pub = h.Publisher(srv.rtmp_url("demo"), duration=6, name="rec-pub").start()
             self.addCleanup(pub.stop)
-            self.wait_live()
+            self.wait_room_status(ROOM)
             alice = self.member("alice", ROOM)
             texts = []
             for i in range(4):
@@ -151,7 +147,7 @@ class RecordingTest(room_fixture.RoomServerTest):
                            "record.dir": self.dir}) as srv:
             pub = h.Publisher(srv.rtmp_url("demo"), loop=True, name="rec-pub").start()
             self.addCleanup(pub.stop)
-            self.wait_live()
+            self.wait_room_status(ROOM)
             api = self.api
             self.assertEqual(api.call("POST", "/api/v1/recordings", {"stream": ROOM},
                                       auth=False)[0], 401)

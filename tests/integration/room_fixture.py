@@ -38,6 +38,12 @@ class RoomServerTest(h.IntegrationTest):
             c.close()
         self.clients = []
 
+    def wait_room_status(self, room, status=2, timeout=15):
+        """Waits until `room` exists with `status` (2: its stream is live)."""
+        h.wait_until(lambda: any(r.get("id") == room and r.get("status") == status
+                                 for r in self.api.rooms()), timeout, 0.2,
+                     "room %s with status %d" % (room, status))
+
     def member(self, user, room=None, check_join=True, **ws_opts):
         """A logged-in member, joined to `room` if given; c.joined is the join
         reply (checked for code 0 unless check_join is False)."""

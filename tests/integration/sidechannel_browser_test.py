@@ -52,17 +52,13 @@ class SidechannelBrowserTest(room_fixture.RoomServerTest):
     def server_sets(self):
         return {"web.root": os.path.join(h.SOURCE, "web")}
 
-    def wait_live(self):
-        h.wait_until(lambda: any(r.get("id") == ROOM and r.get("status") == 2
-                                 for r in self.api.rooms()), 15, 0.2, "room %s live" % ROOM)
-
     def test_01_replay_fires_each_id3_cue_at_its_stream_time(self):
         rec = h.make_tmpdir("roomcast-replay-")
         with self.serve(**{"record.streams": '["live/*"]', "record.dir": rec,
                            "stream.reconnect_grace_ms": 300}) as srv:
             pub = h.Publisher(srv.rtmp_url("demo"), duration=9, name="replay-pub").start()
             self.addCleanup(pub.stop)
-            self.wait_live()
+            self.wait_room_status(ROOM)
             alice = self.member("alice", ROOM)
             texts = []
             for i in range(4):
@@ -115,7 +111,7 @@ class SidechannelBrowserTest(room_fixture.RoomServerTest):
         with self.serve(**{"hls.segment_ms": 1000}) as srv:
             pub = h.Publisher(srv.rtmp_url("demo"), loop=True, name="live-pub").start()
             self.addCleanup(pub.stop)
-            self.wait_live()
+            self.wait_room_status(ROOM)
             bob = self.member("bob", ROOM)
             for proto, source in (("flv", "flv"), ("hls", "id3"), ("llhls", "id3")):
                 # (an HLS page starts segments behind live: it may show the FLV

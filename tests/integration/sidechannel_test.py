@@ -200,9 +200,7 @@ class SidechannelTest(room_fixture.RoomServerTest):
     def start_live(self, srv):
         pub = h.Publisher(srv.rtmp_url("demo"), loop=True, name="side-pub").start()
         self.addCleanup(pub.stop)
-        h.wait_until(lambda: self.api.room(ROOM).get("status") == 2
-                     if any(r.get("id") == ROOM for r in self.api.rooms()) else False,
-                     15, 0.2, "room %s live" % ROOM)
+        self.wait_room_status(ROOM)
         return pub
 
     def test_01_flv_carries_danmaku_at_the_stream_time(self):
