@@ -216,6 +216,18 @@ bool Recording::openFile(int64_t baseDts) {
     fail(error);
     return false;
   }
+  // NOTE: {start} has a resolution of one second: a file split off in the same
+  // second gets "-1", "-2"... before its extension instead of truncating the last.
+  std::string path = relative;
+  if (relative == lastRelative_) {
+    const size_t dot = relative.rfind('.');
+    const size_t at =
+        dot == std::string::npos || dot < relative.rfind('/') + 1 ? relative.size() : dot;
+    path = relative.substr(0, at) + "-" + std::to_string(++samePath_) + relative.substr(at);
+  } else {
+    samePath_ = 0;
+    lastRelative_ = relative;
+  }
   auto head = writer_->begin(headers_, baseDts, error);
   if (head.empty()) {
     fail("cannot record " + key_ + " as " + options_.format + ": " + error);
@@ -224,7 +236,7 @@ bool Recording::openFile(int64_t baseDts) {
   info_ = RecordingFile{};
   info_.stream = key_;
   info_.format = options_.format;
-  info_.path = options_.dir + "/" + relative;
+  info_.path = options_.dir + "/" + path;
   info_.eventsPath = info_.path + ".events.jsonl";
   info_.id = app_ + "-" + name_ + "-" + stamp(now) + "-" + std::to_string(now % 1000);
   for (char& c : info_.id)

@@ -104,6 +104,8 @@ class Recording : public core::MediaSink {
   int64_t baseDts_ = 0;
   int64_t lastDts_ = 0;
   bool ended_ = false;
+  std::string lastRelative_;  // the previous file's path: a split never overwrites it
+  int samePath_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

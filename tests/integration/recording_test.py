@@ -239,6 +239,29 @@ class RecordingTest(room_fixture.RoomServerTest):
             self.assertAlmostEqual(duration, f["durationMs"] / 1000, delta=0.3)
             self.assertEqual(h.http_get(srv.http_url("/replay/tampered.m3u8"))[0], 404)
 
+    def test_06_files_split_within_one_second_never_overwrite_each_other(self):
+        with self.serve(**{"record.streams": '["live/*"]', "record.dir": self.dir,
+                           "record.split_ms": 300, "record.format": "flv"}) as srv:
+            # a keyframe every 1/3 s: a new file about three times a second
+            pub = h.FfmpegProc(["-v", "error", "-re", "-f", "lavfi", "-i",
+                                "testsrc=size=320x240:rate=30", "-t", "20", "-c:v", "libx264",
+                                "-preset", "ultrafast", "-g", "10", "-keyint_min", "10",
+                                "-sc_threshold", "0", "-f", "flv", srv.rtmp_url("demo")],
+                               "short-gop-pub").start()
+            self.addCleanup(pub.stop)
+            self.wait_room_status(ROOM)
+            time.sleep(2.5)
+            self.assertEqual(self.api.call("DELETE", "/api/v1/recordings/" + ROOM)[0], 200)
+            files = h.wait_until(lambda: (lambda f: f if any(
+                x.get("endReason") == "stopped by the API" for x in f) else None)(
+                    self.recordings()["files"]), 20, 0.2, "the last file closed")
+            paths = [f["path"] for f in files]
+            self.assertGreaterEqual(len(files), 5, paths)
+            self.assertEqual(len(set(paths)), len(paths), paths)
+            self.assertTrue(any(p.endswith("-1.flv") for p in paths), paths)
+            for f in files:
+                self.assertEqual(os.path.getsize(f["path"]), f["bytes"], f["path"])
+
     def test_04_an_unwritable_path_stops_the_recording_not_the_stream(self):
         blocker = os.path.join(self.dir, "a-file")
         with open(blocker, "w") as fh:
