@@ -27,6 +27,8 @@
 #include "protocols/flv/flv_server.hpp"
 #include "protocols/hls/hls_server.hpp"
 #include "protocols/http/http_server.hpp"
+#include "protocols/http/recordings_api.hpp"
+#include "protocols/http/replay_server.hpp"
 #include "protocols/http/static_files.hpp"
 #include "protocols/http/streams_api.hpp"
 #include "protocols/room/im_rest_api.hpp"
@@ -35,8 +37,6 @@
 #include "protocols/room/webhook_hooks.hpp"
 #include "protocols/rtmp/rtmp_server.hpp"
 #include "recorder/recorder.hpp"
-#include "recorder/recordings_api.hpp"
-#include "recorder/replay_server.hpp"
 
 namespace {
 
@@ -272,12 +272,12 @@ struct Server {
       recorder->setOnFileClosed([this](const recorder::RecordingFile& f) {
         if (webhooks) webhooks->recordingClosed(f.stream, f.toJson());
       });
-    recorder::registerRecordingsApi(*http, *recorder, [this](const http::HttpRequest& req) {
+    http::registerRecordingsApi(*http, *recorder, [this](const http::HttpRequest& req) {
       return room::requireAdmin(req, *roomServer);
     });
     // NOTE: before the FLV and HLS routes, which would take /replay/x.m3u8 for a
     // stream "replay/x".
-    recorder::registerReplay(loop, *http, *recorder);
+    http::registerReplay(loop, *http, *recorder);
 
     flv = std::make_unique<flv::FlvServer>(
         loop, *http, *registry, *coalescer,

@@ -15,17 +15,11 @@
 
 #include "core/buffer/shared_buffer.hpp"
 #include "core/media/media_packet.hpp"
+#include "core/media/recording_file.hpp"
 
 namespace recorder {
 
-// One fMP4 fragment of a recording, for replay: where it is and what time it holds.
-struct FragmentInfo {
-  uint64_t offset = 0;
-  uint64_t size = 0;
-  int64_t startMs = 0;  // on the file's timeline (0 = the file's first frame)
-  int64_t durationMs = 0;
-  bool independent = false;  // starts with a video keyframe (or audio only)
-};
+using core::FragmentInfo;
 
 struct Headers {
   std::optional<core::MediaPacket> videoConfig, audioConfig, metadata;

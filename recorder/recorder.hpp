@@ -24,7 +24,7 @@ struct RecorderOptions {
   size_t keepClosed = 1000;  // closed files listed by the API
 };
 
-class Recorder : public core::StreamObserver {
+class Recorder : public core::StreamObserver, public core::RecordingCatalog {
  public:
   Recorder(core::EventLoop& loop, core::StreamRegistry& registry, RecorderOptions options);
   ~Recorder() override;
@@ -36,16 +36,12 @@ class Recorder : public core::StreamObserver {
   // Told each time a file is closed (the webhook).
   void setOnFileClosed(std::function<void(const RecordingFile&)> fn) { onClosed_ = std::move(fn); }
 
-  // Starts recording a live stream; false with `error` (no such stream, already
-  // recording).
-  bool start(const std::string& key, std::string& error);
-  // Stops it (the open file is closed); false if it was not recording.
-  bool stop(const std::string& key, const std::string& reason = "stopped by the API");
-  bool recording(const std::string& key) const { return active_.contains(key); }
-  // {"recording": [open files], "files": [closed files, newest first]}
-  nlohmann::json list() const;
-  // A closed file by id (nullptr if unknown).
-  const RecordingFile* find(const std::string& id) const;
+  // core::RecordingCatalog
+  bool start(const std::string& key, std::string& error) override;
+  bool stop(const std::string& key, const std::string& reason = "stopped by the API") override;
+  bool recording(const std::string& key) const override { return active_.contains(key); }
+  nlohmann::json list() const override;
+  const RecordingFile* find(const std::string& id) const override;
 
   // StreamObserver
   void onPublish(const core::Stream& stream) override;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/format/json_text.hpp"
 #include "core/loop/async_file.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/loop/wall_clock.hpp"
@@ -24,68 +25,6 @@ struct Closing {
 };
 
 }  // namespace
-
-nlohmann::json RecordingFile::toJson(bool withFragments) const {
-  nlohmann::json j = {{"id", id},
-                      {"stream", stream},
-                      {"format", format},
-                      {"path", path},
-                      {"eventsPath", eventsPath},
-                      {"start", core::isoUtc(startWallMs)},
-                      {"startMs", startWallMs},
-                      {"startStreamMs", startStreamMs},
-                      {"durationMs", durationMs},
-                      {"bytes", bytes},
-                      {"events", events},
-                      {"open", open}};
-  if (!endReason.empty()) j["endReason"] = endReason;
-  if (!error.empty()) j["error"] = error;
-  if (withFragments) {
-    auto& list = j["fragments"] = nlohmann::json::array();
-    for (const auto& f : fragments)
-      list.push_back({f.offset, f.size, f.startMs, f.durationMs, f.independent});
-  }
-  return j;
-}
-
-std::optional<RecordingFile> RecordingFile::fromJson(const nlohmann::json& j) {
-  if (!j.is_object()) return std::nullopt;
-  RecordingFile f;
-  auto text = [&](const char* key, std::string& out) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_string()) return false;
-    out = it->get<std::string>();
-    return true;
-  };
-  auto integer = [&](const char* key, auto& out) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_number_integer()) return false;
-    out = it->get<std::decay_t<decltype(out)>>();
-    return true;
-  };
-  if (!text("id", f.id) || !text("stream", f.stream) || !text("format", f.format) ||
-      !text("path", f.path) || !text("eventsPath", f.eventsPath) ||
-      !integer("startMs", f.startWallMs) || !integer("startStreamMs", f.startStreamMs) ||
-      !integer("durationMs", f.durationMs) || !integer("bytes", f.bytes) ||
-      !integer("events", f.events))
-    return std::nullopt;
-  text("endReason", f.endReason);
-  text("error", f.error);
-  f.open = false;
-  auto frags = j.find("fragments");
-  if (frags != j.end()) {
-    if (!frags->is_array()) return std::nullopt;
-    for (const auto& e : *frags) {
-      if (!e.is_array() || e.size() != 5 || !e[0].is_number_unsigned() ||
-          !e[1].is_number_unsigned() || !e[2].is_number_integer() || !e[3].is_number_integer() ||
-          !e[4].is_boolean())
-        return std::nullopt;
-      f.fragments.push_back({e[0].get<uint64_t>(), e[1].get<uint64_t>(), e[2].get<int64_t>(),
-                             e[3].get<int64_t>(), e[4].get<bool>()});
-    }
-  }
-  return f;
-}
 
 std::string expandPathTemplate(const std::string& pattern, const std::string& app,
                                const std::string& name, int64_t startWallMs, const std::string& ext,
@@ -307,8 +246,7 @@ void Recording::closeFile(const std::string& reason) {
     spdlog::info("record {}: closed {} ({} ms, {} bytes, {} events): {}", info.stream, info.path,
                  info.durationMs, info.bytes, info.events, info.endReason);
     // The fragment index beside the file, for replay (and for a restarted server).
-    const std::string sidecar =
-        info.toJson(true).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string sidecar = core::dumpJson(info.toJson(true));
     core::writeFileAtomically(loop, info.path + ".json", {core::SharedBuffer::copyOf(sidecar)});
     if (closing->closed) closing->closed(info);
     // NOTE: not inside the appenders' own callbacks.

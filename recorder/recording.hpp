@@ -15,10 +15,13 @@
 
 #include "core/loop/async_appender.hpp"
 #include "core/media/media_sink.hpp"
+#include "core/media/recording_file.hpp"
 #include "core/media/stream_registry.hpp"
 #include "recorder/container_writer.hpp"
 
 namespace recorder {
+
+using core::RecordingFile;
 
 struct RecordingOptions {
   std::string dir = "recordings";
@@ -28,28 +31,6 @@ struct RecordingOptions {
   int64_t splitMs = 0;          // 0: one file per session
   int64_t fragmentMs = 1000;    // fMP4 fragment length (at most 2000)
   size_t maxQueuedBytes = 16 * 1024 * 1024;
-};
-
-// One file of a recording: what the API lists and the close webhook tells.
-struct RecordingFile {
-  std::string id;      // unique, URL-safe: app-name-start
-  std::string stream;  // app/name
-  std::string format;
-  std::string path, eventsPath;  // as written (dir + template)
-  int64_t startWallMs = 0;
-  int64_t startStreamMs = 0;  // the stream clock at the file's time 0
-  int64_t durationMs = 0;
-  uint64_t bytes = 0;
-  uint64_t events = 0;
-  std::vector<FragmentInfo> fragments;
-  std::string endReason;
-  std::string error;  // set when a disk error ended it
-  bool open = true;
-
-  nlohmann::json toJson(bool withFragments = false) const;
-  // The inverse of toJson(true) (a file's <file>.json); nullopt if a field is
-  // missing or of the wrong type.
-  static std::optional<RecordingFile> fromJson(const nlohmann::json& j);
 };
 
 // "{app}/{name}-{start}.{ext}" -> a relative path; "" with `error` if the template

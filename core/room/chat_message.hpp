@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/format/json_text.hpp"
 #include "core/room/priority_rate_limiter.hpp"
 #include "core/room/room_info.hpp"
 

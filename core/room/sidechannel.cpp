@@ -37,7 +37,7 @@ std::string compactEventJson(std::string_view json) {
     drop("role", "member");
     if (auto id = from->find("id"); id != from->end()) drop("nick", *id);
   }
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return dumpJson(j);
 }
 
 void Sidechannel::carry(const std::string& roomId, const RoomEventPtr& event) {

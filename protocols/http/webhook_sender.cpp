@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "core/format/json_text.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/loop/timer.hpp"
 
@@ -17,7 +18,7 @@ namespace {
 // NOTE: nlohmann's dump() throws on invalid UTF-8 by default; a webhook body built
 // from user text must never throw on the data path, so bad bytes become U+FFFD.
 std::string dumpJson(const nlohmann::json& body) {
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return core::dumpJson(body);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "core/auth/query_string.hpp"
+#include "core/format/json_text.hpp"
 
 namespace room {
 namespace {
@@ -245,8 +246,7 @@ std::variant<Mapped, core::RoomError> mapMsgBody(const json& body) {
   if (msgBody == body.end() || !msgBody->is_array() || msgBody->empty() ||
       msgBody->size() > kMaxMsgElements)
     return badBody("must be an array of 1..20 elements");
-  const std::string raw =
-      msgBody->dump(-1, ' ', false, json::error_handler_t::replace);  // never throws
+  const std::string raw = core::dumpJson(*msgBody);  // never throws
   if (raw.size() > kMaxMsgBodyBytes) return badBody("larger than 12 KB");
   json image;
   for (size_t i = 0; i < msgBody->size(); ++i)
@@ -619,8 +619,7 @@ void registerImRestApi(http::HttpServer& http, RoomServer& server) {
         if (reply["ActionStatus"] != "OK")
           spdlog::info("im rest {} {}: {} {}", req.peer, req.path, reply["ErrorCode"].dump(),
                        reply["ErrorInfo"].get<std::string>());
-        return http::HttpResponse::json(
-            200, reply.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+        return http::HttpResponse::json(200, core::dumpJson(reply) + "\n");
       });
 }
 

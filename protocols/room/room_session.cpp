@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "core/format/json_text.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/loop/wall_clock.hpp"
 #include "core/room/room_registry.hpp"
@@ -100,7 +101,7 @@ void RoomSession::removedFrom(const std::string& roomId, const core::RoomEventPt
 }
 
 void RoomSession::sendJson(const json& value) {
-  if (!closed_ && ws_) ws_->sendText(value.dump(-1, ' ', false, json::error_handler_t::replace));
+  if (!closed_ && ws_) ws_->sendText(core::dumpJson(value));
 }
 
 void RoomSession::sendError(int errorCode, std::string info) {

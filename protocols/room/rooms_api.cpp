@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "core/auth/query_string.hpp"
+#include "core/format/json_text.hpp"
 
 namespace room {
 namespace {
@@ -17,8 +18,7 @@ namespace code = core::room_code;
 const std::string kPrefix = "/api/v1/rooms";
 
 http::HttpResponse answer(int status, const json& body) {
-  return http::HttpResponse::json(status,
-                                  body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+  return http::HttpResponse::json(status, core::dumpJson(body) + "\n");
 }
 
 http::HttpResponse failure(const http::HttpRequest& req, int status, int errorCode,

@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "core/media/recording_file.hpp"
 #include "protocols/http/http_server.hpp"
-#include "recorder/recorder.hpp"
 
-namespace recorder {
+namespace http {
 
 // The replay's segments: runs of fragments that start at an independent one.
 struct ReplaySegment {
@@ -28,16 +28,17 @@ struct ReplaySegment {
   int64_t startMs = 0;
   int64_t durationMs = 0;
 };
-std::vector<ReplaySegment> replaySegments(const std::vector<FragmentInfo>& fragments);
+std::vector<ReplaySegment> replaySegments(const std::vector<core::FragmentInfo>& fragments);
 
 // The VOD media playlist of `file` ("{id}/" is the URI prefix of its parts).
-std::string replayPlaylist(const RecordingFile& file, const std::vector<ReplaySegment>& segments);
+std::string replayPlaylist(const core::RecordingFile& file,
+                           const std::vector<ReplaySegment>& segments);
 
 // A WebVTT segment [startMs, startMs + durationMs) of the danmaku in `eventLog`
 // (JSON lines as the recorder writes them): each text message shown 3 s as
 // "nick: text"; X-TIMESTAMP-MAP on the file's timeline.
 std::string replayVtt(const std::string& eventLog, int64_t startMs, int64_t durationMs);
 
-void registerReplay(core::EventLoop& loop, http::HttpServer& http, Recorder& recorder);
+void registerReplay(core::EventLoop& loop, HttpServer& http, core::RecordingCatalog& recorder);
 
-}  // namespace recorder
+}  // namespace http

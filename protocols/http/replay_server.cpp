@@ -1,4 +1,4 @@
-#include "recorder/replay_server.hpp"
+#include "protocols/http/replay_server.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,10 +6,11 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/format/json_text.hpp"
 #include "core/format/timed_metadata.hpp"
 #include "core/loop/async_file.hpp"
 
-namespace recorder {
+namespace http {
 namespace {
 
 const std::string kPrefix = "/replay/";
@@ -24,8 +25,8 @@ std::optional<uint64_t> number(std::string_view text) {
   return n;
 }
 
-http::HttpResponse text(std::string body, const char* type) {
-  http::HttpResponse r;
+HttpResponse text(std::string body, const char* type) {
+  HttpResponse r;
   r.contentType = type;
   r.headers["Cache-Control"] = "public, max-age=3600";
   r.body = std::move(body);
@@ -48,7 +49,7 @@ void each(const std::string& log, const std::function<void(const nlohmann::json&
 
 }  // namespace
 
-std::vector<ReplaySegment> replaySegments(const std::vector<FragmentInfo>& fragments) {
+std::vector<ReplaySegment> replaySegments(const std::vector<core::FragmentInfo>& fragments) {
   std::vector<ReplaySegment> out;
   for (const auto& f : fragments) {
     if (out.empty() || f.independent) {
@@ -62,7 +63,8 @@ std::vector<ReplaySegment> replaySegments(const std::vector<FragmentInfo>& fragm
   return out;
 }
 
-std::string replayPlaylist(const RecordingFile& file, const std::vector<ReplaySegment>& segments) {
+std::string replayPlaylist(const core::RecordingFile& file,
+                           const std::vector<ReplaySegment>& segments) {
   int64_t longest = 1;
   for (const auto& s : segments) longest = std::max(longest, s.durationMs);
   std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-PLAYLIST-TYPE:VOD\n";
@@ -103,12 +105,12 @@ namespace {
 // One request under /replay/: which recording and which part of it.
 class ReplayRequest {
  public:
-  ReplayRequest(core::EventLoop& loop, Recorder& recorder, http::HttpExchange& exchange)
+  ReplayRequest(core::EventLoop& loop, core::RecordingCatalog& recorder, HttpExchange& exchange)
       : loop_(loop), recorder_(recorder), exchange_(exchange) {}
 
-  http::HttpResponse answer(const http::HttpRequest& req) {
+  HttpResponse answer(const HttpRequest& req) {
     if (req.method != "GET" && req.method != "HEAD")
-      return http::HttpResponse::error(405, "replay is read-only: use GET");
+      return HttpResponse::error(405, "replay is read-only: use GET");
     const std::string rest = req.path.substr(kPrefix.size());
     std::string id, part;
     if (rest.ends_with(".m3u8") && rest.find('/') == std::string::npos) {
@@ -119,12 +121,12 @@ class ReplayRequest {
       part = rest.substr(slash + 1);
     }
     file_ = id.empty() ? nullptr : recorder_.find(id);
-    if (!file_) return http::HttpResponse::error(404, "no closed recording \"" + id + "\"");
+    if (!file_) return HttpResponse::error(404, "no closed recording \"" + id + "\"");
     if (file_->format != "fmp4" || file_->fragments.empty())
-      return http::HttpResponse::error(404, "recording " + id + " is " + file_->format +
-                                                ": only fMP4 recordings replay as HLS (the file "
-                                                "is at " +
-                                                file_->path + ")");
+      return HttpResponse::error(404, "recording " + id + " is " + file_->format +
+                                          ": only fMP4 recordings replay as HLS (the file "
+                                          "is at " +
+                                          file_->path + ")");
     segments_ = replaySegments(file_->fragments);
     if (part == "playlist")
       return text(replayPlaylist(*file_, segments_), "application/vnd.apple.mpegurl");
@@ -134,21 +136,21 @@ class ReplayRequest {
     if (part.starts_with("subs/") && part.ends_with(".vtt")) {
       auto index = number(std::string_view(part).substr(5, part.size() - 9));
       if (!index || *index >= segments_.size())
-        return http::HttpResponse::error(404, "no such subtitle segment: " + part);
+        return HttpResponse::error(404, "no such subtitle segment: " + part);
       return eventLog(segments_[*index]);
     }
     if (part == "init.mp4") return bytes(0, file_->fragments.front().offset);
     if (part.ends_with(".m4s")) {
       auto index = number(std::string_view(part).substr(0, part.size() - 4));
       if (!index || *index >= segments_.size())
-        return http::HttpResponse::error(404, "no such segment: " + part);
+        return HttpResponse::error(404, "no such segment: " + part);
       return bytes(segments_[*index].offset, segments_[*index].size);
     }
-    return http::HttpResponse::error(404, "no such replay resource: " + part);
+    return HttpResponse::error(404, "no such replay resource: " + part);
   }
 
  private:
-  http::HttpResponse master() const {
+  HttpResponse master() const {
     return text(
         "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
         "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"danmaku\",NAME=\"Danmaku\","
@@ -159,7 +161,7 @@ class ReplayRequest {
   }
 
   // The subtitle playlist: one WebVTT segment per media segment, same durations.
-  http::HttpResponse subtitles() const {
+  HttpResponse subtitles() const {
     int64_t longest = 1;
     for (const auto& s : segments_) longest = std::max(longest, s.durationMs);
     std::string out = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:VOD\n";
@@ -176,38 +178,35 @@ class ReplayRequest {
   }
 
   // events.json (no segment) or one WebVTT segment, from the event log on disk.
-  http::HttpResponse eventLog(std::optional<ReplaySegment> vtt) {
+  HttpResponse eventLog(std::optional<ReplaySegment> vtt) {
     auto responder = exchange_.defer();
-    core::readFile(
-        loop_, file_->eventsPath, kMaxEventLogBytes,
-        [responder, vtt](const std::string& error, std::string log) {
-          if (!error.empty())
-            return responder->respond(http::HttpResponse::error(500, "event log: " + error));
-          if (vtt)
-            return responder->respond(
-                text(replayVtt(log, vtt->startMs, vtt->durationMs), "text/vtt; charset=utf-8"));
-          nlohmann::json all = nlohmann::json::array();
-          each(log, [&](const nlohmann::json& line) { all.push_back(line); });
-          responder->respond(http::HttpResponse::json(
-              200, all.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
-        });
+    core::readFile(loop_, file_->eventsPath, kMaxEventLogBytes,
+                   [responder, vtt](const std::string& error, std::string log) {
+                     if (!error.empty())
+                       return responder->respond(HttpResponse::error(500, "event log: " + error));
+                     if (vtt)
+                       return responder->respond(text(replayVtt(log, vtt->startMs, vtt->durationMs),
+                                                      "text/vtt; charset=utf-8"));
+                     nlohmann::json all = nlohmann::json::array();
+                     each(log, [&](const nlohmann::json& line) { all.push_back(line); });
+                     responder->respond(HttpResponse::json(200, core::dumpJson(all)));
+                   });
     return {};
   }
 
   // A byte range of the recording (the init segment or a media segment).
-  http::HttpResponse bytes(uint64_t offset, uint64_t size) {
+  HttpResponse bytes(uint64_t offset, uint64_t size) {
     if (size == 0 || size > kMaxSegmentBytes)
-      return http::HttpResponse::error(500,
-                                       "segment size " + std::to_string(size) + " out of bounds");
+      return HttpResponse::error(500, "segment size " + std::to_string(size) + " out of bounds");
     auto responder = exchange_.defer();
     core::readFileRange(
         loop_, file_->path, offset, static_cast<size_t>(size),
         [responder, path = file_->path](const std::string& error, core::SharedBuffer data) {
           if (!error.empty()) {
             spdlog::warn("replay {}: {}", path, error);
-            return responder->respond(http::HttpResponse::error(500, error));
+            return responder->respond(HttpResponse::error(500, error));
           }
-          http::HttpResponse r;
+          HttpResponse r;
           r.contentType = "video/mp4";
           r.headers["Cache-Control"] = "public, max-age=31536000";
           r.sharedBody = {std::move(data)};
@@ -217,19 +216,19 @@ class ReplayRequest {
   }
 
   core::EventLoop& loop_;
-  Recorder& recorder_;
-  http::HttpExchange& exchange_;
-  const RecordingFile* file_ = nullptr;
+  core::RecordingCatalog& recorder_;
+  HttpExchange& exchange_;
+  const core::RecordingFile* file_ = nullptr;
   std::vector<ReplaySegment> segments_;
 };
 
 }  // namespace
 
-void registerReplay(core::EventLoop& loop, http::HttpServer& http, Recorder& recorder) {
-  http.route([](const http::HttpRequest& req) { return req.path.starts_with(kPrefix); },
-             [&loop, &recorder](const http::HttpRequest& req, http::HttpExchange& exchange) {
+void registerReplay(core::EventLoop& loop, HttpServer& http, core::RecordingCatalog& recorder) {
+  http.route([](const HttpRequest& req) { return req.path.starts_with(kPrefix); },
+             [&loop, &recorder](const HttpRequest& req, HttpExchange& exchange) {
                return ReplayRequest(loop, recorder, exchange).answer(req);
              });
 }
 
-}  // namespace recorder
+}  // namespace http

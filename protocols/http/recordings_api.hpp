@@ -8,13 +8,13 @@
 #include <functional>
 #include <optional>
 
+#include "core/media/recording_file.hpp"
 #include "protocols/http/http_server.hpp"
-#include "recorder/recorder.hpp"
 
-namespace recorder {
+namespace http {
 
-using Authorize = std::function<std::optional<http::HttpResponse>(const http::HttpRequest&)>;
+using Authorize = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
 
-void registerRecordingsApi(http::HttpServer& http, Recorder& recorder, Authorize authorize);
+void registerRecordingsApi(HttpServer& http, core::RecordingCatalog& recorder, Authorize authorize);
 
-}  // namespace recorder
+}  // namespace http

@@ -1,27 +1,28 @@
-#include "recorder/recordings_api.hpp"
+#include "protocols/http/recordings_api.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
 
-namespace recorder {
+#include "core/format/json_text.hpp"
+
+namespace http {
 namespace {
 
 using nlohmann::json;
 
 const std::string kPrefix = "/api/v1/recordings";
 
-http::HttpResponse answer(int status, const json& body) {
-  return http::HttpResponse::json(status,
-                                  body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+HttpResponse answer(int status, const json& body) {
+  return HttpResponse::json(status, core::dumpJson(body) + "\n");
 }
 
-http::HttpResponse failure(const http::HttpRequest& req, int status, const std::string& message) {
+HttpResponse failure(const HttpRequest& req, int status, const std::string& message) {
   spdlog::info("recordings api {} {} {}: {} ({})", req.peer, req.method, req.path, status, message);
   return answer(status, {{"error", message}});
 }
 
-http::HttpResponse handle(const http::HttpRequest& req, Recorder& recorder) {
+HttpResponse handle(const HttpRequest& req, core::RecordingCatalog& recorder) {
   const std::string rest =
       req.path.size() > kPrefix.size() ? req.path.substr(kPrefix.size() + 1) : "";
   if (rest.empty()) {
@@ -38,26 +39,28 @@ http::HttpResponse handle(const http::HttpRequest& req, Recorder& recorder) {
     return answer(201, {{"stream", key}, {"recording", true}});
   }
   if (req.method == "DELETE") {
-    if (!recorder.stop(rest)) return failure(req, 404, rest + " is not being recorded");
+    if (!recorder.stop(rest, "stopped by the API"))
+      return failure(req, 404, rest + " is not being recorded");
     return answer(200, {{"stream", rest}, {"recording", false}});
   }
   if (req.method != "GET") return failure(req, 405, "use GET or DELETE on " + req.path);
-  const RecordingFile* file = recorder.find(rest);
+  const core::RecordingFile* file = recorder.find(rest);
   if (!file) return failure(req, 404, "no closed recording " + rest);
   return answer(200, file->toJson(true));
 }
 
 }  // namespace
 
-void registerRecordingsApi(http::HttpServer& http, Recorder& recorder, Authorize authorize) {
+void registerRecordingsApi(HttpServer& http, core::RecordingCatalog& recorder,
+                           Authorize authorize) {
   http.route(
-      [](const http::HttpRequest& req) {
+      [](const HttpRequest& req) {
         return req.path == kPrefix || req.path.starts_with(kPrefix + "/");
       },
-      [&recorder, authorize](const http::HttpRequest& req, http::HttpExchange&) {
+      [&recorder, authorize](const HttpRequest& req, HttpExchange&) {
         if (auto refused = authorize(req)) return *refused;
         return handle(req, recorder);
       });
 }
 
-}  // namespace recorder
+}  // namespace http
