@@ -1,24 +1,60 @@
 #include "core/media/room_event_packet.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include "core/format/amf0.hpp"
 
 namespace core {
 
+namespace {
+
+// NOTE: what encodeAmf0All writes for ["onTextData", ECMA array {type: "Text",
+// text: <string>}] up to the text's length, and after the text. Written and read
+// by hand: the general AMF0 coder builds a value tree per event, and every event
+// is encoded once and read back by each HLS output and recording.
+constexpr std::array<uint8_t, 37> kHead = {
+    0x02, 0x00, 0x0A, 'o',  'n',  'T', 'e',  'x',  't',  'D', 'a', 't', 'a',  // "onTextData"
+    0x08, 0x00, 0x00, 0x00, 0x02,                                             // ECMA array, 2
+    0x00, 0x04, 't',  'y',  'p',  'e', 0x02, 0x00, 0x04, 'T', 'e', 'x', 't',  // type: "Text"
+    0x00, 0x04, 't',  'e',  'x',  't'};                                       // text:
+constexpr std::array<uint8_t, 3> kTail = {0x00, 0x00, 0x09};                  // object end
+
+}  // namespace
+
 std::optional<MediaPacket> makeRoomEventPacket(std::string_view json, int64_t dts) {
   if (json.size() > kMaxRoomEventTextBytes) return std::nullopt;
+  std::vector<uint8_t> bytes;
+  bytes.reserve(kHead.size() + 3 + json.size() + kTail.size());
+  bytes.insert(bytes.end(), kHead.begin(), kHead.end());
+  bytes.push_back(0x02);  // String
+  bytes.push_back(static_cast<uint8_t>(json.size() >> 8));
+  bytes.push_back(static_cast<uint8_t>(json.size()));
+  bytes.insert(bytes.end(), json.begin(), json.end());
+  bytes.insert(bytes.end(), kTail.begin(), kTail.end());
   MediaPacket packet;
   packet.kind = MediaKind::Data;
   packet.codec = Codec::RoomEvent;
   packet.dts = packet.pts = dts;
-  packet.payload = SharedBuffer::adopt(encodeAmf0All(
-      {Amf0Value("onTextData"), Amf0Value::ecmaArray({{"type", Amf0Value("Text")},
-                                                      {"text", Amf0Value(std::string(json))}})}));
+  packet.payload = SharedBuffer::adopt(std::move(bytes));
   return packet;
 }
 
 std::optional<std::string> roomEventText(const MediaPacket& packet) {
   if (packet.kind != MediaKind::Data || packet.codec != Codec::RoomEvent) return std::nullopt;
-  Amf0DecodeResult decoded = Amf0Decoder::decodeAll(packet.payload.span());
+  const auto in = packet.payload.span();
+  const size_t fixed = kHead.size() + 3 + kTail.size();
+  if (in.size() >= fixed && std::equal(kHead.begin(), kHead.end(), in.begin()) &&
+      in[kHead.size()] == 0x02) {
+    const size_t length = (size_t{in[kHead.size() + 1]} << 8) | in[kHead.size() + 2];
+    if (in.size() == fixed + length &&
+        std::equal(kTail.begin(), kTail.end(), in.end() - kTail.size())) {
+      const auto* text = reinterpret_cast<const char*>(in.data() + kHead.size() + 3);
+      return std::string(text, length);
+    }
+  }
+  // Any other layout of the same AMF0 values.
+  Amf0DecodeResult decoded = Amf0Decoder::decodeAll(in);
   if (!decoded.ok() || decoded.values.size() != 2) return std::nullopt;
   if (decoded.values[0].asString() != "onTextData") return std::nullopt;
   const Amf0Value* text = decoded.values[1].find("text");

@@ -23,11 +23,14 @@ Stream::Stream(EventLoop& loop, StreamRegistry& registry, std::string app, std::
       options_(options),
       gop_(options.gopLimits),
       corrector_(options.timestampJumpMs),
-      graceTimer_(loop, [this] {
-        spdlog::info("stream {}: no publisher for {} ms, ending", key_, options_.reconnectGraceMs);
-        end("publisher did not come back");
-        registry_.remove(this);
-      }) {}
+      graceTimer_(loop,
+                  [this] {
+                    spdlog::info("stream {}: no publisher for {} ms, ending", key_,
+                                 options_.reconnectGraceMs);
+                    end("publisher did not come back");
+                    registry_.remove(this);
+                  }),
+      dataTimer_(loop, [this] { releaseData(INT64_MAX); }) {}
 
 Stream::~Stream() {
   end("stream destroyed");
@@ -52,6 +55,7 @@ std::map<std::string, int> Stream::viewersByProtocol() const {
 
 void Stream::attachPublisher(PublishLease* lease, const std::string& peer) {
   graceTimer_.stop();
+  releaseData(INT64_MAX);  // what the previous publisher's viewers were owed
   publisher_ = lease;
   publisherPeer_ = peer;
   startedAtMs_ = loop_.nowMs();
@@ -72,6 +76,7 @@ void Stream::attachPublisher(PublishLease* lease, const std::string& peer) {
 void Stream::detachPublisher(PublishLease* lease, std::string_view reason) {
   if (publisher_ != lease) return;
   publisher_ = nullptr;
+  releaseData(INT64_MAX);
   spdlog::info("stream {}: publisher {} gone ({}), viewers wait {} ms", key_, publisherPeer_,
                reason, options_.reconnectGraceMs);
   forEachSink([reason](MediaSink& sink) { sink.onPublisherGone(reason); });
@@ -102,6 +107,7 @@ void Stream::ingest(MediaPacket packet) {
   } else if (options_.gopCache && packet.kind != MediaKind::Data) {
     gop_.add(packet);
   }
+  if (!heldData_.empty() && !packet.config) releaseData(packet.dts);
   forEachSink([&packet](MediaSink& sink) { sink.onPacket(packet); });
 }
 
@@ -121,8 +127,19 @@ void Stream::injectData(MediaPacket packet, bool sticky) {
   packet.kind = MediaKind::Data;
   packet.config = false;
   packet.keyframe = false;
-  if (sticky) sticky_ = packet;
-  forEachSink([&packet](MediaSink& sink) { sink.onPacket(packet); });
+  heldData_.push_back({std::move(packet), sticky});
+  if (!dataTimer_.active()) dataTimer_.start(kDataHoldMs);
+}
+
+void Stream::releaseData(int64_t untilDts) {
+  // NOTE: the stream clock is monotonic, so held packets are in dts order.
+  while (!heldData_.empty() && heldData_.front().packet.dts <= untilDts) {
+    HeldData held = std::move(heldData_.front());
+    heldData_.pop_front();
+    if (held.sticky) sticky_ = held.packet;
+    forEachSink([&held](MediaSink& sink) { sink.onPacket(held.packet); });
+  }
+  if (heldData_.empty()) dataTimer_.stop();
 }
 
 void Stream::queueSei(std::string payload) {
@@ -203,6 +220,8 @@ void Stream::end(std::string_view reason) {
   if (ended_) return;
   ended_ = true;
   graceTimer_.stop();
+  dataTimer_.stop();
+  heldData_.clear();
   if (publisher_) {
     publisher_->stream_ = nullptr;
     publisher_ = nullptr;

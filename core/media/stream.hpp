@@ -5,6 +5,7 @@
 // grace period for the next publisher of the same name, then the Stream ends.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -65,6 +66,11 @@ class Stream {
   // the stream clock: every sink gets it, no cache keeps it. A `sticky` one (the
   // room's status) is also kept, one at a time, and sent to each new sink after
   // the headers. Ignored while no publisher is on.
+  // It reaches the sinks just before the first media packet at or past its time,
+  // so it rides in that packet's write to each viewer instead of a write of its
+  // own, and FLV timestamps stay in order; at the latest kDataHoldMs after it came
+  // (a stalled publisher), or when the publisher leaves.
+  static constexpr int64_t kDataHoldMs = 200;
   void injectData(MediaPacket packet, bool sticky = false);
   // Bytes to ride in the next H.264 frame as an SEI user_data_unregistered message
   // (roomcast's UUID): for players that read SEI (S1, optional). At most
@@ -87,6 +93,8 @@ class Stream {
   void forEachSink(const std::function<void(MediaSink&)>& fn);
   void updateInfo(const MediaPacket& packet);
   void attachSei(MediaPacket& packet);
+  // Sends the held Data packets whose dts is at most `untilDts`, in order.
+  void releaseData(int64_t untilDts);
 
   EventLoop& loop_;
   StreamRegistry& registry_;
@@ -100,12 +108,18 @@ class Stream {
   uint64_t lastIngestNs_ = 0;        // uv_hrtime() of the newest packet; 0: none yet
   mutable int64_t lastClockMs_ = 0;  // keeps clockNowMs() monotonic
   std::vector<std::string> pendingSei_;
+  struct HeldData {
+    MediaPacket packet;
+    bool sticky;
+  };
+  std::deque<HeldData> heldData_;  // injected, waiting for the media to reach them
   GopCache gop_;
   TimestampCorrector corrector_;
   StreamInfo info_;
   RateMeter bytesIn_;
   RateMeter bytesOut_;
   Timer graceTimer_;
+  Timer dataTimer_;  // releases held Data when no media came for kDataHoldMs
 
   std::vector<Subscription*> subscriptions_;
   bool dispatching_ = false;

@@ -315,7 +315,7 @@ nlohmann::json Room::eventHead(const char* event, int64_t seq, int64_t timeMs) c
   return head;
 }
 
-RoomEventPtr Room::messageEvent(const Pending& p, int64_t seq) const {
+nlohmann::json Room::messageJson(const Pending& p, int64_t seq) const {
   auto event = eventHead("message", seq, p.timeMs);
   // NOTE: the stream time of acceptance, not of delivery: a message the rate
   // limit held back still belongs where it was sent in the show.
@@ -328,25 +328,32 @@ RoomEventPtr Room::messageEvent(const Pending& p, int64_t seq) const {
   event["priority"] = priorityName(p.message.priority);
   event["from"] = p.message.from.toJson();
   event["body"] = p.message.body;
-  return makeRoomEvent(dumpJson(event), seq, p.timeMs, true, p.message.type, p.streamTimeMs);
+  return event;
+}
+
+RoomEventPtr Room::messageEvent(const Pending& p, const nlohmann::json& object) const {
+  return makeRoomEvent(dumpJson(object), object.value("seq", int64_t{0}), p.timeMs, true,
+                       p.message.type, p.streamTimeMs);
 }
 
 void Room::deliverPending(Pending p) {
   ++counters_.delivered;
   const int64_t seq = ++seq_;
-  RoomEventPtr event = messageEvent(p, seq);
+  nlohmann::json object = messageJson(p, seq);
+  RoomEventPtr event = messageEvent(p, object);
   if (hooks_) hooks_->afterSend(id_, p.message, p.msgId, seq, p.timeMs);
   if (options_.history > 0) {
-    history_.emplace_back(p.timeMs, nlohmann::json::parse(event->json.view()));
+    history_.emplace_back(p.timeMs, object);
     while (history_.size() > options_.history) history_.pop_front();
   }
-  fanOut(event);
+  fanOut(event, object);
 }
 
 void Room::echoDropped(const Pending& p) {
   // NOTE: R6: a sender always sees its own message, even one the limit dropped;
   // it carries the room's last seq so a client's seq never goes backwards.
-  if (Member* sender = memberByToken(p.senderToken)) sender->deliver(messageEvent(p, seq_));
+  if (Member* sender = memberByToken(p.senderToken))
+    sender->deliver(messageEvent(p, messageJson(p, seq_)));
 }
 
 Member* Room::memberByToken(uint64_t token) const {
@@ -364,10 +371,10 @@ void Room::emit(nlohmann::json event, bool isMessage) {
   if (auto it = event.find("streamTime"); it != event.end() && it->is_number_integer())
     streamTime = it->get<int64_t>();
   std::string kind = event.value("event", "");
-  fanOut(makeRoomEvent(dumpJson(event), seq, now, isMessage, std::move(kind), streamTime));
+  fanOut(makeRoomEvent(dumpJson(event), seq, now, isMessage, std::move(kind), streamTime), event);
 }
 
-void Room::fanOut(const RoomEventPtr& event) {
+void Room::fanOut(const RoomEventPtr& event, nlohmann::json& object) {
   // NOTE: a member may leave while it is being delivered to (a slow consumer
   // dropping itself); leave() then leaves a hole that is closed afterwards.
   const bool outer = !fanningOut_;
@@ -375,7 +382,7 @@ void Room::fanOut(const RoomEventPtr& event) {
   for (size_t i = 0; i < list_.size(); ++i) {
     if (Member* m = list_[i]) m->deliver(event);
   }
-  if (eventTap_ && event->seq > 0) eventTap_(event);
+  if (eventTap_ && event->seq > 0) eventTap_(event, object);
   if (!outer) return;
   fanningOut_ = false;
   if (holes_) {

@@ -19,11 +19,16 @@ void Sidechannel::attach(Room& room) {
     const Stream* stream = streams_.find(id);
     return stream ? stream->clockNowMs() : std::nullopt;
   });
-  room.setEventTap([this, id](const RoomEventPtr& event) { carry(id, event); });
+  room.setEventTap(
+      [this, id](const RoomEventPtr& event, nlohmann::json& object) { carry(id, event, object); });
 }
 
 std::string compactEventJson(std::string_view json) {
   auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  return compactEventJson(j);
+}
+
+std::string compactEventJson(nlohmann::json& j) {
   if (!j.is_object()) return {};
   j.erase("room");
   j.erase("time");
@@ -40,10 +45,11 @@ std::string compactEventJson(std::string_view json) {
   return dumpJson(j);
 }
 
-void Sidechannel::carry(const std::string& roomId, const RoomEventPtr& event) {
+void Sidechannel::carry(const std::string& roomId, const RoomEventPtr& event,
+                        nlohmann::json& object) {
   if (!event->streamTimeMs || !options_.events.contains(event->kind)) return;
   std::string compact;
-  if (options_.compact) compact = compactEventJson(event->json.view());
+  if (options_.compact) compact = compactEventJson(object);
   auto packet =
       makeRoomEventPacket(compact.empty() ? event->json.view() : compact, *event->streamTimeMs);
   if (!packet) {

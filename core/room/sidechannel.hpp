@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <set>
 #include <string>
 
@@ -33,6 +34,9 @@ struct SidechannelOptions {
 // "", level 0, role "member", a nick equal to the id). "" if `json` is not an
 // object.
 std::string compactEventJson(std::string_view json);
+// The same from the event's JSON object, which it strips in place (no parsing:
+// what the room's event tap hands over).
+std::string compactEventJson(nlohmann::json& event);
 
 struct SidechannelCounters {
   uint64_t carried = 0;  // events handed to a live stream
@@ -49,7 +53,7 @@ class Sidechannel {
   const SidechannelOptions& options() const { return options_; }
 
  private:
-  void carry(const std::string& roomId, const RoomEventPtr& event);
+  void carry(const std::string& roomId, const RoomEventPtr& event, nlohmann::json& object);
 
   StreamRegistry& streams_;
   SidechannelOptions options_;

@@ -24,6 +24,35 @@ BOOST_AUTO_TEST_CASE(an_event_becomes_on_text_data_and_back) {
   BOOST_TEST(decoded.values[1].find("type")->asString() == "Text");
   BOOST_TEST(packet->payload[13] == 0x08);  // ECMA array marker after the name
   BOOST_TEST(roomEventText(*packet).value_or("") == json);
+  // Byte for byte what the general AMF0 encoder writes for the same values.
+  const auto general = encodeAmf0All(
+      {Amf0Value("onTextData"),
+       Amf0Value::ecmaArray({{"type", Amf0Value("Text")}, {"text", Amf0Value(json)}})});
+  const auto span = packet->payload.span();
+  BOOST_TEST(std::vector<uint8_t>(span.begin(), span.end()) == general,
+             boost::test_tools::per_element());
+  // The longest text: its length fills both bytes.
+  auto longest = makeRoomEventPacket(std::string(kMaxRoomEventTextBytes, 'x'), 0);
+  BOOST_REQUIRE(longest);
+  BOOST_TEST(roomEventText(*longest).value_or("").size() == kMaxRoomEventTextBytes);
+}
+
+BOOST_AUTO_TEST_CASE(the_text_is_read_from_other_layouts_of_the_same_values) {
+  // Keys in another order, as another muxer may write them: the general decoder.
+  MediaPacket packet;
+  packet.kind = MediaKind::Data;
+  packet.codec = Codec::RoomEvent;
+  packet.payload = SharedBuffer::adopt(encodeAmf0All(
+      {Amf0Value("onTextData"),
+       Amf0Value::ecmaArray({{"text", Amf0Value("{}")}, {"type", Amf0Value("Text")}})}));
+  BOOST_TEST(roomEventText(packet).value_or("?") == "{}");
+  // Our layout with a length that does not match the payload: not read past it.
+  auto ours = makeRoomEventPacket(R"({"a":1})", 0);
+  BOOST_REQUIRE(ours);
+  auto bytes = std::vector<uint8_t>(ours->payload.span().begin(), ours->payload.span().end());
+  bytes[39] = 0x40;  // low byte of the text's length
+  packet.payload = SharedBuffer::adopt(std::move(bytes));
+  BOOST_TEST(!roomEventText(packet));
 }
 
 BOOST_AUTO_TEST_CASE(an_event_too_large_for_a_short_string_is_refused) {

@@ -216,13 +216,22 @@ BOOST_AUTO_TEST_CASE(injected_data_reaches_sinks_and_a_sticky_one_greets_new_sin
   first.packets.clear();
   event.dts = event.pts = 40;
   BOOST_TEST(registry.injectData("live/d", event, /*sticky=*/true));
-  BOOST_REQUIRE(first.packets.size() == 1);
-  BOOST_TEST(first.packets[0].dts == 40);  // on the stream clock as given, not corrected
-  BOOST_TEST((first.packets[0].codec == Codec::RoomEvent));
   MediaPacket plain = event;
   plain.dts = plain.pts = 50;
   BOOST_TEST(registry.injectData("live/d", plain));
-  BOOST_TEST(first.packets.size() == 2);
+  // Held until the media reaches them; each goes out just before the first media
+  // packet at or past its time.
+  BOOST_TEST(first.packets.empty());
+  lease->push(packet(MediaKind::Audio, 40));
+  BOOST_REQUIRE(first.packets.size() == 2);
+  BOOST_TEST(first.packets[0].dts == 40);  // on the stream clock as given, not corrected
+  BOOST_TEST((first.packets[0].codec == Codec::RoomEvent));
+  BOOST_TEST((first.packets[1].kind == MediaKind::Audio));
+  lease->push(packet(MediaKind::Video, 66));
+  BOOST_REQUIRE(first.packets.size() == 4);
+  BOOST_TEST((first.packets[2].codec == Codec::RoomEvent));
+  BOOST_TEST(first.packets[2].dts == 50);
+  BOOST_TEST((first.packets[3].kind == MediaKind::Video));
 
   // A new sink: headers, then the sticky event re-stamped to its start, then the
   // GOP; the non-sticky one is not replayed.
@@ -231,7 +240,7 @@ BOOST_AUTO_TEST_CASE(injected_data_reaches_sinks_and_a_sticky_one_greets_new_sin
   int roomEvents = 0;
   for (const auto& p : second.packets) roomEvents += p.codec == Codec::RoomEvent;
   BOOST_TEST(roomEvents == 1);
-  BOOST_TEST(second.packets.size() == 3);  // video config, sticky event, keyframe
+  BOOST_TEST(second.packets.size() == 5);  // video config, sticky event, GOP of 3
   BOOST_TEST((second.packets[1].codec == Codec::RoomEvent));
   BOOST_TEST(second.packets[1].dts == 0);
 
@@ -239,6 +248,46 @@ BOOST_AUTO_TEST_CASE(injected_data_reaches_sinks_and_a_sticky_one_greets_new_sin
   BOOST_TEST(!registry.injectData("live/d", event));  // publisher gone
   first.sub.reset();
   second.sub.reset();
+}
+
+BOOST_AUTO_TEST_CASE(held_data_goes_out_when_the_media_stalls_or_the_publisher_leaves) {
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  std::string error;
+  auto lease = registry.publish("live", "h", "peer", nullptr, error);
+  BOOST_REQUIRE(lease);
+  lease->push(packet(MediaKind::Video, 0, true));
+  RecordingSink sink;
+  sink.sub = registry.subscribe("live", "h", sink, "flv");
+  sink.packets.clear();
+  MediaPacket event = packet(MediaKind::Data, 500);
+  event.codec = Codec::RoomEvent;
+  const uint64_t t0 = uv_hrtime();
+  BOOST_TEST(registry.injectData("live/h", event));
+  // No media at or past 500 ms comes: the hold ends after kDataHoldMs.
+  lease->push(packet(MediaKind::Audio, 20));
+  BOOST_REQUIRE(sink.packets.size() == 1);
+  Timer guard(loop, [&loop] { loop.stop(); });
+  guard.start(2000);
+  Timer poll(loop, [&] {
+    if (sink.packets.size() > 1) loop.stop();
+  });
+  poll.start(5, 5);
+  loop.run();
+  const auto waitedMs = static_cast<int64_t>((uv_hrtime() - t0) / 1'000'000);
+  BOOST_REQUIRE(sink.packets.size() == 2);
+  BOOST_TEST((sink.packets[1].codec == Codec::RoomEvent));
+  BOOST_TEST(waitedMs >= Stream::kDataHoldMs - 5);
+  BOOST_TEST(waitedMs < Stream::kDataHoldMs + 500);
+
+  // The publisher leaves: what it held goes out before the viewers hear of it.
+  event.dts = event.pts = 900;
+  BOOST_TEST(registry.injectData("live/h", event));
+  BOOST_TEST(sink.packets.size() == 2);
+  lease.reset();
+  BOOST_TEST(sink.packets.size() == 3);
+  BOOST_TEST(sink.gone == 1);
+  sink.sub.reset();
 }
 
 BOOST_AUTO_TEST_CASE(queued_sei_rides_in_the_next_h264_frame_after_an_aud) {
