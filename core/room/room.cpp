@@ -346,7 +346,7 @@ void Room::deliverPending(Pending p) {
     history_.emplace_back(p.timeMs, object);
     while (history_.size() > options_.history) history_.pop_front();
   }
-  fanOut(event, object);
+  fanOut(event);
 }
 
 void Room::echoDropped(const Pending& p) {
@@ -371,10 +371,10 @@ void Room::emit(nlohmann::json event, bool isMessage) {
   if (auto it = event.find("streamTime"); it != event.end() && it->is_number_integer())
     streamTime = it->get<int64_t>();
   std::string kind = event.value("event", "");
-  fanOut(makeRoomEvent(dumpJson(event), seq, now, isMessage, std::move(kind), streamTime), event);
+  fanOut(makeRoomEvent(dumpJson(event), seq, now, isMessage, std::move(kind), streamTime));
 }
 
-void Room::fanOut(const RoomEventPtr& event, nlohmann::json& object) {
+void Room::fanOut(const RoomEventPtr& event) {
   // NOTE: a member may leave while it is being delivered to (a slow consumer
   // dropping itself); leave() then leaves a hole that is closed afterwards.
   const bool outer = !fanningOut_;
@@ -382,7 +382,7 @@ void Room::fanOut(const RoomEventPtr& event, nlohmann::json& object) {
   for (size_t i = 0; i < list_.size(); ++i) {
     if (Member* m = list_[i]) m->deliver(event);
   }
-  if (eventTap_ && event->seq > 0) eventTap_(event, object);
+  if (eventTap_ && event->seq > 0) eventTap_(event);
   if (!outer) return;
   fanningOut_ = false;
   if (holes_) {

@@ -164,9 +164,7 @@ class Room {
   using StreamClock = std::function<std::optional<int64_t>()>;
   void setStreamClock(StreamClock clock) { streamClock_ = std::move(clock); }
   // Sees every room event (seq > 0) as it is fanned out: the sidechannel's feed.
-  // `object` is the event's JSON as the room built it, the tap's to change (the
-  // room is done with it), so the tap need not parse the text back.
-  using EventTap = std::function<void(const RoomEventPtr&, nlohmann::json& object)>;
+  using EventTap = std::function<void(const RoomEventPtr&)>;
   void setEventTap(EventTap tap) { eventTap_ = std::move(tap); }
 
   // The stream of the same key (R4, when the config lets the stream drive it).
@@ -204,7 +202,7 @@ class Room {
   nlohmann::json messageJson(const Pending& p, int64_t seq) const;
   RoomEventPtr messageEvent(const Pending& p, const nlohmann::json& object) const;
   void emit(nlohmann::json event, bool isMessage);
-  void fanOut(const RoomEventPtr& event, nlohmann::json& object);
+  void fanOut(const RoomEventPtr& event);
   void deliverPending(Pending p);
   Accepted sendAs(uint64_t senderToken, bool fromMember, ChatMessage message);
   void drainHooks();

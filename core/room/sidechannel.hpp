@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
 #include <set>
 #include <string>
 
@@ -32,11 +31,11 @@ struct SidechannelOptions {
 // The event's JSON without "room" (the stream's own), "time" (wall clock; the media
 // has streamTime) and "priority", and with its sender's defaults left out (avatar
 // "", level 0, role "member", a nick equal to the id). "" if `json` is not an
-// object.
+// object. Works on the text (one pass, no parse: it runs for every carried event);
+// input it cannot follow goes through compactEventJsonParsed instead.
 std::string compactEventJson(std::string_view json);
-// The same from the event's JSON object, which it strips in place (no parsing:
-// what the room's event tap hands over).
-std::string compactEventJson(nlohmann::json& event);
+// The same by parsing, stripping and dumping again: the reference.
+std::string compactEventJsonParsed(std::string_view json);
 
 struct SidechannelCounters {
   uint64_t carried = 0;  // events handed to a live stream
@@ -53,7 +52,7 @@ class Sidechannel {
   const SidechannelOptions& options() const { return options_; }
 
  private:
-  void carry(const std::string& roomId, const RoomEventPtr& event, nlohmann::json& object);
+  void carry(const std::string& roomId, const RoomEventPtr& event);
 
   StreamRegistry& streams_;
   SidechannelOptions options_;
