@@ -343,7 +343,7 @@ void Room::deliverPending(Pending p) {
   RoomEventPtr event = messageEvent(p, object);
   if (hooks_) hooks_->afterSend(id_, p.message, p.msgId, seq, p.timeMs);
   if (options_.history > 0) {
-    history_.emplace_back(p.timeMs, object);
+    history_.emplace_back(p.timeMs, std::move(object));
     while (history_.size() > options_.history) history_.pop_front();
   }
   fanOut(event);
