@@ -342,11 +342,11 @@ void Room::deliverPending(Pending p) {
   nlohmann::json object = messageJson(p, seq);
   RoomEventPtr event = messageEvent(p, object);
   if (hooks_) hooks_->afterSend(id_, p.message, p.msgId, seq, p.timeMs);
+  fanOut(event, object);
   if (options_.history > 0) {
     history_.emplace_back(p.timeMs, std::move(object));
     while (history_.size() > options_.history) history_.pop_front();
   }
-  fanOut(event);
 }
 
 void Room::echoDropped(const Pending& p) {
@@ -371,10 +371,10 @@ void Room::emit(nlohmann::json event, bool isMessage) {
   if (auto it = event.find("streamTime"); it != event.end() && it->is_number_integer())
     streamTime = it->get<int64_t>();
   std::string kind = event.value("event", "");
-  fanOut(makeRoomEvent(dumpJson(event), seq, now, isMessage, std::move(kind), streamTime));
+  fanOut(makeRoomEvent(dumpJson(event), seq, now, isMessage, std::move(kind), streamTime), event);
 }
 
-void Room::fanOut(const RoomEventPtr& event) {
+void Room::fanOut(const RoomEventPtr& event, const nlohmann::json& object) {
   // NOTE: a member may leave while it is being delivered to (a slow consumer
   // dropping itself); leave() then leaves a hole that is closed afterwards.
   const bool outer = !fanningOut_;
@@ -382,7 +382,7 @@ void Room::fanOut(const RoomEventPtr& event) {
   for (size_t i = 0; i < list_.size(); ++i) {
     if (Member* m = list_[i]) m->deliver(event);
   }
-  if (eventTap_ && event->seq > 0) eventTap_(event);
+  if (eventTap_ && event->seq > 0) eventTap_(event, object);
   if (!outer) return;
   fanningOut_ = false;
   if (holes_) {

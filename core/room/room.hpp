@@ -163,8 +163,9 @@ class Room {
   // while it gives one. Set by the RoomRegistry.
   using StreamClock = std::function<std::optional<int64_t>()>;
   void setStreamClock(StreamClock clock) { streamClock_ = std::move(clock); }
-  // Sees every room event (seq > 0) as it is fanned out: the sidechannel's feed.
-  using EventTap = std::function<void(const RoomEventPtr&)>;
+  // Sees every room event (seq > 0) as it is fanned out: the sidechannel's feed,
+  // with the JSON object the event's text was written from.
+  using EventTap = std::function<void(const RoomEventPtr&, const nlohmann::json& object)>;
   void setEventTap(EventTap tap) { eventTap_ = std::move(tap); }
 
   // The stream of the same key (R4, when the config lets the stream drive it).
@@ -202,7 +203,7 @@ class Room {
   nlohmann::json messageJson(const Pending& p, int64_t seq) const;
   RoomEventPtr messageEvent(const Pending& p, const nlohmann::json& object) const;
   void emit(nlohmann::json event, bool isMessage);
-  void fanOut(const RoomEventPtr& event);
+  void fanOut(const RoomEventPtr& event, const nlohmann::json& object);
   void deliverPending(Pending p);
   Accepted sendAs(uint64_t senderToken, bool fromMember, ChatMessage message);
   void drainHooks();

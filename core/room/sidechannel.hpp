@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <set>
 #include <string>
 
@@ -30,12 +31,9 @@ struct SidechannelOptions {
 
 // The event's JSON without "room" (the stream's own), "time" (wall clock; the media
 // has streamTime) and "priority", and with its sender's defaults left out (avatar
-// "", level 0, role "member", a nick equal to the id). "" if `json` is not an
-// object. Works on the text (one pass, no parse: it runs for every carried event);
-// input it cannot follow goes through compactEventJsonParsed instead.
-std::string compactEventJson(std::string_view json);
-// The same by parsing, stripping and dumping again: the reference.
-std::string compactEventJsonParsed(std::string_view json);
+// "", level 0, role "member", a nick equal to the id), written from the event's
+// JSON object. "" if it is not an object.
+std::string compactEventJson(const nlohmann::json& event);
 
 struct SidechannelCounters {
   uint64_t carried = 0;  // events handed to a live stream
@@ -52,7 +50,7 @@ class Sidechannel {
   const SidechannelOptions& options() const { return options_; }
 
  private:
-  void carry(const std::string& roomId, const RoomEventPtr& event);
+  void carry(const std::string& roomId, const RoomEventPtr& event, const nlohmann::json& object);
 
   StreamRegistry& streams_;
   SidechannelOptions options_;

@@ -629,7 +629,11 @@ BOOST_AUTO_TEST_CASE(events_carry_the_stream_time_of_acceptance_and_the_tap_sees
   std::optional<int64_t> clock;  // no stream: no stamp
   room.setStreamClock([&] { return clock; });
   std::vector<RoomEventPtr> tapped;
-  room.setEventTap([&](const RoomEventPtr& e) { tapped.push_back(e); });
+  std::vector<json> objects;
+  room.setEventTap([&](const RoomEventPtr& e, const json& object) {
+    tapped.push_back(e);
+    objects.push_back(object);
+  });
 
   room.send(&a, text(a, "off air"));
   BOOST_REQUIRE(!a.of("message").empty());
@@ -674,11 +678,13 @@ BOOST_AUTO_TEST_CASE(events_carry_the_stream_time_of_acceptance_and_the_tap_sees
   BOOST_REQUIRE(heldEvent);
   BOOST_TEST(heldEvent->streamTimeMs.value_or(-1) == 6000);
 
-  // The tap sees room events only (seq > 0), each once.
+  // The tap sees room events only (seq > 0), each once, with the object its text
+  // was written from.
   std::set<int64_t> seqs;
-  for (const auto& e : tapped) {
-    BOOST_TEST(e->seq > 0);
-    BOOST_TEST(seqs.insert(e->seq).second);
+  for (size_t i = 0; i < tapped.size(); ++i) {
+    BOOST_TEST(tapped[i]->seq > 0);
+    BOOST_TEST(seqs.insert(tapped[i]->seq).second);
+    BOOST_TEST(objects[i] == json::parse(tapped[i]->json.view()));
   }
   room.leave(a);
 }
