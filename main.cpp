@@ -26,9 +26,9 @@
 #include "core/room/room_registry.hpp"
 #include "protocols/flv/flv_server.hpp"
 #include "protocols/hls/hls_server.hpp"
+#include "protocols/hls/replay_server.hpp"
 #include "protocols/http/http_server.hpp"
 #include "protocols/http/recordings_api.hpp"
-#include "protocols/http/replay_server.hpp"
 #include "protocols/http/static_files.hpp"
 #include "protocols/http/streams_api.hpp"
 #include "protocols/room/im_rest_api.hpp"
@@ -277,7 +277,7 @@ struct Server {
     });
     // NOTE: before the FLV and HLS routes, which would take /replay/x.m3u8 for a
     // stream "replay/x".
-    http::registerReplay(loop, *http, *recorder);
+    hls::registerReplay(loop, *http, *recorder);
 
     flv = std::make_unique<flv::FlvServer>(
         loop, *http, *registry, *coalescer,

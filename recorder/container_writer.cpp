@@ -18,26 +18,57 @@ using core::SharedBuffer;
 // fragment is cut at this length even in the middle of a long GOP.
 constexpr int64_t kMaxFragmentMs = 2000;
 
+// NOTE: FLV has no fragments, but replay serves a file as HLS segments, so the
+// writer keeps an index of the same shape as fMP4's: byte ranges of whole tags, cut
+// before a video keyframe (any audio tag without video) once fragmentMs have passed,
+// at the latest after kMaxFragmentMs. Room event tags written since the last audio
+// or video tag go with the media that follows them (they are held until it comes).
 class FlvWriter : public ContainerWriter {
  public:
+  explicit FlvWriter(int64_t fragmentMs)
+      : fragmentMs_(std::clamp<int64_t>(fragmentMs, 100, kMaxFragmentMs)) {}
+
   std::vector<SharedBuffer> begin(const Headers& h, int64_t baseDts, std::string&) override {
     base_ = baseDts;
+    hasVideo_ = h.videoConfig.has_value();
     std::vector<SharedBuffer> out;
     out.push_back(SharedBuffer::adopt(
         core::flvFileHeader(h.audioConfig.has_value(), h.videoConfig.has_value())));
+    offset_ = out.back().size();
     for (const auto* p : {&h.metadata, &h.videoConfig, &h.audioConfig})
       if (*p) append(**p, out, /*atZero=*/true);
+    afterMedia_ = offset_;
     return out;
   }
 
   std::vector<SharedBuffer> write(const MediaPacket& packet) override {
     std::vector<SharedBuffer> out;
+    const bool media = (packet.isVideo() || packet.isAudio()) && !packet.config;
+    if (media) {
+      const int64_t ts = std::max<int64_t>(0, packet.dts - base_);
+      const bool boundaryTrack = hasVideo_ ? packet.isVideo() : packet.isAudio();
+      if (open_ && boundaryTrack) {
+        const int64_t elapsed = ts - fragmentStart_;
+        const bool keyCut = (hasVideo_ ? packet.keyframe : true) && elapsed >= fragmentMs_;
+        if (keyCut || elapsed >= kMaxFragmentMs) cut(afterMedia_, ts);
+      }
+      if (!open_) {
+        open_ = true;
+        fragmentOffset_ = afterMedia_;
+        fragmentStart_ = ts;
+        independent_ = !hasVideo_ || (packet.isVideo() && packet.keyframe);
+      }
+    }
     append(packet, out, false);
+    if (media) afterMedia_ = offset_;
     return out;
   }
 
-  std::vector<SharedBuffer> finish(int64_t) override { return {}; }
-  const std::vector<FragmentInfo>& fragments() const override { return none_; }
+  std::vector<SharedBuffer> finish(int64_t endDts) override {
+    if (open_) cut(offset_, std::max<int64_t>(0, endDts - base_));
+    return {};
+  }
+  const std::vector<FragmentInfo>& fragments() const override { return fragments_; }
   const char* extension() const override { return "flv"; }
 
  private:
@@ -46,11 +77,29 @@ class FlvWriter : public ContainerWriter {
     if (body.empty()) return;
     const int64_t ts = atZero ? 0 : std::max<int64_t>(0, p.dts - base_);
     SharedBuffer tag = core::buildFlvTag(core::flvTagTypeOf(p), static_cast<uint32_t>(ts), body);
-    if (!tag.empty()) out.push_back(std::move(tag));
+    if (tag.empty()) return;
+    offset_ += tag.size();
+    out.push_back(std::move(tag));
   }
 
+  // Ends the open fragment at byte `end` and time `endTs`.
+  void cut(uint64_t end, int64_t endTs) {
+    open_ = false;
+    if (end <= fragmentOffset_) return;
+    fragments_.push_back({fragmentOffset_, end - fragmentOffset_, fragmentStart_,
+                          std::max<int64_t>(1, endTs - fragmentStart_), independent_});
+  }
+
+  int64_t fragmentMs_;
   int64_t base_ = 0;
-  std::vector<FragmentInfo> none_;
+  bool hasVideo_ = false;
+  uint64_t offset_ = 0;      // bytes written so far
+  uint64_t afterMedia_ = 0;  // offset just past the last audio/video tag
+  bool open_ = false;
+  bool independent_ = false;
+  uint64_t fragmentOffset_ = 0;
+  int64_t fragmentStart_ = 0;
+  std::vector<FragmentInfo> fragments_;
 };
 
 class Fmp4Writer : public ContainerWriter {
@@ -168,7 +217,7 @@ class Fmp4Writer : public ContainerWriter {
 
 std::unique_ptr<ContainerWriter> makeContainerWriter(const std::string& format,
                                                      int64_t fragmentMs) {
-  if (format == "flv") return std::make_unique<FlvWriter>();
+  if (format == "flv") return std::make_unique<FlvWriter>(fragmentMs);
   if (format == "fmp4") return std::make_unique<Fmp4Writer>(fragmentMs);
   return nullptr;
 }

@@ -1,10 +1,10 @@
 // ContainerWriter: turns one recording's hub packets into file bytes (M6). Two
 // forms: FLV (tags rebased to the file's start, room events as onTextData script
-// tags) and fragmented MP4 (own fMP4 writer: an init segment, then a moof+mdat
-// fragment at least every kMaxFragmentMs, room events as emsg ID3 boxes before the
-// moof of the fragment that covers them). Each fragment is complete on disk once
-// written, so a killed server loses at most the open fragment. Pure (no I/O);
-// owned by one Recording; loop thread.
+// tags, and an index of keyframe-aligned tag ranges for replay) and fragmented MP4 (own fMP4
+// writer: an init segment, then a moof+mdat fragment at least every kMaxFragmentMs, room events as
+// emsg ID3 boxes before the moof of the fragment that covers them). Each fragment is complete on
+// disk once written, so a killed server loses at most the open fragment. Pure (no I/O); owned by
+// one Recording; loop thread.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +35,8 @@ class ContainerWriter {
   virtual std::vector<core::SharedBuffer> write(const core::MediaPacket& packet) = 0;
   // What is still buffered (the file is closing); `endDts` ends the last sample.
   virtual std::vector<core::SharedBuffer> finish(int64_t endDts) = 0;
-  // Fragments written so far (fMP4 only).
+  // Fragments written so far: fMP4 moof+mdat runs, or FLV tag ranges (the bytes
+  // before the first one are the FLV header, metadata and codec configs).
   virtual const std::vector<FragmentInfo>& fragments() const = 0;
   virtual const char* extension() const = 0;
 };

@@ -1,5 +1,5 @@
 // A recorded file as the recorder, its API and replay see it (M6): where it is,
-// what it holds and its fMP4 fragment index; and RecordingCatalog, the recorder as
+// what it holds and its fragment index; and RecordingCatalog, the recorder as
 // the HTTP API and the replay server use it (implemented in recorder/). Value
 // types; loop thread.
 #pragma once
@@ -12,7 +12,8 @@
 
 namespace core {
 
-// One fMP4 fragment of a recording, for replay: where it is and what time it holds.
+// One fragment of a recording, for replay: where it is and what time it holds. In
+// an fMP4 file a moof+mdat run; in an FLV file a range of whole tags.
 struct FragmentInfo {
   uint64_t offset = 0;
   uint64_t size = 0;

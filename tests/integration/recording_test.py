@@ -143,7 +143,7 @@ class RecordingTest(room_fixture.RoomServerTest):
             self.assertEqual(len(one["fragments"]), len(frags))
 
     def test_02_flv_split_by_duration_started_and_stopped_by_the_api(self):
-        with self.serve(**{"record.format": "flv", "record.split_ms": 2000,
+        with self.serve(**{"record.format": "flv", "record.split_ms": 4000,
                            "record.dir": self.dir}) as srv:
             pub = h.Publisher(srv.rtmp_url("demo"), loop=True, name="rec-pub").start()
             self.addCleanup(pub.stop)
@@ -179,7 +179,7 @@ class RecordingTest(room_fixture.RoomServerTest):
                 self.assertEqual(f["bytes"], os.path.getsize(f["path"]))
                 duration, streams = probe(f["path"])
                 self.assertIn("video", streams)
-                self.assertLessEqual(duration, 2.6, f)
+                self.assertLessEqual(duration, 4.6, f)
                 self.assertEqual(decode_errors(f["path"]), "")
                 with open(f["path"], "rb") as fh:
                     tags = flv_tags(fh.read())
@@ -190,6 +190,64 @@ class RecordingTest(room_fixture.RoomServerTest):
                         found.append(event["body"]["text"])
                         self.assertEqual(ts, event["streamTime"] - f["startStreamMs"])
             self.assertEqual(sorted(found), texts)
+            replayed = []
+            for f in files:
+                replayed += self.check_flv_replay(srv, f)
+            self.assertEqual(sorted(replayed), texts)
+
+    def check_flv_replay(self, srv, f):
+        """An FLV recording replays as HLS VOD of MPEG-TS segments remuxed from its
+        tags, each danmaku a timed ID3 tag at its time in the file. The texts found."""
+        rid = f["id"]
+        status, _, body = h.http_get(srv.http_url("/replay/%s.m3u8" % rid))
+        self.assertEqual(status, 200, body)
+        lines = body.decode().splitlines()
+        self.assertIn("#EXT-X-PLAYLIST-TYPE:VOD", lines)
+        self.assertNotIn("#EXT-X-MAP", body.decode())
+        uris = [l for l in lines if l and not l.startswith("#")]
+        self.assertTrue(uris and all(u.startswith(rid + "/") and u.endswith(".ts") for u in uris),
+                        lines)
+        duration, streams = probe(srv.http_url("/replay/%s.m3u8" % rid))
+        self.assertAlmostEqual(duration, f["durationMs"] / 1000, delta=0.3)
+        self.assertEqual((streams["video"]["codec_name"], streams["audio"]["codec_name"]),
+                         ("h264", "aac"))
+        with open(f["path"], "rb") as fh:
+            tags = flv_tags(fh.read())
+        file_video = [ts for ttype, ts, body in tags if ttype == 9 and body[1] == 1]
+        events = {}
+        for ttype, ts, body in tags:
+            event = sc.on_text_data(body) if ttype == 18 else None
+            if event and event.get("event") == "message":
+                events[event["body"]["text"]] = ts
+        found, video_dts = {}, []
+        for uri in uris:
+            status, _, seg = h.http_get(srv.http_url("/replay/" + uri), limit=1 << 25)
+            self.assertEqual(status, 200, uri)
+            streams_d, _ = sc.ts_packets(seg, "d")
+            id3 = [x for x in streams_d if x.get("codec_name") == "timed_id3"]
+            self.assertEqual(len(id3), 1, "%s: no timed_id3 stream: %r" % (uri, streams_d))
+            for stream_id, pts, tag in sc.ts_pes(seg, int(id3[0]["id"], 16)):
+                self.assertEqual(stream_id, 0xBD)
+                for desc, value in sc.id3_txxx(tag):
+                    self.assertEqual(desc, "roomcast")
+                    event = json.loads(value)
+                    if event.get("event") == "message":
+                        found[event["body"]["text"]] = round(pts / 90)
+            _, video = sc.ts_packets(seg, "v")
+            video_dts += [d for _, _, d, _ in video]
+            self.assertEqual(decode_errors(srv.http_url("/replay/" + uri)), "", uri)
+        # Every video frame of the file, in order, at its own time (one muxer
+        # offset for all segments: the TS timeline the subtitles map onto).
+        offset = video_dts[0] - file_video[0]
+        self.assertEqual([d - offset for d in video_dts], file_video)
+        self.assertEqual(found, {t: ts + offset for t, ts in events.items()})
+        h.log("replay of %s: %d TS segments, %d frames, events %r, TS offset %d ms" % (
+            rid, len(uris), len(video_dts), found, offset))
+        self.assertEqual(h.http_get(srv.http_url("/replay/%s/init.mp4" % rid))[0], 404)
+        status, _, body = h.http_get(srv.http_url("/replay/%s/%d.ts" % (rid, len(uris))))
+        self.assertEqual(status, 404)
+        self.assertIn(b"no such segment", body)
+        return list(found)
 
     def test_03_kill_9_leaves_a_file_that_plays_up_to_2_s_before_it(self):
         srv = h.Server(sets={"room.key": rt.KEY, "room.app_id": rt.APP_ID,

@@ -53,9 +53,15 @@ class SidechannelBrowserTest(room_fixture.RoomServerTest):
         return {"web.root": os.path.join(h.SOURCE, "web")}
 
     def test_01_replay_fires_each_id3_cue_at_its_stream_time(self):
+        self.replay_fires_each_cue_at_its_stream_time("fmp4")
+
+    def test_03_flv_replay_remuxed_to_ts_fires_each_cue_at_its_stream_time(self):
+        self.replay_fires_each_cue_at_its_stream_time("flv")
+
+    def replay_fires_each_cue_at_its_stream_time(self, fmt):
         rec = h.make_tmpdir("roomcast-replay-")
         with self.serve(**{"record.streams": '["live/*"]', "record.dir": rec,
-                           "stream.reconnect_grace_ms": 300}) as srv:
+                           "record.format": fmt, "stream.reconnect_grace_ms": 300}) as srv:
             pub = h.Publisher(srv.rtmp_url("demo"), duration=9, name="replay-pub").start()
             self.addCleanup(pub.stop)
             self.wait_room_status(ROOM)
@@ -70,6 +76,7 @@ class SidechannelBrowserTest(room_fixture.RoomServerTest):
             files = h.wait_until(lambda: self.api.ok("GET", "/api/v1/recordings")["files"], 20,
                                  0.2, "the recording closed")
             rid = files[0]["id"]
+            self.assertEqual(files[0]["format"], fmt)
             # The room goes to replay: members are told which recording to load.
             self.api.ok("PATCH", "/api/v1/rooms/" + ROOM, {"status": 5, "replay": rid})
             ev = alice.wait_for(lambda e: e.get("event") == "status" and e.get("status") == 5, 5,
@@ -97,7 +104,7 @@ class SidechannelBrowserTest(room_fixture.RoomServerTest):
                 offsets.append(round(entry["shownAt"] * 1000 - logged[text]))
             self.assertLessEqual(max(abs(o) for o in offsets), 100,
                                  "cuechange moment - stream time (ms): %s" % offsets)
-            h.log("replay: each cue fired at its stream time %+s ms" % offsets)
+            h.log("%s replay: each cue fired at its stream time %+s ms" % (fmt, offsets))
             media = [d for d in r["flown"] if d["source"] == "media"]
             self.assertEqual(sorted(d["text"] for d in media), texts, r["flown"])
 

@@ -151,6 +151,79 @@ BOOST_AUTO_TEST_CASE(flv_rebases_tags_and_keeps_room_events_as_script_data) {
   BOOST_TEST(w->finish(21000).empty());
 }
 
+// FLV tags as (type, timestamp) in `bytes` from `pos` (whole tags only).
+std::vector<std::pair<int, uint32_t>> flvTags(const std::vector<uint8_t>& bytes, size_t pos,
+                                              size_t end) {
+  std::vector<std::pair<int, uint32_t>> out;
+  while (pos + 11 <= end) {
+    const uint32_t size = (uint32_t{bytes[pos + 1]} << 16) | (bytes[pos + 2] << 8) | bytes[pos + 3];
+    const uint32_t ts = (uint32_t{bytes[pos + 7]} << 24) | (uint32_t{bytes[pos + 4]} << 16) |
+                        (bytes[pos + 5] << 8) | bytes[pos + 6];
+    out.emplace_back(bytes[pos], ts);
+    pos += 11 + size + 4;
+  }
+  BOOST_TEST(pos == end, "a fragment ends on a tag boundary");
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(flv_indexes_tag_ranges_from_keyframe_to_keyframe_for_replay) {
+  auto w = recorder::makeContainerWriter("flv", 1000);
+  std::string error;
+  std::vector<uint8_t> file = join(w->begin(headers(), 10000, error));
+  const size_t head = file.size();
+  auto add = [&](const MediaPacket& p) {
+    auto bytes = join(w->write(p));
+    file.insert(file.end(), bytes.begin(), bytes.end());
+  };
+  // 30 fps video with a keyframe every 1.5 s, then none for 3 s (a long GOP);
+  // audio beside it; one room event just before the keyframe at 1.5 s and a new
+  // video config (a resolution change) just before the keyframe at 3 s.
+  for (int i = 0; i < 180; ++i) {
+    const int64_t dts = 10000 + i * 100 / 3;
+    if (i == 45) add(*core::makeRoomEventPacket(R"({"event":"message"})", dts - 5));
+    if (i == 90) {
+      auto resized = config(MediaKind::Video);
+      resized.dts = resized.pts = dts;
+      add(resized);
+    }
+    add(frame(MediaKind::Video, dts, i == 0 || i == 45 || i == 90));
+    add(frame(MediaKind::Audio, dts + 5));
+  }
+  BOOST_TEST(w->finish(16000).empty());
+  const auto& frags = w->fragments();
+  BOOST_REQUIRE(frags.size() == 4u);
+  BOOST_TEST(frags[0].offset == head);  // after the header, metadata and configs
+  uint64_t offset = head;
+  for (const auto& f : frags) {
+    BOOST_TEST(f.offset == offset);
+    offset += f.size;
+  }
+  BOOST_TEST(offset == file.size());
+  // Cut before the keyframes at 1.5 s and 3 s, and at 2 s into the long GOP
+  // (a fragment that does not start at a keyframe).
+  BOOST_TEST(frags[0].startMs == 0);
+  BOOST_TEST(frags[1].startMs == 1500);
+  BOOST_TEST(frags[2].startMs == 3000);
+  BOOST_TEST(frags[3].startMs == 5000);
+  BOOST_TEST(frags[0].independent);
+  BOOST_TEST(frags[1].independent);
+  BOOST_TEST(frags[2].independent);
+  BOOST_TEST(!frags[3].independent);
+  BOOST_TEST(frags[0].durationMs == 1500);
+  BOOST_TEST(frags[3].durationMs == 1000);  // to finish()'s end
+  // The event and the config written before a keyframe open its fragment.
+  auto second = flvTags(file, frags[1].offset, frags[1].offset + frags[1].size);
+  BOOST_TEST(second.at(0).first == 18);
+  BOOST_TEST(second.at(0).second == 1495u);
+  BOOST_TEST(second.at(1).first == 9);
+  BOOST_TEST(second.at(1).second == 1500u);
+  auto third = flvTags(file, frags[2].offset, frags[2].offset + frags[2].size);
+  BOOST_TEST(third.at(0).first == 9);
+  BOOST_TEST(third.at(0).second == 3000u);  // the config (at the frame's dts)
+  BOOST_TEST(third.at(1).second == 3000u);
+  flvTags(file, frags[3].offset, frags[3].offset + frags[3].size);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_formats_and_path_templates) {
   BOOST_TEST(!recorder::makeContainerWriter("mkv", 1000));
   std::string error;

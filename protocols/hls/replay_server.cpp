@@ -1,21 +1,31 @@
-#include "protocols/http/replay_server.hpp"
+#include "protocols/hls/replay_server.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <cmath>
+#include <memory>
 #include <nlohmann/json.hpp>
 
+#include "core/format/flv_tag.hpp"
 #include "core/format/json_text.hpp"
 #include "core/format/timed_metadata.hpp"
 #include "core/loop/async_file.hpp"
+#include "core/media/room_event_packet.hpp"
+#include "protocols/hls/ts_muxer.hpp"
 
-namespace http {
+namespace hls {
 namespace {
+
+using http::HttpExchange;
+using http::HttpRequest;
+using http::HttpResponse;
 
 const std::string kPrefix = "/replay/";
 constexpr size_t kMaxEventLogBytes = 32 << 20;
 constexpr size_t kMaxSegmentBytes = 256 << 20;
+// An FLV file's header, metadata and codec configs come before its first fragment.
+constexpr size_t kMaxFlvHeadBytes = 1 << 20;
 constexpr int64_t kDanmakuShownMs = 3000;
 
 std::optional<uint64_t> number(std::string_view text) {
@@ -65,17 +75,19 @@ std::vector<ReplaySegment> replaySegments(const std::vector<core::FragmentInfo>&
 
 std::string replayPlaylist(const core::RecordingFile& file,
                            const std::vector<ReplaySegment>& segments) {
+  const bool ts = file.format == "flv";
   int64_t longest = 1;
   for (const auto& s : segments) longest = std::max(longest, s.durationMs);
-  std::string out = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-PLAYLIST-TYPE:VOD\n";
+  std::string out = ts ? "#EXTM3U\n#EXT-X-VERSION:3\n" : "#EXTM3U\n#EXT-X-VERSION:7\n";
+  out += "#EXT-X-PLAYLIST-TYPE:VOD\n";
   out += "#EXT-X-TARGETDURATION:" + std::to_string((longest + 999) / 1000) + "\n";
   out += "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n";
-  out += "#EXT-X-MAP:URI=\"" + file.id + "/init.mp4\"\n";
+  if (!ts) out += "#EXT-X-MAP:URI=\"" + file.id + "/init.mp4\"\n";
   for (size_t i = 0; i < segments.size(); ++i) {
     char extinf[48];
     std::snprintf(extinf, sizeof extinf, "#EXTINF:%.3f,\n", segments[i].durationMs / 1000.0);
     out += extinf;
-    out += file.id + "/" + std::to_string(i) + ".m4s\n";
+    out += file.id + "/" + std::to_string(i) + (ts ? ".ts\n" : ".m4s\n");
   }
   out += "#EXT-X-ENDLIST\n";
   return out;
@@ -95,9 +107,104 @@ std::string replayVtt(const std::string& eventLog, int64_t startMs, int64_t dura
     std::string nick = from.is_object() ? from.value("nick", from.value("id", "")) : "";
     cues.push_back({t, t + kDanmakuShownMs, nick + ": " + body["text"].get<std::string>()});
   });
-  // NOTE: the file's timeline starts at 0 (tfdt 0), which is where players anchor
-  // an fMP4 rendition: MPEGTS 0 maps to LOCAL 0.
+  // NOTE: the file's timeline starts at 0 (tfdt 0 in fMP4, PTS 0 in the TS remux
+  // of an FLV file), which is where players anchor the rendition: MPEGTS 0 maps
+  // to LOCAL 0.
   return core::buildWebVtt(cues, 0, 0);
+}
+
+namespace {
+
+// Calls `fn(header, body)` for each whole tag of `bytes` from `pos`; false and
+// `error` if a tag is cut or its PreviousTagSize does not match.
+template <typename Fn>
+bool eachFlvTag(const core::SharedBuffer& bytes, size_t pos, std::string& error, Fn&& fn) {
+  while (pos < bytes.size()) {
+    auto header = core::parseFlvTagHeader(bytes.span().subspan(pos));
+    const size_t end =
+        header ? pos + core::kFlvTagHeaderSize + header->dataSize + core::kFlvPreviousTagSizeBytes
+               : 0;
+    if (!header || end > bytes.size()) {
+      error = "an FLV tag is cut at byte " + std::to_string(pos);
+      return false;
+    }
+    const size_t bodyAt = pos + core::kFlvTagHeaderSize;
+    const uint8_t* tail = bytes.data() + end - core::kFlvPreviousTagSizeBytes;
+    const uint32_t previous =
+        (uint32_t{tail[0]} << 24) | (uint32_t{tail[1]} << 16) | (uint32_t{tail[2]} << 8) | tail[3];
+    if (previous != core::kFlvTagHeaderSize + header->dataSize) {
+      error = "the FLV tag at byte " + std::to_string(pos) + " has a wrong PreviousTagSize";
+      return false;
+    }
+    fn(*header, bytes.slice(bodyAt, header->dataSize));
+    pos = end;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::vector<uint8_t>> replayTsSegment(const core::SharedBuffer& head,
+                                                    const core::SharedBuffer& tags,
+                                                    std::string& error) {
+  if (head.size() < core::kFlvFileHeaderSize + core::kFlvPreviousTagSizeBytes ||
+      head.view().substr(0, 3) != "FLV") {
+    error = "not an FLV file";
+    return std::nullopt;
+  }
+  std::optional<core::MediaPacket> videoConfig, audioConfig;
+  std::vector<core::MediaPacket> packets;
+  std::vector<std::pair<int64_t, std::string>> events;
+  auto take = [&](const core::FlvTagHeader& h, const core::SharedBuffer& body) {
+    if (h.tagType == core::kFlvTagScript) {
+      core::MediaPacket p;
+      p.codec = core::Codec::RoomEvent;
+      p.payload = body;
+      if (auto json = core::roomEventText(p)) events.emplace_back(h.timestampMs, std::move(*json));
+      return;
+    }
+    if (h.tagType != core::kFlvTagVideo && h.tagType != core::kFlvTagAudio) return;
+    auto parsed = h.tagType == core::kFlvTagVideo ? core::parseFlvVideo(h.timestampMs, body)
+                                                  : core::parseFlvAudio(h.timestampMs, body);
+    if (!parsed.isPacket()) return;
+    // NOTE: configs before the segment's first frame (the file's, then any the
+    // publisher sent since, e.g. for a new resolution) set up the muxer; one in
+    // the middle of a segment is not applied.
+    if (parsed.packet.config && packets.empty())
+      (parsed.packet.isVideo() ? videoConfig : audioConfig) = std::move(parsed.packet);
+    else if (!parsed.packet.config)
+      packets.push_back(std::move(parsed.packet));
+  };
+  if (!eachFlvTag(head, core::kFlvFileHeaderSize + core::kFlvPreviousTagSizeBytes, error, take) ||
+      !eachFlvTag(tags, 0, error, take))
+    return std::nullopt;
+  if (packets.empty()) {
+    error = "no audio or video in the segment";
+    return std::nullopt;
+  }
+  try {
+    TsMuxer muxer(videoConfig, audioConfig, /*timedId3=*/true);
+    size_t next = 0;
+    auto writeEventsBefore = [&](int64_t dts) {
+      for (; next < events.size() && events[next].first <= dts; ++next) {
+        const std::string values[] = {std::move(events[next].second)};
+        muxer.writeId3(events[next].first, core::buildId3Tag(values));
+      }
+    };
+    for (const auto& p : packets) {
+      writeEventsBefore(p.dts);
+      if (!muxer.write(p)) {
+        error = muxer.error();
+        return std::nullopt;
+      }
+    }
+    writeEventsBefore(INT64_MAX);
+    muxer.flush();
+    return muxer.takeBytes();
+  } catch (const std::exception& e) {
+    error = e.what();
+    return std::nullopt;
+  }
 }
 
 namespace {
@@ -122,11 +229,12 @@ class ReplayRequest {
     }
     file_ = id.empty() ? nullptr : recorder_.find(id);
     if (!file_) return HttpResponse::error(404, "no closed recording \"" + id + "\"");
-    if (file_->format != "fmp4" || file_->fragments.empty())
-      return HttpResponse::error(404, "recording " + id + " is " + file_->format +
-                                          ": only fMP4 recordings replay as HLS (the file "
-                                          "is at " +
+    if (file_->fragments.empty())
+      return HttpResponse::error(404, "recording " + id +
+                                          " has no fragment index to replay from (the file is "
+                                          "at " +
                                           file_->path + ")");
+    const bool flv = file_->format == "flv";
     segments_ = replaySegments(file_->fragments);
     if (part == "playlist")
       return text(replayPlaylist(*file_, segments_), "application/vnd.apple.mpegurl");
@@ -139,11 +247,12 @@ class ReplayRequest {
         return HttpResponse::error(404, "no such subtitle segment: " + part);
       return eventLog(segments_[*index]);
     }
-    if (part == "init.mp4") return bytes(0, file_->fragments.front().offset);
-    if (part.ends_with(".m4s")) {
-      auto index = number(std::string_view(part).substr(0, part.size() - 4));
+    if (part == "init.mp4" && !flv) return bytes(0, file_->fragments.front().offset);
+    if (part.ends_with(flv ? ".ts" : ".m4s")) {
+      auto index = number(std::string_view(part).substr(0, part.find('.')));
       if (!index || *index >= segments_.size())
         return HttpResponse::error(404, "no such segment: " + part);
+      if (flv) return tsSegment(segments_[*index]);
       return bytes(segments_[*index].offset, segments_[*index].size);
     }
     return HttpResponse::error(404, "no such replay resource: " + part);
@@ -215,6 +324,40 @@ class ReplayRequest {
     return {};
   }
 
+  // A segment of an FLV file as MPEG-TS: its head and its tags are read, then
+  // remuxed (a copy of the bytes, no transcoding).
+  HttpResponse tsSegment(const ReplaySegment& segment) {
+    const uint64_t headSize = file_->fragments.front().offset;
+    if (headSize == 0 || headSize > kMaxFlvHeadBytes || segment.size > kMaxSegmentBytes)
+      return HttpResponse::error(500, "recording " + file_->id + ": segment out of bounds");
+    auto responder = exchange_.defer();
+    auto fail = [responder, path = file_->path](const std::string& error) {
+      spdlog::warn("replay {}: {}", path, error);
+      responder->respond(HttpResponse::error(500, error));
+    };
+    core::EventLoop& loop = loop_;
+    core::readFileRange(loop_, file_->path, 0, static_cast<size_t>(headSize),
+                        [&loop, fail, responder, path = file_->path, segment](
+                            const std::string& error, core::SharedBuffer head) {
+                          if (!error.empty()) return fail(error);
+                          core::readFileRange(
+                              loop, path, segment.offset, static_cast<size_t>(segment.size),
+                              [fail, responder, head = std::move(head), path](
+                                  const std::string& error, core::SharedBuffer tags) {
+                                if (!error.empty()) return fail(error);
+                                std::string why;
+                                auto ts = replayTsSegment(head, tags, why);
+                                if (!ts) return fail(path + ": " + why);
+                                HttpResponse r;
+                                r.contentType = "video/mp2t";
+                                r.headers["Cache-Control"] = "public, max-age=31536000";
+                                r.sharedBody = {core::SharedBuffer::adopt(std::move(*ts))};
+                                responder->respond(r);
+                              });
+                        });
+    return {};
+  }
+
   core::EventLoop& loop_;
   core::RecordingCatalog& recorder_;
   HttpExchange& exchange_;
@@ -224,11 +367,12 @@ class ReplayRequest {
 
 }  // namespace
 
-void registerReplay(core::EventLoop& loop, HttpServer& http, core::RecordingCatalog& recorder) {
+void registerReplay(core::EventLoop& loop, http::HttpServer& http,
+                    core::RecordingCatalog& recorder) {
   http.route([](const HttpRequest& req) { return req.path.starts_with(kPrefix); },
              [&loop, &recorder](const HttpRequest& req, HttpExchange& exchange) {
                return ReplayRequest(loop, recorder, exchange).answer(req);
              });
 }
 
-}  // namespace http
+}  // namespace hls
