@@ -232,9 +232,12 @@ bool skipExtendedHeader(ByteReader& in, int major, std::string& error) {
 
 }  // namespace
 
-size_t id3TagSize(std::span<const std::string> values, std::string_view description) {
+namespace {
+
+template <typename Text>
+size_t tagSize(std::span<const Text> values, std::string_view description) {
   size_t total = kId3HeaderBytes;
-  for (const std::string& v : values) {
+  for (const Text& v : values) {
     total = addSaturating(total, kId3FrameHeaderBytes + 2);
     total = addSaturating(total, description.size());
     total = addSaturating(total, v.size());
@@ -242,9 +245,9 @@ size_t id3TagSize(std::span<const std::string> values, std::string_view descript
   return total;
 }
 
-std::vector<uint8_t> buildId3Tag(std::span<const std::string> values,
-                                 std::string_view description) {
-  const size_t total = id3TagSize(values, description);
+template <typename Text>
+std::vector<uint8_t> buildTag(std::span<const Text> values, std::string_view description) {
+  const size_t total = tagSize(values, description);
   if (values.empty() || description.find('\0') != std::string_view::npos ||
       total > kMaxId3TagBytes) {
     return {};
@@ -255,7 +258,7 @@ std::vector<uint8_t> buildId3Tag(std::span<const std::string> values,
   w.u8(0);
   w.u8(0);  // flags: no unsynchronisation, extended header, experimental, footer
   writeSyncsafe32(w, static_cast<uint32_t>(total - kId3HeaderBytes));
-  for (const std::string& v : values) {
+  for (const Text& v : values) {
     w.string("TXXX");
     writeSyncsafe32(w, static_cast<uint32_t>(1 + description.size() + 1 + v.size()));
     w.u16(0);
@@ -265,6 +268,26 @@ std::vector<uint8_t> buildId3Tag(std::span<const std::string> values,
     w.string(v);
   }
   return w.take();
+}
+
+}  // namespace
+
+size_t id3TagSize(std::span<const std::string> values, std::string_view description) {
+  return tagSize(values, description);
+}
+
+size_t id3TagSize(std::span<const std::string_view> values, std::string_view description) {
+  return tagSize(values, description);
+}
+
+std::vector<uint8_t> buildId3Tag(std::span<const std::string> values,
+                                 std::string_view description) {
+  return buildTag(values, description);
+}
+
+std::vector<uint8_t> buildId3Tag(std::span<const std::string_view> values,
+                                 std::string_view description) {
+  return buildTag(values, description);
 }
 
 bool parseId3Tag(std::span<const uint8_t> bytes, std::vector<Id3Frame>& frames,

@@ -23,11 +23,15 @@ constexpr size_t kMaxId3TagBytes = 1 << 20;
 // Bytes buildId3Tag() would produce: 10-byte header + per value a 10-byte frame header,
 // encoding byte, description, NUL and the value. Saturates instead of overflowing.
 size_t id3TagSize(std::span<const std::string> values, std::string_view description = "roomcast");
+size_t id3TagSize(std::span<const std::string_view> values,
+                  std::string_view description = "roomcast");
 
 // One ID3v2.4 tag (no unsynchronisation, no padding, no extended header) holding one
 // UTF-8 `TXXX` frame per value, all with `description`. Empty if `values` is empty,
 // `description` contains a NUL, or id3TagSize() > kMaxId3TagBytes.
 std::vector<uint8_t> buildId3Tag(std::span<const std::string> values,
+                                 std::string_view description = "roomcast");
+std::vector<uint8_t> buildId3Tag(std::span<const std::string_view> values,
                                  std::string_view description = "roomcast");
 
 struct Id3Frame {

@@ -63,25 +63,26 @@ void MediaSender::flush() {
   // One batch in flight at a time: while the socket is slow, packets wait in the
   // queue, where the drop policy can still act on them.
   if (queue_.empty() || conn_.writePending() || conn_.closed()) return;
-  auto items = queue_.takeAll();
-  std::vector<SharedBuffer> buffers;
-  buffers.reserve(items.size() + 2);
+  queue_.takeAll(taken_);
+  buffers_.clear();
   uint64_t payload = 0;
-  for (const auto& it : items) payload += it.bytes.size();
+  for (const auto& it : taken_) payload += it.bytes.size();
   SharedBuffer trailer;
   if (frame) {
     auto [before, after] = frame(payload);
-    buffers.push_back(std::move(before));
+    buffers_.push_back(std::move(before));
     trailer = std::move(after);
   }
-  for (auto& it : items) buffers.push_back(std::move(it.bytes));
-  if (!trailer.empty()) buffers.push_back(std::move(trailer));
+  for (auto& it : taken_) buffers_.push_back(std::move(it.bytes));
+  if (!trailer.empty()) buffers_.push_back(std::move(trailer));
   uint64_t bytes = 0;
-  for (const auto& b : buffers) bytes += b.size();
-  if (!conn_.write(buffers)) return;
+  for (const auto& b : buffers_) bytes += b.size();
+  const bool written = conn_.write(buffers_);
+  buffers_.clear();  // the connection holds its own references
+  if (!written) return;
   bytesSent_ += bytes;
   if (onBytesSent) onBytesSent(bytes);
-  inFlightOldestDue_ = conn_.writePending() ? SendQueue::oldestDue(items) : SendQueue::kNever;
+  inFlightOldestDue_ = conn_.writePending() ? SendQueue::oldestDue(taken_) : SendQueue::kNever;
 }
 
 void MediaSender::endBurst() {

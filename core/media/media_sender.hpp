@@ -53,6 +53,10 @@ class MediaSender : public WriteCoalescer::Client {
   TcpConnection& conn_;
   WriteCoalescer& coalescer_;
   SendQueue queue_;
+  // Reused by every flush (their storage stays): what was taken from the queue,
+  // and the gather write's buffers.
+  std::vector<SendQueue::Item> taken_;
+  std::vector<SharedBuffer> buffers_;
   Serializer serialize_;
   OverflowFn onOverflow_;
   int64_t inFlightOldestDue_ = SendQueue::kNever;

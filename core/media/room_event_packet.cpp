@@ -40,7 +40,7 @@ std::optional<MediaPacket> makeRoomEventPacket(std::string_view json, int64_t dt
   return packet;
 }
 
-std::optional<std::string> roomEventText(const MediaPacket& packet) {
+std::optional<SharedBuffer> roomEventJson(const MediaPacket& packet) {
   if (packet.kind != MediaKind::Data || packet.codec != Codec::RoomEvent) return std::nullopt;
   const auto in = packet.payload.span();
   const size_t fixed = kHead.size() + 3 + kTail.size();
@@ -48,10 +48,8 @@ std::optional<std::string> roomEventText(const MediaPacket& packet) {
       in[kHead.size()] == 0x02) {
     const size_t length = (size_t{in[kHead.size() + 1]} << 8) | in[kHead.size() + 2];
     if (in.size() == fixed + length &&
-        std::equal(kTail.begin(), kTail.end(), in.end() - kTail.size())) {
-      const auto* text = reinterpret_cast<const char*>(in.data() + kHead.size() + 3);
-      return std::string(text, length);
-    }
+        std::equal(kTail.begin(), kTail.end(), in.end() - kTail.size()))
+      return packet.payload.slice(kHead.size() + 3, length);
   }
   // Any other layout of the same AMF0 values.
   Amf0DecodeResult decoded = Amf0Decoder::decodeAll(in);
@@ -59,7 +57,13 @@ std::optional<std::string> roomEventText(const MediaPacket& packet) {
   if (decoded.values[0].asString() != "onTextData") return std::nullopt;
   const Amf0Value* text = decoded.values[1].find("text");
   if (!text || !text->isString()) return std::nullopt;
-  return std::string(text->asString());
+  return SharedBuffer::copyOf(text->asString());
+}
+
+std::optional<std::string> roomEventText(const MediaPacket& packet) {
+  auto json = roomEventJson(packet);
+  if (!json) return std::nullopt;
+  return std::string(json->view());
 }
 
 }  // namespace core

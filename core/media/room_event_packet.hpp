@@ -23,4 +23,8 @@ std::optional<MediaPacket> makeRoomEventPacket(std::string_view json, int64_t dt
 // that is not onTextData with a text string).
 std::optional<std::string> roomEventText(const MediaPacket& packet);
 
+// The same as shared bytes: a slice of the payload when it has the layout
+// makeRoomEventPacket() writes (no copy), else a copy of the decoded text.
+std::optional<SharedBuffer> roomEventJson(const MediaPacket& packet);
+
 }  // namespace core

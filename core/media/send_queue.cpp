@@ -65,29 +65,29 @@ void SendQueue::endBurst() {
 }
 
 void SendQueue::dropDroppable() {
-  // Keep mandatory packets and the newest packet if it is a place to resume.
-  std::deque<Item> kept;
+  // Keep mandatory packets and the newest packet if it is a place to resume, in
+  // order, compacted in place.
+  size_t kept = 0;
   for (size_t i = 0; i < items_.size(); ++i) {
     auto& it = items_[i];
     const bool last = i + 1 == items_.size();
     const bool resumable =
         (it.kind == MediaKind::Video && it.keyframe) || (it.kind == MediaKind::Audio && !sawVideo_);
     if (it.mandatory || (last && resumable)) {
-      kept.push_back(std::move(it));
+      if (kept != i) items_[kept] = std::move(it);
+      ++kept;
     } else {
       bytes_ -= it.bytes.size();
       ++dropped_;
     }
   }
-  items_.swap(kept);
+  items_.resize(kept);
 }
 
-std::vector<SendQueue::Item> SendQueue::takeAll() {
-  std::vector<Item> out(std::make_move_iterator(items_.begin()),
-                        std::make_move_iterator(items_.end()));
-  items_.clear();
+void SendQueue::takeAll(std::vector<Item>& out) {
+  out.clear();
+  out.swap(items_);
   bytes_ = 0;
-  return out;
 }
 
 }  // namespace core

@@ -12,7 +12,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "core/buffer/shared_buffer.hpp"
@@ -48,8 +47,10 @@ class SendQueue {
   // Between these, nothing is dropped; at the end the burst counts as due now.
   void beginBurst() { bursting_ = true; }
   void endBurst();
-  // Hands every queued item to the caller (for one gather write).
-  std::vector<Item> takeAll();
+  // Hands every queued item to the caller (for one gather write): `out` is cleared
+  // and swapped with the queue, so the two vectors' storage is reused and a steady
+  // flow of packets allocates nothing.
+  void takeAll(std::vector<Item>& out);
   // The earliest due time among `items` (kNever if none counts).
   static int64_t oldestDue(const std::vector<Item>& items);
 
@@ -65,7 +66,9 @@ class SendQueue {
   int64_t oldestQueuedDue() const;
 
   Limits limits_;
-  std::deque<Item> items_;
+  // NOTE: a vector, not a deque: it is only appended to and taken whole, and a
+  // deque allocated a node whenever a flush's items crossed a node boundary.
+  std::vector<Item> items_;
   size_t bytes_ = 0;
   int64_t newestDts_ = INT64_MIN;
   bool waitKeyframe_ = false;

@@ -11,9 +11,6 @@
 
 namespace core {
 
-Sidechannel::Sidechannel(StreamRegistry& streams, SidechannelOptions options)
-    : streams_(streams), options_(std::move(options)) {}
-
 void Sidechannel::attach(Room& room) {
   const std::string id = room.id();
   room.setStreamClock([this, id]() -> std::optional<int64_t> {
@@ -30,6 +27,10 @@ namespace {
 // NOTE: nlohmann's own serializer (a detail class, stable in Debian 12's 3.11.2) so
 // each member's value is written straight into the output, as dump() would.
 using Serializer = nlohmann::detail::serializer<nlohmann::json>;
+
+bool isString(const nlohmann::json& v, std::string_view text) {
+  return v.is_string() && v.get_ref<const std::string&>() == text;
+}
 
 // Appends `"key":` (the room's keys need no escaping; any other key goes through
 // the serializer).
@@ -52,8 +53,8 @@ void appendSender(std::string& out, Serializer& s, const nlohmann::json& from) {
   for (auto it = from.begin(); it != from.end(); ++it) {
     const std::string& k = it.key();
     const nlohmann::json& v = it.value();
-    if ((k == "avatar" && v == "") || (k == "level" && v == 0) || (k == "role" && v == "member") ||
-        (k == "nick" && id != from.end() && v == *id))
+    if ((k == "avatar" && isString(v, "")) || (k == "level" && v.is_number() && v == 0) ||
+        (k == "role" && isString(v, "member")) || (k == "nick" && id != from.end() && v == *id))
       continue;
     if (!first) out += ',';
     first = false;
@@ -65,37 +66,61 @@ void appendSender(std::string& out, Serializer& s, const nlohmann::json& from) {
 
 }  // namespace
 
-std::string compactEventJson(const nlohmann::json& event) {
-  // NOTE: written member by member from the room's own object, right after the
-  // room wrote its full text from it: no parse, no copy, no erase. This runs for
-  // every carried event; parsing the text back took 3.4 of the 4.4 us carry() took.
-  if (!event.is_object()) return {};
-  std::string out;
-  out.reserve(256);
-  Serializer s(nlohmann::detail::output_adapter<char>(out), ' ',
-               nlohmann::json::error_handler_t::replace);
-  out += '{';
-  bool first = true;
-  for (auto it = event.begin(); it != event.end(); ++it) {
-    const std::string& k = it.key();
-    if (k == "room" || k == "time" || k == "priority") continue;
-    if (!first) out += ',';
-    first = false;
-    appendKey(out, s, k);
-    if (k == "from" && it.value().is_object())
-      appendSender(out, s, it.value());
-    else
-      s.dump(it.value(), false, false, 0);
+class EventCompactor {
+ public:
+  EventCompactor()
+      : serializer_(nlohmann::detail::output_adapter<char>(out_), ' ',
+                    nlohmann::json::error_handler_t::replace) {
+    out_.reserve(512);
   }
-  out += '}';
-  return out;
+
+  // The compact text of `event`, valid until the next call ("" if not an object).
+  std::string_view compact(const nlohmann::json& event) {
+    // NOTE: written member by member from the room's own object, right after the
+    // room wrote its full text from it: no parse, no copy, no erase, and (the
+    // buffer and the serializer being reused) no allocation. This runs for every
+    // carried event.
+    out_.clear();
+    if (!event.is_object()) return {};
+    out_ += '{';
+    bool first = true;
+    for (auto it = event.begin(); it != event.end(); ++it) {
+      const std::string& k = it.key();
+      if (k == "room" || k == "time" || k == "priority") continue;
+      if (!first) out_ += ',';
+      first = false;
+      appendKey(out_, serializer_, k);
+      if (k == "from" && it.value().is_object())
+        appendSender(out_, serializer_, it.value());
+      else
+        serializer_.dump(it.value(), false, false, 0);
+    }
+    out_ += '}';
+    return out_;
+  }
+
+ private:
+  std::string out_;  // NOTE: declared before the serializer, which writes into it
+  Serializer serializer_;
+};
+
+std::string compactEventJson(const nlohmann::json& event) {
+  EventCompactor compactor;
+  return std::string(compactor.compact(event));
 }
+
+Sidechannel::Sidechannel(StreamRegistry& streams, SidechannelOptions options)
+    : streams_(streams),
+      options_(std::move(options)),
+      compactor_(std::make_unique<EventCompactor>()) {}
+
+Sidechannel::~Sidechannel() = default;
 
 void Sidechannel::carry(const std::string& roomId, const RoomEventPtr& event,
                         const nlohmann::json& object) {
   if (!event->streamTimeMs || !options_.events.contains(event->kind)) return;
-  std::string compact;
-  if (options_.compact) compact = compactEventJson(object);
+  std::string_view compact;
+  if (options_.compact) compact = compactor_->compact(object);
   auto packet =
       makeRoomEventPacket(compact.empty() ? event->json.view() : compact, *event->streamTimeMs);
   if (!packet) {
@@ -108,7 +133,7 @@ void Sidechannel::carry(const std::string& roomId, const RoomEventPtr& event,
   }
   if (streams_.injectData(roomId, std::move(*packet), event->kind == "status")) ++counters_.carried;
   if (options_.sei)
-    streams_.queueSei(roomId, compact.empty() ? std::string(event->json.view()) : compact);
+    streams_.queueSei(roomId, std::string(compact.empty() ? event->json.view() : compact));
 }
 
 }  // namespace core

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <set>
 #include <string>
@@ -35,6 +36,9 @@ struct SidechannelOptions {
 // JSON object. "" if it is not an object.
 std::string compactEventJson(const nlohmann::json& event);
 
+// Writes compactEventJson() into one reused buffer with one serializer.
+class EventCompactor;
+
 struct SidechannelCounters {
   uint64_t carried = 0;  // events handed to a live stream
   uint64_t refused = 0;  // too large for one tag
@@ -43,6 +47,7 @@ struct SidechannelCounters {
 class Sidechannel {
  public:
   Sidechannel(StreamRegistry& streams, SidechannelOptions options);
+  ~Sidechannel();
 
   // Gives `room` the clock of its stream and its event tap.
   void attach(Room& room);
@@ -55,6 +60,7 @@ class Sidechannel {
   StreamRegistry& streams_;
   SidechannelOptions options_;
   SidechannelCounters counters_;
+  std::unique_ptr<EventCompactor> compactor_;
 };
 
 }  // namespace core

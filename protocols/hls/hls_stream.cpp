@@ -88,12 +88,12 @@ bool HlsStream::startMuxer() {
 
 void HlsStream::onRoomEvent(const core::MediaPacket& packet) {
   if (!options_.roomEvents) return;
-  auto json = core::roomEventText(packet);
+  auto json = core::roomEventJson(packet);
   if (!json) return;
   sawRoom_ = true;
-  if (json->find(R"("event":"status")") != std::string::npos) {
-    status_ = *json;
-    if (options_.dateRanges && inSegment_) addStatusRange(packet.dts, *json);
+  if (json->view().find(R"("event":"status")") != std::string_view::npos) {
+    status_ = std::string(json->view());
+    if (options_.dateRanges && inSegment_) addStatusRange(packet.dts, *status_);
   }
   id3_.add(packet.dts, std::move(*json));
 }

@@ -9,7 +9,7 @@ constexpr size_t kFrameOverhead = 10 + 1 + 9;  // frame header, encoding, "roomc
 
 }  // namespace
 
-void Id3Batcher::add(int64_t ptsMs, std::string json) {
+void Id3Batcher::add(int64_t ptsMs, core::SharedBuffer json) {
   if (!values_.empty() && (ptsMs >= firstPts_ + windowMs_ || ptsMs < firstPts_ ||
                            bytes_ + json.size() + kFrameOverhead > kMaxTagBytes))
     close();
@@ -34,7 +34,9 @@ void Id3Batcher::close() {
   Tag tag;
   tag.ptsMs = firstPts_;
   tag.events = values_.size();
-  tag.bytes = core::buildId3Tag(values_);
+  views_.clear();
+  for (const auto& v : values_) views_.push_back(v.view());
+  tag.bytes = core::buildId3Tag(std::span<const std::string_view>(views_));
   values_.clear();
   bytes_ = 0;
   // NOTE: the stream clock never goes back, so PTS order is arrival order.

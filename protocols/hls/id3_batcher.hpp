@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <deque>
-#include <string>
+#include <string_view>
 #include <vector>
+
+#include "core/buffer/shared_buffer.hpp"
 
 namespace hls {
 
@@ -29,7 +31,8 @@ class Id3Batcher {
 
   explicit Id3Batcher(int64_t windowMs) : windowMs_(windowMs) {}
 
-  void add(int64_t ptsMs, std::string json);
+  // `json` is kept by reference (a slice of the event's packet), not copied.
+  void add(int64_t ptsMs, core::SharedBuffer json);
   // The tags the media has passed: PTS < `mediaMs` (the frame about to be written,
   // or the end of a closing segment). A group still open is closed first when the
   // media is past its window, or with `closeOpen` (a segment ends).
@@ -41,7 +44,8 @@ class Id3Batcher {
   void close();
 
   int64_t windowMs_;
-  std::vector<std::string> values_;  // the open group
+  std::vector<core::SharedBuffer> values_;  // the open group
+  std::vector<std::string_view> views_;     // reused when a group closes
   size_t bytes_ = 0;
   int64_t firstPts_ = 0;
   std::deque<Tag> ready_;  // closed, in PTS order

@@ -90,7 +90,7 @@ void LlHlsStream::onRoomEvent(const core::MediaPacket& packet) {
   // NOTE: before the first part there is no fragment to carry it; players join at
   // a part anyway, and the room's WebSocket has the event.
   if (!options_.roomEvents || tracks_.empty()) return;
-  auto json = core::roomEventText(packet);
+  auto json = core::roomEventJson(packet);
   if (!json) return;
   id3_.add(packet.dts, std::move(*json));
 }

@@ -35,6 +35,11 @@ BOOST_AUTO_TEST_CASE(an_event_becomes_on_text_data_and_back) {
   auto longest = makeRoomEventPacket(std::string(kMaxRoomEventTextBytes, 'x'), 0);
   BOOST_REQUIRE(longest);
   BOOST_TEST(roomEventText(*longest).value_or("").size() == kMaxRoomEventTextBytes);
+  // As shared bytes: the text inside the payload itself, not a copy.
+  auto shared = roomEventJson(*packet);
+  BOOST_REQUIRE(shared);
+  BOOST_TEST(shared->view() == json);
+  BOOST_TEST(shared->data() == packet->payload.data() + (packet->payload.size() - json.size() - 3));
 }
 
 BOOST_AUTO_TEST_CASE(the_text_is_read_from_other_layouts_of_the_same_values) {
@@ -46,6 +51,9 @@ BOOST_AUTO_TEST_CASE(the_text_is_read_from_other_layouts_of_the_same_values) {
       {Amf0Value("onTextData"),
        Amf0Value::ecmaArray({{"text", Amf0Value("{}")}, {"type", Amf0Value("Text")}})}));
   BOOST_TEST(roomEventText(packet).value_or("?") == "{}");
+  auto copied = roomEventJson(packet);
+  BOOST_REQUIRE(copied);
+  BOOST_TEST(copied->view() == "{}");
   // Our layout with a length that does not match the payload: not read past it.
   auto ours = makeRoomEventPacket(R"({"a":1})", 0);
   BOOST_REQUIRE(ours);

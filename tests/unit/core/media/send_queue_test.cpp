@@ -17,15 +17,40 @@ SendQueue::Item item(int64_t dts, MediaKind kind, bool key = false, bool mandato
   it.mandatory = mandatory;
   return it;
 }
+
+std::vector<SendQueue::Item> takeAll(SendQueue& q) {
+  std::vector<SendQueue::Item> out;
+  q.takeAll(out);
+  return out;
+}
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(queues_within_the_soft_limit) {
   SendQueue q({1000, 5000, 1 << 20});
   for (int i = 0; i <= 30; ++i)
     BOOST_TEST((q.push(item(i * 33, MediaKind::Video, i == 0)) == Verdict::Queued));
-  BOOST_TEST(q.takeAll().size() == 31u);
+  BOOST_TEST(takeAll(q).size() == 31u);
   BOOST_TEST(q.empty());
   BOOST_TEST(q.droppedPackets() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(taking_swaps_storage_so_a_steady_flow_reuses_it) {
+  SendQueue q({1000, 5000, 1 << 20});
+  std::vector<SendQueue::Item> taken;
+  for (int i = 0; i < 8; ++i) q.push(item(i * 33, MediaKind::Video, i == 0));
+  q.takeAll(taken);
+  BOOST_TEST(taken.size() == 8u);
+  BOOST_TEST(q.bytes() == 0u);
+  const auto* first = taken.data();
+  for (int i = 8; i < 12; ++i) q.push(item(i * 33, MediaKind::Video));
+  q.takeAll(taken);  // the old items are cleared, the storages trade places
+  BOOST_TEST(taken.size() == 4u);
+  BOOST_TEST(taken.front().dts == 8 * 33);
+  for (int i = 12; i < 16; ++i) q.push(item(i * 33, MediaKind::Video));
+  q.takeAll(taken);
+  BOOST_TEST(taken.data() == first);
+  BOOST_TEST(taken.size() == 4u);
+  BOOST_TEST(taken.front().dts == 12 * 33);
 }
 
 BOOST_AUTO_TEST_CASE(behind_the_soft_limit_skips_to_the_next_keyframe) {
@@ -45,7 +70,7 @@ BOOST_AUTO_TEST_CASE(behind_the_soft_limit_skips_to_the_next_keyframe) {
   BOOST_TEST(!q.skippingToKeyframe());
   BOOST_TEST((q.push(item(2010, MediaKind::Audio)) == Verdict::Queued));
 
-  auto items = q.takeAll();
+  auto items = takeAll(q);
   BOOST_REQUIRE(items.size() == 3u);
   BOOST_TEST(items[0].mandatory);  // the config survived the drop
   BOOST_TEST(items[1].keyframe);
@@ -59,7 +84,7 @@ BOOST_AUTO_TEST_CASE(a_keyframe_that_crosses_the_soft_limit_is_kept) {
   for (int t = 33; t < 1000; t += 33) q.push(item(t, MediaKind::Video));
   BOOST_TEST((q.push(item(1100, MediaKind::Video, true)) == Verdict::Dropped));
   BOOST_TEST(!q.skippingToKeyframe());
-  auto items = q.takeAll();
+  auto items = takeAll(q);
   BOOST_REQUIRE(items.size() == 1u);
   BOOST_TEST(items[0].dts == 1100);
 }
@@ -97,7 +122,7 @@ BOOST_AUTO_TEST_CASE(an_audio_only_viewer_resumes_at_the_next_audio_frame) {
   // No video in this stream: the newest audio frame survived and playback goes on.
   BOOST_TEST(!q.skippingToKeyframe());
   BOOST_TEST((q.push(item(1051, MediaKind::Audio)) == Verdict::Queued));
-  BOOST_TEST(q.takeAll().size() == 2u);
+  BOOST_TEST(takeAll(q).size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(protocol_messages_never_count_as_lag) {
@@ -108,7 +133,7 @@ BOOST_AUTO_TEST_CASE(protocol_messages_never_count_as_lag) {
   q.push(item(0, MediaKind::Data, false, true));
   BOOST_TEST((q.push(item(60000, MediaKind::Video, true)) == Verdict::Queued));
   BOOST_TEST((q.push(item(60033, MediaKind::Video)) == Verdict::Queued));
-  auto items = q.takeAll();
+  auto items = takeAll(q);
   BOOST_TEST(SendQueue::oldestDue(items) == 60000);
 }
 
@@ -120,7 +145,7 @@ BOOST_AUTO_TEST_CASE(a_join_burst_of_a_long_gop_is_not_lag) {
   for (int t = 33; t <= 5000; t += 33) q.push(item(t, MediaKind::Video));
   q.endBurst();
   BOOST_TEST(q.droppedPackets() == 0u);
-  auto burst = q.takeAll();
+  auto burst = takeAll(q);
   BOOST_TEST(burst.size() == 153u);
   // All of it counts as due at the end of the burst: still in flight, the next
   // live packet is not behind.

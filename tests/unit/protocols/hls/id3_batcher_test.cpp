@@ -21,12 +21,16 @@ std::vector<std::string> values(const Id3Batcher::Tag& tag) {
   return out;
 }
 
+core::SharedBuffer text(std::string_view json) {
+  return core::SharedBuffer::copyOf(json);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(window_zero_gives_one_tag_per_event_once_the_media_passes_it) {
   Id3Batcher b(0);
-  b.add(100, "a");
-  b.add(150, "b");
+  b.add(100, text("a"));
+  b.add(150, text("b"));
   BOOST_TEST(b.takeBefore(100).empty());  // the media has not passed 100 yet
   auto tags = b.takeBefore(101);
   BOOST_REQUIRE(tags.size() == 1);
@@ -40,10 +44,10 @@ BOOST_AUTO_TEST_CASE(window_zero_gives_one_tag_per_event_once_the_media_passes_i
 
 BOOST_AUTO_TEST_CASE(events_within_the_window_share_a_tag_at_the_first_ones_time) {
   Id3Batcher b(250);
-  b.add(1000, "a");
-  b.add(1100, "b");
-  b.add(1249, "c");
-  b.add(1250, "d");  // outside the first window: starts the next tag
+  b.add(1000, text("a"));
+  b.add(1100, text("b"));
+  b.add(1249, text("c"));
+  b.add(1250, text("d"));  // outside the first window: starts the next tag
   auto tags = b.takeBefore(1260);
   BOOST_REQUIRE(tags.size() == 1);
   BOOST_TEST(tags[0].ptsMs == 1000);
@@ -58,19 +62,19 @@ BOOST_AUTO_TEST_CASE(events_within_the_window_share_a_tag_at_the_first_ones_time
 
 BOOST_AUTO_TEST_CASE(a_segment_end_closes_an_open_group_that_started_before_it) {
   Id3Batcher b(250);
-  b.add(1000, "a");
+  b.add(1000, text("a"));
   BOOST_TEST(b.takeBefore(1100).empty());
   auto tags = b.takeBefore(1100, /*closeOpen=*/true);  // the segment ends at 1100
   BOOST_REQUIRE(tags.size() == 1);
   BOOST_TEST(tags[0].ptsMs == 1000);
-  b.add(2000, "later");
+  b.add(2000, text("later"));
   BOOST_TEST(b.takeBefore(2000, true).empty());  // belongs to the next segment
   BOOST_TEST(b.waiting() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(an_event_ahead_of_the_media_waits_for_it) {
   Id3Batcher b(0);
-  b.add(5000, "ahead");  // a stalled publisher: the clock ran ahead of the frames
+  b.add(5000, text("ahead"));  // a stalled publisher: the clock ran ahead of the frames
   for (int64_t m = 4000; m <= 5000; m += 100) BOOST_TEST(b.takeBefore(m).empty());
   BOOST_TEST(b.takeBefore(5001).size() == 1u);
 }
@@ -78,9 +82,9 @@ BOOST_AUTO_TEST_CASE(an_event_ahead_of_the_media_waits_for_it) {
 BOOST_AUTO_TEST_CASE(a_tag_never_outgrows_its_limit_and_waiting_tags_are_bounded) {
   Id3Batcher b(1000);
   const std::string big(100 * 1024, 'x');
-  b.add(0, big);
-  b.add(1, big);
-  b.add(2, big);  // would pass 256 KiB: a new tag
+  b.add(0, text(big));
+  b.add(1, text(big));
+  b.add(2, text(big));  // would pass 256 KiB: a new tag
   auto tags = b.takeBefore(2000);
   BOOST_REQUIRE(tags.size() == 2u);
   BOOST_TEST(tags[0].events == 2u);
@@ -88,7 +92,7 @@ BOOST_AUTO_TEST_CASE(a_tag_never_outgrows_its_limit_and_waiting_tags_are_bounded
   BOOST_TEST(tags[1].events == 1u);
 
   Id3Batcher stalled(0);
-  for (int i = 0; i < 600; ++i) stalled.add(i, "e" + std::to_string(i));
+  for (int i = 0; i < 600; ++i) stalled.add(i, text("e" + std::to_string(i)));
   BOOST_TEST(stalled.waiting() == Id3Batcher::kMaxWaitingTags);
   BOOST_TEST(stalled.dropped() == 600u - Id3Batcher::kMaxWaitingTags);
   tags = stalled.takeBefore(10000);
