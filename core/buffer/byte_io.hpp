@@ -86,7 +86,12 @@ class ByteWriter {
     u64(bits);
   }
   void bytes(std::span<const uint8_t> b) { out_.insert(out_.end(), b.begin(), b.end()); }
-  void string(std::string_view s) { out_.insert(out_.end(), s.begin(), s.end()); }
+  // NOTE: inserted as bytes, not chars: a char range into a byte vector is copied
+  // one element at a time, the same type is one memmove.
+  void string(std::string_view s) {
+    const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+    out_.insert(out_.end(), p, p + s.size());
+  }
 
   size_t size() const { return out_.size(); }
   std::vector<uint8_t>& vector() { return out_; }

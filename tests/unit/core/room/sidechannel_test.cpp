@@ -66,6 +66,29 @@ BOOST_AUTO_TEST_CASE(the_compact_form_is_the_event_written_without_the_left_out_
       json::parse(R"({})"),
       json{{"event", "message"}, {"body", {{"text", std::string("ctl\x01\x1f\"\\/")}}}},
       json{{"event", "message"}, {"body", {{"text", std::string("bad utf-8 \xff\xfe")}}}},
+      // Strings copied as they are or left to the serializer: UTF-8 of every length,
+      // DEL, and each kind of invalid sequence on its own (overlong, surrogate, past
+      // U+10FFFF, a stray continuation byte, cut at the end), in keys too.
+      json{{"event", "message"}, {"body", {{"text", "弾幕 ¡olé! \x7f 𝄞 \xef\xbf\xbf"}}}},
+      json{{"overlong2", std::string("a \xc0\x80")}},
+      json{{"overlong2b", std::string("a \xc1\xbf")}},
+      json{{"overlong3", std::string("a \xe0\x9f\xbf")}},
+      json{{"overlong4", std::string("a \xf0\x8f\xbf\xbf")}},
+      json{{"surrogate", std::string("a \xed\xa0\x80")}},
+      json{{"not a surrogate", std::string("a \xed\x9f\xbf")}},
+      json{{"beyond", std::string("a \xf4\x90\x80\x80")}},
+      json{{"beyond5", std::string("a \xf5\x80\x80\x80")}},
+      json{{"last", std::string("a \xf4\x8f\xbf\xbf")}},
+      json{{"stray", std::string("a\x80b")}},
+      json{{"cut", std::string("ok \xe3\x81")}},
+      json{{"bad continuation", std::string("ok \xe3\x41\x81")}},
+      json{{"bad third byte", std::string("ok \xe3\x81\x41")}},
+      json{{"bad fourth byte", std::string("ok \xf0\x9d\x84\x41")}},
+      json{{"quote only", "say \"hi\""}, {"backslash only", "C:\\dir"}, {"us", "a\x1f"}},
+      json{{std::string("k\xe3\x81"), 1}, {"é", 2}},
+      json{{"n", {0, -1, INT64_MIN, INT64_MAX, UINT64_MAX, 0.5, -0.0, 1e300}},
+           {"b", {true, false, nullptr}},
+           {"nest", {{"a", json::array({json::object(), json::array()})}}}},
   };
   for (const json& e : events) {
     BOOST_TEST_CONTEXT(e.dump(-1, ' ', false, json::error_handler_t::replace)) {
