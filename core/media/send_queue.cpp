@@ -9,7 +9,10 @@ SendQueue::Verdict SendQueue::push(Item item, int64_t inFlightOldestDue) {
   item.due = item.mandatory ? kNever : item.dts;
   if (item.kind == MediaKind::Video) sawVideo_ = true;
 
-  if (!bursting_) {
+  // NOTE: a mandatory item moves neither the newest dts nor the oldest due time, so
+  // the time limits stand as the last media push left them: only its bytes count.
+  const bool timed = !item.mandatory;
+  if (!bursting_ && timed) {
     const int64_t oldest = std::min(oldestQueuedDue(), inFlightOldestDue);
     if (oldest != kNever && newestDts_ - oldest > limits_.hardMs) return Verdict::Overflow;
   }
@@ -29,7 +32,7 @@ SendQueue::Verdict SendQueue::push(Item item, int64_t inFlightOldestDue) {
   items_.push_back(std::move(item));
   if (bursting_) return Verdict::Queued;
 
-  const int64_t oldestQueued = oldestQueuedDue();
+  const int64_t oldestQueued = timed ? oldestQueuedDue() : kNever;
   const int64_t queuedSpan = oldestQueued == kNever ? 0 : newestDts_ - oldestQueued;
   if (queuedSpan > limits_.softMs || bytes_ > limits_.maxBytes) {
     ++episodes_;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,12 @@ bool isString(const nlohmann::json& v, std::string_view text) {
 // (RFC 3629: no overlong form, no surrogate, nothing past U+10FFFF) without a
 // control character, quote or backslash (it escapes those, and replaces invalid
 // bytes).
+constexpr auto kPlainAscii = [] {
+  std::array<bool, 128> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[static_cast<size_t>(c)] = c != '"' && c != '\\';
+  return plain;
+}();
+
 bool verbatim(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* end = p + text.size();
@@ -52,7 +59,7 @@ bool verbatim(std::string_view text) {
   while (p < end) {
     const unsigned char c = *p;
     if (c < 0x80) {
-      if (c < 0x20 || c == '"' || c == '\\') return false;
+      if (!kPlainAscii[c]) return false;
       ++p;
     } else if (c >= 0xC2 && c <= 0xDF) {
       if (!continuation(1, 0x80, 0xBF)) return false;
@@ -76,7 +83,9 @@ void appendValue(std::string& out, Serializer& s, const nlohmann::json& v) {
     case nlohmann::json::value_t::string: {
       const auto& text = v.get_ref<const std::string&>();
       if (!verbatim(text)) break;
-      out.append(1, '"').append(text).append(1, '"');
+      out.push_back('"');
+      out.append(text);
+      out.push_back('"');
       return;
     }
     case nlohmann::json::value_t::number_integer:
@@ -125,11 +134,14 @@ void appendValue(std::string& out, Serializer& s, const nlohmann::json& v) {
 
 // Appends `"key":`.
 void appendKey(std::string& out, Serializer& s, const std::string& key) {
-  if (verbatim(key))
-    out.append(1, '"').append(key).append(1, '"');
-  else
+  if (verbatim(key)) {
+    out.push_back('"');
+    out.append(key);
+    out.append("\":", 2);
+  } else {
     s.dump(nlohmann::json(key), false, false, 0);
-  out += ':';
+    out.push_back(':');
+  }
 }
 
 // The sender without its defaults.
@@ -138,14 +150,14 @@ void appendSender(std::string& out, Serializer& s, const nlohmann::json& from) {
   out += '{';
   bool first = true;
   for (auto it = from.begin(); it != from.end(); ++it) {
-    const std::string& k = it.key();
+    const std::string_view k = it.key();
     const nlohmann::json& v = it.value();
     if ((k == "avatar" && isString(v, "")) || (k == "level" && v.is_number() && v == 0) ||
         (k == "role" && isString(v, "member")) || (k == "nick" && id != from.end() && v == *id))
       continue;
     if (!first) out += ',';
     first = false;
-    appendKey(out, s, k);
+    appendKey(out, s, it.key());
     appendValue(out, s, v);
   }
   out += '}';
@@ -172,11 +184,11 @@ class EventCompactor {
     out_ += '{';
     bool first = true;
     for (auto it = event.begin(); it != event.end(); ++it) {
-      const std::string& k = it.key();
+      const std::string_view k = it.key();  // NOTE: compared by length first
       if (k == "room" || k == "time" || k == "priority") continue;
       if (!first) out_ += ',';
       first = false;
-      appendKey(out_, serializer_, k);
+      appendKey(out_, serializer_, it.key());
       if (k == "from" && it.value().is_object())
         appendSender(out_, serializer_, it.value());
       else
