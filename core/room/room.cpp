@@ -332,8 +332,8 @@ nlohmann::json Room::messageJson(const Pending& p, int64_t seq) const {
 }
 
 RoomEventPtr Room::messageEvent(const Pending& p, const nlohmann::json& object) const {
-  return makeRoomEvent(dumpJson(object), object.value("seq", int64_t{0}), p.timeMs, true,
-                       p.message.type, p.streamTimeMs);
+  return makeRoomEvent(object, object.value("seq", int64_t{0}), p.timeMs, true, p.message.type,
+                       p.streamTimeMs);
 }
 
 void Room::deliverPending(Pending p) {
@@ -371,7 +371,7 @@ void Room::emit(nlohmann::json event, bool isMessage) {
   if (auto it = event.find("streamTime"); it != event.end() && it->is_number_integer())
     streamTime = it->get<int64_t>();
   std::string kind = event.value("event", "");
-  fanOut(makeRoomEvent(dumpJson(event), seq, now, isMessage, std::move(kind), streamTime), event);
+  fanOut(makeRoomEvent(event, seq, now, isMessage, std::move(kind), streamTime), event);
 }
 
 void Room::fanOut(const RoomEventPtr& event, const nlohmann::json& object) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/buffer/shared_buffer.hpp"
+#include "core/format/json_text.hpp"
 
 namespace core {
 
@@ -23,6 +24,9 @@ struct RoomEvent {
   std::string kind;
   // The stream clock when the room accepted it (S1); none while the stream is off.
   std::optional<int64_t> streamTimeMs;
+  // Where the members of the event's object are in `json` (count 0: unknown), so
+  // the sidechannel copies the ones it keeps instead of writing them again.
+  JsonMemberIndex members;
 
   // The cached wire form, built with `build(const RoomEvent&)` on first use.
   template <typename Builder>
@@ -48,6 +52,23 @@ inline RoomEventPtr makeRoomEvent(std::string_view json, int64_t seq, int64_t ti
   event->message = message;
   event->kind = std::move(kind);
   event->streamTimeMs = streamTimeMs;
+  return event;
+}
+
+// The event of a JSON object: its text (dumpJson) with the index of its members.
+inline RoomEventPtr makeRoomEvent(const nlohmann::json& object, int64_t seq, int64_t timeMs,
+                                  bool message, std::string kind,
+                                  std::optional<int64_t> streamTimeMs) {
+  JsonMemberIndex members;
+  const std::string json = dumpJsonIndexed(object, members);
+  auto event = std::make_shared<RoomEvent>();
+  event->json = SharedBuffer::copyOf(json);
+  event->seq = seq;
+  event->timeMs = timeMs;
+  event->message = message;
+  event->kind = std::move(kind);
+  event->streamTimeMs = streamTimeMs;
+  event->members = members;
   return event;
 }
 

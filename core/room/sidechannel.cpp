@@ -7,6 +7,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "core/format/json_text.hpp"
 #include "core/media/room_event_packet.hpp"
 #include "core/media/stream_registry.hpp"
 #include "core/room/room.hpp"
@@ -40,40 +41,6 @@ bool isString(const nlohmann::json& v, std::string_view text) {
 // (RFC 3629: no overlong form, no surrogate, nothing past U+10FFFF) without a
 // control character, quote or backslash (it escapes those, and replaces invalid
 // bytes).
-constexpr auto kPlainAscii = [] {
-  std::array<bool, 128> plain{};
-  for (int c = 0x20; c < 0x80; ++c) plain[static_cast<size_t>(c)] = c != '"' && c != '\\';
-  return plain;
-}();
-
-bool verbatim(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  auto continuation = [&](size_t n, unsigned char low, unsigned char high) {
-    if (static_cast<size_t>(end - p) <= n || p[1] < low || p[1] > high) return false;
-    for (size_t i = 2; i <= n; ++i)
-      if ((p[i] & 0xC0) != 0x80) return false;
-    p += n + 1;
-    return true;
-  };
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      if (!kPlainAscii[c]) return false;
-      ++p;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      if (!continuation(1, 0x80, 0xBF)) return false;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      if (!continuation(2, c == 0xE0 ? 0xA0 : 0x80, c == 0xED ? 0x9F : 0xBF)) return false;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      if (!continuation(3, c == 0xF0 ? 0x90 : 0x80, c == 0xF4 ? 0x8F : 0xBF)) return false;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Appends `value` as dump() writes it. NOTE: the serializer validates and escapes
 // strings byte by byte (~57 instructions a byte, most of carry()'s cost); strings it
 // would not change are copied instead, integers written with to_chars, and
@@ -82,7 +49,7 @@ void appendValue(std::string& out, Serializer& s, const nlohmann::json& v) {
   switch (v.type()) {
     case nlohmann::json::value_t::string: {
       const auto& text = v.get_ref<const std::string&>();
-      if (!verbatim(text)) break;
+      if (!jsonVerbatim(text)) break;
       out.push_back('"');
       out.append(text);
       out.push_back('"');
@@ -134,7 +101,7 @@ void appendValue(std::string& out, Serializer& s, const nlohmann::json& v) {
 
 // Appends `"key":`.
 void appendKey(std::string& out, Serializer& s, const std::string& key) {
-  if (verbatim(key)) {
+  if (jsonVerbatim(key)) {
     out.push_back('"');
     out.append(key);
     out.append("\":", 2);
@@ -174,25 +141,35 @@ class EventCompactor {
   }
 
   // The compact text of `event`, valid until the next call ("" if not an object).
-  std::string_view compact(const nlohmann::json& event) {
-    // NOTE: written member by member from the room's own object, right after the
-    // room wrote its full text from it: no parse, no copy, no erase, and (the
-    // buffer and the serializer being reused) no allocation. This runs for every
-    // carried event.
+  // `text` and `index`: the event's text and where its members are in it (an
+  // index of another size than the object's is not used).
+  std::string_view compact(const nlohmann::json& event, std::string_view text = {},
+                           const JsonMemberIndex& index = {}) {
+    // NOTE: runs for every carried event, right after the room wrote the event's
+    // text from the same object: the members kept are copied from that text, the
+    // sender is written again without its defaults. No parse and (the buffer and
+    // the serializer being reused) no allocation.
     out_.clear();
     if (!event.is_object()) return {};
+    const bool indexed = index.count == event.size() && !text.empty();
     out_ += '{';
     bool first = true;
-    for (auto it = event.begin(); it != event.end(); ++it) {
+    size_t i = 0;
+    for (auto it = event.begin(); it != event.end(); ++it, ++i) {
       const std::string_view k = it.key();  // NOTE: compared by length first
       if (k == "room" || k == "time" || k == "priority") continue;
       if (!first) out_ += ',';
       first = false;
-      appendKey(out_, serializer_, it.key());
-      if (k == "from" && it.value().is_object())
+      if (k == "from" && it.value().is_object()) {
+        appendKey(out_, serializer_, it.key());
         appendSender(out_, serializer_, it.value());
-      else
+      } else if (indexed) {
+        const auto& span = index.spans[i];
+        out_.append(text.substr(span.begin, span.end - span.begin));
+      } else {
+        appendKey(out_, serializer_, it.key());
         appendValue(out_, serializer_, it.value());
+      }
     }
     out_ += '}';
     return out_;
@@ -204,6 +181,13 @@ class EventCompactor {
 };
 
 std::string compactEventJson(const nlohmann::json& event) {
+  JsonMemberIndex index;
+  const std::string text = dumpJsonIndexed(event, index);
+  EventCompactor compactor;
+  return std::string(compactor.compact(event, text, index));
+}
+
+std::string compactEventJsonUnindexed(const nlohmann::json& event) {
   EventCompactor compactor;
   return std::string(compactor.compact(event));
 }
@@ -219,7 +203,7 @@ void Sidechannel::carry(const std::string& roomId, const RoomEventPtr& event,
                         const nlohmann::json& object) {
   if (!event->streamTimeMs || !options_.events.contains(event->kind)) return;
   std::string_view compact;
-  if (options_.compact) compact = compactor_->compact(object);
+  if (options_.compact) compact = compactor_->compact(object, event->json.view(), event->members);
   auto packet =
       makeRoomEventPacket(compact.empty() ? event->json.view() : compact, *event->streamTimeMs);
   if (!packet) {

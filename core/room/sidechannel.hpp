@@ -33,8 +33,12 @@ struct SidechannelOptions {
 // The event's JSON without "room" (the stream's own), "time" (wall clock; the media
 // has streamTime) and "priority", and with its sender's defaults left out (avatar
 // "", level 0, role "member", a nick equal to the id), written from the event's
-// JSON object. "" if it is not an object.
+// JSON object (members it keeps are copied from the object's text when their
+// places in it are known). "" if it is not an object.
 std::string compactEventJson(const nlohmann::json& event);
+// The same, written member by member without the text's index (what the
+// sidechannel does for an event it has no index of).
+std::string compactEventJsonUnindexed(const nlohmann::json& event);
 
 // Writes compactEventJson() into one reused buffer with one serializer.
 class EventCompactor;

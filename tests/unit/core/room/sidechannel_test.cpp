@@ -93,6 +93,7 @@ BOOST_AUTO_TEST_CASE(the_compact_form_is_the_event_written_without_the_left_out_
   for (const json& e : events) {
     BOOST_TEST_CONTEXT(e.dump(-1, ' ', false, json::error_handler_t::replace)) {
       BOOST_TEST(core::compactEventJson(e) == reference(e));
+      BOOST_TEST(core::compactEventJsonUnindexed(e) == reference(e));
     }
   }
   // Not an object: nothing (the caller then carries the event as it is).
