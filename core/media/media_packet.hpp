@@ -36,6 +36,9 @@ struct MediaPacket {
   // Sequence header (AVC/AAC config record) or, for a Data packet, onMetaData:
   // cached by the Stream and sent to every new viewer first.
   bool config = false;
+  // A Data packet from inside the server that the Stream keeps, one at a time, and
+  // sends to every new viewer after the headers: the room's status.
+  bool sticky = false;
   SharedBuffer payload;
   // Shared between copies of this packet (fan-out, GOP cache): built lazily.
   std::shared_ptr<WireCache> wire = std::make_shared<WireCache>();

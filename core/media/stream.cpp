@@ -127,17 +127,18 @@ void Stream::injectData(MediaPacket packet, bool sticky) {
   packet.kind = MediaKind::Data;
   packet.config = false;
   packet.keyframe = false;
-  heldData_.push_back({std::move(packet), sticky});
+  packet.sticky = sticky;
+  heldData_.push_back(std::move(packet));
   if (!dataTimer_.active()) dataTimer_.start(kDataHoldMs);
 }
 
 void Stream::releaseData(int64_t untilDts) {
   // NOTE: the stream clock is monotonic, so held packets are in dts order.
-  while (!heldData_.empty() && heldData_.front().packet.dts <= untilDts) {
-    HeldData held = std::move(heldData_.front());
+  while (!heldData_.empty() && heldData_.front().dts <= untilDts) {
+    MediaPacket held = std::move(heldData_.front());
     heldData_.pop_front();
-    if (held.sticky) sticky_ = held.packet;
-    forEachSink([&held](MediaSink& sink) { sink.onPacket(held.packet); });
+    if (held.sticky) sticky_ = held;
+    forEachSink([&held](MediaSink& sink) { sink.onPacket(held); });
   }
   if (heldData_.empty()) dataTimer_.stop();
 }

@@ -108,11 +108,7 @@ class Stream {
   uint64_t lastIngestNs_ = 0;        // uv_hrtime() of the newest packet; 0: none yet
   mutable int64_t lastClockMs_ = 0;  // keeps clockNowMs() monotonic
   std::vector<std::string> pendingSei_;
-  struct HeldData {
-    MediaPacket packet;
-    bool sticky;
-  };
-  std::deque<HeldData> heldData_;  // injected, waiting for the media to reach them
+  std::deque<MediaPacket> heldData_;  // injected, waiting for the media to reach them
   GopCache gop_;
   TimestampCorrector corrector_;
   StreamInfo info_;

@@ -91,7 +91,7 @@ void HlsStream::onRoomEvent(const core::MediaPacket& packet) {
   auto json = core::roomEventJson(packet);
   if (!json) return;
   sawRoom_ = true;
-  if (json->view().find(R"("event":"status")") != std::string_view::npos) {
+  if (packet.sticky) {  // the room's status
     status_ = std::string(json->view());
     if (options_.dateRanges && inSegment_) addStatusRange(packet.dts, *status_);
   }
