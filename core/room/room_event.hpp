@@ -41,26 +41,12 @@ struct RoomEvent {
 
 using RoomEventPtr = std::shared_ptr<const RoomEvent>;
 
-// Builds an event from JSON text.
+// Builds an event from JSON text; with `members`, the index of its object's members
+// in that text.
 inline RoomEventPtr makeRoomEvent(std::string_view json, int64_t seq, int64_t timeMs,
                                   bool message = false, std::string kind = {},
-                                  std::optional<int64_t> streamTimeMs = std::nullopt) {
-  auto event = std::make_shared<RoomEvent>();
-  event->json = SharedBuffer::copyOf(json);
-  event->seq = seq;
-  event->timeMs = timeMs;
-  event->message = message;
-  event->kind = std::move(kind);
-  event->streamTimeMs = streamTimeMs;
-  return event;
-}
-
-// The event of a JSON object: its text (dumpJson) with the index of its members.
-inline RoomEventPtr makeRoomEvent(const nlohmann::json& object, int64_t seq, int64_t timeMs,
-                                  bool message, std::string kind,
-                                  std::optional<int64_t> streamTimeMs) {
-  JsonMemberIndex members;
-  const std::string json = dumpJsonIndexed(object, members);
+                                  std::optional<int64_t> streamTimeMs = std::nullopt,
+                                  const JsonMemberIndex& members = {}) {
   auto event = std::make_shared<RoomEvent>();
   event->json = SharedBuffer::copyOf(json);
   event->seq = seq;
@@ -70,6 +56,15 @@ inline RoomEventPtr makeRoomEvent(const nlohmann::json& object, int64_t seq, int
   event->streamTimeMs = streamTimeMs;
   event->members = members;
   return event;
+}
+
+// The event of a JSON object: its text (dumpJson) with the index of its members.
+inline RoomEventPtr makeRoomEvent(const nlohmann::json& object, int64_t seq, int64_t timeMs,
+                                  bool message, std::string kind,
+                                  std::optional<int64_t> streamTimeMs) {
+  JsonMemberIndex members;
+  const std::string json = dumpJsonIndexed(object, members);
+  return makeRoomEvent(json, seq, timeMs, message, std::move(kind), streamTimeMs, members);
 }
 
 }  // namespace core

@@ -6,6 +6,7 @@
 #include "core/format/timed_metadata.hpp"
 #include "core/media/room_event_packet.hpp"
 #include "recorder/recording.hpp"
+#include "tests/unit/media_samples.hpp"
 
 using core::MediaKind;
 using core::MediaPacket;
@@ -13,33 +14,8 @@ using core::SharedBuffer;
 
 namespace {
 
-// An AVCDecoderConfigurationRecord (High, as in fmp4_writer_test) and AAC LC 48 kHz stereo.
-const std::vector<uint8_t> kAvcConfig = {
-    0x01, 0x64, 0x00, 0x0d, 0xff, 0xe1, 0x00, 0x19, 0x67, 0x64, 0x00, 0x0d, 0xac, 0xd9, 0x41, 0x41,
-    0xfb, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00, 0x10, 0x00, 0x00, 0x03, 0x03, 0xc0, 0xf1, 0x42, 0x99,
-    0x60, 0x01, 0x00, 0x06, 0x68, 0xeb, 0xe3, 0xcb, 0x22, 0xc0, 0xfd, 0xf8, 0xf8, 0x00};
-const std::vector<uint8_t> kAsc = {0x11, 0x90};
-
-MediaPacket config(MediaKind kind) {
-  MediaPacket p;
-  p.kind = kind;
-  p.codec = kind == MediaKind::Video ? core::Codec::H264 : core::Codec::AAC;
-  p.config = true;
-  p.payload = SharedBuffer::copyOf(kind == MediaKind::Video ? std::span<const uint8_t>(kAvcConfig)
-                                                            : std::span<const uint8_t>(kAsc));
-  return p;
-}
-
-MediaPacket frame(MediaKind kind, int64_t dts, bool key = false) {
-  MediaPacket p;
-  p.kind = kind;
-  p.codec = kind == MediaKind::Video ? core::Codec::H264 : core::Codec::AAC;
-  p.dts = p.pts = dts;
-  p.keyframe = key;
-  // one AVCC NAL (length 2) or a raw AAC frame
-  p.payload = SharedBuffer::copyOf(std::vector<uint8_t>{0, 0, 0, 2, 0x65, 0x88});
-  return p;
-}
+using media_samples::config;
+using media_samples::frame;
 
 recorder::Headers headers() {
   recorder::Headers h;
@@ -181,11 +157,7 @@ BOOST_AUTO_TEST_CASE(flv_indexes_tag_ranges_from_keyframe_to_keyframe_for_replay
   for (int i = 0; i < 180; ++i) {
     const int64_t dts = 10000 + i * 100 / 3;
     if (i == 45) add(*core::makeRoomEventPacket(R"({"event":"message"})", dts - 5));
-    if (i == 90) {
-      auto resized = config(MediaKind::Video);
-      resized.dts = resized.pts = dts;
-      add(resized);
-    }
+    if (i == 90) add(config(MediaKind::Video, dts));
     add(frame(MediaKind::Video, dts, i == 0 || i == 45 || i == 90));
     add(frame(MediaKind::Audio, dts + 5));
   }

@@ -5,6 +5,7 @@
 #include "core/format/flv_tag.hpp"
 #include "core/format/timed_metadata.hpp"
 #include "core/media/room_event_packet.hpp"
+#include "tests/unit/media_samples.hpp"
 
 using core::MediaKind;
 using core::MediaPacket;
@@ -12,26 +13,8 @@ using core::SharedBuffer;
 
 namespace {
 
-// An AVCDecoderConfigurationRecord (High) and AAC LC 48 kHz stereo.
-const std::vector<uint8_t> kAvcConfig = {
-    0x01, 0x64, 0x00, 0x0d, 0xff, 0xe1, 0x00, 0x19, 0x67, 0x64, 0x00, 0x0d, 0xac, 0xd9, 0x41, 0x41,
-    0xfb, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00, 0x10, 0x00, 0x00, 0x03, 0x03, 0xc0, 0xf1, 0x42, 0x99,
-    0x60, 0x01, 0x00, 0x06, 0x68, 0xeb, 0xe3, 0xcb, 0x22, 0xc0, 0xfd, 0xf8, 0xf8, 0x00};
-const std::vector<uint8_t> kAsc = {0x11, 0x90};
-
 MediaPacket packet(MediaKind kind, int64_t dts, bool config, bool key = false) {
-  MediaPacket p;
-  p.kind = kind;
-  p.codec = kind == MediaKind::Video ? core::Codec::H264 : core::Codec::AAC;
-  p.dts = p.pts = dts;
-  p.config = config;
-  p.keyframe = key;
-  if (config)
-    p.payload = SharedBuffer::copyOf(kind == MediaKind::Video ? std::span<const uint8_t>(kAvcConfig)
-                                                              : std::span<const uint8_t>(kAsc));
-  else
-    p.payload = SharedBuffer::copyOf(std::vector<uint8_t>{0, 0, 0, 2, 0x65, 0x88});
-  return p;
+  return config ? media_samples::config(kind, dts) : media_samples::frame(kind, dts, key);
 }
 
 void append(std::vector<uint8_t>& out, const MediaPacket& p) {
