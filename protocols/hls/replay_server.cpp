@@ -11,6 +11,7 @@
 #include "core/format/json_text.hpp"
 #include "core/format/timed_metadata.hpp"
 #include "core/loop/async_file.hpp"
+#include "core/loop/worker.hpp"
 #include "core/media/room_event_packet.hpp"
 #include "protocols/hls/ts_muxer.hpp"
 
@@ -325,36 +326,51 @@ class ReplayRequest {
   }
 
   // A segment of an FLV file as MPEG-TS: its head and its tags are read, then
-  // remuxed (a copy of the bytes, no transcoding).
+  // remuxed on a worker (a copy of every byte, no transcoding: a long GOP at a
+  // high bitrate is megabytes, too much to copy on the loop).
   HttpResponse tsSegment(const ReplaySegment& segment) {
     const uint64_t headSize = file_->fragments.front().offset;
     if (headSize == 0 || headSize > kMaxFlvHeadBytes || segment.size > kMaxSegmentBytes)
       return HttpResponse::error(500, "recording " + file_->id + ": segment out of bounds");
-    auto responder = exchange_.defer();
-    auto fail = [responder, path = file_->path](const std::string& error) {
-      spdlog::warn("replay {}: {}", path, error);
-      responder->respond(HttpResponse::error(500, error));
+    struct Job {
+      std::shared_ptr<http::HttpResponder> responder;
+      std::string path;
+      core::SharedBuffer head, tags;
+      std::optional<std::vector<uint8_t>> ts;
+      std::string error;
+      void fail(const std::string& why) {
+        spdlog::warn("replay {}: {}", path, why);
+        responder->respond(HttpResponse::error(500, path + ": " + why));
+      }
     };
+    auto job = std::make_shared<Job>();
+    job->responder = exchange_.defer();
+    job->path = file_->path;
     core::EventLoop& loop = loop_;
-    core::readFileRange(loop_, file_->path, 0, static_cast<size_t>(headSize),
-                        [&loop, fail, responder, path = file_->path, segment](
-                            const std::string& error, core::SharedBuffer head) {
-                          if (!error.empty()) return fail(error);
-                          core::readFileRange(
-                              loop, path, segment.offset, static_cast<size_t>(segment.size),
-                              [fail, responder, head = std::move(head), path](
-                                  const std::string& error, core::SharedBuffer tags) {
-                                if (!error.empty()) return fail(error);
-                                std::string why;
-                                auto ts = replayTsSegment(head, tags, why);
-                                if (!ts) return fail(path + ": " + why);
-                                HttpResponse r;
-                                r.contentType = "video/mp2t";
-                                r.headers["Cache-Control"] = "public, max-age=31536000";
-                                r.sharedBody = {core::SharedBuffer::adopt(std::move(*ts))};
-                                responder->respond(r);
-                              });
-                        });
+    auto remux = [&loop, job] {
+      core::runOnWorker(
+          loop, [job] { job->ts = replayTsSegment(job->head, job->tags, job->error); },
+          [job] {
+            if (!job->ts) return job->fail(job->error);
+            HttpResponse r;
+            r.contentType = "video/mp2t";
+            r.headers["Cache-Control"] = "public, max-age=31536000";
+            r.sharedBody = {core::SharedBuffer::adopt(std::move(*job->ts))};
+            job->responder->respond(r);
+          });
+    };
+    auto readTags = [&loop, job, segment, remux](const std::string& error,
+                                                 core::SharedBuffer head) {
+      if (!error.empty()) return job->fail(error);
+      job->head = std::move(head);
+      core::readFileRange(loop, job->path, segment.offset, static_cast<size_t>(segment.size),
+                          [job, remux](const std::string& error, core::SharedBuffer tags) {
+                            if (!error.empty()) return job->fail(error);
+                            job->tags = std::move(tags);
+                            remux();
+                          });
+    };
+    core::readFileRange(loop_, job->path, 0, static_cast<size_t>(headSize), readTags);
     return {};
   }
 

@@ -5,8 +5,8 @@
 // Segments are runs of the file's fragments from one keyframe to the next, read
 // asynchronously:
 //   - fMP4 files: served as they are (byte ranges), with their emsg ID3 boxes;
-//   - FLV files: remuxed to MPEG-TS per request (TsMuxer), each onTextData room
-//     event a timed ID3 tag at its time.
+//   - FLV files: remuxed to MPEG-TS per request (TsMuxer, on a worker thread),
+//     each onTextData room event a timed ID3 tag at its time.
 // Registered by main(); loop thread.
 //
 //   GET /replay/{id}.m3u8            media playlist (EXT-X-PLAYLIST-TYPE:VOD)
@@ -51,7 +51,7 @@ std::string replayVtt(const std::string& eventLog, int64_t startMs, int64_t dura
 // fragment (FLV header, metadata, codec configs), `tags` the segment's whole tags.
 // Audio and video keep the file's timestamps; each onTextData room event becomes a
 // timed ID3 tag (TXXX "roomcast") at its own. nullopt and `error` for bytes that
-// are not FLV tags of H.264/AAC.
+// are not FLV tags of H.264/AAC. Pure: any thread.
 std::optional<std::vector<uint8_t>> replayTsSegment(const core::SharedBuffer& head,
                                                     const core::SharedBuffer& tags,
                                                     std::string& error);

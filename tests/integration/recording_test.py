@@ -6,6 +6,7 @@ webhook tells when a file closes; kill -9 and an unwritable path are survived.""
 
 import json
 import os
+import re
 import struct
 import time
 
@@ -194,6 +195,7 @@ class RecordingTest(room_fixture.RoomServerTest):
             for f in files:
                 replayed += self.check_flv_replay(srv, f)
             self.assertEqual(sorted(replayed), texts)
+            self.check_damaged_flv_replay(srv, max(files, key=lambda x: x["durationMs"]))
 
     def check_flv_replay(self, srv, f):
         """An FLV recording replays as HLS VOD of MPEG-TS segments remuxed from its
@@ -248,6 +250,21 @@ class RecordingTest(room_fixture.RoomServerTest):
         self.assertEqual(status, 404)
         self.assertIn(b"no such segment", body)
         return list(found)
+
+    def check_damaged_flv_replay(self, srv, f):
+        """A file cut short after it closed: its last segment answers 500 with the
+        reason, the others and the playlist still play."""
+        with open(f["path"], "r+b") as fh:
+            fh.truncate(os.path.getsize(f["path"]) - 100)
+        status, _, body = h.http_get(srv.http_url("/replay/%s.m3u8" % f["id"]))
+        self.assertEqual(status, 200)
+        uris = [l for l in body.decode().splitlines() if l and not l.startswith("#")]
+        status, _, body = h.http_get(srv.http_url("/replay/" + uris[-1]))
+        self.assertEqual(status, 500, body)
+        self.assertIn(f["path"], json.loads(body)["error"])
+        srv.wait_for_log(r"replay %s: .*the file ends at" % re.escape(f["path"]), 5)
+        if len(uris) > 1:
+            self.assertEqual(h.http_get(srv.http_url("/replay/" + uris[0]), limit=1 << 25)[0], 200)
 
     def test_03_kill_9_leaves_a_file_that_plays_up_to_2_s_before_it(self):
         srv = h.Server(sets={"room.key": rt.KEY, "room.app_id": rt.APP_ID,
