@@ -18,19 +18,54 @@ using core::SharedBuffer;
 // fragment is cut at this length even in the middle of a long GOP.
 constexpr int64_t kMaxFragmentMs = 2000;
 
+// When a fragment ends and what it starts with, for both writers: a fragment is cut
+// before a video keyframe (any audio frame without video) once fragmentMs have
+// passed, and at kMaxFragmentMs in any case (then it does not start at a keyframe).
+class FragmentPolicy {
+ public:
+  explicit FragmentPolicy(int64_t fragmentMs)
+      : fragmentMs_(std::clamp<int64_t>(fragmentMs, 100, kMaxFragmentMs)) {}
+
+  void setHasVideo(bool hasVideo) { hasVideo_ = hasVideo; }
+  // Whether the open fragment ends before media packet `p` at `ts` (file time).
+  bool cutsBefore(const MediaPacket& p, int64_t ts) const {
+    if (!open_ || !(hasVideo_ ? p.isVideo() : p.isAudio())) return false;
+    const int64_t elapsed = ts - start_;
+    const bool keyCut = (hasVideo_ ? p.keyframe : true) && elapsed >= fragmentMs_;
+    return keyCut || elapsed >= kMaxFragmentMs;
+  }
+  // Opens a fragment at `p` unless one is open; true when it did.
+  bool openAt(const MediaPacket& p, int64_t ts) {
+    if (open_) return false;
+    open_ = true;
+    start_ = ts;
+    independent_ = !hasVideo_ || (p.isVideo() && p.keyframe);
+    return true;
+  }
+  void close() { open_ = false; }
+  bool open() const { return open_; }
+  int64_t start() const { return start_; }
+  bool independent() const { return independent_; }
+
+ private:
+  int64_t fragmentMs_;
+  bool hasVideo_ = false;
+  bool open_ = false;
+  bool independent_ = false;
+  int64_t start_ = 0;
+};
+
 // NOTE: FLV has no fragments, but replay serves a file as HLS segments, so the
-// writer keeps an index of the same shape as fMP4's: byte ranges of whole tags, cut
-// before a video keyframe (any audio tag without video) once fragmentMs have passed,
-// at the latest after kMaxFragmentMs. Room event tags written since the last audio
-// or video tag go with the media that follows them (they are held until it comes).
+// writer keeps an index of the same shape as fMP4's (FragmentPolicy): byte ranges
+// of whole tags. Room event and config tags written since the last audio or video
+// tag go with the media that follows them (events are held until it comes).
 class FlvWriter : public ContainerWriter {
  public:
-  explicit FlvWriter(int64_t fragmentMs)
-      : fragmentMs_(std::clamp<int64_t>(fragmentMs, 100, kMaxFragmentMs)) {}
+  explicit FlvWriter(int64_t fragmentMs) : policy_(fragmentMs) {}
 
   std::vector<SharedBuffer> begin(const Headers& h, int64_t baseDts, std::string&) override {
     base_ = baseDts;
-    hasVideo_ = h.videoConfig.has_value();
+    policy_.setHasVideo(h.videoConfig.has_value());
     std::vector<SharedBuffer> out;
     out.push_back(SharedBuffer::adopt(
         core::flvFileHeader(h.audioConfig.has_value(), h.videoConfig.has_value())));
@@ -46,18 +81,8 @@ class FlvWriter : public ContainerWriter {
     const bool media = (packet.isVideo() || packet.isAudio()) && !packet.config;
     if (media) {
       const int64_t ts = std::max<int64_t>(0, packet.dts - base_);
-      const bool boundaryTrack = hasVideo_ ? packet.isVideo() : packet.isAudio();
-      if (open_ && boundaryTrack) {
-        const int64_t elapsed = ts - fragmentStart_;
-        const bool keyCut = (hasVideo_ ? packet.keyframe : true) && elapsed >= fragmentMs_;
-        if (keyCut || elapsed >= kMaxFragmentMs) cut(afterMedia_, ts);
-      }
-      if (!open_) {
-        open_ = true;
-        fragmentOffset_ = afterMedia_;
-        fragmentStart_ = ts;
-        independent_ = !hasVideo_ || (packet.isVideo() && packet.keyframe);
-      }
+      if (policy_.cutsBefore(packet, ts)) cut(afterMedia_, ts);
+      if (policy_.openAt(packet, ts)) fragmentOffset_ = afterMedia_;
     }
     append(packet, out, false);
     if (media) afterMedia_ = offset_;
@@ -65,7 +90,7 @@ class FlvWriter : public ContainerWriter {
   }
 
   std::vector<SharedBuffer> finish(int64_t endDts) override {
-    if (open_) cut(offset_, std::max<int64_t>(0, endDts - base_));
+    if (policy_.open()) cut(offset_, std::max<int64_t>(0, endDts - base_));
     return {};
   }
   const std::vector<FragmentInfo>& fragments() const override { return fragments_; }
@@ -84,28 +109,23 @@ class FlvWriter : public ContainerWriter {
 
   // Ends the open fragment at byte `end` and time `endTs`.
   void cut(uint64_t end, int64_t endTs) {
-    open_ = false;
+    policy_.close();
     if (end <= fragmentOffset_) return;
-    fragments_.push_back({fragmentOffset_, end - fragmentOffset_, fragmentStart_,
-                          std::max<int64_t>(1, endTs - fragmentStart_), independent_});
+    fragments_.push_back({fragmentOffset_, end - fragmentOffset_, policy_.start(),
+                          std::max<int64_t>(1, endTs - policy_.start()), policy_.independent()});
   }
 
-  int64_t fragmentMs_;
+  FragmentPolicy policy_;
   int64_t base_ = 0;
-  bool hasVideo_ = false;
-  uint64_t offset_ = 0;      // bytes written so far
-  uint64_t afterMedia_ = 0;  // offset just past the last audio/video tag
-  bool open_ = false;
-  bool independent_ = false;
-  uint64_t fragmentOffset_ = 0;
-  int64_t fragmentStart_ = 0;
+  uint64_t offset_ = 0;          // bytes written so far
+  uint64_t afterMedia_ = 0;      // offset just past the last audio/video tag
+  uint64_t fragmentOffset_ = 0;  // where the open fragment starts
   std::vector<FragmentInfo> fragments_;
 };
 
 class Fmp4Writer : public ContainerWriter {
  public:
-  explicit Fmp4Writer(int64_t fragmentMs)
-      : fragmentMs_(std::clamp<int64_t>(fragmentMs, 100, kMaxFragmentMs)) {}
+  explicit Fmp4Writer(int64_t fragmentMs) : policy_(fragmentMs) {}
 
   std::vector<SharedBuffer> begin(const Headers& h, int64_t baseDts, std::string& error) override {
     base_ = baseDts;
@@ -115,7 +135,7 @@ class Fmp4Writer : public ContainerWriter {
       tracks_.push_back({core::MediaKind::Audio, core::Codec::AAC, h.audioConfig->payload});
     auto init = core::buildFmp4Init(tracks_, &error);
     if (!init) return {};
-    hasVideo_ = tracks_.front().kind == core::MediaKind::Video;
+    policy_.setHasVideo(tracks_.front().kind == core::MediaKind::Video);
     samples_.assign(tracks_.size(), {});
     offset_ = init->size();
     return {SharedBuffer::adopt(std::move(*init))};
@@ -131,17 +151,8 @@ class Fmp4Writer : public ContainerWriter {
     const int t = trackOf(p.kind);
     if (t < 0) return out;
     const int64_t dts = std::max<int64_t>(0, p.dts - base_);
-    const bool boundaryTrack = hasVideo_ ? p.isVideo() : p.isAudio();
-    if (open_ && boundaryTrack) {
-      const int64_t elapsed = dts - fragmentStart_;
-      const bool keyCut = (hasVideo_ ? p.keyframe : true) && elapsed >= fragmentMs_;
-      if (keyCut || elapsed >= kMaxFragmentMs) cut(dts, out);
-    }
-    if (!open_) {
-      open_ = true;
-      fragmentStart_ = dts;
-      independent_ = !hasVideo_ || (p.isVideo() && p.keyframe);
-    }
+    if (policy_.cutsBefore(p, dts)) cut(dts, out);
+    policy_.openAt(p, dts);
     auto& samples = samples_[static_cast<size_t>(t)];
     if (!samples.empty() && dts > samples.back().dtsMs)
       lastDelta_[t] = std::min<int64_t>(dts - samples.back().dtsMs, 1000);
@@ -151,7 +162,7 @@ class Fmp4Writer : public ContainerWriter {
 
   std::vector<SharedBuffer> finish(int64_t endDts) override {
     std::vector<SharedBuffer> out;
-    if (open_) cut(std::max<int64_t>(0, endDts - base_), out);
+    if (policy_.open()) cut(std::max<int64_t>(0, endDts - base_), out);
     return out;
   }
 
@@ -180,7 +191,7 @@ class Fmp4Writer : public ContainerWriter {
   }
 
   void cut(int64_t endDts, std::vector<SharedBuffer>& out) {
-    open_ = false;
+    policy_.close();
     core::Fmp4Fragment fragment;
     fragment.sequenceNumber = ++sequence_;
     fragment.samplesPerTrack = std::move(samples_);
@@ -191,20 +202,16 @@ class Fmp4Writer : public ContainerWriter {
     }
     auto bytes = core::buildFmp4Fragment(tracks_, fragment);
     if (bytes.empty()) return;
-    fragments_.push_back({offset_, bytes.size(), fragmentStart_,
-                          std::max<int64_t>(1, endDts - fragmentStart_), independent_});
+    fragments_.push_back({offset_, bytes.size(), policy_.start(),
+                          std::max<int64_t>(1, endDts - policy_.start()), policy_.independent()});
     offset_ += bytes.size();
     out.push_back(SharedBuffer::adopt(std::move(bytes)));
   }
 
-  int64_t fragmentMs_;
+  FragmentPolicy policy_;
   int64_t base_ = 0;
   std::vector<core::Fmp4Track> tracks_;
-  bool hasVideo_ = false;
   std::vector<std::vector<core::Fmp4Sample>> samples_;
-  bool open_ = false;
-  bool independent_ = false;
-  int64_t fragmentStart_ = 0;
   int64_t lastDelta_[2] = {33, 21};
   uint32_t sequence_ = 0;
   uint32_t emsgIds_ = 0;
