@@ -231,20 +231,35 @@ std::vector<uint8_t> flvBodyOf(const MediaPacket& packet) {
   return out.take();
 }
 
-SharedBuffer flvTagOf(const MediaPacket& packet) {
-  ByteWriter out(kFlvTagHeaderSize + 16 + packet.payload.size() + kFlvPreviousTagSizeBytes);
+bool appendFlvTag(std::vector<uint8_t>& bytes, const MediaPacket& packet) {
+  const size_t start = bytes.size();
+  bytes.reserve(start + kFlvTagHeaderSize + 16 + packet.payload.size() +
+                kFlvPreviousTagSizeBytes);
+  ByteWriter out(std::move(bytes));
   writeTagHeader(out, flvTagTypeOf(packet), static_cast<uint32_t>(packet.dts), 0);
-  if (!writeBodyHeader(packet, out)) return {};
-  out.bytes(packet.payload.span());
-  const size_t bodySize = out.size() - kFlvTagHeaderSize;
-  if (bodySize > kFlvMaxBodySize) return {};
+  bool ok = writeBodyHeader(packet, out);
+  if (ok) out.bytes(packet.payload.span());
+  const size_t bodySize = out.size() - start - kFlvTagHeaderSize;
+  ok = ok && bodySize <= kFlvMaxBodySize;
+  bytes = out.take();
+  if (!ok) {
+    bytes.resize(start);
+    return false;
+  }
   // NOTE: DataSize (bytes 1..3) is only known once the body header is written.
-  auto& bytes = out.vector();
-  bytes[1] = static_cast<uint8_t>(bodySize >> 16);
-  bytes[2] = static_cast<uint8_t>(bodySize >> 8);
-  bytes[3] = static_cast<uint8_t>(bodySize);
-  out.u32(static_cast<uint32_t>(kFlvTagHeaderSize + bodySize));
-  return SharedBuffer::adopt(out.take());
+  bytes[start + 1] = static_cast<uint8_t>(bodySize >> 16);
+  bytes[start + 2] = static_cast<uint8_t>(bodySize >> 8);
+  bytes[start + 3] = static_cast<uint8_t>(bodySize);
+  const auto tagSize = static_cast<uint32_t>(kFlvTagHeaderSize + bodySize);
+  bytes.insert(bytes.end(), {static_cast<uint8_t>(tagSize >> 24), static_cast<uint8_t>(tagSize >> 16),
+                             static_cast<uint8_t>(tagSize >> 8), static_cast<uint8_t>(tagSize)});
+  return true;
+}
+
+SharedBuffer flvTagOf(const MediaPacket& packet) {
+  std::vector<uint8_t> bytes;
+  if (!appendFlvTag(bytes, packet)) return {};
+  return SharedBuffer::adopt(std::move(bytes));
 }
 
 ParsedTag parseFlvVideo(uint32_t timestampMs, const SharedBuffer& body) {

@@ -42,6 +42,8 @@ std::vector<uint8_t> flvBodyOf(const MediaPacket& packet);
 // HTTP-FLV sink caches in the packet's wire slot. The timestamp is dts modulo 2^32 ms.
 // Empty if the codec cannot be carried or the body is too large.
 SharedBuffer flvTagOf(const MediaPacket& packet);
+// The same tag appended to `out` (nothing appended, false, when flvTagOf is empty).
+bool appendFlvTag(std::vector<uint8_t>& out, const MediaPacket& packet);
 
 // Result of parsing one audio/video tag body from an RTMP publisher or an FLV file.
 struct ParsedTag {

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "core/buffer/shared_buffer.hpp"
 
@@ -27,6 +28,8 @@ struct WireCache {
   std::array<SharedBuffer, static_cast<size_t>(WireFormat::kCount)> forms;
 };
 
+struct LeadingData;
+
 struct MediaPacket {
   MediaKind kind = MediaKind::Data;
   Codec codec = Codec::Unknown;
@@ -42,6 +45,10 @@ struct MediaPacket {
   SharedBuffer payload;
   // Shared between copies of this packet (fan-out, GOP cache): built lazily.
   std::shared_ptr<WireCache> wire = std::make_shared<WireCache>();
+  // Data packets the Stream released just before this one (room events, S1), for
+  // the sinks that write them in the same queue item (MediaSink::takesLeadingData);
+  // null if none. Only the live fan-out has them, never a cached copy.
+  std::shared_ptr<const LeadingData> leading;
 
   int32_t compositionOffset() const { return static_cast<int32_t>(pts - dts); }
   bool isVideo() const { return kind == MediaKind::Video; }
@@ -54,6 +61,51 @@ struct MediaPacket {
     if (slot.empty()) slot = build(*this);
     return slot;
   }
+  // Only with `leading`: the forms of the leading packets and then this packet's,
+  // in one buffer built once for every sink of `format` with
+  // `append(std::vector<uint8_t>&, const MediaPacket&)` (which appends a packet's
+  // form); `leadBytes` is set to the leading packets' part. This packet's own form
+  // is cached as a slice of it.
+  template <typename Appender>
+  const SharedBuffer& wireFormWithLeading(WireFormat format, Appender&& append,
+                                          size_t& leadBytes) const;
 };
+
+struct LeadingData {
+  std::vector<MediaPacket> packets;  // in dts order
+  // Per format: the leading packets' forms and then the packet's, and where the
+  // packet's begins (see MediaPacket::wireFormWithLeading).
+  mutable WireCache wire;
+  mutable std::array<size_t, static_cast<size_t>(WireFormat::kCount)> leadBytes{};
+};
+
+template <typename Appender>
+const SharedBuffer& MediaPacket::wireFormWithLeading(WireFormat format, Appender&& append,
+                                                     size_t& leadBytes) const {
+  const auto f = static_cast<size_t>(format);
+  auto& slot = leading->wire.forms[f];
+  if (slot.empty()) {
+    // NOTE: the packet's form is written once, after its events, so it costs no
+    // copy; the GOP cache's copy of the packet then holds a slice of this buffer.
+    size_t size = payload.size() + 64;
+    for (const MediaPacket& p : leading->packets) size += p.payload.size() + 64;
+    std::vector<uint8_t> all;
+    all.reserve(size);
+    for (const MediaPacket& p : leading->packets) append(all, p);
+    const size_t lead = all.size();
+    auto& own = wire->forms[f];
+    if (own.empty()) {
+      append(all, *this);
+      slot = SharedBuffer::adopt(std::move(all));
+      own = slot.slice(lead);
+    } else {
+      all.insert(all.end(), own.data(), own.data() + own.size());
+      slot = SharedBuffer::adopt(std::move(all));
+    }
+    leading->leadBytes[f] = lead;
+  }
+  leadBytes = leading->leadBytes[f];
+  return slot;
+}
 
 }  // namespace core

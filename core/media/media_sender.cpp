@@ -17,9 +17,14 @@ MediaSender::~MediaSender() {
 }
 
 void MediaSender::send(const MediaPacket& packet) {
+  if (!overflowed_) send(packet, serialize_(packet), 0);
+}
+
+void MediaSender::send(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes) {
   if (overflowed_) return;
   SendQueue::Item item;
-  item.bytes = serialize_(packet);
+  item.bytes = bytes;
+  item.leadBytes = leadBytes;
   item.dts = packet.dts;
   item.kind = packet.kind;
   item.keyframe = packet.keyframe;

@@ -26,6 +26,9 @@ class MediaSender : public WriteCoalescer::Client {
   ~MediaSender() override;
 
   void send(const MediaPacket& packet);
+  // The packet as `bytes` already serialized, of which the first `leadBytes` are
+  // never dropped (the packet's leading data, for a sink that takes it).
+  void send(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes);
   // Around a join (headers + cached GOP): nothing is dropped, and the burst
   // counts as due when it ends, which also writes it out at once.
   void beginBurst() { queue_.beginBurst(); }

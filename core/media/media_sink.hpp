@@ -19,6 +19,12 @@ class MediaSink {
   // metadata follow through onPacket.
   virtual void onStreamStart(const Stream& stream) {}
   virtual void onPacket(const MediaPacket& packet) = 0;
+  // True: a media packet comes with the Data packets released just before it in
+  // `packet.leading`, and this sink writes them first. False: the Stream hands it
+  // each of them through onPacket before the packet (which then has no `leading`).
+  // NOTE: a sink with one queue item per packet per viewer saves an item, a push
+  // and an iovec per event per viewer by taking them.
+  virtual bool takesLeadingData() const { return false; }
   // The publisher dropped; the Stream waits the reconnect grace period.
   virtual void onPublisherGone(std::string_view reason) {}
   // The Stream is over (no publisher within the grace period, or shutdown).

@@ -22,7 +22,10 @@ SendQueue::Verdict SendQueue::push(Item item, int64_t inFlightOldestDue) {
     const bool resume =
         item.kind == MediaKind::Video ? item.keyframe : item.kind == MediaKind::Audio && !sawVideo_;
     if (!resume) {
-      ++dropped_;
+      if (dropMedia(item)) {
+        bytes_ += item.bytes.size();
+        items_.push_back(std::move(item));
+      }
       return Verdict::Dropped;
     }
     waitKeyframe_ = false;
@@ -79,12 +82,26 @@ void SendQueue::dropDroppable() {
     if (it.mandatory || (last && resumable)) {
       if (kept != i) items_[kept] = std::move(it);
       ++kept;
-    } else {
-      bytes_ -= it.bytes.size();
-      ++dropped_;
+      continue;
+    }
+    bytes_ -= it.bytes.size();
+    if (dropMedia(it)) {
+      bytes_ += it.bytes.size();
+      if (kept != i) items_[kept] = std::move(it);
+      ++kept;
     }
   }
   items_.resize(kept);
+}
+
+bool SendQueue::dropMedia(Item& item) {
+  ++dropped_;
+  if (item.leadBytes == 0) return false;
+  item.bytes = item.bytes.slice(0, item.leadBytes);
+  item.leadBytes = 0;
+  item.mandatory = true;
+  item.due = kNever;
+  return true;
 }
 
 void SendQueue::takeAll(std::vector<Item>& out) {

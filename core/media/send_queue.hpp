@@ -6,7 +6,8 @@
 //  - behind the hard limit (counting bytes already handed to the socket): the
 //    viewer must be disconnected;
 //  - config packets, metadata and protocol messages are mandatory: never dropped
-//    and never counted as lag;
+//    and never counted as lag; so are an item's leading bytes (the room events
+//    written just before a media packet): dropping the packet keeps them;
 //  - a join burst (headers + cached GOP) counts as due at the moment it ends, so a
 //    long cached GOP is not mistaken for a viewer that fell behind.
 #pragma once
@@ -31,6 +32,10 @@ class SendQueue {
 
   struct Item {
     SharedBuffer bytes;
+    // The first `leadBytes` of `bytes` (room events written just before the
+    // packet) are, like a mandatory item, never dropped: when the packet is, the
+    // item stays as a mandatory one of those bytes.
+    size_t leadBytes = 0;
     int64_t dts = 0;
     int64_t due = 0;  // the stream time by which it should be sent (lag is measured on it)
     MediaKind kind = MediaKind::Data;
@@ -63,6 +68,9 @@ class SendQueue {
 
  private:
   void dropDroppable();
+  // Drops the packet of `item`, keeping its leading bytes as a mandatory item;
+  // false if nothing is left of it.
+  bool dropMedia(Item& item);
   int64_t oldestQueuedDue() const;
 
   Limits limits_;

@@ -36,6 +36,18 @@ Stream::~Stream() {
   end("stream destroyed");
 }
 
+template <typename Fn>
+void Stream::forEachSink(Fn&& fn) {
+  const bool outer = !dispatching_;
+  dispatching_ = true;
+  for (size_t i = 0; i < subscriptions_.size(); ++i)
+    if (Subscription* sub = subscriptions_[i]) fn(sub->sink_);
+  if (outer) {
+    dispatching_ = false;
+    std::erase(subscriptions_, nullptr);
+  }
+}
+
 uint64_t Stream::uptimeMs() const {
   return publisher_ ? loop_.nowMs() - startedAtMs_ : 0;
 }
@@ -107,8 +119,24 @@ void Stream::ingest(MediaPacket packet) {
   } else if (options_.gopCache && packet.kind != MediaKind::Data) {
     gop_.add(packet);
   }
-  if (!heldData_.empty() && !packet.config) releaseData(packet.dts);
-  forEachSink([&packet](MediaSink& sink) { sink.onPacket(packet); });
+  std::shared_ptr<LeadingData> due;
+  if (!heldData_.empty() && !packet.config) due = takeHeldData(packet.dts);
+  if (!due) {
+    forEachSink([&packet](MediaSink& sink) { sink.onPacket(packet); });
+    return;
+  }
+  // NOTE: the GOP cache already has its copy, without the leading data, so a
+  // viewer who joins later does not get these events replayed.
+  MediaPacket led = packet;
+  led.leading = std::move(due);
+  forEachSink([&packet, &led](MediaSink& sink) {
+    if (sink.takesLeadingData()) {
+      sink.onPacket(led);
+      return;
+    }
+    for (const MediaPacket& held : led.leading->packets) sink.onPacket(held);
+    sink.onPacket(packet);
+  });
 }
 
 std::optional<int64_t> Stream::clockNowMs() const {
@@ -132,15 +160,24 @@ void Stream::injectData(MediaPacket packet, bool sticky) {
   if (!dataTimer_.active()) dataTimer_.start(kDataHoldMs);
 }
 
-void Stream::releaseData(int64_t untilDts) {
+std::shared_ptr<LeadingData> Stream::takeHeldData(int64_t untilDts) {
   // NOTE: the stream clock is monotonic, so held packets are in dts order.
+  std::shared_ptr<LeadingData> due;
   while (!heldData_.empty() && heldData_.front().dts <= untilDts) {
-    MediaPacket held = std::move(heldData_.front());
+    if (!due) due = std::make_shared<LeadingData>();
+    MediaPacket& held = due->packets.emplace_back(std::move(heldData_.front()));
     heldData_.pop_front();
     if (held.sticky) sticky_ = held;
-    forEachSink([&held](MediaSink& sink) { sink.onPacket(held); });
   }
   if (heldData_.empty()) dataTimer_.stop();
+  return due;
+}
+
+void Stream::releaseData(int64_t untilDts) {
+  const auto due = takeHeldData(untilDts);
+  if (!due) return;
+  for (const MediaPacket& held : due->packets)
+    forEachSink([&held](MediaSink& sink) { sink.onPacket(held); });
 }
 
 void Stream::queueSei(std::string payload) {
@@ -206,16 +243,6 @@ void Stream::detach(Subscription* sub) {
   }
 }
 
-void Stream::forEachSink(const std::function<void(MediaSink&)>& fn) {
-  const bool outer = !dispatching_;
-  dispatching_ = true;
-  for (size_t i = 0; i < subscriptions_.size(); ++i)
-    if (Subscription* sub = subscriptions_[i]) fn(sub->sink_);
-  if (outer) {
-    dispatching_ = false;
-    std::erase(subscriptions_, nullptr);
-  }
-}
 
 void Stream::end(std::string_view reason) {
   if (ended_) return;

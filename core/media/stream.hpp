@@ -67,9 +67,9 @@ class Stream {
   // room's status) is also kept, one at a time, and sent to each new sink after
   // the headers. Ignored while no publisher is on.
   // It reaches the sinks just before the first media packet at or past its time,
-  // so it rides in that packet's write to each viewer instead of a write of its
-  // own, and FLV timestamps stay in order; at the latest kDataHoldMs after it came
-  // (a stalled publisher), or when the publisher leaves.
+  // so FLV timestamps stay in order, and a sink that takes leading data gets it
+  // inside that packet (one queue item per viewer for both); at the latest
+  // kDataHoldMs after it came (a stalled publisher), or when the publisher leaves.
   static constexpr int64_t kDataHoldMs = 200;
   void injectData(MediaPacket packet, bool sticky = false);
   // Bytes to ride in the next H.264 frame as an SEI user_data_unregistered message
@@ -90,10 +90,14 @@ class Stream {
   void detach(Subscription* sub);
   void sendStartTo(MediaSink& sink);
   void end(std::string_view reason);
-  void forEachSink(const std::function<void(MediaSink&)>& fn);
+  template <typename Fn>
+  void forEachSink(Fn&& fn);
   void updateInfo(const MediaPacket& packet);
   void attachSei(MediaPacket& packet);
-  // Sends the held Data packets whose dts is at most `untilDts`, in order.
+  // Takes the held Data packets whose dts is at most `untilDts`, in order (the
+  // sticky one also kept as the stream's); null if there are none.
+  std::shared_ptr<LeadingData> takeHeldData(int64_t untilDts);
+  // Sends the held Data packets whose dts is at most `untilDts`, each on its own.
   void releaseData(int64_t untilDts);
 
   EventLoop& loop_;

@@ -92,8 +92,21 @@ void FlvSession::onDrained() {
 }
 
 void FlvSession::onPacket(const core::MediaPacket& packet) {
-  if (packet.codec == core::Codec::RoomEvent && !server_.options_.roomEvents) return;
-  if (sender_ && !closed_) sender_->send(packet);
+  if (!sender_ || closed_) return;
+  if (!server_.options_.roomEvents) {
+    if (packet.codec != core::Codec::RoomEvent) sender_->send(packet);
+    return;
+  }
+  if (!packet.leading) {
+    sender_->send(packet);
+    return;
+  }
+  // The room events released before this packet go in its buffer, built once for
+  // every viewer.
+  size_t leadBytes = 0;
+  const auto& bytes =
+      packet.wireFormWithLeading(core::WireFormat::FlvTag, core::appendFlvTag, leadBytes);
+  sender_->send(packet, bytes, leadBytes);
 }
 
 void FlvSession::onStreamEnd(std::string_view reason) {

@@ -39,6 +39,7 @@ class FlvSession : public core::TcpConnection::Handler, public core::MediaSink {
   void onDrained() override;
 
   void onPacket(const core::MediaPacket& packet) override;
+  bool takesLeadingData() const override { return true; }
   void onStreamEnd(std::string_view reason) override;
 
  private:

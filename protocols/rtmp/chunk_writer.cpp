@@ -80,13 +80,20 @@ void encode(uint8_t* p, const Header& h, std::span<const uint8_t> payload, uint3
 
 }  // namespace
 
+void appendMessage(std::vector<uint8_t>& out, uint32_t csid, uint8_t type, uint32_t timestamp,
+                   uint32_t streamId, std::span<const uint8_t> payload, uint32_t chunkSize) {
+  assert(csid >= kMinCsid && csid <= kMaxCsid && chunkSize > 0);
+  Header h{0, csid, timestamp, static_cast<uint32_t>(payload.size()), type, streamId};
+  const size_t old = out.size();
+  out.resize(old + encodedSize(h, payload.size(), chunkSize));
+  encode(out.data() + old, h, payload, chunkSize);
+}
+
 core::SharedBuffer serializeMessage(uint32_t csid, uint8_t type, uint32_t timestamp,
                                     uint32_t streamId, std::span<const uint8_t> payload,
                                     uint32_t chunkSize) {
-  assert(csid >= kMinCsid && csid <= kMaxCsid && chunkSize > 0);
-  Header h{0, csid, timestamp, static_cast<uint32_t>(payload.size()), type, streamId};
-  std::vector<uint8_t> out(encodedSize(h, payload.size(), chunkSize));
-  encode(out.data(), h, payload, chunkSize);
+  std::vector<uint8_t> out;
+  appendMessage(out, csid, type, timestamp, streamId, payload, chunkSize);
   return core::SharedBuffer::adopt(std::move(out));
 }
 

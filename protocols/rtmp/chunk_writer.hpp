@@ -22,6 +22,9 @@ inline constexpr uint32_t kMaxCsid = 65599;
 core::SharedBuffer serializeMessage(uint32_t csid, uint8_t type, uint32_t timestamp,
                                     uint32_t streamId, std::span<const uint8_t> payload,
                                     uint32_t chunkSize);
+// The same chunks appended to `out`.
+void appendMessage(std::vector<uint8_t>& out, uint32_t csid, uint8_t type, uint32_t timestamp,
+                   uint32_t streamId, std::span<const uint8_t> payload, uint32_t chunkSize);
 
 class ChunkWriter {
  public:

@@ -26,14 +26,21 @@ std::pair<std::string, std::string> splitQuery(std::string_view s) {
 }
 
 // The wire form every RTMP viewer shares: the FLV tag body chunked at our chunk
-// size with fmt-0 headers on the media stream.
+// size with fmt-0 headers on the media stream (so forms can follow each other in
+// any order).
+void appendRtmpMessage(std::vector<uint8_t>& out, const core::MediaPacket& pkt,
+                       uint32_t chunkSize) {
+  const uint8_t type = pkt.isVideo() ? msg::kVideo : pkt.isAudio() ? msg::kAudio : msg::kDataAmf0;
+  const uint32_t csid = pkt.isVideo() ? kVideoCsid : pkt.isAudio() ? kAudioCsid : kDataCsid;
+  const auto body = core::flvBodyOf(pkt);
+  appendMessage(out, csid, type, static_cast<uint32_t>(pkt.dts), kMediaStreamId, body, chunkSize);
+}
+
 const core::SharedBuffer& rtmpWireForm(const core::MediaPacket& p, uint32_t chunkSize) {
   return p.wireForm(core::WireFormat::RtmpChunks, [chunkSize](const core::MediaPacket& pkt) {
-    const uint8_t type = pkt.isVideo() ? msg::kVideo : pkt.isAudio() ? msg::kAudio : msg::kDataAmf0;
-    const uint32_t csid = pkt.isVideo() ? kVideoCsid : pkt.isAudio() ? kAudioCsid : kDataCsid;
-    const auto body = core::flvBodyOf(pkt);
-    return serializeMessage(csid, type, static_cast<uint32_t>(pkt.dts), kMediaStreamId, body,
-                            chunkSize);
+    std::vector<uint8_t> out;
+    appendRtmpMessage(out, pkt, chunkSize);
+    return core::SharedBuffer::adopt(std::move(out));
   });
 }
 
@@ -469,9 +476,27 @@ void RtmpSession::onStreamStart(const core::Stream& stream) {
 
 void RtmpSession::onPacket(const core::MediaPacket& packet) {
   if (!sender_ || closed_) return;
-  if ((packet.isAudio() && !wantAudio_) || (packet.isVideo() && !wantVideo_)) return;
   if (packet.codec == core::Codec::RoomEvent && !options_.roomEvents) return;
-  sender_->send(packet);
+  const bool events = packet.leading && options_.roomEvents;
+  if ((packet.isAudio() && !wantAudio_) || (packet.isVideo() && !wantVideo_)) {
+    // The room events that came with it still go, on their own.
+    if (events)
+      for (const core::MediaPacket& held : packet.leading->packets) sender_->send(held);
+    return;
+  }
+  if (!events) {
+    sender_->send(packet);
+    return;
+  }
+  size_t leadBytes = 0;
+  const uint32_t chunkSize = options_.chunkSize;
+  const auto& bytes = packet.wireFormWithLeading(
+      core::WireFormat::RtmpChunks,
+      [chunkSize](std::vector<uint8_t>& out, const core::MediaPacket& p) {
+        appendRtmpMessage(out, p, chunkSize);
+      },
+      leadBytes);
+  sender_->send(packet, bytes, leadBytes);
 }
 
 void RtmpSession::onPublisherGone(std::string_view reason) {

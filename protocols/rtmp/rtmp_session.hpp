@@ -57,6 +57,7 @@ class RtmpSession : public core::TcpConnection::Handler, public core::MediaSink 
   // MediaSink (player role)
   void onStreamStart(const core::Stream& stream) override;
   void onPacket(const core::MediaPacket& packet) override;
+  bool takesLeadingData() const override { return true; }
   void onPublisherGone(std::string_view reason) override;
   void onStreamEnd(std::string_view reason) override;
 

@@ -78,6 +78,49 @@ BOOST_AUTO_TEST_CASE(behind_the_soft_limit_skips_to_the_next_keyframe) {
   BOOST_TEST(q.dropEpisodes() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(leading_bytes_survive_when_their_packet_is_dropped) {
+  SendQueue q({1000, 10000, 1 << 20});
+  // A packet of 1000 bytes after one byte of room events.
+  auto led = [](int64_t dts, MediaKind kind, char tag) {
+    auto it = item(dts, kind);
+    std::string bytes(1001, '.');
+    bytes[0] = tag;
+    it.bytes = core::SharedBuffer::copyOf(std::string_view(bytes));
+    it.leadBytes = 1;
+    return it;
+  };
+  q.push(item(0, MediaKind::Video, true));
+  q.push(led(33, MediaKind::Video, 'a'));
+  for (int t = 66; t <= 990; t += 33) q.push(item(t, MediaKind::Video));
+  BOOST_TEST(q.bytes() == 31u * 1000 + 1);  // counted whole while queued
+  // Over the soft limit: the queued media goes, the leading bytes of one stay.
+  BOOST_TEST((q.push(item(1023, MediaKind::Video)) == Verdict::Dropped));
+  BOOST_TEST(q.skippingToKeyframe());
+  BOOST_TEST(q.bytes() == 1u);
+  // While skipping to a keyframe, a packet's leading bytes still go.
+  BOOST_TEST((q.push(led(1056, MediaKind::Audio, 'b')) == Verdict::Dropped));
+  BOOST_TEST((q.push(led(2000, MediaKind::Video, 'c')) == Verdict::Dropped));
+  BOOST_TEST(q.skippingToKeyframe());
+  auto resume = led(2033, MediaKind::Video, 'd');
+  resume.keyframe = true;
+  BOOST_TEST((q.push(std::move(resume)) == Verdict::Queued));
+  BOOST_TEST(q.bytes() == 3u + 1001);
+
+  auto items = takeAll(q);
+  BOOST_REQUIRE(items.size() == 4u);
+  for (size_t i = 0; i < 3; ++i) {
+    BOOST_TEST(items[i].mandatory);
+    BOOST_TEST(items[i].leadBytes == 0u);
+    BOOST_TEST(items[i].due == SendQueue::kNever);
+    BOOST_TEST(items[i].bytes.view() == std::string(1, "abc"[i]));
+  }
+  BOOST_TEST(items[3].keyframe);
+  BOOST_TEST(items[3].leadBytes == 1u);
+  BOOST_TEST(items[3].bytes.view().substr(0, 2) == "d.");
+  BOOST_TEST(items[3].bytes.size() == 1001u);
+  BOOST_TEST(q.droppedPackets() == 34u);  // 32 by the drop, 2 while skipping
+}
+
 BOOST_AUTO_TEST_CASE(a_keyframe_that_crosses_the_soft_limit_is_kept) {
   SendQueue q({1000, 10000, 1 << 20});
   q.push(item(0, MediaKind::Video, true));

@@ -24,6 +24,11 @@ struct RecordingSink : MediaSink {
   }
 };
 
+// Takes the room events inside the packet they precede (as FLV and RTMP do).
+struct LeadingSink : RecordingSink {
+  bool takesLeadingData() const override { return true; }
+};
+
 MediaPacket packet(MediaKind kind, int64_t dts, bool key = false, bool config = false) {
   MediaPacket p;
   p.kind = kind;
@@ -248,6 +253,95 @@ BOOST_AUTO_TEST_CASE(injected_data_reaches_sinks_and_a_sticky_one_greets_new_sin
   BOOST_TEST(!registry.injectData("live/d", event));  // publisher gone
   first.sub.reset();
   second.sub.reset();
+}
+
+BOOST_AUTO_TEST_CASE(a_sink_that_takes_leading_data_gets_held_events_inside_the_next_packet) {
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  std::string error;
+  auto lease = registry.publish("live", "l", "peer", nullptr, error);
+  BOOST_REQUIRE(lease);
+  lease->push(packet(MediaKind::Video, 0, true));
+  LeadingSink taker;
+  RecordingSink other;
+  taker.sub = registry.subscribe("live", "l", taker, "flv");
+  other.sub = registry.subscribe("live", "l", other, "hls");
+  taker.packets.clear();
+  other.packets.clear();
+  MediaPacket event = packet(MediaKind::Data, 30);
+  event.codec = Codec::RoomEvent;
+  event.payload = SharedBuffer::copyOf(std::string_view("first"));
+  BOOST_TEST(registry.injectData("live/l", event));
+  event.dts = event.pts = 35;
+  event.payload = SharedBuffer::copyOf(std::string_view("second"));
+  event.wire = std::make_shared<WireCache>();  // a copy shares the forms of the first
+  BOOST_TEST(registry.injectData("live/l", event));
+  lease->push(packet(MediaKind::Audio, 40));
+
+  // The taker: one packet, the two events inside it in order.
+  BOOST_REQUIRE(taker.packets.size() == 1);
+  const MediaPacket& led = taker.packets[0];
+  BOOST_TEST((led.kind == MediaKind::Audio));
+  BOOST_REQUIRE(led.leading);
+  BOOST_REQUIRE(led.leading->packets.size() == 2);
+  BOOST_TEST(led.leading->packets[0].payload.view() == "first");
+  BOOST_TEST(led.leading->packets[1].dts == 35);
+  // Their wire form: each one's, then the packet's, in one buffer built once; the
+  // packet's own form is a slice of it.
+  int appends = 0;
+  auto append = [&appends](std::vector<uint8_t>& out, const MediaPacket& p) {
+    ++appends;
+    out.insert(out.end(), p.payload.data(), p.payload.data() + p.payload.size());
+  };
+  size_t leadBytes = 0;
+  const SharedBuffer& all = led.wireFormWithLeading(WireFormat::FlvTag, append, leadBytes);
+  BOOST_TEST(all.view() == std::string_view("firstsecond\x01\x02\x03", 14));
+  BOOST_TEST(leadBytes == 11u);
+  BOOST_TEST(appends == 3);
+  leadBytes = 0;
+  BOOST_TEST(led.wireFormWithLeading(WireFormat::FlvTag, append, leadBytes).data() == all.data());
+  BOOST_TEST(leadBytes == 11u);
+  BOOST_TEST(appends == 3);
+  auto never = [](const MediaPacket&) -> SharedBuffer { throw std::logic_error("built again"); };
+  BOOST_TEST(led.wireForm(WireFormat::FlvTag, never).data() == all.data() + 11);
+  BOOST_TEST(led.wireForm(WireFormat::FlvTag, never).size() == 3u);
+  // A packet whose own form was built before: copied after its events.
+  led.wireForm(WireFormat::RtmpChunks, [](const MediaPacket&) {
+    return SharedBuffer::copyOf(std::string_view("own"));
+  });
+  BOOST_TEST(led.wireFormWithLeading(WireFormat::RtmpChunks, append, leadBytes).view() ==
+             "firstsecondown");
+  BOOST_TEST(leadBytes == 11u);
+  // Any other sink: the events on their own, then the packet without them.
+  BOOST_REQUIRE(other.packets.size() == 3);
+  BOOST_TEST((other.packets[0].codec == Codec::RoomEvent));
+  BOOST_TEST((other.packets[1].codec == Codec::RoomEvent));
+  BOOST_TEST(other.packets[1].dts == 35);
+  BOOST_TEST(!other.packets[2].leading);
+  BOOST_TEST((other.packets[2].kind == MediaKind::Audio));
+
+  // The next packet has nothing before it; a late viewer's GOP has no events.
+  lease->push(packet(MediaKind::Video, 66));
+  BOOST_REQUIRE(taker.packets.size() == 2);
+  BOOST_TEST(!taker.packets[1].leading);
+  LeadingSink late;
+  late.sub = registry.subscribe("live", "l", late, "flv");
+  BOOST_TEST(late.packets.size() == 3);
+  for (const auto& p : late.packets) {
+    BOOST_TEST(!p.leading);
+    BOOST_TEST((p.codec != Codec::RoomEvent));
+  }
+
+  // An event released alone (the media stalled) comes on its own to every sink.
+  event.dts = event.pts = 500;
+  BOOST_TEST(registry.injectData("live/l", event));
+  lease.reset();  // the publisher leaves: held data goes out first
+  BOOST_REQUIRE(taker.packets.size() == 3);
+  BOOST_TEST((taker.packets[2].codec == Codec::RoomEvent));
+  BOOST_TEST(!taker.packets[2].leading);
+  taker.sub.reset();
+  other.sub.reset();
+  late.sub.reset();
 }
 
 BOOST_AUTO_TEST_CASE(held_data_goes_out_when_the_media_stalls_or_the_publisher_leaves) {
