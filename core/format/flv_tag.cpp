@@ -1,5 +1,8 @@
 #include "core/format/flv_tag.hpp"
 
+#include <array>
+#include <cstring>
+
 #include "core/buffer/byte_io.hpp"
 
 namespace core {
@@ -44,9 +47,26 @@ std::string fourCcText(uint32_t fourCc) {
   return s;
 }
 
+// A few bytes written in place (a tag's headers), with ByteWriter's calls.
+struct SmallWriter {
+  std::array<uint8_t, 32> bytes;
+  size_t size = 0;
+  void u8(uint8_t v) { bytes[size++] = v; }
+  void u24(uint32_t v) {
+    u8(static_cast<uint8_t>(v >> 16));
+    u8(static_cast<uint8_t>(v >> 8));
+    u8(static_cast<uint8_t>(v));
+  }
+  void u32(uint32_t v) {
+    u8(static_cast<uint8_t>(v >> 24));
+    u24(v);
+  }
+};
+
 // Writes the tag body header of `p` (everything before the payload). False if FLV
 // cannot carry the codec.
-bool writeBodyHeader(const MediaPacket& p, ByteWriter& out) {
+template <typename Writer>
+bool writeBodyHeader(const MediaPacket& p, Writer& out) {
   const uint32_t cts = static_cast<uint32_t>(p.config ? 0 : p.compositionOffset()) & 0xFFFFFF;
   const uint8_t frameType = p.keyframe ? kFrameKey : kFrameInter;
   if (p.kind == MediaKind::Data) return true;
@@ -75,7 +95,8 @@ bool writeBodyHeader(const MediaPacket& p, ByteWriter& out) {
   return false;
 }
 
-void writeTagHeader(ByteWriter& out, uint8_t tagType, uint32_t timestampMs, uint32_t size) {
+template <typename Writer>
+void writeTagHeader(Writer& out, uint8_t tagType, uint32_t timestampMs, uint32_t size) {
   out.u8(tagType);
   out.u24(size);
   out.u24(timestampMs & 0xFFFFFF);
@@ -232,27 +253,23 @@ std::vector<uint8_t> flvBodyOf(const MediaPacket& packet) {
 }
 
 bool appendFlvTag(std::vector<uint8_t>& bytes, const MediaPacket& packet) {
-  const size_t start = bytes.size();
-  bytes.reserve(start + kFlvTagHeaderSize + 16 + packet.payload.size() +
-                kFlvPreviousTagSizeBytes);
-  ByteWriter out(std::move(bytes));
-  writeTagHeader(out, flvTagTypeOf(packet), static_cast<uint32_t>(packet.dts), 0);
-  bool ok = writeBodyHeader(packet, out);
-  if (ok) out.bytes(packet.payload.span());
-  const size_t bodySize = out.size() - start - kFlvTagHeaderSize;
-  ok = ok && bodySize <= kFlvMaxBodySize;
-  bytes = out.take();
-  if (!ok) {
-    bytes.resize(start);
-    return false;
-  }
-  // NOTE: DataSize (bytes 1..3) is only known once the body header is written.
-  bytes[start + 1] = static_cast<uint8_t>(bodySize >> 16);
-  bytes[start + 2] = static_cast<uint8_t>(bodySize >> 8);
-  bytes[start + 3] = static_cast<uint8_t>(bodySize);
-  const auto tagSize = static_cast<uint32_t>(kFlvTagHeaderSize + bodySize);
-  bytes.insert(bytes.end(), {static_cast<uint8_t>(tagSize >> 24), static_cast<uint8_t>(tagSize >> 16),
-                             static_cast<uint8_t>(tagSize >> 8), static_cast<uint8_t>(tagSize)});
+  // NOTE: the headers are written in place and the payload appended once: byte by
+  // byte appends cost more than the copy for a room event's tag.
+  SmallWriter body;
+  if (!writeBodyHeader(packet, body)) return false;
+  const size_t bodySize = body.size + packet.payload.size();
+  if (bodySize > kFlvMaxBodySize) return false;
+  SmallWriter head;
+  writeTagHeader(head, flvTagTypeOf(packet), static_cast<uint32_t>(packet.dts),
+                 static_cast<uint32_t>(bodySize));
+  std::memcpy(head.bytes.data() + head.size, body.bytes.data(), body.size);
+  head.size += body.size;
+  SmallWriter tail;
+  tail.u32(static_cast<uint32_t>(kFlvTagHeaderSize + bodySize));
+  bytes.reserve(bytes.size() + head.size + packet.payload.size() + tail.size);
+  bytes.insert(bytes.end(), head.bytes.data(), head.bytes.data() + head.size);
+  bytes.insert(bytes.end(), packet.payload.data(), packet.payload.data() + packet.payload.size());
+  bytes.insert(bytes.end(), tail.bytes.data(), tail.bytes.data() + tail.size);
   return true;
 }
 

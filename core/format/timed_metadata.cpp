@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 #include "core/buffer/byte_io.hpp"
@@ -27,10 +28,6 @@ size_t addSaturating(size_t a, size_t b) {
 }
 
 // NOTE: id3v2.4.0-structure 6.2: 7 bits per byte, the top bit always zero.
-void writeSyncsafe32(ByteWriter& w, uint32_t v) {
-  for (int shift = 21; shift >= 0; shift -= 7) w.u8(static_cast<uint8_t>((v >> shift) & 0x7F));
-}
-
 bool readSyncsafe32(std::span<const uint8_t> b, uint32_t& out) {
   out = 0;
   for (uint8_t byte : b) {
@@ -252,22 +249,33 @@ std::vector<uint8_t> buildTag(std::span<const Text> values, std::string_view des
       total > kMaxId3TagBytes) {
     return {};
   }
-  ByteWriter w(total);
-  w.string("ID3");
-  w.u8(4);  // version 2.4.0
-  w.u8(0);
-  w.u8(0);  // flags: no unsynchronisation, extended header, experimental, footer
-  writeSyncsafe32(w, static_cast<uint32_t>(total - kId3HeaderBytes));
+  // NOTE: the size is known, so every piece is stored in place: element by
+  // element appends were most of the cost of an HLS output's room events.
+  std::vector<uint8_t> out(total);
+  uint8_t* o = out.data();
+  auto put = [&o](std::string_view bytes) {
+    std::memcpy(o, bytes.data(), bytes.size());
+    o += bytes.size();
+  };
+  auto putSyncsafe = [&o](uint32_t v) {
+    for (int shift = 21; shift >= 0; shift -= 7) *o++ = static_cast<uint8_t>((v >> shift) & 0x7F);
+  };
+  put("ID3");
+  *o++ = 4;  // version 2.4.0
+  *o++ = 0;
+  *o++ = 0;  // flags: no unsynchronisation, extended header, experimental, footer
+  putSyncsafe(static_cast<uint32_t>(total - kId3HeaderBytes));
   for (const Text& v : values) {
-    w.string("TXXX");
-    writeSyncsafe32(w, static_cast<uint32_t>(1 + description.size() + 1 + v.size()));
-    w.u16(0);
-    w.u8(kId3EncodingUtf8);
-    w.string(description);
-    w.u8(0);
-    w.string(v);
+    put("TXXX");
+    putSyncsafe(static_cast<uint32_t>(1 + description.size() + 1 + v.size()));
+    *o++ = 0;  // frame flags
+    *o++ = 0;
+    *o++ = kId3EncodingUtf8;
+    put(description);
+    *o++ = 0;
+    put(v);
   }
-  return w.take();
+  return out;
 }
 
 }  // namespace

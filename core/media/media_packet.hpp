@@ -69,6 +69,10 @@ struct MediaPacket {
   template <typename Appender>
   const SharedBuffer& wireFormWithLeading(WireFormat format, Appender&& append,
                                           size_t& leadBytes) const;
+
+ private:
+  template <typename Appender>
+  void buildWithLeading(size_t format, Appender&& append) const;
 };
 
 struct LeadingData {
@@ -82,30 +86,35 @@ struct LeadingData {
 template <typename Appender>
 const SharedBuffer& MediaPacket::wireFormWithLeading(WireFormat format, Appender&& append,
                                                      size_t& leadBytes) const {
+  // NOTE: inline: every viewer after the first takes this path, the build is once.
   const auto f = static_cast<size_t>(format);
-  auto& slot = leading->wire.forms[f];
-  if (slot.empty()) {
-    // NOTE: the packet's form is written once, after its events, so it costs no
-    // copy; the GOP cache's copy of the packet then holds a slice of this buffer.
-    size_t size = payload.size() + 64;
-    for (const MediaPacket& p : leading->packets) size += p.payload.size() + 64;
-    std::vector<uint8_t> all;
-    all.reserve(size);
-    for (const MediaPacket& p : leading->packets) append(all, p);
-    const size_t lead = all.size();
-    auto& own = wire->forms[f];
-    if (own.empty()) {
-      append(all, *this);
-      slot = SharedBuffer::adopt(std::move(all));
-      own = slot.slice(lead);
-    } else {
-      all.insert(all.end(), own.data(), own.data() + own.size());
-      slot = SharedBuffer::adopt(std::move(all));
-    }
-    leading->leadBytes[f] = lead;
-  }
+  const SharedBuffer& slot = leading->wire.forms[f];
+  if (slot.empty()) buildWithLeading(f, append);
   leadBytes = leading->leadBytes[f];
   return slot;
+}
+
+template <typename Appender>
+void MediaPacket::buildWithLeading(size_t f, Appender&& append) const {
+  // NOTE: the packet's form is written once, after its events, so it costs no
+  // copy; the GOP cache's copy of the packet then holds a slice of this buffer.
+  size_t size = payload.size() + 64;
+  for (const MediaPacket& p : leading->packets) size += p.payload.size() + 64;
+  std::vector<uint8_t> all;
+  all.reserve(size);
+  for (const MediaPacket& p : leading->packets) append(all, p);
+  const size_t lead = all.size();
+  auto& slot = leading->wire.forms[f];
+  auto& own = wire->forms[f];
+  if (own.empty()) {
+    append(all, *this);
+    slot = SharedBuffer::adopt(std::move(all));
+    own = slot.slice(lead);
+  } else {
+    all.insert(all.end(), own.data(), own.data() + own.size());
+    slot = SharedBuffer::adopt(std::move(all));
+  }
+  leading->leadBytes[f] = lead;
 }
 
 }  // namespace core

@@ -128,7 +128,7 @@ void Stream::ingest(MediaPacket packet) {
   // NOTE: the GOP cache already has its copy, without the leading data, so a
   // viewer who joins later does not get these events replayed.
   MediaPacket led = packet;
-  led.leading = std::move(due);
+  led.leading = due;
   forEachSink([&packet, &led](MediaSink& sink) {
     if (sink.takesLeadingData()) {
       sink.onPacket(led);
@@ -137,6 +137,15 @@ void Stream::ingest(MediaPacket packet) {
     for (const MediaPacket& held : led.leading->packets) sink.onPacket(held);
     sink.onPacket(packet);
   });
+  // NOTE: no sink keeps the packet (viewers keep its bytes), so the holder is
+  // kept for the next release: two allocations fewer per event.
+  led.leading.reset();
+  if (due.use_count() == 1) {
+    due->packets.clear();
+    due->wire = WireCache{};
+    due->leadBytes = {};
+    spareLeading_ = std::move(due);
+  }
 }
 
 std::optional<int64_t> Stream::clockNowMs() const {
@@ -164,7 +173,7 @@ std::shared_ptr<LeadingData> Stream::takeHeldData(int64_t untilDts) {
   // NOTE: the stream clock is monotonic, so held packets are in dts order.
   std::shared_ptr<LeadingData> due;
   while (!heldData_.empty() && heldData_.front().dts <= untilDts) {
-    if (!due) due = std::make_shared<LeadingData>();
+    if (!due) due = spareLeading_ ? std::move(spareLeading_) : std::make_shared<LeadingData>();
     MediaPacket& held = due->packets.emplace_back(std::move(heldData_.front()));
     heldData_.pop_front();
     if (held.sticky) sticky_ = held;
@@ -242,7 +251,6 @@ void Stream::detach(Subscription* sub) {
     subscriptions_.erase(it);
   }
 }
-
 
 void Stream::end(std::string_view reason) {
   if (ended_) return;

@@ -112,7 +112,8 @@ class Stream {
   uint64_t lastIngestNs_ = 0;        // uv_hrtime() of the newest packet; 0: none yet
   mutable int64_t lastClockMs_ = 0;  // keeps clockNowMs() monotonic
   std::vector<std::string> pendingSei_;
-  std::deque<MediaPacket> heldData_;  // injected, waiting for the media to reach them
+  std::deque<MediaPacket> heldData_;           // injected, waiting for the media to reach them
+  std::shared_ptr<LeadingData> spareLeading_;  // emptied, for the next release
   GopCache gop_;
   TimestampCorrector corrector_;
   StreamInfo info_;

@@ -309,20 +309,17 @@ std::optional<int64_t> Room::streamNow() const {
   return streamClock_ ? streamClock_() : std::nullopt;
 }
 
-nlohmann::json Room::eventHead(const char* event, int64_t seq, int64_t timeMs) const {
+nlohmann::json Room::eventHead(const char* event, int64_t seq, int64_t timeMs,
+                               std::optional<int64_t> streamTime) const {
   nlohmann::json head = {{"event", event}, {"room", id_}, {"seq", seq}, {"time", timeMs}};
-  if (auto streamTime = streamNow()) head["streamTime"] = *streamTime;
+  if (streamTime) head["streamTime"] = *streamTime;
   return head;
 }
 
 nlohmann::json Room::messageJson(const Pending& p, int64_t seq) const {
-  auto event = eventHead("message", seq, p.timeMs);
   // NOTE: the stream time of acceptance, not of delivery: a message the rate
   // limit held back still belongs where it was sent in the show.
-  if (p.streamTimeMs)
-    event["streamTime"] = *p.streamTimeMs;
-  else
-    event.erase("streamTime");
+  auto event = eventHead("message", seq, p.timeMs, p.streamTimeMs);
   event["msgId"] = p.msgId;
   event["msgType"] = p.message.type;
   event["priority"] = priorityName(p.message.priority);

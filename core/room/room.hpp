@@ -199,7 +199,12 @@ class Room {
 
   std::optional<int64_t> streamNow() const;
   nlohmann::json replayJson() const;
-  nlohmann::json eventHead(const char* event, int64_t seq, int64_t timeMs) const;
+  nlohmann::json eventHead(const char* event, int64_t seq, int64_t timeMs) const {
+    return eventHead(event, seq, timeMs, streamNow());
+  }
+  // With the stream time already known (none: the member is left out).
+  nlohmann::json eventHead(const char* event, int64_t seq, int64_t timeMs,
+                           std::optional<int64_t> streamTime) const;
   nlohmann::json messageJson(const Pending& p, int64_t seq) const;
   RoomEventPtr messageEvent(const Pending& p, const nlohmann::json& object) const;
   void emit(nlohmann::json event, bool isMessage);

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstring>
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "core/format/json_text.hpp"
 #include "core/media/room_event_packet.hpp"
@@ -130,6 +132,145 @@ void appendSender(std::string& out, Serializer& s, const nlohmann::json& from) {
   out += '}';
 }
 
+// --- The same, read from the event's text (what dumpJson wrote: no whitespace) ---
+
+constexpr size_t kNone = std::string_view::npos;
+
+// The end of the JSON value that starts at text[i], or kNone if it is cut.
+size_t skipValue(std::string_view text, size_t i) {
+  if (i >= text.size()) return kNone;
+  if (text[i] == '"') {
+    // NOTE: memchr to each quote, then the backslashes before it: an odd run
+    // escapes it (measured: fewer instructions than a loop over the bytes).
+    for (size_t q = i + 1;; ++q) {
+      q = text.find('"', q);
+      if (q == kNone) return kNone;
+      size_t backslashes = 0;
+      while (text[q - 1 - backslashes] == '\\') ++backslashes;
+      if (backslashes % 2 == 0) return q + 1;
+    }
+  }
+  if (text[i] == '{' || text[i] == '[') {
+    int depth = 0;
+    while (i < text.size()) {
+      const char c = text[i];
+      if (c == '"') {
+        i = skipValue(text, i);
+        if (i == kNone) return kNone;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if ((c == '}' || c == ']') && --depth == 0) return i + 1;
+      ++i;
+    }
+    return kNone;
+  }
+  while (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ']') ++i;
+  return i;
+}
+
+// A member of an object's text, as offsets into it: trivially constructed, so an
+// array of them costs nothing until filled.
+struct TextMember {
+  uint32_t begin;   // the key's opening quote
+  uint32_t keyEnd;  // after the key's closing quote
+  uint32_t end;     // after the value
+};
+
+// Splits the text of an object into its members; false if it is not one or has
+// more than `out` holds.
+bool splitObject(std::string_view text, std::span<TextMember> out, size_t& count) {
+  count = 0;
+  if (text.size() < 2 || text.front() != '{' || text.back() != '}') return false;
+  if (text.size() == 2) return true;
+  size_t i = 1;
+  while (true) {
+    if (count == out.size() || text[i] != '"') return false;
+    const size_t keyEnd = skipValue(text, i);
+    if (keyEnd == kNone || keyEnd >= text.size() || text[keyEnd] != ':') return false;
+    const size_t end = skipValue(text, keyEnd + 1);
+    if (end == kNone || end >= text.size() || end == keyEnd + 1) return false;
+    out[count++] = {static_cast<uint32_t>(i), static_cast<uint32_t>(keyEnd),
+                    static_cast<uint32_t>(end)};
+    if (end == text.size() - 1) return true;
+    if (text[end] != ',') return false;
+    i = end + 1;
+  }
+}
+
+// Writes the sender's text without its defaults at `o` (room for value.size()
+// bytes), as appendSender would; nullptr when the text cannot tell (nick and id
+// both other than strings, or a string the serializer replaced bytes in: equal
+// texts need not be equal values there), and the object must be used.
+char* writeSenderText(char* o, std::string_view value) {
+  std::array<TextMember, 16> members;
+  size_t n = 0;
+  if (!splitObject(value, members, n)) return nullptr;
+  auto key = [&value](const TextMember& m) {  // as written: an escaped key is none of ours
+    return value.substr(m.begin + 1, m.keyEnd - m.begin - 2);
+  };
+  auto text = [&value](const TextMember& m) {
+    return value.substr(m.keyEnd + 1, m.end - m.keyEnd - 1);
+  };
+  std::string_view id;
+  for (size_t i = 0; i < n; ++i)
+    if (key(members[i]) == "id") id = text(members[i]);
+  *o++ = '{';
+  bool first = true;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string_view k = key(members[i]), v = text(members[i]);
+    if ((k == "avatar" && v == "\"\"") || (k == "role" && v == "\"member\"") ||
+        (k == "level" && (v == "0" || v == "0.0" || v == "-0.0")))
+      continue;
+    if (k == "nick" && !id.empty()) {
+      const bool nickString = v.front() == '"', idString = id.front() == '"';
+      if (!nickString && !idString) return nullptr;
+      if (nickString && idString && v == id) {
+        if (v.find("\xEF\xBF\xBD") != kNone) return nullptr;  // U+FFFD
+        continue;
+      }
+    }
+    if (!first) *o++ = ',';
+    first = false;
+    const size_t size = members[i].end - members[i].begin;
+    std::memcpy(o, value.data() + members[i].begin, size);
+    o += size;
+  }
+  *o++ = '}';
+  return o;
+}
+
+// The compact text cut from the event's text (see compactEventText) into `out`,
+// reusing its storage; false when the text cannot tell.
+bool cutCompactText(std::string_view text, const JsonMemberIndex& index, std::string& out) {
+  if (index.count == 0 && text != "{}") return false;
+  out.resize(text.size() + 2);  // the compact text is never longer
+  char* const start = out.data();
+  char* o = start;
+  *o++ = '{';
+  bool first = true;
+  for (size_t i = 0; i < index.count; ++i) {
+    const auto& span = index.spans[i];
+    const std::string_view member = text.substr(span.begin, span.end - span.begin);
+    if (member.starts_with("\"room\":") || member.starts_with("\"time\":") ||
+        member.starts_with("\"priority\":"))
+      continue;
+    if (!first) *o++ = ',';
+    first = false;
+    if (member.starts_with("\"from\":{")) {
+      std::memcpy(o, member.data(), 7);
+      o = writeSenderText(o + 7, member.substr(7));
+      if (!o) return false;
+      continue;
+    }
+    std::memcpy(o, member.data(), member.size());
+    o += member.size();
+  }
+  *o++ = '}';
+  out.resize(static_cast<size_t>(o - start));
+  return true;
+}
+
 }  // namespace
 
 class EventCompactor {
@@ -145,37 +286,43 @@ class EventCompactor {
   // index of another size than the object's is not used).
   std::string_view compact(const nlohmann::json& event, std::string_view text = {},
                            const JsonMemberIndex& index = {}) {
-    // NOTE: runs for every carried event, right after the room wrote the event's
-    // text from the same object: the members kept are copied from that text, the
-    // sender is written again without its defaults. No parse and (the buffer and
-    // the serializer being reused) no allocation.
     out_.clear();
     if (!event.is_object()) return {};
-    const bool indexed = index.count == event.size() && !text.empty();
+    if (index.count == event.size() && !text.empty()) return compactIndexed(event, text, index);
+    return compactUnindexed(event);
+  }
+
+ private:
+  // NOTE: runs for every carried event, right after the room wrote the event's
+  // text from the same object: the compact text is cut from that text (members
+  // found by the index, the sender's by a scan of its value) with plain copies into
+  // the reused buffer; no walk of the object, no serializer, no allocation. The
+  // object is used only for a sender the text cannot decide on.
+  std::string_view compactIndexed(const nlohmann::json& event, std::string_view text,
+                                  const JsonMemberIndex& index) {
+    if (!cutCompactText(text, index, out_)) return compactUnindexed(event);
+    return out_;
+  }
+
+  std::string_view compactUnindexed(const nlohmann::json& event) {
+    out_.clear();
     out_ += '{';
     bool first = true;
-    size_t i = 0;
-    for (auto it = event.begin(); it != event.end(); ++it, ++i) {
-      const std::string_view k = it.key();  // NOTE: compared by length first
+    for (auto it = event.begin(); it != event.end(); ++it) {
+      const std::string_view k = it.key();
       if (k == "room" || k == "time" || k == "priority") continue;
       if (!first) out_ += ',';
       first = false;
-      if (k == "from" && it.value().is_object()) {
-        appendKey(out_, serializer_, it.key());
+      appendKey(out_, serializer_, it.key());
+      if (k == "from" && it.value().is_object())
         appendSender(out_, serializer_, it.value());
-      } else if (indexed) {
-        const auto& span = index.spans[i];
-        out_.append(text.substr(span.begin, span.end - span.begin));
-      } else {
-        appendKey(out_, serializer_, it.key());
+      else
         appendValue(out_, serializer_, it.value());
-      }
     }
     out_ += '}';
     return out_;
   }
 
- private:
   std::string out_;  // NOTE: declared before the serializer, which writes into it
   Serializer serializer_;
 };
@@ -185,6 +332,12 @@ std::string compactEventJson(const nlohmann::json& event) {
   const std::string text = dumpJsonIndexed(event, index);
   EventCompactor compactor;
   return std::string(compactor.compact(event, text, index));
+}
+
+std::optional<std::string> compactEventText(std::string_view text, const JsonMemberIndex& index) {
+  std::string out;
+  if (!cutCompactText(text, index, out)) return std::nullopt;
+  return out;
 }
 
 std::string compactEventJsonUnindexed(const nlohmann::json& event) {

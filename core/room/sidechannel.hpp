@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "core/room/room_event.hpp"
 
@@ -39,6 +41,11 @@ std::string compactEventJson(const nlohmann::json& event);
 // The same, written member by member without the text's index (what the
 // sidechannel does for an event it has no index of).
 std::string compactEventJsonUnindexed(const nlohmann::json& event);
+// The same, cut from the event's text and its member index alone (what the
+// sidechannel does for each event): nullopt when the text cannot tell (a sender
+// whose nick and id are neither strings, or hold bytes the serializer replaced; an
+// index that does not cover the object), and the object must be used.
+std::optional<std::string> compactEventText(std::string_view text, const JsonMemberIndex& index);
 
 // Writes compactEventJson() into one reused buffer with one serializer.
 class EventCompactor;

@@ -306,9 +306,8 @@ BOOST_AUTO_TEST_CASE(a_sink_that_takes_leading_data_gets_held_events_inside_the_
   BOOST_TEST(led.wireForm(WireFormat::FlvTag, never).data() == all.data() + 11);
   BOOST_TEST(led.wireForm(WireFormat::FlvTag, never).size() == 3u);
   // A packet whose own form was built before: copied after its events.
-  led.wireForm(WireFormat::RtmpChunks, [](const MediaPacket&) {
-    return SharedBuffer::copyOf(std::string_view("own"));
-  });
+  led.wireForm(WireFormat::RtmpChunks,
+               [](const MediaPacket&) { return SharedBuffer::copyOf(std::string_view("own")); });
   BOOST_TEST(led.wireFormWithLeading(WireFormat::RtmpChunks, append, leadBytes).view() ==
              "firstsecondown");
   BOOST_TEST(leadBytes == 11u);
@@ -342,6 +341,47 @@ BOOST_AUTO_TEST_CASE(a_sink_that_takes_leading_data_gets_held_events_inside_the_
   taker.sub.reset();
   other.sub.reset();
   late.sub.reset();
+}
+
+BOOST_AUTO_TEST_CASE(each_release_has_only_its_own_events_though_the_holder_is_reused) {
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  std::string error;
+  auto lease = registry.publish("live", "r", "peer", nullptr, error);
+  BOOST_REQUIRE(lease);
+  lease->push(packet(MediaKind::Video, 0, true));
+  // Like a viewer: keeps the bytes, not the packet.
+  struct BytesSink : MediaSink {
+    std::vector<std::string> writes;
+    std::unique_ptr<Subscription> sub;
+    bool takesLeadingData() const override { return true; }
+    void onPacket(const MediaPacket& p) override {
+      if (!p.leading) return;
+      size_t leadBytes = 0;
+      const auto& all = p.wireFormWithLeading(
+          WireFormat::FlvTag,
+          [](std::vector<uint8_t>& out, const MediaPacket& q) {
+            out.insert(out.end(), q.payload.data(), q.payload.data() + q.payload.size());
+          },
+          leadBytes);
+      writes.emplace_back(all.view().substr(0, leadBytes));
+    }
+    void onStreamEnd(std::string_view) override { sub.reset(); }
+  } sink;
+  sink.sub = registry.subscribe("live", "r", sink, "flv");
+  for (int i = 1; i <= 3; ++i) {
+    for (int j = 0; j < i; ++j) {
+      MediaPacket event = packet(MediaKind::Data, i * 100);
+      event.codec = Codec::RoomEvent;
+      event.payload = SharedBuffer::copyOf(std::string_view("e" + std::to_string(i)));
+      BOOST_TEST(registry.injectData("live/r", event));
+    }
+    lease->push(packet(MediaKind::Audio, i * 100 + 10));
+  }
+  BOOST_TEST(sink.writes == (std::vector<std::string>{"e1", "e2e2", "e3e3e3"}),
+             boost::test_tools::per_element());
+  lease.reset();
+  sink.sub.reset();
 }
 
 BOOST_AUTO_TEST_CASE(held_data_goes_out_when_the_media_stalls_or_the_publisher_leaves) {
