@@ -22,16 +22,16 @@ constexpr std::array<uint8_t, 3> kTail = {0x00, 0x00, 0x09};                  //
 
 }  // namespace
 
-std::optional<MediaPacket> makeRoomEventPacket(std::string_view json, int64_t dts) {
-  if (json.size() > kMaxRoomEventTextBytes) return std::nullopt;
-  std::vector<uint8_t> bytes;
-  bytes.reserve(kHead.size() + 3 + json.size() + kTail.size());
-  bytes.insert(bytes.end(), kHead.begin(), kHead.end());
-  bytes.push_back(0x02);  // String
-  bytes.push_back(static_cast<uint8_t>(json.size() >> 8));
-  bytes.push_back(static_cast<uint8_t>(json.size()));
-  const auto* text = reinterpret_cast<const uint8_t*>(json.data());  // NOTE: one memmove
-  bytes.insert(bytes.end(), text, text + json.size());
+static_assert(kRoomEventTextOffset == kHead.size() + 3);
+
+std::optional<MediaPacket> makeRoomEventPacketAround(std::vector<uint8_t>&& bytes, int64_t dts) {
+  if (bytes.size() < kRoomEventTextOffset) return std::nullopt;
+  const size_t length = bytes.size() - kRoomEventTextOffset;
+  if (length > kMaxRoomEventTextBytes) return std::nullopt;
+  std::copy(kHead.begin(), kHead.end(), bytes.begin());
+  bytes[kHead.size()] = 0x02;  // String
+  bytes[kHead.size() + 1] = static_cast<uint8_t>(length >> 8);
+  bytes[kHead.size() + 2] = static_cast<uint8_t>(length);
   bytes.insert(bytes.end(), kTail.begin(), kTail.end());
   MediaPacket packet;
   packet.kind = MediaKind::Data;
@@ -39,6 +39,16 @@ std::optional<MediaPacket> makeRoomEventPacket(std::string_view json, int64_t dt
   packet.dts = packet.pts = dts;
   packet.payload = SharedBuffer::adopt(std::move(bytes));
   return packet;
+}
+
+std::optional<MediaPacket> makeRoomEventPacket(std::string_view json, int64_t dts) {
+  if (json.size() > kMaxRoomEventTextBytes) return std::nullopt;
+  std::vector<uint8_t> bytes;
+  bytes.reserve(kRoomEventTextOffset + json.size() + kTail.size());
+  bytes.resize(kRoomEventTextOffset);
+  const auto* text = reinterpret_cast<const uint8_t*>(json.data());  // NOTE: one memmove
+  bytes.insert(bytes.end(), text, text + json.size());
+  return makeRoomEventPacketAround(std::move(bytes), dts);
 }
 
 std::optional<SharedBuffer> roomEventJson(const MediaPacket& packet) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/media/media_packet.hpp"
 
@@ -18,6 +19,11 @@ constexpr size_t kMaxRoomEventTextBytes = 65535;
 
 // nullopt when `json` is over kMaxRoomEventTextBytes.
 std::optional<MediaPacket> makeRoomEventPacket(std::string_view json, int64_t dts);
+
+// The same without a copy of the text: `bytes` holds kRoomEventTextOffset bytes of
+// room for the AMF0 head, then the JSON text, which this writes around.
+inline constexpr size_t kRoomEventTextOffset = 40;
+std::optional<MediaPacket> makeRoomEventPacketAround(std::vector<uint8_t>&& bytes, int64_t dts);
 
 // The event JSON of a RoomEvent packet (nullopt for any other packet or a payload
 // that is not onTextData with a text string).

@@ -240,13 +240,11 @@ char* writeSenderText(char* o, std::string_view value) {
   return o;
 }
 
-// The compact text cut from the event's text (see compactEventText) into `out`,
-// reusing its storage; false when the text cannot tell.
-bool cutCompactText(std::string_view text, const JsonMemberIndex& index, std::string& out) {
-  if (index.count == 0 && text != "{}") return false;
-  out.resize(text.size() + 2);  // the compact text is never longer
-  char* const start = out.data();
-  char* o = start;
+// Writes the compact text cut from the event's text (see compactEventText) at
+// `o`, which has room for text.size() + 2 bytes; returns its end, or nullptr when
+// the text cannot tell.
+char* cutCompactText(char* o, std::string_view text, const JsonMemberIndex& index) {
+  if (index.count == 0 && text != "{}") return nullptr;
   *o++ = '{';
   bool first = true;
   for (size_t i = 0; i < index.count; ++i) {
@@ -260,14 +258,22 @@ bool cutCompactText(std::string_view text, const JsonMemberIndex& index, std::st
     if (member.starts_with("\"from\":{")) {
       std::memcpy(o, member.data(), 7);
       o = writeSenderText(o + 7, member.substr(7));
-      if (!o) return false;
+      if (!o) return nullptr;
       continue;
     }
     std::memcpy(o, member.data(), member.size());
     o += member.size();
   }
   *o++ = '}';
-  out.resize(static_cast<size_t>(o - start));
+  return o;
+}
+
+// The same into `out`, reusing its storage; false when the text cannot tell.
+bool cutCompactText(std::string_view text, const JsonMemberIndex& index, std::string& out) {
+  out.resize(text.size() + 2);
+  char* end = cutCompactText(out.data(), text, index);
+  if (!end) return false;
+  out.resize(static_cast<size_t>(end - out.data()));
   return true;
 }
 
@@ -279,6 +285,24 @@ class EventCompactor {
       : serializer_(nlohmann::detail::output_adapter<char>(out_), ' ',
                     nlohmann::json::error_handler_t::replace) {
     out_.reserve(512);
+  }
+
+  // The RoomEvent packet of `event` with its compact text (its text as it is if it
+  // is not an object); nullopt if that is too large for a tag. `text` and `index`
+  // as for compact().
+  std::optional<MediaPacket> packet(const nlohmann::json& event, std::string_view text,
+                                    const JsonMemberIndex& index, int64_t dts) {
+    if (event.is_object() && index.count == event.size() && !text.empty()) {
+      // NOTE: cut straight into the packet's payload, after room for its AMF0 head.
+      std::vector<uint8_t> bytes(kRoomEventTextOffset + text.size() + 2);
+      char* const at = reinterpret_cast<char*>(bytes.data() + kRoomEventTextOffset);
+      if (char* end = cutCompactText(at, text, index)) {
+        bytes.resize(kRoomEventTextOffset + static_cast<size_t>(end - at));
+        return makeRoomEventPacketAround(std::move(bytes), dts);
+      }
+    }
+    const std::string_view compact = this->compact(event, text, index);
+    return makeRoomEventPacket(compact.empty() ? text : compact, dts);
   }
 
   // The compact text of `event`, valid until the next call ("" if not an object).
@@ -355,10 +379,10 @@ Sidechannel::~Sidechannel() = default;
 void Sidechannel::carry(const std::string& roomId, const RoomEventPtr& event,
                         const nlohmann::json& object) {
   if (!event->streamTimeMs || !options_.events.contains(event->kind)) return;
-  std::string_view compact;
-  if (options_.compact) compact = compactor_->compact(object, event->json.view(), event->members);
-  auto packet =
-      makeRoomEventPacket(compact.empty() ? event->json.view() : compact, *event->streamTimeMs);
+  const std::string_view text = event->json.view();
+  auto packet = options_.compact
+                    ? compactor_->packet(object, text, event->members, *event->streamTimeMs)
+                    : makeRoomEventPacket(text, *event->streamTimeMs);
   if (!packet) {
     ++counters_.refused;
     spdlog::warn(
@@ -367,9 +391,11 @@ void Sidechannel::carry(const std::string& roomId, const RoomEventPtr& event,
         roomId, event->kind, event->seq, event->json.size(), kMaxRoomEventTextBytes);
     return;
   }
-  if (streams_.injectData(roomId, std::move(*packet), event->kind == "status")) ++counters_.carried;
+  std::string sei;
   if (options_.sei)
-    streams_.queueSei(roomId, std::string(compact.empty() ? event->json.view() : compact));
+    if (auto carried = roomEventJson(*packet)) sei = std::string(carried->view());
+  if (streams_.injectData(roomId, std::move(*packet), event->kind == "status")) ++counters_.carried;
+  if (options_.sei) streams_.queueSei(roomId, std::move(sei));
 }
 
 }  // namespace core

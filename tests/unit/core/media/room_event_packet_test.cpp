@@ -66,6 +66,27 @@ BOOST_AUTO_TEST_CASE(the_text_is_read_from_other_layouts_of_the_same_values) {
 BOOST_AUTO_TEST_CASE(an_event_too_large_for_a_short_string_is_refused) {
   BOOST_TEST(makeRoomEventPacket(std::string(kMaxRoomEventTextBytes, 'x'), 0).has_value());
   BOOST_TEST(!makeRoomEventPacket(std::string(kMaxRoomEventTextBytes + 1, 'x'), 0));
+  auto around = [](size_t textBytes) {
+    return makeRoomEventPacketAround(std::vector<uint8_t>(kRoomEventTextOffset + textBytes, 'x'),
+                                     0);
+  };
+  BOOST_TEST(around(kMaxRoomEventTextBytes).has_value());
+  BOOST_TEST(!around(kMaxRoomEventTextBytes + 1));
+  BOOST_TEST(!makeRoomEventPacketAround(std::vector<uint8_t>(kRoomEventTextOffset - 1), 0));
+}
+
+BOOST_AUTO_TEST_CASE(a_text_written_in_place_gets_the_same_payload) {
+  const std::string json = R"({"event":"like","count":3})";
+  std::vector<uint8_t> bytes(kRoomEventTextOffset, 0xEE);  // whatever was there
+  bytes.insert(bytes.end(), json.begin(), json.end());
+  auto inPlace = makeRoomEventPacketAround(std::move(bytes), 77);
+  auto copied = makeRoomEventPacket(json, 77);
+  BOOST_REQUIRE(inPlace);
+  BOOST_REQUIRE(copied);
+  BOOST_TEST(inPlace->payload.equals(copied->payload));
+  BOOST_TEST(inPlace->dts == 77);
+  BOOST_TEST((inPlace->codec == Codec::RoomEvent));
+  BOOST_TEST(roomEventText(*inPlace).value_or("") == json);
 }
 
 BOOST_AUTO_TEST_CASE(other_packets_have_no_event_text) {
