@@ -249,8 +249,8 @@ class ReplayRequest {
       return eventLog(segments_[*index]);
     }
     if (part == "init.mp4" && !flv) return bytes(0, file_->fragments.front().offset);
-    if (part.ends_with(flv ? ".ts" : ".m4s")) {
-      auto index = number(std::string_view(part).substr(0, part.find('.')));
+    if (const std::string_view ext = flv ? ".ts" : ".m4s"; part.ends_with(ext)) {
+      auto index = number(std::string_view(part).substr(0, part.size() - ext.size()));
       if (!index || *index >= segments_.size())
         return HttpResponse::error(404, "no such segment: " + part);
       if (flv) return tsSegment(segments_[*index]);

@@ -249,6 +249,10 @@ class RecordingTest(room_fixture.RoomServerTest):
         status, _, body = h.http_get(srv.http_url("/replay/%s/%d.ts" % (rid, len(uris))))
         self.assertEqual(status, 404)
         self.assertIn(b"no such segment", body)
+        # A name that only begins with a segment's number is none.
+        for name in ("0.x.ts", "0.m4s", "0ts", "-0.ts", "0.ts.ts"):
+            status, _, body = h.http_get(srv.http_url("/replay/%s/%s" % (rid, name)))
+            self.assertEqual(status, 404, name)
         return list(found)
 
     def check_damaged_flv_replay(self, srv, f):
