@@ -306,11 +306,16 @@ class EventCompactor {
 
   // The RoomEvent packet of `event` with its compact text (its text as it is if it
   // is not an object); nullopt if that is too large for a tag. `text` and `index`
-  // as for compact().
+  // (dumpJsonIndexed's) as the room wrote them.
+  // NOTE: runs for every carried event, right after the room wrote the event's
+  // text from the same object: the compact text is cut from that text (members
+  // found by the index, the sender's by a scan of its value) straight into the
+  // packet's payload, after room for its AMF0 head; no walk of the object, no
+  // serializer. The object is used only for a sender the text cannot decide on.
   std::optional<MediaPacket> packet(const nlohmann::json& event, std::string_view text,
                                     const JsonMemberIndex& index, int64_t dts) {
-    if (event.is_object() && index.count == event.size() && !text.empty()) {
-      // NOTE: cut straight into the packet's payload, after room for its AMF0 head.
+    if (!event.is_object()) return makeRoomEventPacket(text, dts);
+    if (index.count == event.size() && !text.empty()) {
       std::vector<uint8_t> bytes(kRoomEventTextOffset + text.size() + 2);
       char* const at = reinterpret_cast<char*>(bytes.data() + kRoomEventTextOffset);
       if (char* end = cutCompactText(at, text, index)) {
@@ -318,33 +323,11 @@ class EventCompactor {
         return makeRoomEventPacketAround(std::move(bytes), dts);
       }
     }
-    const std::string_view compact = this->compact(event, text, index);
-    return makeRoomEventPacket(compact.empty() ? text : compact, dts);
+    return makeRoomEventPacket(compactUnindexed(event), dts);
   }
 
-  // The compact text of `event`, valid until the next call ("" if not an object).
-  // `text` and `index`: the event's text and where its members are in it (an
-  // index of another size than the object's is not used).
-  std::string_view compact(const nlohmann::json& event, std::string_view text = {},
-                           const JsonMemberIndex& index = {}) {
-    out_.clear();
-    if (!event.is_object()) return {};
-    if (index.count == event.size() && !text.empty()) return compactIndexed(event, text, index);
-    return compactUnindexed(event);
-  }
-
- private:
-  // NOTE: runs for every carried event, right after the room wrote the event's
-  // text from the same object: the compact text is cut from that text (members
-  // found by the index, the sender's by a scan of its value) with plain copies into
-  // the reused buffer; no walk of the object, no serializer, no allocation. The
-  // object is used only for a sender the text cannot decide on.
-  std::string_view compactIndexed(const nlohmann::json& event, std::string_view text,
-                                  const JsonMemberIndex& index) {
-    if (!cutCompactText(text, index, out_)) return compactUnindexed(event);
-    return out_;
-  }
-
+  // The compact text of an object, written from it member by member; valid until
+  // the next call.
   std::string_view compactUnindexed(const nlohmann::json& event) {
     out_.clear();
     out_ += '{';
@@ -364,15 +347,18 @@ class EventCompactor {
     return out_;
   }
 
+ private:
   std::string out_;  // NOTE: declared before the serializer, which writes into it
   Serializer serializer_;
 };
 
 std::string compactEventJson(const nlohmann::json& event) {
+  if (!event.is_object()) return {};
   JsonMemberIndex index;
   const std::string text = dumpJsonIndexed(event, index);
   EventCompactor compactor;
-  return std::string(compactor.compact(event, text, index));
+  const auto packet = compactor.packet(event, text, index, 0);
+  return packet ? roomEventText(*packet).value_or("") : "";
 }
 
 std::optional<std::string> compactEventText(std::string_view text, const JsonMemberIndex& index) {
@@ -382,8 +368,9 @@ std::optional<std::string> compactEventText(std::string_view text, const JsonMem
 }
 
 std::string compactEventJsonUnindexed(const nlohmann::json& event) {
+  if (!event.is_object()) return {};
   EventCompactor compactor;
-  return std::string(compactor.compact(event));
+  return std::string(compactor.compactUnindexed(event));
 }
 
 Sidechannel::Sidechannel(StreamRegistry& streams, SidechannelOptions options)

@@ -34,12 +34,12 @@ struct SidechannelOptions {
 
 // The event's JSON without "room" (the stream's own), "time" (wall clock; the media
 // has streamTime) and "priority", and with its sender's defaults left out (avatar
-// "", level 0, role "member", a nick equal to the id), written from the event's
-// JSON object (members it keeps are copied from the object's text when their
-// places in it are known). "" if it is not an object.
+// "", level 0, role "member", a nick equal to the id): the text the sidechannel
+// carries (the event's text cut with compactEventText, or written from the object
+// where that cannot tell). "" if it is not an object.
 std::string compactEventJson(const nlohmann::json& event);
-// The same, written member by member without the text's index (what the
-// sidechannel does for an event it has no index of).
+// The same, always written member by member from the object (the sidechannel's
+// way for an event whose text cannot tell).
 std::string compactEventJsonUnindexed(const nlohmann::json& event);
 // The same, cut from the event's text and its member index alone (what the
 // sidechannel does for each event): nullopt when the text cannot tell (a sender
@@ -47,7 +47,8 @@ std::string compactEventJsonUnindexed(const nlohmann::json& event);
 // index that does not cover the object), and the object must be used.
 std::optional<std::string> compactEventText(std::string_view text, const JsonMemberIndex& index);
 
-// Writes compactEventJson() into one reused buffer with one serializer.
+// Builds the RoomEvent packets of compact events, reusing one buffer and one
+// serializer.
 class EventCompactor;
 
 struct SidechannelCounters {
