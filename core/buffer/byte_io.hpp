@@ -71,8 +71,6 @@ class ByteWriter {
  public:
   ByteWriter() = default;
   explicit ByteWriter(size_t reserve) { out_.reserve(reserve); }
-  // Writes after the bytes already in `start` (take() gives it back).
-  explicit ByteWriter(std::vector<uint8_t>&& start) : out_(std::move(start)) {}
 
   void u8(uint8_t v) { out_.push_back(v); }
   void u16(uint16_t v) { writeBE(v, 2); }

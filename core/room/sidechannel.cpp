@@ -285,15 +285,6 @@ char* cutCompactText(char* o, std::string_view text, const JsonMemberIndex& inde
   return o;
 }
 
-// The same into `out`, reusing its storage; false when the text cannot tell.
-bool cutCompactText(std::string_view text, const JsonMemberIndex& index, std::string& out) {
-  out.resize(text.size() + 2);
-  char* end = cutCompactText(out.data(), text, index);
-  if (!end) return false;
-  out.resize(static_cast<size_t>(end - out.data()));
-  return true;
-}
-
 }  // namespace
 
 class EventCompactor {
@@ -362,8 +353,10 @@ std::string compactEventJson(const nlohmann::json& event) {
 }
 
 std::optional<std::string> compactEventText(std::string_view text, const JsonMemberIndex& index) {
-  std::string out;
-  if (!cutCompactText(text, index, out)) return std::nullopt;
+  std::string out(text.size() + 2, '\0');
+  char* end = cutCompactText(out.data(), text, index);
+  if (!end) return std::nullopt;
+  out.resize(static_cast<size_t>(end - out.data()));
   return out;
 }
 
