@@ -259,6 +259,7 @@ std::string checkPathTemplate(const std::string& t) {
 const std::vector<SectionRule>& rules() {
   static const std::vector<SectionRule> kRules = {
       section("log", &Config::log, {text("level", &LogConfig::level, checkLogLevel)}),
+      section("state", &Config::state, {text("dir", &StateConfig::dir, checkPath)}),
       section("rtmp", &Config::rtmp,
               {listen("listen", &RtmpConfig::listen),
                integer("chunk_size", &RtmpConfig::chunk_size, 128, 65536),

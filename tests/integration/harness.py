@@ -218,6 +218,8 @@ class Server:
                     "--set", "rtmp.listen=127.0.0.1:%d" % self.rtmp_port,
                     "--set", "http.listen=127.0.0.1:%d" % self.http_port,
                     "--set", "log.level=debug"]
+            if "state.dir" not in self.sets:  # a generated room key stays in the test's dir
+                args += ["--set", "state.dir=" + os.path.join(self.dir, "state")]
             for k, v in self.sets.items():
                 args += ["--set", "%s=%s" % (k, _set_value(v))]
             log("start %s (attempt %d): %s" % (self.name, attempt + 1, " ".join(args)))

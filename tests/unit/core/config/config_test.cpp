@@ -26,10 +26,7 @@ std::string errorOf(const std::string& text, const std::vector<std::string>& ove
   return {};
 }
 
-std::string repoRoot() {
-  std::string here = __FILE__;
-  return here.substr(0, here.rfind("tests/unit/core/config/"));
-}
+std::string repoRoot() { return ROOMCAST_SOURCE_DIR; }
 
 void checkDefaults(const Config& c) {
   BOOST_TEST(c.log.level == "info");
@@ -61,6 +58,8 @@ void checkDefaults(const Config& c) {
   BOOST_TEST(c.auth.protect_publish == true);
   BOOST_TEST(c.web.enabled == true);
   BOOST_TEST(c.web.root == "web");
+  BOOST_TEST(c.state.dir == "state");
+  BOOST_TEST(c.room.key == "");
 }
 
 }  // namespace
