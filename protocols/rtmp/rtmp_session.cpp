@@ -407,6 +407,13 @@ void RtmpSession::stopPlaying() {
   if (!subscription_) return;
   subscription_.reset();
   sender_.reset();
+  // NOTE: Stream EOF (RTMP spec 7.1.7: playback on this stream is over), as nginx-rtmp
+  // answers deleteStream. GStreamer's rtmpsrc (librtmp) stops by sending deleteStream
+  // and closing its socket while its reader thread sits in recv() on it; close() does
+  // not wake that recv, so without a byte from us it waits out librtmp's receive
+  // timeout (120 s) and the pipeline does not stop on SIGINT.
+  send(controlBytes(msg::kUserControl, streamEofPayload(kMediaStreamId), options_.chunkSize));
+  spdlog::info("rtmp {} {}: play stopped by the player", peer(), describeStream());
   touch();
 }
 
