@@ -17,11 +17,25 @@ MediaSender::~MediaSender() {
 }
 
 void MediaSender::send(const MediaPacket& packet) {
-  if (!overflowed_) send(packet, serialize_(packet), 0);
+  if (overflowed_) return;
+  // Every packet goes through the gate (it counts the media); a room event it holds
+  // is dropped.
+  const bool eventsPass = !holdRoomEvents || eventGate_.pass(packet);
+  if (packet.codec == Codec::RoomEvent && !eventsPass) return;
+  enqueue(packet, serialize_(packet), 0);
 }
 
 void MediaSender::send(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes) {
   if (overflowed_) return;
+  if (holdRoomEvents && !eventGate_.pass(packet) && leadBytes > 0) {
+    // The packet's own bytes follow its leading events in the shared buffer.
+    enqueue(packet, bytes.slice(leadBytes), 0);
+    return;
+  }
+  enqueue(packet, bytes, leadBytes);
+}
+
+void MediaSender::enqueue(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes) {
   SendQueue::Item item;
   item.bytes = bytes;
   item.leadBytes = leadBytes;

@@ -33,7 +33,7 @@ void appendRtmpMessage(std::vector<uint8_t>& out, const core::MediaPacket& pkt,
   const uint8_t type = pkt.isVideo() ? msg::kVideo : pkt.isAudio() ? msg::kAudio : msg::kDataAmf0;
   const uint32_t csid = pkt.isVideo() ? kVideoCsid : pkt.isAudio() ? kAudioCsid : kDataCsid;
   const auto body = core::flvBodyOf(pkt);
-  appendMessage(out, csid, type, static_cast<uint32_t>(pkt.dts), kMediaStreamId, body, chunkSize);
+  appendMessage(out, csid, type, core::flvTimestampOf(pkt), kMediaStreamId, body, chunkSize);
 }
 
 const core::SharedBuffer& rtmpWireForm(const core::MediaPacket& p, uint32_t chunkSize) {
@@ -377,6 +377,7 @@ void RtmpSession::onPlay(double txn, const std::vector<Amf0Value>& args) {
   sender_->onBytesSent = [this](uint64_t n) {
     if (subscription_) subscription_->countBytesOut(n);
   };
+  sender_->holdRoomEvents = true;  // players that read RTMP with FFmpeg (VLC)
   // Status replies first, so the player is ready before the GOP arrives.
   send(controlBytes(msg::kUserControl, streamBeginPayload(kMediaStreamId), chunkSize));
   if (reset) sendStatus("status", "NetStream.Play.Reset", "Playing and resetting " + name + ".");
@@ -406,6 +407,13 @@ void RtmpSession::stopPlaying() {
   if (!subscription_) return;
   subscription_.reset();
   sender_.reset();
+  // NOTE: Stream EOF (RTMP spec 7.1.7: playback on this stream is over), as nginx-rtmp
+  // answers deleteStream. GStreamer's rtmpsrc (librtmp) stops by sending deleteStream
+  // and closing its socket while its reader thread sits in recv() on it; close() does
+  // not wake that recv, so without a byte from us it waits out librtmp's receive
+  // timeout (120 s) and the pipeline does not stop on SIGINT.
+  send(controlBytes(msg::kUserControl, streamEofPayload(kMediaStreamId), options_.chunkSize));
+  spdlog::info("rtmp {} {}: play stopped by the player", peer(), describeStream());
   touch();
 }
 
