@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/format/json_text.hpp"
 #include "core/loop/async_file.hpp"
 #include "core/loop/event_loop.hpp"
 
@@ -38,8 +39,8 @@ void Recorder::loadIndex() {
 }
 
 void Recorder::indexFile(const std::string& sidecar, const std::string& text) {
-  auto file =
-      RecordingFile::fromJson(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false));
+  // The file was read with a size bound; a file on disk gets the depth bound too.
+  auto file = RecordingFile::fromJson(core::readJson(text, text.size()).value);
   // NOTE: only a description of the file beside it: a moved or edited one must not
   // make replay read some other path.
   if (!file || file->path + ".json" != sidecar) {

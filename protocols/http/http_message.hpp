@@ -10,6 +10,10 @@
 
 namespace http {
 
+// The largest JSON request body the APIs read (/api/v1, the IM REST /v4): 500
+// member ids or a 12 KiB message fit several times; more is refused (413) unread.
+inline constexpr size_t kMaxJsonBodyBytes = 64 * 1024;
+
 struct HttpRequest {
   std::string method;
   std::string path;                            // decoded path, no query
