@@ -224,7 +224,15 @@ int HttpConnection::onMessageComplete(http_parser* p) {
 void HttpConnection::handleRequest() {
   HttpExchange exchange(*this);
   dispatching_ = true;
-  HttpResponse response = server_.dispatch(request_, exchange);
+  HttpResponse response;
+  try {
+    response = server_.dispatch(request_, exchange);
+  } catch (const std::exception& e) {
+    // NOTE: whatever a route did, the client gets an answer and the connection lives.
+    spdlog::error("http {} {} {}: request failed: {}", request_.peer, request_.method,
+                  request_.path, e.what());
+    response = HttpResponse::error(500, "internal error");
+  }
   dispatching_ = false;
   if (takenOver_ || closed_ || deferred_) return;
   if (early_) {  // deferred, then answered before the handler returned

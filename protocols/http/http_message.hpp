@@ -40,11 +40,12 @@ struct HttpResponse {
   std::vector<core::SharedBuffer> sharedBody;
 
   static HttpResponse json(int status, std::string body);
-  // {"error": message}
+  // {"error": message}; whatever bytes `message` holds (invalid UTF-8 is replaced).
   static HttpResponse error(int status, std::string_view message);
 };
 
 const char* statusText(int status);
+// `s` as the inside of a JSON string; invalid UTF-8 is replaced.
 std::string jsonEscape(std::string_view s);
 
 }  // namespace http

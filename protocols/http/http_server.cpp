@@ -78,6 +78,7 @@ HttpResponse HttpServer::dispatch(const HttpRequest& req, HttpExchange& exchange
       return HttpResponse::error(500, "internal error");
     }
   }
+  // NOTE: the path may hold any bytes (e.g. invalid UTF-8): error() never throws.
   return HttpResponse::error(404, "no such resource: " + req.path);
 }
 

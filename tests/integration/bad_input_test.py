@@ -307,6 +307,53 @@ class BadInputTest(h.IntegrationTest):
                 self.assertRegex(data[:12].decode("latin-1"), r"^HTTP/1\.[01] 4\d\d")
             self.assertClosed(s, 1, "garbage on the HTTP port")
 
+    # ---------------------------------------------------------------- any bytes
+
+    def exchange(self, request, timeout=5):
+        """(status, headers, body) of one raw request sent with Connection: close."""
+        s = socket.create_connection(("127.0.0.1", self.srv.http_port), timeout=timeout)
+        with s:
+            s.sendall(request)
+            status, headers, rest = h.read_http_head(s, timeout)
+            return status, headers, rest + h.read_body_until_close(s, timeout)
+
+    def test_http_error_replies_whatever_the_bytes(self):
+        # Paths that decode to invalid UTF-8, raw high bytes, bad headers and
+        # bodies: each gets an answer with a JSON error, none kills a handler.
+        cases = [  # (request line and headers, body, expected status)
+            (b"GET /%c0%ae HTTP/1.1\r\n", b"", 404),
+            (b"GET /%ff%fe%fd.m3u8 HTTP/1.1\r\n", b"", 400),
+            (b"GET /live/%c0%ae.flv HTTP/1.1\r\n", b"", 400),
+            (b"GET /live/%c3%28/index.m3u8 HTTP/1.1\r\n", b"", 400),
+            (b"GET /api/v1/streams/live/%ed%a0%80 HTTP/1.1\r\n", b"", 404),
+            (b"GET /api/v1/rooms/%ff HTTP/1.1\r\n", b"", 404),
+            (b"POST /api/v1/rooms/lo%80bby/messages HTTP/1.1\r\n", b"{}", 404),
+            (b"POST /api/v1/rooms?identifier=%ff%fe&usersig=x HTTP/1.1\r\n", b"{}", 403),
+            (b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n"
+             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             b"Sec-WebSocket-Version: \xff\xfe\r\n", b"", 426),
+            (b"GET /api/v1/streams HTTP/1.1\r\nX-Junk: \xc0\xae\xff\r\n", b"", 200),
+            (b"DELETE /api/v1/recordings/%c0%ae HTTP/1.1\r\n", b"", 401),
+            (b"POST /v4/group_open_http_svc/%ff%fe HTTP/1.1\r\n", b"{}", 200),
+        ]
+        wrong = []
+        for head, body, want in cases:
+            upgrade = b"Upgrade, " if b"Upgrade:" in head else b""
+            req = head + b"Host: x\r\nConnection: %sclose\r\nContent-Length: %d\r\n\r\n" % (
+                upgrade, len(body)) + body
+            status, headers, raw = self.exchange(req)
+            if status != want:
+                wrong.append("%r -> %d (not %d) %r" % (req[:60], status, want, raw[:200]))
+                continue
+            doc = h.json_body_of(raw, headers)
+            if want != 200:
+                self.assertTrue(doc.get("error"), "%r: %r" % (req[:80], doc))
+            elif b"/v4/" in req:  # the IM's shape: always 200, the failure inside
+                self.assertEqual(doc.get("ActionStatus"), "FAIL", doc)
+        self.assertEqual(wrong, [])
+        self.assertIsNone(self.srv.find_log(r"threw|handler failed", since=self.mark),
+                          "a handler threw on odd bytes")
+
     def test_http_unknown_stream_json(self):
         status, headers, body = h.http_get(self.srv.flv_url("nosuchstream"))
         self.assertEqual(status, 404)
