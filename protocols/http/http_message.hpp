@@ -23,6 +23,9 @@ struct HttpRequest {
   std::string peer;
   bool keepAlive = true;
   bool http11 = true;  // HTTP/1.1 or later (chunked transfer allowed)
+  // A HEAD request: routes see it as GET ("method" is "GET") and the server sends
+  // the head of their answer without its body (RFC 9110 9.3.2).
+  bool head = false;
 
   const std::string* header(const std::string& lowerName) const {
     auto it = headers.find(lowerName);

@@ -10,7 +10,12 @@ namespace http {
 std::unique_ptr<core::TcpConnection> HttpExchange::takeOver(
     int status, const std::string& contentType, const std::map<std::string, std::string>& headers,
     bool chunked) {
-  return conn_.release(conn_.responseHead(status, contentType, 0, chunked, headers, !chunked));
+  const std::string head = conn_.responseHead(status, contentType, 0, chunked, headers, !chunked);
+  if (conn_.headRequest()) {  // RFC 9110 9.3.2: the head a GET gets, and no body
+    conn_.answerHead(head, !chunked);
+    return nullptr;
+  }
+  return conn_.release(head);
 }
 
 std::unique_ptr<core::TcpConnection> HttpExchange::upgrade(
