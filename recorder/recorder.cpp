@@ -94,8 +94,8 @@ bool Recorder::writing(const std::string& path) const {
 }
 
 void Recorder::indexFile(const std::string& sidecar, const std::string& text) {
-  auto file =
-      RecordingFile::fromJson(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false));
+  // The file was read with a size bound; a file on disk gets the depth bound too.
+  auto file = RecordingFile::fromJson(core::readJson(text, text.size()).value);
   // NOTE: only a description of the file beside it: a moved or edited one must not
   // make replay read some other path.
   if (!file || file->path + ".json" != sidecar) {

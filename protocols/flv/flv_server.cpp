@@ -138,9 +138,7 @@ FlvServer::FlvServer(core::EventLoop& loop, http::HttpServer& http, core::Stream
                      core::WriteCoalescer& coalescer, FlvOptions options)
     : registry_(registry), coalescer_(coalescer), options_(options), sessions_(loop) {
   http.route(
-      [](const http::HttpRequest& r) {
-        return (r.method == "GET" || r.method == "HEAD") && r.path.ends_with(".flv");
-      },
+      [](const http::HttpRequest& r) { return r.method == "GET" && r.path.ends_with(".flv"); },
       [this](const http::HttpRequest& req, http::HttpExchange& ex) { return serve(req, ex); });
 }
 
@@ -166,14 +164,10 @@ http::HttpResponse FlvServer::serve(const http::HttpRequest& req, http::HttpExch
     spdlog::info("flv {} {}: play refused: stream not found", req.peer, key);
     return http::HttpResponse::error(404, "stream not found: " + key);
   }
-  if (req.method == "HEAD") {
-    http::HttpResponse r;
-    r.contentType = "video/x-flv";
-    return r;
-  }
   // HTTP/1.0 clients get the body unframed, ended by closing the connection.
   const bool chunked = req.http11;
   auto conn = exchange.takeOver(200, "video/x-flv", {{"Cache-Control", "no-cache"}}, chunked);
+  if (!conn) return {};  // HEAD: the head was the answer
   if (conn->closed()) {
     spdlog::info("flv {} {}: player gone before the stream started", req.peer, key);
     return {};

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/format/json_text.hpp"
 #include "core/format/timed_metadata.hpp"
 #include "core/loop/async_file.hpp"
 #include "core/loop/wall_clock.hpp"
@@ -99,7 +100,7 @@ void HlsStream::onRoomEvent(const core::MediaPacket& packet) {
 }
 
 void HlsStream::addStatusRange(int64_t streamMs, const std::string& json) {
-  const auto event = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  const auto event = core::readJson(json, core::kMaxRoomEventTextBytes).value;
   if (!event.is_object() || !event.value("status", nlohmann::json()).is_number_integer()) return;
   DateRange range;
   range.id = "status-" + std::to_string(event.value("seq", int64_t{0}));

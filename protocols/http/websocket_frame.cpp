@@ -102,6 +102,8 @@ std::string checkWsUpgrade(const HttpRequest& req, int* status) {
   const std::string* key = req.header("sec-websocket-key");
   if (!key) return "websocket upgrade without Sec-WebSocket-Key header";
   if (!isNonce16(trim(*key))) return "malformed Sec-WebSocket-Key (must be the base64 of 16 bytes)";
+  // Last, so a HEAD gets what a GET without the upgrade headers would.
+  if (req.head) return "websocket upgrade needs GET, not HEAD";
   code = 0;
   return {};
 }

@@ -300,7 +300,7 @@ std::variant<core::ChatMessage, core::RoomError> restMessage(const Call& c, Mapp
   else
     m.from = {*from, *from, "",
               c.server.isAdmin(*from) ? core::MemberRole::Admin : core::MemberRole::Member};
-  if (core::RoomError e = core::checkMessageBody(m.type, m.body); !e.ok()) return e;
+  if (core::RoomError e = core::messageBody(m.type, m.body, m.body); !e.ok()) return e;
   return m;
 }
 
@@ -600,10 +600,11 @@ json handle(const http::HttpRequest& req, RoomServer& server, RandomWindow& rand
   auto command = table.find(req.path);
   if (command == table.end())
     return failReply(code::kBadCommand, "unknown command " + req.path.substr(0, 100));
-  const json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) return failReply(kJsonParseError, "the body is not valid JSON");
-  if (!body.is_object()) return failReply(code::kBadParameter, "the body must be a JSON object");
-  return command->second({req, server, randoms, body});
+  const core::JsonRead read = core::readJson(req.body, http::kMaxJsonBodyBytes);
+  if (!read.ok()) return failReply(kJsonParseError, "the body is " + read.error);
+  if (!read.value.is_object())
+    return failReply(code::kBadParameter, "the body must be a JSON object");
+  return command->second({req, server, randoms, read.value});
 }
 
 }  // namespace

@@ -155,11 +155,16 @@ void RoomSession::onMessage(http::WsOpcode op, std::string_view payload) {
     sendError(code::kBadCommand, "binary frames are not supported: send JSON in text frames");
     return;
   }
-  json request = json::parse(payload, nullptr, false);
-  if (request.is_discarded()) {
+  core::JsonRead read = core::readJson(payload, server_.options().ws.maxMessageBytes);
+  if (read.status == core::JsonRead::Status::Malformed) {
     sendError(code::kBadParameter, "malformed JSON (" + std::to_string(payload.size()) + " bytes)");
     return;
   }
+  if (!read.ok()) {
+    sendError(code::kBadParameter, "request " + read.error);
+    return;
+  }
+  const json& request = read.value;
   if (!request.is_object() || !stringField(request, "cmd")) {
     sendError(code::kBadParameter, "a request is a JSON object with a string \"cmd\"");
     return;
@@ -357,9 +362,8 @@ void RoomSession::onSend(const json& req) {
   }
   auto body = req.find("body");
   if (body == req.end()) return refuse(code::kBadParameter, "send needs a \"body\" object");
-  if (core::RoomError e = core::checkMessageBody(*type, *body); !e.ok())
+  if (core::RoomError e = core::messageBody(*type, *body, message.body); !e.ok())
     return refuse(e.code, e.message);
-  message.body = *body;
   if (const core::WordFilter* filter = server_.wordFilter(); filter && *type == "text") {
     auto& text = message.body["text"].get_ref<std::string&>();
     if (server_.options().filterRejects ? filter->matches(text) : filter->mask(text) > 0) {
