@@ -151,7 +151,7 @@ std::vector<std::string> StaticFiles::missing() const {
 }
 
 HttpResponse StaticFiles::respond(const HttpRequest& req) const {
-  if (req.method != "GET" && req.method != "HEAD") {
+  if (req.method != "GET") {  // a HEAD arrives as GET (HttpRequest::head)
     HttpResponse r = HttpResponse::error(405, "method not allowed: " + req.method);
     r.headers["Allow"] = "GET, HEAD";
     return r;
