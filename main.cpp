@@ -300,6 +300,7 @@ struct Server {
     rtmp::RtmpOptions rtmpOptions;
     rtmpOptions.chunkSize = c.rtmp.chunk_size;
     rtmpOptions.maxMessageSize = c.rtmp.max_message_size;
+    rtmpOptions.maxPartialBytes = static_cast<size_t>(c.rtmp.max_partial_bytes);
     rtmpOptions.windowAckSize = c.rtmp.window_ack_size;
     rtmpOptions.handshakeTimeoutMs = c.rtmp.handshake_timeout_ms;
     rtmpOptions.idleTimeoutMs = c.rtmp.idle_timeout_ms;

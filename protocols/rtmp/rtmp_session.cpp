@@ -16,7 +16,16 @@ namespace {
 
 using core::Amf0Value;
 
+// NOTE: until publish or play is granted a peer has only sent a few small commands
+// (connect is a few hundred bytes), so it may make us hold little: its incomplete
+// messages and its unread replies are bounded by these (and all such peers together
+// by a share of rtmp.max_partial_bytes, see RtmpServer).
+constexpr size_t kUnauthenticatedPendingBytes = 64 * 1024;
+constexpr size_t kUnauthenticatedUnreadReplyBytes = 64 * 1024;
 constexpr size_t kMaxUnreadReplyBytes = 1024 * 1024;
+// A queued reply costs a write request of a few hundred bytes however small it is (a
+// ping response is 18): bound their number too.
+constexpr size_t kMaxUnreadReplies = 256;
 
 // "name?query" -> {name, query}
 std::pair<std::string, std::string> splitQuery(std::string_view s) {
@@ -54,7 +63,8 @@ RtmpSession::RtmpSession(RtmpServer& server, std::unique_ptr<core::TcpConnection
       coalescer_(coalescer),
       options_(options),
       conn_(std::move(conn)),
-      reader_(ChunkReaderLimits{options.maxMessageSize, 64, 2 * options.maxMessageSize}),
+      reader_(ChunkReaderLimits{options.maxMessageSize, 64, kUnauthenticatedPendingBytes},
+              &server.unauthenticatedPartialBudget()),
       idleTimer_(conn_->loop(), [this] {
         if (closing_)
           close(pendingCloseReason_ + " (the peer did not read the reply)");
@@ -88,6 +98,7 @@ void RtmpSession::close(std::string_view reason) {
   spdlog::info("rtmp {} {}: {} session ended: {} ({} bytes in, {} bytes out)", peer(),
                describeStream(), role_, reason, conn_->bytesRead(), conn_->bytesWritten());
   idleTimer_.stop();
+  reader_.release();  // its memory goes back to the listener's budget now
   // The sender stays until the destructor (deferred): code that called into it
   // may still be on the stack. Detaching from the Stream now is safe.
   subscription_.reset();
@@ -142,7 +153,12 @@ void RtmpSession::onChunkData(std::span<const uint8_t> bytes) {
   }
   if (closed_) return;
   if (!status) {
-    close("protocol error: " + status.reason);
+    if (!status.overLimit)
+      close("protocol error: " + status.reason);
+    else
+      close(
+          std::string(authenticated_ ? "memory limit: " : "memory limit before publish or play: ") +
+          status.reason);
     return;
   }
   // NOTE: RTMP 5.4.3: acknowledge once the peer's window worth of bytes arrived.
@@ -283,6 +299,14 @@ void RtmpSession::onConnect(double txn, const Amf0Value* cmdObj) {
   spdlog::debug("rtmp {}: connect app={} tcUrl={}", peer(), app_, tcUrl_);
 }
 
+void RtmpSession::markAuthenticated() {
+  if (authenticated_) return;
+  authenticated_ = true;
+  // NOTE: two messages of the largest size may be in progress at once (audio and video).
+  reader_.setMaxPendingBytes(2 * size_t{options_.maxMessageSize});
+  reader_.moveToAncestorBudget(server_.partialBudget());
+}
+
 bool RtmpSession::authorize(const char* action, const std::string& name, const std::string& query) {
   const bool protect =
       std::string_view(action) == "publish" ? options_.protectPublish : options_.protectPlay;
@@ -331,6 +355,7 @@ void RtmpSession::onPublish(double txn, const std::vector<Amf0Value>& args) {
     return;
   }
   role_ = "publisher";
+  markAuthenticated();
   send(controlBytes(msg::kUserControl, streamBeginPayload(kMediaStreamId), options_.chunkSize));
   sendStatus("status", "NetStream.Publish.Start", describeStream() + " is now published.");
   spdlog::info("rtmp {} {}: publishing", peer(), describeStream());
@@ -385,6 +410,7 @@ void RtmpSession::onPlay(double txn, const std::vector<Amf0Value>& args) {
   send(dataMessage({"onStatus", Amf0Value::object({{"code", "NetStream.Data.Start"}})}, chunkSize));
   if (closed_) return;
   role_ = "player";
+  markAuthenticated();
   idleTimer_.stop();
   sender_->beginBurst();
   subscription_ = registry_.subscribe(app_, name, *this, "rtmp");  // found above: cannot fail
@@ -527,9 +553,10 @@ void RtmpSession::send(core::SharedBuffer bytes) {
   }
   // NOTE: a peer that sends pings or commands but never reads our replies
   // must not make us buffer without end.
-  if (conn_->queuedBytes() > kMaxUnreadReplyBytes) {
+  const size_t maxBytes = authenticated_ ? kMaxUnreadReplyBytes : kUnauthenticatedUnreadReplyBytes;
+  if (conn_->queuedBytes() > maxBytes || conn_->queuedWrites() > kMaxUnreadReplies) {
     close("the peer does not read its replies (" + std::to_string(conn_->queuedBytes()) +
-          " bytes unsent)");
+          " bytes in " + std::to_string(conn_->queuedWrites()) + " replies unsent)");
     return;
   }
   conn_->write(bytes);

@@ -24,6 +24,8 @@ namespace rtmp {
 struct RtmpOptions {
   uint32_t chunkSize = 4096;
   uint32_t maxMessageSize = 8 * 1024 * 1024;
+  // Bytes all connections together may hold in incomplete messages (rtmp.max_partial_bytes).
+  size_t maxPartialBytes = 128 * 1024 * 1024;
   uint32_t windowAckSize = 2500000;
   int64_t handshakeTimeoutMs = 10000;
   int64_t idleTimeoutMs = 30000;
@@ -77,6 +79,8 @@ class RtmpSession : public core::TcpConnection::Handler, public core::MediaSink 
   void stopPublishing(std::string_view reason);
   void stopPlaying();
   bool authorize(const char* action, const std::string& name, const std::string& query);
+  // Publish or play was granted: lift the limits on unauthenticated peers.
+  void markAuthenticated();
 
   void send(core::SharedBuffer bytes);
   void sendStatus(std::string_view level, std::string_view code, std::string_view description);
@@ -104,6 +108,7 @@ class RtmpSession : public core::TcpConnection::Handler, public core::MediaSink 
   uint64_t lastAckSent_ = 0;
   bool handshakeDone_ = false;
   bool connected_ = false;
+  bool authenticated_ = false;  // a publish or play was granted
   bool closing_ = false;
   bool closed_ = false;
   bool wantAudio_ = true, wantVideo_ = true;
