@@ -20,6 +20,7 @@
 #include "core/log/log.hpp"
 #include "core/loop/async_file.hpp"
 #include "core/loop/event_loop.hpp"
+#include "core/loop/heap_trimmer.hpp"
 #include "core/loop/signal_watcher.hpp"
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/stream_registry.hpp"
@@ -201,6 +202,7 @@ struct Server {
   std::unique_ptr<rtmp::RtmpServer> rtmp;
   std::unique_ptr<recorder::Recorder> recorder;
   std::vector<std::unique_ptr<core::SignalWatcher>> signals;
+  std::unique_ptr<core::HeapTrimmer> heapTrimmer;
   bool stopping = false;
 
   explicit Server(const core::Config& c) {
@@ -311,6 +313,7 @@ struct Server {
     rtmpOptions.roomEvents = c.sidechannel.flv;
     rtmp = std::make_unique<rtmp::RtmpServer>(loop, c.rtmp.listen.host, c.rtmp.listen.port,
                                               *registry, *coalescer, rtmpOptions);
+    heapTrimmer = std::make_unique<core::HeapTrimmer>(loop);
 
     for (int sig : {SIGINT, SIGTERM})
       signals.push_back(std::make_unique<core::SignalWatcher>(loop, sig, [this](int s) {
@@ -379,6 +382,7 @@ struct Server {
       rooms.reset();
       webhooks.reset();
       signals.clear();
+      heapTrimmer.reset();
       loop.post([this] {
         coalescer.reset();
         roomCoalescer.reset();
