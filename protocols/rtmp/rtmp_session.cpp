@@ -65,12 +65,16 @@ RtmpSession::RtmpSession(RtmpServer& server, std::unique_ptr<core::TcpConnection
       conn_(std::move(conn)),
       reader_(ChunkReaderLimits{options.maxMessageSize, 64, kUnauthenticatedPendingBytes},
               &server.unauthenticatedPartialBudget()),
-      idleTimer_(conn_->loop(), [this] {
-        if (closing_)
-          close(pendingCloseReason_ + " (the peer did not read the reply)");
-        else
-          close(handshakeDone_ ? "idle timeout: no data from the peer" : "handshake timeout");
-      }) {}
+      idleTimer_(
+          conn_->loop(),
+          [this] {
+            if (closing_)
+              close(pendingCloseReason_ + " (the peer did not read the reply)");
+            else
+              close(handshakeDone_ ? "idle timeout: no data from the peer" : "handshake timeout");
+          }),
+      inputLog_([this] { return "rtmp " + peer() + " " + describeStream(); },
+                [&loop = conn_->loop()] { return loop.nowMs(); }) {}
 
 RtmpSession::~RtmpSession() {
   // Members go in reverse order; the sender must go before the connection.
@@ -95,6 +99,7 @@ std::string RtmpSession::describeStream() const {
 void RtmpSession::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
+  inputLog_.flush();
   spdlog::info("rtmp {} {}: {} session ended: {} ({} bytes in, {} bytes out)", peer(),
                describeStream(), role_, reason, conn_->bytesRead(), conn_->bytesWritten());
   idleTimer_.stop();
@@ -145,6 +150,7 @@ void RtmpSession::onHandshakeData(std::span<const uint8_t> bytes) {
 
 void RtmpSession::onChunkData(std::span<const uint8_t> bytes) {
   touch();
+  inputLog_.expire();
   std::vector<RtmpMessage> messages;
   const auto status = reader_.feed(bytes, messages);
   for (const auto& m : messages) {
@@ -261,7 +267,7 @@ void RtmpSession::handleCommand(const RtmpMessage& m, std::span<const uint8_t> a
              name == "pause" || name == "seek") {
     // Nothing to do for a live origin.
   } else {
-    spdlog::warn("rtmp {} {}: unknown command '{}' ignored", peer(), describeStream(), name);
+    inputLog_.warn("unknown command", "unknown command '{}' ignored", name);
     if (txn != 0)
       send(errorMessage(txn, "NetConnection.Call.Failed", "unknown command " + name,
                         options_.chunkSize));
@@ -439,10 +445,11 @@ void RtmpSession::handleData(const RtmpMessage& m, std::span<const uint8_t> amf)
   if (!lease_) return;
   auto decoded = core::Amf0Decoder::decodeAll(amf);
   if (!decoded.ok() || decoded.values.empty()) {
-    spdlog::warn("rtmp {} {}: malformed data message dropped: {}", peer(), describeStream(),
-                 decoded.error);
+    inputLog_.warn("malformed data message", "malformed data message dropped: {}", decoded.error);
+    recordInput(false, "malformed data message: " + decoded.error);
     return;
   }
+  recordInput(true);
   auto& values = decoded.values;
   // "@setDataFrame", "onMetaData", {...} is stored as "onMetaData", {...}.
   if (values[0].asString() == "@setDataFrame") values.erase(values.begin());
@@ -460,14 +467,18 @@ void RtmpSession::handleMedia(const RtmpMessage& m) {
   if (!lease_) return;
   auto parsed = m.type == msg::kVideo ? core::parseFlvVideo(m.timestamp, m.payload)
                                       : core::parseFlvAudio(m.timestamp, m.payload);
+  const char* kind = m.type == msg::kVideo ? "video" : "audio";
   if (parsed.isPacket()) {
     ++packetsIn_;
+    recordInput(true);
     lease_->push(std::move(parsed.packet));
   } else if (parsed.isError()) {
-    spdlog::warn("rtmp {} {}: bad {} message dropped: {}", peer(), describeStream(),
-                 m.type == msg::kVideo ? "video" : "audio", parsed.reason);
-  } else if (packetsIn_ == 0 || m.payload.size() > 2) {
-    spdlog::debug("rtmp {} {}: {}", peer(), describeStream(), parsed.reason);
+    inputLog_.warn("bad media message", "bad {} message dropped: {}", kind, parsed.reason);
+    recordInput(false, std::string("bad ") + kind + " message: " + parsed.reason);
+  } else {
+    recordInput(true);  // well-formed, only not forwarded (e.g. end of sequence)
+    if (packetsIn_ == 0 || m.payload.size() > 2)
+      inputLog_.debug("ignored media message", "{} message ignored: {}", kind, parsed.reason);
   }
 }
 
@@ -480,7 +491,8 @@ void RtmpSession::handleAggregate(const RtmpMessage& m) {
     const size_t at = r.position();
     auto header = core::parseFlvTagHeader(r.bytes(core::kFlvTagHeaderSize));
     if (!header || header->dataSize + 4 > r.remaining()) {
-      spdlog::warn("rtmp {} {}: truncated aggregate message dropped", peer(), describeStream());
+      inputLog_.warn("truncated aggregate message", "truncated aggregate message dropped");
+      recordInput(false, "truncated aggregate message");
       return;
     }
     if (!base) base = header->timestampMs;
@@ -492,6 +504,13 @@ void RtmpSession::handleAggregate(const RtmpMessage& m) {
     else if (sub.type == msg::kDataAmf0)
       handleData(sub, sub.payload.span());
   }
+}
+
+void RtmpSession::recordInput(bool valid, std::string_view what) {
+  if (!inputGuard_.record(valid) || closed_) return;
+  close("input mostly invalid: " + std::to_string(inputGuard_.invalidInWindow()) + " of the last " +
+        std::to_string(inputGuard_.seenInWindow()) +
+        " messages unusable (last: " + std::string(what) + ")");
 }
 
 void RtmpSession::onStreamStart(const core::Stream& stream) {
