@@ -1,6 +1,7 @@
 #include "core/buffer/byte_budget.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 namespace core {
@@ -20,6 +21,13 @@ bool ByteBudget::take(size_t n, const ByteBudget** refusedBy) {
     b->peak_ = std::max(b->peak_, b->used_);
   }
   return true;
+}
+
+size_t ByteBudget::available() const {
+  size_t room = SIZE_MAX;
+  for (const ByteBudget* b = this; b; b = b->parent_)
+    room = std::min(room, b->limit_ - std::min(b->used_, b->limit_));
+  return room;
 }
 
 void ByteBudget::give(size_t n) {

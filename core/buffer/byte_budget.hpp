@@ -24,6 +24,9 @@ class ByteBudget {
   // they stay counted there, and no longer here. Cannot fail.
   void moveToAncestor(size_t n, ByteBudget& to);
 
+  // Bytes take() would accept now: the least room left in this budget and its ancestors.
+  size_t available() const;
+
   const std::string& name() const { return name_; }
   size_t limit() const { return limit_; }
   size_t used() const { return used_; }

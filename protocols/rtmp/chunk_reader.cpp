@@ -59,7 +59,7 @@ bool ChunkReader::fail(std::string reason, bool overLimit) {
 
 void ChunkReader::moveToAncestorBudget(core::ByteBudget& ancestor) {
   if (!budget_) return;  // nothing was charged to any budget
-  budget_->moveToAncestor(pendingBytes_, ancestor);
+  budget_->moveToAncestor(budgeted(pendingBytes_), ancestor);
   budget_ = &ancestor;
 }
 
@@ -194,17 +194,24 @@ bool ChunkReader::reserveFor(StreamState& s, size_t more) {
   const size_t need = s.partial.size() + more;
   if (need <= s.charged) return true;
   // NOTE: grow with the bytes that arrive, doubling up to the announced length (amortised
-  // O(1) copies, at most twice what arrived): a header may announce 16 MiB it never sends.
-  size_t want = std::min<size_t>(s.length, std::max(need, 2 * s.charged));
+  // O(1) copies, at most twice what arrived; a header may announce 16 MiB it never sends),
+  // and near a limit to all the room left, so the next growth fails rather than copy again.
+  const size_t want =
+      std::max(need, std::min({size_t{s.length}, 2 * s.charged, s.charged + room()}));
   std::string refused = charge(want - s.charged);
-  if (!refused.empty() && want > need) {
-    want = need;  // the exact size may still fit
-    refused = charge(want - s.charged);
-  }
   if (!refused.empty()) return fail(std::move(refused), true);
   s.partial.reserve(want);
   s.charged = want;
   return true;
+}
+
+size_t ChunkReader::room() const {
+  size_t room = limits_.maxPendingBytes - std::min(pendingBytes_, limits_.maxPendingBytes);
+  if (budget_) {
+    const size_t own = limits_.unbudgetedBytes - std::min(pendingBytes_, limits_.unbudgetedBytes);
+    room = std::min(room, own + budget_->available());
+  }
+  return room;
 }
 
 // Counts `bytes` more against the limits; returns "" or why they do not fit.
@@ -214,7 +221,8 @@ std::string ChunkReader::charge(size_t bytes) {
            " bytes on this connection";
   }
   const core::ByteBudget* refusedBy = nullptr;
-  if (budget_ && !budget_->take(bytes, &refusedBy)) {
+  const size_t more = budgeted(pendingBytes_ + bytes) - budgeted(pendingBytes_);
+  if (budget_ && more > 0 && !budget_->take(more, &refusedBy)) {
     return "incomplete messages would exceed " + refusedBy->name() + " (" +
            std::to_string(refusedBy->limit()) + " bytes, " + std::to_string(refusedBy->used()) +
            " in use)";
@@ -224,8 +232,9 @@ std::string ChunkReader::charge(size_t bytes) {
 }
 
 void ChunkReader::uncharge(StreamState& s) {
+  const size_t less = budgeted(pendingBytes_) - budgeted(pendingBytes_ - s.charged);
   pendingBytes_ -= s.charged;
-  if (budget_) budget_->give(s.charged);
+  if (budget_) budget_->give(less);
   s.charged = 0;
 }
 
@@ -257,6 +266,10 @@ bool ChunkReader::applyControl(const RtmpMessage& m) {
     discard(it->second);
   }
   return true;
+}
+
+size_t ChunkReader::budgeted(size_t pending) const {
+  return pending > limits_.unbudgetedBytes ? pending - limits_.unbudgetedBytes : 0;
 }
 
 void ChunkReader::discard(StreamState& s) {

@@ -23,6 +23,9 @@ struct ChunkReaderLimits {
   // Memory held for all incomplete messages (interleaved on several csids): what their
   // buffers have allocated, which is at most twice the bytes received for them.
   size_t maxPendingBytes = 16 * 1024 * 1024;
+  // The first bytes held are not charged to the shared budget: a connection can always
+  // receive its small commands (connect, publish) though others used the budget up.
+  size_t unbudgetedBytes = 0;
 };
 
 struct ChunkReadStatus {
@@ -83,8 +86,10 @@ class ChunkReader {
   bool completeMessage(uint32_t csid, StreamState& s, std::vector<RtmpMessage>& out);
   bool applyControl(const RtmpMessage& m);
   bool reserveFor(StreamState& s, size_t more);
+  size_t room() const;  // bytes the limits let the reader hold on top of what it holds
   std::string charge(size_t bytes);
   void uncharge(StreamState& s);
+  size_t budgeted(size_t pending) const;  // the part of `pending` charged to budget_
   void discard(StreamState& s);
   bool fail(std::string reason, bool overLimit = false);
 

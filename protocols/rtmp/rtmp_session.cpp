@@ -21,6 +21,10 @@ using core::Amf0Value;
 // messages and its unread replies are bounded by these (and all such peers together
 // by a share of rtmp.max_partial_bytes, see RtmpServer).
 constexpr size_t kUnauthenticatedPendingBytes = 64 * 1024;
+// What every connection may hold outside the shared budgets (so, with the file
+// descriptor limit, a bound of its own): enough for its connect and publish commands
+// when a crowd has used the unauthenticated share up.
+constexpr size_t kUnbudgetedPendingBytes = 4 * 1024;
 constexpr size_t kUnauthenticatedUnreadReplyBytes = 64 * 1024;
 constexpr size_t kMaxUnreadReplyBytes = 1024 * 1024;
 // A queued reply costs a write request of a few hundred bytes however small it is (a
@@ -63,7 +67,8 @@ RtmpSession::RtmpSession(RtmpServer& server, std::unique_ptr<core::TcpConnection
       coalescer_(coalescer),
       options_(options),
       conn_(std::move(conn)),
-      reader_(ChunkReaderLimits{options.maxMessageSize, 64, kUnauthenticatedPendingBytes},
+      reader_(ChunkReaderLimits{options.maxMessageSize, 64, kUnauthenticatedPendingBytes,
+                                kUnbudgetedPendingBytes},
               &server.unauthenticatedPartialBudget()),
       idleTimer_(
           conn_->loop(),

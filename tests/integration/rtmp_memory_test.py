@@ -10,6 +10,7 @@ import struct
 import time
 
 import harness as h
+import rtmp_client as rc
 
 WANT_CONNECTIONS = 1100
 ROUNDS = 4
@@ -182,6 +183,82 @@ class RtmpMemoryTest(h.IntegrationTest):
                 srv.wait_for_log([r"127\.0\.0\.1:%d\b" % port, r"does not read its replies"], 5)
             self.assertLess(peak["VmRSS"] - base["VmRSS"], MAX_PING_RSS_GROWTH_KB,
                             "VmRSS grew from %d to %d kB" % (base["VmRSS"], peak["VmRSS"]))
+
+    def test_budgets_close_the_peer_that_goes_past_them(self):
+        # A 1 MiB listener budget: a quarter of it (256 KiB) for unauthenticated peers.
+        with h.Server(sets={"rtmp.max_message_size": 262144,
+                            "rtmp.max_partial_bytes": 1048576}) as srv:
+            mark = srv.log_mark()
+            # One peer alone past its own 64 KiB before publish or play.
+            big = partial_message_bytes(547)  # 70,016 bytes
+            s = self.raw_peer(srv.rtmp_port, big)
+            port = s.getsockname()[1]
+            self.assertIsNone(self.ping_answer(s), "a 70,016-byte partial message was held")
+            s.close()
+            line = srv.wait_for_log([r"127\.0\.0\.1:%d\b" % port,
+                                     r"memory limit before publish or play: incomplete messages "
+                                     r"would hold more than 65536 bytes on this connection"],
+                                    5, mark)
+            h.log("per-connection limit: " + line)
+            # Peers of 30 KB each (32 KiB held, 4 KiB of it their own): the share takes nine.
+            hogs, refused = [], []
+            for _ in range(12):
+                s = self.raw_peer(srv.rtmp_port, partial_message_bytes(235))  # 30,080 bytes
+                (hogs if self.ping_answer(s) else refused).append(s)
+            self.assertEqual((len(hogs), len(refused)), (9, 3))
+            for s in refused:
+                srv.wait_for_log([r"127\.0\.0\.1:%d\b" % s.getsockname()[1],
+                                  r"would exceed the share of rtmp\.max_partial_bytes for "
+                                  r"connections not yet publishing or playing \(262144 bytes"],
+                                 5, mark)
+                s.close()
+            # With the share used up, a publisher still gets in, and may then hold more.
+            with rc.RtmpClient("127.0.0.1", srv.rtmp_port, timeout=5) as c:
+                sid = c.setup()
+                c.publish("fine", sid)
+                st = c.wait_status({"NetStream.Publish.Start", "NetStream.Publish.BadName"}, 5)
+                self.assertEqual(st.get("code"), "NetStream.Publish.Start", st)
+                body = bytes([0x17, 0x01, 0, 0, 0]) + struct.pack(">I", 150000) + \
+                    bytes([0x65]) + bytes(149999)
+                c.send_message(6, 9, sid, body)
+                c.send_message(2, 4, 0, struct.pack(">HI", 6, 99))
+                deadline = time.monotonic() + 5
+                while True:
+                    m = c.read_message(max(0.01, deadline - time.monotonic()))
+                    if m.type == 4 and m.payload[:2] == b"\x00\x07":
+                        break
+            for s in hogs:
+                s.close()
+
+    def raw_peer(self, port, payload):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(payload)
+        return s
+
+    def ping_answer(self, s):
+        """The ping answer after S0 S1 S2, or None when the server closed instead."""
+        buf = bytearray()
+        while len(buf) < 1 + 2 * 1536 + 18:
+            try:
+                data = s.recv(65536)
+            except ConnectionResetError:
+                return None
+            if not data:
+                return None
+            buf += data
+        return bytes(buf[-18:])
+
+
+def partial_message_bytes(chunks):
+    """Handshake, the first chunks of a 200,000-byte command message, then a ping."""
+    out = bytearray(b"\x03" + C1 + C1)
+    out += bytes([3]) + (0).to_bytes(3, "big") + (200000).to_bytes(3, "big") + bytes([20]) + \
+        bytes(4)
+    for i in range(chunks):
+        if i:
+            out += bytes([0xC0 | 3])  # fmt 3 continuation
+        out += bytes(CHUNK)
+    return bytes(out + PING)
 
 
 if __name__ == "__main__":

@@ -30,10 +30,14 @@ BOOST_AUTO_TEST_CASE(a_child_is_bounded_by_its_parent_and_counts_in_it) {
   BOOST_TEST(refused == &child);
   BOOST_TEST(total.used() == 30u);
   BOOST_TEST(total.take(60));
-  child.give(20);                              // child 10, total 70
+  BOOST_TEST(child.available() == 0u);
+  BOOST_TEST(total.available() == 10u);
+  child.give(20);  // child 10, total 70
+  BOOST_TEST(child.available() == 20u);
   BOOST_TEST(!child.take(20 + 11, &refused));  // child has room for 20, total for 30
   BOOST_TEST(refused == &child);
-  BOOST_TEST(total.take(25));  // total 95
+  BOOST_TEST(total.take(25));           // total 95
+  BOOST_TEST(child.available() == 5u);  // the parent has less room left than the child
   BOOST_TEST(!child.take(10, &refused));
   BOOST_TEST(refused == &total);  // all-or-nothing: the child took nothing
   BOOST_TEST(child.used() == 10u);

@@ -497,3 +497,27 @@ BOOST_AUTO_TEST_CASE(random_garbage_never_crashes) {
   }
   BOOST_TEST(errors > 100);  // most garbage is rejected, none of it crashes
 }
+
+BOOST_AUTO_TEST_CASE(the_first_bytes_held_are_not_charged_to_the_budget) {
+  core::ByteBudget share("share", 2000);
+  ChunkReaderLimits limits;
+  limits.unbudgetedBytes = 1000;
+  ChunkReader r(limits, &share);
+  std::vector<RtmpMessage> out;
+  BOOST_TEST(r.feed(announcingHeaders(7, 1 << 20), out).ok);  // 896 bytes: all its own
+  BOOST_TEST(r.pendingBytes() == 896u);
+  BOOST_TEST(share.used() == 0u);
+  BOOST_TEST(r.feed(announcingHeaders(20, 1 << 20), out).ok);  // 2560 held: 1560 charged
+  BOOST_TEST(r.pendingBytes() == 2560u);
+  BOOST_TEST(share.used() == 1560u);
+  // Completing a message returns what it charged, down to the free allowance.
+  Bytes rest = pattern(100, 9);
+  Stream s;
+  s.fmt0(3, 0, 100, msg::kAudio, 1).data(rest);  // a new header drops csid 3's partial
+  BOOST_TEST(r.feed(s.bytes(), out).ok);
+  BOOST_TEST(out.size() == 1u);
+  BOOST_TEST(r.pendingBytes() == 2432u);
+  BOOST_TEST(share.used() == 1432u);
+  r.release();
+  BOOST_TEST(share.used() == 0u);
+}
