@@ -21,6 +21,7 @@
 #include "core/log/log.hpp"
 #include "core/loop/async_file.hpp"
 #include "core/loop/event_loop.hpp"
+#include "core/loop/heap_trimmer.hpp"
 #include "core/loop/signal_watcher.hpp"
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/stream_registry.hpp"
@@ -244,6 +245,7 @@ struct Server {
   std::unique_ptr<rtmp::RtmpServer> rtmp;
   std::unique_ptr<recorder::Recorder> recorder;
   std::vector<std::unique_ptr<core::SignalWatcher>> signals;
+  std::unique_ptr<core::HeapTrimmer> heapTrimmer;
   bool stopping = false;
 
   explicit Server(const core::Config& c) {
@@ -343,6 +345,7 @@ struct Server {
     rtmp::RtmpOptions rtmpOptions;
     rtmpOptions.chunkSize = c.rtmp.chunk_size;
     rtmpOptions.maxMessageSize = c.rtmp.max_message_size;
+    rtmpOptions.maxPartialBytes = static_cast<size_t>(c.rtmp.max_partial_bytes);
     rtmpOptions.windowAckSize = c.rtmp.window_ack_size;
     rtmpOptions.handshakeTimeoutMs = c.rtmp.handshake_timeout_ms;
     rtmpOptions.idleTimeoutMs = c.rtmp.idle_timeout_ms;
@@ -353,6 +356,7 @@ struct Server {
     rtmpOptions.roomEvents = c.sidechannel.flv;
     rtmp = std::make_unique<rtmp::RtmpServer>(loop, c.rtmp.listen.host, c.rtmp.listen.port,
                                               *registry, *coalescer, rtmpOptions);
+    heapTrimmer = std::make_unique<core::HeapTrimmer>(loop);
 
     for (int sig : {SIGINT, SIGTERM})
       signals.push_back(std::make_unique<core::SignalWatcher>(loop, sig, [this](int s) {
@@ -421,6 +425,7 @@ struct Server {
       rooms.reset();
       webhooks.reset();
       signals.clear();
+      heapTrimmer.reset();
       loop.post([this] {
         coalescer.reset();
         roomCoalescer.reset();

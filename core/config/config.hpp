@@ -43,6 +43,9 @@ struct RtmpConfig {
   uint32_t window_ack_size = 2500000;
   int handshake_timeout_ms = 10000;
   int idle_timeout_ms = 30000;
+  // Bytes all connections together hold in incomplete messages; a quarter of it for
+  // connections not yet publishing or playing. >= max_message_size.
+  int64_t max_partial_bytes = 128 * 1024 * 1024;
 };
 
 struct HttpConfig {
