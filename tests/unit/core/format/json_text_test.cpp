@@ -47,7 +47,7 @@ BOOST_AUTO_TEST_CASE(no_index_for_too_many_members_or_no_object) {
 }
 
 BOOST_AUTO_TEST_CASE(verbatim_is_what_the_dump_leaves_as_it_is) {
-  for (const std::string text :
+  for (const std::string& text :
        {std::string("plain ascii ~\x7f"), std::string("弾幕 ¡olé! 𝄞 \xef\xbf\xbf"), std::string(""),
         std::string("q\""), std::string("b\\"), std::string("c\x1f"), std::string("\xc0\x80"),
         std::string("\xc1\xbf"), std::string("\xe0\x9f\xbf"), std::string("\xed\xa0\x80"),
