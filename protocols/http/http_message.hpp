@@ -51,4 +51,11 @@ const char* statusText(int status);
 // `s` as the inside of a JSON string; invalid UTF-8 is replaced.
 std::string jsonEscape(std::string_view s);
 
+// A header value without the optional whitespace (spaces, tabs) around it (RFC 9110 §5.6.3).
+inline std::string_view trimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace http

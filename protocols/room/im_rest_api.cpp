@@ -20,6 +20,7 @@ namespace {
 
 using nlohmann::json;
 namespace code = core::room_code;
+using core::textField;
 
 const std::string kGroupService = "/v4/group_open_http_svc/";
 const std::string kAvChatRoomService = "/v4/group_open_avchatroom_http_svc/";
@@ -97,14 +98,6 @@ struct Call {
   RandomWindow& randoms;
   const json& body;
 };
-
-// A string field: `fallback` when absent, nullopt when not a string.
-std::optional<std::string> textField(const json& j, const char* key, std::string fallback = "") {
-  auto it = j.find(key);
-  if (it == j.end()) return fallback;
-  if (!it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
 
 // An integer field within [lo, hi]: `fallback` when absent, nullopt when not an
 // integer or out of range (never throws, whatever the JSON holds).

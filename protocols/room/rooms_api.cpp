@@ -14,6 +14,7 @@ namespace {
 
 using nlohmann::json;
 namespace code = core::room_code;
+using core::textField;
 
 const std::string kPrefix = "/api/v1/rooms";
 
@@ -30,14 +31,6 @@ http::HttpResponse failure(const http::HttpRequest& req, int status, int errorCo
 http::HttpResponse failure(const http::HttpRequest& req, const core::RoomError& e) {
   const int status = e.code == code::kNoSuchRoom ? 404 : 400;
   return failure(req, status, e.code, e.message);
-}
-
-// A string field: `fallback` when absent, nullopt when not a string.
-std::optional<std::string> textField(const json& j, const char* key, std::string fallback = "") {
-  auto it = j.find(key);
-  if (it == j.end()) return fallback;
-  if (!it->is_string()) return std::nullopt;
-  return it->get<std::string>();
 }
 
 // The JSON body of a write; nullopt (and `error`) if it is not an object, or

@@ -6,9 +6,6 @@
 namespace rtmp {
 namespace {
 
-constexpr uint32_t kExtendedMarker = 0xFFFFFF;
-constexpr size_t kMessageHeaderSize[4] = {11, 7, 3, 0};
-
 uint32_t be24(const uint8_t* p) {
   return uint32_t{p[0]} << 16 | uint32_t{p[1]} << 8 | p[2];
 }
@@ -113,7 +110,7 @@ size_t ChunkReader::headerNeeded() const {
   if (headerLen_ < size) return size;
   bool ext = false;
   if (fmt < 3) {
-    ext = be24(&header_[basic]) == kExtendedMarker;
+    ext = be24(&header_[basic]) == kExtendedTimestampMarker;
   } else {
     // NOTE: a fmt 3 chunk repeats the extended timestamp when the last fmt 0/1/2 header of
     // its chunk stream had one (what librtmp, FFmpeg, OBS and FMLE send).
@@ -163,7 +160,7 @@ bool ChunkReader::startMessage(StreamState& s, uint8_t fmt, const uint8_t* field
   }
   if (fmt < 3) {
     uint32_t field = be24(fields);
-    s.extended = field == kExtendedMarker;
+    s.extended = field == kExtendedTimestampMarker;
     if (s.extended) field = be32(ext);
     if (fmt <= 1) {
       s.length = be24(fields + 3);
