@@ -1,6 +1,7 @@
 #include "core/loop/tcp_connection.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <functional>
@@ -208,6 +209,12 @@ void TcpConnection::setNoDelay(bool on) {
 
 void TcpConnection::setSendBuffer(int bytes) {
   if (handle_) uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(handle_), &bytes);
+}
+
+void TcpConnection::setReceiveLowWater(int bytes) {
+  uv_os_fd_t fd{};
+  if (handle_ && uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) == 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes);
 }
 
 void TcpConnection::fail(std::string_view reason) {
