@@ -23,7 +23,8 @@ const char* const kUsage =
     "usage: fanout_floor --source FILE.flv --port PORT [--host 127.0.0.1]\n"
     "                    [--merge-ms 30] [--chunk-size 4096]\n"
     "Plays FILE.flv, looped and paced like ffmpeg -re, as rtmp://HOST:PORT/<any app>/<any\n"
-    "name> to every player, each batch in one write() per socket.\n";
+    "name> to every player, each batch in one write() per socket. A publisher may\n"
+    "push to it: its bytes are read and thrown away.\n";
 
 bool parseInt(const char* text, long lo, long hi, long& out) {
   char* end = nullptr;
@@ -87,11 +88,12 @@ int main(int argc, char** argv) {
     const auto& s = server.stats();
     std::printf(
         "FLOOR {\"batches\":%llu,\"writes\":%llu,\"bytes\":%llu,\"short_writes\":%llu,"
-        "\"players_max\":%llu,\"dropped\":%llu,\"mean_write\":%.0f}\n",
+        "\"players_max\":%llu,\"dropped\":%llu,\"mean_write\":%.0f,\"ingest_bytes\":%llu}\n",
         static_cast<unsigned long long>(s.batches), static_cast<unsigned long long>(s.writes),
         static_cast<unsigned long long>(s.bytes), static_cast<unsigned long long>(s.shortWrites),
         static_cast<unsigned long long>(s.playersMax), static_cast<unsigned long long>(s.dropped),
-        s.writes ? static_cast<double>(s.bytes) / static_cast<double>(s.writes) : 0.0);
+        s.writes ? static_cast<double>(s.bytes) / static_cast<double>(s.writes) : 0.0,
+        static_cast<unsigned long long>(s.ingestBytes));
     std::fflush(stdout);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fanout_floor: %s\n", e.what());

@@ -199,6 +199,10 @@ void FloorServer::onReadable(Conn& c) {
     return;
   }
   std::span<const uint8_t> bytes(gReadBuffer.data(), static_cast<size_t>(n));
+  if (c.publishing) {
+    stats_.ingestBytes += bytes.size();
+    return;
+  }
   bool ok = true;
   if (!c.handshakeDone) {
     const auto result = c.handshake.feed(bytes);
@@ -219,6 +223,7 @@ bool FloorServer::onChunks(Conn& c, std::span<const uint8_t> bytes) {
   std::vector<rtmp::RtmpMessage> messages;
   if (!c.reader.feed(bytes, messages)) return false;
   for (const auto& m : messages) {
+    if (c.publishing) break;
     auto amf = m.payload.span();
     if (m.type == msg::kCommandAmf3 && !amf.empty()) amf = amf.subspan(1);
     if ((m.type == msg::kCommandAmf0 || m.type == msg::kCommandAmf3) && !onCommand(c, amf))
@@ -251,6 +256,14 @@ bool FloorServer::onCommand(Conn& c, std::span<const uint8_t> amf) {
   }
   if (name == "createStream")
     return send(c, rtmp::resultMessage(txn, Amf0Value::null(), rtmp::kMediaStreamId, cs).span());
+  if ((name == "releaseStream" || name == "FCPublish") && txn != 0)
+    return send(c, rtmp::resultMessage(txn, Amf0Value::null(), Amf0Value::undefined(), cs).span());
+  if (name == "publish") {
+    // NOTE: from here on its bytes are not even parsed (the rest of this read too).
+    c.publishing = true;
+    return send(c,
+                rtmp::statusMessage("status", "NetStream.Publish.Start", "publishing", cs).span());
+  }
   if (name == "play" && !c.playing) return startPlaying(c);
   return true;
 }

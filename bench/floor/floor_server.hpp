@@ -2,7 +2,9 @@
 // one FLV file as a live stream and writes each batch of messages to every player
 // with one write() per socket: the cheapest way to send the bytes roomcast sends,
 // with roomcast's batching (a batch closes `mergeMs` after its first message is
-// due). Owned by main(); one thread.
+// due). A publisher is accepted and its bytes read and thrown away, so a run with
+// the same pusher as the servers loads the machine alike. Owned by main(); one
+// thread.
 #pragma once
 
 #include <csignal>
@@ -31,7 +33,8 @@ struct FloorStats {
   uint64_t bytes = 0;        // bytes the kernel took
   uint64_t shortWrites = 0;  // writes the kernel took only part of (or none)
   uint64_t playersMax = 0;
-  uint64_t dropped = 0;  // players closed for a backlog over the limit
+  uint64_t dropped = 0;      // players closed for a backlog over the limit
+  uint64_t ingestBytes = 0;  // bytes read from publishers and discarded
 };
 
 class FloorServer {
@@ -53,6 +56,7 @@ class FloorServer {
     rtmp::ChunkReader reader;
     bool handshakeDone = false;
     bool playing = false;
+    bool publishing = false;  // its bytes are read and discarded
     bool waitKeyframe = true;
     std::vector<uint8_t> backlog;  // bytes the kernel did not take yet
   };

@@ -125,8 +125,10 @@ void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
 
 bool TcpConnection::write(std::span<const SharedBuffer> buffers) {
   if (!handle_) return false;
-  std::vector<uv_buf_t> bufs;
-  bufs.reserve(buffers.size());
+  // NOTE: one scratch vector per thread (a write consumes it before returning): no
+  // allocation per write.
+  thread_local std::vector<uv_buf_t> bufs;
+  bufs.clear();
   size_t total = 0;
   for (const auto& b : buffers) {
     if (b.empty()) continue;
