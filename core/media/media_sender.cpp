@@ -124,10 +124,16 @@ void MediaSender::flush() {
   for (const auto& b : buffers_) bytes += b.size();
   const bool written = conn_.write(buffers_);
   buffers_.clear();  // the connection holds its own references
-  if (!written) return;
-  bytesSent_ += bytes;
-  if (onBytesSent) onBytesSent(bytes);
-  inFlightOldestDue_ = conn_.writePending() ? SendQueue::oldestDue(taken_) : SendQueue::kNever;
+  if (written) {
+    bytesSent_ += bytes;
+    if (onBytesSent) onBytesSent(bytes);
+    inFlightOldestDue_ = conn_.writePending() ? SendQueue::oldestDue(taken_) : SendQueue::kNever;
+  }
+  // NOTE: a join burst (headers and the whole cached GOP) grows these to hundreds
+  // of entries, and a viewer in step with the stream then needs none: storage that
+  // big is not kept for the rest of the session (it was most of a viewer's memory).
+  if (taken_.capacity() > kKeptEntries) std::vector<SendQueue::Item>().swap(taken_);
+  if (buffers_.capacity() > kKeptEntries) std::vector<SharedBuffer>().swap(buffers_);
 }
 
 void MediaSender::endBurst() {

@@ -57,6 +57,9 @@ class MediaSender : public WriteCoalescer::Client {
   bool idle() const { return queue_.empty() && !conn_.writePending(); }
   uint64_t droppedPackets() const { return queue_.droppedPackets(); }
   uint64_t bytesSent() const { return bytesSent_; }
+  // Entries of the storage kept between writes (the flush vectors and the queue's).
+  size_t keptEntries() const { return taken_.capacity() + buffers_.capacity() + queue_.capacity(); }
+  static constexpr size_t kKeptEntries = 64;  // more is let go after a write
   // Set by the owner to count egress bytes (e.g. into the Stream's meter).
   std::function<void(uint64_t)> onBytesSent;
   // Optional framing around each gather write (HTTP chunked encoding): called with

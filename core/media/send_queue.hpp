@@ -60,6 +60,7 @@ class SendQueue {
   static int64_t oldestDue(const std::vector<Item>& items);
 
   bool empty() const { return items_.empty(); }
+  size_t capacity() const { return items_.capacity(); }
   size_t bytes() const { return bytes_; }
   int64_t newestDts() const { return newestDts_; }
   bool skippingToKeyframe() const { return waitKeyframe_; }

@@ -202,3 +202,21 @@ BOOST_AUTO_TEST_CASE(a_viewer_skipping_to_a_keyframe_is_not_in_step_until_it_res
   BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return link.sender->idle(); }));
   BOOST_TEST(link.sender->inStep(window(1500, 2)));
 }
+
+BOOST_AUTO_TEST_CASE(the_storage_a_join_burst_grew_is_let_go_after_it_is_written) {
+  EventLoop loop;
+  Link link(loop, kLimits);
+  link.read();
+  link.sender->beginBurst();
+  for (int i = 0; i < 300; ++i)
+    link.sender->send(packet(i % 2 ? MediaKind::Audio : MediaKind::Video, i * 10, "f", i == 0));
+  BOOST_TEST(link.sender->keptEntries() >= 300u);
+  link.sender->endBurst();  // written at once
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return link.received.size() == 300; }));
+  BOOST_TEST(link.sender->keptEntries() <= 3 * MediaSender::kKeptEntries);
+  // A steady flow of small writes keeps (and reuses) its small storage.
+  for (int i = 0; i < 5; ++i) link.sender->send(packet(MediaKind::Audio, 3000 + i * 20, "a"));
+  link.sender->flush();
+  BOOST_TEST(link.sender->keptEntries() > 0u);
+  BOOST_TEST(link.sender->keptEntries() <= 3 * MediaSender::kKeptEntries);
+}
