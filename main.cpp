@@ -14,12 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "core/auth/room_key_store.hpp"
 #include "core/auth/url_signer.hpp"
 #include "core/auth/user_sig.hpp"
 #include "core/config/config.hpp"
 #include "core/log/log.hpp"
 #include "core/loop/async_file.hpp"
 #include "core/loop/event_loop.hpp"
+#include "core/loop/heap_trimmer.hpp"
 #include "core/loop/signal_watcher.hpp"
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/stream_registry.hpp"
@@ -137,15 +139,57 @@ int runUserSig(const Args& args, const core::Config& config) {
     std::cerr << "roomcast usersig: --user USER_ID (1..32 bytes) is required\n" << kUsage;
     return 2;
   }
-  if (config.room.key.empty()) {
-    std::cerr << "roomcast usersig: room.key is not set in " << config.path << "\n";
+  core::RoomKey key;
+  try {
+    // NOTE: the same key the server uses: room.key, else the one kept in
+    // state.dir, generated here if the server has not run yet.
+    key = core::resolveRoomKey(config.room.key, config.state.dir, true);
+  } catch (const std::exception& e) {
+    std::cerr << "roomcast usersig: " << e.what() << "\n";
     return 1;
   }
+  if (key.origin == core::RoomKeyOrigin::Generated)
+    std::cerr << "roomcast usersig: using " << key.describe() << "\n";
   const long ttl = args.ttl > 0 ? args.ttl : 180L * 24 * 3600;
-  std::cout << core::generateUserSig(config.room.app_id, config.room.key, args.user, ttl,
+  std::cout << core::generateUserSig(config.room.app_id, key.key, args.user, ttl,
                                      std::time(nullptr))
             << "\n";
   return 0;
+}
+
+int runCheck(const Args& args, const core::Config& config) {
+  try {
+    const auto key = core::resolveRoomKey(config.room.key, config.state.dir, false);
+    std::cout << "roomcast: room key: " << key.describe() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "roomcast: configuration file " << args.configPath << " test failed:\n"
+              << "room key: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "roomcast: configuration file " << args.configPath << " test is successful\n";
+  return 0;
+}
+
+// A host this machine can open a listener's URLs with.
+std::string localHost(const core::ListenAddress& a) {
+  const std::string host = a.host == "0.0.0.0" ? "127.0.0.1" : a.host;
+  return host + ":" + std::to_string(a.port);
+}
+
+// The start-up lines a newcomer needs: where to push, and the player page with the
+// chat logged in as administrator (a UserSig valid for a week).
+void logReadyUrls(const core::Config& c) {
+  constexpr int64_t kAdminLoginTtl = 7 * 24 * 3600;
+  const std::string sig = core::generateUserSig(c.room.app_id, c.room.key, "administrator",
+                                                kAdminLoginTtl, std::time(nullptr));
+  const std::string rtmp = localHost(c.rtmp.listen), http = localHost(c.http.listen);
+  spdlog::info("ready: push rtmp://{}/live/demo (OBS: server rtmp://{}/live, key demo)", rtmp,
+               rtmp);
+  if (c.web.enabled)
+    spdlog::info("ready: player page http://{}/?stream=live/demo&user=administrator&usersig={}",
+                 http, sig);
+  else
+    spdlog::info("ready: play http://{}/live/demo.flv; administrator's UserSig {}", http, sig);
 }
 
 core::RoomRegistryOptions roomRegistryOptions(const core::RoomConfig& c) {
@@ -201,6 +245,7 @@ struct Server {
   std::unique_ptr<rtmp::RtmpServer> rtmp;
   std::unique_ptr<recorder::Recorder> recorder;
   std::vector<std::unique_ptr<core::SignalWatcher>> signals;
+  std::unique_ptr<core::HeapTrimmer> heapTrimmer;
   bool stopping = false;
 
   explicit Server(const core::Config& c) {
@@ -301,6 +346,7 @@ struct Server {
     rtmp::RtmpOptions rtmpOptions;
     rtmpOptions.chunkSize = c.rtmp.chunk_size;
     rtmpOptions.maxMessageSize = c.rtmp.max_message_size;
+    rtmpOptions.maxPartialBytes = static_cast<size_t>(c.rtmp.max_partial_bytes);
     rtmpOptions.windowAckSize = c.rtmp.window_ack_size;
     rtmpOptions.handshakeTimeoutMs = c.rtmp.handshake_timeout_ms;
     rtmpOptions.idleTimeoutMs = c.rtmp.idle_timeout_ms;
@@ -311,6 +357,7 @@ struct Server {
     rtmpOptions.roomEvents = c.sidechannel.flv;
     rtmp = std::make_unique<rtmp::RtmpServer>(loop, c.rtmp.listen.host, c.rtmp.listen.port,
                                               *registry, *coalescer, rtmpOptions);
+    heapTrimmer = std::make_unique<core::HeapTrimmer>(loop);
 
     for (int sig : {SIGINT, SIGTERM})
       signals.push_back(std::make_unique<core::SignalWatcher>(loop, sig, [this](int s) {
@@ -379,6 +426,7 @@ struct Server {
       rooms.reset();
       webhooks.reset();
       signals.clear();
+      heapTrimmer.reset();
       loop.post([this] {
         coalescer.reset();
         roomCoalescer.reset();
@@ -407,15 +455,16 @@ int main(int argc, char** argv) {
   }
   if (args->command == "sign") return runSign(*args, config);
   if (args->command == "usersig") return runUserSig(*args, config);
-  if (args->check) {
-    std::cout << "roomcast: configuration file " << args->configPath << " test is successful\n";
-    return 0;
-  }
+  if (args->check) return runCheck(*args, config);
   std::signal(SIGPIPE, SIG_IGN);
   try {
     core::initLogging(config.log.level);
+    const auto key = core::resolveRoomKey(config.room.key, config.state.dir, true);
+    spdlog::info("room: UserSigs are checked with {}", key.describe());
+    config.room.key = key.key;
     Server server(config);
     spdlog::info("roomcast started (config {})", args->configPath);
+    logReadyUrls(config);
     server.loop.run();
     spdlog::info("roomcast stopped");
   } catch (const std::exception& e) {

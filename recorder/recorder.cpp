@@ -4,13 +4,18 @@
 
 #include <algorithm>
 
+#include "core/format/json_text.hpp"
 #include "core/loop/async_file.hpp"
 #include "core/loop/event_loop.hpp"
+#include "core/loop/wall_clock.hpp"
 
 namespace recorder {
 
 Recorder::Recorder(core::EventLoop& loop, core::StreamRegistry& registry, RecorderOptions options)
-    : loop_(loop), registry_(registry), options_(std::move(options)) {}
+    : loop_(loop),
+      registry_(registry),
+      options_(std::move(options)),
+      startedWallMs_(core::wallClockMs()) {}
 
 Recorder::~Recorder() {
   *alive_ = false;  // callbacks of files still closing find no Recorder
@@ -35,11 +40,62 @@ void Recorder::loadIndex() {
         if (!paths.empty())
           spdlog::info("record: reading {} recording descriptions under {}", paths.size(), dir);
       });
+  core::listFiles(loop_, dir, std::string(kJournalSuffix), options_.keepClosed, 8,
+                  [this, alive = std::weak_ptr<bool>(alive_)](std::vector<std::string> paths) {
+                    if (!alive.expired()) recoverJournals(paths);
+                  });
+}
+
+void Recorder::recoverJournals(const std::vector<std::string>& journals) {
+  for (const std::string& journal : journals) {
+    const std::string media = journal.substr(0, journal.size() - kJournalSuffix.size());
+    if (writing(media)) continue;
+    recoverInterrupted(loop_, journal,
+                       [this, alive = std::weak_ptr<bool>(alive_), journal](Recovered result) {
+                         if (!alive.expired()) recovered(journal, std::move(result));
+                       });
+  }
+}
+
+void Recorder::recovered(const std::string& journal, Recovered result) {
+  if (result.alreadyClosed) {  // killed between its <file>.json and the journal's removal
+    core::removeFile(loop_, journal);
+    return;
+  }
+  if (!result.file) {
+    spdlog::warn("record: {} not recovered: {}", journal, result.error);
+    return;
+  }
+  RecordingFile& file = *result.file;
+  // NOTE: this server's own files (the listing raced a recording that started at
+  // once) are open or closing, never interrupted.
+  if (file.startWallMs >= startedWallMs_ || writing(file.path) || find(file.id)) return;
+  spdlog::warn(
+      "record {}: {} was interrupted (the server stopped while writing it): listed with its "
+      "{} complete fragments, {} ms, {} bytes",
+      file.stream, file.path, file.fragments.size(), file.durationMs, file.bytes);
+  const std::string sidecar = core::dumpJson(file.toJson(true));
+  core::writeFileAtomically(loop_, file.path + ".json", {core::SharedBuffer::copyOf(sidecar)},
+                            [&loop = loop_, journal, path = file.path](const std::string& error) {
+                              if (error.empty()) {
+                                core::removeFile(loop, journal);
+                                return;
+                              }
+                              spdlog::error("record: cannot describe the interrupted {}: {}", path,
+                                            error);
+                            });
+  addClosed(std::move(file));
+}
+
+bool Recorder::writing(const std::string& path) const {
+  for (const auto& [key, recording] : active_)
+    if (auto f = recording->current(); f && f->path == path) return true;
+  return false;
 }
 
 void Recorder::indexFile(const std::string& sidecar, const std::string& text) {
-  auto file =
-      RecordingFile::fromJson(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false));
+  // The file was read with a size bound; a file on disk gets the depth bound too.
+  auto file = RecordingFile::fromJson(core::readJson(text, text.size()).value);
   // NOTE: only a description of the file beside it: a moved or edited one must not
   // make replay read some other path.
   if (!file || file->path + ".json" != sidecar) {
@@ -47,9 +103,13 @@ void Recorder::indexFile(const std::string& sidecar, const std::string& text) {
     return;
   }
   if (find(file->id)) return;
+  addClosed(std::move(*file));
+}
+
+void Recorder::addClosed(RecordingFile file) {
   auto at = std::find_if(closed_.begin(), closed_.end(),
-                         [&](const RecordingFile& f) { return f.startWallMs > file->startWallMs; });
-  closed_.insert(at, std::move(*file));
+                         [&](const RecordingFile& f) { return f.startWallMs > file.startWallMs; });
+  closed_.insert(at, std::move(file));
   while (closed_.size() > options_.keepClosed) closed_.pop_front();
 }
 
@@ -124,7 +184,7 @@ nlohmann::json Recorder::list() const {
   nlohmann::json out = {{"recording", nlohmann::json::array()}, {"files", nlohmann::json::array()}};
   for (const auto& [key, recording] : active_) {
     nlohmann::json entry = {{"stream", key}};
-    if (const RecordingFile* f = recording->current()) entry["file"] = f->toJson();
+    if (auto f = recording->current()) entry["file"] = f->toJson();
     out["recording"].push_back(std::move(entry));
   }
   for (auto it = closed_.rbegin(); it != closed_.rend(); ++it) out["files"].push_back(it->toJson());

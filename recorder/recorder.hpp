@@ -14,6 +14,7 @@
 
 #include "core/media/stream_registry.hpp"
 #include "recorder/recording.hpp"
+#include "recorder/recording_journal.hpp"
 
 namespace recorder {
 
@@ -30,7 +31,9 @@ class Recorder : public core::StreamObserver, public core::RecordingCatalog {
   ~Recorder() override;
 
   // Lists the files recorded before this start (their <file>.json under the
-  // directory), so they stay listed and replayable across restarts. Async.
+  // directory), so they stay listed and replayable across restarts; a file a
+  // killed server left open (its journal, <file>.open.jsonl) is recovered: listed
+  // as interrupted with its complete fragments, and given its <file>.json. Async.
   void loadIndex();
 
   // Told each time a file is closed (the webhook).
@@ -50,6 +53,10 @@ class Recorder : public core::StreamObserver, public core::RecordingCatalog {
   bool wanted(const std::string& key) const;
   void fileClosed(const RecordingFile& file);
   void indexFile(const std::string& sidecar, const std::string& text);
+  void recoverJournals(const std::vector<std::string>& journals);
+  void recovered(const std::string& journal, Recovered result);
+  void addClosed(RecordingFile file);
+  bool writing(const std::string& path) const;
   void finished(const std::string& key);
 
   core::EventLoop& loop_;
@@ -59,6 +66,8 @@ class Recorder : public core::StreamObserver, public core::RecordingCatalog {
   std::deque<RecordingFile> closed_;  // newest last
   std::function<void(const RecordingFile&)> onClosed_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // Files started at or after this (wall clock) are this server's, never recovered.
+  const int64_t startedWallMs_;
 };
 
 }  // namespace recorder

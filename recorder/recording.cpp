@@ -7,6 +7,7 @@
 #include "core/loop/event_loop.hpp"
 #include "core/loop/wall_clock.hpp"
 #include "core/media/room_event_packet.hpp"
+#include "recorder/recording_journal.hpp"
 
 namespace recorder {
 namespace {
@@ -16,9 +17,9 @@ std::string stamp(int64_t wallMs) {
   return core::formatUtc(wallMs, "%Y%m%d-%H%M%S");
 }
 
-// Keeps the two appenders of a closing file alive until both are closed.
+// Keeps the appenders of a closing file alive until all are closed.
 struct Closing {
-  std::unique_ptr<core::AsyncAppender> file, events;
+  std::unique_ptr<core::AsyncAppender> file, events, journal;
   RecordingFile info;
   int pending = 0;
   std::function<void(const RecordingFile&)> closed;
@@ -83,6 +84,13 @@ bool Recording::start(core::StreamRegistry& registry, std::string& error) {
   }
   spdlog::info("record {}: started ({} into {})", key_, options_.format, options_.dir);
   return true;
+}
+
+std::optional<RecordingFile> Recording::current() const {
+  if (!file_) return std::nullopt;
+  RecordingFile snapshot = info_;
+  snapshot.bytes = file_->bytesWritten();
+  return snapshot;
 }
 
 void Recording::stop(const std::string& reason) {
@@ -191,8 +199,12 @@ bool Recording::openFile(int64_t baseDts) {
   };
   file_ = std::make_unique<core::AsyncAppender>(loop_, info_.path, o, onError);
   events_ = std::make_unique<core::AsyncAppender>(loop_, info_.eventsPath, o, onError);
+  journal_ = std::make_unique<core::AsyncAppender>(loop_, journalPath(info_.path), o, onError);
+  journaled_ = 0;
   file_->open();
   events_->open();
+  journal_->open();
+  journal_->append(core::SharedBuffer::copyOf(journalHead(info_)));
   spdlog::info("record {}: writing {}", key_, info_.path);
   append(std::move(head));
   return true;
@@ -203,8 +215,21 @@ void Recording::append(std::vector<core::SharedBuffer> bytes) {
   for (auto& b : bytes) {
     if (!file_->append(std::move(b))) return;  // failed: its error is on the way
   }
+  journalFragments();
   // NOTE: fMP4 fragments are the crash-safe unit: each is flushed to disk.
-  if (!bytes.empty() && options_.format == "fmp4") file_->sync();
+  if (!bytes.empty() && options_.format == "fmp4") {
+    file_->sync();
+    if (journal_) journal_->sync();
+  }
+}
+
+void Recording::journalFragments() {
+  if (!journal_ || !writer_) return;
+  // NOTE: after the fragment's bytes were appended to the file: a restart keeps a
+  // journal line only if the file holds its whole range (recoverFromJournal).
+  const auto& fragments = writer_->fragments();
+  for (; journaled_ < fragments.size(); ++journaled_)
+    journal_->append(core::SharedBuffer::copyOf(journalFragment(fragments[journaled_])));
 }
 
 void Recording::logEvent(const core::MediaPacket& packet) {
@@ -227,11 +252,13 @@ void Recording::closeFile(const std::string& reason) {
   auto closing = std::make_shared<Closing>();
   closing->file = std::move(file_);
   closing->events = std::move(events_);
+  closing->journal = std::move(journal_);
   closing->info = info_;
   closing->closed = callbacks_.fileClosed;
-  closing->pending = 2;
+  closing->pending = 3;
   writer_.reset();
-  if (closing->file->failed() || closing->events->failed()) {
+  // NOTE: a failed file keeps its journal: the next start lists what it holds.
+  if (closing->file->failed() || closing->events->failed() || closing->journal->failed()) {
     // An error is on its way for a file being closed: it ends here instead.
     closing->info.error = "a write to " + closing->info.path + " failed";
     spdlog::error("record {}: {}", key_, closing->info.error);
@@ -245,18 +272,24 @@ void Recording::closeFile(const std::string& reason) {
     const RecordingFile& info = closing->info;
     spdlog::info("record {}: closed {} ({} ms, {} bytes, {} events): {}", info.stream, info.path,
                  info.durationMs, info.bytes, info.events, info.endReason);
-    // The fragment index beside the file, for replay (and for a restarted server).
+    // The fragment index beside the file, for replay (and for a restarted server);
+    // once it is on disk the journal has served.
     const std::string sidecar = core::dumpJson(info.toJson(true));
-    core::writeFileAtomically(loop, info.path + ".json", {core::SharedBuffer::copyOf(sidecar)});
+    core::writeFileAtomically(loop, info.path + ".json", {core::SharedBuffer::copyOf(sidecar)},
+                              [&loop, journal = journalPath(info.path)](const std::string& error) {
+                                if (error.empty()) core::removeFile(loop, journal);
+                              });
     if (closing->closed) closing->closed(info);
     // NOTE: not inside the appenders' own callbacks.
     loop.post([closing] {
       closing->file.reset();
       closing->events.reset();
+      closing->journal.reset();
     });
   };
   closing->file->close([finished](uint64_t bytes) { finished(bytes, true); });
   closing->events->close([finished](uint64_t bytes) { finished(bytes, false); });
+  closing->journal->close([finished](uint64_t) { finished(0, false); });
 }
 
 void Recording::fail(const std::string& error) {
@@ -268,6 +301,7 @@ void Recording::fail(const std::string& error) {
   const bool hadFile = file_ != nullptr;
   file_.reset();  // drops what is queued; the fd is closed in the background
   events_.reset();
+  journal_.reset();  // left on disk: the next start lists the file's whole fragments
   writer_.reset();
   if (hadFile && callbacks_.fileClosed) callbacks_.fileClosed(info_);
   ended_ = true;

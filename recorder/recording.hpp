@@ -59,8 +59,8 @@ class Recording : public core::MediaSink {
   void stop(const std::string& reason);
 
   const std::string& key() const { return key_; }
-  // The open file, if any.
-  const RecordingFile* current() const { return file_ ? &info_ : nullptr; }
+  // The open file, if any, with the bytes written to disk so far.
+  std::optional<RecordingFile> current() const;
 
   void onStreamStart(const core::Stream& stream) override;
   void onPacket(const core::MediaPacket& packet) override;
@@ -71,6 +71,8 @@ class Recording : public core::MediaSink {
   void closeFile(const std::string& reason);
   void fail(const std::string& error);
   void append(std::vector<core::SharedBuffer> bytes);
+  // Appends the fragments the writer finished since the last call to the journal.
+  void journalFragments();
   void logEvent(const core::MediaPacket& packet);
 
   core::EventLoop& loop_;
@@ -80,7 +82,9 @@ class Recording : public core::MediaSink {
   std::unique_ptr<core::Subscription> subscription_;
   Headers headers_;
   std::unique_ptr<ContainerWriter> writer_;
-  std::unique_ptr<core::AsyncAppender> file_, events_;
+  // The media file, its event log and its journal (recording_journal.hpp).
+  std::unique_ptr<core::AsyncAppender> file_, events_, journal_;
+  size_t journaled_ = 0;  // fragments written to the journal
   RecordingFile info_;
   int64_t baseDts_ = 0;
   int64_t lastDts_ = 0;

@@ -6,25 +6,31 @@ ROOMCAST_ROOT=${ROOMCAST_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 
 rc_log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
-# Packages named in scripts/packages.txt (comments and blank lines dropped).
+# Packages named in scripts/packages.txt (comments and blank lines dropped):
+# `rc_package_list run` gives the [run] section only, `rc_package_list all` every one.
 rc_package_list() {
-  sed -e 's/#.*//' -e 's/[[:space:]]\+/\n/g' "$ROOMCAST_ROOT/scripts/packages.txt" | sed '/^$/d'
+  local which=${1:-all}
+  sed -e 's/#.*//' "$ROOMCAST_ROOT/scripts/packages.txt" |
+    awk -v which="$which" '/^\[run\]/ {sec = "run"; next} /^\[[a-z]+\]/ {sec = "other"; next}
+                            which == "all" || sec == which' |
+    tr -s '[:space:]' '\n' | sed '/^$/d'
 }
 
 rc_missing_packages() {
   local pkg
-  for pkg in $(rc_package_list); do
+  for pkg in $(rc_package_list "${1:-all}"); do
     if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
       echo "$pkg"
     fi
   done
 }
 
-# Install what is missing; `apt-get update` only when something is.
-# Services that packages would start (nginx on port 80) are held back while installing.
+# rc_install_packages [run|all]: install what is missing; `apt-get update` only when
+# something is. Services that packages would start (nginx on port 80) are held back
+# while installing.
 rc_install_packages() {
-  local missing sudo="" made_policy=0
-  missing=$(rc_missing_packages)
+  local which=${1:-all} missing sudo="" made_policy=0
+  missing=$(rc_missing_packages "$which")
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" != 0 ]; then
     command -v sudo >/dev/null || { rc_log "missing packages and not root: $missing"; return 1; }
@@ -47,19 +53,27 @@ rc_install_packages() {
     rc_log "package installation failed ($rc)"
     return $rc
   fi
-  missing=$(rc_missing_packages)
+  missing=$(rc_missing_packages "$which")
   if [ -n "$missing" ]; then
     rc_log "still missing after install: $missing"
     return 1
   fi
 }
 
-# rc_build DIR [cmake args...]: configure (RelWithDebInfo, Ninja) and build.
+# rc_build DIR [cmake args...]: configure (RelWithDebInfo, Ninja) and build every
+# target (the server, the tests, the benchmarks).
 rc_build() {
   local dir=$1
   shift
   cmake -S "$ROOMCAST_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" &&
     cmake --build "$dir" -- -j"$(rc_jobs)"
+}
+
+# rc_build_server DIR: configure like rc_build, build only the server binary.
+rc_build_server() {
+  local dir=$1
+  cmake -S "$ROOMCAST_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+    cmake --build "$dir" --target roomcast -- -j"$(rc_jobs)"
 }
 
 rc_jobs() { nproc 2>/dev/null || echo 2; }

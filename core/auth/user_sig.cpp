@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/format/json_text.hpp"
+
 namespace core {
 namespace {
 
@@ -81,7 +83,7 @@ std::string generateUserSig(int64_t sdkAppId, std::string_view key, std::string_
       {"TLS.expire", expireSeconds},
       {"TLS.time", nowUnix},
       {"TLS.sig", hmacSignature(key, identifier, sdkAppId, nowUnix, expireSeconds)}};
-  const std::string json = doc.dump();
+  const std::string json = dumpJson(doc);
   uLongf size = compressBound(json.size());
   std::string deflated(size, '\0');
   compress2(reinterpret_cast<Bytef*>(deflated.data()), &size,
@@ -99,7 +101,7 @@ UserSigCheck verifyUserSig(std::string_view userSig, std::string_view identifier
   std::string deflated, json;
   if (!unbase64(fromImBase64(userSig), deflated)) return {70003, "UserSig is not base64"};
   if (!inflateBounded(deflated, json)) return {70003, "UserSig does not inflate"};
-  const auto doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  const auto doc = readJson(json, kMaxJsonBytes).value;
   if (!doc.is_object()) return {70003, "UserSig is not a JSON object"};
   auto str = [&](const char* k) -> const std::string* {
     auto it = doc.find(k);

@@ -259,6 +259,7 @@ std::string checkPathTemplate(const std::string& t) {
 const std::vector<SectionRule>& rules() {
   static const std::vector<SectionRule> kRules = {
       section("log", &Config::log, {text("level", &LogConfig::level, checkLogLevel)}),
+      section("state", &Config::state, {text("dir", &StateConfig::dir, checkPath)}),
       section("rtmp", &Config::rtmp,
               {listen("listen", &RtmpConfig::listen),
                integer("chunk_size", &RtmpConfig::chunk_size, 128, 65536),
@@ -266,7 +267,8 @@ const std::vector<SectionRule>& rules() {
                integer("max_message_size", &RtmpConfig::max_message_size, 4 * kKiB, 16 * kMiB - 1),
                integer("window_ack_size", &RtmpConfig::window_ack_size, 4 * kKiB, kGiB),
                integer("handshake_timeout_ms", &RtmpConfig::handshake_timeout_ms, 100, 600000),
-               integer("idle_timeout_ms", &RtmpConfig::idle_timeout_ms, 1000, 3600000)}),
+               integer("idle_timeout_ms", &RtmpConfig::idle_timeout_ms, 1000, 3600000),
+               integer("max_partial_bytes", &RtmpConfig::max_partial_bytes, 1 * kMiB, 64 * kGiB)}),
       section("http", &Config::http,
               {listen("listen", &HttpConfig::listen),
                integer("max_header_size", &HttpConfig::max_header_size, 1 * kKiB, 64 * kKiB),
@@ -387,6 +389,12 @@ struct CrossRule {
 };
 
 const CrossRule kCrossRules[] = {
+    {"rtmp", "max_partial_bytes", "max_message_size",
+     [](const Config& c) -> std::string {
+       if (c.rtmp.max_partial_bytes >= int64_t{c.rtmp.max_message_size}) return {};
+       return "must be at least rtmp.max_message_size (" + std::to_string(c.rtmp.max_message_size) +
+              "), got " + std::to_string(c.rtmp.max_partial_bytes);
+     }},
     {"viewer", "queue_hard_ms", "queue_soft_ms",
      [](const Config& c) -> std::string {
        if (c.viewer.queue_hard_ms > c.viewer.queue_soft_ms) return {};

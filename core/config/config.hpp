@@ -43,6 +43,9 @@ struct RtmpConfig {
   uint32_t window_ack_size = 2500000;
   int handshake_timeout_ms = 10000;
   int idle_timeout_ms = 30000;
+  // Bytes all connections together hold in incomplete messages; a quarter of it for
+  // connections not yet publishing or playing. >= max_message_size.
+  int64_t max_partial_bytes = 128 * 1024 * 1024;
 };
 
 struct HttpConfig {
@@ -94,7 +97,7 @@ struct HlsConfig {
 
 struct RoomConfig {
   int64_t app_id = 0;  // the IM app id (SDKAppID) that UserSigs are issued for
-  std::string key;     // the secret key UserSigs are signed with ("" = chat logins refused)
+  std::string key;     // the secret key UserSigs are signed with ("" = the one kept in state.dir)
   // Admin accounts besides the built-in "administrator" (R2): at most 5.
   std::vector<std::string> admins;
   bool guests = true;                     // connections without a UserSig may join and receive
@@ -117,7 +120,7 @@ struct RoomConfig {
   int64_t gift_streak_gifts = 20;              // a running gift streak is flushed every N gifts
   int64_t gift_streak_pause_ms = 1000;         // ...or after this pause (R7)
   int64_t like_window_ms = 1000;               // likes are merged over this window (R8)
-  int64_t ws_merge_ms = 50;
+  int64_t ws_merge_ms = 50;  // merged-write window for members (0: end of each loop turn)
   // Levels (R9): score = weights x (online minutes, messages, likes, gifts,
   // membership); the level is how many thresholds the score reached.
   int64_t level_weight_online_minute = 1;
@@ -131,9 +134,8 @@ struct RoomConfig {
   int64_t popularity_weight_message = 1;
   int64_t popularity_weight_like = 1;
   int64_t popularity_weight_gift = 5;
-  std::string word_filter_file;  // built-in word filter list ("" = none)
-  std::string word_filter_action =
-      "mask";  // mask | reject  // merged-write window for members (0: end of each loop turn)
+  std::string word_filter_file;             // built-in word filter list ("" = none)
+  std::string word_filter_action = "mask";  // mask | reject
 };
 
 // The backend's webhooks in the seed IM's shapes (R14, R20).
@@ -169,9 +171,15 @@ struct RecordConfig {
   int64_t max_queued_bytes = 16 * 1024 * 1024;
 };
 
+// What the server keeps between runs (today: the generated room key).
+struct StateConfig {
+  std::string dir = "state";  // relative to the working directory unless absolute
+};
+
 struct Config {
   std::string path;  // the file it was loaded from ("" for defaults)
   LogConfig log;
+  StateConfig state;
   RtmpConfig rtmp;
   HttpConfig http;
   StreamConfig stream;

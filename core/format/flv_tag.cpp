@@ -245,6 +245,11 @@ uint8_t flvTagTypeOf(const MediaPacket& packet) {
   return kFlvTagScript;
 }
 
+uint32_t flvTimestampOf(const MediaPacket& packet) {
+  if (packet.kind == MediaKind::Data && packet.config) return 0;
+  return static_cast<uint32_t>(packet.dts);
+}
+
 std::vector<uint8_t> flvBodyOf(const MediaPacket& packet) {
   ByteWriter out(16 + packet.payload.size());
   if (!writeBodyHeader(packet, out)) return {};
@@ -260,7 +265,7 @@ bool appendFlvTag(std::vector<uint8_t>& bytes, const MediaPacket& packet) {
   const size_t bodySize = body.size + packet.payload.size();
   if (bodySize > kFlvMaxBodySize) return false;
   SmallWriter head;
-  writeTagHeader(head, flvTagTypeOf(packet), static_cast<uint32_t>(packet.dts),
+  writeTagHeader(head, flvTagTypeOf(packet), flvTimestampOf(packet),
                  static_cast<uint32_t>(bodySize));
   std::memcpy(head.bytes.data() + head.size, body.bytes.data(), body.size);
   head.size += body.size;

@@ -38,9 +38,18 @@ uint8_t flvTagTypeOf(const MediaPacket& packet);
 // Empty for a codec FLV cannot carry (Unknown, Opus).
 std::vector<uint8_t> flvBodyOf(const MediaPacket& packet);
 
-// buildFlvTag(flvTagTypeOf(p), dts, flvBodyOf(p)) in a single allocation: the form an
-// HTTP-FLV sink caches in the packet's wire slot. The timestamp is dts modulo 2^32 ms.
-// Empty if the codec cannot be carried or the body is too large.
+// The timestamp a live FLV tag or RTMP message carries for `packet`: dts modulo 2^32
+// ms, except onMetaData (a Data config packet), which always goes at 0.
+// NOTE: FFmpeg's FLV reader (libavformat 59, Debian 12; VLC 3 reads FLV with it)
+// skips an onMetaData only at timestamp 0; at any other time the tag becomes the
+// packet of a text stream. VLC's clock is the lowest last dts of its tracks (within
+// 10 s), so that one packet held it: 10 s of buffering, then no frame shown.
+// nginx-rtmp sends onMetaData at 0 too.
+uint32_t flvTimestampOf(const MediaPacket& packet);
+
+// buildFlvTag(flvTagTypeOf(p), flvTimestampOf(p), flvBodyOf(p)) in a single allocation:
+// the form an HTTP-FLV sink caches in the packet's wire slot. Empty if the codec
+// cannot be carried or the body is too large.
 SharedBuffer flvTagOf(const MediaPacket& packet);
 // The same tag appended to `out` (nothing appended, false, when flvTagOf is empty).
 bool appendFlvTag(std::vector<uint8_t>& out, const MediaPacket& packet);

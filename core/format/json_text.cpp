@@ -1,5 +1,7 @@
 #include "core/format/json_text.hpp"
 
+#include <algorithm>
+
 namespace core {
 namespace {
 
@@ -10,6 +12,44 @@ constexpr auto kPlainAscii = [] {
 }();
 
 }  // namespace
+
+size_t jsonNesting(std::string_view text, size_t limit) {
+  size_t depth = 0, deepest = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {  // skip the string: brackets in it do not count
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\') ++i;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return deepest;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+JsonRead readJson(std::string_view text, size_t maxBytes, size_t maxDepth) {
+  JsonRead out;
+  if (text.size() > maxBytes) {
+    out.status = JsonRead::Status::TooLarge;
+    out.error = "larger than " + std::to_string(maxBytes) + " bytes";
+    return out;
+  }
+  if (jsonNesting(text, maxDepth) > maxDepth) {
+    out.status = JsonRead::Status::TooDeep;
+    out.error = "nested deeper than " + std::to_string(maxDepth) + " levels";
+    return out;
+  }
+  out.value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (out.value.is_discarded()) {
+    out.error = "not valid JSON";
+    return out;
+  }
+  out.status = JsonRead::Status::Ok;
+  return out;
+}
 
 bool jsonVerbatim(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());

@@ -1,15 +1,50 @@
-// JSON text for the data path, which never throws: invalid UTF-8 (which the
-// parser already refuses) is replaced instead of aborting. nlohmann underneath;
-// any thread.
+// JSON text for the data path, which never throws: documents from outside are
+// bounded in size and depth before they are parsed, and invalid UTF-8 is replaced
+// instead of aborting a dump. nlohmann underneath; any thread.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace core {
+
+// NOTE: nlohmann parses and destroys a value without recursion, but copying,
+// comparing and dumping it recurse once per level: 65,000 nested arrays (130 KB)
+// overflow the loop thread's stack and kill the server. The deepest document
+// roomcast reads has 6 levels (an IM REST image message); 64 leave room.
+inline constexpr size_t kMaxJsonDepth = 64;
+
+// The deepest nesting of arrays and objects in `text`, strings left out; counting
+// stops past `limit` (the result is then limit + 1). One pass over the bytes, no
+// allocation; on malformed text some number (the parser then refuses the text).
+size_t jsonNesting(std::string_view text, size_t limit = kMaxJsonDepth);
+
+// A JSON document read from outside (a client, the backend, a file on disk).
+struct JsonRead {
+  enum class Status : uint8_t { Ok, TooLarge, TooDeep, Malformed };
+  Status status = Status::Malformed;
+  nlohmann::json value = nlohmann::json::value_t::discarded;  // unless ok()
+  std::string error;  // e.g. "nested deeper than 64 levels", for a reply or a log
+  bool ok() const { return status == Status::Ok; }
+};
+
+// Parses `text` when it holds at most `maxBytes` bytes and nests at most
+// `maxDepth` levels, both checked on the bytes first, so a hostile document never
+// becomes a value. Never throws. Every JSON from outside goes through here.
+JsonRead readJson(std::string_view text, size_t maxBytes, size_t maxDepth = kMaxJsonDepth);
+
+// A string member of an object: `fallback` when absent, nullopt when not a string.
+inline std::optional<std::string> textField(const nlohmann::json& j, const char* key,
+                                            std::string fallback = "") {
+  auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  if (!it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
 
 inline std::string dumpJson(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

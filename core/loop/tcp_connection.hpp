@@ -53,6 +53,8 @@ class TcpConnection {
   // Bytes handed to libuv but not yet written to the kernel.
   size_t queuedBytes() const { return queuedBytes_; }
   bool writePending() const { return pendingWrites_ > 0; }
+  // Write requests queued in libuv (each holds its buffers until written).
+  size_t queuedWrites() const { return static_cast<size_t>(pendingWrites_); }
   uint64_t bytesWritten() const { return bytesWritten_; }
   uint64_t bytesRead() const { return bytesRead_; }
 

@@ -20,11 +20,25 @@ MediaSender::~MediaSender() {
 }
 
 void MediaSender::send(const MediaPacket& packet) {
-  if (!overflowed_) send(packet, serialize_(packet), 0);
+  if (overflowed_) return;
+  // Every packet goes through the gate (it counts the media); a room event it holds
+  // is dropped.
+  const bool eventsPass = !holdRoomEvents || eventGate_.pass(packet);
+  if (packet.codec == Codec::RoomEvent && !eventsPass) return;
+  enqueue(packet, serialize_(packet), 0);
 }
 
 void MediaSender::send(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes) {
   if (overflowed_) return;
+  if (holdRoomEvents && !eventGate_.pass(packet) && leadBytes > 0) {
+    // The packet's own bytes follow its leading events in the shared buffer.
+    enqueue(packet, bytes.slice(leadBytes), 0);
+    return;
+  }
+  enqueue(packet, bytes, leadBytes);
+}
+
+void MediaSender::enqueue(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes) {
   SendQueue::Item item;
   item.bytes = bytes;
   item.leadBytes = leadBytes;
@@ -71,6 +85,9 @@ bool MediaSender::inStep(const PacketBatch& batch) const {
   if (overflowed_ || !queue_.empty() || queue_.skippingToKeyframe() || queue_.bursting() ||
       conn_.writePending() || conn_.closed())
     return false;
+  // The prebuilt bytes hold the window's room events: not for a viewer whose gate
+  // still holds them back (nor would the gate see the media it counts).
+  if (holdRoomEvents && !eventGate_.open()) return false;
   if (batch.oldestMediaDts() == PacketBatch::kNoMedia) return true;
   // NOTE: the span pushing the batch into the empty queue would reach; within the
   // soft (and hard) limit, no push would drop anything or overflow.

@@ -11,6 +11,7 @@
 #include "core/loop/tcp_connection.hpp"
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/packet_batch.hpp"
+#include "core/media/room_event_gate.hpp"
 #include "core/media/send_queue.hpp"
 
 namespace core {
@@ -65,8 +66,12 @@ class MediaSender : public WriteCoalescer::Client {
   // Optional framing around each gather write (HTTP chunked encoding): called with
   // the batch's total size, returns the buffers to put before and after it.
   std::function<std::pair<SharedBuffer, SharedBuffer>(size_t)> frame;
+  // Set by the owner: room events reach this viewer only past RoomEventGate's hold-off
+  // (a Data RoomEvent packet is dropped, a packet's leading events are cut off).
+  bool holdRoomEvents = false;
 
  private:
+  void enqueue(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes);
   void enqueue(SendQueue::Item item);
 
   // NOTE: what inStep() reads comes first, so a batch's hand-out touches as few
@@ -75,6 +80,7 @@ class MediaSender : public WriteCoalescer::Client {
   bool overflowed_ = false;
   SendQueue queue_;
   WriteCoalescer& coalescer_;
+  RoomEventGate eventGate_;
   // Reused by every flush (their storage stays): what was taken from the queue,
   // and the gather write's buffers.
   std::vector<SendQueue::Item> taken_;

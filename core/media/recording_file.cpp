@@ -16,7 +16,8 @@ nlohmann::json RecordingFile::toJson(bool withFragments) const {
                       {"durationMs", durationMs},
                       {"bytes", bytes},
                       {"events", events},
-                      {"open", open}};
+                      {"open", open},
+                      {"interrupted", interrupted}};
   if (!endReason.empty()) j["endReason"] = endReason;
   if (!error.empty()) j["error"] = error;
   if (withFragments) {
@@ -51,6 +52,8 @@ std::optional<RecordingFile> RecordingFile::fromJson(const nlohmann::json& j) {
   text("endReason", f.endReason);
   text("error", f.error);
   f.open = false;
+  if (auto it = j.find("interrupted"); it != j.end() && it->is_boolean())
+    f.interrupted = it->get<bool>();
   auto frags = j.find("fragments");
   if (frags != j.end()) {
     if (!frags->is_array()) return std::nullopt;

@@ -37,6 +37,9 @@ struct RecordingFile {
   std::string endReason;
   std::string error;  // set when a disk error ended it
   bool open = true;
+  // Listed after a restart from its journal: the server died while writing it, so
+  // only its complete fragments count (recorder/recording_journal.hpp).
+  bool interrupted = false;
 
   nlohmann::json toJson(bool withFragments = false) const;
   // The inverse of toJson(true) (a file's <file>.json); nullopt if a field is

@@ -23,6 +23,7 @@ Stream::Stream(EventLoop& loop, StreamRegistry& registry, std::string app, std::
       options_(options),
       gop_(options.gopLimits),
       corrector_(options.timestampJumpMs),
+      inputLog_([this] { return "stream " + key_; }, [&loop] { return loop.nowMs(); }),
       graceTimer_(loop,
                   [this] {
                     spdlog::info("stream {}: no publisher for {} ms, ending", key_,
@@ -124,6 +125,7 @@ void Stream::detachPublisher(PublishLease* lease, std::string_view reason) {
   publisher_ = nullptr;
   releaseData(INT64_MAX);
   flushBatches();
+  inputLog_.flush();
   spdlog::info("stream {}: publisher {} gone ({}), viewers wait {} ms", key_, publisherPeer_,
                reason, options_.reconnectGraceMs);
   forEachSink([reason](SinkSlot& slot) { slot.sink->onPublisherGone(reason); });
@@ -135,8 +137,8 @@ void Stream::ingest(MediaPacket packet) {
   const int32_t cts = packet.compositionOffset();
   const auto corrected = corrector_.correct(packet.kind, static_cast<uint32_t>(packet.dts));
   if (corrected.discontinuity)
-    spdlog::warn("stream {}: source timestamp jumped by {} ms at {}, smoothed", key_,
-                 *corrected.discontinuity, packet.dts);
+    inputLog_.warn("timestamp jump", "source timestamp jumped by {} ms at {}, smoothed",
+                   *corrected.discontinuity, packet.dts);
   packet.dts = corrected.dts;
   packet.pts = corrected.dts + cts;
   if (!pendingSei_.empty() && packet.isVideo() && !packet.config) attachSei(packet);
@@ -408,7 +410,7 @@ void Stream::updateInfo(const MediaPacket& packet) {
       info_.height = avc->height;
       if (avc->fps > 0 && info_.fps == 0) info_.fps = avc->fps;
     } else {
-      spdlog::warn("stream {}: unreadable AVC configuration: {}", key_, error);
+      inputLog_.warn("unreadable configuration", "unreadable AVC configuration: {}", error);
     }
   } else if (packet.kind == MediaKind::Audio) {
     info_.audioCodec = packet.codec == Codec::AAC   ? "aac"
@@ -421,7 +423,7 @@ void Stream::updateInfo(const MediaPacket& packet) {
       info_.sampleRate = aac->sampleRate;
       info_.channels = aac->channels;
     } else {
-      spdlog::warn("stream {}: unreadable AAC configuration: {}", key_, error);
+      inputLog_.warn("unreadable configuration", "unreadable AAC configuration: {}", error);
     }
   } else {
     // onMetaData: the encoder's declared frame rate wins over the SPS timing.

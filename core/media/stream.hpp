@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log/log_limiter.hpp"
 #include "core/loop/timer.hpp"
 #include "core/media/gop_cache.hpp"
 #include "core/media/media_packet.hpp"
@@ -137,6 +138,7 @@ class Stream {
   std::shared_ptr<LeadingData> spareLeading_;  // emptied, for the next release
   GopCache gop_;
   TimestampCorrector corrector_;
+  LogLimiter inputLog_;  // lines about what the publisher sends
   StreamInfo info_;
   RateMeter bytesIn_;
   // Bytes the sinks wrote since the meter was last fed (once per packet, not per write).

@@ -13,6 +13,23 @@ bool isString(const nlohmann::json& body, const char* key, bool required) {
   return it->is_string();
 }
 
+// The fields of each type's body (docs/room-protocol.md); every type may also
+// carry "cloudCustomData", the IM's per-message custom string.
+struct BodyFields {
+  std::string_view type;
+  const char* fields[3];  // unused ones are null
+};
+constexpr const char* kCloudCustomData = "cloudCustomData";
+const BodyFields kBodyFields[] = {
+    {"text", {"text"}},
+    {"system", {"text"}},
+    {"custom", {"data", "desc", "ext"}},
+    {"image", {"url", "width", "height"}},
+    {"voice", {"url", "seconds"}},
+    {"gift", {"gift", "count"}},
+    {"like", {"count"}},
+};
+
 // NOTE: counts are bounded so that totals summed from them cannot overflow.
 constexpr int64_t kMaxCount = 1000000;
 
@@ -108,6 +125,24 @@ RoomError checkMessageBody(std::string_view type, const nlohmann::json& body) {
   } else {
     return bad("unknown message type \"" + t + "\" (text, custom, image, voice, gift, like)");
   }
+  if (!isString(body, kCloudCustomData, false)) return bad("cloudCustomData must be a string");
+  return {};
+}
+
+RoomError messageBody(std::string_view type, const nlohmann::json& in, nlohmann::json& out) {
+  if (RoomError e = checkMessageBody(type, in); !e.ok()) return e;
+  nlohmann::json body = nlohmann::json::object();
+  for (const BodyFields& spec : kBodyFields) {
+    if (spec.type != type) continue;
+    for (const char* key : spec.fields)
+      if (auto it = key ? in.find(key) : in.end(); it != in.end()) body[key] = *it;
+  }
+  if (auto it = in.find(kCloudCustomData); it != in.end()) body[kCloudCustomData] = *it;
+  // The fields kept are strings and numbers: the dump is flat and short.
+  if (const size_t size = dumpJson(body).size(); size > kMaxMessageBodyBytes)
+    return bad(std::string(type) + " body of " + std::to_string(size) + " bytes: larger than " +
+               std::to_string(kMaxMessageBodyBytes) + " bytes as JSON");
+  out = std::move(body);
   return {};
 }
 

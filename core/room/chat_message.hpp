@@ -54,6 +54,19 @@ Priority defaultPriority(std::string_view type);
 // Checks a body for `type` (see docs/room-protocol.md); 10004 with the reason.
 RoomError checkMessageBody(std::string_view type, const nlohmann::json& body);
 
+// A message body is at most this many bytes as JSON, whoever sends it: the IM's
+// message size, and the bound on a member's whole WebSocket message
+// (http::WebSocketOptions::maxMessageBytes), so the server APIs can send no more.
+inline constexpr size_t kMaxMessageBodyBytes = 12 * 1024;
+
+// The body members get of a `type` message built from `in` (a member's, an API
+// call's or the backend's): checked as checkMessageBody does, with only the
+// documented fields of the type (docs/room-protocol.md), at most
+// kMaxMessageBodyBytes as JSON. 10004 with the reason; `out` may be `in`.
+// NOTE: the one place a body from outside becomes a message body: every
+// transport calls it, so no field a client made up reaches the other members.
+RoomError messageBody(std::string_view type, const nlohmann::json& in, nlohmann::json& out);
+
 struct ChatMessage {
   std::string type;  // one of kMessageTypes, or "system"
   Priority priority = Priority::Normal;

@@ -60,6 +60,7 @@ bool FlvSession::start(core::StreamRegistry& registry, const std::string& app,
       *conn_, server_.coalescer_, server_.options_.viewerLimits, flvWireForm,
       [this](const std::string& reason) { close(reason); });
   if (chunked_) sender_->frame = chunkFrame;
+  sender_->holdRoomEvents = true;  // players that read FLV with FFmpeg (VLC)
   sender_->onBytesSent = [this](uint64_t n) {
     if (subscription_) subscription_->countBytesOut(n);
   };
@@ -161,9 +162,7 @@ FlvServer::FlvServer(core::EventLoop& loop, http::HttpServer& http, core::Stream
                      core::WriteCoalescer& coalescer, FlvOptions options)
     : registry_(registry), coalescer_(coalescer), options_(options), sessions_(loop) {
   http.route(
-      [](const http::HttpRequest& r) {
-        return (r.method == "GET" || r.method == "HEAD") && r.path.ends_with(".flv");
-      },
+      [](const http::HttpRequest& r) { return r.method == "GET" && r.path.ends_with(".flv"); },
       [this](const http::HttpRequest& req, http::HttpExchange& ex) { return serve(req, ex); });
 }
 
@@ -189,14 +188,10 @@ http::HttpResponse FlvServer::serve(const http::HttpRequest& req, http::HttpExch
     spdlog::info("flv {} {}: play refused: stream not found", req.peer, key);
     return http::HttpResponse::error(404, "stream not found: " + key);
   }
-  if (req.method == "HEAD") {
-    http::HttpResponse r;
-    r.contentType = "video/x-flv";
-    return r;
-  }
   // HTTP/1.0 clients get the body unframed, ended by closing the connection.
   const bool chunked = req.http11;
   auto conn = exchange.takeOver(200, "video/x-flv", {{"Cache-Control", "no-cache"}}, chunked);
+  if (!conn) return {};  // HEAD: the head was the answer
   if (conn->closed()) {
     spdlog::info("flv {} {}: player gone before the stream started", req.peer, key);
     return {};

@@ -93,9 +93,8 @@ HlsServer::HlsServer(core::EventLoop& loop, http::HttpServer& http, core::Stream
   registry_.addObserver(this);
   http.route(
       [](const http::HttpRequest& r) {
-        return (r.method == "GET" || r.method == "HEAD") &&
-               (r.path.ends_with(".m3u8") || r.path.ends_with(".ts") || r.path.ends_with(".m4s") ||
-                r.path.ends_with(".mp4"));
+        return r.method == "GET" && (r.path.ends_with(".m3u8") || r.path.ends_with(".ts") ||
+                                     r.path.ends_with(".m4s") || r.path.ends_with(".mp4"));
       },
       [this](const http::HttpRequest& req, http::HttpExchange& ex) { return serve(req, ex); });
 }

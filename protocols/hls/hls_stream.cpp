@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/format/json_text.hpp"
 #include "core/format/timed_metadata.hpp"
 #include "core/loop/async_file.hpp"
 #include "core/loop/wall_clock.hpp"
@@ -26,6 +27,7 @@ HlsStream::HlsStream(core::EventLoop& loop, std::string app, std::string name,
       key_(app_ + "/" + name_),
       options_(options),
       onExpired_(std::move(onExpired)),
+      log_([this] { return "hls " + key_; }, [&loop] { return loop.nowMs(); }),
       id3_(options.id3MergeMs),
       playlist_({options.segmentMs, options.window, 3}),
       waitTimer_(loop, [this] { answerWaiters(); }),
@@ -81,7 +83,7 @@ bool HlsStream::startMuxer() {
     muxer_ = std::make_unique<TsMuxer>(videoConfig_, audioConfig_, options_.roomEvents && sawRoom_);
     return true;
   } catch (const std::exception& e) {
-    spdlog::warn("hls {}: cannot mux this stream: {}", key_, e.what());
+    log_.warn("mux error", "cannot mux this stream: {}", e.what());
     return false;
   }
 }
@@ -99,7 +101,7 @@ void HlsStream::onRoomEvent(const core::MediaPacket& packet) {
 }
 
 void HlsStream::addStatusRange(int64_t streamMs, const std::string& json) {
-  const auto event = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  const auto event = core::readJson(json, core::kMaxRoomEventTextBytes).value;
   if (!event.is_object() || !event.value("status", nlohmann::json()).is_number_integer()) return;
   DateRange range;
   range.id = "status-" + std::to_string(event.value("seq", int64_t{0}));
@@ -120,7 +122,7 @@ void HlsStream::writeId3(const Id3Batcher::Tag& tag) {
   // joins at a segment anyway, and the room's WebSocket has the event.
   if (!muxer_ || !inSegment_) return;
   if (!muxer_->writeId3(tag.ptsMs, tag.bytes)) {
-    spdlog::warn("hls {}: {}", key_, muxer_->error());
+    log_.warn("mux error", "{}", muxer_->error());
     dropMuxer("mux error");
   }
 }
@@ -159,7 +161,7 @@ void HlsStream::onPacket(const core::MediaPacket& packet) {
   lastDts_ = packet.dts;
   for (const auto& tag : id3_.takeBefore(packet.dts)) writeId3(tag);
   if (!muxer_->write(packet)) {
-    spdlog::warn("hls {}: {}", key_, muxer_->error());
+    log_.warn("mux error", "{}", muxer_->error());
     dropMuxer("mux error");
     return;
   }
@@ -203,6 +205,7 @@ void HlsStream::closeSegment(int64_t endDts) {
 }
 
 void HlsStream::onStreamEnd(std::string_view reason) {
+  log_.flush();
   subscription_.reset();  // already detached by the Stream
   if (inSegment_) closeSegment(lastDts_ + lastVideoDelta_);
   muxer_.reset();

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log/log_limiter.hpp"
 #include "core/loop/timer.hpp"
 #include "core/media/media_sink.hpp"
 #include "core/media/stream_registry.hpp"
@@ -66,6 +67,7 @@ class HlsStream : public core::MediaSink {
   std::string app_, name_, key_;
   const HlsOptions& options_;
   std::function<void()> onExpired_;
+  core::LogLimiter log_;  // mux errors repeat with the publisher's input
   std::unique_ptr<core::Subscription> subscription_;
 
   std::optional<core::MediaPacket> videoConfig_, audioConfig_;

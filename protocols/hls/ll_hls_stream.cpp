@@ -32,6 +32,7 @@ LlHlsStream::LlHlsStream(core::EventLoop& loop, std::string app, std::string nam
       key_(app_ + "/" + name_),
       options_(options),
       onExpired_(std::move(onExpired)),
+      log_([this] { return "llhls " + key_; }, [&loop] { return loop.nowMs(); }),
       playlist_({options.segmentMs, options.partMs, options.window, 3}),
       id3_(options.id3MergeMs),
       waitTimer_(loop, [this] { expireWaiters(); }),
@@ -77,7 +78,7 @@ bool LlHlsStream::setUpTracks() {
   std::string error;
   auto init = core::buildFmp4Init(tracks_, &error);
   if (!init) {
-    spdlog::warn("llhls {}: cannot build an fMP4 init segment: {}", key_, error);
+    log_.warn("init segment", "cannot build an fMP4 init segment: {}", error);
     tracks_.clear();
     return false;
   }
@@ -173,7 +174,7 @@ void LlHlsStream::cutPart(int64_t endDts) {
   std::string error;
   auto bytes = core::buildFmp4Fragment(tracks_, fragment, &error);
   if (bytes.empty()) {
-    spdlog::warn("llhls {}: part dropped: {}", key_, error);
+    log_.warn("part dropped", "part dropped: {}", error);
     return;
   }
   if (segmentPending_) {
@@ -196,6 +197,7 @@ void LlHlsStream::closeSegment(int64_t endDts) {
 }
 
 void LlHlsStream::onStreamEnd(std::string_view reason) {
+  log_.flush();
   subscription_.reset();  // already detached by the Stream
   reset("stream ended");
   playlist_.end();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/format/fmp4_writer.hpp"
+#include "core/log/log_limiter.hpp"
 #include "core/loop/timer.hpp"
 #include "core/media/media_sink.hpp"
 #include "core/media/stream_registry.hpp"
@@ -81,6 +82,7 @@ class LlHlsStream : public core::MediaSink {
   std::string app_, name_, key_;
   const LlHlsOptions& options_;
   std::function<void()> onExpired_;
+  core::LogLimiter log_;  // dropped parts repeat with the publisher's input
   std::unique_ptr<core::Subscription> subscription_;
 
   std::optional<core::MediaPacket> videoConfig_, audioConfig_;

@@ -24,6 +24,8 @@ using http::HttpResponse;
 
 const std::string kPrefix = "/replay/";
 constexpr size_t kMaxEventLogBytes = 32 << 20;
+// A line of the log: one room event (as carried in the media) and its times.
+constexpr size_t kMaxEventLineBytes = core::kMaxRoomEventTextBytes + 256;
 constexpr size_t kMaxSegmentBytes = 256 << 20;
 // An FLV file's header, metadata and codec configs come before its first fragment.
 constexpr size_t kMaxFlvHeadBytes = 1 << 20;
@@ -50,9 +52,8 @@ void each(const std::string& log, const std::function<void(const nlohmann::json&
     size_t end = log.find('\n', pos);
     if (end == std::string::npos) end = log.size();
     // NOTE: a line cut by a crash does not parse and is skipped.
-    auto line = nlohmann::json::parse(log.begin() + static_cast<std::ptrdiff_t>(pos),
-                                      log.begin() + static_cast<std::ptrdiff_t>(end), nullptr,
-                                      /*allow_exceptions=*/false);
+    const auto line =
+        core::readJson(std::string_view(log).substr(pos, end - pos), kMaxEventLineBytes).value;
     if (line.is_object()) fn(line);
     pos = end + 1;
   }
@@ -217,7 +218,7 @@ class ReplayRequest {
       : loop_(loop), recorder_(recorder), exchange_(exchange) {}
 
   HttpResponse answer(const HttpRequest& req) {
-    if (req.method != "GET" && req.method != "HEAD")
+    if (req.method != "GET")  // a HEAD arrives as GET (HttpRequest::head)
       return HttpResponse::error(405, "replay is read-only: use GET");
     const std::string rest = req.path.substr(kPrefix.size());
     std::string id, part;

@@ -162,6 +162,10 @@ int HttpConnection::onHeadersComplete(http_parser* p) {
   if (c->lastWasValue_) c->request_.headers[c->field_] = c->value_;
   // The request timer keeps running until the body is complete too.
   c->request_.method = http_method_str(static_cast<http_method>(p->method));
+  if (p->method == HTTP_HEAD) {  // routed as GET; sendResponse drops the body
+    c->request_.method = "GET";
+    c->request_.head = true;
+  }
   c->request_.keepAlive = http_should_keep_alive(p) != 0;
   c->request_.http11 = p->http_major > 1 || (p->http_major == 1 && p->http_minor >= 1);
   http_parser_url u;
@@ -224,14 +228,33 @@ int HttpConnection::onMessageComplete(http_parser* p) {
 void HttpConnection::handleRequest() {
   HttpExchange exchange(*this);
   dispatching_ = true;
-  HttpResponse response = server_.dispatch(request_, exchange);
+  HttpResponse response;
+  try {
+    response = server_.dispatch(request_, exchange);
+  } catch (const std::exception& e) {
+    // NOTE: whatever a route did, the client gets an answer and the connection lives.
+    spdlog::error("http {} {} {}: request failed: {}", request_.peer, request_.method,
+                  request_.path, e.what());
+    response = HttpResponse::error(500, "internal error");
+  }
   dispatching_ = false;
   if (takenOver_ || closed_ || deferred_) return;
   if (early_) {  // deferred, then answered before the handler returned
     response = std::move(*early_);
     early_.reset();
   }
+  if (headOnly_) {  // a HEAD of a streamed answer: its head was all there is
+    conn_->write(core::SharedBuffer::copyOf(*headOnly_));
+    headOnly_.reset();
+    finishResponse(!request_.keepAlive || headOnlyCloses_);
+    return;
+  }
   sendResponse(response);
+}
+
+void HttpConnection::answerHead(std::string head, bool closeAfter) {
+  headOnly_ = std::move(head);
+  headOnlyCloses_ = closeAfter;
 }
 
 std::shared_ptr<HttpResponder> HttpConnection::defer() {
@@ -264,19 +287,23 @@ void HttpConnection::sendResponse(const HttpResponse& response) {
   for (const auto& b : response.sharedBody) length += b.size();
   std::string head =
       responseHead(response.status, response.contentType, length, false, response.headers);
-  spdlog::debug("http {} {} {} -> {}", request_.peer, request_.method, request_.path,
-                response.status);
-  if (request_.method == "HEAD" || response.body.empty()) {
+  spdlog::debug("http {} {} {} -> {}", request_.peer, request_.head ? "HEAD" : request_.method,
+                request_.path, response.status);
+  if (request_.head || response.body.empty()) {
     // Shared bodies (segments, parts, playlists) are written from the shared
     // bytes themselves: no copy per request.
     std::vector<core::SharedBuffer> parts{core::SharedBuffer::copyOf(head)};
-    if (request_.method != "HEAD")
+    if (!request_.head)
       parts.insert(parts.end(), response.sharedBody.begin(), response.sharedBody.end());
     conn_->write(parts);
   } else {
     conn_->write(core::SharedBuffer::copyOf(head + response.body));
   }
-  if (!keepAlive) {
+  finishResponse(!keepAlive);
+}
+
+void HttpConnection::finishResponse(bool closeAfter) {
+  if (closeAfter) {
     closing_ = true;
     if (!conn_->writePending())
       close("response sent, connection: close");

@@ -38,6 +38,10 @@ class HttpConnection : public core::TcpConnection::Handler {
   void respondDeferred(const HttpResponse& response);
   // Used by HttpExchange::takeOver.
   std::unique_ptr<core::TcpConnection> release(std::string head);
+  bool headRequest() const { return request_.head; }
+  // Used by HttpExchange::takeOver on a HEAD request: `head` is the whole answer,
+  // sent once the route returns; `closeAfter`: its body would end with the connection.
+  void answerHead(std::string head, bool closeAfter);
   // Used by HttpExchange::upgrade: writes the 101 head, hands the socket over and
   // gives the bytes read beyond the request head.
   std::unique_ptr<core::TcpConnection> upgrade(const std::map<std::string, std::string>& headers,
@@ -59,6 +63,7 @@ class HttpConnection : public core::TcpConnection::Handler {
   bool countHeaderBytes(size_t n);
   void handleRequest();
   void sendResponse(const HttpResponse& response);
+  void finishResponse(bool closeAfter);
   void reject(int status, std::string_view reason);
   void armIdle();
   void finishUpgradeHead(std::span<const uint8_t> rest);
@@ -80,6 +85,8 @@ class HttpConnection : public core::TcpConnection::Handler {
   int requests_ = 0;
   std::shared_ptr<HttpResponder> deferred_;
   std::optional<HttpResponse> early_;
+  std::optional<std::string> headOnly_;  // set by answerHead
+  bool headOnlyCloses_ = false;
   bool dispatching_ = false;
   bool waitingDrain_ = false;  // a response is still being written: read no more
   std::string pending_;        // bytes read while a deferred response is outstanding

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/format/json_text.hpp"
+
 namespace http {
 
 HttpResponse HttpResponse::json(int status, std::string body) {
@@ -12,7 +14,7 @@ HttpResponse HttpResponse::json(int status, std::string body) {
 }
 
 HttpResponse HttpResponse::error(int status, std::string_view message) {
-  return json(status, nlohmann::json{{"error", message}}.dump() + "\n");
+  return json(status, core::dumpJson(nlohmann::json{{"error", message}}) + "\n");
 }
 
 const char* statusText(int status) {
@@ -57,7 +59,7 @@ const char* statusText(int status) {
 }
 
 std::string jsonEscape(std::string_view s) {
-  const std::string quoted = nlohmann::json(std::string(s)).dump();
+  const std::string quoted = core::dumpJson(nlohmann::json(std::string(s)));
   return quoted.substr(1, quoted.size() - 2);
 }
 

@@ -10,7 +10,12 @@ namespace http {
 std::unique_ptr<core::TcpConnection> HttpExchange::takeOver(
     int status, const std::string& contentType, const std::map<std::string, std::string>& headers,
     bool chunked) {
-  return conn_.release(conn_.responseHead(status, contentType, 0, chunked, headers, !chunked));
+  const std::string head = conn_.responseHead(status, contentType, 0, chunked, headers, !chunked);
+  if (conn_.headRequest()) {  // RFC 9110 9.3.2: the head a GET gets, and no body
+    conn_.answerHead(head, !chunked);
+    return nullptr;
+  }
+  return conn_.release(head);
 }
 
 std::unique_ptr<core::TcpConnection> HttpExchange::upgrade(
@@ -78,6 +83,7 @@ HttpResponse HttpServer::dispatch(const HttpRequest& req, HttpExchange& exchange
       return HttpResponse::error(500, "internal error");
     }
   }
+  // NOTE: the path may hold any bytes (e.g. invalid UTF-8): error() never throws.
   return HttpResponse::error(404, "no such resource: " + req.path);
 }
 

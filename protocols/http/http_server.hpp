@@ -50,7 +50,8 @@ class HttpExchange {
   // Sends the response head (status, headers) and hands the socket to the caller,
   // which then owns it; the HTTP connection is gone after the handler returns.
   // `chunked`: announce chunked transfer (the caller frames the body); otherwise
-  // the body ends when the connection closes (HTTP/1.0).
+  // the body ends when the connection closes (HTTP/1.0). On a HEAD request
+  // (req.head) nullptr: the same head is the whole answer, the exchange ends there.
   std::unique_ptr<core::TcpConnection> takeOver(int status, const std::string& contentType,
                                                 const std::map<std::string, std::string>& headers,
                                                 bool chunked = true);

@@ -28,8 +28,13 @@ HttpResponse handle(const HttpRequest& req, core::RecordingCatalog& recorder) {
   if (rest.empty()) {
     if (req.method == "GET") return answer(200, recorder.list());
     if (req.method != "POST") return failure(req, 405, "use GET or POST on " + kPrefix);
-    const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-    if (!body.is_object() || !body.contains("stream") || !body["stream"].is_string())
+    const core::JsonRead read = core::readJson(req.body, kMaxJsonBodyBytes);
+    if (read.status == core::JsonRead::Status::TooLarge)
+      return failure(req, 413, "the body is " + read.error);
+    if (read.status == core::JsonRead::Status::TooDeep)
+      return failure(req, 400, "the body is " + read.error);
+    const json& body = read.value;
+    if (!read.ok() || !body.is_object() || !body.contains("stream") || !body["stream"].is_string())
       return failure(req, 400, "the body must be a JSON object with \"stream\": \"app/name\"");
     const std::string key = body["stream"].get<std::string>();
     std::string error;

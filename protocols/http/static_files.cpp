@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "protocols/http/http_message.hpp"
 #include "protocols/http/http_server.hpp"
 
 namespace http {
@@ -33,12 +34,6 @@ std::string makeEtag(std::string_view body) {
   std::snprintf(buf, sizeof buf, "\"%zx-%016llx\"", body.size(),
                 static_cast<unsigned long long>(h));
   return buf;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // Reads a regular file of at most kMaxFileSize bytes; "" or the reason in `error`.
@@ -151,7 +146,7 @@ std::vector<std::string> StaticFiles::missing() const {
 }
 
 HttpResponse StaticFiles::respond(const HttpRequest& req) const {
-  if (req.method != "GET" && req.method != "HEAD") {
+  if (req.method != "GET") {  // a HEAD arrives as GET (HttpRequest::head)
     HttpResponse r = HttpResponse::error(405, "method not allowed: " + req.method);
     r.headers["Allow"] = "GET, HEAD";
     return r;
@@ -181,7 +176,7 @@ HttpResponse StaticFiles::respond(const HttpRequest& req) const {
 
 bool etagMatches(std::string_view ifNoneMatch, std::string_view etag) {
   auto weakless = [](std::string_view t) {
-    t = trim(t);
+    t = trimOws(t);
     if (t.starts_with("W/")) t.remove_prefix(2);
     return t;
   };
@@ -190,7 +185,7 @@ bool etagMatches(std::string_view ifNoneMatch, std::string_view etag) {
   while (!ifNoneMatch.empty()) {
     const size_t comma = ifNoneMatch.find(',');
     const std::string_view item = ifNoneMatch.substr(0, comma);
-    if (trim(item) == "*" || weakless(item) == want) return true;
+    if (trimOws(item) == "*" || weakless(item) == want) return true;
     if (comma == std::string_view::npos) break;
     ifNoneMatch.remove_prefix(comma + 1);
   }

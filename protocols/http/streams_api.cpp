@@ -3,6 +3,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/format/json_text.hpp"
+
 namespace http {
 namespace {
 
@@ -58,12 +60,13 @@ void registerStreamsApi(HttpServer& server, const core::StreamRegistry& registry
           json list = json::array();
           for (const core::Stream* s : registry.streams())
             list.push_back(describe(*s, protocols, extraViewers));
-          return HttpResponse::json(200, json{{"streams", list}}.dump() + "\n");
+          return HttpResponse::json(200, core::dumpJson(json{{"streams", list}}) + "\n");
         }
         const std::string key = req.path.substr(std::string("/api/v1/streams/").size());
         const core::Stream* s = registry.find(key);
         if (!s) return HttpResponse::error(404, "stream not found: " + key);
-        return HttpResponse::json(200, describe(*s, protocols, extraViewers).dump() + "\n");
+        return HttpResponse::json(200,
+                                  core::dumpJson(describe(*s, protocols, extraViewers)) + "\n");
       });
 }
 

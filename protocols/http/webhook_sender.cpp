@@ -94,14 +94,19 @@ WebhookReply WebhookSender::parseReply(const HttpClientResult& result) {
     reply.error = result.error;
     return reply;
   }
-  auto json = nlohmann::json::parse(result.body, nullptr, false);
-  if (!json.is_discarded()) reply.body = json;
+  core::JsonRead read = core::readJson(result.body, HttpClient::kMaxResponseBody);
+  const nlohmann::json& json = read.value;
+  if (read.ok()) reply.body = json;
   if (result.status < 200 || result.status > 299) {
     reply.error = "HTTP " + std::to_string(result.status);
     return reply;
   }
-  if (json.is_discarded()) {
+  if (read.status == core::JsonRead::Status::Malformed) {
     reply.error = "reply is not JSON";
+    return reply;
+  }
+  if (!read.ok()) {
+    reply.error = "reply is " + read.error;
     return reply;
   }
   if (!json.is_object()) {

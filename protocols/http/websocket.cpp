@@ -176,8 +176,23 @@ void WebSocket::feed(std::span<const uint8_t> bytes) {
 
 void WebSocket::afterRecv(int rv) {
   if (state_ == State::Closed) return;
+  if (rv == WSLAY_ERR_CALLBACK_FAILURE) {
+    // NOTE: wslay's frame reader refused a header (RFC 6455 5.2, 5.5: a control
+    // frame that is fragmented or longer than 125 bytes, an extended length that
+    // is not minimal or has its top bit set). wslay queued a close frame WITHOUT a
+    // status code and reports a callback failure; our own callbacks never fail
+    // while reading. The peer is owed 1002 (7.4.1), so we send that close instead.
+    closeOnViolation(kWsProtocolError,
+                     "protocol error: malformed frame header (a control frame fragmented or "
+                     "over 125 bytes, or a length not minimal or >= 2^63)");
+    return;
+  }
   if (rv != 0) {
     finish("websocket read failed: wslay error " + std::to_string(rv), false);
+    return;
+  }
+  if (ownClose_) {
+    closeOnViolation(kWsProtocolError, violation_);
     return;
   }
   const bool readStopped = !wslay_event_get_read_enabled(ctx_);
@@ -217,6 +232,13 @@ void WebSocket::onFrameStart(const wslay_event_on_frame_recv_start_arg& arg) {
 
 void WebSocket::onMessageReceived(const wslay_event_on_msg_recv_arg& arg) {
   if (arg.opcode == WSLAY_CONNECTION_CLOSE) {
+    if (arg.msg_length == 1) {
+      // NOTE: RFC 6455 5.5.1: a close body starts with a 2-byte code; wslay takes
+      // one byte for "no code" and has queued an empty close. afterRecv replaces it.
+      ownClose_ = true;
+      violation_ = "protocol error: a close frame with a 1-byte payload";
+      return;
+    }
     peerClosed_ = true;
     peerClose_ = arg.status_code == 0 ? std::string("no status code")
                                       : "code " + std::to_string(arg.status_code);
@@ -244,6 +266,17 @@ void WebSocket::onMessageReceived(const wslay_event_on_msg_recv_arg& arg) {
     message.clear();  // keep the capacity for the next message
     message_.swap(message);
   }
+}
+
+void WebSocket::closeOnViolation(uint16_t code, const std::string& reason) {
+  // NOTE: wslay already queued a close of its own (it refuses a second one), so
+  // ours is encoded here and wslay's queue is never sent again: closing means
+  // no more wslay_event_send (the state is no longer Open).
+  if (state_ != State::Open) return;
+  std::string payload{static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
+  payload += truncateUtf8(reason, kWsMaxCloseReason);
+  enqueue(encodeWsFrame(WsOpcode::Close, payload));
+  beginClosing(reason);
 }
 
 void WebSocket::pumpSend() {

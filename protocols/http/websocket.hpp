@@ -102,6 +102,8 @@ class WebSocket : public core::TcpConnection::Handler, private core::WriteCoales
   void afterRecv(int rv);
   void onFrameStart(const wslay_event_on_frame_recv_start_arg& arg);
   void onMessageReceived(const wslay_event_on_msg_recv_arg& arg);
+  // Sends our own close frame (wslay queued one without a code) and starts closing.
+  void closeOnViolation(uint16_t code, const std::string& reason);
   void pumpSend();
   void enqueue(core::SharedBuffer frame);
   void scheduleFlush();
@@ -140,6 +142,7 @@ class WebSocket : public core::TcpConnection::Handler, private core::WriteCoales
   std::string violation_;     // our own reason for a close we queued while reading
   std::string peerClose_;     // "code reason" of a close frame from the peer
   bool peerClosed_ = false;
+  bool ownClose_ = false;  // a violation wslay let through: we close with 1002
   uint64_t lastFrameMs_ = 0;
   bool pingSent_ = false;
 };

@@ -6,16 +6,12 @@
 #include <cctype>
 #include <vector>
 
+#include "protocols/http/http_message.hpp"
+
 namespace http {
 namespace {
 
 constexpr std::string_view kWsGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool equalsNoCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -30,7 +26,7 @@ bool hasToken(const std::string* value, std::string_view token) {
   std::string_view rest = *value;
   while (true) {
     const size_t comma = rest.find(',');
-    if (equalsNoCase(trim(rest.substr(0, comma)), token)) return true;
+    if (equalsNoCase(trimOws(rest.substr(0, comma)), token)) return true;
     if (comma == std::string_view::npos) return false;
     rest.remove_prefix(comma + 1);
   }
@@ -72,7 +68,7 @@ core::SharedBuffer encodeWsFrame(WsOpcode op, std::string_view payload) {
 }
 
 std::string wsAcceptKey(std::string_view secWebSocketKey) {
-  std::string input(trim(secWebSocketKey));
+  std::string input(trimOws(secWebSocketKey));
   input += kWsGuid;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digestLen = 0;
@@ -95,13 +91,16 @@ std::string checkWsUpgrade(const HttpRequest& req, int* status) {
     return "websocket upgrade without 'Connection: Upgrade' header";
   const std::string* version = req.header("sec-websocket-version");
   if (!version) return "websocket upgrade without Sec-WebSocket-Version header";
-  if (trim(*version) != "13") {
+  if (trimOws(*version) != "13") {
     code = 426;
     return "unsupported Sec-WebSocket-Version '" + *version + "' (this server speaks 13)";
   }
   const std::string* key = req.header("sec-websocket-key");
   if (!key) return "websocket upgrade without Sec-WebSocket-Key header";
-  if (!isNonce16(trim(*key))) return "malformed Sec-WebSocket-Key (must be the base64 of 16 bytes)";
+  if (!isNonce16(trimOws(*key)))
+    return "malformed Sec-WebSocket-Key (must be the base64 of 16 bytes)";
+  // Last, so a HEAD gets what a GET without the upgrade headers would.
+  if (req.head) return "websocket upgrade needs GET, not HEAD";
   code = 0;
   return {};
 }

@@ -20,6 +20,7 @@ namespace {
 
 using nlohmann::json;
 namespace code = core::room_code;
+using core::textField;
 
 const std::string kGroupService = "/v4/group_open_http_svc/";
 const std::string kAvChatRoomService = "/v4/group_open_avchatroom_http_svc/";
@@ -97,14 +98,6 @@ struct Call {
   RandomWindow& randoms;
   const json& body;
 };
-
-// A string field: `fallback` when absent, nullopt when not a string.
-std::optional<std::string> textField(const json& j, const char* key, std::string fallback = "") {
-  auto it = j.find(key);
-  if (it == j.end()) return fallback;
-  if (!it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
 
 // An integer field within [lo, hi]: `fallback` when absent, nullopt when not an
 // integer or out of range (never throws, whatever the JSON holds).
@@ -300,7 +293,7 @@ std::variant<core::ChatMessage, core::RoomError> restMessage(const Call& c, Mapp
   else
     m.from = {*from, *from, "",
               c.server.isAdmin(*from) ? core::MemberRole::Admin : core::MemberRole::Member};
-  if (core::RoomError e = core::checkMessageBody(m.type, m.body); !e.ok()) return e;
+  if (core::RoomError e = core::messageBody(m.type, m.body, m.body); !e.ok()) return e;
   return m;
 }
 
@@ -600,10 +593,11 @@ json handle(const http::HttpRequest& req, RoomServer& server, RandomWindow& rand
   auto command = table.find(req.path);
   if (command == table.end())
     return failReply(code::kBadCommand, "unknown command " + req.path.substr(0, 100));
-  const json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) return failReply(kJsonParseError, "the body is not valid JSON");
-  if (!body.is_object()) return failReply(code::kBadParameter, "the body must be a JSON object");
-  return command->second({req, server, randoms, body});
+  const core::JsonRead read = core::readJson(req.body, http::kMaxJsonBodyBytes);
+  if (!read.ok()) return failReply(kJsonParseError, "the body is " + read.error);
+  if (!read.value.is_object())
+    return failReply(code::kBadParameter, "the body must be a JSON object");
+  return command->second({req, server, randoms, read.value});
 }
 
 }  // namespace

@@ -46,7 +46,9 @@ RoomSession::RoomSession(RoomServer& server, std::string peer)
     : server_(server),
       peer_(std::move(peer)),
       tokens_(server.options().clientRate * 2),
-      lastRefillMs_(static_cast<int64_t>(server.loop().nowMs())) {}
+      lastRefillMs_(static_cast<int64_t>(server.loop().nowMs())),
+      log_([this] { return "room ws " + peer_ + " (" + (who_.id.empty() ? "-" : who_.id) + ")"; },
+           [&loop = server.loop()] { return loop.nowMs(); }) {}
 
 RoomSession::~RoomSession() {
   leaveAll("LinkClose");
@@ -64,6 +66,7 @@ void RoomSession::close(std::string_view reason) {
 void RoomSession::onClose(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
+  log_.flush();
   spdlog::info("room ws {} ({}) closed: {}", peer_, who_.id.empty() ? "-" : who_.id, reason);
   leaveAll("LinkClose");
   if (core::RoomHooks* hooks = server_.rooms().hooks();
@@ -105,15 +108,14 @@ void RoomSession::sendJson(const json& value) {
 }
 
 void RoomSession::sendError(int errorCode, std::string info) {
-  spdlog::info("room ws {} ({}): error {}: {}", peer_, who_.id.empty() ? "-" : who_.id, errorCode,
-               info);
+  log_.log(spdlog::level::info, "error sent", "error {}: {}", errorCode, info);
   sendJson({{"event", "error"}, {"code", errorCode}, {"info", std::move(info)}});
 }
 
 void RoomSession::reply(const json& request, int errorCode, std::string info, json fields) {
   if (errorCode != 0)
-    spdlog::info("room ws {} ({}): {} refused {}: {}", peer_, who_.id.empty() ? "-" : who_.id,
-                 request["cmd"].get_ref<const std::string&>(), errorCode, info);
+    log_.log(spdlog::level::info, "request refused", "{} refused {}: {}",
+             request["cmd"].get_ref<const std::string&>(), errorCode, info);
   json out = {{"event", "reply"}, {"cmd", request["cmd"]}};
   if (auto it = request.find("id"); it != request.end() && (it->is_number() || it->is_string()))
     out["id"] = *it;
@@ -155,11 +157,16 @@ void RoomSession::onMessage(http::WsOpcode op, std::string_view payload) {
     sendError(code::kBadCommand, "binary frames are not supported: send JSON in text frames");
     return;
   }
-  json request = json::parse(payload, nullptr, false);
-  if (request.is_discarded()) {
+  core::JsonRead read = core::readJson(payload, server_.options().ws.maxMessageBytes);
+  if (read.status == core::JsonRead::Status::Malformed) {
     sendError(code::kBadParameter, "malformed JSON (" + std::to_string(payload.size()) + " bytes)");
     return;
   }
+  if (!read.ok()) {
+    sendError(code::kBadParameter, "request " + read.error);
+    return;
+  }
+  const json& request = read.value;
   if (!request.is_object() || !stringField(request, "cmd")) {
     sendError(code::kBadParameter, "a request is a JSON object with a string \"cmd\"");
     return;
@@ -357,9 +364,8 @@ void RoomSession::onSend(const json& req) {
   }
   auto body = req.find("body");
   if (body == req.end()) return refuse(code::kBadParameter, "send needs a \"body\" object");
-  if (core::RoomError e = core::checkMessageBody(*type, *body); !e.ok())
+  if (core::RoomError e = core::messageBody(*type, *body, message.body); !e.ok())
     return refuse(e.code, e.message);
-  message.body = *body;
   if (const core::WordFilter* filter = server_.wordFilter(); filter && *type == "text") {
     auto& text = message.body["text"].get_ref<std::string&>();
     if (server_.options().filterRejects ? filter->matches(text) : filter->mask(text) > 0) {

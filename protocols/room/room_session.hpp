@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log/log_limiter.hpp"
 #include "core/room/member.hpp"
 #include "core/room/room.hpp"
 #include "protocols/http/websocket.hpp"
@@ -68,6 +69,7 @@ class RoomSession : public core::Member, public http::WebSocket::Handler {
   double tokens_;
   int64_t lastRefillMs_ = 0;
   int refusedInARow_ = 0;
+  core::LogLimiter log_;  // lines about the client's refused requests
   // NOTE: hook callbacks hold a weak_ptr to this: a session gone before its
   // backend answered gets no reply.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

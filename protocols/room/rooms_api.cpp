@@ -14,6 +14,7 @@ namespace {
 
 using nlohmann::json;
 namespace code = core::room_code;
+using core::textField;
 
 const std::string kPrefix = "/api/v1/rooms";
 
@@ -32,23 +33,22 @@ http::HttpResponse failure(const http::HttpRequest& req, const core::RoomError& 
   return failure(req, status, e.code, e.message);
 }
 
-// A string field: `fallback` when absent, nullopt when not a string.
-std::optional<std::string> textField(const json& j, const char* key, std::string fallback = "") {
-  auto it = j.find(key);
-  if (it == j.end()) return fallback;
-  if (!it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
-// The JSON body of a write; nullopt (and `error`) if it is not an object.
+// The JSON body of a write; nullopt (and `error`) if it is not an object, or
+// too large (413) or too deep (400) to be read.
 std::optional<json> body(const http::HttpRequest& req, std::optional<http::HttpResponse>& error) {
   if (req.body.empty()) return json::object();
-  json j = json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
+  core::JsonRead read = core::readJson(req.body, http::kMaxJsonBodyBytes);
+  if (read.status == core::JsonRead::Status::TooLarge ||
+      read.status == core::JsonRead::Status::TooDeep) {
+    const int status = read.status == core::JsonRead::Status::TooLarge ? 413 : 400;
+    error = failure(req, status, code::kBadParameter, "the body is " + read.error);
+    return std::nullopt;
+  }
+  if (!read.ok() || !read.value.is_object()) {
     error = failure(req, 400, code::kBadParameter, "the body must be a JSON object");
     return std::nullopt;
   }
-  return j;
+  return std::move(read.value);
 }
 
 // Applies status / info / rateLimit fields of `patch` to `room`; all checked
@@ -109,8 +109,7 @@ std::variant<core::ChatMessage, core::RoomError> apiMessage(const json& b, RoomS
   }
   auto body = b.find("body");
   if (body == b.end()) return core::RoomError{code::kBadParameter, "a message needs a \"body\""};
-  if (core::RoomError e = core::checkMessageBody(type, *body); !e.ok()) return e;
-  m.body = *body;
+  if (core::RoomError e = core::messageBody(type, *body, m.body); !e.ok()) return e;
   if (from->empty() || type == "system") {
     m.from = {"administrator", "system", "", core::MemberRole::Admin};
   } else {

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "core/format/json_text.hpp"
 #include "core/loop/wall_clock.hpp"
 
 namespace room {
@@ -38,8 +39,9 @@ json toMsgBody(const core::ChatMessage& m) {
                                              {"Width", b.value("width", 0)},
                                              {"Height", b.value("height", 0)}}})}}}}});
   // voice, gift, like: our body as a custom element named by its type.
-  return json::array({{{"MsgType", "TIMCustomElem"},
-                       {"MsgContent", {{"Data", b.dump()}, {"Desc", m.type}, {"Ext", ""}}}}});
+  return json::array(
+      {{{"MsgType", "TIMCustomElem"},
+        {"MsgContent", {{"Data", core::dumpJson(b)}, {"Desc", m.type}, {"Ext", ""}}}}});
 }
 
 std::optional<json> fromMsgBody(const std::string& type, const json& msgBody) {

@@ -6,11 +6,6 @@
 namespace rtmp {
 namespace {
 
-constexpr uint32_t kExtendedMarker = 0xFFFFFF;
-constexpr size_t kMessageHeaderSize[4] = {11, 7, 3, 0};
-// NOTE: reserve at most this much up front: a header may announce a length it never sends.
-constexpr size_t kMaxInitialReserve = 1024 * 1024;
-
 uint32_t be24(const uint8_t* p) {
   return uint32_t{p[0]} << 16 | uint32_t{p[1]} << 8 | p[2];
 }
@@ -45,12 +40,33 @@ uint32_t decodeCsid(const uint8_t* h) {
 
 }  // namespace
 
-ChunkReader::ChunkReader(ChunkReaderLimits limits) : limits_(limits) {}
+ChunkReader::ChunkReader(ChunkReaderLimits limits, core::ByteBudget* budget)
+    : limits_(limits), budget_(budget) {}
 
-bool ChunkReader::fail(std::string reason) {
+ChunkReader::~ChunkReader() {
+  release();
+}
+
+bool ChunkReader::fail(std::string reason, bool overLimit) {
   failed_ = true;
+  overLimit_ = overLimit;
   error_ = std::move(reason);
   return false;
+}
+
+void ChunkReader::moveToAncestorBudget(core::ByteBudget& ancestor) {
+  if (!budget_) return;  // nothing was charged to any budget
+  budget_->moveToAncestor(budgeted(pendingBytes_), ancestor);
+  budget_ = &ancestor;
+}
+
+void ChunkReader::release() {
+  for (auto& [csid, s] : streams_) discard(s);
+  streams_.clear();
+  current_ = nullptr;
+  inPayload_ = false;
+  budget_ = nullptr;
+  if (!failed_) fail("chunk reader released");
 }
 
 ChunkReadStatus ChunkReader::feed(std::span<const uint8_t> in, std::vector<RtmpMessage>& out) {
@@ -69,9 +85,9 @@ ChunkReadStatus ChunkReader::feed(std::span<const uint8_t> in, std::vector<RtmpM
       continue;
     }
     size_t n = std::min(chunkRemaining_, in.size() - pos);
+    if (!reserveFor(*current_, n)) break;
     current_->partial.insert(current_->partial.end(), in.begin() + pos, in.begin() + pos + n);
     pos += n;
-    pendingBytes_ += n;
     chunkRemaining_ -= n;
     if (chunkRemaining_ == 0) {
       inPayload_ = false;
@@ -80,7 +96,7 @@ ChunkReadStatus ChunkReader::feed(std::span<const uint8_t> in, std::vector<RtmpM
       }
     }
   }
-  if (failed_) return {false, error_};
+  if (failed_) return {false, overLimit_, error_};
   return {};
 }
 
@@ -94,7 +110,7 @@ size_t ChunkReader::headerNeeded() const {
   if (headerLen_ < size) return size;
   bool ext = false;
   if (fmt < 3) {
-    ext = be24(&header_[basic]) == kExtendedMarker;
+    ext = be24(&header_[basic]) == kExtendedTimestampMarker;
   } else {
     // NOTE: a fmt 3 chunk repeats the extended timestamp when the last fmt 0/1/2 header of
     // its chunk stream had one (what librtmp, FFmpeg, OBS and FMLE send).
@@ -128,10 +144,6 @@ bool ChunkReader::processHeader(std::vector<RtmpMessage>& out) {
   }
   size_t remaining = s.length - s.partial.size();
   chunkRemaining_ = std::min<size_t>(chunkSize_, remaining);
-  if (pendingBytes_ + chunkRemaining_ > limits_.maxPendingBytes) {
-    return fail("incomplete messages exceed " + std::to_string(limits_.maxPendingBytes) +
-                " buffered bytes");
-  }
   currentCsid_ = csid;
   current_ = &s;
   inPayload_ = true;
@@ -148,7 +160,7 @@ bool ChunkReader::startMessage(StreamState& s, uint8_t fmt, const uint8_t* field
   }
   if (fmt < 3) {
     uint32_t field = be24(fields);
-    s.extended = field == kExtendedMarker;
+    s.extended = field == kExtendedTimestampMarker;
     if (s.extended) field = be32(ext);
     if (fmt <= 1) {
       s.length = be24(fields + 3);
@@ -171,13 +183,60 @@ bool ChunkReader::startMessage(StreamState& s, uint8_t fmt, const uint8_t* field
                 std::to_string(limits_.maxMessageSize));
   }
   s.inProgress = true;
-  s.partial.clear();
-  s.partial.reserve(std::min<size_t>(s.length, kMaxInitialReserve));
   return true;
 }
 
+// Makes room for `more` payload bytes of the message in progress on `s`.
+bool ChunkReader::reserveFor(StreamState& s, size_t more) {
+  const size_t need = s.partial.size() + more;
+  if (need <= s.charged) return true;
+  // NOTE: grow with the bytes that arrive, doubling up to the announced length (amortised
+  // O(1) copies, at most twice what arrived; a header may announce 16 MiB it never sends),
+  // and near a limit to all the room left, so the next growth fails rather than copy again.
+  const size_t want =
+      std::max(need, std::min({size_t{s.length}, 2 * s.charged, s.charged + room()}));
+  std::string refused = charge(want - s.charged);
+  if (!refused.empty()) return fail(std::move(refused), true);
+  s.partial.reserve(want);
+  s.charged = want;
+  return true;
+}
+
+size_t ChunkReader::room() const {
+  size_t room = limits_.maxPendingBytes - std::min(pendingBytes_, limits_.maxPendingBytes);
+  if (budget_) {
+    const size_t own = limits_.unbudgetedBytes - std::min(pendingBytes_, limits_.unbudgetedBytes);
+    room = std::min(room, own + budget_->available());
+  }
+  return room;
+}
+
+// Counts `bytes` more against the limits; returns "" or why they do not fit.
+std::string ChunkReader::charge(size_t bytes) {
+  if (pendingBytes_ + bytes > limits_.maxPendingBytes) {
+    return "incomplete messages would hold more than " + std::to_string(limits_.maxPendingBytes) +
+           " bytes on this connection";
+  }
+  const core::ByteBudget* refusedBy = nullptr;
+  const size_t more = budgeted(pendingBytes_ + bytes) - budgeted(pendingBytes_);
+  if (budget_ && more > 0 && !budget_->take(more, &refusedBy)) {
+    return "incomplete messages would exceed " + refusedBy->name() + " (" +
+           std::to_string(refusedBy->limit()) + " bytes, " + std::to_string(refusedBy->used()) +
+           " in use)";
+  }
+  pendingBytes_ += bytes;
+  return {};
+}
+
+void ChunkReader::uncharge(StreamState& s) {
+  const size_t less = budgeted(pendingBytes_) - budgeted(pendingBytes_ - s.charged);
+  pendingBytes_ -= s.charged;
+  if (budget_) budget_->give(less);
+  s.charged = 0;
+}
+
 bool ChunkReader::completeMessage(uint32_t csid, StreamState& s, std::vector<RtmpMessage>& out) {
-  pendingBytes_ -= s.partial.size();
+  uncharge(s);  // the buffer leaves with the message
   RtmpMessage m{csid, s.type, s.timestamp, s.streamId,
                 core::SharedBuffer::adopt(std::exchange(s.partial, {}))};
   s.inProgress = false;
@@ -206,8 +265,12 @@ bool ChunkReader::applyControl(const RtmpMessage& m) {
   return true;
 }
 
+size_t ChunkReader::budgeted(size_t pending) const {
+  return pending > limits_.unbudgetedBytes ? pending - limits_.unbudgetedBytes : 0;
+}
+
 void ChunkReader::discard(StreamState& s) {
-  pendingBytes_ -= s.partial.size();
+  uncharge(s);
   s.partial = {};
   s.inProgress = false;
 }

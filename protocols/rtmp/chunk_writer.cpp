@@ -7,9 +7,6 @@
 namespace rtmp {
 namespace {
 
-constexpr uint32_t kExtendedMarker = 0xFFFFFF;
-constexpr size_t kMessageHeaderSize[4] = {11, 7, 3, 0};
-
 // What goes in the first chunk's header. `field` is the timestamp (fmt 0) or the delta
 // (fmt 1/2, and fmt 3 when it starts a new message); it also selects the extended form.
 struct Header {
@@ -45,7 +42,7 @@ uint8_t* putBE(uint8_t* p, uint32_t v, int bytes) {
 }
 
 size_t encodedSize(const Header& h, size_t payloadSize, uint32_t chunkSize) {
-  size_t ext = h.field >= kExtendedMarker ? 4 : 0;
+  size_t ext = h.field >= kExtendedTimestampMarker ? 4 : 0;
   size_t basic = basicHeaderSize(h.csid);
   size_t chunks = payloadSize == 0 ? 1 : (payloadSize + chunkSize - 1) / chunkSize;
   return basic + kMessageHeaderSize[h.fmt] + ext + (chunks - 1) * (basic + ext) + payloadSize;
@@ -53,8 +50,8 @@ size_t encodedSize(const Header& h, size_t payloadSize, uint32_t chunkSize) {
 
 // Writes exactly encodedSize() bytes at p.
 void encode(uint8_t* p, const Header& h, std::span<const uint8_t> payload, uint32_t chunkSize) {
-  bool ext = h.field >= kExtendedMarker;
-  uint32_t field24 = ext ? kExtendedMarker : h.field;
+  bool ext = h.field >= kExtendedTimestampMarker;
+  uint32_t field24 = ext ? kExtendedTimestampMarker : h.field;
   p = putBasic(p, h.fmt, h.csid);
   if (h.fmt <= 2) p = putBE(p, field24, 3);
   if (h.fmt <= 1) {

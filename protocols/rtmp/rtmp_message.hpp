@@ -3,6 +3,7 @@
 // Plain values, no owner; used on the loop thread by the chunk reader/writer and session.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -19,6 +20,11 @@ struct RtmpMessage {
   uint32_t streamId = 0;
   core::SharedBuffer payload;
 };
+
+// Chunk header layout (spec 1.0 §5.3.1): a timestamp field of 0xFFFFFF means a 4-byte
+// extended timestamp follows; the message header's size by chunk type (fmt) 0..3.
+inline constexpr uint32_t kExtendedTimestampMarker = 0xFFFFFF;
+inline constexpr size_t kMessageHeaderSize[4] = {11, 7, 3, 0};
 
 // Message type ids.
 namespace msg {

@@ -16,7 +16,20 @@ namespace {
 
 using core::Amf0Value;
 
+// NOTE: until publish or play is granted a peer has only sent a few small commands
+// (connect is a few hundred bytes), so it may make us hold little: its incomplete
+// messages and its unread replies are bounded by these (and all such peers together
+// by a share of rtmp.max_partial_bytes, see RtmpServer).
+constexpr size_t kUnauthenticatedPendingBytes = 64 * 1024;
+// What every connection may hold outside the shared budgets (so, with the file
+// descriptor limit, a bound of its own): enough for its connect and publish commands
+// when a crowd has used the unauthenticated share up.
+constexpr size_t kUnbudgetedPendingBytes = 4 * 1024;
+constexpr size_t kUnauthenticatedUnreadReplyBytes = 64 * 1024;
 constexpr size_t kMaxUnreadReplyBytes = 1024 * 1024;
+// A queued reply costs a write request of a few hundred bytes however small it is (a
+// ping response is 18): bound their number too.
+constexpr size_t kMaxUnreadReplies = 256;
 
 // "name?query" -> {name, query}
 std::pair<std::string, std::string> splitQuery(std::string_view s) {
@@ -33,7 +46,7 @@ void appendRtmpMessage(std::vector<uint8_t>& out, const core::MediaPacket& pkt,
   const uint8_t type = pkt.isVideo() ? msg::kVideo : pkt.isAudio() ? msg::kAudio : msg::kDataAmf0;
   const uint32_t csid = pkt.isVideo() ? kVideoCsid : pkt.isAudio() ? kAudioCsid : kDataCsid;
   const auto body = core::flvBodyOf(pkt);
-  appendMessage(out, csid, type, static_cast<uint32_t>(pkt.dts), kMediaStreamId, body, chunkSize);
+  appendMessage(out, csid, type, core::flvTimestampOf(pkt), kMediaStreamId, body, chunkSize);
 }
 
 const core::SharedBuffer& rtmpWireForm(const core::MediaPacket& p, uint32_t chunkSize) {
@@ -54,13 +67,19 @@ RtmpSession::RtmpSession(RtmpServer& server, std::unique_ptr<core::TcpConnection
       coalescer_(coalescer),
       options_(options),
       conn_(std::move(conn)),
-      reader_(ChunkReaderLimits{options.maxMessageSize, 64, 2 * options.maxMessageSize}),
-      idleTimer_(conn_->loop(), [this] {
-        if (closing_)
-          close(pendingCloseReason_ + " (the peer did not read the reply)");
-        else
-          close(handshakeDone_ ? "idle timeout: no data from the peer" : "handshake timeout");
-      }) {}
+      reader_(ChunkReaderLimits{options.maxMessageSize, 64, kUnauthenticatedPendingBytes,
+                                kUnbudgetedPendingBytes},
+              &server.unauthenticatedPartialBudget()),
+      idleTimer_(
+          conn_->loop(),
+          [this] {
+            if (closing_)
+              close(pendingCloseReason_ + " (the peer did not read the reply)");
+            else
+              close(handshakeDone_ ? "idle timeout: no data from the peer" : "handshake timeout");
+          }),
+      inputLog_([this] { return "rtmp " + peer() + " " + describeStream(); },
+                [&loop = conn_->loop()] { return loop.nowMs(); }) {}
 
 RtmpSession::~RtmpSession() {
   // Members go in reverse order; the sender must go before the connection.
@@ -85,9 +104,11 @@ std::string RtmpSession::describeStream() const {
 void RtmpSession::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
+  inputLog_.flush();
   spdlog::info("rtmp {} {}: {} session ended: {} ({} bytes in, {} bytes out)", peer(),
                describeStream(), role_, reason, conn_->bytesRead(), conn_->bytesWritten());
   idleTimer_.stop();
+  reader_.release();  // its memory goes back to the listener's budget now
   // The sender stays until the destructor (deferred): code that called into it
   // may still be on the stack. Detaching from the Stream now is safe.
   subscription_.reset();
@@ -134,6 +155,7 @@ void RtmpSession::onHandshakeData(std::span<const uint8_t> bytes) {
 
 void RtmpSession::onChunkData(std::span<const uint8_t> bytes) {
   touch();
+  inputLog_.expire();
   std::vector<RtmpMessage> messages;
   const auto status = reader_.feed(bytes, messages);
   for (const auto& m : messages) {
@@ -142,7 +164,12 @@ void RtmpSession::onChunkData(std::span<const uint8_t> bytes) {
   }
   if (closed_) return;
   if (!status) {
-    close("protocol error: " + status.reason);
+    if (!status.overLimit)
+      close("protocol error: " + status.reason);
+    else
+      close(
+          std::string(authenticated_ ? "memory limit: " : "memory limit before publish or play: ") +
+          status.reason);
     return;
   }
   // NOTE: RTMP 5.4.3: acknowledge once the peer's window worth of bytes arrived.
@@ -245,7 +272,7 @@ void RtmpSession::handleCommand(const RtmpMessage& m, std::span<const uint8_t> a
              name == "pause" || name == "seek") {
     // Nothing to do for a live origin.
   } else {
-    spdlog::warn("rtmp {} {}: unknown command '{}' ignored", peer(), describeStream(), name);
+    inputLog_.warn("unknown command", "unknown command '{}' ignored", name);
     if (txn != 0)
       send(errorMessage(txn, "NetConnection.Call.Failed", "unknown command " + name,
                         options_.chunkSize));
@@ -281,6 +308,14 @@ void RtmpSession::onConnect(double txn, const Amf0Value* cmdObj) {
       options_.chunkSize));
   connected_ = true;
   spdlog::debug("rtmp {}: connect app={} tcUrl={}", peer(), app_, tcUrl_);
+}
+
+void RtmpSession::markAuthenticated() {
+  if (authenticated_) return;
+  authenticated_ = true;
+  // NOTE: two messages of the largest size may be in progress at once (audio and video).
+  reader_.setMaxPendingBytes(2 * size_t{options_.maxMessageSize});
+  reader_.moveToAncestorBudget(server_.partialBudget());
 }
 
 bool RtmpSession::authorize(const char* action, const std::string& name, const std::string& query) {
@@ -331,6 +366,7 @@ void RtmpSession::onPublish(double txn, const std::vector<Amf0Value>& args) {
     return;
   }
   role_ = "publisher";
+  markAuthenticated();
   send(controlBytes(msg::kUserControl, streamBeginPayload(kMediaStreamId), options_.chunkSize));
   sendStatus("status", "NetStream.Publish.Start", describeStream() + " is now published.");
   spdlog::info("rtmp {} {}: publishing", peer(), describeStream());
@@ -377,6 +413,7 @@ void RtmpSession::onPlay(double txn, const std::vector<Amf0Value>& args) {
   sender_->onBytesSent = [this](uint64_t n) {
     if (subscription_) subscription_->countBytesOut(n);
   };
+  sender_->holdRoomEvents = true;  // players that read RTMP with FFmpeg (VLC)
   // Status replies first, so the player is ready before the GOP arrives.
   send(controlBytes(msg::kUserControl, streamBeginPayload(kMediaStreamId), chunkSize));
   if (reset) sendStatus("status", "NetStream.Play.Reset", "Playing and resetting " + name + ".");
@@ -385,6 +422,7 @@ void RtmpSession::onPlay(double txn, const std::vector<Amf0Value>& args) {
   send(dataMessage({"onStatus", Amf0Value::object({{"code", "NetStream.Data.Start"}})}, chunkSize));
   if (closed_) return;
   role_ = "player";
+  markAuthenticated();
   idleTimer_.stop();
   sender_->beginBurst();
   subscription_ = registry_.subscribe(app_, name, *this, "rtmp");  // found above: cannot fail
@@ -406,6 +444,13 @@ void RtmpSession::stopPlaying() {
   if (!subscription_) return;
   subscription_.reset();
   sender_.reset();
+  // NOTE: Stream EOF (RTMP spec 7.1.7: playback on this stream is over), as nginx-rtmp
+  // answers deleteStream. GStreamer's rtmpsrc (librtmp) stops by sending deleteStream
+  // and closing its socket while its reader thread sits in recv() on it; close() does
+  // not wake that recv, so without a byte from us it waits out librtmp's receive
+  // timeout (120 s) and the pipeline does not stop on SIGINT.
+  send(controlBytes(msg::kUserControl, streamEofPayload(kMediaStreamId), options_.chunkSize));
+  spdlog::info("rtmp {} {}: play stopped by the player", peer(), describeStream());
   touch();
 }
 
@@ -413,10 +458,11 @@ void RtmpSession::handleData(const RtmpMessage& m, std::span<const uint8_t> amf)
   if (!lease_) return;
   auto decoded = core::Amf0Decoder::decodeAll(amf);
   if (!decoded.ok() || decoded.values.empty()) {
-    spdlog::warn("rtmp {} {}: malformed data message dropped: {}", peer(), describeStream(),
-                 decoded.error);
+    inputLog_.warn("malformed data message", "malformed data message dropped: {}", decoded.error);
+    recordInput(false, "malformed data message: " + decoded.error);
     return;
   }
+  recordInput(true);
   auto& values = decoded.values;
   // "@setDataFrame", "onMetaData", {...} is stored as "onMetaData", {...}.
   if (values[0].asString() == "@setDataFrame") values.erase(values.begin());
@@ -434,14 +480,18 @@ void RtmpSession::handleMedia(const RtmpMessage& m) {
   if (!lease_) return;
   auto parsed = m.type == msg::kVideo ? core::parseFlvVideo(m.timestamp, m.payload)
                                       : core::parseFlvAudio(m.timestamp, m.payload);
+  const char* kind = m.type == msg::kVideo ? "video" : "audio";
   if (parsed.isPacket()) {
     ++packetsIn_;
+    recordInput(true);
     lease_->push(std::move(parsed.packet));
   } else if (parsed.isError()) {
-    spdlog::warn("rtmp {} {}: bad {} message dropped: {}", peer(), describeStream(),
-                 m.type == msg::kVideo ? "video" : "audio", parsed.reason);
-  } else if (packetsIn_ == 0 || m.payload.size() > 2) {
-    spdlog::debug("rtmp {} {}: {}", peer(), describeStream(), parsed.reason);
+    inputLog_.warn("bad media message", "bad {} message dropped: {}", kind, parsed.reason);
+    recordInput(false, std::string("bad ") + kind + " message: " + parsed.reason);
+  } else {
+    recordInput(true);  // well-formed, only not forwarded (e.g. end of sequence)
+    if (packetsIn_ == 0 || m.payload.size() > 2)
+      inputLog_.debug("ignored media message", "{} message ignored: {}", kind, parsed.reason);
   }
 }
 
@@ -454,7 +504,8 @@ void RtmpSession::handleAggregate(const RtmpMessage& m) {
     const size_t at = r.position();
     auto header = core::parseFlvTagHeader(r.bytes(core::kFlvTagHeaderSize));
     if (!header || header->dataSize + 4 > r.remaining()) {
-      spdlog::warn("rtmp {} {}: truncated aggregate message dropped", peer(), describeStream());
+      inputLog_.warn("truncated aggregate message", "truncated aggregate message dropped");
+      recordInput(false, "truncated aggregate message");
       return;
     }
     if (!base) base = header->timestampMs;
@@ -466,6 +517,13 @@ void RtmpSession::handleAggregate(const RtmpMessage& m) {
     else if (sub.type == msg::kDataAmf0)
       handleData(sub, sub.payload.span());
   }
+}
+
+void RtmpSession::recordInput(bool valid, std::string_view what) {
+  if (!inputGuard_.record(valid) || closed_) return;
+  close("input mostly invalid: " + std::to_string(inputGuard_.invalidInWindow()) + " of the last " +
+        std::to_string(inputGuard_.seenInWindow()) +
+        " messages unusable (last: " + std::string(what) + ")");
 }
 
 void RtmpSession::onStreamStart(const core::Stream& stream) {
@@ -557,9 +615,10 @@ void RtmpSession::send(core::SharedBuffer bytes) {
   }
   // NOTE: a peer that sends pings or commands but never reads our replies
   // must not make us buffer without end.
-  if (conn_->queuedBytes() > kMaxUnreadReplyBytes) {
+  const size_t maxBytes = authenticated_ ? kMaxUnreadReplyBytes : kUnauthenticatedUnreadReplyBytes;
+  if (conn_->queuedBytes() > maxBytes || conn_->queuedWrites() > kMaxUnreadReplies) {
     close("the peer does not read its replies (" + std::to_string(conn_->queuedBytes()) +
-          " bytes unsent)");
+          " bytes in " + std::to_string(conn_->queuedWrites()) + " replies unsent)");
     return;
   }
   conn_->write(bytes);

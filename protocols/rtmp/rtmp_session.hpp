@@ -11,9 +11,11 @@
 
 #include "core/auth/url_signer.hpp"
 #include "core/format/amf0.hpp"
+#include "core/log/log_limiter.hpp"
 #include "core/loop/tcp_connection.hpp"
 #include "core/loop/timer.hpp"
 #include "core/loop/write_coalescer.hpp"
+#include "core/media/invalid_input_guard.hpp"
 #include "core/media/media_sender.hpp"
 #include "core/media/stream_registry.hpp"
 #include "protocols/rtmp/chunk_reader.hpp"
@@ -24,6 +26,8 @@ namespace rtmp {
 struct RtmpOptions {
   uint32_t chunkSize = 4096;
   uint32_t maxMessageSize = 8 * 1024 * 1024;
+  // Bytes all connections together may hold in incomplete messages (rtmp.max_partial_bytes).
+  size_t maxPartialBytes = 128 * 1024 * 1024;
   uint32_t windowAckSize = 2500000;
   int64_t handshakeTimeoutMs = 10000;
   int64_t idleTimeoutMs = 30000;
@@ -72,6 +76,9 @@ class RtmpSession : public core::TcpConnection::Handler, public core::MediaSink 
   void handleData(const RtmpMessage& m, std::span<const uint8_t> amf);
   void handleMedia(const RtmpMessage& m);
   void handleAggregate(const RtmpMessage& m);
+  // Counts a publisher's message as usable or not; closes a session whose input is
+  // mostly invalid. `what` says what was wrong with an invalid one.
+  void recordInput(bool valid, std::string_view what = {});
 
   void onConnect(double txn, const core::Amf0Value* cmdObj);
   void onPublish(double txn, const std::vector<core::Amf0Value>& args);
@@ -79,6 +86,8 @@ class RtmpSession : public core::TcpConnection::Handler, public core::MediaSink 
   void stopPublishing(std::string_view reason);
   void stopPlaying();
   bool authorize(const char* action, const std::string& name, const std::string& query);
+  // Publish or play was granted: lift the limits on unauthenticated peers.
+  void markAuthenticated();
 
   void send(core::SharedBuffer bytes);
   void sendStatus(std::string_view level, std::string_view code, std::string_view description);
@@ -100,12 +109,15 @@ class RtmpSession : public core::TcpConnection::Handler, public core::MediaSink 
   std::unique_ptr<core::PublishLease> lease_;
   std::unique_ptr<core::Subscription> subscription_;
   std::unique_ptr<core::MediaSender> sender_;
+  core::LogLimiter inputLog_;  // lines about what the peer sends
+  core::InvalidInputGuard inputGuard_;
   // other state
   std::string app_, tcUrl_, appQuery_, streamName_;
   uint32_t peerWindowAck_ = 0;
   uint64_t lastAckSent_ = 0;
   bool handshakeDone_ = false;
   bool connected_ = false;
+  bool authenticated_ = false;  // a publish or play was granted
   bool closing_ = false;
   bool closed_ = false;
   bool wantAudio_ = true, wantVideo_ = true;

@@ -28,6 +28,7 @@ class BadInputTest(h.IntegrationTest):
             "rtmp.max_message_size": MAX_MESSAGE,
             "http.max_header_size": MAX_HEADER,
             "http.header_timeout_ms": HEADER_TIMEOUT_MS,
+            "web.root": os.path.join(h.SOURCE, "web"),  # whatever the working directory
         }).start()
         try:
             cls.pub = h.Publisher(cls.srv.rtmp_url(), loop=True).start()
@@ -306,6 +307,112 @@ class BadInputTest(h.IntegrationTest):
             if data:
                 self.assertRegex(data[:12].decode("latin-1"), r"^HTTP/1\.[01] 4\d\d")
             self.assertClosed(s, 1, "garbage on the HTTP port")
+
+    # ---------------------------------------------------------------- any bytes
+
+    def exchange(self, request, timeout=5):
+        """(status, headers, body) of one raw request sent with Connection: close."""
+        s = socket.create_connection(("127.0.0.1", self.srv.http_port), timeout=timeout)
+        with s:
+            s.sendall(request)
+            status, headers, rest = h.read_http_head(s, timeout)
+            return status, headers, rest + h.read_body_until_close(s, timeout)
+
+    def test_http_error_replies_whatever_the_bytes(self):
+        # Paths that decode to invalid UTF-8, raw high bytes, bad headers and
+        # bodies: each gets an answer with a JSON error, none kills a handler.
+        cases = [  # (request line and headers, body, expected status)
+            (b"GET /%c0%ae HTTP/1.1\r\n", b"", 404),
+            (b"GET /%ff%fe%fd.m3u8 HTTP/1.1\r\n", b"", 400),
+            (b"GET /live/%c0%ae.flv HTTP/1.1\r\n", b"", 400),
+            (b"GET /live/%c3%28/index.m3u8 HTTP/1.1\r\n", b"", 400),
+            (b"GET /api/v1/streams/live/%ed%a0%80 HTTP/1.1\r\n", b"", 404),
+            (b"GET /api/v1/rooms/%ff HTTP/1.1\r\n", b"", 404),
+            (b"POST /api/v1/rooms/lo%80bby/messages HTTP/1.1\r\n", b"{}", 404),
+            (b"POST /api/v1/rooms?identifier=%ff%fe&usersig=x HTTP/1.1\r\n", b"{}", 403),
+            (b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n"
+             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             b"Sec-WebSocket-Version: \xff\xfe\r\n", b"", 426),
+            (b"GET /api/v1/streams HTTP/1.1\r\nX-Junk: \xc0\xae\xff\r\n", b"", 200),
+            (b"DELETE /api/v1/recordings/%c0%ae HTTP/1.1\r\n", b"", 401),
+            (b"POST /v4/group_open_http_svc/%ff%fe HTTP/1.1\r\n", b"{}", 200),
+        ]
+        wrong = []
+        for head, body, want in cases:
+            upgrade = b"Upgrade, " if b"Upgrade:" in head else b""
+            req = head + b"Host: x\r\nConnection: %sclose\r\nContent-Length: %d\r\n\r\n" % (
+                upgrade, len(body)) + body
+            status, headers, raw = self.exchange(req)
+            if status != want:
+                wrong.append("%r -> %d (not %d) %r" % (req[:60], status, want, raw[:200]))
+                continue
+            doc = h.json_body_of(raw, headers)
+            if want != 200:
+                self.assertTrue(doc.get("error"), "%r: %r" % (req[:80], doc))
+            elif b"/v4/" in req:  # the IM's shape: always 200, the failure inside
+                self.assertEqual(doc.get("ActionStatus"), "FAIL", doc)
+        self.assertEqual(wrong, [])
+        self.assertIsNone(self.srv.find_log(r"threw|handler failed", since=self.mark),
+                          "a handler threw on odd bytes")
+
+    # ---------------------------------------------------------------- HEAD
+
+    def assertHeadMirrorsGet(self, path, same_length=True):
+        get = b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path.encode()
+        g_status, g_headers, g_body = self.exchange(get)
+        head = get.replace(b"GET ", b"HEAD ", 1)
+        status, headers, body = self.exchange(head)
+        what = "HEAD %s: %d %r, GET: %d %r" % (path, status, headers, g_status, g_headers)
+        self.assertEqual(status, g_status, what)
+        self.assertEqual(body, b"", what + ": a HEAD answer has no body")
+        self.assertEqual(sorted(headers), sorted(g_headers), what)
+        for k in g_headers:
+            if k != "content-length" or same_length:
+                self.assertEqual(headers[k], g_headers[k], "%s: header %s" % (what, k))
+        if same_length:
+            self.assertEqual(int(headers["content-length"]), len(g_body), what)
+        return g_status, g_body
+
+    def test_http_head_mirrors_get(self):
+        # (path, GET's status, whether the body stays the same between two requests)
+        for path, want, fixed in (("/api/v1/streams", 200, False),
+                                  ("/api/v1/rooms", 200, False),
+                                  ("/api/v1/rooms/live/demo", 200, False),
+                                  ("/api/v1/streams/live/demo", 200, False),
+                                  ("/live/demo.m3u8", 200, False),
+                                  ("/live/demo/ll.m3u8", 200, False),
+                                  ("/api/v1/recordings", 401, True),
+                                  ("/index.html", 200, True),
+                                  ("/app.js", 200, True),
+                                  ("/nosuch", 404, True),
+                                  ("/live/nosuch.flv", 404, True),
+                                  ("/ws", 400, True)):
+            status, body = self.assertHeadMirrorsGet(path, same_length=fixed)
+            self.assertEqual(status, want, "GET %s: %r" % (path, body[:200]))
+        # A segment of the HLS playlist.
+        _, playlist = self.assertHeadMirrorsGet("/live/demo.m3u8", same_length=False)
+        segment = [l for l in playlist.decode().splitlines() if l and not l.startswith("#")][-1]
+        base = "/live/" if not segment.startswith("/") else ""
+        status, _ = self.assertHeadMirrorsGet(base + segment)
+        self.assertEqual(status, 200, segment)
+
+    def test_http_head_of_a_live_flv_stream(self):
+        # The head GET would answer, then the end of that answer: no FLV bytes, and
+        # the connection serves the next request.
+        s = socket.create_connection(("127.0.0.1", self.srv.http_port), timeout=5)
+        with s:
+            s.sendall(b"GET /live/demo.flv HTTP/1.1\r\nHost: x\r\n\r\n")
+            g_status, g_headers, _ = h.read_http_head(s, 5)
+        s = socket.create_connection(("127.0.0.1", self.srv.http_port), timeout=5)
+        with s:
+            s.sendall(b"HEAD /live/demo.flv HTTP/1.1\r\nHost: x\r\n\r\n")
+            status, headers, rest = h.read_http_head(s, 5)
+            self.assertEqual((status, headers), (g_status, g_headers))
+            self.assertEqual(g_headers.get("transfer-encoding"), "chunked", g_headers)
+            s.sendall(b"GET /nosuch HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            rest += h.read_body_until_close(s, 5)
+            self.assertTrue(rest.startswith(b"HTTP/1.1 404 "),
+                            "after the HEAD answer: %r" % rest[:100])
 
     def test_http_unknown_stream_json(self):
         status, headers, body = h.http_get(self.srv.flv_url("nosuchstream"))

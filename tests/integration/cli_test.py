@@ -169,10 +169,72 @@ class CliTest(h.IntegrationTest):
             app, doc["TLS.time"])
         want = base64.b64encode(hmac.new(key.encode(), content.encode(), hashlib.sha256).digest())
         self.assertEqual(doc["TLS.sig"], want.decode())
-        # without a key there is nothing to sign with: a clear error, non-zero exit
-        r = h.run_roomcast(["usersig", "--user", "alice", "--config", h.DEFAULT_CONFIG])
-        self.assertNotEqual(r.returncode, 0)
-        self.assertIn("room.key", r.stderr)
+
+    # ---- the room key kept in state.dir when room.key is empty (issue 14.1)
+
+    def usersig_signed_with(self, sig, user, app, key):
+        import base64
+        import json
+        import zlib
+        raw = base64.b64decode(sig.replace("*", "+").replace("-", "/").replace("_", "="))
+        doc = json.loads(zlib.decompress(raw))
+        content = "TLS.identifier:%s\nTLS.sdkappid:%d\nTLS.time:%d\nTLS.expire:%d\n" % (
+            user, app, doc["TLS.time"], doc["TLS.expire"])
+        want = base64.b64encode(hmac.new(key.encode(), content.encode(), hashlib.sha256).digest())
+        return doc["TLS.sig"] == want.decode()
+
+    def test_without_room_key_usersig_and_check_share_the_kept_key(self):
+        state = os.path.join(h.make_tmpdir(), "st")
+        base = ["--config", h.DEFAULT_CONFIG, "--set", "state.dir=" + state]
+        check = h.run_roomcast(base + ["--check"])
+        self.assertEqual(check.returncode, 0, check.stderr)
+        self.assertIn("none yet", check.stdout)
+        self.assertFalse(os.path.exists(state), "--check must not write anything")
+
+        first = h.run_roomcast(["usersig", "--user", "administrator"] + base)
+        self.assertEqual(first.returncode, 0, first.stderr)
+        key_path = os.path.join(state, "room.key")
+        self.assertEqual(os.stat(key_path).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(state).st_mode & 0o777, 0o700)
+        key = open(key_path).read().strip()
+        self.assertRegex(key, r"^[0-9a-f]{64}$")
+        self.assertTrue(self.usersig_signed_with(first.stdout.strip(), "administrator", 0, key))
+        self.assertIn("generated", first.stderr)
+
+        second = h.run_roomcast(["usersig", "--user", "bob"] + base)
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertTrue(self.usersig_signed_with(second.stdout.strip(), "bob", 0, key))
+        self.assertEqual(open(key_path).read().strip(), key, "the kept key must not change")
+
+        check = h.run_roomcast(base + ["--check"])
+        self.assertEqual(check.returncode, 0, check.stderr)
+        self.assertIn("kept in " + key_path, check.stdout)
+        self.assertNotIn(key, check.stdout + check.stderr, "--check must not print the key")
+
+    def test_a_configured_room_key_always_wins(self):
+        state = os.path.join(h.make_tmpdir(), "st")
+        base = ["--config", h.DEFAULT_CONFIG, "--set", "state.dir=" + state]
+        h.run_roomcast(["usersig", "--user", "a"] + base)  # keeps a key in state
+        configured = "configured-room-key-0123456789"
+        r = h.run_roomcast(["usersig", "--user", "alice"] + base + ["--set", "room.key=" + configured])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(self.usersig_signed_with(r.stdout.strip(), "alice", 0, configured))
+        check = h.run_roomcast(base + ["--set", "room.key=" + configured, "--check"])
+        self.assertIn("room.key from the configuration", check.stdout)
+        self.assertNotIn(configured, check.stdout + check.stderr)
+
+    def test_a_bad_kept_key_is_a_clear_error(self):
+        state = h.make_tmpdir()
+        key_path = os.path.join(state, "room.key")
+        with open(key_path, "w") as f:
+            f.write("0123456789abcdef0123456789abcdef\n")
+        os.chmod(key_path, 0o644)
+        base = ["--config", h.DEFAULT_CONFIG, "--set", "state.dir=" + state]
+        for args in (["--check"], ["usersig", "--user", "a"]):
+            r = h.run_roomcast(args + base if args[0] == "usersig" else base + args)
+            self.assertNotEqual(r.returncode, 0, r.stdout)
+            self.assertIn(key_path, r.stderr)
+            self.assertIn("readable by other users (mode 0644)", r.stderr)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 # BadName for a second publisher; late joiner starts on a keyframe; SIGTERM.
 # Owner: integration tests. Real time: ~90 s.
 import json
+import os
 import socket
 import time
 
@@ -200,6 +201,69 @@ class PublishPlayTest(h.IntegrationTest):
                                  capture_output=True, text=True, timeout=60)
             self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-2000:])
             self.assertIn("EOS", run.stdout + run.stderr, "rtmpsrc did not reach 90 buffers")
+
+    def test_gstreamer_rtmpsrc_stops_on_sigint(self):
+        """gst-launch -e on SIGINT: rtmpsrc (librtmp) sends deleteStream and closes its
+        socket while its reader thread is in recv() on it; close() does not wake that
+        recv, only bytes from the server do (Stream EOF), else librtmp waits 120 s."""
+        import shutil
+        import signal
+        import subprocess
+        if not shutil.which("gst-launch-1.0"):
+            self.skipTest("gst-launch-1.0 not installed")
+        with h.Server() as srv:
+            self.start_publisher(srv)
+            mark = srv.log_mark()
+            log = os.path.join(h.make_tmpdir(), "gst.log")
+            with open(log, "wb") as out:
+                gst = subprocess.Popen(["gst-launch-1.0", "-e", "rtmpsrc", "location=" +
+                                        srv.rtmp_url(), "!", "fakesink"],
+                                       stdout=out, stderr=subprocess.STDOUT)
+            self.addCleanup(lambda: gst.poll() is None and gst.kill())
+            srv.wait_for_log([r"rtmp .* live/demo: playing"], timeout=10, since=mark)
+            time.sleep(1.5)
+            self.assertIsNone(gst.poll(), h.read_text(log)[-2000:])
+            t0 = time.monotonic()
+            gst.send_signal(signal.SIGINT)
+            try:
+                rc_ = gst.wait(8)
+            except subprocess.TimeoutExpired:
+                gst.kill()
+                gst.wait(5)
+                self.fail("gst-launch still running 8 s after SIGINT:\n" + h.read_text(log)[-2000:])
+            h.log("gst-launch exited %.2f s after SIGINT" % (time.monotonic() - t0))
+            self.assertEqual(rc_, 0, h.read_text(log)[-2000:])
+            self.assertIn("EOS received", h.read_text(log))
+            srv.wait_for_log([r"rtmp .* live/demo: play stopped by the player"], timeout=5,
+                             since=mark)
+
+    def test_delete_stream_is_answered_with_stream_eof(self):
+        """A player that deletes its stream gets User Control Stream EOF (event 1) for
+        it, as from nginx-rtmp; the connection stays usable."""
+        with h.Server() as srv:
+            self.start_publisher(srv)
+            with rc.RtmpClient("127.0.0.1", srv.rtmp_port) as c:
+                sid = c.setup()
+                c.play("demo", sid)
+                c.wait_status(["NetStream.Play.Start"])
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:  # past the GOP burst: live media
+                    if c.read_message().type == 9 and c.received_bytes > 300000:
+                        break
+                c.send_command("deleteStream", 0, None, float(sid))
+                eof = None
+                deadline = time.monotonic() + 5
+                try:
+                    while eof is None and time.monotonic() < deadline:
+                        m = c.read_message(max(0.01, deadline - time.monotonic()))
+                        if m.type == rc.USER_CONTROL and m.payload[:2] == b"\x00\x01":
+                            eof = m
+                except OSError:  # nothing more came
+                    pass
+                self.assertIsNotNone(eof, "no Stream EOF after deleteStream")
+                self.assertEqual(int.from_bytes(eof.payload[2:6], "big"), sid)
+                # The same connection can make another stream.
+                self.assertGreater(c.create_stream(), 0)
 
     def test_http_flv_headers_and_404(self):
         with h.Server() as srv:

@@ -11,6 +11,7 @@ import struct
 import time
 
 import harness as h
+import room_client as rc
 import room_fixture
 import room_test as rt
 import sidechannel_test as sc
@@ -340,6 +341,70 @@ class RecordingTest(room_fixture.RoomServerTest):
             self.assertTrue(any(p.endswith("-1.flv") for p in paths), paths)
             for f in files:
                 self.assertEqual(os.path.getsize(f["path"]), f["bytes"], f["path"])
+
+    def test_07_a_killed_recording_is_listed_interrupted_and_replays_after_a_restart(self):
+        for fmt, ext in (("fmp4", ".mp4"), ("flv", ".flv")):
+            with self.subTest(fmt):
+                self.kill_restart_and_replay(fmt, ext)
+
+    def kill_restart_and_replay(self, fmt, ext):
+        rec_dir = h.make_tmpdir("roomcast-rec-%s-" % fmt)
+        sets = {"room.key": rt.KEY, "room.app_id": rt.APP_ID, "record.streams": '["*"]',
+                "record.dir": rec_dir, "record.format": fmt}
+        srv = h.Server(sets=sets, name="roomcast-kill9-" + fmt).start()
+        self.addCleanup(srv.kill)
+        api = rc.Api(srv.http_port, rt.APP_ID, rt.KEY)
+        pub = h.Publisher(srv.rtmp_url("demo"), loop=True, name="rec-pub-" + fmt).start()
+        self.addCleanup(pub.stop)
+        path = h.wait_until(lambda: next((os.path.join(r, n) for r, _, ns in os.walk(rec_dir)
+                                          for n in ns if n.endswith(ext)), None),
+                            15, 0.05, "the recording file")
+        first = time.monotonic()
+        time.sleep(5)
+        open_now = api.ok("GET", "/api/v1/recordings", expect=(200,))["recording"]
+        self.assertEqual(len(open_now), 1, open_now)
+        written = open_now[0]["file"]["bytes"]
+        self.assertGreater(written, 0, "an open recording after 5 s: %r" % open_now)
+        self.assertLessEqual(written, os.path.getsize(path))
+        srv.kill()  # SIGKILL: nothing is closed
+        lived = time.monotonic() - first
+        pub.stop()
+        self.assertFalse(os.path.exists(path + ".json"), "a killed server wrote a description")
+
+        srv = h.Server(sets=sets, name="roomcast-restarted-" + fmt).start()
+        self.addCleanup(srv.kill)
+        api = rc.Api(srv.http_port, rt.APP_ID, rt.KEY)
+        files = h.wait_until(lambda: api.ok("GET", "/api/v1/recordings", expect=(200,))["files"],
+                             10, 0.2, "the interrupted recording listed")
+        self.assertEqual(len(files), 1, files)
+        f = files[0]
+        h.log("%s interrupted after %.2f s: %r" % (fmt, lived, f))
+        self.assertEqual((f["path"], f["interrupted"], f["open"]), (path, True, False), f)
+        self.assertIn("interrupted", f.get("endReason", ""), f)
+        self.assertGreater(f["bytes"], 0, f)
+        self.assertLessEqual(f["bytes"], os.path.getsize(path), f)
+        # The file began at the cached GOP's keyframe (up to 2 s before it was created);
+        # at most the open fragment (<= 2 s) is lost.
+        self.assertGreaterEqual(f["durationMs"] / 1000, lived - 2.0 - 0.3, f)
+        h.wait_until(lambda: os.path.exists(path + ".json") and
+                     not os.path.exists(path + ".open.jsonl"), 5, 0.1,
+                     "the description written and the journal removed")
+        status, _, body = h.http_get(srv.http_url("/replay/%s.m3u8" % f["id"]))
+        self.assertEqual(status, 200, body)
+        duration, streams = probe(srv.http_url("/replay/%s.m3u8" % f["id"]))
+        self.assertAlmostEqual(duration, f["durationMs"] / 1000, delta=0.5)
+        self.assertIn("video", streams)
+        srv.stop()
+
+        # A second restart lists it from its description, still marked interrupted.
+        srv = h.Server(sets=sets, name="roomcast-again-" + fmt).start()
+        self.addCleanup(srv.kill)
+        api = rc.Api(srv.http_port, rt.APP_ID, rt.KEY)
+        again = h.wait_until(lambda: api.ok("GET", "/api/v1/recordings", expect=(200,))["files"],
+                             10, 0.2, "the recording listed again")
+        self.assertEqual([(x["id"], x["interrupted"], x["durationMs"]) for x in again],
+                         [(f["id"], True, f["durationMs"])])
+        srv.stop()
 
     def test_04_an_unwritable_path_stops_the_recording_not_the_stream(self):
         blocker = os.path.join(self.dir, "a-file")

@@ -3,6 +3,7 @@
 # the /api/v1 room API and hostile input. Owner: integration tests.
 # One server per test (each needs its own [room] config); the file runs in ~1 min.
 import contextlib
+import struct
 import sys
 import threading
 import time
@@ -611,6 +612,53 @@ class RoomTest(h.IntegrationTest):
             self.assertFalse(alive.closed.is_set(), "a client answering pings was closed")
             self.assertGreaterEqual(alive.pings, 2)
             rc.ok(alive.request("heartbeat"), "heartbeat after 3 s of pings")
+
+    # ---------------------------------------------------------------- 12
+
+    def test_12_websocket_protocol_errors_get_a_1002_close_frame(self):
+        """RFC 6455: a frame a server must refuse is answered with a close frame
+        carrying 1002 (7.4.1) before the TCP connection goes; the room goes on."""
+        mask = b"\x5a\x17\xc3\x09"
+
+        def masked(payload):
+            return mask + bytes(b ^ mask[i & 3] for i, b in enumerate(payload))
+
+        cases = [
+            ("a 2^63 length", b"\x82\xff" + struct.pack("!Q", 1 << 63) + masked(b"xyz")),
+            ("a fragmented ping", b"\x09\x84" + masked(b"frag")),
+            ("a 126-byte ping", b"\x89\xfe" + struct.pack("!H", 126) + masked(b"p" * 126)),
+            ("a 1-byte close payload", b"\x88\x81" + masked(b"\x03")),
+            ("a 16-bit length of 2", b"\x81\xfe" + struct.pack("!H", 2) + masked(b"hi")),
+            ("a 64-bit length of 200",
+             b"\x81\xff" + struct.pack("!Q", 200) + masked(b"a" * 200)),
+            # Not a header fault, and answered so before: invalid UTF-8 is 1007.
+            ("invalid UTF-8 in a text frame", b"\x81\x84" + masked(b"\xc3\x28ok"), 1007,
+             "invalid UTF-8"),
+        ]
+        with self.serve():
+            self.api.create_room("strict")
+            watcher = self.member("watcher", "strict")
+            talker = self.member("talker", "strict")
+            for i, (what, data, *expect) in enumerate(cases):
+                want, logged = expect or (1002, "protocol error")
+                with self.subTest(what):
+                    mark = self.srv.log_mark()
+                    c = self.member("rude%d" % i, "strict")
+                    port = c.local_port()
+                    with c.send_lock:
+                        c.sock.sendall(data)
+                    code = c.wait_closed(3)
+                    self.assertEqual(code, want, "%s: close code %s (-1: no close frame, 1005: "
+                                     "a close frame without a code)" % (what, code))
+                    if want == 1002:  # ours say why (wslay's 1007 has no reason)
+                        self.assertTrue(c.close_reason, what)
+                    self.srv.wait_for_log(r"ws 127\.0\.0\.1:%d closed: %s" % (port, logged), 3,
+                                          since=mark)
+                msg = rc.ok(talker.request("send", room="strict", type="text",
+                                           body={"text": "after " + what}))
+                watcher.wait_for(lambda e, m=msg["msgId"]: is_msg(e, "strict") and
+                                 e.get("msgId") == m, 3, "a message after " + what)
+            self.assertFalse(watcher.closed.is_set() or talker.closed.is_set())
 
 
 if __name__ == "__main__":

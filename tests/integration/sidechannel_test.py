@@ -2,8 +2,8 @@
 """The sidechannel (issue 6, S1): room events stamped with the stream clock and
 carried inside the media, against the real server: ffmpeg pushes a live source,
 members send danmaku over WebSocket at known moments, and the HTTP-FLV / RTMP
-outputs are read back (a Python FLV reader for arrival times, ffprobe for what
-FFmpeg-based players extract)."""
+outputs are read back (a Python FLV reader for arrival times, a Python RTMP
+client, ffprobe for what FFmpeg-based players open)."""
 
 import datetime
 import json
@@ -12,10 +12,12 @@ import re
 import signal
 import struct
 import subprocess
+import threading
 import time
 
 import harness as h
 import room_fixture
+import rtmp_client as rc
 from flv_http import amf0_values
 
 ROOM = "live/demo"
@@ -32,40 +34,6 @@ def on_text_data(payload):
     if values[1].get("type") != "Text" or not isinstance(values[1].get("text"), str):
         return None
     return json.loads(values[1]["text"])
-
-
-class TextProbe:
-    """ffprobe reading the subtitle (onTextData) stream of a live URL, with its
-    packets' data, up to `seconds` of stream time after its first text packet
-    (it ends at the first text packet past that)."""
-
-    def __init__(self, url, name, seconds):
-        self.name = name
-        self.cmd = ["ffprobe", "-hide_banner", "-v", "error", "-of", "json", "-show_streams",
-                    "-show_packets", "-show_data", "-select_streams", "s",
-                    "-read_intervals", "%%+%d" % seconds, url]
-        h.log("start %s: %s" % (name, " ".join(self.cmd)))
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     stdin=subprocess.DEVNULL)
-
-    def done(self):
-        return self.proc.poll() is not None
-
-    def result(self):
-        """(streams, [(pts_ms, data bytes)])."""
-        out, err = self.proc.communicate(timeout=10)
-        if self.proc.returncode != 0:
-            raise AssertionError("%s failed (%d): %s" % (self.name, self.proc.returncode,
-                                                         err.decode("utf-8", "replace")[-500:]))
-        data = json.loads(out.decode("utf-8", "replace") or "{}")
-        packets = [(round(float(p["pts_time"]) * 1000), hexdump_bytes(p.get("data", "")))
-                   for p in data.get("packets", [])]
-        return data.get("streams", []), packets
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def compact_event(event):
@@ -248,21 +216,21 @@ class SidechannelTest(room_fixture.RoomServerTest):
                 scripts = list(reader.scripts)
                 media = [(ts, at) for (tt, ts, _, seq, at) in reader.tags if tt in (8, 9) and not seq]
             carried = {}
-            status_events = []
+            # onMetaData first, at 0; no room event (not even the room's status) in
+            # the viewer's first 2 s of media, so that FFmpeg-based players (VLC)
+            # open no text stream (docs/sidechannel.md).
+            self.assertEqual(scripts[0][0], 0, scripts[:1])
+            self.assertEqual(amf0_values(scripts[0][1])[0], "onMetaData")
+            first_media = media[0][0]
             for ts, payload, _ in scripts:
                 event = on_text_data(payload)
                 if not event:
                     continue
-                if event.get("event") == "status":
-                    # Sent again to each new viewer at its start: stamped when it happened.
-                    self.assertLessEqual(event.get("streamTime"), ts, event)
-                    status_events.append(event)
+                self.assertGreaterEqual(ts, first_media + 2000, event)
                 if event.get("event") == "message":
                     # The tag's timestamp and the stamp inside the JSON are one time.
                     self.assertEqual(event.get("streamTime"), ts, event)
                     carried[event["body"]["text"]] = (ts, event)
-            # The room's status rides first, for a player that opens mid-show.
-            self.assertTrue(status_events and status_events[0].get("status") == 2, scripts[:3])
             ws = {e["body"]["text"]: e for e in alice.messages(ROOM)}
             offsets = []
             for text, t in sent:
@@ -278,50 +246,75 @@ class SidechannelTest(room_fixture.RoomServerTest):
                                  "stream time - send moment (ms), +-50 allowed: %s" % offsets)
             h.log("8 danmaku: stream time - send moment: %s ms" % offsets)
 
-    def test_02_ffmpeg_reads_the_text_stream_over_flv_and_rtmp(self):
+    def test_02_rtmp_carries_the_events_and_ffmpeg_opens_no_text_stream(self):
+        """Danmaku flow from before the players open: RTMP carries them as onTextData
+        data messages at their stream time, from the player's third second of media;
+        FFmpeg opens RTMP and HTTP-FLV with video and audio only (VLC reads FLV with
+        FFmpeg and would hold its clock on a text stream)."""
         with self.serve() as srv:
             self.start_live(srv)
             bob = self.member("bob", ROOM)
-            probes = {"flv": TextProbe(srv.http_url("/live/demo.flv"), "ffprobe-flv", 5),
-                      "rtmp": TextProbe(srv.rtmp_url("demo"), "ffprobe-rtmp", 5)}
-            for p in probes.values():
-                self.addCleanup(p.kill)
-            time.sleep(1.5)
-            texts = []
-            for i in range(3):
-                texts.append("probe %d" % i)
-                r = bob.request("send", room=ROOM, type="text", body={"text": texts[-1]})
-                self.assertEqual(r.get("code"), 0, r)
-                time.sleep(0.4)
-            # Not a default kind: stays out of the media.
-            self.api.call("PATCH", "/api/v1/rooms/" + ROOM, {"announcement": "not carried"})
-            # Text packets past the probes' 5 s end them.
-            deadline = time.monotonic() + 15
-            while not all(p.done() for p in probes.values()) and time.monotonic() < deadline:
-                bob.send_cmd("send", room=ROOM, type="text", body={"text": "tail"})
-                time.sleep(0.5)
-            results = {name: p.result() for name, p in probes.items()}
+            texts, replies = [], []
+            stop = threading.Event()
+
+            def chat():
+                while not stop.is_set():
+                    texts.append("danmaku %d" % len(texts))
+                    replies.append(bob.request("send", room=ROOM, type="text",
+                                               body={"text": texts[-1]}))
+                    stop.wait(0.3)
+            chatter = threading.Thread(target=chat, daemon=True)
+            chatter.start()
+            self.addCleanup(chatter.join, 5)
+            self.addCleanup(stop.set)
+            probes = [subprocess.Popen(
+                ["ffprobe", "-v", "error", "-of", "json", "-show_streams", url],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+                for url in (srv.http_url("/live/demo.flv"), srv.rtmp_url("demo"))]
+            for p in probes:
+                self.addCleanup(lambda p=p: p.poll() is None and p.kill())
+            media, events, meta = [], [], []
+            with rc.RtmpClient("127.0.0.1", srv.rtmp_port) as c:
+                sid = c.setup()
+                c.play("demo", sid)
+                end = time.monotonic() + 5
+                while time.monotonic() < end:
+                    m = c.read_message()
+                    if m.type in (8, 9) and m.payload[1:2] != b"\x00":  # not a header
+                        media.append(m.timestamp)
+                    elif m.type == 18:
+                        vals = m.values()
+                        if vals and vals[0] == "onMetaData":
+                            meta.append(m.timestamp)
+                        event = on_text_data(m.payload)
+                        if event:
+                            events.append((m.timestamp, event))
+            stop.set()
+            chatter.join(5)
+            self.assertTrue(all(r.get("code") == 0 for r in replies), replies)
+            for p, name in zip(probes, ("flv", "rtmp")):
+                out, err = p.communicate(timeout=20)
+                self.assertEqual(p.returncode, 0, err[-500:])
+                # (over RTMP also a data stream: libavformat's rtmp hands over the
+                # onStatus data message, a stream VLC has no use for)
+                kinds = sorted(st["codec_type"] for st in json.loads(out)["streams"])
+                self.assertTrue({"audio", "video"} <= set(kinds), "ffprobe %s: %s" % (name, kinds))
+                self.assertNotIn("subtitle", kinds, "ffprobe %s opened a text stream" % name)
+            self.assertEqual(meta, [0], "onMetaData goes at timestamp 0")
+            self.assertTrue(media, "no media over RTMP")
+            got = []
+            for ts, event in events:
+                self.assertGreaterEqual(ts, media[0] + 2000, event)
+                self.assertEqual(event.get("streamTime"), ts, event)
+                if event.get("event") == "message":
+                    got.append(event["body"]["text"])
+            # In order, none twice, and the ones sent past the hold-off all there.
+            self.assertGreaterEqual(len(got), 5, got)
+            self.assertEqual(got, texts[texts.index(got[0]):texts.index(got[0]) + len(got)])
             ws = {e["body"]["text"]: e for e in bob.messages(ROOM)}
-            for name, (streams, packets) in results.items():
-                kinds = [s.get("codec_type") for s in streams]
-                self.assertIn("subtitle", kinds, "%s: no text stream: %r" % (name, streams))
-                events = []
-                for pts, data in packets:
-                    if not data.startswith(b"{"):
-                        continue  # onMetaData: FFmpeg shows it on the same stream
-                    event = json.loads(data.decode("utf-8"))
-                    if event.get("event") == "message":
-                        self.assertEqual(event.get("streamTime"), pts, "%s: %r" % (name, event))
-                        if event["body"]["text"] != "tail":
-                            self.assertEqual(event["streamTime"],
-                                             ws[event["body"]["text"]]["streamTime"])
-                    events.append(event)
-                got = [e["body"]["text"] for e in events if e.get("event") == "message"]
-                self.assertEqual([t for t in got if t != "tail"], texts, "%s: %r" % (name, events))
-                self.assertTrue(any(e.get("event") == "status" for e in events),
-                                "%s: the status rides at the start: %r" % (name, events))
-                self.assertFalse([e for e in events if e.get("event") == "info"],
-                                 "%s: an info event was carried" % name)
+            for ts, event in events:
+                if event.get("event") == "message":
+                    self.assertEqual(ts, ws[event["body"]["text"]]["streamTime"])
 
     def test_03_carried_kinds_follow_the_config_and_flv_can_be_off(self):
         with self.serve(**{"sidechannel.events": '["info"]'}) as srv:
@@ -329,7 +322,8 @@ class SidechannelTest(room_fixture.RoomServerTest):
             reader = h.FlvHttpReader(srv.http_port, "/live/demo.flv")
             reader.start()
             self.addCleanup(reader.stop)
-            h.wait_until(lambda: reader.video_count() > 30, 15, 0.1, "live video")
+            # Past the viewer's first 2 s of media, when events start to ride.
+            h.wait_until(lambda: reader.video_count() > 80, 15, 0.1, "live video")
             carol = self.member("carol", ROOM)
             r = carol.request("send", room=ROOM, type="text", body={"text": "not carried"})
             self.assertEqual(r.get("code"), 0, r)

@@ -26,10 +26,7 @@ std::string errorOf(const std::string& text, const std::vector<std::string>& ove
   return {};
 }
 
-std::string repoRoot() {
-  std::string here = __FILE__;
-  return here.substr(0, here.rfind("tests/unit/core/config/"));
-}
+std::string repoRoot() { return ROOMCAST_SOURCE_DIR; }
 
 void checkDefaults(const Config& c) {
   BOOST_TEST(c.log.level == "info");
@@ -40,6 +37,7 @@ void checkDefaults(const Config& c) {
   BOOST_TEST(c.rtmp.window_ack_size == 2500000u);
   BOOST_TEST(c.rtmp.handshake_timeout_ms == 10000);
   BOOST_TEST(c.rtmp.idle_timeout_ms == 30000);
+  BOOST_TEST(c.rtmp.max_partial_bytes == 128 * 1024 * 1024);
   BOOST_TEST(c.http.listen.toString() == "0.0.0.0:8080");
   BOOST_TEST(c.http.max_header_size == 8192u);
   BOOST_TEST(c.http.header_timeout_ms == 10000);
@@ -61,6 +59,8 @@ void checkDefaults(const Config& c) {
   BOOST_TEST(c.auth.protect_publish == true);
   BOOST_TEST(c.web.enabled == true);
   BOOST_TEST(c.web.root == "web");
+  BOOST_TEST(c.state.dir == "state");
+  BOOST_TEST(c.room.key == "");
 }
 
 }  // namespace
@@ -88,6 +88,7 @@ listen = "127.0.0.1:19350"
 chunk_size = 60000
 max_message_size = 16777215
 idle_timeout_ms = 5_000
+max_partial_bytes = 17179869184
 [http]
 listen = "localhost:65535"
 cors_origin = "https://example.com"
@@ -112,6 +113,7 @@ protect_play = false
   BOOST_TEST(c.rtmp.chunk_size == 60000u);
   BOOST_TEST(c.rtmp.max_message_size == 16777215u);
   BOOST_TEST(c.rtmp.idle_timeout_ms == 5000);
+  BOOST_TEST(c.rtmp.max_partial_bytes == int64_t{16} << 30);
   BOOST_TEST(c.rtmp.handshake_timeout_ms == 10000);  // untouched keys keep defaults
   BOOST_TEST(c.http.listen.toString() == "localhost:65535");
   BOOST_TEST(c.http.cors_origin == "https://example.com");
@@ -134,6 +136,9 @@ BOOST_AUTO_TEST_CASE(range_error_names_file_line_key_reason) {
              "conf/roomcast.toml:2: rtmp.chunk_size: must be between 128 and 65536, got 65537");
   BOOST_TEST(errorOf("[rtmp]\nmax_message_size = 16777216\n").find("rtmp.max_message_size") !=
              std::string::npos);
+  BOOST_TEST(errorOf("[rtmp]\nmax_partial_bytes = 1048575\n") ==
+             "conf/roomcast.toml:2: rtmp.max_partial_bytes: must be between 1048576 and "
+             "68719476736, got 1048575");
   BOOST_TEST(errorOf("[viewer]\nmerge_write_ms = -1\n") ==
              "conf/roomcast.toml:2: viewer.merge_write_ms: must be between 0 and 500, got -1");
   // Values that would wrap a uint32_t / int are range errors, not truncations.
@@ -236,6 +241,15 @@ BOOST_AUTO_TEST_CASE(cross_key_checks) {
   BOOST_TEST(errorOf("[auth]\nenabled = true\nkey = \"short\"\n")
                  .find("conf/roomcast.toml:3: "
                        "auth.key") == 0u);
+  BOOST_TEST(errorOf("[rtmp]\nmax_partial_bytes = 4194304\n") ==
+             "conf/roomcast.toml:2: rtmp.max_partial_bytes: must be at least "
+             "rtmp.max_message_size (8388608), got 4194304");
+  BOOST_TEST(errorOf("[rtmp]\nmax_partial_bytes = 2097152\n\nmax_message_size = 4194304\n") ==
+             "conf/roomcast.toml:2: rtmp.max_partial_bytes: must be at least "
+             "rtmp.max_message_size (4194304), got 2097152");
+  BOOST_TEST(
+      parseConfig("[rtmp]\nmax_message_size = 4096\nmax_partial_bytes = 1048576\n", kFile, {})
+          .rtmp.max_partial_bytes == 1048576);
   // A short key is fine while auth is off.
   BOOST_TEST(parseConfig("[auth]\nkey = \"short\"\n", kFile, {}).auth.key == "short");
 }

@@ -249,6 +249,25 @@ BOOST_AUTO_TEST_CASE(flv_tag_of_packet_matches_two_step_build) {
       core::flvTagOf(makePacket(MediaKind::Audio, Codec::Opus, 0, 0, false, false, {1})).empty());
 }
 
+BOOST_AUTO_TEST_CASE(on_meta_data_goes_at_timestamp_zero_other_script_data_at_its_dts) {
+  // FFmpeg's FLV reader skips onMetaData only at 0; later it is a text packet.
+  const auto tagTime = [](const SharedBuffer& tag) {
+    return (uint32_t{tag[4]} << 16) | (uint32_t{tag[5]} << 8) | tag[6] | (uint32_t{tag[7]} << 24);
+  };
+  const MediaPacket meta =
+      makePacket(MediaKind::Data, Codec::Amf0, 0x01234567, 0x01234567, false, true, {0x02, 0, 0});
+  BOOST_CHECK_EQUAL(core::flvTimestampOf(meta), 0u);
+  BOOST_CHECK_EQUAL(tagTime(core::flvTagOf(meta)), 0u);
+  MediaPacket event = meta;
+  event.codec = Codec::RoomEvent;
+  event.config = false;
+  BOOST_CHECK_EQUAL(core::flvTimestampOf(event), 0x01234567u);
+  BOOST_CHECK_EQUAL(tagTime(core::flvTagOf(event)), 0x01234567u);
+  const MediaPacket videoConfig =
+      makePacket(MediaKind::Video, Codec::H264, 5000, 5000, true, true, kAvcConfig);
+  BOOST_CHECK_EQUAL(tagTime(core::flvTagOf(videoConfig)), 5000u);
+}
+
 BOOST_AUTO_TEST_CASE(random_bodies_never_crash) {
   uint32_t seed = 7;
   for (int i = 0; i < 5000; ++i) {

@@ -155,6 +155,31 @@ BOOST_AUTO_TEST_CASE(a_viewer_with_bytes_in_flight_or_queued_is_not_in_step) {
   BOOST_TEST(link.received.size() == bytesOf(big).size() + bytesOf(next).size());
 }
 
+BOOST_AUTO_TEST_CASE(a_viewer_whose_room_events_are_held_takes_the_queue_path_until_they_pass) {
+  // A window's prebuilt bytes carry its room events: a new viewer must not get them
+  // before RoomEventGate's hold-off, nor would its gate count the media it skipped.
+  EventLoop loop;
+  Link link(loop, kLimits);
+  link.read();
+  link.sender->holdRoomEvents = true;
+  PacketBatch first = window(0, 6);
+  MediaPacket event = packet(MediaKind::Data, 50, "E");
+  event.codec = Codec::RoomEvent;
+  first.add(event, 7);
+  BOOST_TEST(!link.sender->inStep(first));
+  for (const MediaPacket& p : first.packets()) link.sender->send(p);
+  link.sender->flush();
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return link.sender->idle(); }));
+  BOOST_TEST(link.received.find('E') == std::string::npos);  // held back: dropped
+  // The media it was sent has now run past the hold-off: the next window is in step.
+  const PacketBatch late = window(RoomEventGate::kHoldOffMs, 2);
+  BOOST_TEST(!link.sender->inStep(late));
+  for (const MediaPacket& p : late.packets()) link.sender->send(p);
+  link.sender->flush();
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return link.sender->idle(); }));
+  BOOST_TEST(link.sender->inStep(window(RoomEventGate::kHoldOffMs + 100, 2)));
+}
+
 BOOST_AUTO_TEST_CASE(the_hard_limit_counts_a_window_still_in_flight) {
   EventLoop loop;
   Link link(loop, {1000, 3000, 64 << 20});

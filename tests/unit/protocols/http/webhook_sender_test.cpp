@@ -67,6 +67,9 @@ struct Fixture {
       if (req.path == "/nocode") return HttpResponse::json(200, "{\"ActionStatus\":\"OK\"}");
       if (req.path == "/strcode") return HttpResponse::json(200, "{\"ErrorCode\":\"1\"}");
       if (req.path == "/array") return HttpResponse::json(200, "[0]");
+      if (req.path == "/deep")  // 30,000 levels in 60 KB: a copy of its value overflows
+        return HttpResponse::json(200, "{\"ErrorCode\":0,\"MsgBody\":" + std::string(30000, '[') +
+                                           std::string(30000, ']') + "}");
       if (req.path == "/flaky") {
         if (failFirst > 0) {
           --failFirst;
@@ -202,6 +205,7 @@ BOOST_FIXTURE_TEST_CASE(call_reads_error_codes_and_rejects_bad_replies, Fixture)
       {"/nocode", "reply has no integer ErrorCode"},
       {"/strcode", "reply has no integer ErrorCode"},
       {"/array", "reply is not a JSON object"},
+      {"/deep", "reply is nested deeper than 64 levels"},
   };
   for (const auto& [path, why] : bad) {
     WebhookSender sender(loop, options(path));

@@ -1,5 +1,6 @@
 #include "protocols/http/websocket.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <functional>
 #include <map>
@@ -333,6 +334,80 @@ BOOST_FIXTURE_TEST_CASE(protocol_violations_close_with_their_code, Fixture) {
   int protocolErrors = 0;
   for (const auto& r : closes) protocolErrors += r.find("protocol error") != std::string::npos;
   BOOST_TEST(protocolErrors == 3);
+}
+
+namespace {
+
+// A masked client frame whose length field is written as given: `lenByte` (the 7-bit
+// field, 126 or 127 for an extended length) and `ext` the extended length bytes, so
+// that non-minimal and out-of-range encodings can be sent (RFC 6455 5.2).
+std::string rawFrame(uint8_t b0, uint8_t lenByte, std::string_view ext, std::string_view payload) {
+  std::string f{static_cast<char>(b0), static_cast<char>(0x80 | lenByte)};
+  f.append(ext);
+  const uint8_t key[4] = {0x11, 0x22, 0x33, 0x44};
+  f.append(reinterpret_cast<const char*>(key), 4);
+  for (size_t i = 0; i < payload.size(); ++i)
+    f.push_back(static_cast<char>(payload[i] ^ key[i % 4]));
+  return f;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(frame_header_violations_close_with_1002, Fixture) {
+  // Each case is rejected by the frame reader before any callback: the peer must
+  // still get a close frame with 1002 (RFC 6455 7.4.1), not a bare TCP close.
+  const std::string be64top("\x80\0\0\0\0\0\0\0", 8);    // 2^63
+  const std::string be64small("\0\0\0\0\0\0\0\xc8", 8);  // 200 in 64 bits
+  const std::pair<std::string, std::string> cases[] = {
+      {"2^63 length", rawFrame(0x82, 127, be64top, "xyz")},
+      {"fragmented ping", clientFrame(9, "frag", /*fin=*/false)},
+      {"126-byte ping", clientFrame(9, std::string(126, 'p'))},
+      {"126-byte close", clientFrame(8, closePayload(1000, std::string(124, 'c')))},
+      {"1-byte close payload", clientFrame(8, std::string(1, '\x03'))},
+      {"2 bytes in a 16-bit length", rawFrame(0x81, 126, std::string("\0\x02", 2), "hi")},
+      {"200 bytes in a 64-bit length", rawFrame(0x81, 127, be64small, std::string(200, 'a'))},
+  };
+  std::vector<Client*> clients;
+  for (const auto& [what, bytes] : cases) {
+    Client& c = upgraded();
+    c.send(bytes);
+    clients.push_back(&c);
+  }
+  BOOST_REQUIRE(runUntil([&] {
+    return std::all_of(clients.begin(), clients.end(), [](Client* c) { return c->disconnected; });
+  }));
+  for (size_t i = 0; i < clients.size(); ++i) {
+    BOOST_TEST_CONTEXT(cases[i].first) {
+      const Frame* close = clients[i]->find(8);
+      BOOST_REQUIRE(close != nullptr);
+      BOOST_TEST(close->closeCode() == 1002);
+      BOOST_TEST(!close->closeReason().empty());
+      BOOST_TEST(clients[i]->frames.size() == 1u);  // nothing but the close
+    }
+  }
+  BOOST_TEST(messages.empty());
+  BOOST_REQUIRE(closes.size() == clients.size());
+  for (const auto& r : closes) BOOST_TEST(r.find("protocol error") != std::string::npos, r);
+  // The server goes on serving a well-behaved peer.
+  Client& good = upgraded();
+  good.send(clientFrame(1, "still here"));
+  BOOST_REQUIRE(runUntil([&] { return good.find(1) != nullptr; }));
+  BOOST_TEST(good.find(1)->payload == "still here");
+}
+
+BOOST_FIXTURE_TEST_CASE(minimal_lengths_and_125_byte_controls_are_accepted, Fixture) {
+  // The limits themselves are valid: a 125-byte ping, 126 bytes in 16 bits,
+  // a close with only a code.
+  Client& c = upgraded();
+  c.send(clientFrame(9, std::string(125, 'p')) + clientFrame(1, std::string(126, 'a')) +
+         clientFrame(8, closePayload(1000, "")));
+  BOOST_REQUIRE(runUntil([&] { return c.disconnected; }));
+  BOOST_REQUIRE(c.frames.size() == 3u);
+  BOOST_TEST(c.frames[0].op == 10);
+  BOOST_TEST(c.frames[0].payload.size() == 125u);
+  BOOST_TEST(c.frames[1].payload == std::string(126, 'a'));
+  BOOST_TEST(c.frames[2].op == 8);
+  BOOST_TEST(c.frames[2].closeCode() == 1000);
 }
 
 BOOST_FIXTURE_TEST_CASE(client_close_is_answered, Fixture) {

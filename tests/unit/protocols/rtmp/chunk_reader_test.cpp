@@ -1,6 +1,9 @@
 #include "protocols/rtmp/chunk_reader.hpp"
 
+#include <malloc.h>
+
 #include <boost/test/unit_test.hpp>
+#include <optional>
 #include <random>
 
 #include "core/buffer/byte_io.hpp"
@@ -300,7 +303,121 @@ BOOST_AUTO_TEST_CASE(pending_bytes_bounded) {
   Bytes p = pattern(128, 1);
   Stream s;
   for (uint32_t csid = 3; csid < 20; ++csid) s.fmt0(csid, 0, 100000, msg::kVideo, 1).data(p);
-  BOOST_TEST(errorOf(s.bytes(), limits).reason == "incomplete messages exceed 1000 buffered bytes");
+  const auto st = errorOf(s.bytes(), limits);
+  BOOST_TEST(st.reason == "incomplete messages would hold more than 1000 bytes on this connection");
+  BOOST_TEST(st.overLimit);
+}
+
+// Heap bytes in use (small chunks and mmapped ones), or nullopt under a sanitizer,
+// whose allocator mallinfo2 does not see.
+std::optional<size_t> heapInUse() {
+#if defined(__SANITIZE_ADDRESS__)
+  return std::nullopt;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return std::nullopt;
+#endif
+#endif
+  const struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+// `streams` chunk streams, each announcing a message of `announced` bytes and sending
+// its first chunk (128 bytes, the default chunk size).
+Bytes announcingHeaders(size_t streams, uint32_t announced) {
+  Bytes p = pattern(128, 3);
+  Stream s;
+  for (uint32_t csid = 3; csid < 3 + streams; ++csid)
+    s.fmt0(csid, 0, announced, msg::kVideo, 1).data(p);
+  return s.bytes();
+}
+
+BOOST_AUTO_TEST_CASE(announced_length_is_not_allocated_up_front) {
+  const auto before = heapInUse();
+  ChunkReader r;
+  std::vector<RtmpMessage> out;
+  BOOST_TEST(r.feed(announcingHeaders(64, 1 << 20), out).ok);
+  const auto after = heapInUse();
+  BOOST_TEST(out.empty());
+  // What is held grows with what arrived (64 x 128 bytes), not with what was announced.
+  BOOST_TEST(r.pendingBytes() == 64u * 128);
+  if (before && after) {
+    BOOST_TEST_MESSAGE("heap grew by " << (*after - *before) << " bytes");
+    BOOST_TEST(*after - *before < 128u * 1024);  // the old reader took 64 MiB here
+  }
+}
+
+BOOST_AUTO_TEST_CASE(buffers_grow_with_the_data_and_are_charged_to_the_budget) {
+  core::ByteBudget budget("test budget", 1 << 20);
+  ChunkReader r({}, &budget);
+  Bytes a = pattern(10000, 1), b = pattern(384, 2);
+  Stream s;
+  // csid 4 stays incomplete (384 of 5000 bytes); csid 6 completes in 79 chunks.
+  s.fmt0(4, 0, 5000, msg::kAudio, 1).data(b, 0, 128).fmt3(4).data(b, 128, 128).fmt3(4).data(b, 256);
+  s.fmt0(6, 0, 10000, msg::kVideo, 1);
+  std::vector<RtmpMessage> out;
+  BOOST_TEST(r.feed(s.bytes(), out).ok);
+  BOOST_TEST(r.pendingBytes() >= 384u);
+  BOOST_TEST(r.pendingBytes() <= 768u);  // at most twice what arrived
+  BOOST_TEST(budget.used() == r.pendingBytes());
+  size_t peak = 0;
+  for (size_t at = 0; at < a.size(); at += 128) {
+    Stream c;
+    if (at > 0) c.fmt3(6);
+    c.data(a, at, 128);
+    BOOST_TEST(r.feed(c.bytes(), out).ok);
+    peak = std::max(peak, budget.used());
+    if (out.empty()) BOOST_TEST(budget.used() <= 768 + 2 * (at + 128));
+  }
+  BOOST_REQUIRE(out.size() == 1u);
+  expectMessage(out[0], 6, msg::kVideo, 0, 1, a);
+  BOOST_TEST(out[0].payload.size() == 10000u);
+  BOOST_TEST(peak <= 768u + 10000);               // never more than the announced length
+  BOOST_TEST(budget.used() == r.pendingBytes());  // the message took its buffer away
+  BOOST_TEST(r.pendingBytes() <= 768u);
+  r.release();
+  BOOST_TEST(budget.used() == 0u);
+  BOOST_TEST(r.pendingBytes() == 0u);
+  BOOST_TEST(!r.feed(s.bytes(), out).ok);
+}
+
+BOOST_AUTO_TEST_CASE(budget_refusal_names_the_budget) {
+  core::ByteBudget total("rtmp.max_partial_bytes", 4096);
+  core::ByteBudget share("the share of unauthenticated peers", 1024, &total);
+  {
+    ChunkReader r({}, &share);
+    std::vector<RtmpMessage> out;
+    const auto st = r.feed(announcingHeaders(20, 1 << 20), out);
+    BOOST_TEST(!st.ok);
+    BOOST_TEST(st.overLimit);
+    BOOST_TEST(st.reason ==
+               "incomplete messages would exceed the share of unauthenticated peers (1024 "
+               "bytes, 1024 in use)");
+    BOOST_TEST(share.used() == 1024u);
+    BOOST_TEST(total.used() == 1024u);
+  }  // the destructor gives everything back
+  BOOST_TEST(share.used() == 0u);
+  BOOST_TEST(total.used() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(moving_to_the_ancestor_budget_keeps_the_count) {
+  core::ByteBudget total("total", 1 << 20);
+  core::ByteBudget share("share", 1000, &total);
+  ChunkReaderLimits limits;
+  limits.maxPendingBytes = 1000;
+  ChunkReader r(limits, &share);
+  std::vector<RtmpMessage> out;
+  BOOST_TEST(r.feed(announcingHeaders(5, 1 << 20), out).ok);
+  BOOST_TEST(share.used() == 640u);
+  r.moveToAncestorBudget(total);
+  r.setMaxPendingBytes(1 << 20);
+  BOOST_TEST(share.used() == 0u);
+  BOOST_TEST(total.used() == 640u);
+  // Beyond both former bounds now.
+  BOOST_TEST(r.feed(announcingHeaders(20, 1 << 20), out).ok);
+  BOOST_TEST(share.used() == 0u);
+  BOOST_TEST(total.used() == r.pendingBytes());
+  BOOST_TEST(r.pendingBytes() > 1000u);
 }
 
 BOOST_AUTO_TEST_CASE(new_header_drops_incomplete_message) {
@@ -379,4 +496,28 @@ BOOST_AUTO_TEST_CASE(random_garbage_never_crashes) {
     errors += r.failed();
   }
   BOOST_TEST(errors > 100);  // most garbage is rejected, none of it crashes
+}
+
+BOOST_AUTO_TEST_CASE(the_first_bytes_held_are_not_charged_to_the_budget) {
+  core::ByteBudget share("share", 2000);
+  ChunkReaderLimits limits;
+  limits.unbudgetedBytes = 1000;
+  ChunkReader r(limits, &share);
+  std::vector<RtmpMessage> out;
+  BOOST_TEST(r.feed(announcingHeaders(7, 1 << 20), out).ok);  // 896 bytes: all its own
+  BOOST_TEST(r.pendingBytes() == 896u);
+  BOOST_TEST(share.used() == 0u);
+  BOOST_TEST(r.feed(announcingHeaders(20, 1 << 20), out).ok);  // 2560 held: 1560 charged
+  BOOST_TEST(r.pendingBytes() == 2560u);
+  BOOST_TEST(share.used() == 1560u);
+  // Completing a message returns what it charged, down to the free allowance.
+  Bytes rest = pattern(100, 9);
+  Stream s;
+  s.fmt0(3, 0, 100, msg::kAudio, 1).data(rest);  // a new header drops csid 3's partial
+  BOOST_TEST(r.feed(s.bytes(), out).ok);
+  BOOST_TEST(out.size() == 1u);
+  BOOST_TEST(r.pendingBytes() == 2432u);
+  BOOST_TEST(share.used() == 1432u);
+  r.release();
+  BOOST_TEST(share.used() == 0u);
 }
