@@ -9,7 +9,10 @@ const char* const kLoadUsage =
     "usage: roomcast_load --url "
     "rtmp://127.0.0.1:1935/live/demo|http://127.0.0.1:8080/live/demo.flv\n"
     "                     --viewers N --duration SECONDS [--ramp-ms 2]\n"
-    "                     [--progress]\n";
+    "                     [--reader eager|batched] [--lowat 32768] [--progress]\n"
+    "  --reader batched: once playing, a viewer is woken only when --lowat bytes are\n"
+    "  waiting (SO_RCVLOWAT), like a player with a big buffer; eager (default) reads\n"
+    "  as soon as anything arrives.\n";
 
 namespace {
 
@@ -99,6 +102,10 @@ std::optional<LoadOptions> parseLoadOptions(int argc, char** argv, std::string& 
       o.durationSec = n;
     } else if (arg == "--ramp-ms" && numeric && n >= 0 && n <= 60000) {
       o.rampMs = n;
+    } else if (arg == "--reader" && (value == "eager" || value == "batched")) {
+      o.reader = value == "eager" ? ReaderMode::Eager : ReaderMode::Batched;
+    } else if (arg == "--lowat" && numeric && n >= 1 && n <= 16 * 1024 * 1024) {
+      o.lowWater = static_cast<int>(n);
     } else {
       error = "bad option or value: " + arg + " " + value;
       return std::nullopt;
@@ -111,6 +118,8 @@ std::optional<LoadOptions> parseLoadOptions(int argc, char** argv, std::string& 
   auto target = parseLoadTarget(url, error);
   if (!target) return std::nullopt;
   o.target = *target;
+  o.target.reader = o.reader;
+  o.target.lowWater = o.lowWater;
   return o;
 }
 

@@ -10,7 +10,13 @@ namespace bench {
 
 enum class LoadProtocol { Rtmp, HttpFlv };
 
+// How a viewer reads: as soon as anything is readable, or (like a player with a big
+// buffer) only once `lowWater` bytes are waiting (SO_RCVLOWAT, set once playing).
+enum class ReaderMode { Eager, Batched };
+
 struct LoadTarget {
+  ReaderMode reader = ReaderMode::Eager;  // copied from LoadOptions
+  int lowWater = 0;
   LoadProtocol protocol = LoadProtocol::Rtmp;
   std::string url;
   std::string host;  // IPv4 literal or "localhost"
@@ -27,6 +33,8 @@ struct LoadOptions {
   double durationSec = 10;
   double rampMs = 2;      // delay between two connection starts (0 = all at once)
   bool progress = false;  // print one line per second
+  ReaderMode reader = ReaderMode::Eager;
+  int lowWater = 32 * 1024;  // SO_RCVLOWAT of a batched reader
 };
 
 // Parses "rtmp://host[:1935]/app/name" or "http://host[:80]/path". Empty error = ok.

@@ -104,8 +104,9 @@ LoadReport LoadReport::build(const LoadOptions& options,
 void LoadReport::print(std::FILE* out) const {
   const bool rtmp = options.target.protocol == LoadProtocol::Rtmp;
   const double cpuPct = runSeconds > 0 ? 100.0 * clientCpuSeconds / runSeconds : 0;
-  std::fprintf(out, "roomcast_load %s: %d viewers, %.1f s (ramp %.1f ms/viewer)\n",
-               options.target.url.c_str(), requested, runSeconds, options.rampMs);
+  std::fprintf(out, "roomcast_load %s: %d viewers, %.1f s (ramp %.1f ms/viewer), %s reads\n",
+               options.target.url.c_str(), requested, runSeconds, options.rampMs,
+               readerName().c_str());
   std::fprintf(out,
                "  %s: %d/%d   first keyframe: %d/%d   never started: %d   "
                "disconnected early: %d\n",
@@ -131,17 +132,22 @@ void LoadReport::print(std::FILE* out) const {
                  cpuPct);
 }
 
+std::string LoadReport::readerName() const {
+  if (options.reader == ReaderMode::Eager) return "eager";
+  return "batched(" + std::to_string(options.lowWater) + ")";
+}
+
 std::string LoadReport::json() const {
   char head[512];
   std::snprintf(head, sizeof head,
                 "{\"url\":\"%s\",\"protocol\":\"%s\",\"viewers\":%d,\"duration_s\":%.2f,"
                 "\"played\":%d,\"got_keyframe\":%d,\"never_started\":%d,"
                 "\"disconnected_early\":%d,\"total_mbps\":%.2f,\"client_cpu_s\":%.3f,"
-                "\"bitrate_window_s\":%.2f,",
+                "\"bitrate_window_s\":%.2f,\"reader\":\"%s\",",
                 jsonEscape(options.target.url).c_str(),
                 options.target.protocol == LoadProtocol::Rtmp ? "rtmp" : "http-flv", requested,
                 runSeconds, played, gotKeyframe, neverStarted, disconnectedEarly, totalMbps,
-                clientCpuSeconds, windowSeconds);
+                clientCpuSeconds, windowSeconds, readerName().c_str());
   std::string s = head;
   s += jsonDistribution("play_start_ms", playStartMs) + ",";
   s += jsonDistribution("first_keyframe_ms", firstKeyframeMs) + ",";

@@ -39,6 +39,7 @@ struct LoadReport {
                           double cpuSeconds);
   void print(std::FILE* out) const;
   std::string json() const;
+  std::string readerName() const;  // "eager" or "batched(LOWAT)"
 };
 
 }  // namespace bench

@@ -97,7 +97,11 @@ void Viewer::noteMedia(uint32_t timestamp, bool keyframe) {
 }
 
 void Viewer::notePlayStart() {
-  if (stats_.playStartMs < 0) stats_.playStartMs = clockMs() - stats_.connectStartMs;
+  if (stats_.playStartMs >= 0) return;
+  stats_.playStartMs = clockMs() - stats_.connectStartMs;
+  // NOTE: only now: the handshake and the command replies are far smaller than the
+  // low-water mark and would never wake a batched reader.
+  if (target_.reader == ReaderMode::Batched && conn_) conn_->setReceiveLowWater(target_.lowWater);
 }
 
 }  // namespace bench

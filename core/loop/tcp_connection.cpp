@@ -1,6 +1,7 @@
 #include "core/loop/tcp_connection.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <functional>
@@ -124,8 +125,10 @@ void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
 
 bool TcpConnection::write(std::span<const SharedBuffer> buffers) {
   if (!handle_) return false;
-  std::vector<uv_buf_t> bufs;
-  bufs.reserve(buffers.size());
+  // NOTE: one scratch vector per thread (a write consumes it before returning): no
+  // allocation per write.
+  thread_local std::vector<uv_buf_t> bufs;
+  bufs.clear();
   size_t total = 0;
   for (const auto& b : buffers) {
     if (b.empty()) continue;
@@ -208,6 +211,12 @@ void TcpConnection::setNoDelay(bool on) {
 
 void TcpConnection::setSendBuffer(int bytes) {
   if (handle_) uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(handle_), &bytes);
+}
+
+void TcpConnection::setReceiveLowWater(int bytes) {
+  uv_os_fd_t fd{};
+  if (handle_ && uv_fileno(reinterpret_cast<uv_handle_t*>(handle_), &fd) == 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes);
 }
 
 void TcpConnection::fail(std::string_view reason) {

@@ -60,6 +60,9 @@ class TcpConnection {
 
   void setNoDelay(bool on);
   void setSendBuffer(int bytes);
+  // SO_RCVLOWAT: the socket counts as readable only once `bytes` are waiting (a
+  // reader batching its reads, like a player with a big buffer; the load client).
+  void setReceiveLowWater(int bytes);
   // Idempotent; no Handler callback follows.
   void close();
   bool closed() const { return handle_ == nullptr; }

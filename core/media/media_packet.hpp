@@ -51,6 +51,9 @@ struct MediaPacket {
   std::shared_ptr<const LeadingData> leading;
 
   int32_t compositionOffset() const { return static_cast<int32_t>(pts - dts); }
+  // Never dropped by a viewer's queue and never counted as lag: config packets,
+  // metadata and room events (a room event's time may run ahead of the media).
+  bool neverDropped() const { return config || codec == Codec::RoomEvent; }
   bool isVideo() const { return kind == MediaKind::Video; }
   bool isAudio() const { return kind == MediaKind::Audio; }
 

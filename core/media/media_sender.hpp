@@ -10,6 +10,7 @@
 
 #include "core/loop/tcp_connection.hpp"
 #include "core/loop/write_coalescer.hpp"
+#include "core/media/packet_batch.hpp"
 #include "core/media/room_event_gate.hpp"
 #include "core/media/send_queue.hpp"
 
@@ -34,17 +35,32 @@ class MediaSender : public WriteCoalescer::Client {
   // counts as due when it ends, which also writes it out at once.
   void beginBurst() { queue_.beginBurst(); }
   void endBurst();
+  // Batched delivery: true when this viewer is in step with the stream (nothing
+  // queued or in flight, not skipping to a keyframe, not in its join burst) and
+  // the batch's media span is within the limits, so sendWhole() may write it.
+  bool inStep(const PacketBatch& batch) const;
+  // Writes `bytes`, the whole batch in this viewer's wire form (shared by every
+  // viewer in step), at once. Only after inStep(batch). It leaves the queue as
+  // pushing each packet and flushing would have: at that point nothing can be
+  // dropped. The bytes are counted in the batch (PacketBatch::countBytesOut), not
+  // through onBytesSent. False (nothing done) if the bytes exceed the byte limit:
+  // then send the packets one by one.
+  bool sendWhole(const PacketBatch& batch, const SharedBuffer& bytes);
   // Protocol bytes (status messages, headers): ordered after queued media, never
   // dropped, written at once.
   void sendControl(SharedBuffer bytes);
   // Call from the connection's onDrained().
   void onDrained();
+  // Writes what is queued now (also ends a wait for the merge window).
   void flush() override;
 
   // Nothing queued and nothing in flight.
   bool idle() const { return queue_.empty() && !conn_.writePending(); }
   uint64_t droppedPackets() const { return queue_.droppedPackets(); }
   uint64_t bytesSent() const { return bytesSent_; }
+  // Entries of the storage kept between writes (the flush vectors and the queue's).
+  size_t keptEntries() const { return taken_.capacity() + buffers_.capacity() + queue_.capacity(); }
+  static constexpr size_t kKeptEntries = 64;  // more is let go after a write
   // Set by the owner to count egress bytes (e.g. into the Stream's meter).
   std::function<void(uint64_t)> onBytesSent;
   // Optional framing around each gather write (HTTP chunked encoding): called with
@@ -58,9 +74,12 @@ class MediaSender : public WriteCoalescer::Client {
   void enqueue(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes);
   void enqueue(SendQueue::Item item);
 
+  // NOTE: what inStep() reads comes first, so a batch's hand-out touches as few
+  // cache lines of each viewer as it can.
   TcpConnection& conn_;
-  WriteCoalescer& coalescer_;
+  bool overflowed_ = false;
   SendQueue queue_;
+  WriteCoalescer& coalescer_;
   RoomEventGate eventGate_;
   // Reused by every flush (their storage stays): what was taken from the queue,
   // and the gather write's buffers.
@@ -71,7 +90,6 @@ class MediaSender : public WriteCoalescer::Client {
   int64_t inFlightOldestDue_ = SendQueue::kNever;
   uint64_t bytesSent_ = 0;
   uint64_t lastDropEpisodes_ = 0;
-  bool overflowed_ = false;
 };
 
 }  // namespace core

@@ -29,6 +29,8 @@ class RoomEventGate {
     open_ = packet.dts - *firstMediaDts_ >= kHoldOffMs;
     return open_;
   }
+  // Past the hold-off: room events pass from now on.
+  bool open() const { return open_; }
 
  private:
   std::optional<int64_t> firstMediaDts_;

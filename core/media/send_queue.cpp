@@ -104,6 +104,11 @@ bool SendQueue::dropMedia(Item& item) {
   return true;
 }
 
+void SendQueue::noteSent(int64_t newestDts, bool video) {
+  newestDts_ = std::max(newestDts_, newestDts);
+  if (video) sawVideo_ = true;
+}
+
 void SendQueue::takeAll(std::vector<Item>& out) {
   out.clear();
   out.swap(items_);

@@ -60,9 +60,16 @@ class SendQueue {
   static int64_t oldestDue(const std::vector<Item>& items);
 
   bool empty() const { return items_.empty(); }
+  size_t capacity() const { return items_.capacity(); }
   size_t bytes() const { return bytes_; }
   int64_t newestDts() const { return newestDts_; }
   bool skippingToKeyframe() const { return waitKeyframe_; }
+  bool bursting() const { return bursting_; }
+  const Limits& limits() const { return limits_; }
+  // What pushing and taking items with these facts would have left behind, for
+  // items written without passing through the queue (MediaSender::sendWhole):
+  // the newest timed dts (INT64_MIN: none) and whether one was video.
+  void noteSent(int64_t newestDts, bool video);
   uint64_t droppedPackets() const { return dropped_; }
   uint64_t dropEpisodes() const { return episodes_; }
 

@@ -31,22 +31,51 @@ Stream::Stream(EventLoop& loop, StreamRegistry& registry, std::string app, std::
                     end("publisher did not come back");
                     registry_.remove(this);
                   }),
-      dataTimer_(loop, [this] { releaseData(INT64_MAX); }) {}
+      dataTimer_(loop, [this] { releaseData(INT64_MAX); }),
+      batchTimer_(loop,
+                  [this] {
+                    if (batchRunning()) {
+                      batchDue_ = true;  // handed out as soon as the running one ends
+                      return;
+                    }
+                    startBatch();
+                  }),
+      batchIdle_(new uv_idle_t) {
+  uv_idle_init(loop.uv(), batchIdle_);
+  batchIdle_->data = this;
+}
 
 Stream::~Stream() {
   end("stream destroyed");
+  uv_idle_stop(batchIdle_);
+  uv_close(reinterpret_cast<uv_handle_t*>(batchIdle_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
 }
+
+namespace {
+
+void prefetchSink(const MediaSink* sink) {
+  const auto* p = reinterpret_cast<const char*>(sink);
+  __builtin_prefetch(p);
+  __builtin_prefetch(p + 64);
+}
+
+}  // namespace
 
 template <typename Fn>
 void Stream::forEachSink(Fn&& fn) {
   const bool outer = !dispatching_;
   dispatching_ = true;
   for (size_t i = 0; i < subscriptions_.size(); ++i)
-    if (Subscription* sub = subscriptions_[i]) fn(sub->sink_);
+    if (subscriptions_[i].sub) fn(subscriptions_[i]);
   if (outer) {
     dispatching_ = false;
-    std::erase(subscriptions_, nullptr);
+    if (!batchRunning()) compactSinks();
   }
+}
+
+void Stream::compactSinks() {
+  std::erase_if(subscriptions_, [](const SinkSlot& slot) { return slot.sub == nullptr; });
 }
 
 uint64_t Stream::uptimeMs() const {
@@ -56,13 +85,17 @@ uint64_t Stream::bitrateInBps() const {
   return bytesIn_.bitsPerSecond(loop_.nowMs());
 }
 uint64_t Stream::bitrateOutBps() const {
+  if (bytesOutPending_ > 0) {
+    bytesOut_.add(bytesOutPending_, loop_.nowMs());
+    bytesOutPending_ = 0;
+  }
   return bytesOut_.bitsPerSecond(loop_.nowMs());
 }
 
 std::map<std::string, int> Stream::viewersByProtocol() const {
   std::map<std::string, int> out;
-  for (const Subscription* sub : subscriptions_)
-    if (sub && !sub->protocol().empty()) ++out[sub->protocol()];
+  for (const SinkSlot& slot : subscriptions_)
+    if (slot.sub && !slot.sub->protocol().empty()) ++out[slot.sub->protocol()];
   return out;
 }
 
@@ -83,17 +116,19 @@ void Stream::attachPublisher(PublishLease* lease, const std::string& peer) {
   info_ = StreamInfo{};
   corrector_.restart();
   spdlog::info("stream {}: publishing from {}", key_, peer);
-  forEachSink([this](MediaSink& sink) { sink.onStreamStart(*this); });
+  flushBatches();  // the old publisher's last packets before the new one's news
+  forEachSink([this](SinkSlot& slot) { slot.sink->onStreamStart(*this); });
 }
 
 void Stream::detachPublisher(PublishLease* lease, std::string_view reason) {
   if (publisher_ != lease) return;
   publisher_ = nullptr;
   releaseData(INT64_MAX);
+  flushBatches();
   inputLog_.flush();
   spdlog::info("stream {}: publisher {} gone ({}), viewers wait {} ms", key_, publisherPeer_,
                reason, options_.reconnectGraceMs);
-  forEachSink([reason](MediaSink& sink) { sink.onPublisherGone(reason); });
+  forEachSink([reason](SinkSlot& slot) { slot.sink->onPublisherGone(reason); });
   registry_.notifyUnpublish(*this);
   graceTimer_.start(static_cast<uint64_t>(std::max<int64_t>(0, options_.reconnectGraceMs)));
 }
@@ -108,6 +143,10 @@ void Stream::ingest(MediaPacket packet) {
   packet.pts = corrected.dts + cts;
   if (!pendingSei_.empty() && packet.isVideo() && !packet.config) attachSei(packet);
   bytesIn_.add(packet.payload.size(), loop_.nowMs());
+  if (bytesOutPending_ > 0) {
+    bytesOut_.add(bytesOutPending_, loop_.nowMs());
+    bytesOutPending_ = 0;
+  }
   lastIngestNs_ = uv_hrtime();
 
   if (packet.config) {
@@ -124,23 +163,17 @@ void Stream::ingest(MediaPacket packet) {
   std::shared_ptr<LeadingData> due;
   if (!heldData_.empty() && !packet.config) due = takeHeldData(packet.dts);
   if (!due) {
-    forEachSink([&packet](MediaSink& sink) { sink.onPacket(packet); });
+    deliver(packet, nullptr);
     return;
   }
   // NOTE: the GOP cache already has its copy, without the leading data, so a
   // viewer who joins later does not get these events replayed.
   MediaPacket led = packet;
   led.leading = due;
-  forEachSink([&packet, &led](MediaSink& sink) {
-    if (sink.takesLeadingData()) {
-      sink.onPacket(led);
-      return;
-    }
-    for (const MediaPacket& held : led.leading->packets) sink.onPacket(held);
-    sink.onPacket(packet);
-  });
-  // NOTE: no sink keeps the packet (viewers keep its bytes), so the holder is
-  // kept for the next release: two allocations fewer per event.
+  deliver(packet, &led);
+  // NOTE: no sink keeps the packet (viewers keep its bytes) and the batch lets it
+  // go when it has been handed out, so the holder is then kept for the next
+  // release: two allocations fewer per event.
   led.leading.reset();
   if (due.use_count() == 1) {
     due->packets.clear();
@@ -187,8 +220,93 @@ std::shared_ptr<LeadingData> Stream::takeHeldData(int64_t untilDts) {
 void Stream::releaseData(int64_t untilDts) {
   const auto due = takeHeldData(untilDts);
   if (!due) return;
-  for (const MediaPacket& held : due->packets)
-    forEachSink([&held](MediaSink& sink) { sink.onPacket(held); });
+  for (const MediaPacket& held : due->packets) deliver(held, nullptr);
+}
+
+void Stream::deliver(const MediaPacket& packet, const MediaPacket* led) {
+  const uint64_t seq = nextSeq_++;
+  forEachSink([&packet, led](SinkSlot& slot) {
+    if (slot.batched) return;
+    MediaSink& sink = *slot.sink;
+    if (!led || sink.takesLeadingData()) {
+      sink.onPacket(led ? *led : packet);
+      return;
+    }
+    for (const MediaPacket& held : led->leading->packets) sink.onPacket(held);
+    sink.onPacket(packet);
+  });
+  if (batchedSinks_ == 0) return;
+  if (gathering_.empty() && !batchTimer_.active() && !batchDue_)
+    batchTimer_.start(static_cast<uint64_t>(options_.batchMs));
+  gathering_.add(led ? *led : packet, seq);
+}
+
+void Stream::startBatch(bool sliced) {
+  std::swap(gathering_, sending_);
+  gathering_.clear();  // the previous window's, handed out already
+  batchNext_ = 0;
+  batchEnd_ = subscriptions_.size();
+  if (!sliced) {
+    runBatchSlice(0);
+    return;
+  }
+  runBatchSlice(uv_hrtime() + static_cast<uint64_t>(options_.batchSliceMs * 1e6));
+  if (!batchRunning()) return;
+  uv_idle_start(batchIdle_, [](uv_idle_t* h) {
+    auto* self = static_cast<Stream*>(h->data);
+    self->runBatchSlice(uv_hrtime() + static_cast<uint64_t>(self->options_.batchSliceMs * 1e6));
+  });
+}
+
+void Stream::runBatchSlice(uint64_t deadlineNs) {
+  constexpr size_t kSinksPerClockRead = 16;
+  constexpr size_t kPrefetchAhead = 4;
+  size_t sinceClockRead = 0;
+  // NOTE: a sink may unsubscribe itself or others in onBatch (their slots become
+  // null; nothing is compacted while a hand-out runs), and sinks that subscribe
+  // meanwhile are past batchEnd_ (their join burst had these packets anyway).
+  handingOut_ = true;
+  while (batchNext_ < batchEnd_) {
+    if (batchNext_ >= subscriptions_.size()) {  // the stream ended from a sink's call
+      batchEnd_ = batchNext_;
+      break;
+    }
+    // NOTE: the sinks are scattered in memory; reading a few ahead hides most of
+    // the wait for each one's first cache lines.
+    if (batchNext_ + kPrefetchAhead < batchEnd_ &&
+        batchNext_ + kPrefetchAhead < subscriptions_.size())
+      prefetchSink(subscriptions_[batchNext_ + kPrefetchAhead].sink);
+    const SinkSlot slot = subscriptions_[batchNext_++];
+    if (!slot.sub || !slot.batched) continue;
+    const uint64_t first = sending_.firstSeq();
+    const size_t from = slot.joinSeq > first ? static_cast<size_t>(slot.joinSeq - first) : 0;
+    if (from < sending_.size()) slot.sink->onBatch(sending_, from);
+    if (deadlineNs != 0 && ++sinceClockRead == kSinksPerClockRead) {
+      sinceClockRead = 0;
+      if (uv_hrtime() >= deadlineNs) break;
+    }
+  }
+  handingOut_ = false;
+  if (batchRunning()) return;
+  uv_idle_stop(batchIdle_);
+  bytesOutPending_ += sending_.bytesOut();
+  sending_.clear();
+  batchNext_ = batchEnd_ = 0;
+  if (!dispatching_) compactSinks();
+  if (batchDue_) {
+    batchDue_ = false;
+    if (!gathering_.empty()) startBatch();
+  }
+}
+
+void Stream::flushBatches() {
+  // NOTE: called from inside a sink's onBatch, the running hand-out goes on from
+  // where it is when that call returns; what was gathered since waits its window.
+  if (handingOut_) return;
+  while (batchRunning()) runBatchSlice(0);
+  batchTimer_.stop();
+  batchDue_ = false;
+  if (!gathering_.empty()) startBatch(false);
 }
 
 void Stream::queueSei(std::string payload) {
@@ -225,7 +343,9 @@ void Stream::attachSei(MediaPacket& packet) {
 }
 
 void Stream::attach(Subscription* sub) {
-  subscriptions_.push_back(sub);
+  const bool batched = options_.batchMs > 0 && sub->sink_.takesBatches();
+  if (batched) ++batchedSinks_;
+  subscriptions_.push_back(SinkSlot{sub, &sub->sink_, nextSeq_, batched});
   sub->sink_.onStreamStart(*this);
   sendStartTo(sub->sink_);
 }
@@ -245,10 +365,12 @@ void Stream::sendStartTo(MediaSink& sink) {
 }
 
 void Stream::detach(Subscription* sub) {
-  auto it = std::find(subscriptions_.begin(), subscriptions_.end(), sub);
+  auto it = std::find_if(subscriptions_.begin(), subscriptions_.end(),
+                         [sub](const SinkSlot& slot) { return slot.sub == sub; });
   if (it == subscriptions_.end()) return;
-  if (dispatching_) {
-    *it = nullptr;  // compacted after the dispatch loop
+  if (it->batched) --batchedSinks_;
+  if (dispatching_ || batchRunning()) {
+    it->sub = nullptr;  // compacted after the dispatch loop
   } else {
     subscriptions_.erase(it);
   }
@@ -256,6 +378,7 @@ void Stream::detach(Subscription* sub) {
 
 void Stream::end(std::string_view reason) {
   if (ended_) return;
+  flushBatches();
   ended_ = true;
   graceTimer_.stop();
   dataTimer_.stop();
@@ -264,12 +387,13 @@ void Stream::end(std::string_view reason) {
     publisher_->stream_ = nullptr;
     publisher_ = nullptr;
   }
-  auto subs = std::move(subscriptions_);
+  auto slots = std::move(subscriptions_);
   subscriptions_.clear();
-  for (Subscription* sub : subs) {
-    if (!sub) continue;
-    sub->stream_ = nullptr;
-    sub->sink_.onStreamEnd(reason);
+  batchedSinks_ = 0;
+  for (const SinkSlot& slot : slots) {
+    if (!slot.sub) continue;
+    slot.sub->stream_ = nullptr;
+    slot.sink->onStreamEnd(reason);
   }
 }
 
@@ -330,7 +454,7 @@ Subscription::~Subscription() {
 }
 
 void Subscription::countBytesOut(uint64_t bytes) {
-  if (stream_) stream_->bytesOut_.add(bytes, stream_->loop_.nowMs());
+  if (stream_) stream_->bytesOutPending_ += bytes;
 }
 
 }  // namespace core

@@ -5,6 +5,8 @@
 // grace period for the next publisher of the same name, then the Stream ends.
 #pragma once
 
+#include <uv.h>
+
 #include <deque>
 #include <map>
 #include <memory>
@@ -17,6 +19,7 @@
 #include "core/media/gop_cache.hpp"
 #include "core/media/media_packet.hpp"
 #include "core/media/media_sink.hpp"
+#include "core/media/packet_batch.hpp"
 #include "core/media/rate_meter.hpp"
 #include "core/media/stream_info.hpp"
 #include "core/media/timestamp_corrector.hpp"
@@ -34,6 +37,12 @@ struct StreamOptions {
   bool publisherTakeover = false;
   int64_t reconnectGraceMs = 10000;
   int64_t timestampJumpMs = 3000;
+  // > 0: the live packets reach batched sinks (MediaSink::takesBatches) once per
+  // window of this many ms (viewer.merge_write_ms); 0: every sink gets each packet.
+  int64_t batchMs = 0;
+  // A window's hand-out to many sinks is cut into slices of about this long, and
+  // the loop polls between them (a late slice's viewers wait for it).
+  double batchSliceMs = 2.0;
 };
 
 class Stream {
@@ -95,6 +104,18 @@ class Stream {
   void forEachSink(Fn&& fn);
   void updateInfo(const MediaPacket& packet);
   void attachSei(MediaPacket& packet);
+  // Hands a live packet (`led`: the same with its leading data, or null) to every
+  // sink: at once to the others, in the next window to the batched ones.
+  void deliver(const MediaPacket& packet, const MediaPacket* led);
+  // Hands the gathered window out: in slices between polls, or all now.
+  void startBatch(bool sliced = true);
+  // Hands the running batch to the next sinks, until `deadlineNs` (0: to the end).
+  void runBatchSlice(uint64_t deadlineNs);
+  // Hands out everything gathered so far, now (before the publisher changes or the
+  // stream ends, so nothing of the old one arrives after the news).
+  void flushBatches();
+  bool batchRunning() const { return batchNext_ < batchEnd_; }
+  void compactSinks();
   // Takes the held Data packets whose dts is at most `untilDts`, in order (the
   // sticky one also kept as the stream's); null if there are none.
   std::shared_ptr<LeadingData> takeHeldData(int64_t untilDts);
@@ -120,12 +141,31 @@ class Stream {
   LogLimiter inputLog_;  // lines about what the publisher sends
   StreamInfo info_;
   RateMeter bytesIn_;
-  RateMeter bytesOut_;
+  // Bytes the sinks wrote since the meter was last fed (once per packet, not per write).
+  mutable RateMeter bytesOut_;
+  mutable uint64_t bytesOutPending_ = 0;
   Timer graceTimer_;
   Timer dataTimer_;  // releases held Data when no media came for kDataHoldMs
 
-  std::vector<Subscription*> subscriptions_;
+  // NOTE: what the fan-out loops read about a sink is here, in one array, not
+  // behind the Subscription pointer: with hundreds of sinks, a cache miss each.
+  struct SinkSlot {
+    Subscription* sub = nullptr;  // null: unsubscribed during a dispatch
+    MediaSink* sink = nullptr;
+    uint64_t joinSeq = 0;  // the first live packet not in its join burst
+    bool batched = false;  // gets batches (MediaSink::takesBatches, StreamOptions::batchMs)
+  };
+  std::vector<SinkSlot> subscriptions_;
   bool dispatching_ = false;
+  // Batched delivery: the window being gathered and the one being handed out.
+  PacketBatch gathering_, sending_;
+  uint64_t nextSeq_ = 0;  // number of the next live packet
+  size_t batchedSinks_ = 0;
+  size_t batchNext_ = 0, batchEnd_ = 0;  // the hand-out's position in subscriptions_
+  bool batchDue_ = false;                // a window ended while the previous hand-out was running
+  bool handingOut_ = false;              // inside runBatchSlice's calls to sinks
+  Timer batchTimer_;
+  uv_idle_t* batchIdle_;  // active while a hand-out has slices left
   bool ended_ = false;
 };
 

@@ -110,6 +110,30 @@ void FlvSession::onPacket(const core::MediaPacket& packet) {
   sender_->send(packet, bytes, leadBytes);
 }
 
+void FlvSession::onBatch(const core::PacketBatch& batch, size_t from) {
+  if (!sender_ || closed_) return;
+  // NOTE: as RtmpSession::onBatch: a viewer in step gets the window's tags, built
+  // once for all of them, in one chunk.
+  if (from == 0 && sender_->inStep(batch)) {
+    const bool events = server_.options_.roomEvents;
+    const auto& bytes = batch.wireForm(
+        core::PacketBatch::formIndex(core::WireFormat::FlvTag, events),
+        [events](std::vector<uint8_t>& out, const core::MediaPacket& p) {
+          if (p.codec == core::Codec::RoomEvent && !events) return;
+          size_t leadBytes = 0;
+          const auto& form =
+              p.leading && events
+                  ? p.wireFormWithLeading(core::WireFormat::FlvTag, core::appendFlvTag, leadBytes)
+                  : flvWireForm(p);
+          out.insert(out.end(), form.data(), form.data() + form.size());
+        });
+    if (sender_->sendWhole(batch, bytes)) return;
+  }
+  const auto& packets = batch.packets();
+  for (size_t i = from; i < packets.size() && sender_ && !closed_; ++i) onPacket(packets[i]);
+  if (sender_ && !closed_) sender_->flush();  // the window has passed already
+}
+
 void FlvSession::onStreamEnd(std::string_view reason) {
   subscription_.reset();  // already detached by the Stream
   if (closed_) return;

@@ -40,6 +40,8 @@ class FlvSession : public core::TcpConnection::Handler, public core::MediaSink {
 
   void onPacket(const core::MediaPacket& packet) override;
   bool takesLeadingData() const override { return true; }
+  bool takesBatches() const override { return true; }
+  void onBatch(const core::PacketBatch& batch, size_t from) override;
   void onStreamEnd(std::string_view reason) override;
 
  private:

@@ -1,7 +1,8 @@
 // TsMuxer: MPEG-TS muxing of hub packets with libavformat's mpegts muxer writing
 // to memory (a custom AVIOContext), for HLS segments. Owned by one HlsStream; loop
 // thread (muxing copies bytes, it does not transcode). FFmpeg errors are turned
-// into strings here, at the boundary; nothing throws after construction.
+// into strings here, at the boundary; nothing throws after construction. The
+// libraries are loaded by the first muxer (FfmpegApi).
 #pragma once
 
 #include <cstdint>
@@ -19,11 +20,14 @@ struct AVPacket;
 
 namespace hls {
 
+struct FfmpegApi;
+
 class TsMuxer {
  public:
   // Codec headers of the tracks (either may be absent: audio-only or video-only);
   // `timedId3` adds a timed metadata track (stream type 0x15, PES private stream 1).
-  // Throws std::runtime_error when libavformat refuses the setup.
+  // Throws std::runtime_error when the libraries cannot be loaded or libavformat
+  // refuses the setup.
   TsMuxer(const std::optional<core::MediaPacket>& videoConfig,
           const std::optional<core::MediaPacket>& audioConfig, bool timedId3 = false);
   ~TsMuxer();
@@ -46,6 +50,7 @@ class TsMuxer {
   static int onWrite(void* opaque, uint8_t* buf, int size) noexcept;
   void release();
 
+  const FfmpegApi* api_ = nullptr;
   AVFormatContext* ctx_ = nullptr;
   AVIOContext* io_ = nullptr;
   AVPacket* pkt_ = nullptr;

@@ -557,6 +557,36 @@ void RtmpSession::onPacket(const core::MediaPacket& packet) {
   sender_->send(packet, bytes, leadBytes);
 }
 
+void RtmpSession::onBatch(const core::PacketBatch& batch, size_t from) {
+  if (!sender_ || closed_) return;
+  // NOTE: the common case, a viewer in step with the stream: the window's bytes,
+  // built once for every such viewer, go out in one write, with no work per packet.
+  if (from == 0 && wantAudio_ && wantVideo_ && sender_->inStep(batch)) {
+    const bool events = options_.roomEvents;
+    const uint32_t chunkSize = options_.chunkSize;
+    const auto& bytes = batch.wireForm(
+        core::PacketBatch::formIndex(core::WireFormat::RtmpChunks, events),
+        [events, chunkSize](std::vector<uint8_t>& out, const core::MediaPacket& p) {
+          if (p.codec == core::Codec::RoomEvent && !events) return;
+          size_t leadBytes = 0;
+          const auto& form =
+              p.leading && events
+                  ? p.wireFormWithLeading(
+                        core::WireFormat::RtmpChunks,
+                        [chunkSize](std::vector<uint8_t>& o, const core::MediaPacket& q) {
+                          appendRtmpMessage(o, q, chunkSize);
+                        },
+                        leadBytes)
+                  : rtmpWireForm(p, chunkSize);
+          out.insert(out.end(), form.data(), form.data() + form.size());
+        });
+    if (sender_->sendWhole(batch, bytes)) return;
+  }
+  const auto& packets = batch.packets();
+  for (size_t i = from; i < packets.size() && sender_ && !closed_; ++i) onPacket(packets[i]);
+  if (sender_ && !closed_) sender_->flush();  // the window has passed already
+}
+
 void RtmpSession::onPublisherGone(std::string_view reason) {
   spdlog::debug("rtmp {} {}: publisher gone ({}), waiting for it to return", peer(),
                 describeStream(), reason);

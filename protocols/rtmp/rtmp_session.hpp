@@ -62,6 +62,8 @@ class RtmpSession : public core::TcpConnection::Handler, public core::MediaSink 
   void onStreamStart(const core::Stream& stream) override;
   void onPacket(const core::MediaPacket& packet) override;
   bool takesLeadingData() const override { return true; }
+  bool takesBatches() const override { return true; }
+  void onBatch(const core::PacketBatch& batch, size_t from) override;
   void onPublisherGone(std::string_view reason) override;
   void onStreamEnd(std::string_view reason) override;
 

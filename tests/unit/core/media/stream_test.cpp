@@ -1,11 +1,14 @@
 #include "core/media/stream.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <functional>
+#include <utility>
 
 #include "core/format/timed_metadata.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/loop/timer.hpp"
 #include "core/media/stream_registry.hpp"
+#include "tests/unit/run_loop.hpp"
 
 using namespace core;
 
@@ -468,4 +471,171 @@ BOOST_AUTO_TEST_CASE(queued_sei_rides_in_the_next_h264_frame_after_an_aud) {
   lease->push(packet(MediaKind::Video, 80));
   BOOST_TEST(sink.packets.back().payload.size() == 3u);
   sink.sub.reset();
+}
+
+// --- batched delivery (StreamOptions::batchMs) ---------------------------------------
+
+namespace {
+
+// Takes batches, as the RTMP and FLV viewers do. `packets` gets the join burst and
+// every batch in arrival order; `log` the order of batches and notices.
+struct BatchSink : LeadingSink {
+  std::vector<std::vector<MediaPacket>> batches;
+  std::vector<std::string> log;
+  std::function<void()> onFirstBatch;
+  bool takesBatches() const override { return true; }
+  void onBatch(const PacketBatch& batch, size_t from) override {
+    batches.emplace_back(batch.packets().begin() + static_cast<std::ptrdiff_t>(from),
+                         batch.packets().end());
+    packets.insert(packets.end(), batches.back().begin(), batches.back().end());
+    log.push_back("batch " + std::to_string(batches.back().size()));
+    if (onFirstBatch) std::exchange(onFirstBatch, nullptr)();
+  }
+  void onPublisherGone(std::string_view) override { log.push_back("gone"); }
+  void onStreamStart(const Stream&) override { log.push_back("start"); }
+};
+
+StreamOptions batched(int64_t batchMs = 20) {
+  StreamOptions o = options(5000);
+  o.batchMs = batchMs;
+  return o;
+}
+
+std::vector<int64_t> dtsOf(const std::vector<MediaPacket>& packets) {
+  std::vector<int64_t> out;
+  for (const auto& p : packets) out.push_back(p.dts);
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(batched_sinks_get_each_window_at_once_and_the_others_each_packet) {
+  EventLoop loop;
+  StreamRegistry registry(loop, batched());
+  std::string error;
+  auto lease = registry.publish("live", "b", "peer", nullptr, error);
+  lease->push(packet(MediaKind::Video, 0, true));
+  RecordingSink plain;
+  BatchSink viewer;
+  plain.sub = registry.subscribe("live", "b", plain, "hls");
+  viewer.sub = registry.subscribe("live", "b", viewer, "rtmp");
+  BOOST_TEST(viewer.packets.size() == 1u);  // the join burst comes at once
+  lease->push(packet(MediaKind::Video, 33));
+  lease->push(packet(MediaKind::Audio, 40));
+  lease->push(packet(MediaKind::Video, 66));
+  BOOST_TEST(plain.packets.size() == 4u);
+  BOOST_TEST(viewer.batches.empty());
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return !viewer.batches.empty(); }));
+  BOOST_REQUIRE(viewer.batches.size() == 1u);
+  BOOST_TEST((dtsOf(viewer.batches[0]) == std::vector<int64_t>{33, 40, 66}));
+  BOOST_TEST((dtsOf(viewer.packets) == dtsOf(plain.packets)));
+  // The next window starts with the next packet.
+  lease->push(packet(MediaKind::Video, 100));
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return viewer.batches.size() == 2; }));
+  BOOST_TEST((dtsOf(viewer.batches[1]) == std::vector<int64_t>{100}));
+  BOOST_TEST(registry.find("live/b")->viewersByProtocol().at("rtmp") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_sink_that_joins_mid_window_gets_no_packet_twice) {
+  EventLoop loop;
+  StreamRegistry registry(loop, batched());
+  std::string error;
+  auto lease = registry.publish("live", "j", "peer", nullptr, error);
+  BatchSink early, late;
+  early.sub = registry.subscribe("live", "j", early, "rtmp");
+  lease->push(packet(MediaKind::Video, 0, true, true));  // AVC config
+  lease->push(packet(MediaKind::Video, 0, true));
+  lease->push(packet(MediaKind::Video, 33));
+  late.sub = registry.subscribe("live", "j", late, "rtmp");  // its burst has them
+  BOOST_TEST(late.packets.size() == 3u);
+  lease->push(packet(MediaKind::Video, 66));
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return !early.batches.empty() && !late.batches.empty(); }));
+  BOOST_TEST((dtsOf(early.batches[0]) == std::vector<int64_t>{0, 0, 33, 66}));
+  BOOST_TEST((dtsOf(late.batches[0]) == std::vector<int64_t>{66}));
+  BOOST_TEST((dtsOf(late.packets) == std::vector<int64_t>{0, 0, 33, 66}));
+}
+
+BOOST_AUTO_TEST_CASE(the_gathered_window_goes_out_before_publisher_news) {
+  EventLoop loop;
+  StreamOptions o = batched(1000);  // a window that would not end during the test
+  o.publisherTakeover = true;
+  StreamRegistry registry(loop, o);
+  std::string error;
+  auto lease = registry.publish("live", "n", "peer1", nullptr, error);
+  lease->push(packet(MediaKind::Video, 0, true));
+  BatchSink viewer;
+  viewer.sub = registry.subscribe("live", "n", viewer, "rtmp");
+  viewer.log.clear();
+  lease->push(packet(MediaKind::Video, 33));
+  lease->push(packet(MediaKind::Video, 66));
+  auto second = registry.publish("live", "n", "peer2", nullptr, error);  // takes over
+  BOOST_REQUIRE(second);
+  second->push(packet(MediaKind::Video, 0, true));
+  second->release("bye");
+  BOOST_TEST(
+      (viewer.log == std::vector<std::string>{"batch 2", "gone", "start", "batch 1", "gone"}));
+}
+
+BOOST_AUTO_TEST_CASE(room_events_ride_in_the_batch_inside_their_packet_or_alone) {
+  EventLoop loop;
+  StreamRegistry registry(loop, batched());
+  std::string error;
+  auto lease = registry.publish("live", "e", "peer", nullptr, error);
+  lease->push(packet(MediaKind::Video, 0, true));
+  BatchSink viewer;
+  viewer.sub = registry.subscribe("live", "e", viewer, "rtmp");
+  MediaPacket event = packet(MediaKind::Data, 10);
+  event.codec = Codec::RoomEvent;
+  BOOST_TEST(registry.injectData("live/e", event));
+  lease->push(packet(MediaKind::Video, 33));
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return !viewer.batches.empty(); }));
+  BOOST_REQUIRE(viewer.batches[0].size() == 1u);
+  BOOST_REQUIRE(viewer.batches[0][0].leading);
+  BOOST_TEST(viewer.batches[0][0].leading->packets.size() == 1u);
+  // No media for kDataHoldMs: the event goes alone, in its own window.
+  event.dts = event.pts = 50;
+  BOOST_TEST(registry.injectData("live/e", event));
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return viewer.batches.size() == 2; }));
+  BOOST_TEST((viewer.batches[1].size() == 1u && viewer.batches[1][0].codec == Codec::RoomEvent));
+}
+
+BOOST_AUTO_TEST_CASE(a_large_hand_out_is_sliced_and_sinks_may_come_and_go_during_it) {
+  EventLoop loop;
+  StreamOptions o = batched();
+  o.batchSliceMs = 1e-6;  // a slice ends at the first clock read: every 16 sinks
+  StreamRegistry registry(loop, o);
+  std::string error;
+  auto lease = registry.publish("live", "s", "peer", nullptr, error);
+  lease->push(packet(MediaKind::Video, 0, true));
+  std::vector<std::unique_ptr<BatchSink>> sinks;
+  for (int i = 0; i < 40; ++i) {
+    sinks.push_back(std::make_unique<BatchSink>());
+    sinks.back()->sub = registry.subscribe("live", "s", *sinks.back(), "rtmp");
+  }
+  auto served = [&] {
+    int n = 0;
+    for (const auto& s : sinks) n += s->batches.empty() ? 0 : 1;
+    return n;
+  };
+  int servedAtNextTick = -1;
+  core::Timer tick(loop, [&] { servedAtNextTick = served(); });
+  BatchSink newcomer;
+  sinks[0]->onFirstBatch = [&] {
+    tick.start(0);           // fires at the loop's next turn
+    sinks[30]->sub.reset();  // not reached yet: gets nothing, and nothing breaks
+    newcomer.sub = registry.subscribe("live", "s", newcomer, "rtmp");
+  };
+  lease->push(packet(MediaKind::Video, 33));
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return served() == 39; }));
+  BOOST_TEST(servedAtNextTick > 0);
+  BOOST_TEST(servedAtNextTick < 39);  // the loop turned between slices
+  BOOST_TEST(sinks[30]->batches.empty());
+  BOOST_TEST(newcomer.batches.empty());  // its join burst had the packet
+  BOOST_TEST((dtsOf(newcomer.packets) == std::vector<int64_t>{0, 33}));
+  lease->push(packet(MediaKind::Video, 66));
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return newcomer.batches.size() == 1; }));
+  BOOST_TEST((dtsOf(newcomer.packets) == std::vector<int64_t>{0, 33, 66}));
+  for (auto& s : sinks) s->sub.reset();
+  newcomer.sub.reset();
 }
