@@ -25,7 +25,6 @@
 #include "core/loop/signal_watcher.hpp"
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/stream_registry.hpp"
-#include "core/room/room_registry.hpp"
 #include "protocols/flv/flv_server.hpp"
 #include "protocols/hls/hls_server.hpp"
 #include "protocols/hls/replay_server.hpp"
@@ -39,6 +38,7 @@
 #include "protocols/room/webhook_hooks.hpp"
 #include "protocols/rtmp/rtmp_server.hpp"
 #include "recorder/recorder.hpp"
+#include "room/room_registry.hpp"
 
 namespace {
 
@@ -192,8 +192,8 @@ void logReadyUrls(const core::Config& c) {
     spdlog::info("ready: play http://{}/live/demo.flv; administrator's UserSig {}", http, sig);
 }
 
-core::RoomRegistryOptions roomRegistryOptions(const core::RoomConfig& c) {
-  core::RoomRegistryOptions o;
+room::RoomRegistryOptions roomRegistryOptions(const core::RoomConfig& c) {
+  room::RoomRegistryOptions o;
   o.room.rateLimit = static_cast<double>(c.rate_limit);
   o.room.history = static_cast<size_t>(c.history);
   o.room.recentMembers = static_cast<size_t>(c.recent_members);
@@ -234,9 +234,9 @@ struct Server {
   std::unique_ptr<core::UrlSigner> signer;
   std::unique_ptr<core::WriteCoalescer> coalescer;
   std::unique_ptr<room::WebhookHooks> webhooks;  // the rooms' hooks: outlives them
-  std::unique_ptr<core::RoomRegistry> rooms;     // observes the streams: outlives them
+  std::unique_ptr<room::RoomRegistry> rooms;     // observes the streams: outlives them
   std::unique_ptr<core::StreamRegistry> registry;
-  std::unique_ptr<core::Sidechannel> sidechannel;  // unlinked from the rooms before it goes
+  std::unique_ptr<room::Sidechannel> sidechannel;  // unlinked from the rooms before it goes
   std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<core::WriteCoalescer> roomCoalescer;
   std::unique_ptr<room::RoomServer> roomServer;
@@ -260,14 +260,14 @@ struct Server {
     streamOptions.publisherTakeover = c.stream.publisher_takeover;
     streamOptions.reconnectGraceMs = c.stream.reconnect_grace_ms;
     streamOptions.timestampJumpMs = c.stream.timestamp_jump_ms;
-    rooms = std::make_unique<core::RoomRegistry>(loop, roomRegistryOptions(c.room));
+    rooms = std::make_unique<room::RoomRegistry>(loop, roomRegistryOptions(c.room));
     registry = std::make_unique<core::StreamRegistry>(loop, streamOptions);
     registry->addObserver(rooms.get());
-    core::SidechannelOptions sidechannelOptions;
+    room::SidechannelOptions sidechannelOptions;
     sidechannelOptions.events = {c.sidechannel.events.begin(), c.sidechannel.events.end()};
     sidechannelOptions.compact = c.sidechannel.compact;
     sidechannelOptions.sei = c.sidechannel.sei;
-    sidechannel = std::make_unique<core::Sidechannel>(*registry, sidechannelOptions);
+    sidechannel = std::make_unique<room::Sidechannel>(*registry, sidechannelOptions);
     rooms->setSidechannel(sidechannel.get());
     if (!c.webhook.url.empty()) {
       room::WebhookHooksOptions w;
@@ -370,7 +370,7 @@ struct Server {
         throw std::runtime_error("room.word_filter_file: cannot read " + c.room.word_filter_file);
       std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       std::string error;
-      auto filter = core::WordFilter::parse(text, error);
+      auto filter = room::WordFilter::parse(text, error);
       if (!filter)
         throw std::runtime_error("room.word_filter_file " + c.room.word_filter_file + ": " + error);
       spdlog::info("room: word filter of {} words from {} ({})", filter->size(),
@@ -393,7 +393,7 @@ struct Server {
         loop, filterPath, 4 << 20, [this, filterPath](const std::string& error, std::string text) {
           if (!error.empty()) return spdlog::error("SIGHUP: word filter not reloaded: {}", error);
           std::string why;
-          auto filter = core::WordFilter::parse(text, why);
+          auto filter = room::WordFilter::parse(text, why);
           if (!filter)
             return spdlog::error("SIGHUP: word filter {} not reloaded: {}", filterPath, why);
           spdlog::info("SIGHUP: word filter reloaded: {} words from {}", filter->size(),

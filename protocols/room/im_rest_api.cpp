@@ -19,7 +19,6 @@ namespace room {
 namespace {
 
 using nlohmann::json;
-namespace code = core::room_code;
 
 const std::string kGroupService = "/v4/group_open_http_svc/";
 const std::string kAvChatRoomService = "/v4/group_open_avchatroom_http_svc/";
@@ -86,7 +85,7 @@ json failReply(int errorCode, const std::string& info) {
   return {{"ActionStatus", "FAIL"}, {"ErrorCode", errorCode}, {"ErrorInfo", info}};
 }
 
-json failReply(const core::RoomError& e) {
+json failReply(const RoomError& e) {
   return failReply(e.code, e.message);
 }
 
@@ -125,13 +124,13 @@ std::optional<int64_t> intField(const json& j, const char* key, int64_t lo, int6
 }
 
 // The room of "GroupId"; nullptr and `error` set (10004 missing, 10010 unknown).
-core::Room* group(const Call& c, json& error) {
+Room* group(const Call& c, json& error) {
   auto id = c.body.find("GroupId");
   if (id == c.body.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
     error = failReply(code::kBadParameter, "GroupId (a string) is required");
     return nullptr;
   }
-  core::Room* room = c.server.rooms().find(id->get<std::string>());
+  Room* room = c.server.rooms().find(id->get<std::string>());
   if (!room)
     error = failReply(code::kNoSuchRoom, "group " + id->get<std::string>().substr(0, 64) +
                                              " does not exist or was dismissed");
@@ -184,7 +183,7 @@ struct Mapped {
   json body;
 };
 
-core::RoomError badBody(std::string why) {
+RoomError badBody(std::string why) {
   return {code::kBadParameter, "MsgBody: " + std::move(why)};
 }
 
@@ -197,7 +196,7 @@ bool optionalStrings(const json& content, std::initializer_list<const char*> key
 }
 
 // Checks one element; the image's (url, width, height) for a TIMImageElem.
-std::optional<core::RoomError> checkElement(const json& e, size_t i, json* image) {
+std::optional<RoomError> checkElement(const json& e, size_t i, json* image) {
   const std::string at = "element " + std::to_string(i) + ": ";
   if (!e.is_object()) return badBody(at + "not an object");
   const auto type = textField(e, "MsgType");
@@ -241,7 +240,7 @@ std::optional<core::RoomError> checkElement(const json& e, size_t i, json* image
 // TIMCustomElem "custom" {data, desc, ext}, a lone TIMImageElem "image" {url,
 // width, height}; anything else one "custom" {data: the MsgBody JSON, desc:
 // "TIMMsgBody"}.
-std::variant<Mapped, core::RoomError> mapMsgBody(const json& body) {
+std::variant<Mapped, RoomError> mapMsgBody(const json& body) {
   auto msgBody = body.find("MsgBody");
   if (msgBody == body.end() || !msgBody->is_array() || msgBody->empty() ||
       msgBody->size() > kMaxMsgElements)
@@ -267,19 +266,18 @@ std::variant<Mapped, core::RoomError> mapMsgBody(const json& body) {
     m = {"custom", {{"data", raw}, {"desc", "TIMMsgBody"}}};
   }
   const auto cloud = textField(body, "CloudCustomData");
-  if (!cloud) return core::RoomError{code::kBadParameter, "CloudCustomData must be a string"};
+  if (!cloud) return RoomError{code::kBadParameter, "CloudCustomData must be a string"};
   if (!cloud->empty()) m.body["cloudCustomData"] = *cloud;
   return m;
 }
 
 // The sender (From_Account, default the system's "administrator") and the
 // priority (MsgPriority, default the type's) of a REST message.
-std::variant<core::ChatMessage, core::RoomError> restMessage(const Call& c, Mapped mapped,
-                                                             core::Priority fallback) {
+std::variant<ChatMessage, RoomError> restMessage(const Call& c, Mapped mapped, Priority fallback) {
   const auto from = textField(c.body, "From_Account");
   if (!from || from->size() > kMaxAccountBytes)
-    return core::RoomError{code::kBadParameter, "From_Account must be an account of <= 32 bytes"};
-  core::ChatMessage m;
+    return RoomError{code::kBadParameter, "From_Account must be an account of <= 32 bytes"};
+  ChatMessage m;
   m.type = std::move(mapped.type);
   m.body = std::move(mapped.body);
   m.priority = fallback;
@@ -289,18 +287,16 @@ std::variant<core::ChatMessage, core::RoomError> restMessage(const Call& c, Mapp
       const auto ch = static_cast<unsigned char>(name[i]);
       name[i] = static_cast<char>(i ? std::tolower(ch) : std::toupper(ch));
     }
-    auto parsed = core::parsePriority(name);
+    auto parsed = parsePriority(name);
     if (!parsed)
-      return core::RoomError{code::kBadParameter,
-                             "MsgPriority must be High, Normal, Low or Lowest"};
+      return RoomError{code::kBadParameter, "MsgPriority must be High, Normal, Low or Lowest"};
     m.priority = *parsed;
   }
   if (from->empty() || *from == "administrator")
-    m.from = {"administrator", "system", "", core::MemberRole::Admin};
+    m.from = {"administrator", "system", "", MemberRole::Admin};
   else
-    m.from = {*from, *from, "",
-              c.server.isAdmin(*from) ? core::MemberRole::Admin : core::MemberRole::Member};
-  if (core::RoomError e = core::messageBody(m.type, m.body, m.body); !e.ok()) return e;
+    m.from = {*from, *from, "", c.server.isAdmin(*from) ? MemberRole::Admin : MemberRole::Member};
+  if (RoomError e = messageBody(m.type, m.body, m.body); !e.ok()) return e;
   return m;
 }
 
@@ -314,27 +310,27 @@ std::optional<int64_t> randomOf(const Call& c, json& error) {
 
 json sendGroupMsg(const Call& c) {
   json error;
-  core::Room* room = group(c, error);
+  Room* room = group(c, error);
   if (!room) return error;
   const auto random = randomOf(c, error);
   if (!random) return error;
   auto mapped = mapMsgBody(c.body);
-  if (auto* e = std::get_if<core::RoomError>(&mapped)) {
+  if (auto* e = std::get_if<RoomError>(&mapped)) {
     room->countRejected();
     return failReply(*e);
   }
-  const core::Priority fallback = core::defaultPriority(std::get<Mapped>(mapped).type);
+  const Priority fallback = defaultPriority(std::get<Mapped>(mapped).type);
   auto m = restMessage(c, std::get<Mapped>(std::move(mapped)), fallback);
-  if (auto* e = std::get_if<core::RoomError>(&m)) {
+  if (auto* e = std::get_if<RoomError>(&m)) {
     room->countRejected();
     return failReply(*e);
   }
   const std::string key =
-      room->id() + '\n' + std::get<core::ChatMessage>(m).from.id + '\n' + std::to_string(*random);
+      room->id() + '\n' + std::get<ChatMessage>(m).from.id + '\n' + std::to_string(*random);
   const auto now = static_cast<int64_t>(c.server.loop().nowMs());
   if (const auto* sent = c.randoms.find(key, now))
     return okReply({{"MsgTime", sent->msgTime}, {"MsgSeq", sent->msgSeq}, {"Duplicate", true}});
-  auto accepted = room->send(nullptr, std::get<core::ChatMessage>(std::move(m)));
+  auto accepted = room->send(nullptr, std::get<ChatMessage>(std::move(m)));
   const RandomWindow::Sent sent{accepted.timeMs / 1000, msgSeqOf(accepted.msgId)};
   c.randoms.add(key, now, sent);
   return okReply({{"MsgTime", sent.msgTime}, {"MsgSeq", sent.msgSeq}, {"MsgId", accepted.msgId}});
@@ -345,18 +341,18 @@ json sendBroadcastMsg(const Call& c) {
   const auto random = randomOf(c, error);
   if (!random) return error;
   auto mapped = mapMsgBody(c.body);
-  if (auto* e = std::get_if<core::RoomError>(&mapped)) return failReply(*e);
+  if (auto* e = std::get_if<RoomError>(&mapped)) return failReply(*e);
   // NOTE: R17: a broadcast is a system announcement: a plain text becomes a
   // "system" message; every broadcast defaults to High.
   if (std::get<Mapped>(mapped).type == "text") std::get<Mapped>(mapped).type = "system";
-  auto m = restMessage(c, std::get<Mapped>(std::move(mapped)), core::Priority::High);
-  if (auto* e = std::get_if<core::RoomError>(&m)) return failReply(*e);
+  auto m = restMessage(c, std::get<Mapped>(std::move(mapped)), Priority::High);
+  if (auto* e = std::get_if<RoomError>(&m)) return failReply(*e);
   const std::string key =
-      "*broadcast*\n" + std::get<core::ChatMessage>(m).from.id + '\n' + std::to_string(*random);
+      "*broadcast*\n" + std::get<ChatMessage>(m).from.id + '\n' + std::to_string(*random);
   const auto now = static_cast<int64_t>(c.server.loop().nowMs());
   if (const auto* sent = c.randoms.find(key, now))
     return okReply({{"MsgTime", sent->msgTime}, {"Duplicate", true}});
-  const size_t rooms = c.server.rooms().broadcast(std::get<core::ChatMessage>(m));
+  const size_t rooms = c.server.rooms().broadcast(std::get<ChatMessage>(m));
   const RandomWindow::Sent sent{static_cast<int64_t>(std::time(nullptr)), 0};
   c.randoms.add(key, now, sent);
   return okReply({{"MsgTime", sent.msgTime}, {"GroupNum", rooms}});
@@ -364,7 +360,7 @@ json sendBroadcastMsg(const Call& c) {
 
 json sendSystemNotification(const Call& c) {
   json error;
-  core::Room* room = group(c, error);
+  Room* room = group(c, error);
   if (!room) return error;
   const auto content = textField(c.body, "Content");
   if (!content || content->empty() || content->size() > kMaxMsgBodyBytes)
@@ -375,15 +371,15 @@ json sendSystemNotification(const Call& c) {
                      "an AVChatRoom's system notification goes to every member: "
                      "ToMembers_Account must be empty");
   room->send(nullptr, {"system",
-                       core::Priority::High,
-                       {"administrator", "system", "", core::MemberRole::Admin},
+                       Priority::High,
+                       {"administrator", "system", "", MemberRole::Admin},
                        {{"text", *content}}});
   return okReply();
 }
 
 json forbidSendMsg(const Call& c) {
   json error;
-  core::Room* room = group(c, error);
+  Room* room = group(c, error);
   if (!room) return error;
   auto ids = accounts(c.body, error);
   if (!ids) return error;
@@ -397,7 +393,7 @@ json forbidSendMsg(const Call& c) {
 
 json getGroupShuttedUin(const Call& c) {
   json error;
-  core::Room* room = group(c, error);
+  Room* room = group(c, error);
   if (!room) return error;
   const json mutes = room->mutes();
   json list = json::array();
@@ -408,7 +404,7 @@ json getGroupShuttedUin(const Call& c) {
 
 json modifyGroupBaseInfo(const Call& c) {
   json error;
-  core::Room* room = group(c, error);
+  Room* room = group(c, error);
   if (!room) return error;
   json patch = json::object();
   for (auto [from, to] :
@@ -435,12 +431,12 @@ json modifyGroupBaseInfo(const Call& c) {
       return failReply(code::kBadParameter, std::string(key) + " must be \"On\" or \"Off\"");
     muteAll = *it == "On";
   }
-  if (core::RoomError e = room->updateInfo(patch); !e.ok()) return failReply(e);
+  if (RoomError e = room->updateInfo(patch); !e.ok()) return failReply(e);
   if (muteAll) room->muteAll(*muteAll);
   return okReply();
 }
 
-json groupInfo(const core::Room& room) {
+json groupInfo(const Room& room) {
   const json d = room.describe();
   json data = json::array();
   for (const auto& [k, v] : d["attributes"].items()) data.push_back({{"Key", k}, {"Value", v}});
@@ -469,7 +465,7 @@ json getGroupInfo(const Call& c) {
   json out = json::array();
   for (const auto& id : *list) {
     if (!id.is_string()) return failReply(code::kBadParameter, "GroupIdList holds strings");
-    const core::Room* room = c.server.rooms().find(id.get<std::string>());
+    const Room* room = c.server.rooms().find(id.get<std::string>());
     if (room)
       out.push_back(groupInfo(*room));
     else
@@ -482,14 +478,14 @@ json getGroupInfo(const Call& c) {
 
 json getOnlineMemberNum(const Call& c) {
   json error;
-  core::Room* room = group(c, error);
+  Room* room = group(c, error);
   if (!room) return error;
   return okReply({{"OnlineMemberNum", room->online()}});
 }
 
 json banGroupMember(const Call& c) {
   json error;
-  core::Room* room = group(c, error);
+  Room* room = group(c, error);
   if (!room) return error;
   auto ids = accounts(c.body, error);
   if (!ids) return error;
@@ -505,7 +501,7 @@ json banGroupMember(const Call& c) {
 
 json unbanGroupMember(const Call& c) {
   json error;
-  core::Room* room = group(c, error);
+  Room* room = group(c, error);
   if (!room) return error;
   auto ids = accounts(c.body, error);
   if (!ids) return error;
@@ -515,7 +511,7 @@ json unbanGroupMember(const Call& c) {
 
 json getGroupBanMember(const Call& c) {
   json error;
-  core::Room* room = group(c, error);
+  Room* room = group(c, error);
   if (!room) return error;
   const auto limit = intField(c.body, "Limit", 1, 100, 100);
   const auto offset = intField(c.body, "Offset", 0, INT32_MAX, 0);
@@ -534,7 +530,7 @@ json getGroupBanMember(const Call& c) {
 
 json getMembers(const Call& c) {
   json error;
-  core::Room* room = group(c, error);
+  Room* room = group(c, error);
   if (!room) return error;
   if (!intField(c.body, "Timestamp", 0, INT64_MAX, 0))
     return failReply(code::kBadParameter, "Timestamp must be an integer >= 0");

@@ -9,7 +9,7 @@
 
 namespace room {
 
-RoomServer::RoomServer(core::EventLoop& loop, http::HttpServer& http, core::RoomRegistry& rooms,
+RoomServer::RoomServer(core::EventLoop& loop, http::HttpServer& http, RoomRegistry& rooms,
                        RoomServerOptions options)
     : loop_(loop), rooms_(rooms), options_(std::move(options)), sessions_(loop) {
   http.route([path = options_.path](const http::HttpRequest& req) { return req.path == path; },

@@ -10,11 +10,11 @@
 
 #include "core/auth/user_sig.hpp"
 #include "core/loop/session_set.hpp"
-#include "core/room/room_registry.hpp"
-#include "core/room/word_filter.hpp"
 #include "protocols/http/http_server.hpp"
 #include "protocols/http/websocket.hpp"
 #include "protocols/room/room_session.hpp"
+#include "room/room_registry.hpp"
+#include "room/word_filter.hpp"
 
 namespace room {
 
@@ -32,7 +32,7 @@ struct RoomServerOptions {
 
 class RoomServer {
  public:
-  RoomServer(core::EventLoop& loop, http::HttpServer& http, core::RoomRegistry& rooms,
+  RoomServer(core::EventLoop& loop, http::HttpServer& http, RoomRegistry& rooms,
              RoomServerOptions options);
   ~RoomServer();
 
@@ -41,15 +41,13 @@ class RoomServer {
   core::UserSigCheck verify(const std::string& user, const std::string& usersig) const;
   std::string nextGuestId() { return "guest-" + std::to_string(++guests_); }
 
-  core::RoomRegistry& rooms() { return rooms_; }
+  RoomRegistry& rooms() { return rooms_; }
   core::EventLoop& loop() { return loop_; }
   const RoomServerOptions& options() const { return options_; }
   size_t sessions() const { return sessions_.size(); }
   // The built-in word filter (R14); replaced whole on reload (SIGHUP).
-  void setWordFilter(std::shared_ptr<const core::WordFilter> filter) {
-    filter_ = std::move(filter);
-  }
-  const core::WordFilter* wordFilter() const { return filter_.get(); }
+  void setWordFilter(std::shared_ptr<const WordFilter> filter) { filter_ = std::move(filter); }
+  const WordFilter* wordFilter() const { return filter_.get(); }
   void closeAll();
 
  private:
@@ -57,10 +55,10 @@ class RoomServer {
   void remove(RoomSession* session) { sessions_.remove(session); }
 
   core::EventLoop& loop_;
-  core::RoomRegistry& rooms_;
+  RoomRegistry& rooms_;
   RoomServerOptions options_;
   uint64_t guests_ = 0;
-  std::shared_ptr<const core::WordFilter> filter_;
+  std::shared_ptr<const WordFilter> filter_;
   core::SessionSet<RoomSession> sessions_;
 };
 

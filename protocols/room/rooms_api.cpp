@@ -13,7 +13,6 @@ namespace room {
 namespace {
 
 using nlohmann::json;
-namespace code = core::room_code;
 
 const std::string kPrefix = "/api/v1/rooms";
 
@@ -27,7 +26,7 @@ http::HttpResponse failure(const http::HttpRequest& req, int status, int errorCo
   return answer(status, {{"error", message}, {"code", errorCode}});
 }
 
-http::HttpResponse failure(const http::HttpRequest& req, const core::RoomError& e) {
+http::HttpResponse failure(const http::HttpRequest& req, const RoomError& e) {
   const int status = e.code == code::kNoSuchRoom ? 404 : 400;
   return failure(req, status, e.code, e.message);
 }
@@ -60,18 +59,16 @@ std::optional<json> body(const http::HttpRequest& req, std::optional<http::HttpR
 
 // Applies status / info / rateLimit fields of `patch` to `room`; all checked
 // before any is applied.
-std::optional<core::RoomError> applyPatch(core::Room& room, const json& patch) {
+std::optional<RoomError> applyPatch(Room& room, const json& patch) {
   auto rate = patch.find("rateLimit");
   if (rate != patch.end() &&
       (!rate->is_number_integer() || rate->get<int64_t>() < 1 || rate->get<int64_t>() > 100000))
-    return core::RoomError{code::kBadParameter,
-                           "rateLimit must be an integer 1..100000 messages/s"};
+    return RoomError{code::kBadParameter, "rateLimit must be an integer 1..100000 messages/s"};
   auto status = patch.find("status");
   if (status != patch.end() &&
       (!status->is_number_integer() || status->get<int64_t>() < 1 || status->get<int64_t>() > 5))
-    return core::RoomError{
-        code::kBadParameter,
-        "status must be 1 (waiting), 2 (live), 3 (paused), 4 (ended) or 5 (replay)"};
+    return RoomError{code::kBadParameter,
+                     "status must be 1 (waiting), 2 (live), 3 (paused), 4 (ended) or 5 (replay)"};
   std::string replay;
   if (auto it = patch.find("replay"); it != patch.end()) {
     const bool ok =
@@ -81,56 +78,54 @@ std::optional<core::RoomError> applyPatch(core::Room& room, const json& patch) {
                     it->get_ref<const std::string&>().end(), [](char c) {
                       return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
                     });
-    if (!ok) return core::RoomError{code::kBadParameter, "replay must be a recording id"};
+    if (!ok) return RoomError{code::kBadParameter, "replay must be a recording id"};
     if (status == patch.end() || status->get<int64_t>() != 5)
-      return core::RoomError{code::kBadParameter, "replay goes with \"status\": 5"};
+      return RoomError{code::kBadParameter, "replay goes with \"status\": 5"};
     replay = it->get<std::string>();
   }
-  if (core::RoomError e = room.updateInfo(patch); !e.ok()) return e;
+  if (RoomError e = room.updateInfo(patch); !e.ok()) return e;
   if (status != patch.end()) room.setStatus(status->get<int>(), "set by the API", replay);
   if (rate != patch.end()) room.setRateLimit(static_cast<double>(rate->get<int64_t>()));
   return std::nullopt;
 }
 
 // A message from the API: as the system, or as a user with a chosen priority.
-std::variant<core::ChatMessage, core::RoomError> apiMessage(const json& b, RoomServer& server,
-                                                            bool systemOnly) {
-  core::ChatMessage m;
+std::variant<ChatMessage, RoomError> apiMessage(const json& b, RoomServer& server,
+                                                bool systemOnly) {
+  ChatMessage m;
   const auto typeField = textField(b, "type", "system");
   const auto from = systemOnly ? std::optional<std::string>("") : textField(b, "from");
   const auto nick = textField(b, "nick"), avatar = textField(b, "avatar");
   if (!typeField || !from || !nick || !avatar)
-    return core::RoomError{code::kBadParameter, "type, from, nick and avatar must be strings"};
+    return RoomError{code::kBadParameter, "type, from, nick and avatar must be strings"};
   const std::string type = systemOnly ? "system" : *typeField;
-  if (type != "system" && !core::isMessageType(type))
-    return core::RoomError{code::kBadParameter,
-                           "type must be system, text, custom, image, voice, gift or like"};
+  if (type != "system" && !isMessageType(type))
+    return RoomError{code::kBadParameter,
+                     "type must be system, text, custom, image, voice, gift or like"};
   m.type = type;
-  m.priority = core::defaultPriority(type);
+  m.priority = defaultPriority(type);
   if (auto it = b.find("priority"); it != b.end()) {
-    auto p =
-        it->is_string() ? core::parsePriority(it->get_ref<const std::string&>()) : std::nullopt;
-    if (!p)
-      return core::RoomError{code::kBadParameter, "priority must be High, Normal, Low or Lowest"};
+    auto p = it->is_string() ? parsePriority(it->get_ref<const std::string&>()) : std::nullopt;
+    if (!p) return RoomError{code::kBadParameter, "priority must be High, Normal, Low or Lowest"};
     m.priority = *p;
   }
   auto body = b.find("body");
-  if (body == b.end()) return core::RoomError{code::kBadParameter, "a message needs a \"body\""};
-  if (core::RoomError e = core::messageBody(type, *body, m.body); !e.ok()) return e;
+  if (body == b.end()) return RoomError{code::kBadParameter, "a message needs a \"body\""};
+  if (RoomError e = messageBody(type, *body, m.body); !e.ok()) return e;
   if (from->empty() || type == "system") {
-    m.from = {"administrator", "system", "", core::MemberRole::Admin};
+    m.from = {"administrator", "system", "", MemberRole::Admin};
   } else {
     if (from->size() > 32 || nick->size() > 64 || avatar->size() > 512)
-      return core::RoomError{code::kBadParameter,
-                             "from (<= 32 bytes), nick (<= 64), avatar (<= 512) too long"};
+      return RoomError{code::kBadParameter,
+                       "from (<= 32 bytes), nick (<= 64), avatar (<= 512) too long"};
     m.from = {*from, nick->empty() ? *from : *nick, *avatar,
-              server.isAdmin(*from) ? core::MemberRole::Admin : core::MemberRole::Member};
+              server.isAdmin(*from) ? MemberRole::Admin : MemberRole::Member};
   }
   return m;
 }
 
 // The user ids of a moderation call: "members": [ids] (<= 500, as the IM's).
-std::optional<std::vector<std::string>> memberIds(const json& b, core::RoomError& error) {
+std::optional<std::vector<std::string>> memberIds(const json& b, RoomError& error) {
   auto it = b.find("members");
   if (it == b.end()) return std::vector<std::string>{};
   if (!it->is_array() || it->size() > 500) {
@@ -151,9 +146,9 @@ std::optional<std::vector<std::string>> memberIds(const json& b, core::RoomError
 
 // POST .../mute {"members", "seconds"} or {"all": bool}; .../kick {"members",
 // "reason"?, "seconds"? (ban length, 0 = forever)}; .../unban {"members"}.
-http::HttpResponse moderate(const http::HttpRequest& req, core::Room& room, const std::string& what,
+http::HttpResponse moderate(const http::HttpRequest& req, Room& room, const std::string& what,
                             const json& b) {
-  core::RoomError error;
+  RoomError error;
   auto ids = memberIds(b, error);
   if (!ids) return failure(req, error);
   auto seconds = b.find("seconds");
@@ -187,7 +182,7 @@ http::HttpResponse moderate(const http::HttpRequest& req, core::Room& room, cons
 
 // POST .../gifts {"from", "gift", "count"?: n (default 1), "streak"?: bool}: a
 // gift the backend billed (R7); streak clicks merge, an explicit count is one message.
-http::HttpResponse sendGift(const http::HttpRequest& req, core::Room& room, RoomServer& server,
+http::HttpResponse sendGift(const http::HttpRequest& req, Room& room, RoomServer& server,
                             const json& b) {
   const auto from = textField(b, "from"), gift = textField(b, "gift");
   const auto nick = textField(b, "nick"), avatar = textField(b, "avatar");
@@ -202,9 +197,8 @@ http::HttpResponse sendGift(const http::HttpRequest& req, core::Room& room, Room
   auto streak = b.find("streak");
   if (streak != b.end() && !streak->is_boolean())
     return failure(req, 400, code::kBadParameter, "streak must be true or false");
-  const core::Sender sender{
-      *from, nick->empty() ? *from : *nick, *avatar,
-      server.isAdmin(*from) ? core::MemberRole::Admin : core::MemberRole::Member};
+  const Sender sender{*from, nick->empty() ? *from : *nick, *avatar,
+                      server.isAdmin(*from) ? MemberRole::Admin : MemberRole::Member};
   auto accepted = room.gift(sender, *gift, count == b.end() ? 1 : count->get<int64_t>(),
                             streak != b.end() && streak->get<bool>());
   json out = {{"time", accepted.timeMs}, {"merged", accepted.msgId.empty()}};
@@ -214,8 +208,8 @@ http::HttpResponse sendGift(const http::HttpRequest& req, core::Room& room, Room
 
 http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, std::string id,
                             const std::string& sub) {
-  core::RoomRegistry& rooms = server.rooms();
-  core::Room* room = rooms.find(id);
+  RoomRegistry& rooms = server.rooms();
+  Room* room = rooms.find(id);
   if (!room) return failure(req, 404, code::kNoSuchRoom, "no such room: " + id);
   const bool read = req.method == "GET";
   if (sub.empty() && read) return answer(200, room->describe());
@@ -227,9 +221,9 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
   }
   if (sub == "members" && read) {
     const auto q = core::QueryString::parse(req.query);
-    std::optional<core::MemberRole> role;
+    std::optional<MemberRole> role;
     if (const std::string* r = q.find("role"); r && !r->empty()) {
-      role = core::parseRole(*r);
+      role = parseRole(*r);
       if (!role)
         return failure(req, 400, code::kBadParameter, "role must be owner, admin or member");
     }
@@ -260,7 +254,7 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
   if (sub == "mute" || sub == "kick" || sub == "unban") return moderate(req, *room, sub, *b);
   if (sub == "gifts") return sendGift(req, *room, server, *b);
   if (sub == "membership") {
-    core::RoomError error;
+    RoomError error;
     auto ids = memberIds(*b, error);
     if (!ids) return failure(req, error);
     auto flag = b->find("member");
@@ -289,15 +283,15 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
   }
   if (sub == "messages") {
     auto m = apiMessage(*b, server, false);
-    if (auto* e = std::get_if<core::RoomError>(&m)) {
+    if (auto* e = std::get_if<RoomError>(&m)) {
       room->countRejected();
       return failure(req, *e);
     }
-    if (auto* like = std::get_if<core::ChatMessage>(&m); like->type == "like") {
+    if (auto* like = std::get_if<ChatMessage>(&m); like->type == "like") {
       const int64_t total = room->like(like->from, like->body.value("count", int64_t{1}));
       return answer(200, {{"merged", true}, {"likes", total}});
     }
-    auto accepted = room->send(nullptr, std::get<core::ChatMessage>(std::move(m)));
+    auto accepted = room->send(nullptr, std::get<ChatMessage>(std::move(m)));
     return answer(200, {{"msgId", accepted.msgId}, {"time", accepted.timeMs}});
   }
   return failure(req, 404, code::kBadCommand, "no such resource: " + req.path);
@@ -307,7 +301,7 @@ http::HttpResponse revokeCall(const http::HttpRequest& req, RoomServer& server,
                               const std::string& id, const std::string& msgId) {
   if (req.method != "POST") return failure(req, 405, code::kBadCommand, "use POST");
   if (auto denied = requireAdmin(req, server)) return *denied;
-  core::Room* room = server.rooms().find(id);
+  Room* room = server.rooms().find(id);
   if (!room) return failure(req, 404, code::kNoSuchRoom, "no such room: " + id);
   if (msgId.empty() || msgId.size() > 64 || msgId.find('/') != std::string::npos)
     return failure(req, 400, code::kBadParameter, "bad message id");
@@ -326,9 +320,9 @@ http::HttpResponse createRoom(const http::HttpRequest& req, RoomServer& server) 
                    "id must be a string; owner a user id of at most 32 bytes");
   const std::string& id = *idField;
   const std::string& owner = *ownerField;
-  core::RoomError e;
+  RoomError e;
   bool exists = false;
-  core::Room* room = server.rooms().create(id, owner, e, &exists);
+  Room* room = server.rooms().create(id, owner, e, &exists);
   if (!room) return failure(req, exists ? 409 : 400, e.code, e.message);
   if (auto bad = applyPatch(*room, *b)) {
     server.rooms().remove(id);
@@ -383,8 +377,8 @@ void registerRoomsApi(http::HttpServer& http, RoomServer& server) {
           auto b = body(req, error);
           if (!b) return *error;
           auto m = apiMessage(*b, server, true);
-          if (auto* e = std::get_if<core::RoomError>(&m)) return failure(req, *e);
-          const size_t n = server.rooms().broadcast(std::get<core::ChatMessage>(m));
+          if (auto* e = std::get_if<RoomError>(&m)) return failure(req, *e);
+          const size_t n = server.rooms().broadcast(std::get<ChatMessage>(m));
           return answer(200, {{"rooms", n}});
         }
         std::string rest = req.path.substr(std::min(req.path.size(), kPrefix.size()));
@@ -398,12 +392,12 @@ void registerRoomsApi(http::HttpServer& http, RoomServer& server) {
               if (*sort != "popularity" && *sort != "online")
                 return failure(req, 400, code::kBadParameter, "sort must be popularity or online");
               const bool byPopularity = *sort == "popularity";
-              std::stable_sort(rooms.begin(), rooms.end(), [&](core::Room* a, core::Room* b) {
+              std::stable_sort(rooms.begin(), rooms.end(), [&](Room* a, Room* b) {
                 return byPopularity ? a->popularity() > b->popularity() : a->online() > b->online();
               });
             }
             json list = json::array();
-            for (core::Room* r : rooms) list.push_back(r->describe());
+            for (Room* r : rooms) list.push_back(r->describe());
             return answer(200, {{"rooms", std::move(list)}});
           }
           if (req.method == "POST") return createRoom(req, server);

@@ -21,7 +21,7 @@ std::string str(const json& j, const char* key) {
 
 }  // namespace
 
-json toMsgBody(const core::ChatMessage& m) {
+json toMsgBody(const ChatMessage& m) {
   const json& b = m.body;
   if (m.type == "text" || m.type == "system")
     return json::array({{{"MsgType", "TIMTextElem"}, {"MsgContent", {{"Text", str(b, "text")}}}}});
@@ -60,17 +60,16 @@ std::optional<json> fromMsgBody(const std::string& type, const json& msgBody) {
   return std::nullopt;
 }
 
-core::HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen,
-                            const std::string& type) {
-  using Action = core::HookVerdict::Action;
+HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen, const std::string& type) {
+  using Action = HookVerdict::Action;
   if (!reply.ok) {
     if (failOpen) return {};
-    return {Action::Reject, core::room_code::kRejected,
-            "the backend did not answer: " + reply.error, std::nullopt};
+    return {Action::Reject, code::kRejected, "the backend did not answer: " + reply.error,
+            std::nullopt};
   }
   const int code = reply.errorCode;
   if (code == 0) {
-    core::HookVerdict v;
+    HookVerdict v;
     if (auto it = reply.body.find("MsgBody"); it != reply.body.end())
       v.body = fromMsgBody(type, *it);
     return v;
@@ -79,7 +78,7 @@ core::HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen,
   if (code >= 10100 && code <= 10200)
     return {Action::Reject, code,
             reply.errorInfo.empty() ? "refused by the backend" : reply.errorInfo, std::nullopt};
-  return {Action::Reject, core::room_code::kRejected,
+  return {Action::Reject, code::kRejected,
           reply.errorInfo.empty() ? "refused by the backend" : reply.errorInfo, std::nullopt};
 }
 
@@ -89,7 +88,7 @@ WebhookHooks::WebhookHooks(core::EventLoop& loop, WebhookHooksOptions options)
 }
 
 json WebhookHooks::messageBody(const char* command, const std::string& roomId,
-                               const core::ChatMessage& m) const {
+                               const ChatMessage& m) const {
   return {{"CallbackCommand", command},
           {"GroupId", roomId},
           {"Type", kRoomType},
@@ -100,9 +99,8 @@ json WebhookHooks::messageBody(const char* command, const std::string& roomId,
           {"EventTime", core::wallClockMs()}};
 }
 
-void WebhookHooks::beforeSend(const std::string& roomId, const core::ChatMessage& message,
-                              const std::string& clientIp,
-                              std::function<void(core::HookVerdict)> done) {
+void WebhookHooks::beforeSend(const std::string& roomId, const ChatMessage& message,
+                              const std::string& clientIp, std::function<void(HookVerdict)> done) {
   ++random_;
   json body = messageBody("Group.CallbackBeforeSendMsg", roomId, message);
   sender_.call("Group.CallbackBeforeSendMsg", body, clientIp,
@@ -110,9 +108,8 @@ void WebhookHooks::beforeSend(const std::string& roomId, const core::ChatMessage
                    http::WebhookReply reply) { done(verdictOf(reply, failOpen, type)); });
 }
 
-void WebhookHooks::beforeJoin(const std::string& roomId, const core::Sender& who,
-                              const std::string& clientIp,
-                              std::function<void(core::HookVerdict)> done) {
+void WebhookHooks::beforeJoin(const std::string& roomId, const Sender& who,
+                              const std::string& clientIp, std::function<void(HookVerdict)> done) {
   json body = {{"CallbackCommand", "Group.CallbackBeforeApplyJoinGroup"},
                {"GroupId", roomId},
                {"Type", kRoomType},
@@ -120,16 +117,16 @@ void WebhookHooks::beforeJoin(const std::string& roomId, const core::Sender& who
                {"EventTime", core::wallClockMs()}};
   sender_.call("Group.CallbackBeforeApplyJoinGroup", body, clientIp,
                [done = std::move(done), failOpen = options_.failOpen](http::WebhookReply reply) {
-                 core::HookVerdict v = verdictOf(reply, failOpen, "");
+                 HookVerdict v = verdictOf(reply, failOpen, "");
                  v.body.reset();
-                 if (v.action == core::HookVerdict::Action::Drop)  // no "silently" for joins
-                   v = {core::HookVerdict::Action::Reject, core::room_code::kRejected,
-                        "refused by the backend", std::nullopt};
+                 if (v.action == HookVerdict::Action::Drop)  // no "silently" for joins
+                   v = {HookVerdict::Action::Reject, code::kRejected, "refused by the backend",
+                        std::nullopt};
                  done(v);
                });
 }
 
-void WebhookHooks::afterSend(const std::string& roomId, const core::ChatMessage& message,
+void WebhookHooks::afterSend(const std::string& roomId, const ChatMessage& message,
                              const std::string& msgId, int64_t seq, int64_t timeMs) {
   json body = messageBody("Group.CallbackAfterSendMsg", roomId, message);
   body["MsgSeq"] = seq;

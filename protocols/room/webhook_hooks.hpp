@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/room/room_hooks.hpp"
 #include "protocols/http/webhook_sender.hpp"
+#include "room/room_hooks.hpp"
 
 namespace room {
 
@@ -25,25 +25,23 @@ struct WebhookHooksOptions {
 };
 
 // The IM's MsgBody array for one of our messages, and back (nullopt: keep ours).
-nlohmann::json toMsgBody(const core::ChatMessage& message);
+nlohmann::json toMsgBody(const ChatMessage& message);
 std::optional<nlohmann::json> fromMsgBody(const std::string& type, const nlohmann::json& msgBody);
 // A before-send reply as a verdict (failOpen for a reply that is not usable).
-core::HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen,
-                            const std::string& type);
+HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen, const std::string& type);
 
-class WebhookHooks : public core::RoomHooks {
+class WebhookHooks : public RoomHooks {
  public:
   WebhookHooks(core::EventLoop& loop, WebhookHooksOptions options);
 
   bool hasBeforeSend() const override { return options_.beforeSend; }
   bool hasBeforeJoin() const override { return options_.beforeJoin; }
-  void beforeSend(const std::string& roomId, const core::ChatMessage& message,
-                  const std::string& clientIp,
-                  std::function<void(core::HookVerdict)> done) override;
-  void beforeJoin(const std::string& roomId, const core::Sender& who, const std::string& clientIp,
-                  std::function<void(core::HookVerdict)> done) override;
-  void afterSend(const std::string& roomId, const core::ChatMessage& message,
-                 const std::string& msgId, int64_t seq, int64_t timeMs) override;
+  void beforeSend(const std::string& roomId, const ChatMessage& message,
+                  const std::string& clientIp, std::function<void(HookVerdict)> done) override;
+  void beforeJoin(const std::string& roomId, const Sender& who, const std::string& clientIp,
+                  std::function<void(HookVerdict)> done) override;
+  void afterSend(const std::string& roomId, const ChatMessage& message, const std::string& msgId,
+                 int64_t seq, int64_t timeMs) override;
   void memberChanged(const std::string& roomId, const std::string& user, bool online,
                      const std::string& cause) override;
   void stateChanged(const std::string& user, const std::string& action, const std::string& reason,
@@ -57,7 +55,7 @@ class WebhookHooks : public core::RoomHooks {
 
  private:
   nlohmann::json messageBody(const char* command, const std::string& roomId,
-                             const core::ChatMessage& message) const;
+                             const ChatMessage& message) const;
 
   WebhookHooksOptions options_;
   http::WebhookSender sender_;

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "core/media/stream_registry.hpp"
-#include "core/room/room.hpp"
-#include "core/room/sidechannel.hpp"
+#include "room/room.hpp"
+#include "room/sidechannel.hpp"
 
-namespace core {
+namespace room {
 
 struct RoomRegistryOptions {
   RoomOptions room;          // defaults for new rooms
@@ -22,9 +22,9 @@ struct RoomRegistryOptions {
   int64_t endedAfterMs = 300000;
 };
 
-class RoomRegistry : public StreamObserver {
+class RoomRegistry : public core::StreamObserver {
  public:
-  RoomRegistry(EventLoop& loop, RoomRegistryOptions options);
+  RoomRegistry(core::EventLoop& loop, RoomRegistryOptions options);
   ~RoomRegistry() override;
 
   Room* find(const std::string& id) const;
@@ -47,13 +47,13 @@ class RoomRegistry : public StreamObserver {
   size_t broadcast(const ChatMessage& message);
 
   // StreamObserver
-  void onPublish(const Stream& stream) override;
-  void onUnpublish(const Stream& stream) override;
+  void onPublish(const core::Stream& stream) override;
+  void onUnpublish(const core::Stream& stream) override;
 
  private:
   std::string nextMessageId();
 
-  EventLoop& loop_;
+  core::EventLoop& loop_;
   RoomRegistryOptions options_;
   std::string runId_;
   uint64_t messages_ = 0;
@@ -62,4 +62,4 @@ class RoomRegistry : public StreamObserver {
   std::map<std::string, std::unique_ptr<Room>> rooms_;
 };
 
-}  // namespace core
+}  // namespace room

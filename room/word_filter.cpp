@@ -1,8 +1,8 @@
-#include "core/room/word_filter.hpp"
+#include "room/word_filter.hpp"
 
 #include <algorithm>
 
-namespace core {
+namespace room {
 namespace {
 
 std::string lower(std::string_view s) {
@@ -85,4 +85,4 @@ size_t WordFilter::mask(std::string& text) const {
   return count;
 }
 
-}  // namespace core
+}  // namespace room

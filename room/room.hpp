@@ -17,19 +17,21 @@
 #include <vector>
 
 #include "core/loop/timer.hpp"
-#include "core/room/chat_message.hpp"
-#include "core/room/gift_streaks.hpp"
-#include "core/room/lottery.hpp"
-#include "core/room/member.hpp"
-#include "core/room/online_count_pusher.hpp"
-#include "core/room/priority_rate_limiter.hpp"
-#include "core/room/room_hooks.hpp"
-#include "core/room/room_info.hpp"
-#include "core/room/user_level.hpp"
+#include "room/chat_message.hpp"
+#include "room/gift_streaks.hpp"
+#include "room/lottery.hpp"
+#include "room/member.hpp"
+#include "room/online_count_pusher.hpp"
+#include "room/priority_rate_limiter.hpp"
+#include "room/room_hooks.hpp"
+#include "room/room_info.hpp"
+#include "room/user_level.hpp"
 
 namespace core {
-
 class EventLoop;
+}
+
+namespace room {
 
 struct RoomOptions {
   double rateLimit = 40;  // deliveries per second
@@ -58,7 +60,7 @@ class Room {
   static constexpr int64_t kHistoryMaxAgeMs = 24 * 3600 * 1000;
 
   // `nextMessageId` gives server-unique message ids.
-  Room(EventLoop& loop, std::string id, std::string owner, RoomOptions options,
+  Room(core::EventLoop& loop, std::string id, std::string owner, RoomOptions options,
        std::function<std::string()> nextMessageId);
   ~Room();
   Room(const Room&) = delete;
@@ -220,7 +222,7 @@ class Room {
   void checkOnline();
   Member* memberByToken(uint64_t token) const;
 
-  EventLoop& loop_;
+  core::EventLoop& loop_;
   std::string id_;
   std::string owner_;
   RoomOptions options_;
@@ -252,9 +254,9 @@ class Room {
   std::unordered_map<std::string, int64_t> givers_;  // user -> gifts given
   std::unordered_map<std::string, int64_t> muted_;   // user -> until (wall ms)
   std::unordered_map<std::string, int64_t> banned_;  // user -> until (wall ms)
-  Timer tick_;
+  core::Timer tick_;
   int64_t tickDueMs_ = -1;
-  Timer endTimer_;
+  core::Timer endTimer_;
   std::optional<Lottery> lottery_;
   RoomHooks* hooks_ = nullptr;
   std::string replay_;  // the recording of status 5
@@ -272,8 +274,8 @@ class Room {
   // NOTE: hook callbacks hold a weak_ptr to this: a room deleted while its
   // backend is thinking ignores the late verdict.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
-  Timer lotteryTimer_;
+  core::Timer lotteryTimer_;
   void drawLottery();
 };
 
-}  // namespace core
+}  // namespace room

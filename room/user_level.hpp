@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace core {
+namespace room {
 
 struct UserStats {
   int64_t onlineMs = 0;  // finished presences
@@ -53,4 +53,4 @@ struct PopularityRule {
   }
 };
 
-}  // namespace core
+}  // namespace room

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace core {
+namespace room {
 
 class WordFilter {
  public:
@@ -32,4 +32,4 @@ class WordFilter {
   std::vector<std::string> words_;  // lower-cased, longest first
 };
 
-}  // namespace core
+}  // namespace room

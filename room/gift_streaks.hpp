@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/room/chat_message.hpp"
+#include "room/chat_message.hpp"
 
-namespace core {
+namespace room {
 
 class GiftStreaks {
  public:
@@ -101,4 +101,4 @@ class LikeWindow {
   std::vector<std::string> users_;
 };
 
-}  // namespace core
+}  // namespace room

@@ -1,4 +1,4 @@
-#include "core/room/room.hpp"
+#include "room/room.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -7,7 +7,7 @@
 #include "core/loop/event_loop.hpp"
 #include "core/loop/wall_clock.hpp"
 
-namespace core {
+namespace room {
 namespace {
 
 const char* statusReasonName(RoomStatus s) {
@@ -63,7 +63,7 @@ std::string secondsLeft(int64_t until, int64_t nowMs) {
 
 }  // namespace
 
-Room::Room(EventLoop& loop, std::string id, std::string owner, RoomOptions options,
+Room::Room(core::EventLoop& loop, std::string id, std::string owner, RoomOptions options,
            std::function<std::string()> nextMessageId)
     : loop_(loop),
       id_(std::move(id)),
@@ -73,7 +73,7 @@ Room::Room(EventLoop& loop, std::string id, std::string owner, RoomOptions optio
       limiter_(options.rateLimit),
       pusher_(options.online),
       rng_(std::random_device{}()),
-      createdMs_(wallClockMs()),
+      createdMs_(core::wallClockMs()),
       streaks_(options.giftFlushEvery, options.giftPauseMs),
       likeWindow_(options.likeWindowMs),
       tick_(loop, [this] { onTick(); }),
@@ -109,7 +109,7 @@ nlohmann::json Room::join(Member& member) {
     list_.push_back(&member);
     peakOnline_ = std::max(peakOnline_, index_.size());
     std::erase_if(recent_, [&](const Recent& r) { return r.who.id == who.id; });
-    recent_.push_front({std::move(who), wallClockMs()});
+    recent_.push_front({std::move(who), core::wallClockMs()});
     if (recent_.size() > options_.recentMembers) recent_.pop_back();
     schedule(static_cast<int64_t>(loop_.nowMs()));  // the online count, after the reply
     if (hooks_ && member.identity().role != MemberRole::Guest)
@@ -125,7 +125,7 @@ nlohmann::json Room::join(Member& member) {
           {"seq", seq_},
           {"history", history()},
           {"mutedAll", mutedAll_},
-          {"muted", liveUntil(muted_, member.identity().id, wallClockMs()).has_value()}};
+          {"muted", liveUntil(muted_, member.identity().id, core::wallClockMs()).has_value()}};
 }
 
 void Room::leave(Member& member, const char* cause) {
@@ -176,12 +176,12 @@ Room::Accepted Room::send(Member* sender, ChatMessage message) {
 Room::Accepted Room::sendAs(uint64_t senderToken, bool fromMember, ChatMessage message) {
   if (lottery_ && fromMember && message.type == "text") {
     if (auto t = message.body.find("text"); t != message.body.end() && t->is_string())
-      lottery_->consider(message.from, t->get_ref<const std::string&>(), wallClockMs());
+      lottery_->consider(message.from, t->get_ref<const std::string&>(), core::wallClockMs());
   }
   if (fromMember && message.type != "like") {
     if (UserStats* st = statsFor(message.from)) ++st->messages;
   }
-  Pending p{nextMessageId_(), wallClockMs(), senderToken, std::move(message), streamNow()};
+  Pending p{nextMessageId_(), core::wallClockMs(), senderToken, std::move(message), streamNow()};
   Accepted accepted{p.msgId, p.timeMs};
   offer(std::move(p));
   onTick();
@@ -196,8 +196,7 @@ void Room::submit(Member* sender, ChatMessage message, const std::string& client
   }
   if (hookQueue_.size() >= kMaxHookQueue) {
     ++counters_.rejected;
-    done({{room_code::kTooFrequent, "room " + id_ + " is waiting for its backend: retry later"},
-          {}});
+    done({{code::kTooFrequent, "room " + id_ + " is waiting for its backend: retry later"}, {}});
     return;
   }
   uint64_t token = 0;
@@ -211,7 +210,7 @@ void Room::submit(Member* sender, ChatMessage message, const std::string& client
                       return h.senderToken == token;
                     }) >= static_cast<std::ptrdiff_t>(kMaxHookPerSender)) {
     ++counters_.rejected;
-    done({{room_code::kTooFast, "too many messages waiting for the backend: slow down"}, {}});
+    done({{code::kTooFast, "too many messages waiting for the backend: slow down"}, {}});
     return;
   }
   const uint64_t id = nextHookId_++;
@@ -239,11 +238,11 @@ void Room::drainHooks() {
     Submitted result;
     if (v.action == HookVerdict::Action::Reject) {
       ++counters_.rejected;
-      result.error = {v.code != 0 ? v.code : room_code::kRejected,
+      result.error = {v.code != 0 ? v.code : code::kRejected,
                       v.info.empty() ? "refused by the backend" : v.info};
     } else if (v.action == HookVerdict::Action::Drop) {
       ++counters_.filtered;  // the sender is told success; nobody sees it
-      result.accepted = {nextMessageId_(), wallClockMs()};
+      result.accepted = {nextMessageId_(), core::wallClockMs()};
     } else if (RoomError late = checkJoin(h.message.from); !late.ok()) {
       ++counters_.rejected;  // kicked while the backend was deciding
       result.error = late;
@@ -362,7 +361,7 @@ Member* Room::memberByToken(uint64_t token) const {
 
 void Room::emit(nlohmann::json event, bool isMessage) {
   const int64_t seq = ++seq_;
-  const int64_t now = wallClockMs();
+  const int64_t now = core::wallClockMs();
   event["seq"] = seq;
   event["time"] = now;
   std::optional<int64_t> streamTime;
@@ -392,7 +391,7 @@ void Room::fanOut(const RoomEventPtr& event, const nlohmann::json& object) {
 
 RoomError Room::setStatus(int status, std::string_view reason, const std::string& replay) {
   if (!replay.empty() && status != static_cast<int>(RoomStatus::Replay))
-    return {room_code::kBadParameter, "a replay recording goes with status 5 (replay)"};
+    return {code::kBadParameter, "a replay recording goes with status 5 (replay)"};
   const RoomStatus before = info_.status();
   const std::string replayBefore = replay_;
   if (RoomError e = info_.setStatus(status); !e.ok()) return e;
@@ -420,13 +419,13 @@ nlohmann::json Room::replayJson() const {
 }
 
 RoomError Room::updateInfo(const nlohmann::json& patch) {
-  if (!patch.is_object()) return {room_code::kBadParameter, "expected a JSON object"};
+  if (!patch.is_object()) return {code::kBadParameter, "expected a JSON object"};
   RoomInfo next = info_;
   nlohmann::json changed = nlohmann::json::object();
   auto text = [&](const char* key, auto setter) -> RoomError {
     auto it = patch.find(key);
     if (it == patch.end()) return {};
-    if (!it->is_string()) return {room_code::kBadParameter, std::string(key) + " must be a string"};
+    if (!it->is_string()) return {code::kBadParameter, std::string(key) + " must be a string"};
     if (RoomError e = (next.*setter)(it->template get<std::string>()); !e.ok()) return e;
     changed[key] = *it;
     return {};
@@ -434,10 +433,9 @@ RoomError Room::updateInfo(const nlohmann::json& patch) {
   if (RoomError e = text("announcement", &RoomInfo::setAnnouncement); !e.ok()) return e;
   if (RoomError e = text("introduction", &RoomInfo::setIntroduction); !e.ok()) return e;
   if (auto it = patch.find("attributes"); it != patch.end()) {
-    if (!it->is_object())
-      return {room_code::kBadParameter, "attributes must be an object of strings"};
+    if (!it->is_object()) return {code::kBadParameter, "attributes must be an object of strings"};
     for (const auto& [k, v] : it->items()) {
-      if (!v.is_string()) return {room_code::kBadParameter, "attribute " + k + " must be a string"};
+      if (!v.is_string()) return {code::kBadParameter, "attribute " + k + " must be a string"};
       if (RoomError e = next.setAttribute(k, v.get<std::string>()); !e.ok()) return e;
     }
     changed["attributes"] = attributesJson(next);
@@ -455,7 +453,7 @@ void Room::setRateLimit(double perSecond) {
 }
 
 void Room::mute(const std::string& user, int64_t seconds) {
-  const int64_t now = wallClockMs();
+  const int64_t now = core::wallClockMs();
   auto event = eventHead("mute", 0, 0);
   event["user"] = user;
   event["all"] = false;
@@ -486,17 +484,17 @@ void Room::muteAll(bool on) {
 }
 
 RoomError Room::checkSend(const Sender& who) const {
-  const int64_t now = wallClockMs();
+  const int64_t now = core::wallClockMs();
   if (auto until = liveUntil(muted_, who.id, now))
-    return {room_code::kMuted, "you are muted in room " + id_ + " " + secondsLeft(*until, now)};
+    return {code::kMuted, "you are muted in room " + id_ + " " + secondsLeft(*until, now)};
   const MemberRole role = roleOf(who);
   if (mutedAll_ && role != MemberRole::Admin && role != MemberRole::Owner)
-    return {room_code::kMuted, "room " + id_ + " is muted: only its owner and admins may speak"};
+    return {code::kMuted, "room " + id_ + " is muted: only its owner and admins may speak"};
   return {};
 }
 
 size_t Room::kick(const std::string& user, const std::string& reason, int64_t banSeconds) {
-  const int64_t now = wallClockMs();
+  const int64_t now = core::wallClockMs();
   const int64_t until = banSeconds <= 0 ? kForever : untilFor(banSeconds, now);
   pruneExpired(banned_, now);
   banned_[user] = until;
@@ -511,7 +509,7 @@ size_t Room::kick(const std::string& user, const std::string& reason, int64_t ba
   event["user"] = user;
   event["reason"] = reason;
   event["until"] = untilJson(until);
-  RoomEventPtr kicked = makeRoomEvent(dumpJson(event), seq_, now);
+  RoomEventPtr kicked = makeRoomEvent(core::dumpJson(event), seq_, now);
   for (Member* m : gone) m->removedFrom(id_, kicked);
   spdlog::info("room {}: {} kicked ({} connections, banned {}): {}", id_, user, gone.size(),
                secondsLeft(until, now), reason);
@@ -524,15 +522,15 @@ bool Room::unban(const std::string& user) {
 }
 
 RoomError Room::checkJoin(const Sender& who) const {
-  const int64_t now = wallClockMs();
+  const int64_t now = core::wallClockMs();
   if (auto until = liveUntil(banned_, who.id, now))
-    return {room_code::kNoPermission,
+    return {code::kNoPermission,
             "you were kicked from room " + id_ + " and are banned " + secondsLeft(*until, now)};
   return {};
 }
 
 nlohmann::json Room::mutes() const {
-  const int64_t now = wallClockMs();
+  const int64_t now = core::wallClockMs();
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [user, until] : muted_)
     if (until > now) list.push_back({{"id", user}, {"until", untilJson(until)}});
@@ -540,7 +538,7 @@ nlohmann::json Room::mutes() const {
 }
 
 nlohmann::json Room::bans() const {
-  const int64_t now = wallClockMs();
+  const int64_t now = core::wallClockMs();
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [user, until] : banned_)
     if (until > now) list.push_back({{"id", user}, {"until", untilJson(until)}});
@@ -571,7 +569,7 @@ bool Room::revoke(const std::string& msgId) {
 
 nlohmann::json Room::history() const {
   nlohmann::json out = nlohmann::json::array();
-  const int64_t oldest = wallClockMs() - kHistoryMaxAgeMs;
+  const int64_t oldest = core::wallClockMs() - kHistoryMaxAgeMs;
   for (const auto& [time, event] : history_)
     if (time >= oldest) out.push_back(event);
   return out;
@@ -621,8 +619,8 @@ void Room::dismiss() {
   alive_.reset();  // late backend verdicts are ignored
   auto event = eventHead("dismissed", 0, 0);
   event["seq"] = ++seq_;
-  event["time"] = wallClockMs();
-  RoomEventPtr dismissed = makeRoomEvent(dumpJson(event), seq_, wallClockMs());
+  event["time"] = core::wallClockMs();
+  RoomEventPtr dismissed = makeRoomEvent(core::dumpJson(event), seq_, core::wallClockMs());
   std::vector<Member*> all;
   for (Member* m : list_)
     if (m) all.push_back(m);
@@ -637,10 +635,10 @@ void Room::dismiss() {
   auto waiting = std::move(hookQueue_);
   hookQueue_.clear();
   for (auto& h : waiting)
-    if (h.done) h.done({{room_code::kNoSuchRoom, "room " + id_ + " was deleted"}, {}});
+    if (h.done) h.done({{code::kNoSuchRoom, "room " + id_ + " was deleted"}, {}});
   tick_.stop();
   endTimer_.stop();
   lotteryTimer_.stop();
 }
 
-}  // namespace core
+}  // namespace room

@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 
-#include "core/room/chat_message.hpp"
-#include "core/room/room_event.hpp"
+#include "room/chat_message.hpp"
+#include "room/room_event.hpp"
 
-namespace core {
+namespace room {
 
 class Member {
  public:
@@ -23,4 +23,4 @@ class Member {
   virtual void removedFrom(const std::string& roomId, const RoomEventPtr& event) = 0;
 };
 
-}  // namespace core
+}  // namespace room

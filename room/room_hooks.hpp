@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
-#include "core/room/chat_message.hpp"
+#include "room/chat_message.hpp"
 
-namespace core {
+namespace room {
 
 struct HookVerdict {
   enum class Action { Deliver, Reject, Drop };
@@ -43,4 +43,4 @@ class RoomHooks {
   virtual void streamChanged(const std::string& streamKey, bool published) = 0;
 };
 
-}  // namespace core
+}  // namespace room

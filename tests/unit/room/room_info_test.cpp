@@ -1,8 +1,8 @@
-#include "core/room/room_info.hpp"
+#include "room/room_info.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-using core::RoomInfo;
+using room::RoomInfo;
 
 BOOST_AUTO_TEST_CASE(limits_are_the_seeds_and_errors_name_them) {
   RoomInfo r;
@@ -34,10 +34,10 @@ BOOST_AUTO_TEST_CASE(attributes) {
 
 BOOST_AUTO_TEST_CASE(status_is_one_of_the_five_states) {
   RoomInfo r;
-  BOOST_TEST((r.status() == core::RoomStatus::Waiting));
+  BOOST_TEST((r.status() == room::RoomStatus::Waiting));
   BOOST_TEST(r.setStatus(2).ok());
-  BOOST_TEST((r.status() == core::RoomStatus::Live));
+  BOOST_TEST((r.status() == room::RoomStatus::Live));
   BOOST_TEST(r.setStatus(0).code == 10004);
   BOOST_TEST(r.setStatus(6).code == 10004);
-  BOOST_TEST((r.status() == core::RoomStatus::Live));
+  BOOST_TEST((r.status() == room::RoomStatus::Live));
 }

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace core {
+namespace room {
 
 // The seed's room states.
 enum class RoomStatus : int { Waiting = 1, Live = 2, Paused = 3, Ended = 4, Replay = 5 };
@@ -44,4 +44,4 @@ class RoomInfo {
   std::map<std::string, std::string> attributes_;
 };
 
-}  // namespace core
+}  // namespace room

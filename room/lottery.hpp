@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "core/room/chat_message.hpp"
+#include "room/chat_message.hpp"
 
-namespace core {
+namespace room {
 
 class Lottery {
  public:
@@ -74,4 +74,4 @@ class Lottery {
   std::vector<Sender> drawnWinners_;
 };
 
-}  // namespace core
+}  // namespace room

@@ -12,10 +12,10 @@
 #include "core/buffer/shared_buffer.hpp"
 #include "core/format/json_text.hpp"
 
-namespace core {
+namespace room {
 
 struct RoomEvent {
-  SharedBuffer json;
+  core::SharedBuffer json;
   int64_t seq = 0;       // the room's seq (0: not a room event, e.g. a reply)
   int64_t timeMs = 0;    // server wall time
   bool message = false;  // a chat message (kept in history)
@@ -26,17 +26,17 @@ struct RoomEvent {
   std::optional<int64_t> streamTimeMs;
   // Where the members of the event's object are in `json` (count 0: unknown), so
   // the sidechannel copies the ones it keeps instead of writing them again.
-  JsonMemberIndex members;
+  core::JsonMemberIndex members;
 
   // The cached wire form, built with `build(const RoomEvent&)` on first use.
   template <typename Builder>
-  const SharedBuffer& wireForm(Builder&& build) const {
+  const core::SharedBuffer& wireForm(Builder&& build) const {
     if (wire_.empty()) wire_ = build(*this);
     return wire_;
   }
 
  private:
-  mutable SharedBuffer wire_;
+  mutable core::SharedBuffer wire_;
 };
 
 using RoomEventPtr = std::shared_ptr<const RoomEvent>;
@@ -46,9 +46,9 @@ using RoomEventPtr = std::shared_ptr<const RoomEvent>;
 inline RoomEventPtr makeRoomEvent(std::string_view json, int64_t seq, int64_t timeMs,
                                   bool message = false, std::string kind = {},
                                   std::optional<int64_t> streamTimeMs = std::nullopt,
-                                  const JsonMemberIndex& members = {}) {
+                                  const core::JsonMemberIndex& members = {}) {
   auto event = std::make_shared<RoomEvent>();
-  event->json = SharedBuffer::copyOf(json);
+  event->json = core::SharedBuffer::copyOf(json);
   event->seq = seq;
   event->timeMs = timeMs;
   event->message = message;
@@ -62,9 +62,9 @@ inline RoomEventPtr makeRoomEvent(std::string_view json, int64_t seq, int64_t ti
 inline RoomEventPtr makeRoomEvent(const nlohmann::json& object, int64_t seq, int64_t timeMs,
                                   bool message, std::string kind,
                                   std::optional<int64_t> streamTimeMs) {
-  JsonMemberIndex members;
-  const std::string json = dumpJsonIndexed(object, members);
+  core::JsonMemberIndex members;
+  const std::string json = core::dumpJsonIndexed(object, members);
   return makeRoomEvent(json, seq, timeMs, message, std::move(kind), streamTimeMs, members);
 }
 
-}  // namespace core
+}  // namespace room

@@ -1,8 +1,8 @@
-#include "core/room/word_filter.hpp"
+#include "room/word_filter.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-using core::WordFilter;
+using room::WordFilter;
 
 BOOST_AUTO_TEST_CASE(masks_every_match_case_insensitively) {
   std::string error;

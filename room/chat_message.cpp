@@ -1,10 +1,10 @@
-#include "core/room/chat_message.hpp"
+#include "room/chat_message.hpp"
 
-namespace core {
+namespace room {
 namespace {
 
 RoomError bad(std::string message) {
-  return {room_code::kBadParameter, std::move(message)};
+  return {code::kBadParameter, std::move(message)};
 }
 
 bool isString(const nlohmann::json& body, const char* key, bool required) {
@@ -139,7 +139,7 @@ RoomError messageBody(std::string_view type, const nlohmann::json& in, nlohmann:
   }
   if (auto it = in.find(kCloudCustomData); it != in.end()) body[kCloudCustomData] = *it;
   // The fields kept are strings and numbers: the dump is flat and short.
-  if (const size_t size = dumpJson(body).size(); size > kMaxMessageBodyBytes)
+  if (const size_t size = core::dumpJson(body).size(); size > kMaxMessageBodyBytes)
     return bad(std::string(type) + " body of " + std::to_string(size) + " bytes: larger than " +
                std::to_string(kMaxMessageBodyBytes) + " bytes as JSON");
   out = std::move(body);
@@ -148,7 +148,7 @@ RoomError messageBody(std::string_view type, const nlohmann::json& in, nlohmann:
 
 RoomError checkRoomId(std::string_view id) {
   auto invalid = [&](std::string why) {
-    return RoomError{room_code::kBadRoomId,
+    return RoomError{code::kBadRoomId,
                      "invalid room id \"" + std::string(id.substr(0, 64)) + "\": " + why};
   };
   if (id.empty() || id.size() > 48) return invalid("must be 1..48 bytes");
@@ -173,4 +173,4 @@ RoomError checkRoomId(std::string_view id) {
   return {};
 }
 
-}  // namespace core
+}  // namespace room

@@ -13,12 +13,15 @@
 #include <string>
 #include <string_view>
 
-#include "core/room/room_event.hpp"
+#include "room/room_event.hpp"
 
 namespace core {
+class StreamRegistry;
+}
+
+namespace room {
 
 class Room;
-class StreamRegistry;
 
 struct SidechannelOptions {
   // Kinds carried inside the media: a message's msgType ("text", "gift", "like",
@@ -45,7 +48,8 @@ std::string compactEventJsonUnindexed(const nlohmann::json& event);
 // sidechannel does for each event): nullopt when the text cannot tell (a sender
 // whose nick and id are neither strings, or hold bytes the serializer replaced; an
 // index that does not cover the object), and the object must be used.
-std::optional<std::string> compactEventText(std::string_view text, const JsonMemberIndex& index);
+std::optional<std::string> compactEventText(std::string_view text,
+                                            const core::JsonMemberIndex& index);
 
 // Builds the RoomEvent packets of compact events, reusing one buffer and one
 // serializer.
@@ -58,7 +62,7 @@ struct SidechannelCounters {
 
 class Sidechannel {
  public:
-  Sidechannel(StreamRegistry& streams, SidechannelOptions options);
+  Sidechannel(core::StreamRegistry& streams, SidechannelOptions options);
   ~Sidechannel();
 
   // Gives `room` the clock of its stream and its event tap.
@@ -69,10 +73,10 @@ class Sidechannel {
  private:
   void carry(const std::string& roomId, const RoomEventPtr& event, const nlohmann::json& object);
 
-  StreamRegistry& streams_;
+  core::StreamRegistry& streams_;
   SidechannelOptions options_;
   SidechannelCounters counters_;
   std::unique_ptr<EventCompactor> compactor_;
 };
 
-}  // namespace core
+}  // namespace room

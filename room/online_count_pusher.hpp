@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <optional>
 
-namespace core {
+namespace room {
 
 class OnlineCountPusher {
  public:
@@ -51,4 +51,4 @@ class OnlineCountPusher {
   int64_t lastPushMs_ = INT64_MIN / 2;
 };
 
-}  // namespace core
+}  // namespace room

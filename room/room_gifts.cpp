@@ -6,9 +6,9 @@
 
 #include "core/loop/event_loop.hpp"
 #include "core/loop/wall_clock.hpp"
-#include "core/room/room.hpp"
+#include "room/room.hpp"
 
-namespace core {
+namespace room {
 Room::Accepted Room::gift(const Sender& from, const std::string& gift, int64_t count, bool streak) {
   giftTotal_ += count;
   giftsById_[gift] += count;
@@ -20,7 +20,7 @@ Room::Accepted Room::gift(const Sender& from, const std::string& gift, int64_t c
   const int64_t now = static_cast<int64_t>(loop_.nowMs());
   // NOTE: the giver sees each click at once (its connections only, with the
   // room's current seq); the room sees the merged streak.
-  auto preview = eventHead("message", seq_, wallClockMs());
+  auto preview = eventHead("message", seq_, core::wallClockMs());
   preview["msgId"] = "";
   preview["msgType"] = "gift";
   preview["priority"] = priorityName(Priority::High);
@@ -31,7 +31,8 @@ Room::Accepted Room::gift(const Sender& from, const std::string& gift, int64_t c
   RoomEventPtr previewEvent;
   for (Member* m : list_) {
     if (!m || m->identity().id != from.id) continue;
-    if (!previewEvent) previewEvent = makeRoomEvent(dumpJson(preview), seq_, wallClockMs());
+    if (!previewEvent)
+      previewEvent = makeRoomEvent(core::dumpJson(preview), seq_, core::wallClockMs());
     m->deliver(previewEvent);
   }
   if (auto full = streaks_.click(from, gift, count, now)) {
@@ -41,7 +42,7 @@ Room::Accepted Room::gift(const Sender& from, const std::string& gift, int64_t c
                           {{"gift", full->gift}, {"count", full->count}, {"streak", true}}});
   }
   schedule(streaks_.nextDueMs());
-  return {"", wallClockMs()};  // merged: the streak's message comes later
+  return {"", core::wallClockMs()};  // merged: the streak's message comes later
 }
 
 int64_t Room::like(const Sender& from, int64_t count) {
@@ -57,7 +58,7 @@ void Room::flushMerged(int64_t nowMs) {
   for (auto& f : streaks_.expire(nowMs))
     offer(
         {nextMessageId_(),
-         wallClockMs(),
+         core::wallClockMs(),
          0,
          {"gift", Priority::High, f.from, {{"gift", f.gift}, {"count", f.count}, {"streak", true}}},
          streamNow()});
@@ -66,18 +67,18 @@ void Room::flushMerged(int64_t nowMs) {
                   Priority::Low,
                   {"administrator", "system", "", MemberRole::Admin},
                   {{"count", likes->first}, {"users", likes->second}, {"total", likeTotal_}}};
-    offer({nextMessageId_(), wallClockMs(), 0, std::move(m), streamNow()});
+    offer({nextMessageId_(), core::wallClockMs(), 0, std::move(m), streamNow()});
   }
 }
 
 RoomError Room::startLottery(const std::string& keyword, int64_t seconds, size_t winners) {
   if (lottery_ && !lottery_->drawn())
-    return {room_code::kBadParameter, "a lottery is already running in room " + id_};
+    return {code::kBadParameter, "a lottery is already running in room " + id_};
   if (keyword.empty() || keyword.size() > 64)
-    return {room_code::kBadParameter, "keyword must be 1..64 bytes"};
-  if (seconds < 1 || seconds > 3600) return {room_code::kBadParameter, "seconds must be 1..3600"};
-  if (winners < 1 || winners > 1000) return {room_code::kBadParameter, "winners must be 1..1000"};
-  const int64_t now = wallClockMs();
+    return {code::kBadParameter, "keyword must be 1..64 bytes"};
+  if (seconds < 1 || seconds > 3600) return {code::kBadParameter, "seconds must be 1..3600"};
+  if (winners < 1 || winners > 1000) return {code::kBadParameter, "winners must be 1..1000"};
+  const int64_t now = core::wallClockMs();
   lottery_.emplace(keyword, now, now + seconds * 1000, winners);
   lotteryTimer_.start(static_cast<uint64_t>(seconds * 1000));
   spdlog::info("room {}: lottery \"{}\" for {} s, {} winners", id_, keyword, seconds, winners);
@@ -191,4 +192,4 @@ nlohmann::json Room::giftsJson(size_t top) const {
           {"likes", likeTotal_}};
 }
 
-}  // namespace core
+}  // namespace room

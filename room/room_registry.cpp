@@ -1,4 +1,4 @@
-#include "core/room/room_registry.hpp"
+#include "room/room_registry.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -7,9 +7,9 @@
 #include "core/loop/event_loop.hpp"
 #include "core/media/stream.hpp"
 
-namespace core {
+namespace room {
 
-RoomRegistry::RoomRegistry(EventLoop& loop, RoomRegistryOptions options)
+RoomRegistry::RoomRegistry(core::EventLoop& loop, RoomRegistryOptions options)
     : loop_(loop), options_(options) {
   // Message ids are unique per run: "m" + a random run id + a counter.
   std::random_device rd;
@@ -36,7 +36,7 @@ Room* RoomRegistry::create(const std::string& id, const std::string& owner, Room
   }
   if (rooms_.contains(id)) {
     if (exists) *exists = true;
-    error = {room_code::kBadParameter, "room " + id + " already exists"};
+    error = {code::kBadParameter, "room " + id + " already exists"};
     return nullptr;
   }
   auto room =
@@ -89,7 +89,7 @@ void RoomRegistry::setSidechannel(Sidechannel* sidechannel) {
   }
 }
 
-void RoomRegistry::onPublish(const Stream& stream) {
+void RoomRegistry::onPublish(const core::Stream& stream) {
   if (hooks_) hooks_->streamChanged(stream.key(), true);
   Room* room = find(stream.key());
   if (!room && options_.autoCreate) {
@@ -100,7 +100,7 @@ void RoomRegistry::onPublish(const Stream& stream) {
   if (room && options_.followStream) room->streamPublished();
 }
 
-void RoomRegistry::onUnpublish(const Stream& stream) {
+void RoomRegistry::onUnpublish(const core::Stream& stream) {
   if (hooks_) hooks_->streamChanged(stream.key(), false);
   if (!options_.followStream) return;
   if (Room* room = find(stream.key())) room->streamGone(options_.endedAfterMs);
@@ -110,4 +110,4 @@ std::string RoomRegistry::nextMessageId() {
   return "m" + runId_ + "-" + std::to_string(++messages_);
 }
 
-}  // namespace core
+}  // namespace room

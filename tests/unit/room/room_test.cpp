@@ -1,4 +1,4 @@
-#include "core/room/room.hpp"
+#include "room/room.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <functional>
@@ -7,13 +7,14 @@
 
 #include "core/loop/event_loop.hpp"
 #include "core/loop/timer.hpp"
-#include "core/room/room_registry.hpp"
+#include "room/room_registry.hpp"
 #include "tests/unit/run_loop.hpp"
 
 using namespace core;
+using namespace room;
 using nlohmann::json;
 
-namespace core {
+namespace room {
 std::ostream& operator<<(std::ostream& os, MemberRole r) {
   return os << roleName(r);
 }
@@ -23,7 +24,7 @@ std::ostream& operator<<(std::ostream& os, RoomStatus s) {
 std::ostream& operator<<(std::ostream& os, Priority p) {
   return os << priorityName(p);
 }
-}  // namespace core
+}  // namespace room
 
 namespace {
 
@@ -694,7 +695,7 @@ BOOST_AUTO_TEST_CASE(status_5_names_the_replay_recording) {
   Room room(loop, "live/demo", "host", {}, ids());
   FakeMember a("a");
   room.join(a);
-  BOOST_TEST(room.setStatus(2, "live", "rec-1").code == room_code::kBadParameter);
+  BOOST_TEST(room.setStatus(2, "live", "rec-1").code == code::kBadParameter);
   BOOST_TEST(room.setStatus(5, "the show is over", "live-demo-20261126-172000-123").ok());
   const json status = a.of("status").back();
   BOOST_TEST(status["status"] == 5);

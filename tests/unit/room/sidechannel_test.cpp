@@ -1,4 +1,4 @@
-#include "core/room/sidechannel.hpp"
+#include "room/sidechannel.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
@@ -12,20 +12,20 @@ BOOST_AUTO_TEST_CASE(the_media_copy_leaves_out_what_a_player_does_not_need) {
       R"({"body":{"text":"hi"},"event":"message","from":{"avatar":"","id":"alice","level":0,)"
       R"("nick":"alice","role":"member"},"msgId":"m1a2b3c4d-7","msgType":"text",)"
       R"("priority":"Normal","room":"live/demo","seq":7,"streamTime":1234,"time":1795714220245})";
-  const json c = json::parse(core::compactEventJson(json::parse(full)));
+  const json c = json::parse(room::compactEventJson(json::parse(full)));
   BOOST_TEST(c ==
              json::parse(R"({"body":{"text":"hi"},"event":"message","from":{"id":"alice"},)"
                          R"("msgId":"m1a2b3c4d-7","msgType":"text","seq":7,"streamTime":1234})"));
-  BOOST_TEST(core::compactEventJson(json::parse(full)).size() < full.size() * 2 / 3);
+  BOOST_TEST(room::compactEventJson(json::parse(full)).size() < full.size() * 2 / 3);
   // What differs from the defaults stays.
-  const json vip = json::parse(core::compactEventJson(json::parse(
+  const json vip = json::parse(room::compactEventJson(json::parse(
       R"({"event":"message","from":{"avatar":"https://a/b.png","id":"bob","level":3,"nick":"Bob","role":"admin"}})")));
   BOOST_TEST(
       vip["from"] ==
       json::parse(
           R"({"avatar":"https://a/b.png","id":"bob","level":3,"nick":"Bob","role":"admin"})"));
   // Not an object: nothing (the caller then carries the event as it is).
-  BOOST_TEST(core::compactEventJson(json::array({1, 2})).empty());
+  BOOST_TEST(room::compactEventJson(json::array({1, 2})).empty());
 }
 
 namespace {
@@ -78,7 +78,8 @@ BOOST_AUTO_TEST_CASE(the_compact_form_is_the_event_written_without_the_left_out_
       json{{"beyond", std::string("a \xf4\x90\x80\x80")}},
       json{{"beyond5", std::string("a \xf5\x80\x80\x80")}},
       json{{"last", std::string("a \xf4\x8f\xbf\xbf")}},
-      json{{"stray", std::string("a\x80" "b")}},
+      json{{"stray", std::string("a\x80"
+                                 "b")}},
       json{{"cut", std::string("ok \xe3\x81")}},
       json{{"bad continuation", std::string("ok \xe3\x41\x81")}},
       json{{"bad third byte", std::string("ok \xe3\x81\x41")}},
@@ -132,12 +133,12 @@ BOOST_AUTO_TEST_CASE(the_compact_form_is_the_event_written_without_the_left_out_
   auto text = [](const json& e) {
     core::JsonMemberIndex index;
     std::string t = core::dumpJsonIndexed(e, index);
-    return core::compactEventText(t, index);
+    return room::compactEventText(t, index);
   };
   for (const json& e : events) {
     BOOST_TEST_CONTEXT(e.dump(-1, ' ', false, json::error_handler_t::replace)) {
-      BOOST_TEST(core::compactEventJson(e) == reference(e));
-      BOOST_TEST(core::compactEventJsonUnindexed(e) == reference(e));
+      BOOST_TEST(room::compactEventJson(e) == reference(e));
+      BOOST_TEST(room::compactEventJsonUnindexed(e) == reference(e));
       const auto cut = text(e);
       BOOST_TEST(cut.has_value());
       if (cut) BOOST_TEST(*cut == reference(e));
@@ -146,11 +147,11 @@ BOOST_AUTO_TEST_CASE(the_compact_form_is_the_event_written_without_the_left_out_
   for (const json& e : undecidable) {
     BOOST_TEST_CONTEXT(e.dump(-1, ' ', false, json::error_handler_t::replace)) {
       BOOST_TEST(!text(e));
-      BOOST_TEST(core::compactEventJson(e) == reference(e));
-      BOOST_TEST(core::compactEventJsonUnindexed(e) == reference(e));
+      BOOST_TEST(room::compactEventJson(e) == reference(e));
+      BOOST_TEST(room::compactEventJsonUnindexed(e) == reference(e));
     }
   }
   // Not an object: nothing (the caller then carries the event as it is).
-  BOOST_TEST(core::compactEventJson(json::array({1, 2})).empty());
-  BOOST_TEST(core::compactEventJson(json()).empty());
+  BOOST_TEST(room::compactEventJson(json::array({1, 2})).empty());
+  BOOST_TEST(room::compactEventJson(json()).empty());
 }

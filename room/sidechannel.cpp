@@ -1,4 +1,4 @@
-#include "core/room/sidechannel.hpp"
+#include "room/sidechannel.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -12,14 +12,14 @@
 #include "core/format/json_text.hpp"
 #include "core/media/room_event_packet.hpp"
 #include "core/media/stream_registry.hpp"
-#include "core/room/room.hpp"
+#include "room/room.hpp"
 
-namespace core {
+namespace room {
 
 void Sidechannel::attach(Room& room) {
   const std::string id = room.id();
   room.setStreamClock([this, id]() -> std::optional<int64_t> {
-    const Stream* stream = streams_.find(id);
+    const core::Stream* stream = streams_.find(id);
     return stream ? stream->clockNowMs() : std::nullopt;
   });
   room.setEventTap([this, id](const RoomEventPtr& event, const nlohmann::json& object) {
@@ -51,7 +51,7 @@ void appendValue(std::string& out, Serializer& s, const nlohmann::json& v) {
   switch (v.type()) {
     case nlohmann::json::value_t::string: {
       const auto& text = v.get_ref<const std::string&>();
-      if (!jsonVerbatim(text)) break;
+      if (!core::jsonVerbatim(text)) break;
       out.push_back('"');
       out.append(text);
       out.push_back('"');
@@ -103,7 +103,7 @@ void appendValue(std::string& out, Serializer& s, const nlohmann::json& v) {
 
 // Appends `"key":`.
 void appendKey(std::string& out, Serializer& s, const std::string& key) {
-  if (jsonVerbatim(key)) {
+  if (core::jsonVerbatim(key)) {
     out.push_back('"');
     out.append(key);
     out.append("\":", 2);
@@ -260,7 +260,7 @@ char* writeSenderText(char* o, std::string_view value) {
 // Writes the compact text cut from the event's text (see compactEventText) at
 // `o`, which has room for text.size() + 2 bytes; returns its end, or nullptr when
 // the text cannot tell.
-char* cutCompactText(char* o, std::string_view text, const JsonMemberIndex& index) {
+char* cutCompactText(char* o, std::string_view text, const core::JsonMemberIndex& index) {
   if (index.count == 0 && text != "{}") return nullptr;
   *o++ = '{';
   bool first = true;
@@ -303,18 +303,18 @@ class EventCompactor {
   // found by the index, the sender's by a scan of its value) straight into the
   // packet's payload, after room for its AMF0 head; no walk of the object, no
   // serializer. The object is used only for a sender the text cannot decide on.
-  std::optional<MediaPacket> packet(const nlohmann::json& event, std::string_view text,
-                                    const JsonMemberIndex& index, int64_t dts) {
-    if (!event.is_object()) return makeRoomEventPacket(text, dts);
+  std::optional<core::MediaPacket> packet(const nlohmann::json& event, std::string_view text,
+                                          const core::JsonMemberIndex& index, int64_t dts) {
+    if (!event.is_object()) return core::makeRoomEventPacket(text, dts);
     if (index.count == event.size() && !text.empty()) {
-      std::vector<uint8_t> bytes(kRoomEventTextOffset + text.size() + 2);
-      char* const at = reinterpret_cast<char*>(bytes.data() + kRoomEventTextOffset);
+      std::vector<uint8_t> bytes(core::kRoomEventTextOffset + text.size() + 2);
+      char* const at = reinterpret_cast<char*>(bytes.data() + core::kRoomEventTextOffset);
       if (char* end = cutCompactText(at, text, index)) {
-        bytes.resize(kRoomEventTextOffset + static_cast<size_t>(end - at));
-        return makeRoomEventPacketAround(std::move(bytes), dts);
+        bytes.resize(core::kRoomEventTextOffset + static_cast<size_t>(end - at));
+        return core::makeRoomEventPacketAround(std::move(bytes), dts);
       }
     }
-    return makeRoomEventPacket(compactUnindexed(event), dts);
+    return core::makeRoomEventPacket(compactUnindexed(event), dts);
   }
 
   // The compact text of an object, written from it member by member; valid until
@@ -345,14 +345,15 @@ class EventCompactor {
 
 std::string compactEventJson(const nlohmann::json& event) {
   if (!event.is_object()) return {};
-  JsonMemberIndex index;
-  const std::string text = dumpJsonIndexed(event, index);
+  core::JsonMemberIndex index;
+  const std::string text = core::dumpJsonIndexed(event, index);
   EventCompactor compactor;
   const auto packet = compactor.packet(event, text, index, 0);
-  return packet ? roomEventText(*packet).value_or("") : "";
+  return packet ? core::roomEventText(*packet).value_or("") : "";
 }
 
-std::optional<std::string> compactEventText(std::string_view text, const JsonMemberIndex& index) {
+std::optional<std::string> compactEventText(std::string_view text,
+                                            const core::JsonMemberIndex& index) {
   std::string out(text.size() + 2, '\0');
   char* end = cutCompactText(out.data(), text, index);
   if (!end) return std::nullopt;
@@ -366,7 +367,7 @@ std::string compactEventJsonUnindexed(const nlohmann::json& event) {
   return std::string(compactor.compactUnindexed(event));
 }
 
-Sidechannel::Sidechannel(StreamRegistry& streams, SidechannelOptions options)
+Sidechannel::Sidechannel(core::StreamRegistry& streams, SidechannelOptions options)
     : streams_(streams),
       options_(std::move(options)),
       compactor_(std::make_unique<EventCompactor>()) {}
@@ -379,20 +380,20 @@ void Sidechannel::carry(const std::string& roomId, const RoomEventPtr& event,
   const std::string_view text = event->json.view();
   auto packet = options_.compact
                     ? compactor_->packet(object, text, event->members, *event->streamTimeMs)
-                    : makeRoomEventPacket(text, *event->streamTimeMs);
+                    : core::makeRoomEventPacket(text, *event->streamTimeMs);
   if (!packet) {
     ++counters_.refused;
     spdlog::warn(
         "room {}: {} event seq {} is {} bytes, over the {} an onTextData tag holds: not "
         "carried in the media (members still get it)",
-        roomId, event->kind, event->seq, event->json.size(), kMaxRoomEventTextBytes);
+        roomId, event->kind, event->seq, event->json.size(), core::kMaxRoomEventTextBytes);
     return;
   }
   std::string sei;
   if (options_.sei)
-    if (auto carried = roomEventJson(*packet)) sei = std::string(carried->view());
+    if (auto carried = core::roomEventJson(*packet)) sei = std::string(carried->view());
   if (streams_.injectData(roomId, std::move(*packet), event->kind == "status")) ++counters_.carried;
   if (options_.sei) streams_.queueSei(roomId, std::move(sei));
 }
 
-}  // namespace core
+}  // namespace room

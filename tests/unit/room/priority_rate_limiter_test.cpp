@@ -1,11 +1,11 @@
-#include "core/room/priority_rate_limiter.hpp"
+#include "room/priority_rate_limiter.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <map>
 #include <random>
 
-using core::Priority;
-using Limiter = core::PriorityRateLimiter<int>;
+using room::Priority;
+using Limiter = room::PriorityRateLimiter<int>;
 
 namespace {
 

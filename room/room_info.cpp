@@ -1,8 +1,8 @@
-#include "core/room/room_info.hpp"
+#include "room/room_info.hpp"
 
 #include <cctype>
 
-namespace core {
+namespace room {
 namespace {
 
 constexpr int kBadParameter = 10004;
@@ -54,4 +54,4 @@ RoomError RoomInfo::setAttribute(const std::string& key, std::string value) {
   return {};
 }
 
-}  // namespace core
+}  // namespace room

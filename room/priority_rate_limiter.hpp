@@ -16,7 +16,7 @@
 #include <random>
 #include <vector>
 
-namespace core {
+namespace room {
 
 enum class Priority : uint8_t { High = 0, Normal = 1, Low = 2, Lowest = 3 };
 inline constexpr size_t kPriorityCount = 4;
@@ -112,4 +112,4 @@ class PriorityRateLimiter {
   std::deque<Entry> queues_[kPriorityCount];
 };
 
-}  // namespace core
+}  // namespace room

@@ -9,13 +9,13 @@
 #include <string_view>
 
 #include "core/format/json_text.hpp"
-#include "core/room/priority_rate_limiter.hpp"
-#include "core/room/room_info.hpp"
+#include "room/priority_rate_limiter.hpp"
+#include "room/room_info.hpp"
 
-namespace core {
+namespace room {
 
 // The IM's error codes the room uses (reference/chat-room.md).
-namespace room_code {
+namespace code {
 inline constexpr int kInternal = 10002;
 inline constexpr int kBadCommand = 10003;
 inline constexpr int kBadParameter = 10004;
@@ -26,7 +26,7 @@ inline constexpr int kRejected = 10016;  // refused by a before-send hook or the
 inline constexpr int kMuted = 10017;
 inline constexpr int kTooFrequent = 10006;  // the room's own limit (backend queue full)
 inline constexpr int kTooFast = 10023;
-}  // namespace room_code
+}  // namespace code
 
 enum class MemberRole : uint8_t { Owner, Admin, Member, Guest };
 const char* roleName(MemberRole role);
@@ -77,4 +77,4 @@ struct ChatMessage {
 // Room ids are stream keys: one or two segments of [A-Za-z0-9_.-], <= 48 bytes.
 RoomError checkRoomId(std::string_view id);
 
-}  // namespace core
+}  // namespace room

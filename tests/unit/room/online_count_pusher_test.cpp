@@ -1,8 +1,8 @@
-#include "core/room/online_count_pusher.hpp"
+#include "room/online_count_pusher.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-using core::OnlineCountPusher;
+using room::OnlineCountPusher;
 
 BOOST_AUTO_TEST_CASE(the_first_members_are_pushed_at_once) {
   OnlineCountPusher p({});

@@ -1,18 +1,18 @@
-#include "core/room/gift_streaks.hpp"
+#include "room/gift_streaks.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <map>
 #include <numeric>
 
-#include "core/room/lottery.hpp"
+#include "room/lottery.hpp"
 
-using core::GiftStreaks;
-using core::LikeWindow;
-using core::Sender;
+using room::GiftStreaks;
+using room::LikeWindow;
+using room::Sender;
 
 BOOST_AUTO_TEST_CASE(ninety_nine_clicks_in_a_row_become_five_messages) {
   GiftStreaks s(20, 1000);
-  const Sender alice{"alice", "Alice", "", core::MemberRole::Member};
+  const Sender alice{"alice", "Alice", "", room::MemberRole::Member};
   std::vector<int64_t> flushed;
   for (int i = 0; i < 99; ++i) {
     if (auto f = s.click(alice, "rose", 1, i * 100)) {
@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_CASE(ninety_nine_clicks_in_a_row_become_five_messages) {
 
 BOOST_AUTO_TEST_CASE(streaks_are_per_user_and_gift) {
   GiftStreaks s(20, 1000);
-  const Sender a{"a", "a", "", core::MemberRole::Member}, b{"b", "b", "", core::MemberRole::Member};
+  const Sender a{"a", "a", "", room::MemberRole::Member}, b{"b", "b", "", room::MemberRole::Member};
   s.click(a, "rose", 3, 0);
   s.click(a, "car", 1, 10);
   s.click(b, "rose", 2, 20);
@@ -58,9 +58,9 @@ BOOST_AUTO_TEST_CASE(likes_are_summed_per_window) {
 }
 
 BOOST_AUTO_TEST_CASE(lottery_enters_keyword_senders_once_within_the_window) {
-  core::Lottery l("lucky", 1000, 2000, 2);
-  const Sender a{"a", "A", "", core::MemberRole::Member}, b{"b", "B", "", core::MemberRole::Member},
-      c{"c", "C", "", core::MemberRole::Member};
+  room::Lottery l("lucky", 1000, 2000, 2);
+  const Sender a{"a", "A", "", room::MemberRole::Member}, b{"b", "B", "", room::MemberRole::Member},
+      c{"c", "C", "", room::MemberRole::Member};
   BOOST_TEST(!l.consider(a, "lucky", 999));         // before the window
   BOOST_TEST(l.consider(a, "so lucky!", 1000));     // the keyword anywhere in the text
   BOOST_TEST(!l.consider(a, "lucky again", 1500));  // once
@@ -77,9 +77,9 @@ BOOST_AUTO_TEST_CASE(lottery_enters_keyword_senders_once_within_the_window) {
 BOOST_AUTO_TEST_CASE(lottery_draws_are_uniform_enough) {
   std::map<std::string, int> wins;
   for (int round = 0; round < 2000; ++round) {
-    core::Lottery l("k", 0, 10, 1);
+    room::Lottery l("k", 0, 10, 1);
     for (const char* id : {"a", "b", "c", "d"})
-      l.consider({id, id, "", core::MemberRole::Member}, "k", 1);
+      l.consider({id, id, "", room::MemberRole::Member}, "k", 1);
     ++wins[l.draw().at(0).id];
   }
   for (const char* id : {"a", "b", "c", "d"}) {

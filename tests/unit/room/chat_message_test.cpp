@@ -1,10 +1,11 @@
 // messageBody: the one rule that turns a body from outside into the body members
 // get (documented fields only, checked, bounded).
-#include "core/room/chat_message.hpp"
+#include "room/chat_message.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 using namespace core;
+using namespace room;
 using nlohmann::json;
 
 BOOST_AUTO_TEST_CASE(only_the_documented_fields_of_each_type_are_kept) {
@@ -36,10 +37,10 @@ BOOST_AUTO_TEST_CASE(only_the_documented_fields_of_each_type_are_kept) {
 
 BOOST_AUTO_TEST_CASE(a_body_is_checked_and_left_alone_when_refused) {
   json out = {{"text", "before"}};
-  BOOST_TEST(messageBody("text", {{"text", 5}}, out).code == room_code::kBadParameter);
+  BOOST_TEST(messageBody("text", {{"text", 5}}, out).code == code::kBadParameter);
   BOOST_TEST(messageBody("text", {{"text", "x"}, {"cloudCustomData", 1}}, out).code ==
-             room_code::kBadParameter);
-  BOOST_TEST(messageBody("video", {{"url", "x"}}, out).code == room_code::kBadParameter);
+             code::kBadParameter);
+  BOOST_TEST(messageBody("video", {{"url", "x"}}, out).code == code::kBadParameter);
   BOOST_TEST(out == json({{"text", "before"}}));
 }
 
@@ -50,7 +51,7 @@ BOOST_AUTO_TEST_CASE(a_body_is_at_most_a_members_message_size) {
   BOOST_TEST(messageBody("text", {{"text", fits}}, out).ok());
   BOOST_TEST(dumpJson(out).size() == kMaxMessageBodyBytes);
   const RoomError over = messageBody("text", {{"text", fits + "x"}}, out);
-  BOOST_TEST(over.code == room_code::kBadParameter);
+  BOOST_TEST(over.code == code::kBadParameter);
   BOOST_TEST(over.message.find("larger than 12288 bytes") != std::string::npos, over.message);
   // The 900 KB system text from the API.
   BOOST_TEST(!messageBody("system", {{"text", std::string(900000, 's')}}, out).ok());
