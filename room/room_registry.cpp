@@ -83,8 +83,8 @@ void RoomRegistry::setSidechannel(Sidechannel* sidechannel) {
     if (sidechannel) {
       sidechannel->attach(*room);
     } else {
-      room->setStreamClock({});
-      room->setEventTap({});
+      room->members().setStreamClock({});
+      room->members().setEventTap({});
     }
   }
 }
@@ -97,13 +97,13 @@ void RoomRegistry::onPublish(const core::Stream& stream) {
     room = create(stream.key(), "", error);
     if (!room) spdlog::warn("room {}: not created on publish: {}", stream.key(), error.message);
   }
-  if (room && options_.followStream) room->streamPublished();
+  if (room && options_.followStream) room->state().streamPublished();
 }
 
 void RoomRegistry::onUnpublish(const core::Stream& stream) {
   if (hooks_) hooks_->streamChanged(stream.key(), false);
   if (!options_.followStream) return;
-  if (Room* room = find(stream.key())) room->streamGone(options_.endedAfterMs);
+  if (Room* room = find(stream.key())) room->state().streamGone(options_.endedAfterMs);
 }
 
 std::string RoomRegistry::nextMessageId() {

@@ -18,11 +18,11 @@ namespace room {
 
 void Sidechannel::attach(Room& room) {
   const std::string id = room.id();
-  room.setStreamClock([this, id]() -> std::optional<int64_t> {
+  room.members().setStreamClock([this, id]() -> std::optional<int64_t> {
     const core::Stream* stream = streams_.find(id);
     return stream ? stream->clockNowMs() : std::nullopt;
   });
-  room.setEventTap([this, id](const RoomEventPtr& event, const nlohmann::json& object) {
+  room.members().setEventTap([this, id](const RoomEventPtr& event, const nlohmann::json& object) {
     carry(id, event, object);
   });
 }

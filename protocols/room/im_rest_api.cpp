@@ -316,13 +316,13 @@ json sendGroupMsg(const Call& c) {
   if (!random) return error;
   auto mapped = mapMsgBody(c.body);
   if (auto* e = std::get_if<RoomError>(&mapped)) {
-    room->countRejected();
+    ++room->counters().rejected;
     return failReply(*e);
   }
   const Priority fallback = defaultPriority(std::get<Mapped>(mapped).type);
   auto m = restMessage(c, std::get<Mapped>(std::move(mapped)), fallback);
   if (auto* e = std::get_if<RoomError>(&m)) {
-    room->countRejected();
+    ++room->counters().rejected;
     return failReply(*e);
   }
   const std::string key =
@@ -387,7 +387,7 @@ json forbidSendMsg(const Call& c) {
   if (!secs)
     return failReply(code::kBadParameter,
                      "ShutUpTime (seconds 0..4294967295; 0 unmutes) is required");
-  for (const auto& id : *ids) room->mute(id, *secs);
+  for (const auto& id : *ids) room->moderation().mute(id, *secs);
   return okReply();
 }
 
@@ -395,7 +395,7 @@ json getGroupShuttedUin(const Call& c) {
   json error;
   Room* room = group(c, error);
   if (!room) return error;
-  const json mutes = room->mutes();
+  const json mutes = room->views().mutes();
   json list = json::array();
   for (const auto& m : mutes["members"])
     list.push_back({{"Member_Account", m["id"]}, {"ShuttedUntil", untilSeconds(m["until"])}});
@@ -431,13 +431,13 @@ json modifyGroupBaseInfo(const Call& c) {
       return failReply(code::kBadParameter, std::string(key) + " must be \"On\" or \"Off\"");
     muteAll = *it == "On";
   }
-  if (RoomError e = room->updateInfo(patch); !e.ok()) return failReply(e);
-  if (muteAll) room->muteAll(*muteAll);
+  if (RoomError e = room->state().updateInfo(patch); !e.ok()) return failReply(e);
+  if (muteAll) room->moderation().muteAll(*muteAll);
   return okReply();
 }
 
 json groupInfo(const Room& room) {
-  const json d = room.describe();
+  const json d = room.views().describe();
   json data = json::array();
   for (const auto& [k, v] : d["attributes"].items()) data.push_back({{"Key", k}, {"Value", v}});
   return {{"GroupId", room.id()},
@@ -452,7 +452,7 @@ json groupInfo(const Room& room) {
           {"CreateTime", d["created"].get<int64_t>() / 1000},
           {"MemberNum", room.online()},
           {"MaxMemberNum", 0},
-          {"ShutUpAllMember", room.mutedAll() ? "On" : "Off"},
+          {"ShutUpAllMember", room.moderation().mutedAll() ? "On" : "Off"},
           {"ApplyJoinOption", "FreeAccess"},
           {"AppDefinedData", std::move(data)},
           {"MemberList", json::array()}};
@@ -505,7 +505,7 @@ json unbanGroupMember(const Call& c) {
   if (!room) return error;
   auto ids = accounts(c.body, error);
   if (!ids) return error;
-  for (const auto& id : *ids) room->unban(id);
+  for (const auto& id : *ids) room->moderation().unban(id);
   return okReply();
 }
 
@@ -517,7 +517,7 @@ json getGroupBanMember(const Call& c) {
   const auto offset = intField(c.body, "Offset", 0, INT32_MAX, 0);
   if (!limit || !offset)
     return failReply(code::kBadParameter, "Limit must be 1..100 and Offset >= 0");
-  const json bans = room->bans()["members"];
+  const json bans = room->views().bans()["members"];
   json list = json::array();
   for (size_t i = static_cast<size_t>(*offset);
        i < bans.size() && list.size() < static_cast<size_t>(*limit); ++i)
@@ -534,7 +534,7 @@ json getMembers(const Call& c) {
   if (!room) return error;
   if (!intField(c.body, "Timestamp", 0, INT64_MAX, 0))
     return failReply(code::kBadParameter, "Timestamp must be an integer >= 0");
-  const json members = room->members(std::nullopt, 1000);
+  const json members = room->views().members(std::nullopt, 1000);
   json list = json::array();
   for (const auto& m : members["members"])
     list.push_back({{"Member_Account", m["id"]},

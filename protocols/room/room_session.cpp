@@ -263,7 +263,8 @@ void RoomSession::onJoin(const json& req) {
   if (RoomError e = checkRoomId(*id); !e.ok()) return reply(req, e.code, e.message);
   Room* room = server_.rooms().find(*id);
   if (!room) return reply(req, code::kNoSuchRoom, "no such room: " + *id);
-  if (RoomError e = room->checkJoin(who_); !e.ok()) return reply(req, e.code, e.message);
+  if (RoomError e = room->moderation().checkJoin(who_); !e.ok())
+    return reply(req, e.code, e.message);
   RoomHooks* hooks = room->hooks();
   const bool joined = std::find(rooms_.begin(), rooms_.end(), *id) != rooms_.end();
   if (!hooks || !hooks->hasBeforeJoin() || joined || who_.role == MemberRole::Guest)
@@ -283,7 +284,8 @@ void RoomSession::finishJoin(const json& req, const std::string& id) {
   Room* room = server_.rooms().find(id);
   if (!room) return reply(req, code::kNoSuchRoom, "no such room: " + id);
   // Again: a ban may have come while the backend was deciding.
-  if (RoomError e = room->checkJoin(who_); !e.ok()) return reply(req, e.code, e.message);
+  if (RoomError e = room->moderation().checkJoin(who_); !e.ok())
+    return reply(req, e.code, e.message);
   json left = json::array();
   if (std::find(rooms_.begin(), rooms_.end(), id) == rooms_.end()) {
     // As the seed's web SDK: joining past the limit leaves the oldest room.
@@ -342,12 +344,12 @@ void RoomSession::onSend(const json& req) {
   Room* room = joinedRoom(req, errorCode, info);
   if (!room) return reply(req, errorCode, info);
   auto refuse = [&](int c, std::string why) {
-    room->countRejected();
+    ++room->counters().rejected;
     reply(req, c, std::move(why));
   };
   if (who_.role == MemberRole::Guest)
     return refuse(code::kNoPermission, "guests may not send: log in with a UserSig");
-  if (RoomError e = room->checkSend(who_); !e.ok()) return refuse(e.code, e.message);
+  if (RoomError e = room->moderation().checkSend(who_); !e.ok()) return refuse(e.code, e.message);
   const std::string* type = stringField(req, "type");
   if (!type || !isMessageType(*type))
     return refuse(code::kBadParameter,
@@ -365,7 +367,7 @@ void RoomSession::onSend(const json& req) {
   if (const WordFilter* filter = server_.wordFilter(); filter && *type == "text") {
     auto& text = message.body["text"].get_ref<std::string&>();
     if (server_.options().filterRejects ? filter->matches(text) : filter->mask(text) > 0) {
-      room->countFiltered();
+      ++room->counters().filtered;
       if (server_.options().filterRejects)
         return refuse(code::kRejected, "the message contains a filtered word");
     }
@@ -376,7 +378,7 @@ void RoomSession::onSend(const json& req) {
   if (*type == "like") {
     // NOTE: likes are merged per room per window (R8): counted now, delivered
     // as one Low message with the sum; the reply carries the room's total.
-    const int64_t total = room->like(who_, message.body.value("count", int64_t{1}));
+    const int64_t total = room->engagement().like(who_, message.body.value("count", int64_t{1}));
     return reply(req, 0, "", {{"merged", true}, {"likes", total}});
   }
   // NOTE: with a before-send hook the reply waits for the backend's verdict.
@@ -393,7 +395,7 @@ void RoomSession::onHistory(const json& req) {
   std::string info;
   Room* room = joinedRoom(req, errorCode, info);
   if (!room) return reply(req, errorCode, info);
-  reply(req, 0, "", {{"room", room->id()}, {"messages", room->history()}});
+  reply(req, 0, "", {{"room", room->id()}, {"messages", room->views().history()}});
 }
 
 void RoomSession::onMembers(const json& req) {
@@ -412,7 +414,7 @@ void RoomSession::onMembers(const json& req) {
       return reply(req, code::kBadParameter, "limit must be 1..1000");
     limit = it->get<size_t>();
   }
-  reply(req, 0, "", room->members(role, limit));
+  reply(req, 0, "", room->views().members(role, limit));
 }
 
 }  // namespace room

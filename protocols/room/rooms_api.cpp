@@ -83,9 +83,9 @@ std::optional<RoomError> applyPatch(Room& room, const json& patch) {
       return RoomError{code::kBadParameter, "replay goes with \"status\": 5"};
     replay = it->get<std::string>();
   }
-  if (RoomError e = room.updateInfo(patch); !e.ok()) return e;
-  if (status != patch.end()) room.setStatus(status->get<int>(), "set by the API", replay);
-  if (rate != patch.end()) room.setRateLimit(static_cast<double>(rate->get<int64_t>()));
+  if (RoomError e = room.state().updateInfo(patch); !e.ok()) return e;
+  if (status != patch.end()) room.state().setStatus(status->get<int>(), "set by the API", replay);
+  if (rate != patch.end()) room.delivery().setRate(static_cast<double>(rate->get<int64_t>()));
   return std::nullopt;
 }
 
@@ -161,9 +161,9 @@ http::HttpResponse moderate(const http::HttpRequest& req, Room& room, const std:
       return failure(req, 400, code::kBadParameter, "all must be true or false");
     if (ids->empty() && all == b.end())
       return failure(req, 400, code::kBadParameter, "mute needs \"members\" or \"all\"");
-    if (all != b.end()) room.muteAll(all->get<bool>());
-    for (const auto& id : *ids) room.mute(id, secs);
-    return answer(200, room.mutes());
+    if (all != b.end()) room.moderation().muteAll(all->get<bool>());
+    for (const auto& id : *ids) room.moderation().mute(id, secs);
+    return answer(200, room.views().mutes());
   }
   if (ids->empty()) return failure(req, 400, code::kBadParameter, what + " needs \"members\"");
   if (what == "kick") {
@@ -172,12 +172,12 @@ http::HttpResponse moderate(const http::HttpRequest& req, Room& room, const std:
       return failure(req, 400, code::kBadParameter, "reason must be a string of at most 256 bytes");
     size_t removed = 0;
     for (const auto& id : *ids) removed += room.kick(id, *reason, secs);
-    json out = room.bans();
+    json out = room.views().bans();
     out["removed"] = removed;
     return answer(200, out);
   }
-  for (const auto& id : *ids) room.unban(id);
-  return answer(200, room.bans());
+  for (const auto& id : *ids) room.moderation().unban(id);
+  return answer(200, room.views().bans());
 }
 
 // POST .../gifts {"from", "gift", "count"?: n (default 1), "streak"?: bool}: a
@@ -212,7 +212,7 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
   Room* room = rooms.find(id);
   if (!room) return failure(req, 404, code::kNoSuchRoom, "no such room: " + id);
   const bool read = req.method == "GET";
-  if (sub.empty() && read) return answer(200, room->describe());
+  if (sub.empty() && read) return answer(200, room->views().describe());
   if (auto denied = requireAdmin(req, server)) return *denied;
   std::optional<http::HttpResponse> error;
   if (sub.empty() && req.method == "DELETE") {
@@ -235,21 +235,21 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
         return failure(req, 400, code::kBadParameter, "limit must be 1..1000");
       limit = static_cast<size_t>(v);
     }
-    return answer(200, room->members(role, limit));
+    return answer(200, room->views().members(role, limit));
   }
-  if (sub == "counters" && read) return answer(200, room->countersJson());
-  if (sub == "mutes" && read) return answer(200, room->mutes());
-  if (sub == "bans" && read) return answer(200, room->bans());
-  if (sub == "gifts" && read) return answer(200, room->giftsJson(10));
-  if (sub == "lottery" && read) return answer(200, room->lotteryJson());
-  if (sub.starts_with("users/") && read) return answer(200, room->userJson(sub.substr(6)));
+  if (sub == "counters" && read) return answer(200, room->views().counters());
+  if (sub == "mutes" && read) return answer(200, room->views().mutes());
+  if (sub == "bans" && read) return answer(200, room->views().bans());
+  if (sub == "gifts" && read) return answer(200, room->views().gifts(10));
+  if (sub == "lottery" && read) return answer(200, room->views().lottery());
+  if (sub.starts_with("users/") && read) return answer(200, room->views().user(sub.substr(6)));
   if (req.method != "POST" && req.method != "PATCH" && req.method != "PUT")
     return failure(req, 405, code::kBadCommand, req.method + " is not allowed here");
   auto b = body(req, error);
   if (!b) return *error;
   if (sub.empty()) {
     if (auto e = applyPatch(*room, *b)) return failure(req, *e);
-    return answer(200, room->describe());
+    return answer(200, room->views().describe());
   }
   if (sub == "mute" || sub == "kick" || sub == "unban") return moderate(req, *room, sub, *b);
   if (sub == "gifts") return sendGift(req, *room, server, *b);
@@ -263,8 +263,8 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
                      "membership needs \"members\" and \"member\": true|false");
     json users = json::array();
     for (const auto& id : *ids) {
-      room->setMembership(id, flag->get<bool>());
-      users.push_back(room->userJson(id));
+      room->engagement().setMembership(id, flag->get<bool>());
+      users.push_back(room->views().user(id));
     }
     return answer(200, {{"room", room->id()}, {"users", std::move(users)}});
   }
@@ -275,20 +275,21 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
         !winners->is_number_integer() || winners->get<int64_t>() < 1)
       return failure(req, 400, code::kBadParameter,
                      "a lottery needs \"keyword\", \"seconds\" and \"winners\" (integers)");
-    if (auto e = room->startLottery(*keyword, seconds->get<int64_t>(),
-                                    static_cast<size_t>(winners->get<int64_t>()));
+    if (auto e = room->lottery().start(*keyword, seconds->get<int64_t>(),
+                                       static_cast<size_t>(winners->get<int64_t>()));
         !e.ok())
       return failure(req, e);
-    return answer(200, room->lotteryJson());
+    return answer(200, room->views().lottery());
   }
   if (sub == "messages") {
     auto m = apiMessage(*b, server, false);
     if (auto* e = std::get_if<RoomError>(&m)) {
-      room->countRejected();
+      ++room->counters().rejected;
       return failure(req, *e);
     }
     if (auto* like = std::get_if<ChatMessage>(&m); like->type == "like") {
-      const int64_t total = room->like(like->from, like->body.value("count", int64_t{1}));
+      const int64_t total =
+          room->engagement().like(like->from, like->body.value("count", int64_t{1}));
       return answer(200, {{"merged", true}, {"likes", total}});
     }
     auto accepted = room->send(nullptr, std::get<ChatMessage>(std::move(m)));
@@ -305,7 +306,7 @@ http::HttpResponse revokeCall(const http::HttpRequest& req, RoomServer& server,
   if (!room) return failure(req, 404, code::kNoSuchRoom, "no such room: " + id);
   if (msgId.empty() || msgId.size() > 64 || msgId.find('/') != std::string::npos)
     return failure(req, 400, code::kBadParameter, "bad message id");
-  const bool inHistory = room->revoke(msgId);
+  const bool inHistory = room->delivery().revoke(msgId);
   return answer(200, {{"revoked", msgId}, {"inHistory", inHistory}});
 }
 
@@ -328,7 +329,7 @@ http::HttpResponse createRoom(const http::HttpRequest& req, RoomServer& server) 
     server.rooms().remove(id);
     return failure(req, *bad);
   }
-  return answer(201, room->describe());
+  return answer(201, room->views().describe());
 }
 
 // Splits "/api/v1/rooms/live/demo/members" into ("live/demo", "members").
@@ -393,11 +394,12 @@ void registerRoomsApi(http::HttpServer& http, RoomServer& server) {
                 return failure(req, 400, code::kBadParameter, "sort must be popularity or online");
               const bool byPopularity = *sort == "popularity";
               std::stable_sort(rooms.begin(), rooms.end(), [&](Room* a, Room* b) {
-                return byPopularity ? a->popularity() > b->popularity() : a->online() > b->online();
+                return byPopularity ? a->engagement().popularity() > b->engagement().popularity()
+                                    : a->online() > b->online();
               });
             }
             json list = json::array();
-            for (Room* r : rooms) list.push_back(r->describe());
+            for (Room* r : rooms) list.push_back(r->views().describe());
             return answer(200, {{"rooms", std::move(list)}});
           }
           if (req.method == "POST") return createRoom(req, server);

@@ -4,6 +4,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "tests/unit/room/room_fakes.hpp"
+
 using namespace core;
 using namespace room;
 using nlohmann::json;
@@ -60,4 +62,28 @@ BOOST_AUTO_TEST_CASE(a_body_is_at_most_a_members_message_size) {
   BOOST_TEST(
       !messageBody("text", {{"text", "hi"}, {"cloudCustomData", std::string(20000, 'c')}}, out)
            .ok());
+}
+
+BOOST_AUTO_TEST_CASE(message_bodies_and_room_ids_are_checked) {
+  BOOST_TEST(checkMessageBody("text", {{"text", "hi"}}).ok());
+  BOOST_TEST(checkMessageBody("text", {{"text", 5}}).code == 10004);
+  BOOST_TEST(checkMessageBody("text", json::array()).code == 10004);
+  BOOST_TEST(checkMessageBody("gift", {{"gift", "rose"}, {"count", 99}}).ok());
+  BOOST_TEST(checkMessageBody("gift", {{"gift", "rose"}, {"count", -1}}).code == 10004);
+  BOOST_TEST(checkMessageBody("like", json::object()).ok());
+  BOOST_TEST(checkMessageBody("like", {{"count", 1000001}}).code == 10004);
+  BOOST_TEST(checkMessageBody("like", {{"count", UINT64_MAX}}).code == 10004);
+  BOOST_TEST(checkMessageBody("custom", {{"data", "x"}, {"ext", 1}}).code == 10004);
+  BOOST_TEST(checkMessageBody("video", json::object()).code == 10004);
+  BOOST_TEST(defaultPriority("gift") == Priority::High);
+  BOOST_TEST(defaultPriority("text") == Priority::Normal);
+  BOOST_TEST(defaultPriority("like") == Priority::Low);
+  BOOST_TEST(checkRoomId("live/demo").ok());
+  BOOST_TEST(checkRoomId("lobby").ok());
+  BOOST_TEST(checkRoomId("").code == 10015);
+  BOOST_TEST(checkRoomId("a//b").code == 10015);
+  BOOST_TEST(checkRoomId("live/").code == 10015);
+  BOOST_TEST(checkRoomId("../x").code == 10015);
+  BOOST_TEST(checkRoomId("live/a b").code == 10015);
+  BOOST_TEST(checkRoomId(std::string(49, 'a')).code == 10015);
 }
