@@ -38,6 +38,7 @@
 #include "protocols/room/webhook_hooks.hpp"
 #include "protocols/rtmp/rtmp_server.hpp"
 #include "recorder/recorder.hpp"
+#include "room/message_path.hpp"
 #include "room/room_registry.hpp"
 
 namespace {
@@ -224,7 +225,6 @@ room::RoomServerOptions roomServerOptions(const core::RoomConfig& c) {
   o.ws.idleTimeoutMs = c.ws_idle_timeout_ms;
   o.ws.pingIntervalMs = c.ws_ping_interval_ms;
   o.ws.maxBacklogBytes = static_cast<size_t>(c.ws_max_backlog_bytes);
-  o.filterRejects = c.word_filter_action == "reject";
   return o;
 }
 
@@ -234,6 +234,7 @@ struct Server {
   std::unique_ptr<core::UrlSigner> signer;
   std::unique_ptr<core::WriteCoalescer> coalescer;
   std::unique_ptr<room::WebhookHooks> webhooks;  // the rooms' hooks: outlives them
+  std::unique_ptr<room::MessagePath> messages;   // every transport's sends: outlives the rooms
   std::unique_ptr<room::RoomRegistry> rooms;     // observes the streams: outlives them
   std::unique_ptr<core::StreamRegistry> registry;
   std::unique_ptr<room::Sidechannel> sidechannel;  // unlinked from the rooms before it goes
@@ -263,6 +264,8 @@ struct Server {
     rooms = std::make_unique<room::RoomRegistry>(loop, roomRegistryOptions(c.room));
     registry = std::make_unique<core::StreamRegistry>(loop, streamOptions);
     registry->addObserver(rooms.get());
+    messages = std::make_unique<room::MessagePath>(
+        loop, *rooms, room::MessagePathOptions{c.room.word_filter_action == "reject"});
     room::SidechannelOptions sidechannelOptions;
     sidechannelOptions.events = {c.sidechannel.events.begin(), c.sidechannel.events.end()};
     sidechannelOptions.compact = c.sidechannel.compact;
@@ -298,7 +301,7 @@ struct Server {
     roomCoalescer = std::make_unique<core::WriteCoalescer>(loop, c.room.ws_merge_ms);
     auto roomOptions = roomServerOptions(c.room);
     roomOptions.ws.coalescer = roomCoalescer.get();
-    roomServer = std::make_unique<room::RoomServer>(loop, *http, *rooms, roomOptions);
+    roomServer = std::make_unique<room::RoomServer>(loop, *http, *rooms, *messages, roomOptions);
     room::registerRoomsApi(*http, *roomServer);
     room::registerImRestApi(*http, *roomServer);
     if (c.web.enabled) http::registerStaticFiles(*http, http::StaticFiles::load(c.web.root));
@@ -375,7 +378,7 @@ struct Server {
         throw std::runtime_error("room.word_filter_file " + c.room.word_filter_file + ": " + error);
       spdlog::info("room: word filter of {} words from {} ({})", filter->size(),
                    c.room.word_filter_file, c.room.word_filter_action);
-      roomServer->setWordFilter(std::move(filter));
+      messages->setWordFilter(std::move(filter));
     }
     signals.push_back(std::make_unique<core::SignalWatcher>(
         loop, SIGHUP, [this, path = c.room.word_filter_file](int) { reload(path); }));
@@ -398,7 +401,7 @@ struct Server {
             return spdlog::error("SIGHUP: word filter {} not reloaded: {}", filterPath, why);
           spdlog::info("SIGHUP: word filter reloaded: {} words from {}", filter->size(),
                        filterPath);
-          if (roomServer) roomServer->setWordFilter(std::move(filter));
+          if (messages) messages->setWordFilter(std::move(filter));
         });
   }
 
@@ -423,6 +426,7 @@ struct Server {
       sidechannel.reset();
       registry.reset();
       rooms.reset();
+      messages.reset();
       webhooks.reset();
       signals.clear();
       heapTrimmer.reset();

@@ -146,6 +146,22 @@ RoomError messageBody(std::string_view type, const nlohmann::json& in, nlohmann:
   return {};
 }
 
+const char* originName(Origin origin) {
+  switch (origin) {
+    case Origin::Room:
+      return "room";
+    case Origin::WebSocket:
+      return "websocket";
+    case Origin::ApiV1:
+      return "api/v1";
+    case Origin::ImRest:
+      return "v4";
+    case Origin::DataChannel:
+      return "datachannel";
+  }
+  return "room";
+}
+
 RoomError checkRoomId(std::string_view id) {
   auto invalid = [&](std::string why) {
     return RoomError{code::kBadRoomId,

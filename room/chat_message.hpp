@@ -3,6 +3,7 @@
 // sender as members see it (R18). Values; pure; any thread.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -67,11 +68,34 @@ inline constexpr size_t kMaxMessageBodyBytes = 12 * 1024;
 // transport calls it, so no field a client made up reaches the other members.
 RoomError messageBody(std::string_view type, const nlohmann::json& in, nlohmann::json& out);
 
+// Where a message came from: what the backend's callbacks may be told about it
+// (the IM's OptPlatform, ClientIP, Operator_Account, Random) and which of them it
+// skips (the IM REST's ForbidCallbackControl). Members never see it.
+enum class Origin : uint8_t {
+  Room,         // made by the room itself: like sums, gift streaks, lottery winners
+  WebSocket,    // a member's client (docs/room-protocol.md)
+  ApiV1,        // the HTTP API, /api/v1
+  ImRest,       // the seed IM's REST API, /v4
+  DataChannel,  // a member's WebRTC data channel
+};
+const char* originName(Origin origin);
+
+struct MessageSource {
+  Origin origin = Origin::Room;
+  std::string platform;            // the client's (Web, Android, iOS...; "" unknown); RESTAPI
+  std::string clientIp;            // the client's address; "" for the room's own
+  std::string operatorAccount;     // the admin account behind an API call; "" for a member
+  std::optional<uint32_t> random;  // the IM REST call's Random
+  bool skipBeforeSend = false;     // ForbidBeforeSendMsgCallback
+  bool skipAfterSend = false;      // ForbidAfterSendMsgCallback
+};
+
 struct ChatMessage {
   std::string type;  // one of kMessageTypes, or "system"
   Priority priority = Priority::Normal;
   Sender from;
   nlohmann::json body;
+  MessageSource source = {};
 };
 
 // Room ids are stream keys: one or two segments of [A-Za-z0-9_.-], <= 48 bytes.

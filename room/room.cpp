@@ -63,52 +63,6 @@ Accepted Room::accept(ChatMessage message, uint64_t senderToken, bool fromMember
   return accepted;
 }
 
-void Room::submit(Member* sender, ChatMessage message, const std::string& clientIp,
-                  std::function<void(Submitted)> done) {
-  if (!gate_.active()) {
-    done({{}, send(sender, std::move(message))});
-    return;
-  }
-  const uint64_t token = members_.tokenOf(sender);
-  ChatMessage asked = message;
-  RoomError e = gate_.submit(
-      token, asked, clientIp,
-      [this, token, message = std::move(message), done](std::optional<HookVerdict> v) mutable {
-        done(release(std::move(v), token, std::move(message)));
-      });
-  if (!e.ok()) {
-    ++ctx_.counters.rejected;
-    done({e, {}});
-  }
-}
-
-Room::Submitted Room::release(std::optional<HookVerdict> verdict, uint64_t senderToken,
-                              ChatMessage message) {
-  if (!verdict) return {{code::kNoSuchRoom, "room " + ctx_.id + " was deleted"}, {}};
-  const HookVerdict& v = *verdict;
-  if (v.action == HookVerdict::Action::Reject) {
-    ++ctx_.counters.rejected;
-    return {{v.code != 0 ? v.code : code::kRejected,
-             v.info.empty() ? "refused by the backend" : v.info},
-            {}};
-  }
-  if (v.action == HookVerdict::Action::Drop) {
-    ++ctx_.counters.filtered;  // the sender is told success; nobody sees it
-    return {{}, {ctx_.nextMessageId(), core::wallClockMs()}};
-  }
-  if (RoomError late = moderation_.checkJoin(message.from); !late.ok()) {
-    ++ctx_.counters.rejected;  // kicked while the backend was deciding
-    return {late, {}};
-  }
-  if (RoomError muted = moderation_.checkSend(message.from); !muted.ok()) {
-    ++ctx_.counters.rejected;  // muted while the backend was deciding
-    return {muted, {}};
-  }
-  // The backend's body passes the rule a member's does (or the member's stays).
-  if (v.body) (void)messageBody(message.type, *v.body, message.body);
-  return {{}, accept(std::move(message), senderToken, true)};
-}
-
 Accepted Room::gift(const Sender& from, const std::string& gift, int64_t count, bool streak) {
   if (auto message = engagement_.gift(from, gift, count, streak))
     return send(nullptr, std::move(*message));

@@ -4,6 +4,7 @@
 // (RoomModeration), engagement (RoomEngagement, RoomLottery), the before-send
 // hook gate (RoomHookGate) and the JSON views (RoomViews). It does what takes
 // several parts (join, leave, kick, dismiss) and runs the one tick they share.
+// What a request may send is the MessagePath's to decide, before accept().
 // Owned by the RoomRegistry; loop thread.
 #pragma once
 
@@ -45,6 +46,7 @@ class Room {
   int64_t nowMs() const { return ctx_.nowMs(); }  // loop time
   size_t online() const { return members_.size(); }
   MemberRole roleOf(const Sender& who) const { return ctx_.roleOf(who); }
+  std::string nextMessageId() { return ctx_.nextMessageId(); }  // server-unique
   // The backend's hooks (not owned; may be null).
   void setHooks(RoomHooks* hooks) { ctx_.hooks = hooks; }
   RoomHooks* hooks() const { return ctx_.hooks; }
@@ -79,16 +81,6 @@ class Room {
   Accepted send(Member* sender, ChatMessage message) {
     return accept(std::move(message), members_.tokenOf(sender), sender != nullptr);
   }
-  // A member's message through the before-send hook when there is one (R14):
-  // verdicts are applied in submission order (RoomHookGate). `done` runs once,
-  // never inside submit() when a hook is asked; error 10016 (or the backend's
-  // code) when refused; a silent drop looks like success to the sender.
-  struct Submitted {
-    RoomError error;
-    Accepted accepted;
-  };
-  void submit(Member* sender, ChatMessage message, const std::string& clientIp,
-              std::function<void(Submitted)> done);
   // A gift the backend billed (RoomEngagement::gift); a merged click has no msgId.
   Accepted gift(const Sender& from, const std::string& gift, int64_t count, bool streak);
 
@@ -101,7 +93,6 @@ class Room {
   void dismiss();
 
  private:
-  Submitted release(std::optional<HookVerdict> verdict, uint64_t senderToken, ChatMessage message);
   void onTick();
   void schedule(int64_t dueMs);
 

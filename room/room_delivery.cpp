@@ -59,7 +59,8 @@ void RoomDelivery::deliver(Pending p) {
   const int64_t seq = members_.nextSeq();
   nlohmann::json object = messageJson(p, seq);
   RoomEventPtr event = messageEvent(p, object);
-  if (ctx_.hooks) ctx_.hooks->afterSend(ctx_.id, p.message, p.msgId, seq, p.timeMs);
+  if (ctx_.hooks && !p.message.source.skipAfterSend)
+    ctx_.hooks->afterSend(ctx_.id, p.message, p.msgId, seq, p.timeMs);
   members_.fanOut(event, object);
   if (ctx_.options.history > 0) {
     history_.emplace_back(p.timeMs, std::move(object));

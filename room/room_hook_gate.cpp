@@ -4,8 +4,7 @@
 
 namespace room {
 
-RoomError RoomHookGate::submit(uint64_t senderToken, const ChatMessage& message,
-                               const std::string& clientIp, Release release) {
+RoomError RoomHookGate::submit(uint64_t senderToken, const ChatMessage& message, Release release) {
   if (queue_.size() >= kMaxQueue)
     return {code::kTooFrequent, "room " + ctx_.id + " is waiting for its backend: retry later"};
   // NOTE: one slow verdict holds everything behind it; a sender may have only a
@@ -17,7 +16,7 @@ RoomError RoomHookGate::submit(uint64_t senderToken, const ChatMessage& message,
     return {code::kTooFast, "too many messages waiting for the backend: slow down"};
   const uint64_t id = nextId_++;
   queue_.push_back({id, senderToken, std::move(release), std::nullopt});
-  ctx_.hooks->beforeSend(ctx_.id, message, clientIp,
+  ctx_.hooks->beforeSend(ctx_.id, message,
                          [this, alive = std::weak_ptr<int>(alive_), id](HookVerdict verdict) {
                            if (alive.expired()) return;
                            for (auto& w : queue_) {

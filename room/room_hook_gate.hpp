@@ -27,12 +27,11 @@ class RoomHookGate {
 
   // Whether the backend wants to see messages before they are sent.
   bool active() const { return ctx_.hooks && ctx_.hooks->hasBeforeSend(); }
-  // Asks the backend about `message` (sent from `clientIp`, by the member
-  // connection `senderToken`, 0: none); `release` runs once, never inside
-  // submit(). 10006 (the room's queue is full) or 10023 (the sender's is) and
-  // no release when it cannot wait.
-  RoomError submit(uint64_t senderToken, const ChatMessage& message, const std::string& clientIp,
-                   Release release);
+  // Asks the backend about `message` (from the member connection
+  // `senderToken`, 0: none); `release` runs once, never inside submit().
+  // 10006 (the room's queue is full) or 10023 (the sender's is) and no release
+  // when it cannot wait.
+  RoomError submit(uint64_t senderToken, const ChatMessage& message, Release release);
   // The room is deleted: every waiting message is released without a verdict,
   // and verdicts that come later are ignored.
   void cancel();

@@ -27,11 +27,13 @@ class RoomHooks {
   virtual ~RoomHooks() = default;
   virtual bool hasBeforeSend() const = 0;
   virtual bool hasBeforeJoin() const = 0;
+  // The sender's address, platform and the like are in message.source.
   virtual void beforeSend(const std::string& roomId, const ChatMessage& message,
-                          const std::string& clientIp, std::function<void(HookVerdict)> done) = 0;
+                          std::function<void(HookVerdict)> done) = 0;
   virtual void beforeJoin(const std::string& roomId, const Sender& who, const std::string& clientIp,
                           std::function<void(HookVerdict)> done) = 0;
-  // Not called for rate-dropped, rejected or silently dropped messages.
+  // Not called for rate-dropped, rejected or silently dropped messages, nor for
+  // those whose source skips it (MessageSource::skipAfterSend).
   virtual void afterSend(const std::string& roomId, const ChatMessage& message,
                          const std::string& msgId, int64_t seq, int64_t timeMs) = 0;
   // A member came online in / left a room: cause Join, Quit, Kicked, LinkClose.

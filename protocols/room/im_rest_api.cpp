@@ -3,17 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include <cctype>
-#include <ctime>
-#include <deque>
 #include <functional>
 #include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
-#include <unordered_map>
 #include <variant>
 
 #include "core/auth/query_string.hpp"
 #include "core/format/json_text.hpp"
+#include "protocols/room/deferred_answer.hpp"
+#include "protocols/room/json_fields.hpp"
 
 namespace room {
 namespace {
@@ -37,44 +35,6 @@ constexpr size_t kMaxAccountBytes = 32;
 constexpr size_t kMaxMsgBodyBytes = 12 * 1024;  // the IM's message size limit
 constexpr size_t kMaxMsgElements = 20;
 
-// Random duplicate detection: the same (group, sender, Random) within 5 minutes
-// is the same message; it is answered again, never delivered twice. Bounded.
-class RandomWindow {
- public:
-  static constexpr int64_t kWindowMs = 5 * 60 * 1000;
-  static constexpr size_t kMaxEntries = 100000;
-
-  struct Sent {
-    int64_t msgTime;
-    int64_t msgSeq;
-  };
-
-  const Sent* find(const std::string& key, int64_t nowMs) {
-    expire(nowMs);
-    auto it = sent_.find(key);
-    return it == sent_.end() ? nullptr : &it->second;
-  }
-
-  void add(const std::string& key, int64_t nowMs, Sent sent) {
-    expire(nowMs);
-    if (!sent_.emplace(key, sent).second) return;
-    order_.emplace_back(nowMs + kWindowMs, key);
-    while (order_.size() > kMaxEntries) pop();
-  }
-
- private:
-  void expire(int64_t nowMs) {
-    while (!order_.empty() && order_.front().first <= nowMs) pop();
-  }
-  void pop() {
-    sent_.erase(order_.front().second);
-    order_.pop_front();
-  }
-
-  std::unordered_map<std::string, Sent> sent_;
-  std::deque<std::pair<int64_t, std::string>> order_;  // (expiry, key), oldest first
-};
-
 json okReply(json fields = json::object()) {
   json out = {{"ActionStatus", "OK"}, {"ErrorCode", 0}, {"ErrorInfo", ""}};
   for (auto& [k, v] : fields.items()) out[k] = std::move(v);
@@ -89,21 +49,16 @@ json failReply(const RoomError& e) {
   return failReply(e.code, e.message);
 }
 
-// One call: the request, the server, the shared state and the parsed body.
+// One call: the request, the server, the calling admin account and the parsed body.
 struct Call {
   const http::HttpRequest& req;
   RoomServer& server;
-  RandomWindow& randoms;
+  const std::string& admin;  // the identifier the query authenticated
   const json& body;
 };
 
-// A string field: `fallback` when absent, nullopt when not a string.
-std::optional<std::string> textField(const json& j, const char* key, std::string fallback = "") {
-  auto it = j.find(key);
-  if (it == j.end()) return fallback;
-  if (!it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
+// Answers a call, now or later (a send waits for the message path).
+using Reply = std::function<void(json)>;
 
 // An integer field within [lo, hi]: `fallback` when absent, nullopt when not an
 // integer or out of range (never throws, whatever the JSON holds).
@@ -271,33 +226,43 @@ std::variant<Mapped, RoomError> mapMsgBody(const json& body) {
   return m;
 }
 
-// The sender (From_Account, default the system's "administrator") and the
-// priority (MsgPriority, default the type's) of a REST message.
-std::variant<ChatMessage, RoomError> restMessage(const Call& c, Mapped mapped, Priority fallback) {
+// Where a REST call's message comes from: this call, its admin, its Random.
+MessageSource restSource(const Call& c, std::optional<int64_t> random) {
+  MessageSource source;
+  source.origin = Origin::ImRest;
+  source.platform = "RESTAPI";
+  source.clientIp = RoomServer::clientIp(c.req.peer);
+  source.operatorAccount = c.admin;
+  if (random) source.random = static_cast<uint32_t>(*random);
+  return source;
+}
+
+// A REST message as the message path takes it: the sender (From_Account, default
+// the system's "administrator"), the priority (MsgPriority, any case; none: the
+// type's default) and its source.
+std::variant<SendRequest, RoomError> restRequest(const Call& c, Mapped mapped,
+                                                 std::optional<int64_t> random) {
   const auto from = textField(c.body, "From_Account");
   if (!from || from->size() > kMaxAccountBytes)
     return RoomError{code::kBadParameter, "From_Account must be an account of <= 32 bytes"};
-  ChatMessage m;
-  m.type = std::move(mapped.type);
-  m.body = std::move(mapped.body);
-  m.priority = fallback;
+  SendRequest r;
   if (auto p = c.body.find("MsgPriority"); p != c.body.end()) {
     std::string name = p->is_string() ? p->get<std::string>() : "";
     for (size_t i = 0; i < name.size(); ++i) {  // "high" and "HIGH" are High too
       const auto ch = static_cast<unsigned char>(name[i]);
       name[i] = static_cast<char>(i ? std::tolower(ch) : std::toupper(ch));
     }
-    auto parsed = parsePriority(name);
-    if (!parsed)
+    if (!parsePriority(name))
       return RoomError{code::kBadParameter, "MsgPriority must be High, Normal, Low or Lowest"};
-    m.priority = *parsed;
+    r.priority = name;
   }
   if (from->empty() || *from == "administrator")
-    m.from = {"administrator", "system", "", MemberRole::Admin};
+    r.from = {"administrator", "system", "", MemberRole::Admin};
   else
-    m.from = {*from, *from, "", c.server.isAdmin(*from) ? MemberRole::Admin : MemberRole::Member};
-  if (RoomError e = messageBody(m.type, m.body, m.body); !e.ok()) return e;
-  return m;
+    r.from = {*from, *from, "", c.server.isAdmin(*from) ? MemberRole::Admin : MemberRole::Member};
+  r.source = restSource(c, random);
+  r.elements.push_back({std::move(mapped.type), std::move(mapped.body)});
+  return r;
 }
 
 std::optional<int64_t> randomOf(const Call& c, json& error) {
@@ -308,32 +273,27 @@ std::optional<int64_t> randomOf(const Call& c, json& error) {
 
 // ---------------------------------------------------------------- commands
 
-json sendGroupMsg(const Call& c) {
+void sendGroupMsg(const Call& c, const Reply& reply) {
   json error;
   Room* room = group(c, error);
-  if (!room) return error;
+  if (!room) return reply(error);
   const auto random = randomOf(c, error);
-  if (!random) return error;
+  if (!random) return reply(error);
   auto mapped = mapMsgBody(c.body);
-  if (auto* e = std::get_if<RoomError>(&mapped)) {
-    ++room->counters().rejected;
-    return failReply(*e);
-  }
-  const Priority fallback = defaultPriority(std::get<Mapped>(mapped).type);
-  auto m = restMessage(c, std::get<Mapped>(std::move(mapped)), fallback);
-  if (auto* e = std::get_if<RoomError>(&m)) {
-    ++room->counters().rejected;
-    return failReply(*e);
-  }
-  const std::string key =
-      room->id() + '\n' + std::get<ChatMessage>(m).from.id + '\n' + std::to_string(*random);
-  const auto now = static_cast<int64_t>(c.server.loop().nowMs());
-  if (const auto* sent = c.randoms.find(key, now))
-    return okReply({{"MsgTime", sent->msgTime}, {"MsgSeq", sent->msgSeq}, {"Duplicate", true}});
-  auto accepted = room->send(nullptr, std::get<ChatMessage>(std::move(m)));
-  const RandomWindow::Sent sent{accepted.timeMs / 1000, msgSeqOf(accepted.msgId)};
-  c.randoms.add(key, now, sent);
-  return okReply({{"MsgTime", sent.msgTime}, {"MsgSeq", sent.msgSeq}, {"MsgId", accepted.msgId}});
+  if (auto* e = std::get_if<RoomError>(&mapped))
+    return reply(failReply(MessagePath::refused(*room, *e).error));
+  auto request = restRequest(c, std::get<Mapped>(std::move(mapped)), random);
+  if (auto* e = std::get_if<RoomError>(&request))
+    return reply(failReply(MessagePath::refused(*room, *e).error));
+  c.server.messages().send(*room, std::get<SendRequest>(std::move(request)), [reply](SendResult r) {
+    if (!r.ok()) return reply(failReply(r.error));
+    json fields = {{"MsgTime", r.timeMs / 1000}, {"MsgSeq", msgSeqOf(r.msgId)}};
+    if (r.duplicate)
+      fields["Duplicate"] = true;
+    else
+      fields["MsgId"] = r.msgId;
+    reply(okReply(std::move(fields)));
+  });
 }
 
 json sendBroadcastMsg(const Call& c) {
@@ -345,36 +305,36 @@ json sendBroadcastMsg(const Call& c) {
   // NOTE: R17: a broadcast is a system announcement: a plain text becomes a
   // "system" message; every broadcast defaults to High.
   if (std::get<Mapped>(mapped).type == "text") std::get<Mapped>(mapped).type = "system";
-  auto m = restMessage(c, std::get<Mapped>(std::move(mapped)), Priority::High);
-  if (auto* e = std::get_if<RoomError>(&m)) return failReply(*e);
-  const std::string key =
-      "*broadcast*\n" + std::get<ChatMessage>(m).from.id + '\n' + std::to_string(*random);
-  const auto now = static_cast<int64_t>(c.server.loop().nowMs());
-  if (const auto* sent = c.randoms.find(key, now))
-    return okReply({{"MsgTime", sent->msgTime}, {"Duplicate", true}});
-  const size_t rooms = c.server.rooms().broadcast(std::get<ChatMessage>(m));
-  const RandomWindow::Sent sent{static_cast<int64_t>(std::time(nullptr)), 0};
-  c.randoms.add(key, now, sent);
-  return okReply({{"MsgTime", sent.msgTime}, {"GroupNum", rooms}});
+  auto request = restRequest(c, std::get<Mapped>(std::move(mapped)), random);
+  if (auto* e = std::get_if<RoomError>(&request)) return failReply(*e);
+  SendRequest& r = std::get<SendRequest>(request);
+  if (!r.priority) r.priority = "High";
+  const SendResult sent = c.server.messages().broadcast(std::move(r));
+  if (!sent.ok()) return failReply(sent.error);
+  if (sent.duplicate) return okReply({{"MsgTime", sent.timeMs / 1000}, {"Duplicate", true}});
+  return okReply({{"MsgTime", sent.timeMs / 1000}, {"GroupNum", sent.rooms}});
 }
 
-json sendSystemNotification(const Call& c) {
+void sendSystemNotification(const Call& c, const Reply& reply) {
   json error;
   Room* room = group(c, error);
-  if (!room) return error;
+  if (!room) return reply(error);
   const auto content = textField(c.body, "Content");
   if (!content || content->empty() || content->size() > kMaxMsgBodyBytes)
-    return failReply(code::kBadParameter, "Content must be a non-empty string of <= 12 KB");
+    return reply(failReply(code::kBadParameter, "Content must be a non-empty string of <= 12 KB"));
   auto to = c.body.find("ToMembers_Account");
   if (to != c.body.end() && (!to->is_array() || !to->empty()))
-    return failReply(code::kBadParameter,
-                     "an AVChatRoom's system notification goes to every member: "
-                     "ToMembers_Account must be empty");
-  room->send(nullptr, {"system",
-                       Priority::High,
-                       {"administrator", "system", "", MemberRole::Admin},
-                       {{"text", *content}}});
-  return okReply();
+    return reply(failReply(code::kBadParameter,
+                           "an AVChatRoom's system notification goes to every member: "
+                           "ToMembers_Account must be empty"));
+  SendRequest r;
+  r.source = restSource(c, std::nullopt);
+  r.from = {"administrator", "system", "", MemberRole::Admin};
+  r.elements.push_back({"system", {{"text", *content}}});
+  r.priority = "High";
+  c.server.messages().send(*room, std::move(r), [reply](SendResult sent) {
+    reply(sent.ok() ? okReply() : failReply(sent.error));
+  });
 }
 
 json forbidSendMsg(const Call& c) {
@@ -546,28 +506,36 @@ json getMembers(const Call& c) {
       {{"MemberList", std::move(list)}, {"NextTimestamp", 0}, {"MemberNum", room->online()}});
 }
 
-using Command = std::function<json(const Call&)>;
+// A command answers through `reply`, at once or later (a send waits for the
+// message path); most answer at once and are written as json(const Call&).
+using Command = std::function<void(const Call&, const Reply&)>;
+
+Command now(json (*command)(const Call&)) {
+  return [command](const Call& c, const Reply& reply) { reply(command(c)); };
+}
 
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
       {kGroupService + "send_group_msg", sendGroupMsg},
       {kGroupService + "send_group_system_notification", sendSystemNotification},
-      {kGroupService + "send_broadcast_msg", sendBroadcastMsg},
-      {kGroupService + "forbid_send_msg", forbidSendMsg},
-      {kGroupService + "get_group_shutted_uin", getGroupShuttedUin},
-      {kGroupService + "modify_group_base_info", modifyGroupBaseInfo},
-      {kGroupService + "get_group_info", getGroupInfo},
-      {kGroupService + "get_online_member_num", getOnlineMemberNum},
-      {kGroupService + "ban_group_member", banGroupMember},
-      {kGroupService + "unban_group_member", unbanGroupMember},
-      {kGroupService + "get_group_ban_member", getGroupBanMember},
-      {kAvChatRoomService + "get_members", getMembers},
+      {kGroupService + "send_broadcast_msg", now(sendBroadcastMsg)},
+      {kGroupService + "forbid_send_msg", now(forbidSendMsg)},
+      {kGroupService + "get_group_shutted_uin", now(getGroupShuttedUin)},
+      {kGroupService + "modify_group_base_info", now(modifyGroupBaseInfo)},
+      {kGroupService + "get_group_info", now(getGroupInfo)},
+      {kGroupService + "get_online_member_num", now(getOnlineMemberNum)},
+      {kGroupService + "ban_group_member", now(banGroupMember)},
+      {kGroupService + "unban_group_member", now(unbanGroupMember)},
+      {kGroupService + "get_group_ban_member", now(getGroupBanMember)},
+      {kAvChatRoomService + "get_members", now(getMembers)},
   };
   return table;
 }
 
-// The IM's query authentication: sdkappid, an admin identifier and its usersig.
-std::optional<json> authenticate(const http::HttpRequest& req, RoomServer& server) {
+// The IM's query authentication: sdkappid, an admin identifier and its usersig;
+// `admin` gets the identifier.
+std::optional<json> authenticate(const http::HttpRequest& req, RoomServer& server,
+                                 std::string& admin) {
   const auto query = core::QueryString::parse(req.query);
   if (!query.ok()) return failReply(kHttpParseError, "bad query: " + query.error());
   const std::string* appId = query.find("sdkappid");
@@ -586,37 +554,41 @@ std::optional<json> authenticate(const http::HttpRequest& req, RoomServer& serve
     return failReply(kNeedsAdmin, id->substr(0, 32) + " is not an app admin account");
   const core::UserSigCheck check = server.verify(*id, *sig);
   if (!check.ok()) return failReply(check.code, "usersig refused: " + check.reason);
+  admin = *id;
   return std::nullopt;
 }
 
-json handle(const http::HttpRequest& req, RoomServer& server, RandomWindow& randoms) {
-  if (req.method != "POST") return failReply(kHttpParseError, "use POST");
-  if (auto denied = authenticate(req, server)) return *denied;
+void handle(const http::HttpRequest& req, RoomServer& server, const Reply& reply) {
+  if (req.method != "POST") return reply(failReply(kHttpParseError, "use POST"));
+  std::string admin;
+  if (auto denied = authenticate(req, server, admin)) return reply(*denied);
   const auto& table = commands();
   auto command = table.find(req.path);
   if (command == table.end())
-    return failReply(code::kBadCommand, "unknown command " + req.path.substr(0, 100));
+    return reply(failReply(code::kBadCommand, "unknown command " + req.path.substr(0, 100)));
   const core::JsonRead read = core::readJson(req.body, http::kMaxJsonBodyBytes);
-  if (!read.ok()) return failReply(kJsonParseError, "the body is " + read.error);
+  if (!read.ok()) return reply(failReply(kJsonParseError, "the body is " + read.error));
   if (!read.value.is_object())
-    return failReply(code::kBadParameter, "the body must be a JSON object");
-  return command->second({req, server, randoms, read.value});
+    return reply(failReply(code::kBadParameter, "the body must be a JSON object"));
+  command->second({req, server, admin, read.value}, reply);
 }
 
 }  // namespace
 
 void registerImRestApi(http::HttpServer& http, RoomServer& server) {
-  auto randoms = std::make_shared<RandomWindow>();
   http.route(
       [](const http::HttpRequest& req) {
         return req.path.starts_with(kGroupService) || req.path.starts_with(kAvChatRoomService);
       },
-      [&server, randoms](const http::HttpRequest& req, http::HttpExchange&) {
-        const json reply = handle(req, server, *randoms);
-        if (reply["ActionStatus"] != "OK")
-          spdlog::info("im rest {} {}: {} {}", req.peer, req.path, reply["ErrorCode"].dump(),
-                       reply["ErrorInfo"].get<std::string>());
-        return http::HttpResponse::json(200, core::dumpJson(reply) + "\n");
+      [&server](const http::HttpRequest& req, http::HttpExchange& exchange) {
+        return DeferredAnswer::run(exchange, [&](DeferredAnswer::Answer respond) {
+          handle(req, server, [peer = req.peer, path = req.path, respond](json reply) {
+            if (reply["ActionStatus"] != "OK")
+              spdlog::info("im rest {} {}: {} {}", peer, path, reply["ErrorCode"].dump(),
+                           reply["ErrorInfo"].get<std::string>());
+            respond(http::HttpResponse::json(200, core::dumpJson(reply) + "\n"));
+          });
+        });
       });
 }
 

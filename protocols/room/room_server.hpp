@@ -13,8 +13,8 @@
 #include "protocols/http/http_server.hpp"
 #include "protocols/http/websocket.hpp"
 #include "protocols/room/room_session.hpp"
+#include "room/message_path.hpp"
 #include "room/room_registry.hpp"
-#include "room/word_filter.hpp"
 
 namespace room {
 
@@ -26,14 +26,13 @@ struct RoomServerOptions {
   size_t roomsPerConnection = 1;
   double clientRate = 20;  // requests per second, bursts of twice that
   std::string path = "/ws";
-  bool filterRejects = false;  // the word filter rejects (10016) instead of masking
   http::WebSocketOptions ws;
 };
 
 class RoomServer {
  public:
   RoomServer(core::EventLoop& loop, http::HttpServer& http, RoomRegistry& rooms,
-             RoomServerOptions options);
+             MessagePath& messages, RoomServerOptions options);
   ~RoomServer();
 
   bool isAdmin(const std::string& user) const;
@@ -42,13 +41,15 @@ class RoomServer {
   std::string nextGuestId() { return "guest-" + std::to_string(++guests_); }
 
   RoomRegistry& rooms() { return rooms_; }
+  // Where every transport sends its messages (not owned).
+  MessagePath& messages() { return messages_; }
   core::EventLoop& loop() { return loop_; }
   const RoomServerOptions& options() const { return options_; }
   size_t sessions() const { return sessions_.size(); }
-  // The built-in word filter (R14); replaced whole on reload (SIGHUP).
-  void setWordFilter(std::shared_ptr<const WordFilter> filter) { filter_ = std::move(filter); }
-  const WordFilter* wordFilter() const { return filter_.get(); }
   void closeAll();
+
+  // The client's address of an "address:port" peer.
+  static std::string clientIp(const std::string& peer);
 
  private:
   friend class RoomSession;
@@ -56,9 +57,9 @@ class RoomServer {
 
   core::EventLoop& loop_;
   RoomRegistry& rooms_;
+  MessagePath& messages_;
   RoomServerOptions options_;
   uint64_t guests_ = 0;
-  std::shared_ptr<const WordFilter> filter_;
   core::SessionSet<RoomSession> sessions_;
 };
 

@@ -303,8 +303,7 @@ void RoomSession::finishJoin(const json& req, const std::string& id) {
 }
 
 std::string RoomSession::clientIp() const {
-  const size_t colon = peer_.rfind(':');
-  return colon == std::string::npos ? peer_ : peer_.substr(0, colon);
+  return RoomServer::clientIp(peer_);
 }
 
 Room* RoomSession::joinedRoom(const json& req, int& errorCode, std::string& info) {
@@ -343,51 +342,30 @@ void RoomSession::onSend(const json& req) {
   std::string info;
   Room* room = joinedRoom(req, errorCode, info);
   if (!room) return reply(req, errorCode, info);
-  auto refuse = [&](int c, std::string why) {
-    ++room->counters().rejected;
-    reply(req, c, std::move(why));
-  };
-  if (who_.role == MemberRole::Guest)
-    return refuse(code::kNoPermission, "guests may not send: log in with a UserSig");
-  if (RoomError e = room->moderation().checkSend(who_); !e.ok()) return refuse(e.code, e.message);
-  const std::string* type = stringField(req, "type");
-  if (!type || !isMessageType(*type))
-    return refuse(code::kBadParameter,
-                  "type must be one of text, custom, image, voice, gift, like");
-  ChatMessage message{*type, defaultPriority(*type), who_, json::object()};
-  if (auto it = req.find("priority"); it != req.end()) {
-    auto p = it->is_string() ? parsePriority(it->get_ref<const std::string&>()) : std::nullopt;
-    if (!p) return refuse(code::kBadParameter, "priority must be High, Normal, Low or Lowest");
-    message.priority = *p;
-  }
-  auto body = req.find("body");
-  if (body == req.end()) return refuse(code::kBadParameter, "send needs a \"body\" object");
-  if (RoomError e = messageBody(*type, *body, message.body); !e.ok())
-    return refuse(e.code, e.message);
-  if (const WordFilter* filter = server_.wordFilter(); filter && *type == "text") {
-    auto& text = message.body["text"].get_ref<std::string&>();
-    if (server_.options().filterRejects ? filter->matches(text) : filter->mask(text) > 0) {
-      ++room->counters().filtered;
-      if (server_.options().filterRejects)
-        return refuse(code::kRejected, "the message contains a filtered word");
-    }
-  }
-  if (*type == "gift")
-    return refuse(code::kNoPermission,
-                  "gifts are sent by the backend after billing (POST /api/v1/rooms/{id}/gifts)");
-  if (*type == "like") {
-    // NOTE: likes are merged per room per window (R8): counted now, delivered
-    // as one Low message with the sum; the reply carries the room's total.
-    const int64_t total = room->engagement().like(who_, message.body.value("count", int64_t{1}));
-    return reply(req, 0, "", {{"merged", true}, {"likes", total}});
-  }
   // NOTE: with a before-send hook the reply waits for the backend's verdict.
-  room->submit(this, std::move(message), clientIp(),
-               [this, alive = std::weak_ptr<int>(alive_), req](Room::Submitted r) {
-                 if (alive.expired() || closed_) return;
-                 if (!r.error.ok()) return reply(req, r.error.code, r.error.message);
-                 reply(req, 0, "", {{"msgId", r.accepted.msgId}, {"time", r.accepted.timeMs}});
-               });
+  server_.messages().send(*room, sendRequest(req),
+                          [this, alive = std::weak_ptr<int>(alive_), req](SendResult r) {
+                            if (alive.expired() || closed_) return;
+                            if (!r.ok()) return reply(req, r.error.code, r.error.message);
+                            if (r.merged)
+                              return reply(req, 0, "", {{"merged", true}, {"likes", r.likes}});
+                            reply(req, 0, "", {{"msgId", r.msgId}, {"time", r.timeMs}});
+                          });
+}
+
+SendRequest RoomSession::sendRequest(const json& req) {
+  SendRequest r;
+  r.source.origin = Origin::WebSocket;
+  r.source.clientIp = clientIp();
+  r.from = who_;
+  r.connection = this;
+  // Missing or mistyped fields go as they are, for the path to refuse in its order.
+  const std::string* type = stringField(req, "type");
+  auto body = req.find("body");
+  r.elements.push_back({type ? *type : std::string(), body == req.end() ? json() : *body});
+  if (auto it = req.find("priority"); it != req.end())
+    r.priority = it->is_string() ? it->get<std::string>() : std::string();
+  return r;
 }
 
 void RoomSession::onHistory(const json& req) {

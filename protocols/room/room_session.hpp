@@ -13,6 +13,7 @@
 #include "protocols/http/websocket.hpp"
 #include "room/member.hpp"
 #include "room/room.hpp"
+#include "room/send_request.hpp"
 
 namespace room {
 
@@ -49,6 +50,7 @@ class RoomSession : public Member, public http::WebSocket::Handler {
   void onJoin(const json& req);
   void onLeave(const json& req);
   void onSend(const json& req);
+  SendRequest sendRequest(const json& req);
   void onHistory(const json& req);
   void onMembers(const json& req);
   // Sets `code`/`info` when the profile fields are bad.

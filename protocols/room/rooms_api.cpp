@@ -8,6 +8,8 @@
 
 #include "core/auth/query_string.hpp"
 #include "core/format/json_text.hpp"
+#include "protocols/room/deferred_answer.hpp"
+#include "protocols/room/json_fields.hpp"
 
 namespace room {
 namespace {
@@ -29,14 +31,6 @@ http::HttpResponse failure(const http::HttpRequest& req, int status, int errorCo
 http::HttpResponse failure(const http::HttpRequest& req, const RoomError& e) {
   const int status = e.code == code::kNoSuchRoom ? 404 : 400;
   return failure(req, status, e.code, e.message);
-}
-
-// A string field: `fallback` when absent, nullopt when not a string.
-std::optional<std::string> textField(const json& j, const char* key, std::string fallback = "") {
-  auto it = j.find(key);
-  if (it == j.end()) return fallback;
-  if (!it->is_string()) return std::nullopt;
-  return it->get<std::string>();
 }
 
 // The JSON body of a write; nullopt (and `error`) if it is not an object, or
@@ -89,39 +83,70 @@ std::optional<RoomError> applyPatch(Room& room, const json& patch) {
   return std::nullopt;
 }
 
-// A message from the API: as the system, or as a user with a chosen priority.
-std::variant<ChatMessage, RoomError> apiMessage(const json& b, RoomServer& server,
-                                                bool systemOnly) {
-  ChatMessage m;
+// What a failure's log line names of a request, kept for an answer given later.
+http::HttpRequest lineOf(const http::HttpRequest& req) {
+  http::HttpRequest line;
+  line.peer = req.peer;
+  line.method = req.method;
+  line.path = req.path;
+  return line;
+}
+
+// Where an API call's message comes from: the caller's address and its admin
+// account (the identifier requireAdmin checked).
+MessageSource apiSource(const http::HttpRequest& req) {
+  MessageSource source;
+  source.origin = Origin::ApiV1;
+  source.platform = "RESTAPI";
+  source.clientIp = RoomServer::clientIp(req.peer);
+  const auto query = core::QueryString::parse(req.query);
+  if (const std::string* admin = query.find("identifier")) source.operatorAccount = *admin;
+  return source;
+}
+
+// A message from the API: as the system, or as a user with a chosen priority
+// (its type, priority and body are the message path's to check).
+std::variant<SendRequest, RoomError> apiRequest(const http::HttpRequest& req, const json& b,
+                                                RoomServer& server, bool systemOnly) {
   const auto typeField = textField(b, "type", "system");
   const auto from = systemOnly ? std::optional<std::string>("") : textField(b, "from");
   const auto nick = textField(b, "nick"), avatar = textField(b, "avatar");
   if (!typeField || !from || !nick || !avatar)
     return RoomError{code::kBadParameter, "type, from, nick and avatar must be strings"};
   const std::string type = systemOnly ? "system" : *typeField;
-  if (type != "system" && !isMessageType(type))
-    return RoomError{code::kBadParameter,
-                     "type must be system, text, custom, image, voice, gift or like"};
-  m.type = type;
-  m.priority = defaultPriority(type);
-  if (auto it = b.find("priority"); it != b.end()) {
-    auto p = it->is_string() ? parsePriority(it->get_ref<const std::string&>()) : std::nullopt;
-    if (!p) return RoomError{code::kBadParameter, "priority must be High, Normal, Low or Lowest"};
-    m.priority = *p;
-  }
-  auto body = b.find("body");
-  if (body == b.end()) return RoomError{code::kBadParameter, "a message needs a \"body\""};
-  if (RoomError e = messageBody(type, *body, m.body); !e.ok()) return e;
+  SendRequest r;
+  r.source = apiSource(req);
   if (from->empty() || type == "system") {
-    m.from = {"administrator", "system", "", MemberRole::Admin};
+    r.from = {"administrator", "system", "", MemberRole::Admin};
   } else {
     if (from->size() > 32 || nick->size() > 64 || avatar->size() > 512)
       return RoomError{code::kBadParameter,
                        "from (<= 32 bytes), nick (<= 64), avatar (<= 512) too long"};
-    m.from = {*from, nick->empty() ? *from : *nick, *avatar,
+    r.from = {*from, nick->empty() ? *from : *nick, *avatar,
               server.isAdmin(*from) ? MemberRole::Admin : MemberRole::Member};
   }
-  return m;
+  auto body = b.find("body");
+  r.elements.push_back({type, body == b.end() ? json() : *body});
+  if (auto it = b.find("priority"); it != b.end())
+    r.priority = it->is_string() ? it->get<std::string>() : std::string();
+  return r;
+}
+
+// POST .../messages: a message as the system or a user (likes merge, R8).
+http::HttpResponse postMessage(const http::HttpRequest& req, http::HttpExchange& exchange,
+                               Room& room, RoomServer& server, const json& b) {
+  auto request = apiRequest(req, b, server, false);
+  if (auto* e = std::get_if<RoomError>(&request))
+    return failure(req, MessagePath::refused(room, *e).error);
+  return DeferredAnswer::run(exchange, [&](DeferredAnswer::Answer respond) {
+    server.messages().send(room, std::get<SendRequest>(std::move(request)),
+                           [line = lineOf(req), respond](SendResult r) {
+                             if (!r.ok()) return respond(failure(line, r.error));
+                             if (r.merged)
+                               return respond(answer(200, {{"merged", true}, {"likes", r.likes}}));
+                             respond(answer(200, {{"msgId", r.msgId}, {"time", r.timeMs}}));
+                           });
+  });
 }
 
 // The user ids of a moderation call: "members": [ids] (<= 500, as the IM's).
@@ -182,8 +207,8 @@ http::HttpResponse moderate(const http::HttpRequest& req, Room& room, const std:
 
 // POST .../gifts {"from", "gift", "count"?: n (default 1), "streak"?: bool}: a
 // gift the backend billed (R7); streak clicks merge, an explicit count is one message.
-http::HttpResponse sendGift(const http::HttpRequest& req, Room& room, RoomServer& server,
-                            const json& b) {
+http::HttpResponse sendGift(const http::HttpRequest& req, http::HttpExchange& exchange, Room& room,
+                            RoomServer& server, const json& b) {
   const auto from = textField(b, "from"), gift = textField(b, "gift");
   const auto nick = textField(b, "nick"), avatar = textField(b, "avatar");
   if (!from || from->empty() || from->size() > 32 || !gift || gift->empty() || gift->size() > 64 ||
@@ -197,17 +222,77 @@ http::HttpResponse sendGift(const http::HttpRequest& req, Room& room, RoomServer
   auto streak = b.find("streak");
   if (streak != b.end() && !streak->is_boolean())
     return failure(req, 400, code::kBadParameter, "streak must be true or false");
-  const Sender sender{*from, nick->empty() ? *from : *nick, *avatar,
-                      server.isAdmin(*from) ? MemberRole::Admin : MemberRole::Member};
-  auto accepted = room.gift(sender, *gift, count == b.end() ? 1 : count->get<int64_t>(),
-                            streak != b.end() && streak->get<bool>());
-  json out = {{"time", accepted.timeMs}, {"merged", accepted.msgId.empty()}};
-  if (!accepted.msgId.empty()) out["msgId"] = accepted.msgId;
-  return answer(200, out);
+  SendRequest r;
+  r.source = apiSource(req);
+  r.from = {*from, nick->empty() ? *from : *nick, *avatar,
+            server.isAdmin(*from) ? MemberRole::Admin : MemberRole::Member};
+  r.elements.push_back(
+      {"gift", {{"gift", *gift}, {"count", count == b.end() ? 1 : count->get<int64_t>()}}});
+  r.billedGift = true;
+  r.giftStreak = streak != b.end() && streak->get<bool>();
+  return DeferredAnswer::run(exchange, [&](DeferredAnswer::Answer respond) {
+    server.messages().send(room, std::move(r), [line = lineOf(req), respond](SendResult s) {
+      if (!s.ok()) return respond(failure(line, s.error));
+      json out = {{"time", s.timeMs}, {"merged", s.merged}};
+      if (!s.msgId.empty()) out["msgId"] = s.msgId;
+      respond(answer(200, out));
+    });
+  });
 }
 
-http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, std::string id,
-                            const std::string& sub) {
+// GET .../members?role=&limit=: the recent joiners (R15).
+http::HttpResponse listMembers(const http::HttpRequest& req, Room& room) {
+  const auto q = core::QueryString::parse(req.query);
+  std::optional<MemberRole> role;
+  if (const std::string* r = q.find("role"); r && !r->empty()) {
+    role = parseRole(*r);
+    if (!role) return failure(req, 400, code::kBadParameter, "role must be owner, admin or member");
+  }
+  size_t limit = 30;
+  if (const std::string* l = q.find("limit")) {
+    char* end = nullptr;
+    const long v = std::strtol(l->c_str(), &end, 10);
+    if (*end != '\0' || v < 1 || v > 1000)
+      return failure(req, 400, code::kBadParameter, "limit must be 1..1000");
+    limit = static_cast<size_t>(v);
+  }
+  return answer(200, room.views().members(role, limit));
+}
+
+// POST .../membership {"members", "member": bool} (R9).
+http::HttpResponse setMembership(const http::HttpRequest& req, Room& room, const json& b) {
+  RoomError error;
+  auto ids = memberIds(b, error);
+  if (!ids) return failure(req, error);
+  auto flag = b.find("member");
+  if (ids->empty() || flag == b.end() || !flag->is_boolean())
+    return failure(req, 400, code::kBadParameter,
+                   "membership needs \"members\" and \"member\": true|false");
+  json users = json::array();
+  for (const auto& id : *ids) {
+    room.engagement().setMembership(id, flag->get<bool>());
+    users.push_back(room.views().user(id));
+  }
+  return answer(200, {{"room", room.id()}, {"users", std::move(users)}});
+}
+
+// POST .../lottery {"keyword", "seconds", "winners"} (R16).
+http::HttpResponse startLottery(const http::HttpRequest& req, Room& room, const json& b) {
+  const auto keyword = textField(b, "keyword");
+  auto seconds = b.find("seconds"), winners = b.find("winners");
+  if (!keyword || seconds == b.end() || !seconds->is_number_integer() || winners == b.end() ||
+      !winners->is_number_integer() || winners->get<int64_t>() < 1)
+    return failure(req, 400, code::kBadParameter,
+                   "a lottery needs \"keyword\", \"seconds\" and \"winners\" (integers)");
+  if (auto e = room.lottery().start(*keyword, seconds->get<int64_t>(),
+                                    static_cast<size_t>(winners->get<int64_t>()));
+      !e.ok())
+    return failure(req, e);
+  return answer(200, room.views().lottery());
+}
+
+http::HttpResponse roomCall(const http::HttpRequest& req, http::HttpExchange& exchange,
+                            RoomServer& server, std::string id, const std::string& sub) {
   RoomRegistry& rooms = server.rooms();
   Room* room = rooms.find(id);
   if (!room) return failure(req, 404, code::kNoSuchRoom, "no such room: " + id);
@@ -219,24 +304,7 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
     rooms.remove(id);
     return answer(200, {{"deleted", id}});
   }
-  if (sub == "members" && read) {
-    const auto q = core::QueryString::parse(req.query);
-    std::optional<MemberRole> role;
-    if (const std::string* r = q.find("role"); r && !r->empty()) {
-      role = parseRole(*r);
-      if (!role)
-        return failure(req, 400, code::kBadParameter, "role must be owner, admin or member");
-    }
-    size_t limit = 30;
-    if (const std::string* l = q.find("limit")) {
-      char* end = nullptr;
-      const long v = std::strtol(l->c_str(), &end, 10);
-      if (*end != '\0' || v < 1 || v > 1000)
-        return failure(req, 400, code::kBadParameter, "limit must be 1..1000");
-      limit = static_cast<size_t>(v);
-    }
-    return answer(200, room->views().members(role, limit));
-  }
+  if (sub == "members" && read) return listMembers(req, *room);
   if (sub == "counters" && read) return answer(200, room->views().counters());
   if (sub == "mutes" && read) return answer(200, room->views().mutes());
   if (sub == "bans" && read) return answer(200, room->views().bans());
@@ -252,49 +320,10 @@ http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, st
     return answer(200, room->views().describe());
   }
   if (sub == "mute" || sub == "kick" || sub == "unban") return moderate(req, *room, sub, *b);
-  if (sub == "gifts") return sendGift(req, *room, server, *b);
-  if (sub == "membership") {
-    RoomError error;
-    auto ids = memberIds(*b, error);
-    if (!ids) return failure(req, error);
-    auto flag = b->find("member");
-    if (ids->empty() || flag == b->end() || !flag->is_boolean())
-      return failure(req, 400, code::kBadParameter,
-                     "membership needs \"members\" and \"member\": true|false");
-    json users = json::array();
-    for (const auto& id : *ids) {
-      room->engagement().setMembership(id, flag->get<bool>());
-      users.push_back(room->views().user(id));
-    }
-    return answer(200, {{"room", room->id()}, {"users", std::move(users)}});
-  }
-  if (sub == "lottery") {
-    const auto keyword = textField(*b, "keyword");
-    auto seconds = b->find("seconds"), winners = b->find("winners");
-    if (!keyword || seconds == b->end() || !seconds->is_number_integer() || winners == b->end() ||
-        !winners->is_number_integer() || winners->get<int64_t>() < 1)
-      return failure(req, 400, code::kBadParameter,
-                     "a lottery needs \"keyword\", \"seconds\" and \"winners\" (integers)");
-    if (auto e = room->lottery().start(*keyword, seconds->get<int64_t>(),
-                                       static_cast<size_t>(winners->get<int64_t>()));
-        !e.ok())
-      return failure(req, e);
-    return answer(200, room->views().lottery());
-  }
-  if (sub == "messages") {
-    auto m = apiMessage(*b, server, false);
-    if (auto* e = std::get_if<RoomError>(&m)) {
-      ++room->counters().rejected;
-      return failure(req, *e);
-    }
-    if (auto* like = std::get_if<ChatMessage>(&m); like->type == "like") {
-      const int64_t total =
-          room->engagement().like(like->from, like->body.value("count", int64_t{1}));
-      return answer(200, {{"merged", true}, {"likes", total}});
-    }
-    auto accepted = room->send(nullptr, std::get<ChatMessage>(std::move(m)));
-    return answer(200, {{"msgId", accepted.msgId}, {"time", accepted.timeMs}});
-  }
+  if (sub == "gifts") return sendGift(req, exchange, *room, server, *b);
+  if (sub == "membership") return setMembership(req, *room, *b);
+  if (sub == "lottery") return startLottery(req, *room, *b);
+  if (sub == "messages") return postMessage(req, exchange, *room, server, *b);
   return failure(req, 404, code::kBadCommand, "no such resource: " + req.path);
 }
 
@@ -370,17 +399,19 @@ void registerRoomsApi(http::HttpServer& http, RoomServer& server) {
         return req.path == "/api/v1/broadcast" || req.path == kPrefix ||
                req.path.starts_with(kPrefix + "/");
       },
-      [&server](const http::HttpRequest& req, http::HttpExchange&) {
+      [&server](const http::HttpRequest& req, http::HttpExchange& exchange) {
         if (req.path == "/api/v1/broadcast") {
           if (req.method != "POST") return failure(req, 405, code::kBadCommand, "use POST");
           if (auto denied = requireAdmin(req, server)) return *denied;
           std::optional<http::HttpResponse> error;
           auto b = body(req, error);
           if (!b) return *error;
-          auto m = apiMessage(*b, server, true);
-          if (auto* e = std::get_if<RoomError>(&m)) return failure(req, *e);
-          const size_t n = server.rooms().broadcast(std::get<ChatMessage>(m));
-          return answer(200, {{"rooms", n}});
+          auto request = apiRequest(req, *b, server, true);
+          if (auto* e = std::get_if<RoomError>(&request)) return failure(req, *e);
+          const SendResult sent =
+              server.messages().broadcast(std::get<SendRequest>(std::move(request)));
+          if (!sent.ok()) return failure(req, sent.error);
+          return answer(200, {{"rooms", sent.rooms}});
         }
         std::string rest = req.path.substr(std::min(req.path.size(), kPrefix.size()));
         if (rest.starts_with("/")) rest.erase(0, 1);
@@ -412,7 +443,7 @@ void registerRoomsApi(http::HttpServer& http, RoomServer& server) {
           return revokeCall(req, server, rest.substr(0, m), msgId);
         }
         auto [id, sub] = splitRoomPath(rest);
-        return roomCall(req, server, id, sub);
+        return roomCall(req, exchange, server, id, sub);
       });
 }
 

@@ -100,10 +100,10 @@ json WebhookHooks::messageBody(const char* command, const std::string& roomId,
 }
 
 void WebhookHooks::beforeSend(const std::string& roomId, const ChatMessage& message,
-                              const std::string& clientIp, std::function<void(HookVerdict)> done) {
+                              std::function<void(HookVerdict)> done) {
   ++random_;
   json body = messageBody("Group.CallbackBeforeSendMsg", roomId, message);
-  sender_.call("Group.CallbackBeforeSendMsg", body, clientIp,
+  sender_.call("Group.CallbackBeforeSendMsg", body, message.source.clientIp,
                [done = std::move(done), failOpen = options_.failOpen, type = message.type](
                    http::WebhookReply reply) { done(verdictOf(reply, failOpen, type)); });
 }

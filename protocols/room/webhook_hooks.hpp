@@ -37,7 +37,7 @@ class WebhookHooks : public RoomHooks {
   bool hasBeforeSend() const override { return options_.beforeSend; }
   bool hasBeforeJoin() const override { return options_.beforeJoin; }
   void beforeSend(const std::string& roomId, const ChatMessage& message,
-                  const std::string& clientIp, std::function<void(HookVerdict)> done) override;
+                  std::function<void(HookVerdict)> done) override;
   void beforeJoin(const std::string& roomId, const Sender& who, const std::string& clientIp,
                   std::function<void(HookVerdict)> done) override;
   void afterSend(const std::string& roomId, const ChatMessage& message, const std::string& msgId,

@@ -61,11 +61,15 @@ struct FakeMember : Member {
 
 struct FakeHooks : RoomHooks {
   std::vector<std::function<void(HookVerdict)>> pendingSend, pendingJoin;
+  std::vector<ChatMessage> asked;  // what the before-send hook saw
+  std::vector<MessageSource> afterSources;
   std::vector<std::string> afterSent, members, states;
-  bool hasBeforeSend() const override { return true; }
+  bool beforeSendOn = true;
+  bool hasBeforeSend() const override { return beforeSendOn; }
   bool hasBeforeJoin() const override { return true; }
-  void beforeSend(const std::string&, const ChatMessage&, const std::string&,
+  void beforeSend(const std::string&, const ChatMessage& message,
                   std::function<void(HookVerdict)> done) override {
+    asked.push_back(message);
     pendingSend.push_back(std::move(done));
   }
   void beforeJoin(const std::string&, const Sender&, const std::string&,
@@ -75,6 +79,7 @@ struct FakeHooks : RoomHooks {
   void afterSend(const std::string&, const ChatMessage& m, const std::string& msgId, int64_t,
                  int64_t) override {
     afterSent.push_back(m.body.value("text", "?"));
+    afterSources.push_back(m.source);
   }
   void memberChanged(const std::string&, const std::string& user, bool online,
                      const std::string& cause) override {

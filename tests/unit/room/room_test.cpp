@@ -1,5 +1,5 @@
 // Room: the composition of its parts: joining and leaving, fan-out, the online
-// count, the registry, kicks across connections, the before-send hook gate.
+// count, the registry, kicks across connections.
 #include "room/room.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -185,100 +185,4 @@ BOOST_AUTO_TEST_CASE(a_kicked_second_connection_never_sees_seq_go_back) {
   room.join(c4);
   room.leave(c3);  // carol is still in the room on c4
   BOOST_TEST(room.views().members(std::nullopt, 10)["members"][0]["id"] == "carol");
-}
-
-BOOST_AUTO_TEST_CASE(before_send_verdicts_apply_in_submission_order) {
-  EventLoop loop;
-  RoomOptions o;
-  o.history = 10;
-  Room room(loop, "r", "", o, ids());
-  FakeHooks hooks;
-  room.setHooks(&hooks);
-  FakeMember a("a"), b("b");
-  room.join(a);
-  room.join(b);
-  std::vector<std::pair<int, std::string>> replies(4);
-  for (int i = 0; i < 4; ++i)
-    room.submit(&a, text(a, "m" + std::to_string(i)), "127.0.0.1",
-                [&replies, i](Room::Submitted r) {
-                  replies[i] = {r.error.code, r.accepted.msgId};
-                });
-  BOOST_REQUIRE(hooks.pendingSend.size() == 4u);
-  BOOST_TEST(b.of("message").empty());  // nothing before the backend answers
-  HookVerdict rewrite;
-  rewrite.body = json{{"text", "m3 (edited)"}};
-  hooks.pendingSend[3](rewrite);  // the last answers first: it waits for the others
-  BOOST_TEST(b.of("message").empty());
-  HookVerdict reject{HookVerdict::Action::Reject, 10150, "custom refusal", std::nullopt};
-  hooks.pendingSend[1](reject);
-  hooks.pendingSend[2](HookVerdict{HookVerdict::Action::Drop, 0, "", std::nullopt});
-  BOOST_TEST(b.of("message").empty());
-  hooks.pendingSend[0](HookVerdict{});
-  std::vector<std::string> seen;
-  for (const auto& e : b.of("message")) seen.push_back(e["body"]["text"]);
-  BOOST_TEST(seen == (std::vector<std::string>{"m0", "m3 (edited)"}),
-             boost::test_tools::per_element());
-  BOOST_TEST(replies[1].first == 10150);  // the backend's own code reaches the sender
-  BOOST_TEST(replies[2].first == 0);      // a silent drop looks like success
-  BOOST_TEST(!replies[2].second.empty());
-  BOOST_TEST(hooks.afterSent == (std::vector<std::string>{"m0", "m3 (edited)"}),
-             boost::test_tools::per_element());  // never for refused or dropped ones
-  BOOST_TEST(room.counters().rejected == 1u);
-  BOOST_TEST(room.counters().filtered == 1u);
-  BOOST_TEST(hooks.members == (std::vector<std::string>{"a+Join", "b+Join"}),
-             boost::test_tools::per_element());
-  room.kick("b", "bye", 0);
-  BOOST_TEST(hooks.members.back() == "b-Kicked");
-}
-
-BOOST_AUTO_TEST_CASE(a_room_deleted_while_its_backend_thinks_ignores_the_verdict) {
-  EventLoop loop;
-  FakeHooks hooks;
-  bool called = false;
-  {
-    Room room(loop, "r", "", {}, ids());
-    room.setHooks(&hooks);
-    FakeMember a("a");
-    room.join(a);
-    room.submit(&a, text(a, "x"), "", [&](Room::Submitted) { called = true; });
-    room.leave(a);
-  }
-  hooks.pendingSend[0](HookVerdict{});  // the room is gone: nothing happens
-  BOOST_TEST(!called);
-}
-
-BOOST_AUTO_TEST_CASE(late_verdicts_respect_mutes_bans_limits_and_deletion) {
-  EventLoop loop;
-  FakeHooks hooks;
-  RoomRegistry rooms(loop, {});
-  rooms.setHooks(&hooks);
-  RoomError error;
-  Room* room = rooms.create("r", "", error);
-  FakeMember a("a"), b("b");
-  room->join(a);
-  room->join(b);
-  std::vector<int> codes;
-  auto record = [&codes](Room::Submitted s) { codes.push_back(s.error.code); };
-  room->submit(&a, text(a, "1"), "", record);
-  room->submit(&b, text(b, "2"), "", record);
-  room->moderation().mute("a", 60);  // muted while the backend decides
-  room->kick("b", "x", 0);           // banned while the backend decides
-  hooks.pendingSend[0](HookVerdict{});
-  hooks.pendingSend[1](HookVerdict{});
-  BOOST_TEST(codes == (std::vector<int>{10017, 10007}), boost::test_tools::per_element());
-  // At most 16 of one sender's messages wait for the backend.
-  FakeMember c("c");
-  room->join(c);
-  codes.clear();
-  for (int i = 0; i < 17; ++i) room->submit(&c, text(c, "x"), "", record);
-  BOOST_REQUIRE(codes.size() == 1u);
-  BOOST_TEST(codes[0] == 10023);
-  // Deleting the room answers the waiting senders and ignores late verdicts.
-  codes.clear();
-  rooms.remove("r");
-  BOOST_TEST(codes.size() == 16u);
-  BOOST_TEST(codes[0] == 10010);
-  hooks.pendingSend.back()(HookVerdict{});
-  BOOST_TEST(codes.size() == 16u);
-  runFor(loop, 10);
 }
