@@ -146,6 +146,20 @@ RoomError messageBody(std::string_view type, const nlohmann::json& in, nlohmann:
   return {};
 }
 
+int64_t msgSeqOf(const std::string& msgId) {
+  // NOTE: message ids are "m<run>-<n>", n counting every message of this server:
+  // the number is unique and increasing (the member-visible seq is only assigned
+  // at delivery, after the rate limit).
+  const size_t dash = msgId.rfind('-');
+  if (dash == std::string::npos) return 0;
+  int64_t n = 0;
+  for (size_t i = dash + 1; i < msgId.size(); ++i) {
+    if (msgId[i] < '0' || msgId[i] > '9' || n > INT64_MAX / 10 - 9) return 0;
+    n = n * 10 + (msgId[i] - '0');
+  }
+  return n;
+}
+
 const char* originName(Origin origin) {
   switch (origin) {
     case Origin::Room:

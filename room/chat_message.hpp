@@ -79,6 +79,9 @@ enum class Origin : uint8_t {
   DataChannel,  // a member's WebRTC data channel
 };
 const char* originName(Origin origin);
+// The number in a message id ("m<run>-<n>"): unique and increasing on this
+// server; the IM REST reply's and the after-send callback's MsgSeq. 0 if none.
+int64_t msgSeqOf(const std::string& msgId);
 
 struct MessageSource {
   Origin origin = Origin::Room;

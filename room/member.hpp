@@ -12,6 +12,13 @@
 
 namespace room {
 
+// Where a client connects from, as the backend's callbacks tell it (the IM's
+// ClientIP and OptPlatform: Web, Android, iOS, Windows, Mac, iPad, Unknown...).
+struct ClientInfo {
+  std::string platform;
+  std::string ip;
+};
+
 class Member {
  public:
   virtual ~Member() = default;
@@ -19,6 +26,8 @@ class Member {
   // Guest); a room makes its owner Owner.
   virtual const Sender& identity() const = 0;
   virtual void deliver(const RoomEventPtr& event) = 0;
+  // The client's platform and address ("" when unknown).
+  virtual ClientInfo client() const { return {}; }
   // The room removed this member (deleted room); `event` tells the client.
   virtual void removedFrom(const std::string& roomId, const RoomEventPtr& event) = 0;
 };

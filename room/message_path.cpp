@@ -1,5 +1,7 @@
 #include "room/message_path.hpp"
 
+#include <random>
+
 #include "core/loop/event_loop.hpp"
 #include "core/loop/wall_clock.hpp"
 
@@ -15,10 +17,12 @@ bool fromMember(const SendRequest& request) {
   return request.connection != nullptr;
 }
 
-// NOTE: today the backend's before-send hook sees members' messages only; the
-// IM asks it about REST sends too (issue 15 point 1 changes this one rule).
-bool asksBackend(Room& room, const SendRequest& request) {
-  return fromMember(request) && !request.source.skipBeforeSend && room.gate().active();
+// NOTE: as the IM: the backend's before-send hook is asked about members'
+// messages and about the APIs' (an admin's REST send_group_msg too), unless the
+// request skips it (ForbidBeforeSendMsgCallback); never about system
+// announcements (the IM's group system notifications).
+bool asksBackend(Room& room, const SendRequest& request, const ChatMessage& message) {
+  return !request.source.skipBeforeSend && message.type != "system" && room.gate().active();
 }
 
 SendResult sent(const Accepted& accepted) {
@@ -31,7 +35,10 @@ SendResult sent(const Accepted& accepted) {
 }  // namespace
 
 MessagePath::MessagePath(core::EventLoop& loop, RoomRegistry& rooms, MessagePathOptions options)
-    : loop_(loop), rooms_(rooms), options_(options) {}
+    : loop_(loop),
+      rooms_(rooms),
+      options_(options),
+      nextRandom_(static_cast<uint32_t>(std::random_device{}())) {}
 
 SendResult MessagePath::refused(Room& room, RoomError error) {
   ++room.counters().rejected;
@@ -61,8 +68,11 @@ void MessagePath::send(Room& room, SendRequest request, Done done) {
       done(std::move(r));
     };
   }
+  // Every message carries a Random, so the backend can match its before- and
+  // after-send callbacks (the IM's REST caller chooses its own).
+  if (!message.source.random) message.source.random = nextRandom_++;
   const uint64_t token = room.members().tokenOf(request.connection);
-  if (asksBackend(room, request))
+  if (asksBackend(room, request, message))
     return submit(room, token, fromMember(request), std::move(message), std::move(done));
   done(sent(room.accept(std::move(message), token, fromMember(request))));
 }

@@ -68,6 +68,7 @@ class MessagePath {
   MessagePathOptions options_;
   std::shared_ptr<const WordFilter> filter_;
   RandomWindow randoms_;
+  uint32_t nextRandom_;  // the Random of a message whose request had none
 };
 
 }  // namespace room

@@ -39,7 +39,7 @@ nlohmann::json Room::join(Member& member) {
     members_.add(member, std::move(who));
     schedule(ctx_.nowMs());  // the online count, after the reply
     if (ctx_.hooks && member.identity().role != MemberRole::Guest)
-      ctx_.hooks->memberChanged(ctx_.id, member.identity().id, true, "Join");
+      ctx_.hooks->memberChanged(ctx_.id, member.identity().id, true, "Join", member.client());
   }
   return views().joinReply(member);
 }
@@ -47,7 +47,7 @@ nlohmann::json Room::join(Member& member) {
 void Room::leave(Member& member, const char* cause) {
   if (!members_.has(member)) return;
   if (ctx_.hooks && member.identity().role != MemberRole::Guest)
-    ctx_.hooks->memberChanged(ctx_.id, member.identity().id, false, cause);
+    ctx_.hooks->memberChanged(ctx_.id, member.identity().id, false, cause, member.client());
   const bool lastConnection = engagement_.disconnected(member.identity());
   members_.remove(member, lastConnection);
   schedule(ctx_.nowMs());
@@ -101,7 +101,7 @@ void Room::dismiss() {
   RoomEventPtr dismissed = makeRoomEvent(core::dumpJson(event), seq, core::wallClockMs());
   for (Member* m : members_.clear()) {
     if (ctx_.hooks && m->identity().role != MemberRole::Guest)
-      ctx_.hooks->memberChanged(ctx_.id, m->identity().id, false, "Quit");
+      ctx_.hooks->memberChanged(ctx_.id, m->identity().id, false, "Quit", m->client());
     m->removedFrom(ctx_.id, dismissed);
   }
   gate_.cancel();

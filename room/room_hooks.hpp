@@ -11,6 +11,7 @@
 #include <string>
 
 #include "room/chat_message.hpp"
+#include "room/member.hpp"
 
 namespace room {
 
@@ -30,7 +31,7 @@ class RoomHooks {
   // The sender's address, platform and the like are in message.source.
   virtual void beforeSend(const std::string& roomId, const ChatMessage& message,
                           std::function<void(HookVerdict)> done) = 0;
-  virtual void beforeJoin(const std::string& roomId, const Sender& who, const std::string& clientIp,
+  virtual void beforeJoin(const std::string& roomId, const Sender& who, const ClientInfo& client,
                           std::function<void(HookVerdict)> done) = 0;
   // Not called for rate-dropped, rejected or silently dropped messages, nor for
   // those whose source skips it (MessageSource::skipAfterSend).
@@ -38,10 +39,10 @@ class RoomHooks {
                          const std::string& msgId, int64_t seq, int64_t timeMs) = 0;
   // A member came online in / left a room: cause Join, Quit, Kicked, LinkClose.
   virtual void memberChanged(const std::string& roomId, const std::string& user, bool online,
-                             const std::string& cause) = 0;
+                             const std::string& cause, const ClientInfo& client) = 0;
   // A user's connection: action Login / Logout / Disconnect, reason as the IM's.
   virtual void stateChanged(const std::string& user, const std::string& action,
-                            const std::string& reason, const std::string& clientIp) = 0;
+                            const std::string& reason, const ClientInfo& client) = 0;
   virtual void streamChanged(const std::string& streamKey, bool published) = 0;
 };
 

@@ -117,20 +117,6 @@ int64_t untilSeconds(const json& until) {
   return (until.get<int64_t>() + 999) / 1000;
 }
 
-int64_t msgSeqOf(const std::string& msgId) {
-  // NOTE: message ids are "m<run>-<n>", n counting every message of this server:
-  // the number is unique and increasing (the member-visible seq is only assigned
-  // at delivery, after the rate limit).
-  const size_t dash = msgId.rfind('-');
-  if (dash == std::string::npos) return 0;
-  int64_t n = 0;
-  for (size_t i = dash + 1; i < msgId.size(); ++i) {
-    if (msgId[i] < '0' || msgId[i] > '9' || n > INT64_MAX / 10 - 9) return 0;
-    n = n * 10 + (msgId[i] - '0');
-  }
-  return n;
-}
-
 // ---------------------------------------------------------------- MsgBody
 
 struct Mapped {
@@ -237,6 +223,24 @@ MessageSource restSource(const Call& c, std::optional<int64_t> random) {
   return source;
 }
 
+// ForbidCallbackControl and SendMsgControl (arrays of strings): the callbacks
+// this one message skips. Other controls of the IM (NoLastMsg, NoUnread...) are
+// about conversations this room type does not keep: accepted, no effect.
+RoomError callbackControls(const json& body, MessageSource& source) {
+  for (const char* key : {"ForbidCallbackControl", "SendMsgControl"}) {
+    auto it = body.find(key);
+    if (it == body.end()) continue;
+    if (!it->is_array())
+      return {code::kBadParameter, std::string(key) + " must be an array of strings"};
+    for (const auto& v : *it) {
+      if (!v.is_string()) return {code::kBadParameter, std::string(key) + " holds strings"};
+      if (v == "ForbidBeforeSendMsgCallback") source.skipBeforeSend = true;
+      if (v == "ForbidAfterSendMsgCallback") source.skipAfterSend = true;
+    }
+  }
+  return {};
+}
+
 // A REST message as the message path takes it: the sender (From_Account, default
 // the system's "administrator"), the priority (MsgPriority, any case; none: the
 // type's default) and its source.
@@ -261,6 +265,7 @@ std::variant<SendRequest, RoomError> restRequest(const Call& c, Mapped mapped,
   else
     r.from = {*from, *from, "", c.server.isAdmin(*from) ? MemberRole::Admin : MemberRole::Member};
   r.source = restSource(c, random);
+  if (RoomError e = callbackControls(c.body, r.source); !e.ok()) return e;
   r.elements.push_back({std::move(mapped.type), std::move(mapped.body)});
   return r;
 }

@@ -77,7 +77,7 @@ void RoomSession::onClose(std::string_view reason) {
                         goodbye  ? "Unregister"
                         : silent ? "TimeOut"
                                  : "LinkClose",
-                        clientIp());
+                        client());
   }
   server_.remove(this);
 }
@@ -238,10 +238,23 @@ void RoomSession::onLogin(const json& req) {
     }
   }
   if (who_.nick.empty()) who_.nick = who_.id;
+  if (auto p = req.find("platform"); p != req.end()) {
+    // NOTE: the IM's client platforms (its OptPlatform values but RESTAPI,
+    // which names the REST API's own events).
+    static const char* const kPlatforms[] = {"Web", "Android", "iOS",   "Windows",
+                                             "Mac", "iPad",    "Linux", "Unknown"};
+    if (!p->is_string() || std::find(std::begin(kPlatforms), std::end(kPlatforms),
+                                     p->get<std::string>()) == std::end(kPlatforms)) {
+      who_ = {};
+      return reply(req, code::kBadParameter,
+                   "platform must be Web, Android, iOS, Windows, Mac, iPad, Linux or Unknown");
+    }
+    platform_ = p->get<std::string>();
+  }
   loggedIn_ = true;
   spdlog::info("room ws {}: logged in as {} ({})", peer_, who_.id, roleName(who_.role));
   if (RoomHooks* hooks = server_.rooms().hooks(); hooks && who_.role != MemberRole::Guest)
-    hooks->stateChanged(who_.id, "Login", "Register", clientIp());
+    hooks->stateChanged(who_.id, "Login", "Register", client());
   reply(req, 0, "",
         {{"user", who_.id},
          {"role", roleName(who_.role)},
@@ -270,7 +283,7 @@ void RoomSession::onJoin(const json& req) {
   if (!hooks || !hooks->hasBeforeJoin() || joined || who_.role == MemberRole::Guest)
     return finishJoin(req, *id);
   // The backend's before-join hook decides (R20); the reply waits for it.
-  hooks->beforeJoin(*id, who_, clientIp(),
+  hooks->beforeJoin(*id, who_, client(),
                     [this, alive = std::weak_ptr<int>(alive_), req](HookVerdict v) {
                       if (alive.expired() || closed_) return;
                       if (v.action != HookVerdict::Action::Deliver)
@@ -356,6 +369,7 @@ void RoomSession::onSend(const json& req) {
 SendRequest RoomSession::sendRequest(const json& req) {
   SendRequest r;
   r.source.origin = Origin::WebSocket;
+  r.source.platform = platform_;
   r.source.clientIp = clientIp();
   r.from = who_;
   r.connection = this;

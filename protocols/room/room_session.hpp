@@ -29,6 +29,7 @@ class RoomSession : public Member, public http::WebSocket::Handler {
 
   // Member
   const Sender& identity() const override { return who_; }
+  ClientInfo client() const override { return {platform_, clientIp()}; }
   void deliver(const RoomEventPtr& event) override;
   void removedFrom(const std::string& roomId, const RoomEventPtr& event) override;
 
@@ -64,6 +65,7 @@ class RoomSession : public Member, public http::WebSocket::Handler {
   std::string peer_;
   std::unique_ptr<http::WebSocket> ws_;
   Sender who_;
+  std::string platform_ = "Web";  // the login's "platform" (the IM's OptPlatform)
   bool loggedIn_ = false;
   bool closed_ = false;
   std::vector<std::string> rooms_;  // joined, oldest first

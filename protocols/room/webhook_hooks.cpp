@@ -88,55 +88,63 @@ WebhookHooks::WebhookHooks(core::EventLoop& loop, WebhookHooksOptions options)
 }
 
 json WebhookHooks::messageBody(const char* command, const std::string& roomId,
-                               const ChatMessage& m) const {
-  return {{"CallbackCommand", command},
-          {"GroupId", roomId},
-          {"Type", kRoomType},
-          {"From_Account", m.from.id},
-          {"Operator_Account", m.from.id},
-          {"Random", random_},
-          {"MsgBody", toMsgBody(m)},
-          {"EventTime", core::wallClockMs()}};
+                               const ChatMessage& m) {
+  // NOTE: the message path gives every request's message its Random (the REST
+  // call's own, or a fresh one), so before- and after-send carry the same; the
+  // room's own messages (like sums, gift streaks) get one here.
+  const uint32_t random = m.source.random ? *m.source.random : ++random_;
+  const std::string& op = m.source.operatorAccount.empty() ? m.from.id : m.source.operatorAccount;
+  return {{"CallbackCommand", command}, {"GroupId", roomId},
+          {"Type", kRoomType},          {"From_Account", m.from.id},
+          {"Operator_Account", op},     {"Random", random},
+          {"MsgBody", toMsgBody(m)},    {"EventTime", core::wallClockMs()}};
 }
 
 void WebhookHooks::beforeSend(const std::string& roomId, const ChatMessage& message,
                               std::function<void(HookVerdict)> done) {
-  ++random_;
   json body = messageBody("Group.CallbackBeforeSendMsg", roomId, message);
-  sender_.call("Group.CallbackBeforeSendMsg", body, message.source.clientIp,
-               [done = std::move(done), failOpen = options_.failOpen, type = message.type](
-                   http::WebhookReply reply) { done(verdictOf(reply, failOpen, type)); });
+  sender_.call(
+      "Group.CallbackBeforeSendMsg", body, message.source.clientIp,
+      [done = std::move(done), failOpen = options_.failOpen,
+       type = message.type](http::WebhookReply reply) { done(verdictOf(reply, failOpen, type)); },
+      message.source.platform);
 }
 
 void WebhookHooks::beforeJoin(const std::string& roomId, const Sender& who,
-                              const std::string& clientIp, std::function<void(HookVerdict)> done) {
+                              const ClientInfo& client, std::function<void(HookVerdict)> done) {
   json body = {{"CallbackCommand", "Group.CallbackBeforeApplyJoinGroup"},
                {"GroupId", roomId},
                {"Type", kRoomType},
                {"Requestor_Account", who.id},
                {"EventTime", core::wallClockMs()}};
-  sender_.call("Group.CallbackBeforeApplyJoinGroup", body, clientIp,
-               [done = std::move(done), failOpen = options_.failOpen](http::WebhookReply reply) {
-                 HookVerdict v = verdictOf(reply, failOpen, "");
-                 v.body.reset();
-                 if (v.action == HookVerdict::Action::Drop)  // no "silently" for joins
-                   v = {HookVerdict::Action::Reject, code::kRejected, "refused by the backend",
-                        std::nullopt};
-                 done(v);
-               });
+  sender_.call(
+      "Group.CallbackBeforeApplyJoinGroup", body, client.ip,
+      [done = std::move(done), failOpen = options_.failOpen](http::WebhookReply reply) {
+        HookVerdict v = verdictOf(reply, failOpen, "");
+        v.body.reset();
+        if (v.action == HookVerdict::Action::Drop)  // no "silently" for joins
+          v = {HookVerdict::Action::Reject, code::kRejected, "refused by the backend",
+               std::nullopt};
+        done(v);
+      },
+      client.platform);
 }
 
 void WebhookHooks::afterSend(const std::string& roomId, const ChatMessage& message,
                              const std::string& msgId, int64_t seq, int64_t timeMs) {
   json body = messageBody("Group.CallbackAfterSendMsg", roomId, message);
-  body["MsgSeq"] = seq;
+  // NOTE: MsgSeq is the message's number as the REST reply gave it (msgSeqOf);
+  // members' "seq" (`seq` here) counts deliveries and comes after the rate limit.
+  (void)seq;
+  body["MsgSeq"] = msgSeqOf(msgId);
   body["MsgTime"] = timeMs / 1000;
   body["MsgId"] = msgId;
-  sender_.notify("Group.CallbackAfterSendMsg", std::move(body), "");
+  sender_.notify("Group.CallbackAfterSendMsg", std::move(body), message.source.clientIp,
+                 message.source.platform);
 }
 
 void WebhookHooks::memberChanged(const std::string& roomId, const std::string& user, bool online,
-                                 const std::string& cause) {
+                                 const std::string& cause, const ClientInfo& client) {
   // The IM's causes: Join, Quit, HeartbeatInterrupt; roomcast adds Kicked.
   const std::string eventCause = cause == "LinkClose" ? "HeartbeatInterrupt" : cause;
   sender_.notify("Group.CallbackOnMemberStateChange",
@@ -147,16 +155,16 @@ void WebhookHooks::memberChanged(const std::string& roomId, const std::string& u
                   {"EventCause", eventCause},
                   {"MemberList", json::array({{{"Member_Account", user}}})},
                   {"EventTime", core::wallClockMs()}},
-                 "");
+                 client.ip, client.platform);
 }
 
 void WebhookHooks::stateChanged(const std::string& user, const std::string& action,
-                                const std::string& reason, const std::string& clientIp) {
+                                const std::string& reason, const ClientInfo& client) {
   sender_.notify("State.StateChange",
                  {{"CallbackCommand", "State.StateChange"},
                   {"EventTime", core::wallClockMs()},
                   {"Info", {{"Action", action}, {"To_Account", user}, {"Reason", reason}}}},
-                 clientIp);
+                 client.ip, client.platform);
 }
 
 void WebhookHooks::streamChanged(const std::string& streamKey, bool published) {

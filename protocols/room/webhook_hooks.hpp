@@ -38,14 +38,14 @@ class WebhookHooks : public RoomHooks {
   bool hasBeforeJoin() const override { return options_.beforeJoin; }
   void beforeSend(const std::string& roomId, const ChatMessage& message,
                   std::function<void(HookVerdict)> done) override;
-  void beforeJoin(const std::string& roomId, const Sender& who, const std::string& clientIp,
+  void beforeJoin(const std::string& roomId, const Sender& who, const ClientInfo& client,
                   std::function<void(HookVerdict)> done) override;
   void afterSend(const std::string& roomId, const ChatMessage& message, const std::string& msgId,
                  int64_t seq, int64_t timeMs) override;
   void memberChanged(const std::string& roomId, const std::string& user, bool online,
-                     const std::string& cause) override;
+                     const std::string& cause, const ClientInfo& client) override;
   void stateChanged(const std::string& user, const std::string& action, const std::string& reason,
-                    const std::string& clientIp) override;
+                    const ClientInfo& client) override;
   void streamChanged(const std::string& streamKey, bool published) override;
   // A recording's file was closed (Live.CallbackRecordClose): `info` is the
   // recordings API's JSON of it.
@@ -55,11 +55,11 @@ class WebhookHooks : public RoomHooks {
 
  private:
   nlohmann::json messageBody(const char* command, const std::string& roomId,
-                             const ChatMessage& message) const;
+                             const ChatMessage& message);
 
   WebhookHooksOptions options_;
   http::WebhookSender sender_;
-  uint32_t random_ = 0;  // the IM's per-message Random
+  uint32_t random_ = 0;  // the Random of the room's own messages
 };
 
 }  // namespace room

@@ -72,7 +72,7 @@ struct FakeHooks : RoomHooks {
     asked.push_back(message);
     pendingSend.push_back(std::move(done));
   }
-  void beforeJoin(const std::string&, const Sender&, const std::string&,
+  void beforeJoin(const std::string&, const Sender&, const ClientInfo&,
                   std::function<void(HookVerdict)> done) override {
     pendingJoin.push_back(std::move(done));
   }
@@ -82,11 +82,11 @@ struct FakeHooks : RoomHooks {
     afterSources.push_back(m.source);
   }
   void memberChanged(const std::string&, const std::string& user, bool online,
-                     const std::string& cause) override {
+                     const std::string& cause, const ClientInfo&) override {
     members.push_back(user + (online ? "+" : "-") + cause);
   }
   void stateChanged(const std::string&, const std::string&, const std::string&,
-                    const std::string&) override {}
+                    const ClientInfo&) override {}
   void streamChanged(const std::string&, bool) override {}
 };
 

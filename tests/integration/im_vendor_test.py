@@ -1,0 +1,137 @@
+# The seed IM's backend contract (issue 15 point 1), written from the vendor's own
+# documented shapes, not from roomcast's docs: an existing backend's REST calls
+# and callback handler must work unchanged. Each test names the vendor page its
+# shapes come from. A real callback receiver (webhook_test.Receiver) records
+# every callback; REST calls as im_rest_test makes them.
+# Owner: integration tests. Real time: ~15 s. Reuses im_rest_test and webhook_test.
+import time
+
+import harness as h
+import im_rest_test as it  # the module only: its ImRestTest must not run from here
+import room_client as rc
+import room_test as rt
+import webhook_test as wt  # the module only: its WebhookTest must not run from here
+
+# Vendor pages (Tencent Cloud Chat, "IM"), the source of every shape below.
+# Pages named by title were not fetched by address; the shape is also in
+# /work/shared/reference/chat-room.md ("Webhooks of the seed's IM").
+PAGE_CALLBACK_OVERVIEW = "Webhook Overview: Callback Protocols (OptPlatform values)"
+PAGE_BEFORE_SEND = "https://intl.cloud.tencent.com/document/product/1047/34374"
+PAGE_AFTER_SEND = "https://intl.cloud.tencent.com/document/product/1047/34375"
+PAGE_MEMBER_STATE = "Callback for Online Status Changes of Audio-Video Group Members"
+PAGE_SEND_GROUP_MSG = "https://intl.cloud.tencent.com/document/product/1047/34959"
+
+
+class ImVendorTest(it.ImRestTest):
+    def setUp(self):
+        super().setUp()
+        self.hook = wt.Receiver()
+
+    def tearDown(self):
+        self.hook.close()
+
+    def server_sets(self):
+        return {"webhook.url": "http://127.0.0.1:%d/im/callback" % self.hook.port,
+                "webhook.secret": wt.SECRET, "webhook.timeout_ms": 1000}
+
+    def calls(self, command, n=1, timeout=3):
+        """The first n callbacks of `command`, waiting for them."""
+        return h.wait_until(lambda: len(self.hook.of(command)) >= n and self.hook.of(command),
+                            timeout, 0.05, "%d %s" % (n, command))
+
+    def android(self, user, room):
+        c = rc.WsClient(self.srv.http_port, name=user).connect()
+        self.clients.append(c)
+        rc.ok(c.login(user, rt.sig(user), platform="Android"), "login " + user)
+        rc.ok(c.request("join", room=room), "join")
+        return c
+
+    # ------------------------------------------------------------ callbacks
+
+    def test_01_callbacks_carry_the_clients_platform_and_address(self):
+        # PAGE_BEFORE_SEND / PAGE_AFTER_SEND / PAGE_MEMBER_STATE: the URL is
+        # {url}?SdkAppid=..&CallbackCommand=..&contenttype=json&ClientIP=$ClientIP
+        # &OptPlatform=$OptPlatform, "ClientIP: the client IP, e.g. 127.0.0.1",
+        # "OptPlatform: the client platform" (PAGE_CALLBACK_OVERVIEW: RESTAPI,
+        # Web, Android, iOS, Windows, Mac, ... — RESTAPI for REST API requests).
+        with self.serve():
+            self.api.create_room("hooked")
+            a = self.android("alice", "hooked")
+            rc.ok(self.say(a, "hello", "hooked"), "send")
+            for command in ("Group.CallbackBeforeSendMsg", "Group.CallbackAfterSendMsg",
+                            "Group.CallbackOnMemberStateChange", "State.StateChange"):
+                q = self.calls(command)[0]["query"]
+                self.assertEqual((q.get("OptPlatform"), q.get("ClientIP")),
+                                 ("Android", "127.0.0.1"), (command, q))
+            # A REST send: RESTAPI.
+            self.im_ok("send_group_msg", {"GroupId": "hooked", "Random": 1,
+                                          "MsgBody": it.text_body("from rest")})
+            q = self.calls("Group.CallbackAfterSendMsg", 2)[1]["query"]
+            self.assertEqual(q.get("OptPlatform"), "RESTAPI", q)
+
+    def test_02_rest_send_goes_through_before_send_and_its_controls(self):
+        # PAGE_BEFORE_SEND: "Callback trigger scenarios: ... The app admin sends a
+        # group message via a RESTful API call." ErrorCode 1 refuses the message.
+        # PAGE_SEND_GROUP_MSG: "ForbidCallbackControl": ["ForbidBeforeSendMsgCallback",
+        # "ForbidAfterSendMsgCallback"] skips the callbacks for this message.
+        with self.serve():
+            self.api.create_room("hooked")
+            a = self.member("alice", "hooked")
+            k = a.mark()
+            refused = self.im("send_group_msg", {"GroupId": "hooked", "Random": 2,
+                                                 "From_Account": "leckie",
+                                                 "MsgBody": it.text_body("reply:1")})
+            self.assertEqual((refused["ActionStatus"], refused["ErrorCode"]), ("FAIL", 10016),
+                             refused)
+            before = self.calls("Group.CallbackBeforeSendMsg")[0]["body"]
+            self.assertEqual((before["From_Account"], before["Operator_Account"],
+                              before["Random"]), ("leckie", "administrator", 2), before)
+            self.assertEqual(before["MsgBody"], it.text_body("reply:1"), before)
+            time.sleep(0.3)
+            self.assertEqual([e for e in a.messages("hooked") if e["seq"] > k], [])
+            self.im_ok("send_group_msg", {"GroupId": "hooked", "Random": 3,
+                                          "ForbidCallbackControl": [
+                                              "ForbidBeforeSendMsgCallback",
+                                              "ForbidAfterSendMsgCallback"],
+                                          "MsgBody": it.text_body("reply:1")})
+            a.wait_for(lambda e: it.is_msg(e, "hooked") and e["body"] == {"text": "reply:1"},
+                       2, "the unchecked message")
+            self.im_ok("send_group_msg", {"GroupId": "hooked", "Random": 4,
+                                          "SendMsgControl": ["ForbidAfterSendMsgCallback"],
+                                          "MsgBody": it.text_body("checked only")})
+            self.calls("Group.CallbackBeforeSendMsg", 2)
+            time.sleep(0.5)
+            self.assertEqual(len(self.hook.of("Group.CallbackBeforeSendMsg")), 2)
+            self.assertEqual(self.hook.of("Group.CallbackAfterSendMsg"), [])
+
+    def test_03_after_send_for_rest_carries_random_msgseq_and_operator(self):
+        # PAGE_AFTER_SEND: "Operator_Account: the UserID of the request initiator,
+        # based on which the system can identify whether the request is initiated
+        # by the admin"; "Random: a 32-bit random number in the message sending
+        # request"; "MsgSeq: the sequence number of the message".
+        # PAGE_SEND_GROUP_MSG: the reply carries "MsgTime" and "MsgSeq".
+        with self.serve(**{"room.admins": '["ops"]'}):
+            self.api.create_room("hooked")
+            replies = []
+            for random, text in ((111, "one"), (222, "two"), (333, "three")):
+                replies.append(self.im("send_group_msg", {
+                    "GroupId": "hooked", "Random": random, "From_Account": "leckie",
+                    "MsgBody": it.text_body(text)}, q=it.query(identifier="ops")))
+            after = [c["body"] for c in self.calls("Group.CallbackAfterSendMsg", 3)]
+            after.sort(key=lambda b: b["MsgSeq"])
+            for reply, body, random in zip(replies, after, (111, 222, 333)):
+                self.assertEqual(reply["ActionStatus"], "OK", reply)
+                self.assertEqual((body["Random"], body["MsgSeq"], body["MsgTime"]),
+                                 (random, reply["MsgSeq"], reply["MsgTime"]), (body, reply))
+                self.assertEqual((body["From_Account"], body["Operator_Account"]),
+                                 ("leckie", "ops"), body)
+            # A member's message: the same Random in its before- and after-send.
+            a = self.member("alice", "hooked")
+            rc.ok(self.say(a, "mine", "hooked"), "send")
+            b = self.calls("Group.CallbackBeforeSendMsg", 4)[3]["body"]
+            f = self.calls("Group.CallbackAfterSendMsg", 4)[3]["body"]
+            self.assertEqual((b["Random"], b["Operator_Account"]), (f["Random"], "alice"), (b, f))
+
+
+if __name__ == "__main__":
+    h.main()
