@@ -30,6 +30,13 @@ Room::Room(core::EventLoop& loop, std::string id, std::string owner, RoomOptions
 
 Room::~Room() = default;
 
+RoomError Room::checkCapacity() const {
+  const int64_t max = state_.info().maxMembers();
+  if (max > 0 && online() >= static_cast<size_t>(max))
+    return {code::kRoomFull, "room " + ctx_.id + " is full (" + std::to_string(max) + " online)"};
+  return {};
+}
+
 nlohmann::json Room::join(Member& member) {
   if (!members_.has(member)) {
     Sender who = member.identity();

@@ -45,6 +45,8 @@ class Room {
   int64_t createdMs() const { return ctx_.createdMs; }
   int64_t nowMs() const { return ctx_.nowMs(); }  // loop time
   size_t online() const { return members_.size(); }
+  // 10014 when the room's maxMembers (0: none) are online.
+  RoomError checkCapacity() const;
   MemberRole roleOf(const Sender& who) const { return ctx_.roleOf(who); }
   std::string nextMessageId() { return ctx_.nextMessageId(); }  // server-unique
   // The backend's hooks (not owned; may be null).

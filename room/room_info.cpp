@@ -22,6 +22,25 @@ RoomError RoomInfo::setStatus(int status) {
   return {};
 }
 
+RoomError RoomInfo::setName(std::string text) {
+  if (text.size() > kMaxName) return tooLong("name", text.size(), kMaxName);
+  name_ = std::move(text);
+  return {};
+}
+
+RoomError RoomInfo::setFaceUrl(std::string url) {
+  if (url.size() > kMaxFaceUrl) return tooLong("faceUrl", url.size(), kMaxFaceUrl);
+  faceUrl_ = std::move(url);
+  return {};
+}
+
+RoomError RoomInfo::setMaxMembers(int64_t max) {
+  if (max < 0 || max > kMaxMembers)
+    return {kBadParameter, "maxMembers must be 0 (no limit) .. " + std::to_string(kMaxMembers)};
+  maxMembers_ = max;
+  return {};
+}
+
 RoomError RoomInfo::setAnnouncement(std::string text) {
   if (text.size() > kMaxAnnouncement) return tooLong("announcement", text.size(), kMaxAnnouncement);
   announcement_ = std::move(text);

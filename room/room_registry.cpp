@@ -49,6 +49,16 @@ Room* RoomRegistry::create(const std::string& id, const std::string& owner, Room
   return raw;
 }
 
+std::string RoomRegistry::newRoomId() const {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::random_device random;
+  for (;;) {
+    std::string id = "g";
+    for (int i = 0; i < 16; ++i) id.push_back(kHex[random() & 15]);
+    if (!rooms_.contains(id)) return id;
+  }
+}
+
 bool RoomRegistry::remove(const std::string& id) {
   auto it = rooms_.find(id);
   if (it == rooms_.end()) return false;

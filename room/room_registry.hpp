@@ -32,6 +32,8 @@ class RoomRegistry : public core::StreamObserver {
   Room* create(const std::string& id, const std::string& owner, RoomError& error,
                bool* exists = nullptr);
   bool remove(const std::string& id);
+  // An unused room id for a room its creator did not name ("g" + 16 hex digits).
+  std::string newRoomId() const;
   std::vector<Room*> rooms() const;
   size_t size() const { return rooms_.size(); }
 

@@ -77,6 +77,13 @@ RoomError RoomState::updateInfo(const nlohmann::json& patch) {
     changed[key] = *it;
     return {};
   };
+  if (RoomError e = text("name", &RoomInfo::setName); !e.ok()) return e;
+  if (RoomError e = text("faceUrl", &RoomInfo::setFaceUrl); !e.ok()) return e;
+  if (auto it = patch.find("maxMembers"); it != patch.end()) {
+    if (!it->is_number_integer()) return {code::kBadParameter, "maxMembers must be an integer"};
+    if (RoomError e = next.setMaxMembers(it->get<int64_t>()); !e.ok()) return e;
+    changed["maxMembers"] = next.maxMembers();
+  }
   if (RoomError e = text("announcement", &RoomInfo::setAnnouncement); !e.ok()) return e;
   if (RoomError e = text("introduction", &RoomInfo::setIntroduction); !e.ok()) return e;
   if (auto it = patch.find("attributes"); it != patch.end()) {

@@ -25,7 +25,8 @@ class RoomState {
   // Status 5 (replay) may name the recording to load (its id, see
   // docs/recording.md): members get it in the status event and the join reply.
   RoomError setStatus(int status, std::string_view reason, const std::string& replay = {});
-  // Any of announcement, introduction, attributes ({key: value, "" removes});
+  // Any of name, faceUrl, maxMembers, announcement, introduction, attributes
+  // ({key: value, "" removes});
   // all or nothing.
   RoomError updateInfo(const nlohmann::json& patch);
   // The stream of the same key (R4, when the config lets the stream drive it).

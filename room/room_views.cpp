@@ -17,9 +17,15 @@ nlohmann::json untilList(const std::vector<std::pair<std::string, int64_t>>& ent
 
 nlohmann::json RoomViews::shown() const {
   const RoomInfo& info = room_.state().info();
-  return {{"status", static_cast<int>(info.status())},    {"replay", room_.state().replayJson()},
-          {"announcement", info.announcement()},          {"introduction", info.introduction()},
-          {"attributes", room_.state().attributesJson()}, {"online", room_.online()},
+  return {{"status", static_cast<int>(info.status())},
+          {"name", info.name()},
+          {"faceUrl", info.faceUrl()},
+          {"maxMembers", info.maxMembers()},
+          {"replay", room_.state().replayJson()},
+          {"announcement", info.announcement()},
+          {"introduction", info.introduction()},
+          {"attributes", room_.state().attributesJson()},
+          {"online", room_.online()},
           {"mutedAll", room_.moderation().mutedAll()}};
 }
 

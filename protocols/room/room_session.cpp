@@ -280,6 +280,7 @@ void RoomSession::onJoin(const json& req) {
     return reply(req, e.code, e.message);
   RoomHooks* hooks = room->hooks();
   const bool joined = std::find(rooms_.begin(), rooms_.end(), *id) != rooms_.end();
+  if (RoomError e = room->checkCapacity(); !joined && !e.ok()) return reply(req, e.code, e.message);
   if (!hooks || !hooks->hasBeforeJoin() || joined || who_.role == MemberRole::Guest)
     return finishJoin(req, *id);
   // The backend's before-join hook decides (R20); the reply waits for it.

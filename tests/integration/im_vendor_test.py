@@ -11,6 +11,7 @@ import im_rest_test as it  # the module only: its ImRestTest must not run from h
 import room_client as rc
 import room_test as rt
 import webhook_test as wt  # the module only: its WebhookTest must not run from here
+from room_fixture import RoomServerTest
 
 # Vendor pages (Tencent Cloud Chat, "IM"), the source of every shape below.
 # Pages named by title were not fetched by address; the shape is also in
@@ -20,9 +21,18 @@ PAGE_BEFORE_SEND = "https://intl.cloud.tencent.com/document/product/1047/34374"
 PAGE_AFTER_SEND = "https://intl.cloud.tencent.com/document/product/1047/34375"
 PAGE_MEMBER_STATE = "Callback for Online Status Changes of Audio-Video Group Members"
 PAGE_SEND_GROUP_MSG = "https://intl.cloud.tencent.com/document/product/1047/34959"
+PAGE_CREATE_GROUP = "https://intl.cloud.tencent.com/document/product/1047/34895"
+PAGE_DESTROY_GROUP = "Disbanding a Group (v4/group_open_http_svc/destroy_group)"
+PAGE_MODIFY_GROUP = "Modifying the Profile of a Group (modify_group_base_info)"
+PAGE_MUTED_ACCOUNT = "Getting the List of Muted Group Members (get_group_muted_account)"
+PAGE_BAN_MEMBER = "Banning Group Members (ban_group_member, AVChatRoom only)"
 
 
-class ImVendorTest(it.ImRestTest):
+class ImVendorTest(RoomServerTest):
+    # The IM calls as im_rest_test makes them (not its tests).
+    say, raw, im, im_ok, im_fail = (it.ImRestTest.say, it.ImRestTest.raw, it.ImRestTest.im,
+                                    it.ImRestTest.im_ok, it.ImRestTest.im_fail)
+
     def setUp(self):
         super().setUp()
         self.hook = wt.Receiver()
@@ -131,6 +141,88 @@ class ImVendorTest(it.ImRestTest):
             b = self.calls("Group.CallbackBeforeSendMsg", 4)[3]["body"]
             f = self.calls("Group.CallbackAfterSendMsg", 4)[3]["body"]
             self.assertEqual((b["Random"], b["Operator_Account"]), (f["Random"], "alice"), (b, f))
+
+
+    # ------------------------------------------------------------ groups
+
+    def test_04_create_and_destroy_an_avchatroom(self):
+        # PAGE_CREATE_GROUP: {"Owner_Account": "leckie", "Type": "AVChatRoom",
+        # "GroupId": <custom>, "Name": "TestGroup" (required), "Introduction",
+        # "Notification", "FaceUrl", "MaxMemberCount"}; reply adds "GroupId";
+        # an AVChatRoom with a MemberList: 10007. PAGE_DESTROY_GROUP: {"GroupId"}.
+        with self.serve():
+            r = self.im_ok("create_group", {
+                "Owner_Account": "leckie", "Type": "AVChatRoom", "GroupId": "MyFirstGroup",
+                "Name": "TestGroup", "Introduction": "This is group Introduction",
+                "Notification": "This is group Notification",
+                "FaceUrl": "http://this.is.face.url", "MaxMemberCount": 500})
+            self.assertEqual(r.get("GroupId"), "MyFirstGroup", r)
+            info = self.im_ok("get_group_info", {"GroupIdList": ["MyFirstGroup"]})["GroupInfo"][0]
+            self.assertEqual((info["Type"], info["Name"], info["Owner_Account"],
+                              info["Introduction"], info["Notification"], info["FaceUrl"],
+                              info["MaxMemberNum"]),
+                             ("AVChatRoom", "TestGroup", "leckie", "This is group Introduction",
+                              "This is group Notification", "http://this.is.face.url", 500), info)
+            a = self.member("alice", "MyFirstGroup")
+            self.im_fail("create_group", {"Type": "AVChatRoom", "GroupId": "MyFirstGroup",
+                                          "Name": "again"}, 10021)
+            self.im_fail("create_group", {"Type": "AVChatRoom", "Name": "x",
+                                          "MemberList": [{"Member_Account": "bob"}]}, 10007)
+            self.im_fail("create_group", {"Type": "Public", "Name": "x"}, 10004)
+            made = self.im_ok("create_group", {"Type": "AVChatRoom", "Name": "no id"})["GroupId"]
+            self.assertTrue(made, made)
+            self.assertEqual(self.im_ok("get_online_member_num", {"GroupId": made})
+                             ["OnlineMemberNum"], 0)
+            self.im_ok("destroy_group", {"GroupId": "MyFirstGroup"})
+            a.wait_for(lambda e: e.get("event") == "dismissed", 2, "the room's end")
+            self.im_fail("get_online_member_num", {"GroupId": "MyFirstGroup"}, 10010)
+            self.im_fail("destroy_group", {"GroupId": "MyFirstGroup"}, 10010)
+
+    def test_05_modify_group_base_info_changes_what_it_names(self):
+        # PAGE_MODIFY_GROUP: {"GroupId", "Name", "Introduction", "Notification",
+        # "FaceUrl", "MaxMemberNum"}; get_group_info shows the new values.
+        with self.serve():
+            self.api.create_room("live/a")
+            self.im_ok("modify_group_base_info", {
+                "GroupId": "live/a", "Name": "NewName", "Introduction": "intro",
+                "Notification": "notice", "FaceUrl": "http://this.is.new.face.url",
+                "MaxMemberNum": 1})
+            info = self.im_ok("get_group_info", {"GroupIdList": ["live/a"]})["GroupInfo"][0]
+            self.assertEqual((info["Name"], info["Introduction"], info["Notification"],
+                              info["FaceUrl"], info["MaxMemberNum"]),
+                             ("NewName", "intro", "notice", "http://this.is.new.face.url", 1),
+                             info)
+            self.member("alice", "live/a")
+            c = rc.WsClient(self.srv.http_port, name="bob").connect()
+            self.clients.append(c)
+            rc.ok(c.login("bob", rt.sig("bob")), "login")
+            self.assertEqual(c.request("join", room="live/a").get("code"), 10014)
+            self.im_fail("modify_group_base_info", {"GroupId": "live/a", "Name": "n" * 31},
+                         10004)  # the IM's 30-byte group name
+
+    def test_06_muted_account_list_and_per_request_limits(self):
+        # PAGE_MUTED_ACCOUNT: get_group_muted_account {"GroupId"} answers
+        # "ShuttedUinList": [{"Member_Account", "ShuttedUntil"}] (the old name
+        # get_group_shutted_uin too). PAGE_BAN_MEMBER: ban_group_member takes
+        # "Members_Account" of at most 20 accounts; more is 10004.
+        with self.serve():
+            self.api.create_room("live/a")
+            self.im_ok("forbid_send_msg", {"GroupId": "live/a", "Members_Account": ["bob"],
+                                           "ShutUpTime": 600})
+            for command in ("get_group_muted_account", "get_group_shutted_uin"):
+                r = self.im_ok(command, {"GroupId": "live/a"})
+                self.assertEqual([m["Member_Account"] for m in r["ShuttedUinList"]], ["bob"], r)
+                self.assertGreater(r["ShuttedUinList"][0]["ShuttedUntil"], time.time() + 500, r)
+            many = ["u%d" % i for i in range(21)]
+            self.im_fail("ban_group_member", {"GroupId": "live/a", "Members_Account": many,
+                                              "Duration": 60}, 10004)
+            self.im_fail("unban_group_member", {"GroupId": "live/a", "Members_Account": many},
+                         10004)
+            self.im_ok("ban_group_member", {"GroupId": "live/a", "Members_Account": many[:20],
+                                            "Duration": 60})
+            self.im_fail("forbid_send_msg", {"GroupId": "live/a", "ShutUpTime": 60,
+                                             "Members_Account": ["u%d" % i for i in range(501)]},
+                         10004)
 
 
 if __name__ == "__main__":
