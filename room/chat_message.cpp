@@ -160,6 +160,13 @@ int64_t msgSeqOf(const std::string& msgId) {
   return n;
 }
 
+nlohmann::json elementsJson(const ChatMessage& message) {
+  nlohmann::json out = nlohmann::json::array();
+  out.push_back({{"type", message.type}, {"body", message.body}});
+  for (const auto& e : message.rest) out.push_back({{"type", e.type}, {"body", e.body}});
+  return out;
+}
+
 const char* originName(Origin origin) {
   switch (origin) {
     case Origin::Room:

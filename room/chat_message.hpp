@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/format/json_text.hpp"
 #include "room/priority_rate_limiter.hpp"
@@ -95,13 +96,29 @@ struct MessageSource {
   bool skipAfterSend = false;      // ForbidAfterSendMsgCallback
 };
 
+// One element of a message (the IM's MsgBody holds a list of them): a type
+// ("text", "custom", "image", "voice", "gift", "like", "system") and its body
+// (as a client sent it, null when none, until messageBody() checked it).
+struct MessageElement {
+  std::string type;
+  nlohmann::json body;
+};
+inline constexpr size_t kMaxMessageElements = 20;  // the IM's MsgBody limit
+
 struct ChatMessage {
-  std::string type;  // one of kMessageTypes, or "system"
+  std::string type;  // one of kMessageTypes, or "system": the first element's
   Priority priority = Priority::Normal;
   Sender from;
-  nlohmann::json body;
+  nlohmann::json body;  // the first element's
   MessageSource source = {};
+  // The elements after the first (text, custom, image or voice), in order: the
+  // IM's MsgBody list is kept whole, for members, history, callbacks and the
+  // sidechannel. Usually empty.
+  std::vector<MessageElement> rest = {};
 };
+
+// Every element of `message` as members see them: [{"type", "body"}, ...].
+nlohmann::json elementsJson(const ChatMessage& message);
 
 // Room ids are stream keys: one or two segments of [A-Za-z0-9_.-], <= 48 bytes.
 RoomError checkRoomId(std::string_view id);

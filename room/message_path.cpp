@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "core/format/json_text.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/loop/wall_clock.hpp"
 
@@ -96,10 +97,12 @@ std::variant<ChatMessage, RoomError> MessagePath::admit(Room& room,
 }
 
 std::variant<ChatMessage, RoomError> MessagePath::compose(const SendRequest& request) const {
-  if (request.elements.size() != 1)
-    return badRequest("a message has one element, not " + std::to_string(request.elements.size()));
-  const MessageElement& element = request.elements.front();
-  const std::string& type = element.type;
+  const size_t n = request.elements.size();
+  if (n == 0 || n > kMaxMessageElements || (fromMember(request) && n != 1))
+    return badRequest("a message has 1.." +
+                      std::to_string(fromMember(request) ? 1 : kMaxMessageElements) +
+                      " elements, not " + std::to_string(n));
+  const std::string& type = request.elements.front().type;
   if (!isMessageType(type) && (fromMember(request) || type != "system"))
     return badRequest(fromMember(request)
                           ? "type must be one of text, custom, image, voice, gift, like"
@@ -111,16 +114,53 @@ std::variant<ChatMessage, RoomError> MessagePath::compose(const SendRequest& req
     if (!priority) return badRequest("priority must be High, Normal, Low or Lowest");
     m.priority = *priority;
   }
-  if (element.body.is_null()) return badRequest("a message needs a \"body\" object");
-  if (RoomError e = messageBody(type, element.body, m.body); !e.ok()) return e;
+  if (RoomError e = setElements(m, request.elements); !e.ok()) return e;
   return m;
 }
 
+RoomError MessagePath::setElements(ChatMessage& message,
+                                   const std::vector<MessageElement>& elements) {
+  ChatMessage next = message;
+  next.rest.clear();
+  size_t bytes = 0;
+  for (size_t i = 0; i < elements.size(); ++i) {
+    const MessageElement& element = elements[i];
+    // NOTE: gifts, likes and system notices are whole messages of their own;
+    // an element after the first is content: text, custom, image or voice.
+    if (i > 0 && element.type != "text" && element.type != "custom" && element.type != "image" &&
+        element.type != "voice")
+      return badRequest("element " + std::to_string(i) +
+                        ": type must be text, custom, image or voice");
+    if (element.body.is_null()) return badRequest("a message needs a \"body\" object");
+    nlohmann::json body;
+    if (RoomError e = messageBody(element.type, element.body, body); !e.ok()) return e;
+    bytes += core::dumpJson(body).size();
+    if (i == 0) {
+      next.type = element.type;
+      next.body = std::move(body);
+    } else {
+      next.rest.push_back({element.type, std::move(body)});
+    }
+  }
+  if (bytes > kMaxMessageBodyBytes)
+    return badRequest("the message's elements are " + std::to_string(bytes) +
+                      " bytes; the limit is " + std::to_string(kMaxMessageBodyBytes));
+  message = std::move(next);
+  return {};
+}
+
 RoomError MessagePath::filterWords(Room& room, ChatMessage& message) const {
-  if (!filter_ || message.type != "text") return {};
-  auto& text = message.body["text"].get_ref<std::string&>();
+  if (!filter_) return {};
   const bool rejects = options_.filterRejects;
-  if (rejects ? !filter_->matches(text) : filter_->mask(text) == 0) return {};
+  bool matched = false;
+  auto check = [&](const std::string& type, nlohmann::json& body) {
+    if (type != "text") return;
+    auto& text = body["text"].get_ref<std::string&>();
+    matched = (rejects ? filter_->matches(text) : filter_->mask(text) > 0) || matched;
+  };
+  check(message.type, message.body);
+  for (auto& e : message.rest) check(e.type, e.body);
+  if (!matched) return {};
   ++room.counters().filtered;
   if (rejects) return {code::kRejected, "the message contains a filtered word"};
   return {};
@@ -176,8 +216,10 @@ SendResult MessagePath::release(Room& room, std::optional<HookVerdict> verdict,
     if (RoomError late = room.moderation().checkSend(message.from); !late.ok())
       return refused(room, late);
   }
-  // The backend's body passes the rule a member's does (or the member's stays).
-  if (verdict->body) (void)messageBody(message.type, *verdict->body, message.body);
+  // The backend's elements pass the rule a request's do (or the message stays).
+  if (verdict->elements && !verdict->elements->empty() &&
+      (verdict->elements->front().type != "system" || message.type == "system"))
+    (void)setElements(message, *verdict->elements);
   return sent(room.accept(std::move(message), senderToken, fromMember));
 }
 

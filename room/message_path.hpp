@@ -54,6 +54,8 @@ class MessagePath {
   // word filter's count).
   std::variant<ChatMessage, RoomError> admit(Room& room, const SendRequest& request) const;
   std::variant<ChatMessage, RoomError> compose(const SendRequest& request) const;
+  // Sets `message`'s type, body and rest from checked `elements` (all or nothing).
+  static RoomError setElements(ChatMessage& message, const std::vector<MessageElement>& elements);
   RoomError filterWords(Room& room, ChatMessage& message) const;
   // Likes and billed gifts: counted by the room's engagement, maybe merged.
   SendResult engage(Room& room, const SendRequest& request, const ChatMessage& message);

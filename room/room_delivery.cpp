@@ -46,6 +46,9 @@ nlohmann::json RoomDelivery::messageJson(const Pending& p, int64_t seq) const {
   event["priority"] = priorityName(p.message.priority);
   event["from"] = p.message.from.toJson();
   event["body"] = p.message.body;
+  // NOTE: a message of several elements (the IM's MsgBody list) also lists them
+  // all, the first one included; "msgType" and "body" stay the first one's.
+  if (!p.message.rest.empty()) event["elements"] = elementsJson(p.message);
   return event;
 }
 

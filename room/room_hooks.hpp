@@ -20,7 +20,9 @@ struct HookVerdict {
   Action action = Action::Deliver;
   int code = 0;  // for Reject: the sender's error (10016, or the backend's own 10100..10200)
   std::string info;
-  std::optional<nlohmann::json> body;  // for Deliver: a replacement body
+  // For Deliver: the backend's replacement of the message's elements (checked
+  // as a request's are; the message stays as it was if they fail).
+  std::optional<std::vector<MessageElement>> elements;
 };
 
 class RoomHooks {

@@ -15,14 +15,6 @@
 
 namespace room {
 
-// One element of a message (the IM's MsgBody holds a list of them): a type
-// ("text", "custom", "image", "voice", "gift", "like", "system") and its body as
-// the client sent it (null: none given).
-struct MessageElement {
-  std::string type;
-  nlohmann::json body;
-};
-
 struct SendRequest {
   MessageSource source;  // origin, platform, address, operator, Random, callback controls
   Sender from;           // as members will see it (the room sets its role and level)
@@ -31,7 +23,8 @@ struct SendRequest {
   // before-send hook), and it sees its message even if the rate limit drops it.
   // Null for the HTTP APIs, which speak for a user or for the system.
   Member* connection = nullptr;
-  // NOTE: today exactly one element, whose type is the message's type.
+  // The message's elements (the IM's MsgBody list), 1..kMaxMessageElements; the
+  // first one's type is the message's type. A member's WebSocket sends one.
   std::vector<MessageElement> elements;
   // High, Normal, Low or Lowest as the client named it; none: the type's default.
   std::optional<std::string> priority;

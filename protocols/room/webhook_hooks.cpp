@@ -6,6 +6,7 @@
 
 #include "core/format/json_text.hpp"
 #include "core/loop/wall_clock.hpp"
+#include "protocols/room/msg_body.hpp"
 
 namespace room {
 namespace {
@@ -21,46 +22,7 @@ std::string str(const json& j, const char* key) {
 
 }  // namespace
 
-json toMsgBody(const ChatMessage& m) {
-  const json& b = m.body;
-  if (m.type == "text" || m.type == "system")
-    return json::array({{{"MsgType", "TIMTextElem"}, {"MsgContent", {{"Text", str(b, "text")}}}}});
-  if (m.type == "custom")
-    return json::array(
-        {{{"MsgType", "TIMCustomElem"},
-          {"MsgContent",
-           {{"Data", str(b, "data")}, {"Desc", str(b, "desc")}, {"Ext", str(b, "ext")}}}}});
-  if (m.type == "image")
-    return json::array(
-        {{{"MsgType", "TIMImageElem"},
-          {"MsgContent",
-           {{"ImageInfoArray", json::array({{{"Type", 1},
-                                             {"URL", str(b, "url")},
-                                             {"Width", b.value("width", 0)},
-                                             {"Height", b.value("height", 0)}}})}}}}});
-  // voice, gift, like: our body as a custom element named by its type.
-  return json::array(
-      {{{"MsgType", "TIMCustomElem"},
-        {"MsgContent", {{"Data", core::dumpJson(b)}, {"Desc", m.type}, {"Ext", ""}}}}});
-}
-
-std::optional<json> fromMsgBody(const std::string& type, const json& msgBody) {
-  if (!msgBody.is_array() || msgBody.empty() || !msgBody[0].is_object()) return std::nullopt;
-  const json& elem = msgBody[0];
-  const json content = elem.value("MsgContent", json::object());
-  if (!content.is_object()) return std::nullopt;
-  const std::string kind = str(elem, "MsgType");
-  if (type == "text" && kind == "TIMTextElem" && content.contains("Text") &&
-      content["Text"].is_string())
-    return json{{"text", content["Text"]}};
-  if (type == "custom" && kind == "TIMCustomElem" && content.contains("Data") &&
-      content["Data"].is_string())
-    return json{
-        {"data", content["Data"]}, {"desc", str(content, "Desc")}, {"ext", str(content, "Ext")}};
-  return std::nullopt;
-}
-
-HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen, const std::string& type) {
+HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen) {
   using Action = HookVerdict::Action;
   if (!reply.ok) {
     if (failOpen) return {};
@@ -70,8 +32,12 @@ HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen, const std:
   const int code = reply.errorCode;
   if (code == 0) {
     HookVerdict v;
-    if (auto it = reply.body.find("MsgBody"); it != reply.body.end())
-      v.body = fromMsgBody(type, *it);
+    // The backend's MsgBody replaces the message's, every element of it.
+    if (auto it = reply.body.find("MsgBody"); it != reply.body.end()) {
+      auto elements = elementsOfMsgBody(*it);
+      if (auto* list = std::get_if<std::vector<MessageElement>>(&elements))
+        v.elements = std::move(*list);
+    }
     return v;
   }
   if (code == 2) return {Action::Drop, 0, "", std::nullopt};
@@ -94,10 +60,15 @@ json WebhookHooks::messageBody(const char* command, const std::string& roomId,
   // room's own messages (like sums, gift streaks) get one here.
   const uint32_t random = m.source.random ? *m.source.random : ++random_;
   const std::string& op = m.source.operatorAccount.empty() ? m.from.id : m.source.operatorAccount;
-  return {{"CallbackCommand", command}, {"GroupId", roomId},
-          {"Type", kRoomType},          {"From_Account", m.from.id},
-          {"Operator_Account", op},     {"Random", random},
-          {"MsgBody", toMsgBody(m)},    {"EventTime", core::wallClockMs()}};
+  return {{"CallbackCommand", command},
+          {"GroupId", roomId},
+          {"Type", kRoomType},
+          {"From_Account", m.from.id},
+          {"Operator_Account", op},
+          {"Random", random},
+          {"MsgBody", msgBodyOf(m)},
+          {"CloudCustomData", m.body.value("cloudCustomData", std::string())},
+          {"EventTime", core::wallClockMs()}};
 }
 
 void WebhookHooks::beforeSend(const std::string& roomId, const ChatMessage& message,
@@ -105,8 +76,9 @@ void WebhookHooks::beforeSend(const std::string& roomId, const ChatMessage& mess
   json body = messageBody("Group.CallbackBeforeSendMsg", roomId, message);
   sender_.call(
       "Group.CallbackBeforeSendMsg", body, message.source.clientIp,
-      [done = std::move(done), failOpen = options_.failOpen,
-       type = message.type](http::WebhookReply reply) { done(verdictOf(reply, failOpen, type)); },
+      [done = std::move(done), failOpen = options_.failOpen](http::WebhookReply reply) {
+        done(verdictOf(reply, failOpen));
+      },
       message.source.platform);
 }
 
@@ -120,8 +92,8 @@ void WebhookHooks::beforeJoin(const std::string& roomId, const Sender& who,
   sender_.call(
       "Group.CallbackBeforeApplyJoinGroup", body, client.ip,
       [done = std::move(done), failOpen = options_.failOpen](http::WebhookReply reply) {
-        HookVerdict v = verdictOf(reply, failOpen, "");
-        v.body.reset();
+        HookVerdict v = verdictOf(reply, failOpen);
+        v.elements.reset();
         if (v.action == HookVerdict::Action::Drop)  // no "silently" for joins
           v = {HookVerdict::Action::Reject, code::kRejected, "refused by the backend",
                std::nullopt};

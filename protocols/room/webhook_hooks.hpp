@@ -24,11 +24,8 @@ struct WebhookHooksOptions {
   bool beforeJoin = true;
 };
 
-// The IM's MsgBody array for one of our messages, and back (nullopt: keep ours).
-nlohmann::json toMsgBody(const ChatMessage& message);
-std::optional<nlohmann::json> fromMsgBody(const std::string& type, const nlohmann::json& msgBody);
 // A before-send reply as a verdict (failOpen for a reply that is not usable).
-HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen, const std::string& type);
+HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen);
 
 class WebhookHooks : public RoomHooks {
  public:

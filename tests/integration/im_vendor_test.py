@@ -27,6 +27,11 @@ PAGE_MODIFY_GROUP = "Modifying the Profile of a Group (modify_group_base_info)"
 PAGE_MUTED_ACCOUNT = "Getting the List of Muted Group Members (get_group_muted_account)"
 PAGE_BAN_MEMBER = "Banning Group Members (ban_group_member, AVChatRoom only)"
 
+# PAGE_BEFORE_SEND's reply example: the backend adds a custom element to the text.
+TWO_ELEMENTS = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "red packet"}},
+                {"MsgType": "TIMCustomElem",
+                 "MsgContent": {"Data": "message", "Desc": "notification", "Ext": "url"}}]
+
 
 class ImVendorTest(RoomServerTest):
     # The IM calls as im_rest_test makes them (not its tests).
@@ -36,6 +41,16 @@ class ImVendorTest(RoomServerTest):
     def setUp(self):
         super().setUp()
         self.hook = wt.Receiver()
+        plain = self.hook.answer
+
+        def answer(command, body):
+            # PAGE_BEFORE_SEND's rewrite: a reply MsgBody of two elements.
+            if (command == "Group.CallbackBeforeSendMsg" and
+                    body["MsgBody"][0]["MsgContent"].get("Text") == "reply:rewrite2"):
+                return 200, {"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "",
+                             "MsgBody": TWO_ELEMENTS}
+            return plain(command, body)
+        self.hook.answer = answer
 
     def tearDown(self):
         self.hook.close()
@@ -223,6 +238,42 @@ class ImVendorTest(RoomServerTest):
             self.im_fail("forbid_send_msg", {"GroupId": "live/a", "ShutUpTime": 60,
                                              "Members_Account": ["u%d" % i for i in range(501)]},
                          10004)
+
+
+    # ------------------------------------------------------------ MsgBody lists
+
+    def test_07_a_msgbody_list_is_kept_end_to_end(self):
+        # PAGE_SEND_GROUP_MSG: "MsgBody: message body, which consists of an
+        # element array"; PAGE_BEFORE_SEND / PAGE_AFTER_SEND carry the MsgBody;
+        # a before-send reply's MsgBody replaces the message's.
+        with self.serve(**{"room.history": 20}):
+            self.api.create_room("hooked")
+            a = self.member("alice", "hooked")
+            face = {"MsgType": "TIMFaceElem", "MsgContent": {"Index": 6, "Data": "abc"}}
+            sent = TWO_ELEMENTS + [face]
+            r = self.im_ok("send_group_msg", {"GroupId": "hooked", "Random": 7,
+                                              "MsgBody": sent})
+            e = a.wait_for(lambda e: it.is_msg(e, "hooked"), 2, "the REST message")
+            self.assertEqual((e["msgType"], e["body"]), ("text", {"text": "red packet"}), e)
+            self.assertEqual([x["type"] for x in e.get("elements", [])],
+                             ["text", "custom", "custom"], e)
+            self.assertEqual(e["elements"][1]["body"],
+                             {"data": "message", "desc": "notification", "ext": "url"}, e)
+            before = self.calls("Group.CallbackBeforeSendMsg")[0]["body"]
+            after = self.calls("Group.CallbackAfterSendMsg")[0]["body"]
+            self.assertEqual(before["MsgBody"], sent, before)
+            self.assertEqual((after["MsgBody"], after["MsgSeq"]), (sent, r["MsgSeq"]), after)
+            # A member's text rewritten by the backend into two elements keeps both.
+            rc.ok(self.say(a, "reply:rewrite2", "hooked"), "send")
+            e = a.wait_for(lambda e: it.is_msg(e, "hooked") and e["body"].get("text") ==
+                           "red packet" and e["msgId"] != r["MsgId"], 2, "the rewrite")
+            self.assertEqual([x["type"] for x in e.get("elements", [])], ["text", "custom"], e)
+            after = self.calls("Group.CallbackAfterSendMsg", 2)[1]["body"]
+            self.assertEqual(after["MsgBody"], TWO_ELEMENTS, after)
+            # History: a later joiner sees both messages whole.
+            b = self.member("bob", "hooked")
+            history = b.joined["history"]
+            self.assertEqual([len(m.get("elements", [])) for m in history], [3, 2], history)
 
 
 if __name__ == "__main__":

@@ -207,8 +207,16 @@ BOOST_AUTO_TEST_CASE(the_apis_speak_for_users_and_the_system_without_the_member_
   BOOST_TEST(hooks.afterSources[0].operatorAccount == "administrator");
   BOOST_TEST((hooks.afterSources[0].origin == Origin::ImRest));
   SendRequest two = fromApi(a, "text", {{"text", "1"}});
-  two.elements.push_back({"text", {{"text", "2"}}});
-  BOOST_TEST(sendNow(t.path, *t.r, two).error.code == 10004);  // one element today
+  two.elements.push_back({"custom", {{"data", "2"}, {"desc", "d"}}});
+  two.source.skipBeforeSend = true;
+  BOOST_TEST(sendNow(t.path, *t.r, two).ok());  // the IM's MsgBody list: kept whole
+  const json seen = o.of("message").back();
+  BOOST_TEST(seen["body"] == (json{{"text", "1"}}));
+  BOOST_TEST(seen["elements"] ==
+             json::parse(R"([{"type":"text","body":{"text":"1"}},)"
+                         R"({"type":"custom","body":{"data":"2","desc":"d"}}])"));
+  two.elements.push_back({"gift", {{"gift", "rose"}}});  // content only after the first
+  BOOST_TEST(sendNow(t.path, *t.r, two).error.code == 10004);
 }
 
 BOOST_AUTO_TEST_CASE(a_random_is_sent_once_within_its_window) {
@@ -281,7 +289,7 @@ BOOST_AUTO_TEST_CASE(before_send_verdicts_apply_in_submission_order) {
   BOOST_REQUIRE(hooks.pendingSend.size() == 4u);
   BOOST_TEST(b.of("message").empty());  // nothing before the backend answers
   HookVerdict rewrite;
-  rewrite.body = json{{"text", "m3 (edited)"}, {"evil", 1}};
+  rewrite.elements = std::vector<MessageElement>{{"text", {{"text", "m3 (edited)"}, {"evil", 1}}}};
   hooks.pendingSend[3](rewrite);  // the last answers first: it waits for the others
   BOOST_TEST(b.of("message").empty());
   HookVerdict reject{HookVerdict::Action::Reject, 10150, "custom refusal", std::nullopt};

@@ -155,3 +155,16 @@ BOOST_AUTO_TEST_CASE(the_compact_form_is_the_event_written_without_the_left_out_
   BOOST_TEST(room::compactEventJson(json::array({1, 2})).empty());
   BOOST_TEST(room::compactEventJson(json()).empty());
 }
+
+BOOST_AUTO_TEST_CASE(a_message_of_several_elements_rides_whole) {
+  // Issue 15: the IM's MsgBody list is kept end to end, the media copy included.
+  const nlohmann::json event = nlohmann::json::parse(
+      R"({"event":"message","room":"live/a","seq":3,"time":1,"streamTime":2,"msgId":"m1-3",)"
+      R"("msgType":"text","priority":"Normal","from":{"id":"bob","nick":"bob"},)"
+      R"("body":{"text":"red packet"},"elements":[{"type":"text","body":{"text":"red packet"}},)"
+      R"({"type":"custom","body":{"data":"message","desc":"notification","ext":"url"}}]})");
+  const nlohmann::json carried = nlohmann::json::parse(room::compactEventJson(event));
+  BOOST_TEST(carried["elements"] == event["elements"]);
+  BOOST_TEST(nlohmann::json::parse(room::compactEventJsonUnindexed(event))["elements"] ==
+             event["elements"]);
+}
