@@ -302,6 +302,8 @@ void RoomSession::finishJoin(const json& req, const std::string& id) {
     return reply(req, e.code, e.message);
   json left = json::array();
   if (std::find(rooms_.begin(), rooms_.end(), id) == rooms_.end()) {
+    // And the member limit: others may have joined while the backend decided.
+    if (RoomError e = room->checkCapacity(); !e.ok()) return reply(req, e.code, e.message);
     // As the seed's web SDK: joining past the limit leaves the oldest room.
     while (rooms_.size() >= server_.options().roomsPerConnection) {
       std::string oldest = rooms_.front();
