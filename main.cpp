@@ -25,7 +25,6 @@
 #include "core/loop/signal_watcher.hpp"
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/stream_registry.hpp"
-#include "core/room/room_registry.hpp"
 #include "protocols/flv/flv_server.hpp"
 #include "protocols/hls/hls_server.hpp"
 #include "protocols/hls/replay_server.hpp"
@@ -39,6 +38,8 @@
 #include "protocols/room/webhook_hooks.hpp"
 #include "protocols/rtmp/rtmp_server.hpp"
 #include "recorder/recorder.hpp"
+#include "room/message_path.hpp"
+#include "room/room_registry.hpp"
 
 namespace {
 
@@ -192,8 +193,8 @@ void logReadyUrls(const core::Config& c) {
     spdlog::info("ready: play http://{}/live/demo.flv; administrator's UserSig {}", http, sig);
 }
 
-core::RoomRegistryOptions roomRegistryOptions(const core::RoomConfig& c) {
-  core::RoomRegistryOptions o;
+room::RoomRegistryOptions roomRegistryOptions(const core::RoomConfig& c) {
+  room::RoomRegistryOptions o;
   o.room.rateLimit = static_cast<double>(c.rate_limit);
   o.room.history = static_cast<size_t>(c.history);
   o.room.recentMembers = static_cast<size_t>(c.recent_members);
@@ -224,7 +225,6 @@ room::RoomServerOptions roomServerOptions(const core::RoomConfig& c) {
   o.ws.idleTimeoutMs = c.ws_idle_timeout_ms;
   o.ws.pingIntervalMs = c.ws_ping_interval_ms;
   o.ws.maxBacklogBytes = static_cast<size_t>(c.ws_max_backlog_bytes);
-  o.filterRejects = c.word_filter_action == "reject";
   return o;
 }
 
@@ -234,9 +234,10 @@ struct Server {
   std::unique_ptr<core::UrlSigner> signer;
   std::unique_ptr<core::WriteCoalescer> coalescer;
   std::unique_ptr<room::WebhookHooks> webhooks;  // the rooms' hooks: outlives them
-  std::unique_ptr<core::RoomRegistry> rooms;     // observes the streams: outlives them
+  std::unique_ptr<room::MessagePath> messages;   // every transport's sends: outlives the rooms
+  std::unique_ptr<room::RoomRegistry> rooms;     // observes the streams: outlives them
   std::unique_ptr<core::StreamRegistry> registry;
-  std::unique_ptr<core::Sidechannel> sidechannel;  // unlinked from the rooms before it goes
+  std::unique_ptr<room::Sidechannel> sidechannel;  // unlinked from the rooms before it goes
   std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<core::WriteCoalescer> roomCoalescer;
   std::unique_ptr<room::RoomServer> roomServer;
@@ -261,14 +262,16 @@ struct Server {
     streamOptions.reconnectGraceMs = c.stream.reconnect_grace_ms;
     streamOptions.timestampJumpMs = c.stream.timestamp_jump_ms;
     streamOptions.batchMs = c.viewer.merge_write_ms;
-    rooms = std::make_unique<core::RoomRegistry>(loop, roomRegistryOptions(c.room));
+    rooms = std::make_unique<room::RoomRegistry>(loop, roomRegistryOptions(c.room));
     registry = std::make_unique<core::StreamRegistry>(loop, streamOptions);
     registry->addObserver(rooms.get());
-    core::SidechannelOptions sidechannelOptions;
+    messages = std::make_unique<room::MessagePath>(
+        loop, *rooms, room::MessagePathOptions{c.room.word_filter_action == "reject"});
+    room::SidechannelOptions sidechannelOptions;
     sidechannelOptions.events = {c.sidechannel.events.begin(), c.sidechannel.events.end()};
     sidechannelOptions.compact = c.sidechannel.compact;
     sidechannelOptions.sei = c.sidechannel.sei;
-    sidechannel = std::make_unique<core::Sidechannel>(*registry, sidechannelOptions);
+    sidechannel = std::make_unique<room::Sidechannel>(*registry, sidechannelOptions);
     rooms->setSidechannel(sidechannel.get());
     if (!c.webhook.url.empty()) {
       room::WebhookHooksOptions w;
@@ -299,7 +302,7 @@ struct Server {
     roomCoalescer = std::make_unique<core::WriteCoalescer>(loop, c.room.ws_merge_ms);
     auto roomOptions = roomServerOptions(c.room);
     roomOptions.ws.coalescer = roomCoalescer.get();
-    roomServer = std::make_unique<room::RoomServer>(loop, *http, *rooms, roomOptions);
+    roomServer = std::make_unique<room::RoomServer>(loop, *http, *rooms, *messages, roomOptions);
     room::registerRoomsApi(*http, *roomServer);
     room::registerImRestApi(*http, *roomServer);
     if (c.web.enabled) http::registerStaticFiles(*http, http::StaticFiles::load(c.web.root));
@@ -371,12 +374,12 @@ struct Server {
         throw std::runtime_error("room.word_filter_file: cannot read " + c.room.word_filter_file);
       std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       std::string error;
-      auto filter = core::WordFilter::parse(text, error);
+      auto filter = room::WordFilter::parse(text, error);
       if (!filter)
         throw std::runtime_error("room.word_filter_file " + c.room.word_filter_file + ": " + error);
       spdlog::info("room: word filter of {} words from {} ({})", filter->size(),
                    c.room.word_filter_file, c.room.word_filter_action);
-      roomServer->setWordFilter(std::move(filter));
+      messages->setWordFilter(std::move(filter));
     }
     signals.push_back(std::make_unique<core::SignalWatcher>(
         loop, SIGHUP, [this, path = c.room.word_filter_file](int) { reload(path); }));
@@ -394,12 +397,12 @@ struct Server {
         loop, filterPath, 4 << 20, [this, filterPath](const std::string& error, std::string text) {
           if (!error.empty()) return spdlog::error("SIGHUP: word filter not reloaded: {}", error);
           std::string why;
-          auto filter = core::WordFilter::parse(text, why);
+          auto filter = room::WordFilter::parse(text, why);
           if (!filter)
             return spdlog::error("SIGHUP: word filter {} not reloaded: {}", filterPath, why);
           spdlog::info("SIGHUP: word filter reloaded: {} words from {}", filter->size(),
                        filterPath);
-          if (roomServer) roomServer->setWordFilter(std::move(filter));
+          if (messages) messages->setWordFilter(std::move(filter));
         });
   }
 
@@ -424,6 +427,7 @@ struct Server {
       sidechannel.reset();
       registry.reset();
       rooms.reset();
+      messages.reset();
       webhooks.reset();
       signals.clear();
       heapTrimmer.reset();

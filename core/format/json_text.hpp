@@ -6,7 +6,6 @@
 #include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,15 +35,6 @@ struct JsonRead {
 // `maxDepth` levels, both checked on the bytes first, so a hostile document never
 // becomes a value. Never throws. Every JSON from outside goes through here.
 JsonRead readJson(std::string_view text, size_t maxBytes, size_t maxDepth = kMaxJsonDepth);
-
-// A string member of an object: `fallback` when absent, nullopt when not a string.
-inline std::optional<std::string> textField(const nlohmann::json& j, const char* key,
-                                            std::string fallback = "") {
-  auto it = j.find(key);
-  if (it == j.end()) return fallback;
-  if (!it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
 
 inline std::string dumpJson(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -2,25 +2,20 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cctype>
-#include <ctime>
-#include <deque>
 #include <functional>
 #include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
-#include <unordered_map>
-#include <variant>
 
 #include "core/auth/query_string.hpp"
 #include "core/format/json_text.hpp"
+#include "protocols/room/deferred_answer.hpp"
+#include "protocols/room/im_rest_call.hpp"
 
 namespace room {
 namespace {
 
 using nlohmann::json;
-namespace code = core::room_code;
-using core::textField;
+using namespace imrest;
 
 const std::string kGroupService = "/v4/group_open_http_svc/";
 const std::string kAvChatRoomService = "/v4/group_open_avchatroom_http_svc/";
@@ -33,538 +28,40 @@ constexpr int kBadAppId = 60006;        // sdkappid is not this app's
 constexpr int kNeedsAdmin = 60010;      // the identifier is no app admin
 constexpr int kNoAppId = 60012;         // sdkappid missing
 
-constexpr int64_t kMaxU32 = 4294967295LL;  // Random's range; as seconds, the IM's "forever"
-constexpr size_t kMaxAccounts = 500;
-constexpr size_t kMaxAccountBytes = 32;
-constexpr size_t kMaxMsgBodyBytes = 12 * 1024;  // the IM's message size limit
-constexpr size_t kMaxMsgElements = 20;
+// A command answers through `reply`, at once or later (a send waits for the
+// message path); most answer at once and are written as json(const Call&).
+using Command = std::function<void(const Call&, const Reply&)>;
 
-// Random duplicate detection: the same (group, sender, Random) within 5 minutes
-// is the same message; it is answered again, never delivered twice. Bounded.
-class RandomWindow {
- public:
-  static constexpr int64_t kWindowMs = 5 * 60 * 1000;
-  static constexpr size_t kMaxEntries = 100000;
-
-  struct Sent {
-    int64_t msgTime;
-    int64_t msgSeq;
-  };
-
-  const Sent* find(const std::string& key, int64_t nowMs) {
-    expire(nowMs);
-    auto it = sent_.find(key);
-    return it == sent_.end() ? nullptr : &it->second;
-  }
-
-  void add(const std::string& key, int64_t nowMs, Sent sent) {
-    expire(nowMs);
-    if (!sent_.emplace(key, sent).second) return;
-    order_.emplace_back(nowMs + kWindowMs, key);
-    while (order_.size() > kMaxEntries) pop();
-  }
-
- private:
-  void expire(int64_t nowMs) {
-    while (!order_.empty() && order_.front().first <= nowMs) pop();
-  }
-  void pop() {
-    sent_.erase(order_.front().second);
-    order_.pop_front();
-  }
-
-  std::unordered_map<std::string, Sent> sent_;
-  std::deque<std::pair<int64_t, std::string>> order_;  // (expiry, key), oldest first
-};
-
-json okReply(json fields = json::object()) {
-  json out = {{"ActionStatus", "OK"}, {"ErrorCode", 0}, {"ErrorInfo", ""}};
-  for (auto& [k, v] : fields.items()) out[k] = std::move(v);
-  return out;
+Command now(json (*command)(const Call&)) {
+  return [command](const Call& c, const Reply& reply) { reply(command(c)); };
 }
-
-json failReply(int errorCode, const std::string& info) {
-  return {{"ActionStatus", "FAIL"}, {"ErrorCode", errorCode}, {"ErrorInfo", info}};
-}
-
-json failReply(const core::RoomError& e) {
-  return failReply(e.code, e.message);
-}
-
-// One call: the request, the server, the shared state and the parsed body.
-struct Call {
-  const http::HttpRequest& req;
-  RoomServer& server;
-  RandomWindow& randoms;
-  const json& body;
-};
-
-// An integer field within [lo, hi]: `fallback` when absent, nullopt when not an
-// integer or out of range (never throws, whatever the JSON holds).
-std::optional<int64_t> intField(const json& j, const char* key, int64_t lo, int64_t hi,
-                                std::optional<int64_t> fallback) {
-  auto it = j.find(key);
-  if (it == j.end()) return fallback;
-  if (!it->is_number_integer()) return std::nullopt;
-  if (it->is_number_unsigned()) {
-    const uint64_t v = it->get<uint64_t>();
-    if (v > static_cast<uint64_t>(hi)) return std::nullopt;
-    const auto s = static_cast<int64_t>(v);
-    return s < lo ? std::nullopt : std::optional<int64_t>(s);
-  }
-  const int64_t v = it->get<int64_t>();
-  if (v < lo || v > hi) return std::nullopt;
-  return v;
-}
-
-// The room of "GroupId"; nullptr and `error` set (10004 missing, 10010 unknown).
-core::Room* group(const Call& c, json& error) {
-  auto id = c.body.find("GroupId");
-  if (id == c.body.end() || !id->is_string() || id->get_ref<const std::string&>().empty()) {
-    error = failReply(code::kBadParameter, "GroupId (a string) is required");
-    return nullptr;
-  }
-  core::Room* room = c.server.rooms().find(id->get<std::string>());
-  if (!room)
-    error = failReply(code::kNoSuchRoom, "group " + id->get<std::string>().substr(0, 64) +
-                                             " does not exist or was dismissed");
-  return room;
-}
-
-// "Members_Account": 1..500 user ids.
-std::optional<std::vector<std::string>> accounts(const json& body, json& error) {
-  auto it = body.find("Members_Account");
-  if (it == body.end() || !it->is_array() || it->empty() || it->size() > kMaxAccounts) {
-    error = failReply(code::kBadParameter, "Members_Account must be an array of 1..500 accounts");
-    return std::nullopt;
-  }
-  std::vector<std::string> out;
-  for (const auto& v : *it) {
-    if (!v.is_string() || v.get_ref<const std::string&>().empty() ||
-        v.get_ref<const std::string&>().size() > kMaxAccountBytes) {
-      error = failReply(code::kBadParameter, "each Members_Account entry must be 1..32 bytes");
-      return std::nullopt;
-    }
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-// Wall-clock ms (or null: forever) to the IM's unix seconds (4294967295: forever).
-int64_t untilSeconds(const json& until) {
-  if (!until.is_number_integer()) return kMaxU32;
-  return (until.get<int64_t>() + 999) / 1000;
-}
-
-int64_t msgSeqOf(const std::string& msgId) {
-  // NOTE: message ids are "m<run>-<n>", n counting every message of this server:
-  // the number is unique and increasing (the member-visible seq is only assigned
-  // at delivery, after the rate limit).
-  const size_t dash = msgId.rfind('-');
-  if (dash == std::string::npos) return 0;
-  int64_t n = 0;
-  for (size_t i = dash + 1; i < msgId.size(); ++i) {
-    if (msgId[i] < '0' || msgId[i] > '9' || n > INT64_MAX / 10 - 9) return 0;
-    n = n * 10 + (msgId[i] - '0');
-  }
-  return n;
-}
-
-// ---------------------------------------------------------------- MsgBody
-
-struct Mapped {
-  std::string type;
-  json body;
-};
-
-core::RoomError badBody(std::string why) {
-  return {code::kBadParameter, "MsgBody: " + std::move(why)};
-}
-
-bool optionalStrings(const json& content, std::initializer_list<const char*> keys) {
-  for (const char* k : keys) {
-    auto it = content.find(k);
-    if (it != content.end() && !it->is_string()) return false;
-  }
-  return true;
-}
-
-// Checks one element; the image's (url, width, height) for a TIMImageElem.
-std::optional<core::RoomError> checkElement(const json& e, size_t i, json* image) {
-  const std::string at = "element " + std::to_string(i) + ": ";
-  if (!e.is_object()) return badBody(at + "not an object");
-  const auto type = textField(e, "MsgType");
-  auto content = e.find("MsgContent");
-  if (!type || type->empty() || content == e.end() || !content->is_object())
-    return badBody(at + "needs a string MsgType and an object MsgContent");
-  if (*type == "TIMTextElem") {
-    auto text = content->find("Text");
-    if (text == content->end() || !text->is_string() || text->get_ref<const std::string&>().empty())
-      return badBody(at + "TIMTextElem needs a non-empty string Text");
-  } else if (*type == "TIMCustomElem") {
-    if (!optionalStrings(*content, {"Data", "Desc", "Ext", "Sound"}))
-      return badBody(at + "TIMCustomElem Data, Desc, Ext and Sound must be strings");
-  } else if (*type == "TIMFaceElem") {
-    if (!intField(*content, "Index", INT32_MIN, INT32_MAX, 0) ||
-        !optionalStrings(*content, {"Data"}))
-      return badBody(at + "TIMFaceElem needs an integer Index and a string Data");
-  } else if (*type == "TIMImageElem") {
-    auto infos = content->find("ImageInfoArray");
-    if (infos == content->end() || !infos->is_array() || infos->empty())
-      return badBody(at + "TIMImageElem needs a non-empty ImageInfoArray");
-    const json* best = nullptr;
-    for (const auto& info : *infos) {
-      if (!info.is_object() || !textField(info, "URL") || textField(info, "URL")->empty() ||
-          !intField(info, "Width", 0, INT32_MAX, 0) || !intField(info, "Height", 0, INT32_MAX, 0))
-        return badBody(at + "each ImageInfoArray entry needs a URL and integer Width/Height");
-      if (!best || info.value("Type", json(0)) == json(1)) best = &info;  // 1: the original
-    }
-    if (image)
-      *image = {{"url", (*best)["URL"]},
-                {"width", best->value("Width", json(0))},
-                {"height", best->value("Height", json(0))}};
-  } else if (*type != "TIMSoundElem" && *type != "TIMLocationElem" && *type != "TIMFileElem" &&
-             *type != "TIMVideoFileElem") {
-    return badBody(at + "unknown MsgType \"" + type->substr(0, 32) + "\"");
-  }
-  return std::nullopt;
-}
-
-// MsgBody -> one room message: a lone TIMTextElem is "text" {text}, a lone
-// TIMCustomElem "custom" {data, desc, ext}, a lone TIMImageElem "image" {url,
-// width, height}; anything else one "custom" {data: the MsgBody JSON, desc:
-// "TIMMsgBody"}.
-std::variant<Mapped, core::RoomError> mapMsgBody(const json& body) {
-  auto msgBody = body.find("MsgBody");
-  if (msgBody == body.end() || !msgBody->is_array() || msgBody->empty() ||
-      msgBody->size() > kMaxMsgElements)
-    return badBody("must be an array of 1..20 elements");
-  const std::string raw = core::dumpJson(*msgBody);  // never throws
-  if (raw.size() > kMaxMsgBodyBytes) return badBody("larger than 12 KB");
-  json image;
-  for (size_t i = 0; i < msgBody->size(); ++i)
-    if (auto e = checkElement((*msgBody)[i], i, msgBody->size() == 1 ? &image : nullptr)) return *e;
-  Mapped m;
-  const json& first = (*msgBody)[0];
-  const std::string& type = first["MsgType"].get_ref<const std::string&>();
-  const json& content = first["MsgContent"];
-  if (msgBody->size() == 1 && type == "TIMTextElem") {
-    m = {"text", {{"text", content["Text"]}}};
-  } else if (msgBody->size() == 1 && type == "TIMCustomElem") {
-    m = {"custom", {{"data", content.value("Data", json(""))}}};
-    if (content.contains("Desc")) m.body["desc"] = content["Desc"];
-    if (content.contains("Ext")) m.body["ext"] = content["Ext"];
-  } else if (msgBody->size() == 1 && type == "TIMImageElem") {
-    m = {"image", image};
-  } else {
-    m = {"custom", {{"data", raw}, {"desc", "TIMMsgBody"}}};
-  }
-  const auto cloud = textField(body, "CloudCustomData");
-  if (!cloud) return core::RoomError{code::kBadParameter, "CloudCustomData must be a string"};
-  if (!cloud->empty()) m.body["cloudCustomData"] = *cloud;
-  return m;
-}
-
-// The sender (From_Account, default the system's "administrator") and the
-// priority (MsgPriority, default the type's) of a REST message.
-std::variant<core::ChatMessage, core::RoomError> restMessage(const Call& c, Mapped mapped,
-                                                             core::Priority fallback) {
-  const auto from = textField(c.body, "From_Account");
-  if (!from || from->size() > kMaxAccountBytes)
-    return core::RoomError{code::kBadParameter, "From_Account must be an account of <= 32 bytes"};
-  core::ChatMessage m;
-  m.type = std::move(mapped.type);
-  m.body = std::move(mapped.body);
-  m.priority = fallback;
-  if (auto p = c.body.find("MsgPriority"); p != c.body.end()) {
-    std::string name = p->is_string() ? p->get<std::string>() : "";
-    for (size_t i = 0; i < name.size(); ++i) {  // "high" and "HIGH" are High too
-      const auto ch = static_cast<unsigned char>(name[i]);
-      name[i] = static_cast<char>(i ? std::tolower(ch) : std::toupper(ch));
-    }
-    auto parsed = core::parsePriority(name);
-    if (!parsed)
-      return core::RoomError{code::kBadParameter,
-                             "MsgPriority must be High, Normal, Low or Lowest"};
-    m.priority = *parsed;
-  }
-  if (from->empty() || *from == "administrator")
-    m.from = {"administrator", "system", "", core::MemberRole::Admin};
-  else
-    m.from = {*from, *from, "",
-              c.server.isAdmin(*from) ? core::MemberRole::Admin : core::MemberRole::Member};
-  if (core::RoomError e = core::messageBody(m.type, m.body, m.body); !e.ok()) return e;
-  return m;
-}
-
-std::optional<int64_t> randomOf(const Call& c, json& error) {
-  auto r = intField(c.body, "Random", 0, kMaxU32, std::nullopt);
-  if (!r) error = failReply(code::kBadParameter, "Random (an integer 0..4294967295) is required");
-  return r;
-}
-
-// ---------------------------------------------------------------- commands
-
-json sendGroupMsg(const Call& c) {
-  json error;
-  core::Room* room = group(c, error);
-  if (!room) return error;
-  const auto random = randomOf(c, error);
-  if (!random) return error;
-  auto mapped = mapMsgBody(c.body);
-  if (auto* e = std::get_if<core::RoomError>(&mapped)) {
-    room->countRejected();
-    return failReply(*e);
-  }
-  const core::Priority fallback = core::defaultPriority(std::get<Mapped>(mapped).type);
-  auto m = restMessage(c, std::get<Mapped>(std::move(mapped)), fallback);
-  if (auto* e = std::get_if<core::RoomError>(&m)) {
-    room->countRejected();
-    return failReply(*e);
-  }
-  const std::string key =
-      room->id() + '\n' + std::get<core::ChatMessage>(m).from.id + '\n' + std::to_string(*random);
-  const auto now = static_cast<int64_t>(c.server.loop().nowMs());
-  if (const auto* sent = c.randoms.find(key, now))
-    return okReply({{"MsgTime", sent->msgTime}, {"MsgSeq", sent->msgSeq}, {"Duplicate", true}});
-  auto accepted = room->send(nullptr, std::get<core::ChatMessage>(std::move(m)));
-  const RandomWindow::Sent sent{accepted.timeMs / 1000, msgSeqOf(accepted.msgId)};
-  c.randoms.add(key, now, sent);
-  return okReply({{"MsgTime", sent.msgTime}, {"MsgSeq", sent.msgSeq}, {"MsgId", accepted.msgId}});
-}
-
-json sendBroadcastMsg(const Call& c) {
-  json error;
-  const auto random = randomOf(c, error);
-  if (!random) return error;
-  auto mapped = mapMsgBody(c.body);
-  if (auto* e = std::get_if<core::RoomError>(&mapped)) return failReply(*e);
-  // NOTE: R17: a broadcast is a system announcement: a plain text becomes a
-  // "system" message; every broadcast defaults to High.
-  if (std::get<Mapped>(mapped).type == "text") std::get<Mapped>(mapped).type = "system";
-  auto m = restMessage(c, std::get<Mapped>(std::move(mapped)), core::Priority::High);
-  if (auto* e = std::get_if<core::RoomError>(&m)) return failReply(*e);
-  const std::string key =
-      "*broadcast*\n" + std::get<core::ChatMessage>(m).from.id + '\n' + std::to_string(*random);
-  const auto now = static_cast<int64_t>(c.server.loop().nowMs());
-  if (const auto* sent = c.randoms.find(key, now))
-    return okReply({{"MsgTime", sent->msgTime}, {"Duplicate", true}});
-  const size_t rooms = c.server.rooms().broadcast(std::get<core::ChatMessage>(m));
-  const RandomWindow::Sent sent{static_cast<int64_t>(std::time(nullptr)), 0};
-  c.randoms.add(key, now, sent);
-  return okReply({{"MsgTime", sent.msgTime}, {"GroupNum", rooms}});
-}
-
-json sendSystemNotification(const Call& c) {
-  json error;
-  core::Room* room = group(c, error);
-  if (!room) return error;
-  const auto content = textField(c.body, "Content");
-  if (!content || content->empty() || content->size() > kMaxMsgBodyBytes)
-    return failReply(code::kBadParameter, "Content must be a non-empty string of <= 12 KB");
-  auto to = c.body.find("ToMembers_Account");
-  if (to != c.body.end() && (!to->is_array() || !to->empty()))
-    return failReply(code::kBadParameter,
-                     "an AVChatRoom's system notification goes to every member: "
-                     "ToMembers_Account must be empty");
-  room->send(nullptr, {"system",
-                       core::Priority::High,
-                       {"administrator", "system", "", core::MemberRole::Admin},
-                       {{"text", *content}}});
-  return okReply();
-}
-
-json forbidSendMsg(const Call& c) {
-  json error;
-  core::Room* room = group(c, error);
-  if (!room) return error;
-  auto ids = accounts(c.body, error);
-  if (!ids) return error;
-  const auto secs = intField(c.body, "ShutUpTime", 0, kMaxU32, std::nullopt);
-  if (!secs)
-    return failReply(code::kBadParameter,
-                     "ShutUpTime (seconds 0..4294967295; 0 unmutes) is required");
-  for (const auto& id : *ids) room->mute(id, *secs);
-  return okReply();
-}
-
-json getGroupShuttedUin(const Call& c) {
-  json error;
-  core::Room* room = group(c, error);
-  if (!room) return error;
-  const json mutes = room->mutes();
-  json list = json::array();
-  for (const auto& m : mutes["members"])
-    list.push_back({{"Member_Account", m["id"]}, {"ShuttedUntil", untilSeconds(m["until"])}});
-  return okReply({{"GroupId", room->id()}, {"ShuttedUinList", std::move(list)}});
-}
-
-json modifyGroupBaseInfo(const Call& c) {
-  json error;
-  core::Room* room = group(c, error);
-  if (!room) return error;
-  json patch = json::object();
-  for (auto [from, to] :
-       {std::pair{"Notification", "announcement"}, std::pair{"Introduction", "introduction"}}) {
-    if (auto it = c.body.find(from); it != c.body.end()) patch[to] = *it;
-  }
-  if (auto data = c.body.find("AppDefinedData"); data != c.body.end()) {
-    if (!data->is_array())
-      return failReply(code::kBadParameter, "AppDefinedData must be an array of {Key, Value}");
-    json attrs = json::object();
-    for (const auto& kv : *data) {
-      if (!kv.is_object() || !textField(kv, "Key") || textField(kv, "Key")->empty() ||
-          !kv.contains("Value") || !kv["Value"].is_string())
-        return failReply(code::kBadParameter, "each AppDefinedData entry needs string Key, Value");
-      attrs[kv["Key"].get<std::string>()] = kv["Value"];
-    }
-    patch["attributes"] = std::move(attrs);
-  }
-  std::optional<bool> muteAll;
-  for (const char* key : {"ShutUpAllMember", "MuteAllMember"}) {
-    auto it = c.body.find(key);
-    if (it == c.body.end()) continue;
-    if (*it != "On" && *it != "Off")
-      return failReply(code::kBadParameter, std::string(key) + " must be \"On\" or \"Off\"");
-    muteAll = *it == "On";
-  }
-  if (core::RoomError e = room->updateInfo(patch); !e.ok()) return failReply(e);
-  if (muteAll) room->muteAll(*muteAll);
-  return okReply();
-}
-
-json groupInfo(const core::Room& room) {
-  const json d = room.describe();
-  json data = json::array();
-  for (const auto& [k, v] : d["attributes"].items()) data.push_back({{"Key", k}, {"Value", v}});
-  return {{"GroupId", room.id()},
-          {"ErrorCode", 0},
-          {"ErrorInfo", ""},
-          {"Type", "AVChatRoom"},
-          {"Name", room.id()},
-          {"Introduction", d["introduction"]},
-          {"Notification", d["announcement"]},
-          {"FaceUrl", ""},
-          {"Owner_Account", room.owner()},
-          {"CreateTime", d["created"].get<int64_t>() / 1000},
-          {"MemberNum", room.online()},
-          {"MaxMemberNum", 0},
-          {"ShutUpAllMember", room.mutedAll() ? "On" : "Off"},
-          {"ApplyJoinOption", "FreeAccess"},
-          {"AppDefinedData", std::move(data)},
-          {"MemberList", json::array()}};
-}
-
-json getGroupInfo(const Call& c) {
-  auto list = c.body.find("GroupIdList");
-  if (list == c.body.end() || !list->is_array() || list->empty() || list->size() > 50)
-    return failReply(code::kBadParameter, "GroupIdList must be an array of 1..50 group ids");
-  json out = json::array();
-  for (const auto& id : *list) {
-    if (!id.is_string()) return failReply(code::kBadParameter, "GroupIdList holds strings");
-    const core::Room* room = c.server.rooms().find(id.get<std::string>());
-    if (room)
-      out.push_back(groupInfo(*room));
-    else
-      out.push_back({{"GroupId", id},
-                     {"ErrorCode", code::kNoSuchRoom},
-                     {"ErrorInfo", "the group does not exist or was dismissed"}});
-  }
-  return okReply({{"GroupInfo", std::move(out)}});
-}
-
-json getOnlineMemberNum(const Call& c) {
-  json error;
-  core::Room* room = group(c, error);
-  if (!room) return error;
-  return okReply({{"OnlineMemberNum", room->online()}});
-}
-
-json banGroupMember(const Call& c) {
-  json error;
-  core::Room* room = group(c, error);
-  if (!room) return error;
-  auto ids = accounts(c.body, error);
-  if (!ids) return error;
-  const auto secs = intField(c.body, "Duration", 1, kMaxU32, std::nullopt);
-  if (!secs)
-    return failReply(code::kBadParameter, "Duration (ban seconds 1..4294967295) is required");
-  const auto reason = textField(c.body, "Description", "banned");
-  if (!reason || reason->size() > 256)
-    return failReply(code::kBadParameter, "Description must be a string of <= 256 bytes");
-  for (const auto& id : *ids) room->kick(id, reason->empty() ? "banned" : *reason, *secs);
-  return okReply();
-}
-
-json unbanGroupMember(const Call& c) {
-  json error;
-  core::Room* room = group(c, error);
-  if (!room) return error;
-  auto ids = accounts(c.body, error);
-  if (!ids) return error;
-  for (const auto& id : *ids) room->unban(id);
-  return okReply();
-}
-
-json getGroupBanMember(const Call& c) {
-  json error;
-  core::Room* room = group(c, error);
-  if (!room) return error;
-  const auto limit = intField(c.body, "Limit", 1, 100, 100);
-  const auto offset = intField(c.body, "Offset", 0, INT32_MAX, 0);
-  if (!limit || !offset)
-    return failReply(code::kBadParameter, "Limit must be 1..100 and Offset >= 0");
-  const json bans = room->bans()["members"];
-  json list = json::array();
-  for (size_t i = static_cast<size_t>(*offset);
-       i < bans.size() && list.size() < static_cast<size_t>(*limit); ++i)
-    list.push_back(
-        {{"Member_Account", bans[i]["id"]}, {"BannedUntil", untilSeconds(bans[i]["until"])}});
-  const size_t next = static_cast<size_t>(*offset) + list.size();
-  return okReply(
-      {{"BannedAccountList", std::move(list)}, {"NextOffset", next < bans.size() ? next : 0}});
-}
-
-json getMembers(const Call& c) {
-  json error;
-  core::Room* room = group(c, error);
-  if (!room) return error;
-  if (!intField(c.body, "Timestamp", 0, INT64_MAX, 0))
-    return failReply(code::kBadParameter, "Timestamp must be an integer >= 0");
-  const json members = room->members(std::nullopt, 1000);
-  json list = json::array();
-  for (const auto& m : members["members"])
-    list.push_back({{"Member_Account", m["id"]},
-                    {"JoinTime", m["joined"].get<int64_t>() / 1000},
-                    {"NickName", m["nick"]},
-                    {"Avatar", m["avatar"]}});
-  // Everything is answered at once: NextTimestamp is always 0.
-  return okReply(
-      {{"MemberList", std::move(list)}, {"NextTimestamp", 0}, {"MemberNum", room->online()}});
-}
-
-using Command = std::function<json(const Call&)>;
 
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
       {kGroupService + "send_group_msg", sendGroupMsg},
       {kGroupService + "send_group_system_notification", sendSystemNotification},
-      {kGroupService + "send_broadcast_msg", sendBroadcastMsg},
-      {kGroupService + "forbid_send_msg", forbidSendMsg},
-      {kGroupService + "get_group_shutted_uin", getGroupShuttedUin},
-      {kGroupService + "modify_group_base_info", modifyGroupBaseInfo},
-      {kGroupService + "get_group_info", getGroupInfo},
-      {kGroupService + "get_online_member_num", getOnlineMemberNum},
-      {kGroupService + "ban_group_member", banGroupMember},
-      {kGroupService + "unban_group_member", unbanGroupMember},
-      {kGroupService + "get_group_ban_member", getGroupBanMember},
-      {kAvChatRoomService + "get_members", getMembers},
+      {kGroupService + "send_broadcast_msg", now(sendBroadcastMsg)},
+      {kGroupService + "create_group", now(createGroup)},
+      {kGroupService + "destroy_group", now(destroyGroup)},
+      {kGroupService + "forbid_send_msg", now(forbidSendMsg)},
+      // The IM renamed get_group_shutted_uin; both names are served.
+      {kGroupService + "get_group_shutted_uin", now(getGroupMutedAccount)},
+      {kGroupService + "get_group_muted_account", now(getGroupMutedAccount)},
+      {kGroupService + "modify_group_base_info", now(modifyGroupBaseInfo)},
+      {kGroupService + "get_group_info", now(getGroupInfo)},
+      {kGroupService + "get_online_member_num", now(getOnlineMemberNum)},
+      {kGroupService + "ban_group_member", now(banGroupMember)},
+      {kGroupService + "unban_group_member", now(unbanGroupMember)},
+      {kGroupService + "get_group_ban_member", now(getGroupBanMember)},
+      {kAvChatRoomService + "get_members", now(getMembers)},
   };
   return table;
 }
 
-// The IM's query authentication: sdkappid, an admin identifier and its usersig.
-std::optional<json> authenticate(const http::HttpRequest& req, RoomServer& server) {
+// The IM's query authentication: sdkappid, an admin identifier and its usersig;
+// `admin` gets the identifier.
+std::optional<json> authenticate(const http::HttpRequest& req, RoomServer& server,
+                                 std::string& admin) {
   const auto query = core::QueryString::parse(req.query);
   if (!query.ok()) return failReply(kHttpParseError, "bad query: " + query.error());
   const std::string* appId = query.find("sdkappid");
@@ -583,37 +80,41 @@ std::optional<json> authenticate(const http::HttpRequest& req, RoomServer& serve
     return failReply(kNeedsAdmin, id->substr(0, 32) + " is not an app admin account");
   const core::UserSigCheck check = server.verify(*id, *sig);
   if (!check.ok()) return failReply(check.code, "usersig refused: " + check.reason);
+  admin = *id;
   return std::nullopt;
 }
 
-json handle(const http::HttpRequest& req, RoomServer& server, RandomWindow& randoms) {
-  if (req.method != "POST") return failReply(kHttpParseError, "use POST");
-  if (auto denied = authenticate(req, server)) return *denied;
+void handle(const http::HttpRequest& req, RoomServer& server, const Reply& reply) {
+  if (req.method != "POST") return reply(failReply(kHttpParseError, "use POST"));
+  std::string admin;
+  if (auto denied = authenticate(req, server, admin)) return reply(*denied);
   const auto& table = commands();
   auto command = table.find(req.path);
   if (command == table.end())
-    return failReply(code::kBadCommand, "unknown command " + req.path.substr(0, 100));
+    return reply(failReply(code::kBadCommand, "unknown command " + req.path.substr(0, 100)));
   const core::JsonRead read = core::readJson(req.body, http::kMaxJsonBodyBytes);
-  if (!read.ok()) return failReply(kJsonParseError, "the body is " + read.error);
+  if (!read.ok()) return reply(failReply(kJsonParseError, "the body is " + read.error));
   if (!read.value.is_object())
-    return failReply(code::kBadParameter, "the body must be a JSON object");
-  return command->second({req, server, randoms, read.value});
+    return reply(failReply(code::kBadParameter, "the body must be a JSON object"));
+  command->second({req, server, admin, read.value}, reply);
 }
 
 }  // namespace
 
 void registerImRestApi(http::HttpServer& http, RoomServer& server) {
-  auto randoms = std::make_shared<RandomWindow>();
   http.route(
       [](const http::HttpRequest& req) {
         return req.path.starts_with(kGroupService) || req.path.starts_with(kAvChatRoomService);
       },
-      [&server, randoms](const http::HttpRequest& req, http::HttpExchange&) {
-        const json reply = handle(req, server, *randoms);
-        if (reply["ActionStatus"] != "OK")
-          spdlog::info("im rest {} {}: {} {}", req.peer, req.path, reply["ErrorCode"].dump(),
-                       reply["ErrorInfo"].get<std::string>());
-        return http::HttpResponse::json(200, core::dumpJson(reply) + "\n");
+      [&server](const http::HttpRequest& req, http::HttpExchange& exchange) {
+        return DeferredAnswer::run(exchange, [&](DeferredAnswer::Answer respond) {
+          handle(req, server, [peer = req.peer, path = req.path, respond](json reply) {
+            if (reply["ActionStatus"] != "OK")
+              spdlog::info("im rest {} {}: {} {}", peer, path, reply["ErrorCode"].dump(),
+                           reply["ErrorInfo"].get<std::string>());
+            respond(http::HttpResponse::json(200, core::dumpJson(reply) + "\n"));
+          });
+        });
       });
 }
 

@@ -9,9 +9,13 @@
 
 namespace room {
 
-RoomServer::RoomServer(core::EventLoop& loop, http::HttpServer& http, core::RoomRegistry& rooms,
-                       RoomServerOptions options)
-    : loop_(loop), rooms_(rooms), options_(std::move(options)), sessions_(loop) {
+RoomServer::RoomServer(core::EventLoop& loop, http::HttpServer& http, RoomRegistry& rooms,
+                       MessagePath& messages, RoomServerOptions options)
+    : loop_(loop),
+      rooms_(rooms),
+      messages_(messages),
+      options_(std::move(options)),
+      sessions_(loop) {
   http.route([path = options_.path](const http::HttpRequest& req) { return req.path == path; },
              [this](const http::HttpRequest& req, http::HttpExchange& exchange) {
                auto session = std::make_unique<RoomSession>(*this, req.peer);
@@ -35,6 +39,11 @@ RoomServer::~RoomServer() {
 
 void RoomServer::closeAll() {
   sessions_.closeAll("server shutting down");
+}
+
+std::string RoomServer::clientIp(const std::string& peer) {
+  const size_t colon = peer.rfind(':');
+  return colon == std::string::npos ? peer : peer.substr(0, colon);
 }
 
 bool RoomServer::isAdmin(const std::string& user) const {

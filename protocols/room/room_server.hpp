@@ -10,11 +10,11 @@
 
 #include "core/auth/user_sig.hpp"
 #include "core/loop/session_set.hpp"
-#include "core/room/room_registry.hpp"
-#include "core/room/word_filter.hpp"
 #include "protocols/http/http_server.hpp"
 #include "protocols/http/websocket.hpp"
 #include "protocols/room/room_session.hpp"
+#include "room/message_path.hpp"
+#include "room/room_registry.hpp"
 
 namespace room {
 
@@ -26,14 +26,13 @@ struct RoomServerOptions {
   size_t roomsPerConnection = 1;
   double clientRate = 20;  // requests per second, bursts of twice that
   std::string path = "/ws";
-  bool filterRejects = false;  // the word filter rejects (10016) instead of masking
   http::WebSocketOptions ws;
 };
 
 class RoomServer {
  public:
-  RoomServer(core::EventLoop& loop, http::HttpServer& http, core::RoomRegistry& rooms,
-             RoomServerOptions options);
+  RoomServer(core::EventLoop& loop, http::HttpServer& http, RoomRegistry& rooms,
+             MessagePath& messages, RoomServerOptions options);
   ~RoomServer();
 
   bool isAdmin(const std::string& user) const;
@@ -41,26 +40,26 @@ class RoomServer {
   core::UserSigCheck verify(const std::string& user, const std::string& usersig) const;
   std::string nextGuestId() { return "guest-" + std::to_string(++guests_); }
 
-  core::RoomRegistry& rooms() { return rooms_; }
+  RoomRegistry& rooms() { return rooms_; }
+  // Where every transport sends its messages (not owned).
+  MessagePath& messages() { return messages_; }
   core::EventLoop& loop() { return loop_; }
   const RoomServerOptions& options() const { return options_; }
   size_t sessions() const { return sessions_.size(); }
-  // The built-in word filter (R14); replaced whole on reload (SIGHUP).
-  void setWordFilter(std::shared_ptr<const core::WordFilter> filter) {
-    filter_ = std::move(filter);
-  }
-  const core::WordFilter* wordFilter() const { return filter_.get(); }
   void closeAll();
+
+  // The client's address of an "address:port" peer.
+  static std::string clientIp(const std::string& peer);
 
  private:
   friend class RoomSession;
   void remove(RoomSession* session) { sessions_.remove(session); }
 
   core::EventLoop& loop_;
-  core::RoomRegistry& rooms_;
+  RoomRegistry& rooms_;
+  MessagePath& messages_;
   RoomServerOptions options_;
   uint64_t guests_ = 0;
-  std::shared_ptr<const core::WordFilter> filter_;
   core::SessionSet<RoomSession> sessions_;
 };
 

@@ -8,13 +8,11 @@
 #include "core/format/json_text.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/loop/wall_clock.hpp"
-#include "core/room/room_registry.hpp"
 #include "protocols/room/room_server.hpp"
+#include "room/room_registry.hpp"
 
 namespace room {
 namespace {
-
-namespace code = core::room_code;
 
 constexpr size_t kMaxNick = 64;
 constexpr size_t kMaxAvatar = 512;
@@ -36,7 +34,7 @@ bool validUserId(const std::string& id) {
   });
 }
 
-core::SharedBuffer textFrame(const core::RoomEvent& event) {
+core::SharedBuffer textFrame(const RoomEvent& event) {
   return http::encodeWsFrame(http::WsOpcode::Text, event.json.view());
 }
 
@@ -69,8 +67,8 @@ void RoomSession::onClose(std::string_view reason) {
   log_.flush();
   spdlog::info("room ws {} ({}) closed: {}", peer_, who_.id.empty() ? "-" : who_.id, reason);
   leaveAll("LinkClose");
-  if (core::RoomHooks* hooks = server_.rooms().hooks();
-      hooks && loggedIn_ && who_.role != core::MemberRole::Guest) {
+  if (RoomHooks* hooks = server_.rooms().hooks();
+      hooks && loggedIn_ && who_.role != MemberRole::Guest) {
     // The IM's words: a client that said goodbye logged out; one that went
     // silent timed out; anything else is a lost link.
     const bool goodbye = reason.find("peer closed") != std::string_view::npos;
@@ -79,7 +77,7 @@ void RoomSession::onClose(std::string_view reason) {
                         goodbye  ? "Unregister"
                         : silent ? "TimeOut"
                                  : "LinkClose",
-                        clientIp());
+                        client());
   }
   server_.remove(this);
 }
@@ -88,17 +86,17 @@ void RoomSession::leaveAll(const char* cause) {
   auto joined = std::move(rooms_);
   rooms_.clear();
   for (const auto& id : joined)
-    if (core::Room* r = server_.rooms().find(id)) r->leave(*this, cause);
+    if (Room* r = server_.rooms().find(id)) r->leave(*this, cause);
 }
 
-void RoomSession::deliver(const core::RoomEventPtr& event) {
+void RoomSession::deliver(const RoomEventPtr& event) {
   if (closed_ || !ws_) return;
   // NOTE: the frame is built once per event and shared by every member; a
   // member past its backlog is dropped by the WebSocket (onClose comes later).
   ws_->sendFrame(event->wireForm(textFrame));
 }
 
-void RoomSession::removedFrom(const std::string& roomId, const core::RoomEventPtr& event) {
+void RoomSession::removedFrom(const std::string& roomId, const RoomEventPtr& event) {
   std::erase(rooms_, roomId);
   deliver(event);
 }
@@ -217,7 +215,7 @@ void RoomSession::onLogin(const json& req) {
   std::string info;
   if (auto g = req.find("guest"); g != req.end() && *g == true) {
     if (!opts.guests) return reply(req, code::kNoPermission, "guests are not allowed here");
-    who_ = {server_.nextGuestId(), "", "", core::MemberRole::Guest};
+    who_ = {server_.nextGuestId(), "", "", MemberRole::Guest};
     if (!applyProfile(req, errorCode, info)) {
       who_ = {};
       return reply(req, errorCode, info);
@@ -233,21 +231,33 @@ void RoomSession::onLogin(const json& req) {
     core::UserSigCheck check = server_.verify(*user, *sig);
     if (!check.ok()) return reply(req, check.code, check.reason);
     who_.id = *user;
-    who_.role = server_.isAdmin(*user) ? core::MemberRole::Admin : core::MemberRole::Member;
+    who_.role = server_.isAdmin(*user) ? MemberRole::Admin : MemberRole::Member;
     if (!applyProfile(req, errorCode, info)) {
       who_ = {};
       return reply(req, errorCode, info);
     }
   }
   if (who_.nick.empty()) who_.nick = who_.id;
+  if (auto p = req.find("platform"); p != req.end()) {
+    // NOTE: the IM's client platforms (its OptPlatform values but RESTAPI,
+    // which names the REST API's own events).
+    static const char* const kPlatforms[] = {"Web", "Android", "iOS",   "Windows",
+                                             "Mac", "iPad",    "Linux", "Unknown"};
+    if (!p->is_string() || std::find(std::begin(kPlatforms), std::end(kPlatforms),
+                                     p->get<std::string>()) == std::end(kPlatforms)) {
+      who_ = {};
+      return reply(req, code::kBadParameter,
+                   "platform must be Web, Android, iOS, Windows, Mac, iPad, Linux or Unknown");
+    }
+    platform_ = p->get<std::string>();
+  }
   loggedIn_ = true;
-  spdlog::info("room ws {}: logged in as {} ({})", peer_, who_.id, core::roleName(who_.role));
-  if (core::RoomHooks* hooks = server_.rooms().hooks();
-      hooks && who_.role != core::MemberRole::Guest)
-    hooks->stateChanged(who_.id, "Login", "Register", clientIp());
+  spdlog::info("room ws {}: logged in as {} ({})", peer_, who_.id, roleName(who_.role));
+  if (RoomHooks* hooks = server_.rooms().hooks(); hooks && who_.role != MemberRole::Guest)
+    hooks->stateChanged(who_.id, "Login", "Register", client());
   reply(req, 0, "",
         {{"user", who_.id},
-         {"role", core::roleName(who_.role)},
+         {"role", roleName(who_.role)},
          {"nick", who_.nick},
          {"avatar", who_.avatar}});
 }
@@ -263,19 +273,21 @@ void RoomSession::onProfile(const json& req) {
 void RoomSession::onJoin(const json& req) {
   const std::string* id = stringField(req, "room");
   if (!id) return reply(req, code::kBadParameter, "join needs a string \"room\"");
-  if (core::RoomError e = core::checkRoomId(*id); !e.ok()) return reply(req, e.code, e.message);
-  core::Room* room = server_.rooms().find(*id);
+  if (RoomError e = checkRoomId(*id); !e.ok()) return reply(req, e.code, e.message);
+  Room* room = server_.rooms().find(*id);
   if (!room) return reply(req, code::kNoSuchRoom, "no such room: " + *id);
-  if (core::RoomError e = room->checkJoin(who_); !e.ok()) return reply(req, e.code, e.message);
-  core::RoomHooks* hooks = room->hooks();
+  if (RoomError e = room->moderation().checkJoin(who_); !e.ok())
+    return reply(req, e.code, e.message);
+  RoomHooks* hooks = room->hooks();
   const bool joined = std::find(rooms_.begin(), rooms_.end(), *id) != rooms_.end();
-  if (!hooks || !hooks->hasBeforeJoin() || joined || who_.role == core::MemberRole::Guest)
+  if (RoomError e = room->checkCapacity(); !joined && !e.ok()) return reply(req, e.code, e.message);
+  if (!hooks || !hooks->hasBeforeJoin() || joined || who_.role == MemberRole::Guest)
     return finishJoin(req, *id);
   // The backend's before-join hook decides (R20); the reply waits for it.
-  hooks->beforeJoin(*id, who_, clientIp(),
-                    [this, alive = std::weak_ptr<int>(alive_), req](core::HookVerdict v) {
+  hooks->beforeJoin(*id, who_, client(),
+                    [this, alive = std::weak_ptr<int>(alive_), req](HookVerdict v) {
                       if (alive.expired() || closed_) return;
-                      if (v.action != core::HookVerdict::Action::Deliver)
+                      if (v.action != HookVerdict::Action::Deliver)
                         return reply(req, v.code != 0 ? v.code : code::kRejected,
                                      v.info.empty() ? "refused by the backend" : v.info);
                       finishJoin(req, req["room"].get<std::string>());
@@ -283,17 +295,20 @@ void RoomSession::onJoin(const json& req) {
 }
 
 void RoomSession::finishJoin(const json& req, const std::string& id) {
-  core::Room* room = server_.rooms().find(id);
+  Room* room = server_.rooms().find(id);
   if (!room) return reply(req, code::kNoSuchRoom, "no such room: " + id);
   // Again: a ban may have come while the backend was deciding.
-  if (core::RoomError e = room->checkJoin(who_); !e.ok()) return reply(req, e.code, e.message);
+  if (RoomError e = room->moderation().checkJoin(who_); !e.ok())
+    return reply(req, e.code, e.message);
   json left = json::array();
   if (std::find(rooms_.begin(), rooms_.end(), id) == rooms_.end()) {
+    // And the member limit: others may have joined while the backend decided.
+    if (RoomError e = room->checkCapacity(); !e.ok()) return reply(req, e.code, e.message);
     // As the seed's web SDK: joining past the limit leaves the oldest room.
     while (rooms_.size() >= server_.options().roomsPerConnection) {
       std::string oldest = rooms_.front();
       rooms_.erase(rooms_.begin());
-      if (core::Room* r = server_.rooms().find(oldest)) r->leave(*this);
+      if (Room* r = server_.rooms().find(oldest)) r->leave(*this);
       left.push_back(oldest);
     }
     rooms_.push_back(id);
@@ -304,18 +319,17 @@ void RoomSession::finishJoin(const json& req, const std::string& id) {
 }
 
 std::string RoomSession::clientIp() const {
-  const size_t colon = peer_.rfind(':');
-  return colon == std::string::npos ? peer_ : peer_.substr(0, colon);
+  return RoomServer::clientIp(peer_);
 }
 
-core::Room* RoomSession::joinedRoom(const json& req, int& errorCode, std::string& info) {
+Room* RoomSession::joinedRoom(const json& req, int& errorCode, std::string& info) {
   const std::string* id = stringField(req, "room");
   if (!id) {
     errorCode = code::kBadParameter;
     info = "needs a string \"room\"";
     return nullptr;
   }
-  core::Room* room = server_.rooms().find(*id);
+  Room* room = server_.rooms().find(*id);
   if (!room) {
     errorCode = code::kNoSuchRoom;
     info = "no such room: " + id->substr(0, 64);
@@ -332,7 +346,7 @@ core::Room* RoomSession::joinedRoom(const json& req, int& errorCode, std::string
 void RoomSession::onLeave(const json& req) {
   int errorCode = 0;
   std::string info;
-  core::Room* room = joinedRoom(req, errorCode, info);
+  Room* room = joinedRoom(req, errorCode, info);
   if (!room) return reply(req, errorCode, info);
   std::erase(rooms_, room->id());
   room->leave(*this);
@@ -342,72 +356,51 @@ void RoomSession::onLeave(const json& req) {
 void RoomSession::onSend(const json& req) {
   int errorCode = 0;
   std::string info;
-  core::Room* room = joinedRoom(req, errorCode, info);
+  Room* room = joinedRoom(req, errorCode, info);
   if (!room) return reply(req, errorCode, info);
-  auto refuse = [&](int c, std::string why) {
-    room->countRejected();
-    reply(req, c, std::move(why));
-  };
-  if (who_.role == core::MemberRole::Guest)
-    return refuse(code::kNoPermission, "guests may not send: log in with a UserSig");
-  if (core::RoomError e = room->checkSend(who_); !e.ok()) return refuse(e.code, e.message);
-  const std::string* type = stringField(req, "type");
-  if (!type || !core::isMessageType(*type))
-    return refuse(code::kBadParameter,
-                  "type must be one of text, custom, image, voice, gift, like");
-  core::ChatMessage message{*type, core::defaultPriority(*type), who_, json::object()};
-  if (auto it = req.find("priority"); it != req.end()) {
-    auto p =
-        it->is_string() ? core::parsePriority(it->get_ref<const std::string&>()) : std::nullopt;
-    if (!p) return refuse(code::kBadParameter, "priority must be High, Normal, Low or Lowest");
-    message.priority = *p;
-  }
-  auto body = req.find("body");
-  if (body == req.end()) return refuse(code::kBadParameter, "send needs a \"body\" object");
-  if (core::RoomError e = core::messageBody(*type, *body, message.body); !e.ok())
-    return refuse(e.code, e.message);
-  if (const core::WordFilter* filter = server_.wordFilter(); filter && *type == "text") {
-    auto& text = message.body["text"].get_ref<std::string&>();
-    if (server_.options().filterRejects ? filter->matches(text) : filter->mask(text) > 0) {
-      room->countFiltered();
-      if (server_.options().filterRejects)
-        return refuse(code::kRejected, "the message contains a filtered word");
-    }
-  }
-  if (*type == "gift")
-    return refuse(code::kNoPermission,
-                  "gifts are sent by the backend after billing (POST /api/v1/rooms/{id}/gifts)");
-  if (*type == "like") {
-    // NOTE: likes are merged per room per window (R8): counted now, delivered
-    // as one Low message with the sum; the reply carries the room's total.
-    const int64_t total = room->like(who_, message.body.value("count", int64_t{1}));
-    return reply(req, 0, "", {{"merged", true}, {"likes", total}});
-  }
   // NOTE: with a before-send hook the reply waits for the backend's verdict.
-  room->submit(this, std::move(message), clientIp(),
-               [this, alive = std::weak_ptr<int>(alive_), req](core::Room::Submitted r) {
-                 if (alive.expired() || closed_) return;
-                 if (!r.error.ok()) return reply(req, r.error.code, r.error.message);
-                 reply(req, 0, "", {{"msgId", r.accepted.msgId}, {"time", r.accepted.timeMs}});
-               });
+  server_.messages().send(*room, sendRequest(req),
+                          [this, alive = std::weak_ptr<int>(alive_), req](SendResult r) {
+                            if (alive.expired() || closed_) return;
+                            if (!r.ok()) return reply(req, r.error.code, r.error.message);
+                            if (r.merged)
+                              return reply(req, 0, "", {{"merged", true}, {"likes", r.likes}});
+                            reply(req, 0, "", {{"msgId", r.msgId}, {"time", r.timeMs}});
+                          });
+}
+
+SendRequest RoomSession::sendRequest(const json& req) {
+  SendRequest r;
+  r.source.origin = Origin::WebSocket;
+  r.source.platform = platform_;
+  r.source.clientIp = clientIp();
+  r.from = who_;
+  r.connection = this;
+  // Missing or mistyped fields go as they are, for the path to refuse in its order.
+  const std::string* type = stringField(req, "type");
+  auto body = req.find("body");
+  r.elements.push_back({type ? *type : std::string(), body == req.end() ? json() : *body});
+  if (auto it = req.find("priority"); it != req.end())
+    r.priority = it->is_string() ? it->get<std::string>() : std::string();
+  return r;
 }
 
 void RoomSession::onHistory(const json& req) {
   int errorCode = 0;
   std::string info;
-  core::Room* room = joinedRoom(req, errorCode, info);
+  Room* room = joinedRoom(req, errorCode, info);
   if (!room) return reply(req, errorCode, info);
-  reply(req, 0, "", {{"room", room->id()}, {"messages", room->history()}});
+  reply(req, 0, "", {{"room", room->id()}, {"messages", room->views().history()}});
 }
 
 void RoomSession::onMembers(const json& req) {
   int errorCode = 0;
   std::string info;
-  core::Room* room = joinedRoom(req, errorCode, info);
+  Room* room = joinedRoom(req, errorCode, info);
   if (!room) return reply(req, errorCode, info);
-  std::optional<core::MemberRole> role;
+  std::optional<MemberRole> role;
   if (const std::string* r = stringField(req, "role")) {
-    role = core::parseRole(*r);
+    role = parseRole(*r);
     if (!role) return reply(req, code::kBadParameter, "role must be owner, admin or member");
   }
   size_t limit = 30;
@@ -416,7 +409,7 @@ void RoomSession::onMembers(const json& req) {
       return reply(req, code::kBadParameter, "limit must be 1..1000");
     limit = it->get<size_t>();
   }
-  reply(req, 0, "", room->members(role, limit));
+  reply(req, 0, "", room->views().members(role, limit));
 }
 
 }  // namespace room

@@ -10,15 +10,16 @@
 #include <vector>
 
 #include "core/log/log_limiter.hpp"
-#include "core/room/member.hpp"
-#include "core/room/room.hpp"
 #include "protocols/http/websocket.hpp"
+#include "room/member.hpp"
+#include "room/room.hpp"
+#include "room/send_request.hpp"
 
 namespace room {
 
 class RoomServer;
 
-class RoomSession : public core::Member, public http::WebSocket::Handler {
+class RoomSession : public Member, public http::WebSocket::Handler {
  public:
   RoomSession(RoomServer& server, std::string peer);
   ~RoomSession() override;
@@ -26,10 +27,11 @@ class RoomSession : public core::Member, public http::WebSocket::Handler {
   void attach(std::unique_ptr<http::WebSocket> ws) { ws_ = std::move(ws); }
   void close(std::string_view reason);
 
-  // core::Member
-  const core::Sender& identity() const override { return who_; }
-  void deliver(const core::RoomEventPtr& event) override;
-  void removedFrom(const std::string& roomId, const core::RoomEventPtr& event) override;
+  // Member
+  const Sender& identity() const override { return who_; }
+  ClientInfo client() const override { return {platform_, clientIp()}; }
+  void deliver(const RoomEventPtr& event) override;
+  void removedFrom(const std::string& roomId, const RoomEventPtr& event) override;
 
   // http::WebSocket::Handler
   void onMessage(http::WsOpcode op, std::string_view payload) override;
@@ -49,11 +51,12 @@ class RoomSession : public core::Member, public http::WebSocket::Handler {
   void onJoin(const json& req);
   void onLeave(const json& req);
   void onSend(const json& req);
+  SendRequest sendRequest(const json& req);
   void onHistory(const json& req);
   void onMembers(const json& req);
   // Sets `code`/`info` when the profile fields are bad.
   bool applyProfile(const json& req, int& code, std::string& info);
-  core::Room* joinedRoom(const json& req, int& code, std::string& info);
+  Room* joinedRoom(const json& req, int& code, std::string& info);
   void leaveAll(const char* cause);
   void finishJoin(const json& req, const std::string& id);
   std::string clientIp() const;
@@ -61,7 +64,8 @@ class RoomSession : public core::Member, public http::WebSocket::Handler {
   RoomServer& server_;
   std::string peer_;
   std::unique_ptr<http::WebSocket> ws_;
-  core::Sender who_;
+  Sender who_;
+  std::string platform_ = "Web";  // the login's "platform" (the IM's OptPlatform)
   bool loggedIn_ = false;
   bool closed_ = false;
   std::vector<std::string> rooms_;  // joined, oldest first

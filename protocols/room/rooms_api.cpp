@@ -8,13 +8,13 @@
 
 #include "core/auth/query_string.hpp"
 #include "core/format/json_text.hpp"
+#include "protocols/room/deferred_answer.hpp"
+#include "protocols/room/json_fields.hpp"
 
 namespace room {
 namespace {
 
 using nlohmann::json;
-namespace code = core::room_code;
-using core::textField;
 
 const std::string kPrefix = "/api/v1/rooms";
 
@@ -28,7 +28,7 @@ http::HttpResponse failure(const http::HttpRequest& req, int status, int errorCo
   return answer(status, {{"error", message}, {"code", errorCode}});
 }
 
-http::HttpResponse failure(const http::HttpRequest& req, const core::RoomError& e) {
+http::HttpResponse failure(const http::HttpRequest& req, const RoomError& e) {
   const int status = e.code == code::kNoSuchRoom ? 404 : 400;
   return failure(req, status, e.code, e.message);
 }
@@ -53,18 +53,16 @@ std::optional<json> body(const http::HttpRequest& req, std::optional<http::HttpR
 
 // Applies status / info / rateLimit fields of `patch` to `room`; all checked
 // before any is applied.
-std::optional<core::RoomError> applyPatch(core::Room& room, const json& patch) {
+std::optional<RoomError> applyPatch(Room& room, const json& patch) {
   auto rate = patch.find("rateLimit");
   if (rate != patch.end() &&
       (!rate->is_number_integer() || rate->get<int64_t>() < 1 || rate->get<int64_t>() > 100000))
-    return core::RoomError{code::kBadParameter,
-                           "rateLimit must be an integer 1..100000 messages/s"};
+    return RoomError{code::kBadParameter, "rateLimit must be an integer 1..100000 messages/s"};
   auto status = patch.find("status");
   if (status != patch.end() &&
       (!status->is_number_integer() || status->get<int64_t>() < 1 || status->get<int64_t>() > 5))
-    return core::RoomError{
-        code::kBadParameter,
-        "status must be 1 (waiting), 2 (live), 3 (paused), 4 (ended) or 5 (replay)"};
+    return RoomError{code::kBadParameter,
+                     "status must be 1 (waiting), 2 (live), 3 (paused), 4 (ended) or 5 (replay)"};
   std::string replay;
   if (auto it = patch.find("replay"); it != patch.end()) {
     const bool ok =
@@ -74,56 +72,85 @@ std::optional<core::RoomError> applyPatch(core::Room& room, const json& patch) {
                     it->get_ref<const std::string&>().end(), [](char c) {
                       return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
                     });
-    if (!ok) return core::RoomError{code::kBadParameter, "replay must be a recording id"};
+    if (!ok) return RoomError{code::kBadParameter, "replay must be a recording id"};
     if (status == patch.end() || status->get<int64_t>() != 5)
-      return core::RoomError{code::kBadParameter, "replay goes with \"status\": 5"};
+      return RoomError{code::kBadParameter, "replay goes with \"status\": 5"};
     replay = it->get<std::string>();
   }
-  if (core::RoomError e = room.updateInfo(patch); !e.ok()) return e;
-  if (status != patch.end()) room.setStatus(status->get<int>(), "set by the API", replay);
-  if (rate != patch.end()) room.setRateLimit(static_cast<double>(rate->get<int64_t>()));
+  if (RoomError e = room.state().updateInfo(patch); !e.ok()) return e;
+  if (status != patch.end()) room.state().setStatus(status->get<int>(), "set by the API", replay);
+  if (rate != patch.end()) room.delivery().setRate(static_cast<double>(rate->get<int64_t>()));
   return std::nullopt;
 }
 
-// A message from the API: as the system, or as a user with a chosen priority.
-std::variant<core::ChatMessage, core::RoomError> apiMessage(const json& b, RoomServer& server,
-                                                            bool systemOnly) {
-  core::ChatMessage m;
+// What a failure's log line names of a request, kept for an answer given later.
+http::HttpRequest lineOf(const http::HttpRequest& req) {
+  http::HttpRequest line;
+  line.peer = req.peer;
+  line.method = req.method;
+  line.path = req.path;
+  return line;
+}
+
+// Where an API call's message comes from: the caller's address and its admin
+// account (the identifier requireAdmin checked).
+MessageSource apiSource(const http::HttpRequest& req) {
+  MessageSource source;
+  source.origin = Origin::ApiV1;
+  source.platform = "RESTAPI";
+  source.clientIp = RoomServer::clientIp(req.peer);
+  const auto query = core::QueryString::parse(req.query);
+  if (const std::string* admin = query.find("identifier")) source.operatorAccount = *admin;
+  return source;
+}
+
+// A message from the API: as the system, or as a user with a chosen priority
+// (its type, priority and body are the message path's to check).
+std::variant<SendRequest, RoomError> apiRequest(const http::HttpRequest& req, const json& b,
+                                                RoomServer& server, bool systemOnly) {
   const auto typeField = textField(b, "type", "system");
   const auto from = systemOnly ? std::optional<std::string>("") : textField(b, "from");
   const auto nick = textField(b, "nick"), avatar = textField(b, "avatar");
   if (!typeField || !from || !nick || !avatar)
-    return core::RoomError{code::kBadParameter, "type, from, nick and avatar must be strings"};
+    return RoomError{code::kBadParameter, "type, from, nick and avatar must be strings"};
   const std::string type = systemOnly ? "system" : *typeField;
-  if (type != "system" && !core::isMessageType(type))
-    return core::RoomError{code::kBadParameter,
-                           "type must be system, text, custom, image, voice, gift or like"};
-  m.type = type;
-  m.priority = core::defaultPriority(type);
-  if (auto it = b.find("priority"); it != b.end()) {
-    auto p =
-        it->is_string() ? core::parsePriority(it->get_ref<const std::string&>()) : std::nullopt;
-    if (!p)
-      return core::RoomError{code::kBadParameter, "priority must be High, Normal, Low or Lowest"};
-    m.priority = *p;
-  }
-  auto body = b.find("body");
-  if (body == b.end()) return core::RoomError{code::kBadParameter, "a message needs a \"body\""};
-  if (core::RoomError e = core::messageBody(type, *body, m.body); !e.ok()) return e;
+  SendRequest r;
+  r.source = apiSource(req);
   if (from->empty() || type == "system") {
-    m.from = {"administrator", "system", "", core::MemberRole::Admin};
+    r.from = {"administrator", "system", "", MemberRole::Admin};
   } else {
     if (from->size() > 32 || nick->size() > 64 || avatar->size() > 512)
-      return core::RoomError{code::kBadParameter,
-                             "from (<= 32 bytes), nick (<= 64), avatar (<= 512) too long"};
-    m.from = {*from, nick->empty() ? *from : *nick, *avatar,
-              server.isAdmin(*from) ? core::MemberRole::Admin : core::MemberRole::Member};
+      return RoomError{code::kBadParameter,
+                       "from (<= 32 bytes), nick (<= 64), avatar (<= 512) too long"};
+    r.from = {*from, nick->empty() ? *from : *nick, *avatar,
+              server.isAdmin(*from) ? MemberRole::Admin : MemberRole::Member};
   }
-  return m;
+  auto body = b.find("body");
+  r.elements.push_back({type, body == b.end() ? json() : *body});
+  if (auto it = b.find("priority"); it != b.end())
+    r.priority = it->is_string() ? it->get<std::string>() : std::string();
+  return r;
+}
+
+// POST .../messages: a message as the system or a user (likes merge, R8).
+http::HttpResponse postMessage(const http::HttpRequest& req, http::HttpExchange& exchange,
+                               Room& room, RoomServer& server, const json& b) {
+  auto request = apiRequest(req, b, server, false);
+  if (auto* e = std::get_if<RoomError>(&request))
+    return failure(req, MessagePath::refused(room, *e).error);
+  return DeferredAnswer::run(exchange, [&](DeferredAnswer::Answer respond) {
+    server.messages().send(room, std::get<SendRequest>(std::move(request)),
+                           [line = lineOf(req), respond](SendResult r) {
+                             if (!r.ok()) return respond(failure(line, r.error));
+                             if (r.merged)
+                               return respond(answer(200, {{"merged", true}, {"likes", r.likes}}));
+                             respond(answer(200, {{"msgId", r.msgId}, {"time", r.timeMs}}));
+                           });
+  });
 }
 
 // The user ids of a moderation call: "members": [ids] (<= 500, as the IM's).
-std::optional<std::vector<std::string>> memberIds(const json& b, core::RoomError& error) {
+std::optional<std::vector<std::string>> memberIds(const json& b, RoomError& error) {
   auto it = b.find("members");
   if (it == b.end()) return std::vector<std::string>{};
   if (!it->is_array() || it->size() > 500) {
@@ -144,9 +171,9 @@ std::optional<std::vector<std::string>> memberIds(const json& b, core::RoomError
 
 // POST .../mute {"members", "seconds"} or {"all": bool}; .../kick {"members",
 // "reason"?, "seconds"? (ban length, 0 = forever)}; .../unban {"members"}.
-http::HttpResponse moderate(const http::HttpRequest& req, core::Room& room, const std::string& what,
+http::HttpResponse moderate(const http::HttpRequest& req, Room& room, const std::string& what,
                             const json& b) {
-  core::RoomError error;
+  RoomError error;
   auto ids = memberIds(b, error);
   if (!ids) return failure(req, error);
   auto seconds = b.find("seconds");
@@ -159,9 +186,9 @@ http::HttpResponse moderate(const http::HttpRequest& req, core::Room& room, cons
       return failure(req, 400, code::kBadParameter, "all must be true or false");
     if (ids->empty() && all == b.end())
       return failure(req, 400, code::kBadParameter, "mute needs \"members\" or \"all\"");
-    if (all != b.end()) room.muteAll(all->get<bool>());
-    for (const auto& id : *ids) room.mute(id, secs);
-    return answer(200, room.mutes());
+    if (all != b.end()) room.moderation().muteAll(all->get<bool>());
+    for (const auto& id : *ids) room.moderation().mute(id, secs);
+    return answer(200, room.views().mutes());
   }
   if (ids->empty()) return failure(req, 400, code::kBadParameter, what + " needs \"members\"");
   if (what == "kick") {
@@ -170,18 +197,18 @@ http::HttpResponse moderate(const http::HttpRequest& req, core::Room& room, cons
       return failure(req, 400, code::kBadParameter, "reason must be a string of at most 256 bytes");
     size_t removed = 0;
     for (const auto& id : *ids) removed += room.kick(id, *reason, secs);
-    json out = room.bans();
+    json out = room.views().bans();
     out["removed"] = removed;
     return answer(200, out);
   }
-  for (const auto& id : *ids) room.unban(id);
-  return answer(200, room.bans());
+  for (const auto& id : *ids) room.moderation().unban(id);
+  return answer(200, room.views().bans());
 }
 
 // POST .../gifts {"from", "gift", "count"?: n (default 1), "streak"?: bool}: a
 // gift the backend billed (R7); streak clicks merge, an explicit count is one message.
-http::HttpResponse sendGift(const http::HttpRequest& req, core::Room& room, RoomServer& server,
-                            const json& b) {
+http::HttpResponse sendGift(const http::HttpRequest& req, http::HttpExchange& exchange, Room& room,
+                            RoomServer& server, const json& b) {
   const auto from = textField(b, "from"), gift = textField(b, "gift");
   const auto nick = textField(b, "nick"), avatar = textField(b, "avatar");
   if (!from || from->empty() || from->size() > 32 || !gift || gift->empty() || gift->size() > 64 ||
@@ -195,104 +222,108 @@ http::HttpResponse sendGift(const http::HttpRequest& req, core::Room& room, Room
   auto streak = b.find("streak");
   if (streak != b.end() && !streak->is_boolean())
     return failure(req, 400, code::kBadParameter, "streak must be true or false");
-  const core::Sender sender{
-      *from, nick->empty() ? *from : *nick, *avatar,
-      server.isAdmin(*from) ? core::MemberRole::Admin : core::MemberRole::Member};
-  auto accepted = room.gift(sender, *gift, count == b.end() ? 1 : count->get<int64_t>(),
-                            streak != b.end() && streak->get<bool>());
-  json out = {{"time", accepted.timeMs}, {"merged", accepted.msgId.empty()}};
-  if (!accepted.msgId.empty()) out["msgId"] = accepted.msgId;
-  return answer(200, out);
+  SendRequest r;
+  r.source = apiSource(req);
+  r.from = {*from, nick->empty() ? *from : *nick, *avatar,
+            server.isAdmin(*from) ? MemberRole::Admin : MemberRole::Member};
+  r.elements.push_back(
+      {"gift", {{"gift", *gift}, {"count", count == b.end() ? 1 : count->get<int64_t>()}}});
+  r.billedGift = true;
+  r.giftStreak = streak != b.end() && streak->get<bool>();
+  return DeferredAnswer::run(exchange, [&](DeferredAnswer::Answer respond) {
+    server.messages().send(room, std::move(r), [line = lineOf(req), respond](SendResult s) {
+      if (!s.ok()) return respond(failure(line, s.error));
+      json out = {{"time", s.timeMs}, {"merged", s.merged}};
+      if (!s.msgId.empty()) out["msgId"] = s.msgId;
+      respond(answer(200, out));
+    });
+  });
 }
 
-http::HttpResponse roomCall(const http::HttpRequest& req, RoomServer& server, std::string id,
-                            const std::string& sub) {
-  core::RoomRegistry& rooms = server.rooms();
-  core::Room* room = rooms.find(id);
+// GET .../members?role=&limit=: the recent joiners (R15).
+http::HttpResponse listMembers(const http::HttpRequest& req, Room& room) {
+  const auto q = core::QueryString::parse(req.query);
+  std::optional<MemberRole> role;
+  if (const std::string* r = q.find("role"); r && !r->empty()) {
+    role = parseRole(*r);
+    if (!role) return failure(req, 400, code::kBadParameter, "role must be owner, admin or member");
+  }
+  size_t limit = 30;
+  if (const std::string* l = q.find("limit")) {
+    char* end = nullptr;
+    const long v = std::strtol(l->c_str(), &end, 10);
+    if (*end != '\0' || v < 1 || v > 1000)
+      return failure(req, 400, code::kBadParameter, "limit must be 1..1000");
+    limit = static_cast<size_t>(v);
+  }
+  return answer(200, room.views().members(role, limit));
+}
+
+// POST .../membership {"members", "member": bool} (R9).
+http::HttpResponse setMembership(const http::HttpRequest& req, Room& room, const json& b) {
+  RoomError error;
+  auto ids = memberIds(b, error);
+  if (!ids) return failure(req, error);
+  auto flag = b.find("member");
+  if (ids->empty() || flag == b.end() || !flag->is_boolean())
+    return failure(req, 400, code::kBadParameter,
+                   "membership needs \"members\" and \"member\": true|false");
+  json users = json::array();
+  for (const auto& id : *ids) {
+    room.engagement().setMembership(id, flag->get<bool>());
+    users.push_back(room.views().user(id));
+  }
+  return answer(200, {{"room", room.id()}, {"users", std::move(users)}});
+}
+
+// POST .../lottery {"keyword", "seconds", "winners"} (R16).
+http::HttpResponse startLottery(const http::HttpRequest& req, Room& room, const json& b) {
+  const auto keyword = textField(b, "keyword");
+  auto seconds = b.find("seconds"), winners = b.find("winners");
+  if (!keyword || seconds == b.end() || !seconds->is_number_integer() || winners == b.end() ||
+      !winners->is_number_integer() || winners->get<int64_t>() < 1)
+    return failure(req, 400, code::kBadParameter,
+                   "a lottery needs \"keyword\", \"seconds\" and \"winners\" (integers)");
+  if (auto e = room.lottery().start(*keyword, seconds->get<int64_t>(),
+                                    static_cast<size_t>(winners->get<int64_t>()));
+      !e.ok())
+    return failure(req, e);
+  return answer(200, room.views().lottery());
+}
+
+http::HttpResponse roomCall(const http::HttpRequest& req, http::HttpExchange& exchange,
+                            RoomServer& server, std::string id, const std::string& sub) {
+  RoomRegistry& rooms = server.rooms();
+  Room* room = rooms.find(id);
   if (!room) return failure(req, 404, code::kNoSuchRoom, "no such room: " + id);
   const bool read = req.method == "GET";
-  if (sub.empty() && read) return answer(200, room->describe());
+  if (sub.empty() && read) return answer(200, room->views().describe());
   if (auto denied = requireAdmin(req, server)) return *denied;
   std::optional<http::HttpResponse> error;
   if (sub.empty() && req.method == "DELETE") {
     rooms.remove(id);
     return answer(200, {{"deleted", id}});
   }
-  if (sub == "members" && read) {
-    const auto q = core::QueryString::parse(req.query);
-    std::optional<core::MemberRole> role;
-    if (const std::string* r = q.find("role"); r && !r->empty()) {
-      role = core::parseRole(*r);
-      if (!role)
-        return failure(req, 400, code::kBadParameter, "role must be owner, admin or member");
-    }
-    size_t limit = 30;
-    if (const std::string* l = q.find("limit")) {
-      char* end = nullptr;
-      const long v = std::strtol(l->c_str(), &end, 10);
-      if (*end != '\0' || v < 1 || v > 1000)
-        return failure(req, 400, code::kBadParameter, "limit must be 1..1000");
-      limit = static_cast<size_t>(v);
-    }
-    return answer(200, room->members(role, limit));
-  }
-  if (sub == "counters" && read) return answer(200, room->countersJson());
-  if (sub == "mutes" && read) return answer(200, room->mutes());
-  if (sub == "bans" && read) return answer(200, room->bans());
-  if (sub == "gifts" && read) return answer(200, room->giftsJson(10));
-  if (sub == "lottery" && read) return answer(200, room->lotteryJson());
-  if (sub.starts_with("users/") && read) return answer(200, room->userJson(sub.substr(6)));
+  if (sub == "members" && read) return listMembers(req, *room);
+  if (sub == "counters" && read) return answer(200, room->views().counters());
+  if (sub == "mutes" && read) return answer(200, room->views().mutes());
+  if (sub == "bans" && read) return answer(200, room->views().bans());
+  if (sub == "gifts" && read) return answer(200, room->views().gifts(10));
+  if (sub == "lottery" && read) return answer(200, room->views().lottery());
+  if (sub.starts_with("users/") && read) return answer(200, room->views().user(sub.substr(6)));
   if (req.method != "POST" && req.method != "PATCH" && req.method != "PUT")
     return failure(req, 405, code::kBadCommand, req.method + " is not allowed here");
   auto b = body(req, error);
   if (!b) return *error;
   if (sub.empty()) {
     if (auto e = applyPatch(*room, *b)) return failure(req, *e);
-    return answer(200, room->describe());
+    return answer(200, room->views().describe());
   }
   if (sub == "mute" || sub == "kick" || sub == "unban") return moderate(req, *room, sub, *b);
-  if (sub == "gifts") return sendGift(req, *room, server, *b);
-  if (sub == "membership") {
-    core::RoomError error;
-    auto ids = memberIds(*b, error);
-    if (!ids) return failure(req, error);
-    auto flag = b->find("member");
-    if (ids->empty() || flag == b->end() || !flag->is_boolean())
-      return failure(req, 400, code::kBadParameter,
-                     "membership needs \"members\" and \"member\": true|false");
-    json users = json::array();
-    for (const auto& id : *ids) {
-      room->setMembership(id, flag->get<bool>());
-      users.push_back(room->userJson(id));
-    }
-    return answer(200, {{"room", room->id()}, {"users", std::move(users)}});
-  }
-  if (sub == "lottery") {
-    const auto keyword = textField(*b, "keyword");
-    auto seconds = b->find("seconds"), winners = b->find("winners");
-    if (!keyword || seconds == b->end() || !seconds->is_number_integer() || winners == b->end() ||
-        !winners->is_number_integer() || winners->get<int64_t>() < 1)
-      return failure(req, 400, code::kBadParameter,
-                     "a lottery needs \"keyword\", \"seconds\" and \"winners\" (integers)");
-    if (auto e = room->startLottery(*keyword, seconds->get<int64_t>(),
-                                    static_cast<size_t>(winners->get<int64_t>()));
-        !e.ok())
-      return failure(req, e);
-    return answer(200, room->lotteryJson());
-  }
-  if (sub == "messages") {
-    auto m = apiMessage(*b, server, false);
-    if (auto* e = std::get_if<core::RoomError>(&m)) {
-      room->countRejected();
-      return failure(req, *e);
-    }
-    if (auto* like = std::get_if<core::ChatMessage>(&m); like->type == "like") {
-      const int64_t total = room->like(like->from, like->body.value("count", int64_t{1}));
-      return answer(200, {{"merged", true}, {"likes", total}});
-    }
-    auto accepted = room->send(nullptr, std::get<core::ChatMessage>(std::move(m)));
-    return answer(200, {{"msgId", accepted.msgId}, {"time", accepted.timeMs}});
-  }
+  if (sub == "gifts") return sendGift(req, exchange, *room, server, *b);
+  if (sub == "membership") return setMembership(req, *room, *b);
+  if (sub == "lottery") return startLottery(req, *room, *b);
+  if (sub == "messages") return postMessage(req, exchange, *room, server, *b);
   return failure(req, 404, code::kBadCommand, "no such resource: " + req.path);
 }
 
@@ -300,11 +331,11 @@ http::HttpResponse revokeCall(const http::HttpRequest& req, RoomServer& server,
                               const std::string& id, const std::string& msgId) {
   if (req.method != "POST") return failure(req, 405, code::kBadCommand, "use POST");
   if (auto denied = requireAdmin(req, server)) return *denied;
-  core::Room* room = server.rooms().find(id);
+  Room* room = server.rooms().find(id);
   if (!room) return failure(req, 404, code::kNoSuchRoom, "no such room: " + id);
   if (msgId.empty() || msgId.size() > 64 || msgId.find('/') != std::string::npos)
     return failure(req, 400, code::kBadParameter, "bad message id");
-  const bool inHistory = room->revoke(msgId);
+  const bool inHistory = room->delivery().revoke(msgId);
   return answer(200, {{"revoked", msgId}, {"inHistory", inHistory}});
 }
 
@@ -319,15 +350,15 @@ http::HttpResponse createRoom(const http::HttpRequest& req, RoomServer& server) 
                    "id must be a string; owner a user id of at most 32 bytes");
   const std::string& id = *idField;
   const std::string& owner = *ownerField;
-  core::RoomError e;
+  RoomError e;
   bool exists = false;
-  core::Room* room = server.rooms().create(id, owner, e, &exists);
+  Room* room = server.rooms().create(id, owner, e, &exists);
   if (!room) return failure(req, exists ? 409 : 400, e.code, e.message);
   if (auto bad = applyPatch(*room, *b)) {
     server.rooms().remove(id);
     return failure(req, *bad);
   }
-  return answer(201, room->describe());
+  return answer(201, room->views().describe());
 }
 
 // Splits "/api/v1/rooms/live/demo/members" into ("live/demo", "members").
@@ -368,17 +399,19 @@ void registerRoomsApi(http::HttpServer& http, RoomServer& server) {
         return req.path == "/api/v1/broadcast" || req.path == kPrefix ||
                req.path.starts_with(kPrefix + "/");
       },
-      [&server](const http::HttpRequest& req, http::HttpExchange&) {
+      [&server](const http::HttpRequest& req, http::HttpExchange& exchange) {
         if (req.path == "/api/v1/broadcast") {
           if (req.method != "POST") return failure(req, 405, code::kBadCommand, "use POST");
           if (auto denied = requireAdmin(req, server)) return *denied;
           std::optional<http::HttpResponse> error;
           auto b = body(req, error);
           if (!b) return *error;
-          auto m = apiMessage(*b, server, true);
-          if (auto* e = std::get_if<core::RoomError>(&m)) return failure(req, *e);
-          const size_t n = server.rooms().broadcast(std::get<core::ChatMessage>(m));
-          return answer(200, {{"rooms", n}});
+          auto request = apiRequest(req, *b, server, true);
+          if (auto* e = std::get_if<RoomError>(&request)) return failure(req, *e);
+          const SendResult sent =
+              server.messages().broadcast(std::get<SendRequest>(std::move(request)));
+          if (!sent.ok()) return failure(req, sent.error);
+          return answer(200, {{"rooms", sent.rooms}});
         }
         std::string rest = req.path.substr(std::min(req.path.size(), kPrefix.size()));
         if (rest.starts_with("/")) rest.erase(0, 1);
@@ -391,12 +424,13 @@ void registerRoomsApi(http::HttpServer& http, RoomServer& server) {
               if (*sort != "popularity" && *sort != "online")
                 return failure(req, 400, code::kBadParameter, "sort must be popularity or online");
               const bool byPopularity = *sort == "popularity";
-              std::stable_sort(rooms.begin(), rooms.end(), [&](core::Room* a, core::Room* b) {
-                return byPopularity ? a->popularity() > b->popularity() : a->online() > b->online();
+              std::stable_sort(rooms.begin(), rooms.end(), [&](Room* a, Room* b) {
+                return byPopularity ? a->engagement().popularity() > b->engagement().popularity()
+                                    : a->online() > b->online();
               });
             }
             json list = json::array();
-            for (core::Room* r : rooms) list.push_back(r->describe());
+            for (Room* r : rooms) list.push_back(r->views().describe());
             return answer(200, {{"rooms", std::move(list)}});
           }
           if (req.method == "POST") return createRoom(req, server);
@@ -409,7 +443,7 @@ void registerRoomsApi(http::HttpServer& http, RoomServer& server) {
           return revokeCall(req, server, rest.substr(0, m), msgId);
         }
         auto [id, sub] = splitRoomPath(rest);
-        return roomCall(req, server, id, sub);
+        return roomCall(req, exchange, server, id, sub);
       });
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/format/json_text.hpp"
 #include "core/loop/wall_clock.hpp"
+#include "protocols/room/msg_body.hpp"
 
 namespace room {
 namespace {
@@ -21,65 +22,29 @@ std::string str(const json& j, const char* key) {
 
 }  // namespace
 
-json toMsgBody(const core::ChatMessage& m) {
-  const json& b = m.body;
-  if (m.type == "text" || m.type == "system")
-    return json::array({{{"MsgType", "TIMTextElem"}, {"MsgContent", {{"Text", str(b, "text")}}}}});
-  if (m.type == "custom")
-    return json::array(
-        {{{"MsgType", "TIMCustomElem"},
-          {"MsgContent",
-           {{"Data", str(b, "data")}, {"Desc", str(b, "desc")}, {"Ext", str(b, "ext")}}}}});
-  if (m.type == "image")
-    return json::array(
-        {{{"MsgType", "TIMImageElem"},
-          {"MsgContent",
-           {{"ImageInfoArray", json::array({{{"Type", 1},
-                                             {"URL", str(b, "url")},
-                                             {"Width", b.value("width", 0)},
-                                             {"Height", b.value("height", 0)}}})}}}}});
-  // voice, gift, like: our body as a custom element named by its type.
-  return json::array(
-      {{{"MsgType", "TIMCustomElem"},
-        {"MsgContent", {{"Data", core::dumpJson(b)}, {"Desc", m.type}, {"Ext", ""}}}}});
-}
-
-std::optional<json> fromMsgBody(const std::string& type, const json& msgBody) {
-  if (!msgBody.is_array() || msgBody.empty() || !msgBody[0].is_object()) return std::nullopt;
-  const json& elem = msgBody[0];
-  const json content = elem.value("MsgContent", json::object());
-  if (!content.is_object()) return std::nullopt;
-  const std::string kind = str(elem, "MsgType");
-  if (type == "text" && kind == "TIMTextElem" && content.contains("Text") &&
-      content["Text"].is_string())
-    return json{{"text", content["Text"]}};
-  if (type == "custom" && kind == "TIMCustomElem" && content.contains("Data") &&
-      content["Data"].is_string())
-    return json{
-        {"data", content["Data"]}, {"desc", str(content, "Desc")}, {"ext", str(content, "Ext")}};
-  return std::nullopt;
-}
-
-core::HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen,
-                            const std::string& type) {
-  using Action = core::HookVerdict::Action;
+HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen) {
+  using Action = HookVerdict::Action;
   if (!reply.ok) {
     if (failOpen) return {};
-    return {Action::Reject, core::room_code::kRejected,
-            "the backend did not answer: " + reply.error, std::nullopt};
+    return {Action::Reject, code::kRejected, "the backend did not answer: " + reply.error,
+            std::nullopt};
   }
   const int code = reply.errorCode;
   if (code == 0) {
-    core::HookVerdict v;
-    if (auto it = reply.body.find("MsgBody"); it != reply.body.end())
-      v.body = fromMsgBody(type, *it);
+    HookVerdict v;
+    // The backend's MsgBody replaces the message's, every element of it.
+    if (auto it = reply.body.find("MsgBody"); it != reply.body.end()) {
+      auto elements = elementsOfMsgBody(*it);
+      if (auto* list = std::get_if<std::vector<MessageElement>>(&elements))
+        v.elements = std::move(*list);
+    }
     return v;
   }
   if (code == 2) return {Action::Drop, 0, "", std::nullopt};
   if (code >= 10100 && code <= 10200)
     return {Action::Reject, code,
             reply.errorInfo.empty() ? "refused by the backend" : reply.errorInfo, std::nullopt};
-  return {Action::Reject, core::room_code::kRejected,
+  return {Action::Reject, code::kRejected,
           reply.errorInfo.empty() ? "refused by the backend" : reply.errorInfo, std::nullopt};
 }
 
@@ -89,57 +54,69 @@ WebhookHooks::WebhookHooks(core::EventLoop& loop, WebhookHooksOptions options)
 }
 
 json WebhookHooks::messageBody(const char* command, const std::string& roomId,
-                               const core::ChatMessage& m) const {
+                               const ChatMessage& m) {
+  // NOTE: the message path gives every request's message its Random (the REST
+  // call's own, or a fresh one), so before- and after-send carry the same; the
+  // room's own messages (like sums, gift streaks) get one here.
+  const uint32_t random = m.source.random ? *m.source.random : ++random_;
+  const std::string& op = m.source.operatorAccount.empty() ? m.from.id : m.source.operatorAccount;
   return {{"CallbackCommand", command},
           {"GroupId", roomId},
           {"Type", kRoomType},
           {"From_Account", m.from.id},
-          {"Operator_Account", m.from.id},
-          {"Random", random_},
-          {"MsgBody", toMsgBody(m)},
+          {"Operator_Account", op},
+          {"Random", random},
+          {"MsgBody", msgBodyOf(m)},
+          {"CloudCustomData", m.body.value("cloudCustomData", std::string())},
           {"EventTime", core::wallClockMs()}};
 }
 
-void WebhookHooks::beforeSend(const std::string& roomId, const core::ChatMessage& message,
-                              const std::string& clientIp,
-                              std::function<void(core::HookVerdict)> done) {
-  ++random_;
+void WebhookHooks::beforeSend(const std::string& roomId, const ChatMessage& message,
+                              std::function<void(HookVerdict)> done) {
   json body = messageBody("Group.CallbackBeforeSendMsg", roomId, message);
-  sender_.call("Group.CallbackBeforeSendMsg", body, clientIp,
-               [done = std::move(done), failOpen = options_.failOpen, type = message.type](
-                   http::WebhookReply reply) { done(verdictOf(reply, failOpen, type)); });
+  sender_.call(
+      "Group.CallbackBeforeSendMsg", body, message.source.clientIp,
+      [done = std::move(done), failOpen = options_.failOpen](http::WebhookReply reply) {
+        done(verdictOf(reply, failOpen));
+      },
+      message.source.platform);
 }
 
-void WebhookHooks::beforeJoin(const std::string& roomId, const core::Sender& who,
-                              const std::string& clientIp,
-                              std::function<void(core::HookVerdict)> done) {
+void WebhookHooks::beforeJoin(const std::string& roomId, const Sender& who,
+                              const ClientInfo& client, std::function<void(HookVerdict)> done) {
   json body = {{"CallbackCommand", "Group.CallbackBeforeApplyJoinGroup"},
                {"GroupId", roomId},
                {"Type", kRoomType},
                {"Requestor_Account", who.id},
                {"EventTime", core::wallClockMs()}};
-  sender_.call("Group.CallbackBeforeApplyJoinGroup", body, clientIp,
-               [done = std::move(done), failOpen = options_.failOpen](http::WebhookReply reply) {
-                 core::HookVerdict v = verdictOf(reply, failOpen, "");
-                 v.body.reset();
-                 if (v.action == core::HookVerdict::Action::Drop)  // no "silently" for joins
-                   v = {core::HookVerdict::Action::Reject, core::room_code::kRejected,
-                        "refused by the backend", std::nullopt};
-                 done(v);
-               });
+  sender_.call(
+      "Group.CallbackBeforeApplyJoinGroup", body, client.ip,
+      [done = std::move(done), failOpen = options_.failOpen](http::WebhookReply reply) {
+        HookVerdict v = verdictOf(reply, failOpen);
+        v.elements.reset();
+        if (v.action == HookVerdict::Action::Drop)  // no "silently" for joins
+          v = {HookVerdict::Action::Reject, code::kRejected, "refused by the backend",
+               std::nullopt};
+        done(v);
+      },
+      client.platform);
 }
 
-void WebhookHooks::afterSend(const std::string& roomId, const core::ChatMessage& message,
+void WebhookHooks::afterSend(const std::string& roomId, const ChatMessage& message,
                              const std::string& msgId, int64_t seq, int64_t timeMs) {
   json body = messageBody("Group.CallbackAfterSendMsg", roomId, message);
-  body["MsgSeq"] = seq;
+  // NOTE: MsgSeq is the message's number as the REST reply gave it (msgSeqOf);
+  // members' "seq" (`seq` here) counts deliveries and comes after the rate limit.
+  (void)seq;
+  body["MsgSeq"] = msgSeqOf(msgId);
   body["MsgTime"] = timeMs / 1000;
   body["MsgId"] = msgId;
-  sender_.notify("Group.CallbackAfterSendMsg", std::move(body), "");
+  sender_.notify("Group.CallbackAfterSendMsg", std::move(body), message.source.clientIp,
+                 message.source.platform);
 }
 
 void WebhookHooks::memberChanged(const std::string& roomId, const std::string& user, bool online,
-                                 const std::string& cause) {
+                                 const std::string& cause, const ClientInfo& client) {
   // The IM's causes: Join, Quit, HeartbeatInterrupt; roomcast adds Kicked.
   const std::string eventCause = cause == "LinkClose" ? "HeartbeatInterrupt" : cause;
   sender_.notify("Group.CallbackOnMemberStateChange",
@@ -150,16 +127,16 @@ void WebhookHooks::memberChanged(const std::string& roomId, const std::string& u
                   {"EventCause", eventCause},
                   {"MemberList", json::array({{{"Member_Account", user}}})},
                   {"EventTime", core::wallClockMs()}},
-                 "");
+                 client.ip, client.platform);
 }
 
 void WebhookHooks::stateChanged(const std::string& user, const std::string& action,
-                                const std::string& reason, const std::string& clientIp) {
+                                const std::string& reason, const ClientInfo& client) {
   sender_.notify("State.StateChange",
                  {{"CallbackCommand", "State.StateChange"},
                   {"EventTime", core::wallClockMs()},
                   {"Info", {{"Action", action}, {"To_Account", user}, {"Reason", reason}}}},
-                 clientIp);
+                 client.ip, client.platform);
 }
 
 void WebhookHooks::streamChanged(const std::string& streamKey, bool published) {

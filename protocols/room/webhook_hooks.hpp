@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/room/room_hooks.hpp"
 #include "protocols/http/webhook_sender.hpp"
+#include "room/room_hooks.hpp"
 
 namespace room {
 
@@ -24,30 +24,25 @@ struct WebhookHooksOptions {
   bool beforeJoin = true;
 };
 
-// The IM's MsgBody array for one of our messages, and back (nullopt: keep ours).
-nlohmann::json toMsgBody(const core::ChatMessage& message);
-std::optional<nlohmann::json> fromMsgBody(const std::string& type, const nlohmann::json& msgBody);
 // A before-send reply as a verdict (failOpen for a reply that is not usable).
-core::HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen,
-                            const std::string& type);
+HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen);
 
-class WebhookHooks : public core::RoomHooks {
+class WebhookHooks : public RoomHooks {
  public:
   WebhookHooks(core::EventLoop& loop, WebhookHooksOptions options);
 
   bool hasBeforeSend() const override { return options_.beforeSend; }
   bool hasBeforeJoin() const override { return options_.beforeJoin; }
-  void beforeSend(const std::string& roomId, const core::ChatMessage& message,
-                  const std::string& clientIp,
-                  std::function<void(core::HookVerdict)> done) override;
-  void beforeJoin(const std::string& roomId, const core::Sender& who, const std::string& clientIp,
-                  std::function<void(core::HookVerdict)> done) override;
-  void afterSend(const std::string& roomId, const core::ChatMessage& message,
-                 const std::string& msgId, int64_t seq, int64_t timeMs) override;
+  void beforeSend(const std::string& roomId, const ChatMessage& message,
+                  std::function<void(HookVerdict)> done) override;
+  void beforeJoin(const std::string& roomId, const Sender& who, const ClientInfo& client,
+                  std::function<void(HookVerdict)> done) override;
+  void afterSend(const std::string& roomId, const ChatMessage& message, const std::string& msgId,
+                 int64_t seq, int64_t timeMs) override;
   void memberChanged(const std::string& roomId, const std::string& user, bool online,
-                     const std::string& cause) override;
+                     const std::string& cause, const ClientInfo& client) override;
   void stateChanged(const std::string& user, const std::string& action, const std::string& reason,
-                    const std::string& clientIp) override;
+                    const ClientInfo& client) override;
   void streamChanged(const std::string& streamKey, bool published) override;
   // A recording's file was closed (Live.CallbackRecordClose): `info` is the
   // recordings API's JSON of it.
@@ -57,11 +52,11 @@ class WebhookHooks : public core::RoomHooks {
 
  private:
   nlohmann::json messageBody(const char* command, const std::string& roomId,
-                             const core::ChatMessage& message) const;
+                             const ChatMessage& message);
 
   WebhookHooksOptions options_;
   http::WebhookSender sender_;
-  uint32_t random_ = 0;  // the IM's per-message Random
+  uint32_t random_ = 0;  // the Random of the room's own messages
 };
 
 }  // namespace room

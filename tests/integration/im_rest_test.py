@@ -145,16 +145,20 @@ class ImRestTest(RoomServerTest):
                              ("custom", "Low", "leckie", "member"), e)
             self.assertEqual(e["body"], {"data": "{\"t\":1}", "desc": "d", "ext": "x",
                                          "cloudCustomData": "cc"}, e)
-            # Several elements: one custom message whose data is the MsgBody JSON.
+            # Several elements: every one kept (issue 15): the first is the message's
+            # type and body, "elements" lists them all; a face is a custom element
+            # named by its MsgType.
             body = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}},
                     {"MsgType": "TIMFaceElem", "MsgContent": {"Index": 6, "Data": "abc"}}]
             k = a.mark()
             self.im_ok("send_group_msg", {"GroupId": "live/a", "Random": 2,
                                           "From_Account": "ops", "MsgBody": body})
             e = a.wait_for(lambda e: is_msg(e), 2, "the multi-element message", k)
-            self.assertEqual((e["msgType"], e["priority"], e["body"]["desc"]),
-                             ("custom", "Normal", "TIMMsgBody"), e)
-            self.assertEqual(json.loads(e["body"]["data"]), body, e)
+            self.assertEqual((e["msgType"], e["priority"], e["body"]),
+                             ("text", "Normal", {"text": "hi"}), e)
+            self.assertEqual([x["type"] for x in e["elements"]], ["text", "custom"], e)
+            self.assertEqual(e["elements"][1]["body"]["desc"], "TIMFaceElem", e)
+            self.assertEqual(json.loads(e["elements"][1]["body"]["data"]), body[1]["MsgContent"], e)
             self.assertEqual(e["from"]["role"], "admin", e)
             # An image: its original's URL and size.
             k = a.mark()
