@@ -17,4 +17,10 @@ inline std::optional<std::string> textField(const nlohmann::json& j, const char*
   return it->get<std::string>();
 }
 
+// A string field, or "" when absent or not a string.
+inline std::string textOrEmpty(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace room

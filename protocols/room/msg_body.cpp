@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/format/json_text.hpp"
+#include "protocols/room/json_fields.hpp"
 
 namespace room {
 namespace {
@@ -93,29 +94,24 @@ std::variant<MessageElement, RoomError> elementOf(const json& e, size_t i) {
   return badElement(i, "unknown MsgType \"" + t.substr(0, 32) + "\"");
 }
 
-std::string str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 json imElement(const std::string& type, const json& b) {
   if (type == "text" || type == "system")
-    return {{"MsgType", "TIMTextElem"}, {"MsgContent", {{"Text", str(b, "text")}}}};
+    return {{"MsgType", "TIMTextElem"}, {"MsgContent", {{"Text", textOrEmpty(b, "text")}}}};
   if (type == "custom") {
     // NOTE: an opaque element (a face, sound, file...) goes back as it came.
-    const std::string desc = str(b, "desc");
+    const std::string desc = textOrEmpty(b, "desc");
     if (isOpaqueElem(desc)) {
-      json content = json::parse(str(b, "data"), nullptr, false);
+      json content = json::parse(textOrEmpty(b, "data"), nullptr, false);
       if (content.is_object()) return {{"MsgType", desc}, {"MsgContent", std::move(content)}};
     }
     return {{"MsgType", "TIMCustomElem"},
-            {"MsgContent", {{"Data", str(b, "data")}, {"Desc", desc}, {"Ext", str(b, "ext")}}}};
+            {"MsgContent", {{"Data", textOrEmpty(b, "data")}, {"Desc", desc}, {"Ext", textOrEmpty(b, "ext")}}}};
   }
   if (type == "image")
     return {{"MsgType", "TIMImageElem"},
             {"MsgContent",
              {{"ImageInfoArray", json::array({{{"Type", 1},
-                                               {"URL", str(b, "url")},
+                                               {"URL", textOrEmpty(b, "url")},
                                                {"Width", b.value("width", 0)},
                                                {"Height", b.value("height", 0)}}})}}}};
   // voice, gift, like: our body as a custom element named by its type.

@@ -15,11 +15,6 @@ using nlohmann::json;
 
 constexpr const char* kRoomType = "AVChatRoom";
 
-std::string str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 HookVerdict verdictOf(const http::WebhookReply& reply, bool failOpen) {
