@@ -25,7 +25,8 @@ PAGE_CREATE_GROUP = "https://intl.cloud.tencent.com/document/product/1047/34895"
 PAGE_DESTROY_GROUP = "Disbanding a Group (v4/group_open_http_svc/destroy_group)"
 PAGE_MODIFY_GROUP = "Modifying the Profile of a Group (modify_group_base_info)"
 PAGE_MUTED_ACCOUNT = "Getting the List of Muted Group Members (get_group_muted_account)"
-PAGE_BAN_MEMBER = "Banning Group Members (ban_group_member, AVChatRoom only)"
+PAGE_BAN_MEMBER = "https://trtc.io/document/50296"  # ban_group_member: "Up to 20 account IDs"
+PAGE_UNBAN_MEMBER = "https://trtc.io/document/50297"  # unban_group_member: "Up to 20 account IDs"
 
 # PAGE_BEFORE_SEND's reply example: the backend adds a custom element to the text.
 TWO_ELEMENTS = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "red packet"}},
@@ -219,7 +220,8 @@ class ImVendorTest(RoomServerTest):
         # PAGE_MUTED_ACCOUNT: get_group_muted_account {"GroupId"} answers
         # "ShuttedUinList": [{"Member_Account", "ShuttedUntil"}] (the old name
         # get_group_shutted_uin too). PAGE_BAN_MEMBER: ban_group_member takes
-        # "Members_Account" of at most 20 accounts; more is 10004.
+        # "Members_Account" of at most 20 accounts, PAGE_UNBAN_MEMBER: unban_group_member
+        # too; more is 10004.
         with self.serve():
             self.api.create_room("live/a")
             self.im_ok("forbid_send_msg", {"GroupId": "live/a", "Members_Account": ["bob"],
