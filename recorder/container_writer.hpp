@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "core/buffer/shared_buffer.hpp"
-#include "core/media/media_packet.hpp"
 #include "core/media/recording_file.hpp"
+#include "core/packet/media_packet.hpp"
 
 namespace recorder {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/buffer/shared_buffer.hpp"
-#include "core/media/media_packet.hpp"
+#include "core/packet/media_packet.hpp"
 
 namespace core {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/media/media_packet.hpp"
+#include "core/packet/media_packet.hpp"
 
 namespace core {
 

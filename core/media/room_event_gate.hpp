@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "core/media/media_packet.hpp"
+#include "core/packet/media_packet.hpp"
 
 namespace core {
 

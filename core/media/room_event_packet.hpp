@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/media/media_packet.hpp"
+#include "core/packet/media_packet.hpp"
 
 namespace core {
 

@@ -17,12 +17,12 @@
 #include "core/log/log_limiter.hpp"
 #include "core/loop/timer.hpp"
 #include "core/media/gop_cache.hpp"
-#include "core/media/media_packet.hpp"
 #include "core/media/media_sink.hpp"
 #include "core/media/packet_batch.hpp"
 #include "core/media/rate_meter.hpp"
 #include "core/media/stream_info.hpp"
 #include "core/media/timestamp_corrector.hpp"
+#include "core/packet/media_packet.hpp"
 
 namespace core {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/media/media_packet.hpp"
+#include "core/packet/media_packet.hpp"
 
 struct AVFormatContext;
 struct AVIOContext;
