@@ -213,9 +213,13 @@ class WebhookTest(RoomServerTest):
             self.assertEqual(blocked.joined.get("info"), "not welcome")
             self.assertEqual(self.api.room("hooked")["online"], 1)
             alice.close()
+            # Two callbacks, posted independently: either may arrive first.
             h.wait_until(lambda: any(c["body"]["Info"]["Action"] == "Logout"
                                      for c in self.hook.of("State.StateChange")), 3,
                          what="Logout state event")
+            h.wait_until(lambda: any(c["body"]["EventType"] == "Offline"
+                                     for c in self.hook.of("Group.CallbackOnMemberStateChange")),
+                         3, what="Offline member-state event")
             states = [(c["body"]["Info"]["To_Account"], c["body"]["Info"]["Action"],
                        c["body"]["Info"]["Reason"]) for c in self.hook.of("State.StateChange")]
             self.assertIn(("alice", "Login", "Register"), states)
