@@ -20,6 +20,9 @@ using core::Amf0Value;
 // (connect is a few hundred bytes), so it may make us hold little: its incomplete
 // messages and its unread replies are bounded by these (and all such peers together
 // by a share of rtmp.max_partial_bytes, see RtmpServer).
+// How long after a player's deleteStream its PingRequest follows (see stopPlaying).
+constexpr uint64_t kStopPingDelayMs = 300;
+
 constexpr size_t kUnauthenticatedPendingBytes = 64 * 1024;
 // What every connection may hold outside the shared budgets (so, with the file
 // descriptor limit, a bound of its own): enough for its connect and publish commands
@@ -78,6 +81,12 @@ RtmpSession::RtmpSession(RtmpServer& server, std::unique_ptr<core::TcpConnection
             else
               close(handshakeDone_ ? "idle timeout: no data from the peer" : "handshake timeout");
           }),
+      stopPingTimer_(conn_->loop(), [this] {
+        if (closed_ || closing_ || subscription_ || lease_) return;
+        send(controlBytes(msg::kUserControl, pingRequestPayload(static_cast<uint32_t>(
+                                                 conn_->loop().nowMs())),
+                          options_.chunkSize));
+      }),
       inputLog_([this] { return "rtmp " + peer() + " " + describeStream(); },
                 [&loop = conn_->loop()] { return loop.nowMs(); }) {}
 
@@ -108,6 +117,7 @@ void RtmpSession::close(std::string_view reason) {
   spdlog::info("rtmp {} {}: {} session ended: {} ({} bytes in, {} bytes out)", peer(),
                describeStream(), role_, reason, conn_->bytesRead(), conn_->bytesWritten());
   idleTimer_.stop();
+  stopPingTimer_.stop();
   reader_.release();  // its memory goes back to the listener's budget now
   // The sender stays until the destructor (deferred): code that called into it
   // may still be on the stack. Detaching from the Stream now is safe.
@@ -449,7 +459,13 @@ void RtmpSession::stopPlaying() {
   // and closing its socket while its reader thread sits in recv() on it; close() does
   // not wake that recv, so without a byte from us it waits out librtmp's receive
   // timeout (120 s) and the pipeline does not stop on SIGINT.
+  // The EOF alone leaves a race: when it arrives before librtmp's close(), the reader
+  // thread consumes it and goes back into recv() before the close, and then nothing
+  // wakes it (the close sends no FIN while that recv holds the socket). A PingRequest
+  // (7.1.7, event 6) a little later wakes it again; a player that stays connected just
+  // answers it.
   send(controlBytes(msg::kUserControl, streamEofPayload(kMediaStreamId), options_.chunkSize));
+  stopPingTimer_.start(kStopPingDelayMs);
   spdlog::info("rtmp {} {}: play stopped by the player", peer(), describeStream());
   touch();
 }

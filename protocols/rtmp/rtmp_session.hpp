@@ -106,6 +106,7 @@ class RtmpSession : public core::TcpConnection::Handler, public core::MediaSink 
   ServerHandshake handshake_;
   ChunkReader reader_;
   core::Timer idleTimer_;
+  core::Timer stopPingTimer_;  // one PingRequest after a player's deleteStream
   std::unique_ptr<core::PublishLease> lease_;
   std::unique_ptr<core::Subscription> subscription_;
   std::unique_ptr<core::MediaSender> sender_;

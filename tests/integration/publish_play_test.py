@@ -205,7 +205,9 @@ class PublishPlayTest(h.IntegrationTest):
     def test_gstreamer_rtmpsrc_stops_on_sigint(self):
         """gst-launch -e on SIGINT: rtmpsrc (librtmp) sends deleteStream and closes its
         socket while its reader thread is in recv() on it; close() does not wake that
-        recv, only bytes from the server do (Stream EOF), else librtmp waits 120 s."""
+        recv, only bytes from the server do (Stream EOF), else librtmp waits 120 s.
+        When the EOF lands before the close, the thread reads it and waits again: the
+        PingRequest that follows wakes it (failed 1 in 8 under ASan without it)."""
         import shutil
         import signal
         import subprocess
@@ -262,6 +264,15 @@ class PublishPlayTest(h.IntegrationTest):
                     pass
                 self.assertIsNotNone(eof, "no Stream EOF after deleteStream")
                 self.assertEqual(int.from_bytes(eof.payload[2:6], "big"), sid)
+                # A PingRequest follows, for a librtmp reader thread that consumed the
+                # EOF before its close() (see test_gstreamer_rtmpsrc_stops_on_sigint).
+                ping = None
+                deadline = time.monotonic() + 3
+                while ping is None and time.monotonic() < deadline:
+                    m = c.read_message(max(0.01, deadline - time.monotonic()))
+                    if m.type == rc.USER_CONTROL and m.payload[:2] == b"\x00\x06":
+                        ping = m
+                self.assertIsNotNone(ping, "no PingRequest after the Stream EOF")
                 # The same connection can make another stream.
                 self.assertGreater(c.create_stream(), 0)
 
