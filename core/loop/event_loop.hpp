@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace core {
@@ -29,6 +30,12 @@ class EventLoop {
   // Runs `fn` on the loop thread at the end of this iteration.
   void post(std::function<void()> fn);
 
+  // NOTE: one read buffer per loop: a read callback consumes its bytes synchronously,
+  // so no two reads ever hold it at once. Its size bounds every read.
+  std::span<char> readBuffer() { return {readBuffer_.get(), kReadBufferSize}; }
+  // Scratch a write fills and consumes before it returns (no allocation per write).
+  std::vector<uv_buf_t>& writeScratch() { return writeScratch_; }
+
   template <typename T>
   void deferDelete(std::unique_ptr<T> object) {
     if (!object) return;
@@ -38,8 +45,12 @@ class EventLoop {
  private:
   void drain();
 
+  static constexpr size_t kReadBufferSize = 64 * 1024;
+
   uv_loop_t* loop_;
-  uv_timer_t* drainTimer_;  // zero-timeout timer that runs posted work
+  uv_timer_t* drainTimer_;
+  std::unique_ptr<char[]> readBuffer_ = std::make_unique_for_overwrite<char[]>(kReadBufferSize);
+  std::vector<uv_buf_t> writeScratch_;  // zero-timeout timer that runs posted work
   std::vector<std::function<void()>> posted_;
   bool drainScheduled_ = false;
 };

@@ -3,18 +3,12 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
-#include <array>
 #include <functional>
 
 #include "core/loop/event_loop.hpp"
 
 namespace core {
 namespace {
-
-// NOTE: one read buffer for the whole loop: a read callback consumes its bytes
-// synchronously, so no two reads ever hold it at once. It also bounds every read.
-constexpr size_t kReadBufferSize = 64 * 1024;
-std::array<char, kReadBufferSize> gReadBuffer;
 
 std::string peerName(uv_tcp_t* handle) {
   sockaddr_storage addr{};
@@ -89,9 +83,15 @@ void TcpConnection::startReading() {
   if (!handle_) return;
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(handle_),
-      [](uv_handle_t*, size_t, uv_buf_t* buf) {
-        buf->base = gReadBuffer.data();
-        buf->len = gReadBuffer.size();
+      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+        auto* self = static_cast<TcpConnection*>(h->data);
+        if (!self) {  // closed: libuv reports UV_ENOBUFS to the read callback, which ignores it
+          *buf = uv_buf_init(nullptr, 0);
+          return;
+        }
+        std::span<char> scratch = self->loop_.readBuffer();
+        buf->base = scratch.data();
+        buf->len = scratch.size();
       },
       [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept {
         auto* self = static_cast<TcpConnection*>(s->data);
@@ -125,9 +125,7 @@ void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
 
 bool TcpConnection::write(std::span<const SharedBuffer> buffers) {
   if (!handle_) return false;
-  // NOTE: one scratch vector per thread (a write consumes it before returning): no
-  // allocation per write.
-  thread_local std::vector<uv_buf_t> bufs;
+  std::vector<uv_buf_t>& bufs = loop_.writeScratch();
   bufs.clear();
   size_t total = 0;
   for (const auto& b : buffers) {

@@ -37,7 +37,7 @@ Command now(json (*command)(const Call&)) {
 }
 
 const std::map<std::string, Command>& commands() {
-  static const std::map<std::string, Command> table = {
+  static const std::map<std::string, Command> kTable = {
       {kGroupService + "send_group_msg", sendGroupMsg},
       {kGroupService + "send_group_system_notification", sendSystemNotification},
       {kGroupService + "send_broadcast_msg", now(sendBroadcastMsg)},
@@ -55,7 +55,7 @@ const std::map<std::string, Command>& commands() {
       {kGroupService + "get_group_ban_member", now(getGroupBanMember)},
       {kAvChatRoomService + "get_members", now(getMembers)},
   };
-  return table;
+  return kTable;
 }
 
 // The IM's query authentication: sdkappid, an admin identifier and its usersig;

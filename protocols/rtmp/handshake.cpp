@@ -56,8 +56,8 @@ std::vector<uint8_t> hmacSha256(std::span<const uint8_t> key, std::span<const ui
 void fillRandom(uint8_t* p, size_t n) {
   if (n == 0 || RAND_bytes(p, static_cast<int>(n)) == 1) return;
   // NOTE: the handshake's random bytes carry no secret; a weak fallback is acceptable.
-  static std::mt19937 rng{std::random_device{}()};
-  for (size_t i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(rng());
+  std::random_device device;
+  for (size_t i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(device());
 }
 
 void putTime(uint8_t* p) {

@@ -81,12 +81,14 @@ RtmpSession::RtmpSession(RtmpServer& server, std::unique_ptr<core::TcpConnection
             else
               close(handshakeDone_ ? "idle timeout: no data from the peer" : "handshake timeout");
           }),
-      stopPingTimer_(conn_->loop(), [this] {
-        if (closed_ || closing_ || subscription_ || lease_) return;
-        send(controlBytes(msg::kUserControl, pingRequestPayload(static_cast<uint32_t>(
-                                                 conn_->loop().nowMs())),
-                          options_.chunkSize));
-      }),
+      stopPingTimer_(
+          conn_->loop(),
+          [this] {
+            if (closed_ || closing_ || subscription_ || lease_) return;
+            send(controlBytes(msg::kUserControl,
+                              pingRequestPayload(static_cast<uint32_t>(conn_->loop().nowMs())),
+                              options_.chunkSize));
+          }),
       inputLog_([this] { return "rtmp " + peer() + " " + describeStream(); },
                 [&loop = conn_->loop()] { return loop.nowMs(); }) {}
 
