@@ -8,11 +8,21 @@
 #include "core/auth/query_string.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/media/stream_name.hpp"
+#include "protocols/hls/master_playlist.hpp"
 
 namespace hls {
 namespace {
 
-enum class Resource { TsPlaylist, TsSegment, LlPlaylist, LlInit, LlPart, LlSegment };
+enum class Resource {
+  TsPlaylist,
+  TsSegment,
+  TsMaster,
+  LlPlaylist,
+  LlInit,
+  LlPart,
+  LlSegment,
+  LlMaster
+};
 
 struct HlsPath {
   std::string app, name;
@@ -27,8 +37,9 @@ bool parseNumber(std::string_view s, uint64_t& out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-// /live/demo.m3u8, /live/demo/12.ts, /live/demo/ll.m3u8, /live/demo/ll/init-0.mp4,
-// /live/demo/ll/12.3.m4s, /live/demo/ll/12.m4s
+// /live/demo.m3u8, /live/demo/12.ts, /live/demo/master.m3u8, /live/demo/ll.m3u8,
+// /live/demo/ll/init-0.mp4, /live/demo/ll/12.3.m4s, /live/demo/ll/12.m4s,
+// /live/demo/ll/master.m3u8
 std::optional<HlsPath> parsePath(std::string_view path) {
   if (path.size() < 2 || path[0] != '/') return std::nullopt;
   std::vector<std::string_view> parts;
@@ -48,13 +59,18 @@ std::optional<HlsPath> parsePath(std::string_view path) {
   } else if (parts.size() == 3 && last == "ll.m3u8") {
     out.name = parts[1];
     out.resource = Resource::LlPlaylist;
+  } else if (parts.size() == 3 && last == "master.m3u8") {
+    out.name = parts[1];
+    out.resource = Resource::TsMaster;
   } else if (parts.size() == 3 && last.ends_with(".ts")) {
     out.name = parts[1];
     out.resource = Resource::TsSegment;
     if (!parseNumber(last.substr(0, last.size() - 3), out.msn)) return std::nullopt;
   } else if (parts.size() == 4 && parts[2] == "ll") {
     out.name = parts[1];
-    if (last.starts_with("init-") && last.ends_with(".mp4")) {
+    if (last == "master.m3u8") {
+      out.resource = Resource::LlMaster;
+    } else if (last.starts_with("init-") && last.ends_with(".mp4")) {
       out.resource = Resource::LlInit;
       if (!parseNumber(last.substr(5, last.size() - 9), out.msn)) return std::nullopt;
     } else if (last.ends_with(".m4s")) {
@@ -156,8 +172,9 @@ http::HttpResponse HlsServer::serve(const http::HttpRequest& req, http::HttpExch
   auto path = parsePath(req.path);
   if (!path) return http::HttpResponse::error(400, "not an HLS resource: " + req.path);
   const std::string key = path->app + "/" + path->name;
+  const bool master = path->resource == Resource::TsMaster || path->resource == Resource::LlMaster;
   const bool playlist =
-      path->resource == Resource::TsPlaylist || path->resource == Resource::LlPlaylist;
+      master || path->resource == Resource::TsPlaylist || path->resource == Resource::LlPlaylist;
   if (signer_ && playlist) {
     const auto result = signer_->verify(path->app, path->name, req.query, std::time(nullptr));
     if (result != core::AuthResult::Ok) {
@@ -171,14 +188,23 @@ http::HttpResponse HlsServer::serve(const http::HttpRequest& req, http::HttpExch
   if (playlist) notePlayer(it->second, path->resource == Resource::LlPlaylist, req.peer);
   HlsStream& ts = *it->second.ts;
   LlHlsStream* ll = it->second.ll.get();
-  const bool wantsLl =
-      path->resource != Resource::TsPlaylist && path->resource != Resource::TsSegment;
+  const bool wantsLl = path->resource != Resource::TsPlaylist &&
+                       path->resource != Resource::TsSegment &&
+                       path->resource != Resource::TsMaster;
   if (wantsLl && !ll) return http::HttpResponse::error(404, "LL-HLS is disabled");
   switch (path->resource) {
     case Resource::TsPlaylist:
       return ts.servePlaylist(exchange);
     case Resource::TsSegment:
       return ts.serveSegment(path->msn);
+    case Resource::TsMaster:
+    case Resource::LlMaster: {
+      const bool llMaster = path->resource == Resource::LlMaster;
+      return ts.serveWhenSegmented(
+          exchange, [this, app = path->app, name = path->name, query = req.query, llMaster] {
+            return masterResponse(app, name, query, llMaster);
+          });
+    }
     case Resource::LlPlaylist: {
       // _HLS_msn=<M>[&_HLS_part=<P>]: a blocking reload (RFC 8216bis 6.2.5.2).
       const auto query = core::QueryString::parse(req.query);
@@ -204,6 +230,57 @@ http::HttpResponse HlsServer::serve(const http::HttpRequest& req, http::HttpExch
       return ll->serveSegment(path->msn);
   }
   return http::HttpResponse::error(400, "unknown HLS resource");
+}
+
+http::HttpResponse HlsServer::masterResponse(const std::string& app, const std::string& name,
+                                             const std::string& query, bool ll) const {
+  // NOTE: the variants are the source alone until the mixer publishes renditions
+  // into its group (issue 16); a one-variant master is valid and lets a player
+  // start on the URL it will keep once the ladder exists.
+  const std::vector<std::string> names{name};
+  std::vector<Variant> variants;
+  for (const std::string& variantName : names) {
+    auto it = streams_.find(app + "/" + variantName);
+    if (it == streams_.end()) continue;
+    const MediaPlaylist::Bitrates rates = it->second.ts->bitrates();
+    if (rates.segments == 0) continue;  // not cut yet: no bit rate to state
+    Variant v;
+    // Relative to /{app}/{name}/master.m3u8 or /{app}/{name}/ll/master.m3u8.
+    v.uri = ll ? "../../" + variantName + "/ll.m3u8" : "../" + variantName + ".m3u8";
+    v.uri += variantQuery(app, variantName, name, query);
+    v.bandwidth = rates.peak;
+    v.averageBandwidth = rates.average;
+    if (const core::Stream* stream = registry_.find(app + "/" + variantName)) {
+      const core::StreamInfo& info = stream->info();
+      v.width = info.width;
+      v.height = info.height;
+      v.fps = info.fps;
+    }
+    variants.push_back(std::move(v));
+  }
+  if (variants.empty())
+    return http::HttpResponse::error(404, "no rendition of " + app + "/" + name + " has a segment");
+  http::HttpResponse r;
+  r.contentType = "application/vnd.apple.mpegurl";
+  r.headers["Cache-Control"] = "no-cache";
+  r.body = renderMasterPlaylist(ll ? 9 : 3, variants);
+  return r;
+}
+
+std::string HlsServer::variantQuery(const std::string& app, const std::string& variantName,
+                                    const std::string& masterName,
+                                    const std::string& masterQuery) const {
+  if (!signer_) return {};
+  // The master's own signature already verified: the source's playlist takes the
+  // same query, a rendition one signed for its own name with the same expiry.
+  if (variantName == masterName) return "?" + masterQuery;
+  const auto parsed = core::QueryString::parse(masterQuery);
+  const std::string* expire = parsed.ok() ? parsed.find("expire") : nullptr;
+  int64_t expireUnix = 0;
+  if (!expire || std::from_chars(expire->data(), expire->data() + expire->size(), expireUnix).ec !=
+                     std::errc())
+    return {};
+  return "?expire=" + *expire + "&sign=" + signer_->sign(app, variantName, expireUnix);
 }
 
 }  // namespace hls

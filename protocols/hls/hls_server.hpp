@@ -1,6 +1,7 @@
 // HlsServer: keeps the HLS taps (MPEG-TS HlsStream, fMP4 LlHlsStream) on every
 // published Stream and serves them from memory: `/{app}/{name}.m3u8` and
-// `/{app}/{name}/{n}.ts`; `/{app}/{name}/ll.m3u8` and `/{app}/{name}/ll/...`.
+// `/{app}/{name}/{n}.ts`; `/{app}/{name}/ll.m3u8` and `/{app}/{name}/ll/...`; the
+// master playlists `/{app}/{name}/master.m3u8` and `/{app}/{name}/ll/master.m3u8`.
 // Owned by main(); loop thread.
 #pragma once
 
@@ -32,6 +33,12 @@ class HlsServer : public core::StreamObserver {
  private:
   http::HttpResponse serve(const http::HttpRequest& req, http::HttpExchange& exchange);
   void expire(const std::string& key);
+  // The master playlist of app/name: its renditions with their bit rates.
+  http::HttpResponse masterResponse(const std::string& app, const std::string& name,
+                                    const std::string& query, bool ll) const;
+  // The query a variant URI carries when playing is signed ("" when not).
+  std::string variantQuery(const std::string& app, const std::string& variantName,
+                           const std::string& masterName, const std::string& masterQuery) const;
 
   core::EventLoop& loop_;
   core::StreamRegistry& registry_;

@@ -35,7 +35,8 @@ HlsStream::HlsStream(core::EventLoop& loop, std::string app, std::string name,
 
 HlsStream::~HlsStream() {
   removeFromDisk();
-  for (auto& w : waiters_) w->respond(http::HttpResponse::error(404, "stream gone: " + key_));
+  for (auto& [w, render] : waiters_)
+    w->respond(http::HttpResponse::error(404, "stream gone: " + key_));
 }
 
 void HlsStream::attach(core::StreamRegistry& registry) {
@@ -228,10 +229,14 @@ http::HttpResponse HlsStream::playlistResponse() const {
 }
 
 http::HttpResponse HlsStream::servePlaylist(http::HttpExchange& exchange) {
-  if (!playlist_.empty() || playlist_.ended()) return playlistResponse();
+  return serveWhenSegmented(exchange, [this] { return playlistResponse(); });
+}
+
+http::HttpResponse HlsStream::serveWhenSegmented(http::HttpExchange& exchange, Render render) {
+  if (!playlist_.empty() || playlist_.ended()) return render();
   // Hold the player until the first segment is cut (bounded), so playback starts
   // on the first try instead of after a 404 and a retry.
-  waiters_.push_back(exchange.defer());
+  waiters_.emplace_back(exchange.defer(), std::move(render));
   if (!waitTimer_.active()) waitTimer_.start(static_cast<uint64_t>(3 * options_.segmentMs));
   return {};
 }
@@ -240,9 +245,9 @@ void HlsStream::answerWaiters() {
   waitTimer_.stop();
   auto waiters = std::move(waiters_);
   waiters_.clear();
-  for (auto& w : waiters) {
+  for (auto& [w, render] : waiters) {
     if (!playlist_.empty() || playlist_.ended()) {
-      w->respond(playlistResponse());
+      w->respond(render());
     } else {
       w->respond(http::HttpResponse::error(404, "no segment yet for " + key_ + ", retry"));
     }

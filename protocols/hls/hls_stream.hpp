@@ -41,6 +41,12 @@ class HlsStream : public core::MediaSink {
   void attach(core::StreamRegistry& registry);
 
   http::HttpResponse servePlaylist(http::HttpExchange& exchange);
+  // Answers with render() once the first segment exists (or the stream ended),
+  // holding the request until then like the playlist (the master playlist needs
+  // the segments' bit rates).
+  using Render = std::function<http::HttpResponse()>;
+  http::HttpResponse serveWhenSegmented(http::HttpExchange& exchange, Render render);
+  MediaPlaylist::Bitrates bitrates() const { return playlist_.bitrates(); }
   http::HttpResponse serveSegment(uint64_t sequence) const;
   const std::string& key() const { return key_; }
 
@@ -86,7 +92,7 @@ class HlsStream : public core::MediaSink {
   int64_t lastVideoDelta_ = 33;
 
   // Players asking before the first segment exists are held (not refused).
-  std::vector<std::shared_ptr<http::HttpResponder>> waiters_;
+  std::vector<std::pair<std::shared_ptr<http::HttpResponder>, Render>> waiters_;
   core::Timer waitTimer_;
   std::shared_ptr<bool> diskFailing_ = std::make_shared<bool>(false);
   core::Timer expireTimer_;

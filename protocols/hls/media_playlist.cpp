@@ -47,6 +47,24 @@ const Segment* MediaPlaylist::find(uint64_t sequence) const {
   return nullptr;
 }
 
+MediaPlaylist::Bitrates MediaPlaylist::bitrates() const {
+  Bitrates out;
+  const size_t skip =
+      segments_.size() > options_.windowSize ? segments_.size() - options_.windowSize : 0;
+  uint64_t bytes = 0;
+  int64_t ms = 0;
+  for (size_t i = skip; i < segments_.size(); ++i) {
+    const Segment& s = segments_[i];
+    if (s.durationMs <= 0) continue;
+    out.peak = std::max(out.peak, s.bytes.size() * 8000 / static_cast<uint64_t>(s.durationMs));
+    bytes += s.bytes.size();
+    ms += s.durationMs;
+    ++out.segments;
+  }
+  if (ms > 0) out.average = bytes * 8000 / static_cast<uint64_t>(ms);
+  return out;
+}
+
 std::string MediaPlaylist::render(const std::string& uriPrefix) const {
   const size_t skip =
       segments_.size() > options_.windowSize ? segments_.size() - options_.windowSize : 0;

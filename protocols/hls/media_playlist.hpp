@@ -66,6 +66,15 @@ class MediaPlaylist {
   const Segment* find(uint64_t sequence) const;
   int targetDurationSeconds() const { return targetSeconds_; }
 
+  // Bit rates of the segments in the window (bits/s, what a master playlist's
+  // BANDWIDTH and AVERAGE-BANDWIDTH state): the peak segment's and the whole
+  // window's; zeros while there is none.
+  struct Bitrates {
+    uint64_t peak = 0, average = 0;
+    size_t segments = 0;
+  };
+  Bitrates bitrates() const;
+
  private:
   Options options_;
   std::deque<Segment> segments_;  // window + kept, oldest first

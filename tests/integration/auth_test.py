@@ -138,6 +138,20 @@ class AuthTest(h.IntegrationTest):
         st = self.rtmp_play_status("demo?" + q)
         self.assertEqual(st.get("code"), "NetStream.Play.Start", st)
 
+    def test_signed_master_playlist(self):
+        """A signed master playlist is refused unsigned, and its variant URIs carry a
+        signature the media playlist accepts."""
+        status, _, body = h.http_get(self.srv.http_url("/live/demo/master.m3u8"))
+        self.assertEqual(status, 403, body[:200])
+        q = query("demo")
+        url = self.srv.http_url("/live/demo/master.m3u8?" + q)
+        status, _, body = h.http_get(url)
+        self.assertEqual(status, 200, body[:200])
+        uri = [l for l in body.decode().splitlines() if l and not l.startswith("#")][0]
+        self.assertEqual(uri, "../demo.m3u8?" + q)
+        status, _, body = h.http_get(self.srv.http_url("/live/demo.m3u8?" + q))
+        self.assertEqual(status, 200, body[:200])
+
     def test_signed_urls_from_cli(self):
         # URLs printed by `roomcast sign` with the same key are accepted.
         text, _ = h.toml_set(h.base_config_text(), "auth", "key", '"%s"' % KEY)

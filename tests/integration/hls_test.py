@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import time
+import urllib.parse
 
 import harness as h
 
@@ -208,6 +209,42 @@ class HlsTest(h.IntegrationTest):
             self.assertEqual(v.wait(60), 0, v.output()[-2000:])
             errors = [l for l in srv.log_text().splitlines() if "cannot write to disk" in l]
             self.assertEqual(len(errors), 1, "the disk error is logged once, not per segment")
+
+    def test_master_playlist(self):
+        """/{app}/{name}/master.m3u8 lists the stream with its measured bit rates,
+        size and frame rate (RFC 8216 4.3.4.2: BANDWIDTH is required); its relative
+        URI resolves to the media playlist, and ffprobe plays the master."""
+        with h.Server(sets={"hls.segment_ms": SEGMENT_MS}) as srv:
+            pub = h.Publisher(srv.rtmp_url(), loop=True).start()
+            self.addCleanup(pub.kill)
+            srv.wait_stream()
+            for url, version, uri in ((srv.http_url("/live/demo/master.m3u8"), 3, "../demo.m3u8"),
+                                      (srv.http_url("/live/demo/ll/master.m3u8"), 9,
+                                       "../../demo/ll.m3u8")):
+                status, headers, body = h.http_get(url)  # held until a segment exists
+                self.assertEqual(status, 200, body[:200])
+                self.assertIn("mpegurl", headers.get("content-type", ""))
+                lines = body.decode().splitlines()
+                self.assertEqual(lines[:3], ["#EXTM3U", "#EXT-X-VERSION:%d" % version,
+                                             "#EXT-X-INDEPENDENT-SEGMENTS"], body)
+                self.assertEqual(len(lines), 5, body)
+                self.assertTrue(lines[3].startswith("#EXT-X-STREAM-INF:"), body)
+                attrs = dict(a.split("=", 1) for a in lines[3].split(":", 1)[1].split(","))
+                self.assertEqual(attrs.get("RESOLUTION"), "1280x720", attrs)
+                self.assertEqual(attrs.get("FRAME-RATE"), "30.000", attrs)
+                # The test source is ~3 Mbit/s of video + AAC; TS adds its overhead.
+                self.assertTrue(500000 < int(attrs["AVERAGE-BANDWIDTH"]) <= int(attrs["BANDWIDTH"])
+                                < 20000000, attrs)
+                self.assertEqual(lines[4], uri)
+                target = urllib.parse.urljoin(url, uri)
+                st, _, text = h.http_get(target)
+                self.assertEqual(st, 200, target)
+                self.assertTrue(text.startswith(b"#EXTM3U"), text[:100])
+            self.assertMediaStreams(h.ffprobe_streams(srv.http_url("/live/demo/master.m3u8")),
+                                    "HLS master")
+            st, _, body = h.http_get(srv.http_url("/live/nope/master.m3u8"))
+            self.assertEqual(st, 404)
+            self.assertIn("error", json.loads(body))
 
     def test_bad_requests(self):
         with h.Server() as srv:

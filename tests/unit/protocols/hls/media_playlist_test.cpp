@@ -127,3 +127,21 @@ BOOST_AUTO_TEST_CASE(date_ranges_show_while_their_moment_is_in_the_window) {
   }
   BOOST_TEST(count(p.render("demo/"), "#EXT-X-DATERANGE") == MediaPlaylist::kMaxDateRanges);
 }
+
+BOOST_AUTO_TEST_CASE(bitrates_are_the_peak_and_the_mean_of_the_window) {
+  MediaPlaylist p({2000, 2, 3});
+  BOOST_TEST(p.bitrates().segments == 0u);
+  BOOST_TEST(p.bitrates().peak == 0u);
+  auto sized = [](int64_t ms, size_t bytes) {
+    Segment s = seg(ms);
+    s.bytes = core::SharedBuffer::copyOf(std::string(bytes, 'x'));
+    return s;
+  };
+  p.add(sized(2000, 1000000));  // 4 Mbit/s, leaves the window of 2 below
+  p.add(sized(2000, 500000));   // 2 Mbit/s
+  p.add(sized(1000, 375000));   // 3 Mbit/s
+  const auto r = p.bitrates();
+  BOOST_TEST(r.segments == 2u);
+  BOOST_TEST(r.peak == 3000000u);
+  BOOST_TEST(r.average == uint64_t{500000 + 375000} * 8000 / 3000);
+}
