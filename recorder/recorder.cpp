@@ -121,7 +121,12 @@ bool Recorder::wanted(const std::string& key) const {
 }
 
 void Recorder::onPublish(const core::Stream& stream) {
-  if (!wanted(stream.key()) || active_.contains(stream.key())) return;
+  if (active_.contains(stream.key())) return;
+  // A rendition the mixer derives is recorded only when named exactly: "live/*"
+  // means the sources, not every rung of their ladders.
+  if (stream.derived() ? !std::ranges::count(options_.streams, stream.key())
+                       : !wanted(stream.key()))
+    return;
   std::string error;
   if (!start(stream.key(), error)) spdlog::warn("record {}: not started: {}", stream.key(), error);
 }

@@ -100,6 +100,7 @@ void RoomRegistry::setSidechannel(Sidechannel* sidechannel) {
 }
 
 void RoomRegistry::onPublish(const core::Stream& stream) {
+  if (stream.derived()) return;  // one room per source, not per rendition
   if (hooks_) hooks_->streamChanged(stream.key(), true);
   Room* room = find(stream.key());
   if (!room && options_.autoCreate) {
@@ -111,6 +112,7 @@ void RoomRegistry::onPublish(const core::Stream& stream) {
 }
 
 void RoomRegistry::onUnpublish(const core::Stream& stream) {
+  if (stream.derived()) return;
   if (hooks_) hooks_->streamChanged(stream.key(), false);
   if (!options_.followStream) return;
   if (Room* room = find(stream.key())) room->state().streamGone(options_.endedAfterMs);

@@ -99,11 +99,15 @@ std::map<std::string, int> Stream::viewersByProtocol() const {
   return out;
 }
 
-void Stream::attachPublisher(PublishLease* lease, const std::string& peer) {
+void Stream::attachPublisher(PublishLease* lease, const PublishSpec& spec) {
   graceTimer_.stop();
   releaseData(INT64_MAX);  // what the previous publisher's viewers were owed
   publisher_ = lease;
-  publisherPeer_ = peer;
+  publisherPeer_ = spec.peer;
+  origin_ = spec.origin;
+  group_ = spec.group;
+  label_ = spec.label;
+  nominalKbps_ = spec.nominalKbps;
   startedAtMs_ = loop_.nowMs();
   // A new publisher brings its own headers; old ones must not reach new viewers.
   videoConfig_.reset();
@@ -115,7 +119,11 @@ void Stream::attachPublisher(PublishLease* lease, const std::string& peer) {
   gop_.clear();
   info_ = StreamInfo{};
   corrector_.restart();
-  spdlog::info("stream {}: publishing from {}", key_, peer);
+  if (group_.empty())
+    spdlog::info("stream {}: publishing from {}", key_, publisherPeer_);
+  else
+    spdlog::info("stream {}: publishing from {} (rendition {} of {})", key_, publisherPeer_, label_,
+                 group_);
   flushBatches();  // the old publisher's last packets before the new one's news
   forEachSink([this](SinkSlot& slot) { slot.sink->onStreamStart(*this); });
 }
@@ -432,6 +440,18 @@ void Stream::updateInfo(const MediaPacket& packet) {
       if (const Amf0Value* fps = values.values[1].find("framerate"); fps && fps->asNumber() > 0)
         info_.fps = fps->asNumber();
   }
+}
+
+void Stream::requestKeyframe(std::string_view who) {
+  ++keyframeRequests_.received;
+  if (!publisher_ || !publisher_->onKeyframe_) return;
+  const uint64_t now = loop_.nowMs();
+  if (keyframeForwarded_ && now - lastKeyframeForwardMs_ < kKeyframeRequestGapMs) return;
+  keyframeForwarded_ = true;
+  lastKeyframeForwardMs_ = now;
+  ++keyframeRequests_.forwarded;
+  spdlog::debug("stream {}: keyframe asked by {}", key_, who);
+  publisher_->onKeyframe_();
 }
 
 PublishLease::~PublishLease() {

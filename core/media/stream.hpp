@@ -19,6 +19,7 @@
 #include "core/media/gop_cache.hpp"
 #include "core/media/media_sink.hpp"
 #include "core/media/packet_batch.hpp"
+#include "core/media/publish_spec.hpp"
 #include "core/media/rate_meter.hpp"
 #include "core/media/stream_info.hpp"
 #include "core/media/timestamp_corrector.hpp"
@@ -58,6 +59,25 @@ class Stream {
   const std::string& name() const { return name_; }
   bool hasPublisher() const { return publisher_ != nullptr; }
   const std::string& publisherPeer() const { return publisherPeer_; }
+  // What the current (or last) publisher said it is (PublishSpec).
+  StreamOrigin origin() const { return origin_; }
+  bool derived() const { return origin_ == StreamOrigin::Mixer; }
+  // The key of the source this stream is a rendition of; its own key for a source.
+  const std::string& groupKey() const { return group_.empty() ? key_ : group_; }
+  const std::string& label() const { return label_; }
+  uint32_t nominalKbps() const { return nominalKbps_; }
+
+  // A consumer (a WebRTC viewer after loss, a mixer rung restarting) asks for a
+  // keyframe. Every request is counted; the publisher's handler, when it has one
+  // (PublishLease::onKeyframeRequest), hears at most one per
+  // kKeyframeRequestGapMs and the others are merged into it. An RTMP publisher
+  // cannot be asked, so for it the request is only counted.
+  static constexpr uint64_t kKeyframeRequestGapMs = 500;
+  void requestKeyframe(std::string_view who);
+  struct KeyframeRequests {
+    uint64_t received = 0, forwarded = 0;
+  };
+  KeyframeRequests keyframeRequests() const { return keyframeRequests_; }
   const StreamInfo& info() const { return info_; }
   uint64_t uptimeMs() const;
   uint64_t bitrateInBps() const;
@@ -93,7 +113,7 @@ class Stream {
   friend class PublishLease;
   friend class Subscription;
 
-  void attachPublisher(PublishLease* lease, const std::string& peer);
+  void attachPublisher(PublishLease* lease, const PublishSpec& spec);
   void detachPublisher(PublishLease* lease, std::string_view reason);
   void ingest(MediaPacket packet);
   void attach(Subscription* sub);
@@ -129,6 +149,12 @@ class Stream {
 
   PublishLease* publisher_ = nullptr;
   std::string publisherPeer_;
+  StreamOrigin origin_ = StreamOrigin::Push;
+  std::string group_, label_;
+  uint32_t nominalKbps_ = 0;
+  KeyframeRequests keyframeRequests_;
+  uint64_t lastKeyframeForwardMs_ = 0;
+  bool keyframeForwarded_ = false;  // lastKeyframeForwardMs_ is set
   uint64_t startedAtMs_ = 0;
   std::optional<MediaPacket> videoConfig_, audioConfig_, metadata_, sticky_;
   uint64_t lastIngestNs_ = 0;        // uv_hrtime() of the newest packet; 0: none yet
@@ -181,6 +207,9 @@ class PublishLease {
   void push(MediaPacket packet);
   Stream& stream() { return *stream_; }
   void release(std::string_view reason);
+  // Called (on the loop) when a consumer asks for a keyframe, at most once per
+  // Stream::kKeyframeRequestGapMs. Without one, requests are only counted.
+  void onKeyframeRequest(std::function<void()> handler) { onKeyframe_ = std::move(handler); }
 
  private:
   friend class StreamRegistry;
@@ -190,6 +219,7 @@ class PublishLease {
 
   Stream* stream_;
   std::function<void(std::string_view)> onRevoked_;
+  std::function<void()> onKeyframe_;
 };
 
 // RAII token of one sink's subscription; detaches itself from the Stream.

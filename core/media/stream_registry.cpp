@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/loop/event_loop.hpp"
 
 namespace core {
@@ -14,14 +16,26 @@ StreamRegistry::~StreamRegistry() {
 }
 
 std::unique_ptr<PublishLease> StreamRegistry::publish(
-    const std::string& app, const std::string& name, const std::string& peer,
-    std::function<void(std::string_view)> onRevoked, std::string& error) {
-  const std::string key = makeKey(app, name);
+    const PublishSpec& spec, std::function<void(std::string_view)> onRevoked, std::string& error) {
+  const std::string key = makeKey(spec.app, spec.name);
+  const std::string& peer = spec.peer;
   auto it = streams_.find(key);
-  if (it == streams_.end()) {
-    it = streams_.emplace(key, std::make_unique<Stream>(loop_, *this, app, name, options_)).first;
+  const bool existed = it != streams_.end();
+  if (!existed) {
+    it =
+        streams_.emplace(key, std::make_unique<Stream>(loop_, *this, spec.app, spec.name, options_))
+            .first;
   }
   Stream& stream = *it->second;
+  // NOTE: also while the stream waits out its grace period: the name stays with
+  // whoever made it (a rung waits for its source's return, a client for its own).
+  const bool derived = spec.origin == StreamOrigin::Mixer;
+  if (existed && stream.derived() != derived) {
+    error = stream.derived() ? "stream " + key + " is a rendition of " + stream.groupKey() +
+                                   " made by the server"
+                             : "stream " + key + " belongs to the client " + stream.publisherPeer_;
+    return nullptr;
+  }
   if (stream.publisher_) {
     if (!options_.publisherTakeover) {
       error = "stream " + key + " is already being published by " + stream.publisherPeer_;
@@ -37,7 +51,7 @@ std::unique_ptr<PublishLease> StreamRegistry::publish(
     if (revoked) revoked("taken over by a new publisher from " + peer);
   }
   std::unique_ptr<PublishLease> lease(new PublishLease(&stream, std::move(onRevoked)));
-  stream.attachPublisher(lease.get(), peer);
+  stream.attachPublisher(lease.get(), spec);
   for (StreamObserver* o : observers_) o->onPublish(stream);
   return lease;
 }
@@ -55,6 +69,27 @@ std::unique_ptr<Subscription> StreamRegistry::subscribe(const std::string& app,
 const Stream* StreamRegistry::find(const std::string& key) const {
   auto it = streams_.find(key);
   return it == streams_.end() ? nullptr : it->second.get();
+}
+
+std::vector<const Stream*> StreamRegistry::group(const std::string& sourceKey) const {
+  std::vector<const Stream*> out;
+  if (const Stream* source = find(sourceKey)) out.push_back(source);
+  const size_t renditions = out.size();
+  for (const auto& [key, stream] : streams_)
+    if (key != sourceKey && stream->groupKey() == sourceKey) out.push_back(stream.get());
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(renditions), out.end(),
+            [](const Stream* a, const Stream* b) {
+              if (a->info().height != b->info().height) return a->info().height > b->info().height;
+              return a->nominalKbps() > b->nominalKbps();
+            });
+  return out;
+}
+
+bool StreamRegistry::requestKeyframe(const std::string& key, std::string_view who) {
+  auto it = streams_.find(key);
+  if (it == streams_.end()) return false;
+  it->second->requestKeyframe(who);
+  return true;
 }
 
 bool StreamRegistry::injectData(const std::string& key, MediaPacket packet, bool sticky) {

@@ -28,12 +28,23 @@ class StreamRegistry {
   StreamRegistry(EventLoop& loop, StreamOptions options);
   ~StreamRegistry();
 
-  // nullptr with `error` set when the name is taken (and takeover is off).
-  // `onRevoked` runs if a later publisher takes the stream over.
+  // nullptr with `error` set when the name is taken (and takeover is off). A
+  // client never takes over a stream the mixer derives, nor the mixer a client's,
+  // takeover or not. `onRevoked` runs if a later publisher takes the stream over.
+  std::unique_ptr<PublishLease> publish(const PublishSpec& spec,
+                                        std::function<void(std::string_view)> onRevoked,
+                                        std::string& error);
+  // A client's push (PublishSpec with origin Push).
   std::unique_ptr<PublishLease> publish(const std::string& app, const std::string& name,
                                         const std::string& peer,
                                         std::function<void(std::string_view)> onRevoked,
-                                        std::string& error);
+                                        std::string& error) {
+    PublishSpec spec;
+    spec.app = app;
+    spec.name = name;
+    spec.peer = peer;
+    return publish(spec, std::move(onRevoked), error);
+  }
   // nullptr when no such stream is live. The sink gets headers, metadata and the
   // GOP at once, then live packets. `protocol` labels the viewer count in the
   // API; an empty label marks an internal tap (HLS muxer, recorder): not a viewer.
@@ -44,6 +55,11 @@ class StreamRegistry {
   void addObserver(StreamObserver* observer) { observers_.push_back(observer); }
 
   const Stream* find(const std::string& key) const;
+  // The source `sourceKey` (when it exists) first, then its renditions, tallest
+  // first (then by nominal bit rate). Scans every stream: there are few.
+  std::vector<const Stream*> group(const std::string& sourceKey) const;
+  // Stream::requestKeyframe on the stream `key`; false when there is none.
+  bool requestKeyframe(const std::string& key, std::string_view who);
   // Stream::injectData on the stream `key`; false when no publisher is on it.
   bool injectData(const std::string& key, MediaPacket packet, bool sticky = false);
   // Stream::queueSei on the stream `key`; false when no publisher is on it.

@@ -234,10 +234,10 @@ http::HttpResponse HlsServer::serve(const http::HttpRequest& req, http::HttpExch
 
 http::HttpResponse HlsServer::masterResponse(const std::string& app, const std::string& name,
                                              const std::string& query, bool ll) const {
-  // NOTE: the variants are the source alone until the mixer publishes renditions
-  // into its group (issue 16); a one-variant master is valid and lets a player
-  // start on the URL it will keep once the ladder exists.
-  const std::vector<std::string> names{name};
+  // The source and the renditions the mixer derives from it, tallest first.
+  std::vector<std::string> names;
+  for (const core::Stream* s : registry_.group(app + "/" + name))
+    if (s->app() == app) names.push_back(s->name());
   std::vector<Variant> variants;
   for (const std::string& variantName : names) {
     auto it = streams_.find(app + "/" + variantName);

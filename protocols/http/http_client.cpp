@@ -90,6 +90,9 @@ class HttpClient::Request : public core::TcpConnection::Handler {
     settings_.on_headers_complete = onHeadersComplete;
     settings_.on_body = onBody;
     settings_.on_message_complete = onMessageComplete;
+    // NOTE: the loop's clock is the start of this turn; on a busy loop that is well
+    // before startedMs_, and the deadline would come early. Read the clock anew.
+    uv_update_time(client.loop_.uv());
     timer_.start(static_cast<uint64_t>(timeoutMs_));
   }
   ~Request() override {

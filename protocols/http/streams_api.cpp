@@ -10,9 +10,13 @@ namespace {
 
 using nlohmann::json;
 
-json describe(const core::Stream& s, const std::vector<std::string>& protocols,
-              const ViewerCounter& extra) {
+json describe(const core::StreamRegistry& registry, const core::Stream& s,
+              const std::vector<std::string>& protocols, const ViewerCounter& extra) {
   const auto& info = s.info();
+  json renditions = json::array();  // of a source: the mixer's ladder, tallest first
+  if (!s.derived())
+    for (const core::Stream* r : registry.group(s.key()))
+      if (r != &s) renditions.push_back(r->key());
   json video = nullptr, audio = nullptr;
   if (!info.videoCodec.empty())
     video = {{"codec", info.videoCodec},
@@ -46,7 +50,14 @@ json describe(const core::Stream& s, const std::vector<std::string>& protocols,
           {"bitrate_out_kbps", s.bitrateOutBps() / 1000},
           {"viewers", viewers},
           {"viewers_total", total},
-          {"uptime_s", s.uptimeMs() / 1000}};
+          {"uptime_s", s.uptimeMs() / 1000},
+          {"origin", core::toString(s.origin())},
+          {"group", s.groupKey()},
+          {"label", s.label()},
+          {"renditions", renditions},
+          {"keyframe_requests",
+           {{"received", s.keyframeRequests().received},
+            {"forwarded", s.keyframeRequests().forwarded}}}};
 }
 
 }  // namespace
@@ -59,14 +70,14 @@ void registerStreamsApi(HttpServer& server, const core::StreamRegistry& registry
         if (req.path == "/api/v1/streams" || req.path == "/api/v1/streams/") {
           json list = json::array();
           for (const core::Stream* s : registry.streams())
-            list.push_back(describe(*s, protocols, extraViewers));
+            list.push_back(describe(registry, *s, protocols, extraViewers));
           return HttpResponse::json(200, core::dumpJson(json{{"streams", list}}) + "\n");
         }
         const std::string key = req.path.substr(std::string("/api/v1/streams/").size());
         const core::Stream* s = registry.find(key);
         if (!s) return HttpResponse::error(404, "stream not found: " + key);
-        return HttpResponse::json(200,
-                                  core::dumpJson(describe(*s, protocols, extraViewers)) + "\n");
+        return HttpResponse::json(
+            200, core::dumpJson(describe(registry, *s, protocols, extraViewers)) + "\n");
       });
 }
 

@@ -123,8 +123,7 @@ bool WebSocket::sendFrame(const core::SharedBuffer& frame) {
   const size_t queued = conn_ ? conn_->queuedBytes() : 0;
   if (queued + frame.size() > options_.maxBacklogBytes ||
       pendingBytes_ + frame.size() > 4 * options_.maxBacklogBytes) {
-    const size_t backlog = backlogBytes() + frame.size();
-    finish("slow consumer: " + std::to_string(backlog) + " bytes backlog", true);
+    dropSlowConsumer(queued + frame.size());
     return false;
   }
   enqueue(frame);
@@ -287,8 +286,15 @@ void WebSocket::pumpSend() {
     return;
   }
   // A peer flooding pings while never reading our pongs is a slow consumer too.
-  if (backlogBytes() > options_.maxBacklogBytes)
-    finish("slow consumer: " + std::to_string(backlogBytes()) + " bytes backlog", true);
+  const size_t queued = conn_ ? conn_->queuedBytes() : 0;
+  if (queued > options_.maxBacklogBytes) dropSlowConsumer(queued);
+}
+
+void WebSocket::dropSlowConsumer(size_t socketBacklog) {
+  // The socket's queue (what the limit bounds) and this turn's batch, apart.
+  finish("slow consumer: " + std::to_string(socketBacklog) + " bytes backlog in the socket, " +
+             std::to_string(pendingBytes_) + " more in this turn's batch",
+         true);
 }
 
 void WebSocket::enqueue(core::SharedBuffer frame) {

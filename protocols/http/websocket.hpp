@@ -105,6 +105,7 @@ class WebSocket : public core::TcpConnection::Handler, private core::WriteCoales
   // Sends our own close frame (wslay queued one without a code) and starts closing.
   void closeOnViolation(uint16_t code, const std::string& reason);
   void pumpSend();
+  void dropSlowConsumer(size_t socketBacklog);
   void enqueue(core::SharedBuffer frame);
   void scheduleFlush();
   void flush() override;  // core::WriteCoalescer::Client

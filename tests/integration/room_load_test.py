@@ -98,7 +98,9 @@ class RoomLoadTest(RoomServerTest):
             line = self.srv.wait_for_log([r"127\.0\.0\.1:%d\b" % stalled_port,
                                           r"slow consumer"], 5, since=log_since)
             h.log("drop line: " + line)
-            m = re.search(r"slow consumer: (\d+) bytes", line)
+            # The socket's backlog is what the limit bounds; a loaded machine may also
+            # have batched a few messages in the turn that dropped it (logged apart).
+            m = re.search(r"slow consumer: (\d+) bytes backlog in the socket", line)
             self.assertIsNotNone(m, line)
             backlog = int(m.group(1))
             self.assertTrue(BACKLOG < backlog <= BACKLOG + BODY_TEXT + 1024,

@@ -180,9 +180,9 @@ async function steps(context, opts, r) {
   r.unmuteAll = await waitFor(mod, settled('mute-all'), T);
   r.bobUnmutedAll = await waitFor(bob, (s) => !s.inputDisabled && s.muted === '', T);
 
-  // A lottery: "lucky" for 2 s, 1 winner; bob enters from his page and wins.
+  // A lottery: "lucky" for 6 s, 1 winner; bob enters from his page and wins.
   await mod.fill('#admin-lottery-keyword', 'lucky');
-  await mod.fill('#admin-lottery-seconds', '2');
+  await mod.fill('#admin-lottery-seconds', '6');  // bob's entry within it on a loaded machine too
   await mod.fill('#admin-lottery-winners', '1');
   r.lotteryStart = await adminDo(mod, '#admin-lottery-btn', 'lottery', T);
   r.bobLotteryOpen = await waitFor(bob, (s) => hasNotice(s, 'lottery', 'lucky'), T);

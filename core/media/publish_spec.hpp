@@ -1,0 +1,37 @@
+// PublishSpec: who publishes a Stream and what it is — a client's push, a WebRTC
+// ingest, or a rendition the server's mixer derives from a source stream (one
+// group per source: the HLS master playlist lists it, the room is the source's).
+// A plain value.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace core {
+
+enum class StreamOrigin : uint8_t { Push, WebRtc, Mixer };
+
+// "push", "webrtc", "mixer" (the streams API's words).
+inline const char* toString(StreamOrigin origin) {
+  switch (origin) {
+    case StreamOrigin::Push:
+      return "push";
+    case StreamOrigin::WebRtc:
+      return "webrtc";
+    case StreamOrigin::Mixer:
+      return "mixer";
+  }
+  return "?";
+}
+
+struct PublishSpec {
+  std::string app, name;
+  std::string peer;  // the client's address, or what produces it ("mixer")
+  StreamOrigin origin = StreamOrigin::Push;
+  // The key of the source stream this one is a rendition of; "" = its own source.
+  std::string group;
+  std::string label;         // e.g. "720p" (API, logs)
+  uint32_t nominalKbps = 0;  // the encoder's target, 0 = not an encoder's
+};
+
+}  // namespace core
