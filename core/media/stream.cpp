@@ -135,7 +135,7 @@ void Stream::detachPublisher(PublishLease* lease, std::string_view reason) {
 
 void Stream::ingest(MediaPacket packet) {
   const int32_t cts = packet.compositionOffset();
-  const auto corrected = corrector_.correct(packet.kind, static_cast<uint32_t>(packet.dts));
+  const auto corrected = corrector_.correct(packet.kind, packet.dts);
   if (corrected.discontinuity)
     inputLog_.warn("timestamp jump", "source timestamp jumped by {} ms at {}, smoothed",
                    *corrected.discontinuity, packet.dts);

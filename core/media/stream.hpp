@@ -176,8 +176,8 @@ class PublishLease {
   PublishLease(const PublishLease&) = delete;
   PublishLease& operator=(const PublishLease&) = delete;
 
-  // dts/pts of `packet` are the publisher's own (ms); the Stream rewrites them
-  // onto its clock.
+  // dts/pts of `packet` are the publisher's own (ms, 64-bit: a protocol with
+  // narrower timestamps extends them first); the Stream rewrites them onto its clock.
   void push(MediaPacket packet);
   Stream& stream() { return *stream_; }
   void release(std::string_view reason);

@@ -639,3 +639,22 @@ BOOST_AUTO_TEST_CASE(a_large_hand_out_is_sliced_and_sinks_may_come_and_go_during
   for (auto& s : sinks) s->sub.reset();
   newcomer.sub.reset();
 }
+
+BOOST_AUTO_TEST_CASE(a_publishers_timestamps_past_2_32_are_kept_not_truncated) {
+  // The hub's clock is 64-bit: a protocol that extended its timestamps (RTMP past
+  // 49.7 days) hands them in as they are.
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  std::string error;
+  auto lease = registry.publish("live", "a", "peer", nullptr, error);
+  RecordingSink sink;
+  sink.sub = registry.subscribe("live", "a", sink, "test");
+  const int64_t t = (int64_t{1} << 32) + 7000;
+  lease->push(packet(MediaKind::Video, t, true));
+  lease->push(packet(MediaKind::Video, t + 33));
+  BOOST_REQUIRE(sink.packets.size() == 2u);
+  BOOST_TEST(sink.packets[0].dts == t);
+  BOOST_TEST(sink.packets[1].dts == t + 33);
+  BOOST_TEST(sink.packets[1].pts == t + 33 + 66);
+  BOOST_TEST(registry.find("live/a")->lastDts() == t + 33);
+}
