@@ -104,6 +104,8 @@ class Stream {
   void forEachSink(Fn&& fn);
   void updateInfo(const MediaPacket& packet);
   void attachSei(MediaPacket& packet);
+  // StreamInfo::codecs from the config packets held now.
+  void updateCodecs();
   // Hands a live packet (`led`: the same with its leading data, or null) to every
   // sink: at once to the others, in the next window to the batched ones.
   void deliver(const MediaPacket& packet, const MediaPacket* led);
@@ -134,6 +136,7 @@ class Stream {
   uint64_t lastIngestNs_ = 0;        // uv_hrtime() of the newest packet; 0: none yet
   mutable int64_t lastClockMs_ = 0;  // keeps clockNowMs() monotonic
   std::vector<std::string> pendingSei_;
+  int videoNalLengthSize_ = 0;                 // of the current H.264 config; 0: none or unreadable
   std::deque<MediaPacket> heldData_;           // injected, waiting for the media to reach them
   std::shared_ptr<LeadingData> spareLeading_;  // emptied, for the next release
   GopCache gop_;

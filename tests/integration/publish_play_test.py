@@ -44,6 +44,8 @@ class PublishPlayTest(h.IntegrationTest):
             self.assertEqual(audio["codec"], "aac")
             self.assertEqual(audio["sample_rate"], 48000)
             self.assertEqual(audio["channels"], 2)
+            # RFC 6381: High (0x64), no constraint flags, the SPS's level; AAC-LC
+            self.assertRegex(s["codecs"] or "", r"^avc1\.6400[0-9a-f]{2},mp4a\.40\.2$")
             self.assertGreaterEqual(s["uptime_s"], 0)
             # the source is ~3.1 Mbit/s; in and out rates are measured, not guessed
             h.wait_until(lambda: 1500 <= (srv.api_stream(KEY) or {}).get("bitrate_in_kbps", 0) <= 6000,
