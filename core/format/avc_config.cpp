@@ -253,6 +253,12 @@ std::optional<AvcInfo> parseAvcDecoderConfig(std::span<const uint8_t> record, st
   return info;
 }
 
+int avcNalLengthSize(std::span<const uint8_t> record) {
+  if (record.size() < 5 || record[0] != 1) return 0;
+  const int size = (record[4] & 0x03) + 1;
+  return size == 3 ? 0 : size;
+}
+
 std::vector<uint8_t> makeAvcDecoderConfig(const std::vector<std::vector<uint8_t>>& sps,
                                           const std::vector<std::vector<uint8_t>>& pps,
                                           int nalLengthSize) {

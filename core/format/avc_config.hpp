@@ -36,6 +36,10 @@ struct AvcInfo {
 std::optional<AvcInfo> parseAvcDecoderConfig(std::span<const uint8_t> record,
                                              std::string* error = nullptr);
 
+// The NAL length size (1, 2 or 4) a record declares (lengthSizeMinusOne + 1), read
+// without parsing its SPS; 0 if `record` is too short, not version 1, or says 3.
+int avcNalLengthSize(std::span<const uint8_t> record);
+
 // Parses one SPS NAL unit (header byte included, emulation prevention still present).
 std::optional<AvcSps> parseAvcSps(std::span<const uint8_t> nal, std::string* error = nullptr);
 

@@ -7,6 +7,8 @@
 #include "core/format/aac_config.hpp"
 #include "core/format/amf0.hpp"
 #include "core/format/avc_config.hpp"
+#include "core/format/avc_sei.hpp"
+#include "core/format/codec_string.hpp"
 #include "core/format/timed_metadata.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/media/stream_registry.hpp"
@@ -115,6 +117,7 @@ void Stream::attachPublisher(PublishLease* lease, const PublishSpec& spec) {
   metadata_.reset();
   sticky_.reset();
   pendingSei_.clear();
+  videoNalLengthSize_ = 0;
   lastIngestNs_ = 0;
   gop_.clear();
   info_ = StreamInfo{};
@@ -143,7 +146,7 @@ void Stream::detachPublisher(PublishLease* lease, std::string_view reason) {
 
 void Stream::ingest(MediaPacket packet) {
   const int32_t cts = packet.compositionOffset();
-  const auto corrected = corrector_.correct(packet.kind, static_cast<uint32_t>(packet.dts));
+  const auto corrected = corrector_.correct(packet.kind, packet.dts);
   if (corrected.discontinuity)
     inputLog_.warn("timestamp jump", "source timestamp jumped by {} ms at {}, smoothed",
                    *corrected.discontinuity, packet.dts);
@@ -159,12 +162,16 @@ void Stream::ingest(MediaPacket packet) {
 
   if (packet.config) {
     updateInfo(packet);
-    if (packet.kind == MediaKind::Video)
+    if (packet.kind == MediaKind::Video) {
       videoConfig_ = packet;
-    else if (packet.kind == MediaKind::Audio)
+      videoNalLengthSize_ =
+          packet.codec == Codec::H264 ? avcNalLengthSize(packet.payload.span()) : 0;
+    } else if (packet.kind == MediaKind::Audio) {
       audioConfig_ = packet;
-    else
+    } else {
       metadata_ = packet;
+    }
+    if (packet.kind != MediaKind::Data) updateCodecs();
   } else if (options_.gopCache && packet.kind != MediaKind::Data) {
     gop_.add(packet);
   }
@@ -324,29 +331,11 @@ void Stream::queueSei(std::string payload) {
 }
 
 void Stream::attachSei(MediaPacket& packet) {
-  if (packet.codec != Codec::H264 || !videoConfig_ || videoConfig_->payload.size() < 5) return;
-  const size_t lengthSize = (videoConfig_->payload[4] & 0x03) + 1;
-  if (lengthSize != 4) return;  // NOTE: 4-byte NAL lengths only (what every encoder sends)
-  const auto in = packet.payload.span();
-  // NOTE: SEI comes after an access unit delimiter (NAL type 9) and before the
-  // slices (H.264 7.4.1.2.3).
-  size_t split = 0;
-  if (in.size() > 4) {
-    const size_t first =
-        (size_t{in[0]} << 24) | (size_t{in[1]} << 16) | (size_t{in[2]} << 8) | in[3];
-    if ((in[4] & 0x1F) == 9 && 4 + first <= in.size()) split = 4 + first;
-  }
-  std::vector<uint8_t> out(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(split));
-  for (const std::string& p : pendingSei_) {
-    const auto nal = buildSeiUserDataUnregistered(
-        kRoomcastSeiUuid, std::span(reinterpret_cast<const uint8_t*>(p.data()), p.size()));
-    const auto n = static_cast<uint32_t>(nal.size());
-    out.insert(out.end(), {static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16),
-                           static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)});
-    out.insert(out.end(), nal.begin(), nal.end());
-  }
+  if (packet.codec != Codec::H264) return;
+  auto out =
+      insertSeiAfterAud(packet.payload.span(), videoNalLengthSize_, pendingSei_, kRoomcastSeiUuid);
+  if (out.empty()) return;  // kept for a frame it fits in (e.g. after a new config)
   pendingSei_.clear();
-  out.insert(out.end(), in.begin() + static_cast<std::ptrdiff_t>(split), in.end());
   packet.payload = SharedBuffer::adopt(std::move(out));
 }
 
@@ -440,6 +429,20 @@ void Stream::updateInfo(const MediaPacket& packet) {
       if (const Amf0Value* fps = values.values[1].find("framerate"); fps && fps->asNumber() > 0)
         info_.fps = fps->asNumber();
   }
+}
+
+void Stream::updateCodecs() {
+  // NOTE: a track whose codec RFC 6381 strings here cannot name (H.265; audio other than AAC) makes
+  // the whole string unknown: a player trusts CODECS, so none beats a wrong one.
+  const bool videoKnown = !videoConfig_ || videoConfig_->codec == Codec::H264;
+  const bool audioKnown = !audioConfig_ || audioConfig_->codec == Codec::AAC;
+  if (!videoKnown || !audioKnown) {
+    info_.codecs.clear();
+    return;
+  }
+  info_.codecs =
+      rfc6381Codecs(videoConfig_ ? videoConfig_->payload.span() : std::span<const uint8_t>{},
+                    audioConfig_ ? audioConfig_->payload.span() : std::span<const uint8_t>{});
 }
 
 void Stream::requestKeyframe(std::string_view who) {

@@ -124,6 +124,8 @@ class Stream {
   void forEachSink(Fn&& fn);
   void updateInfo(const MediaPacket& packet);
   void attachSei(MediaPacket& packet);
+  // StreamInfo::codecs from the config packets held now.
+  void updateCodecs();
   // Hands a live packet (`led`: the same with its leading data, or null) to every
   // sink: at once to the others, in the next window to the batched ones.
   void deliver(const MediaPacket& packet, const MediaPacket* led);
@@ -160,6 +162,7 @@ class Stream {
   uint64_t lastIngestNs_ = 0;        // uv_hrtime() of the newest packet; 0: none yet
   mutable int64_t lastClockMs_ = 0;  // keeps clockNowMs() monotonic
   std::vector<std::string> pendingSei_;
+  int videoNalLengthSize_ = 0;                 // of the current H.264 config; 0: none or unreadable
   std::deque<MediaPacket> heldData_;           // injected, waiting for the media to reach them
   std::shared_ptr<LeadingData> spareLeading_;  // emptied, for the next release
   GopCache gop_;
@@ -202,8 +205,8 @@ class PublishLease {
   PublishLease(const PublishLease&) = delete;
   PublishLease& operator=(const PublishLease&) = delete;
 
-  // dts/pts of `packet` are the publisher's own (ms); the Stream rewrites them
-  // onto its clock.
+  // dts/pts of `packet` are the publisher's own (ms, 64-bit: a protocol with
+  // narrower timestamps extends them first); the Stream rewrites them onto its clock.
   void push(MediaPacket packet);
   Stream& stream() { return *stream_; }
   void release(std::string_view reason);

@@ -11,32 +11,28 @@ constexpr int64_t kMaxRewindMs = 500;
 constexpr int64_t kContinueStepMs = 1;
 }  // namespace
 
-int64_t TimestampCorrector::extend(uint32_t raw) {
-  // A backwards step of more than half the range is a 32-bit wrap, not a rewind.
-  if (started_) {
-    if (raw < lastRaw_ && lastRaw_ - raw > 0x80000000u) extendedBase_ += int64_t{1} << 32;
-    if (raw > lastRaw_ && raw - lastRaw_ > 0x80000000u) extendedBase_ -= int64_t{1} << 32;
+void TimestampCorrector::start(int64_t first) {
+  started_ = true;
+  if (mode_ == Mode::Passthrough) {
+    // NOTE: no re-basing and the clamps stay: a republished derived stream carries
+    // on with the source's clock, and its viewers never see it go back.
+    offset_ = 0;
+    everStarted_ = true;
+    return;
   }
-  lastRaw_ = raw;
-  return extendedBase_ + raw;
+  offset_ = everStarted_ ? lastOut_ + kContinueStepMs - first : 0;
+  everStarted_ = true;
+  std::fill(std::begin(lastOutByKind_), std::end(lastOutByKind_), INT64_MIN);
+  std::fill(std::begin(lastInByKind_), std::end(lastInByKind_), INT64_MIN);
 }
 
-TimestampCorrector::Result TimestampCorrector::correct(MediaKind kind, uint32_t rawTimestamp) {
+TimestampCorrector::Result TimestampCorrector::correct(MediaKind kind, int64_t in) {
   Result result{0, std::nullopt};
-  if (!started_) {
-    extendedBase_ = 0;
-    lastRaw_ = rawTimestamp;
-    const int64_t in = rawTimestamp;
-    offset_ = everStarted_ ? lastOut_ + kContinueStepMs - in : 0;
-    started_ = everStarted_ = true;
-    std::fill(std::begin(lastOutByKind_), std::end(lastOutByKind_), INT64_MIN);
-    std::fill(std::begin(lastInByKind_), std::end(lastInByKind_), INT64_MIN);
-  }
-  const int64_t in = extend(rawTimestamp);
+  if (!started_) start(in);
   // NOTE: jumps are judged within one track: audio and video may run with a
   // steady skew between them, which is not a discontinuity.
   auto& lastIn = lastInByKind_[static_cast<int>(kind)];
-  if (lastIn != INT64_MIN) {
+  if (mode_ == Mode::Smooth && lastIn != INT64_MIN) {
     const int64_t delta = in - lastIn;
     if (delta > jumpMs_ || delta < -kMaxRewindMs) {
       result.discontinuity = delta;

@@ -377,6 +377,7 @@ void RtmpSession::onPublish(double txn, const std::vector<Amf0Value>& args) {
     closeAfterFlush("publish refused: " + error);
     return;
   }
+  timestamps_.reset();
   role_ = "publisher";
   markAuthenticated();
   send(controlBytes(msg::kUserControl, streamBeginPayload(kMediaStreamId), options_.chunkSize));
@@ -488,7 +489,7 @@ void RtmpSession::handleData(const RtmpMessage& m, std::span<const uint8_t> amf)
   core::MediaPacket packet;
   packet.kind = core::MediaKind::Data;
   packet.codec = core::Codec::Amf0;
-  packet.dts = packet.pts = m.timestamp;
+  packet.dts = packet.pts = timestamps_.extend(m.timestamp);
   packet.config = values[0].asString() == "onMetaData";
   packet.payload = core::SharedBuffer::adopt(core::encodeAmf0All(values));
   lease_->push(std::move(packet));
@@ -499,10 +500,14 @@ void RtmpSession::handleMedia(const RtmpMessage& m) {
   auto parsed = m.type == msg::kVideo ? core::parseFlvVideo(m.timestamp, m.payload)
                                       : core::parseFlvAudio(m.timestamp, m.payload);
   const char* kind = m.type == msg::kVideo ? "video" : "audio";
+  const int64_t dts = timestamps_.extend(m.timestamp);
   if (parsed.isPacket()) {
     ++packetsIn_;
     recordInput(true);
-    lease_->push(std::move(parsed.packet));
+    core::MediaPacket& packet = parsed.packet;
+    packet.pts = dts + packet.compositionOffset();
+    packet.dts = dts;
+    lease_->push(std::move(packet));
   } else if (parsed.isError()) {
     inputLog_.warn("bad media message", "bad {} message dropped: {}", kind, parsed.reason);
     recordInput(false, std::string("bad ") + kind + " message: " + parsed.reason);

@@ -20,6 +20,7 @@
 #include "core/media/stream_registry.hpp"
 #include "protocols/rtmp/chunk_reader.hpp"
 #include "protocols/rtmp/handshake.hpp"
+#include "protocols/rtmp/timestamp_extender.hpp"
 
 namespace rtmp {
 
@@ -108,6 +109,7 @@ class RtmpSession : public core::TcpConnection::Handler, public core::MediaSink 
   core::Timer idleTimer_;
   core::Timer stopPingTimer_;  // one PingRequest after a player's deleteStream
   std::unique_ptr<core::PublishLease> lease_;
+  TimestampExtender timestamps_;  // the publisher's 32-bit timestamps, made 64-bit
   std::unique_ptr<core::Subscription> subscription_;
   std::unique_ptr<core::MediaSender> sender_;
   core::LogLimiter inputLog_;  // lines about what the peer sends

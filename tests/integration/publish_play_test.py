@@ -1,5 +1,6 @@
 # Push with ffmpeg, play with ffmpeg/ffprobe over RTMP and HTTP-FLV; stream API;
-# BadName for a second publisher; late joiner starts on a keyframe; SIGTERM.
+# BadName for a second publisher; late joiner starts on a keyframe; SIGTERM; an RTMP
+# publisher whose 32-bit timestamps wrap plays on.
 # Owner: integration tests. Real time: ~90 s.
 import json
 import os
@@ -44,6 +45,8 @@ class PublishPlayTest(h.IntegrationTest):
             self.assertEqual(audio["codec"], "aac")
             self.assertEqual(audio["sample_rate"], 48000)
             self.assertEqual(audio["channels"], 2)
+            # RFC 6381: High (0x64), no constraint flags, the SPS's level; AAC-LC
+            self.assertRegex(s["codecs"] or "", r"^avc1\.6400[0-9a-f]{2},mp4a\.40\.2$")
             self.assertGreaterEqual(s["uptime_s"], 0)
             # the source is ~3.1 Mbit/s; in and out rates are measured, not guessed
             h.wait_until(lambda: 1500 <= (srv.api_stream(KEY) or {}).get("bitrate_in_kbps", 0) <= 6000,
@@ -238,6 +241,62 @@ class PublishPlayTest(h.IntegrationTest):
             self.assertIn("EOS received", h.read_text(log))
             srv.wait_for_log([r"rtmp .* live/demo: play stopped by the player"], timeout=5,
                              since=mark)
+
+    def test_rtmp_timestamps_wrapping_past_2_32_play_on(self):
+        # RTMP timestamps are 32-bit ms: a publisher that has been on for 49.7 days
+        # wraps to 0. The publishing session extends them, so a player sees the
+        # frames keep their 33 ms spacing across the wrap (its own 32-bit field wraps
+        # too), with no "timestamp jump" smoothing in between.
+        sps = bytes([0x67, 0x64, 0x00, 0x1f, 0xac, 0xd9, 0x40, 0x50, 0x05, 0xbb, 0x01, 0x10,
+                     0x00, 0x00, 0x03, 0x00, 0x10, 0x00, 0x00, 0x03, 0x03, 0xc0, 0xf1, 0x83,
+                     0x19, 0x60])
+        pps = bytes([0x68, 0xeb, 0xe3, 0xcb, 0x22, 0xc0])
+        avcc = (bytes([1, 0x64, 0x00, 0x1f, 0xff, 0xe1]) + len(sps).to_bytes(2, "big") + sps
+                + bytes([1]) + len(pps).to_bytes(2, "big") + pps)
+        start = 2 ** 32 - 1500  # 1.5 s before the wrap
+
+        def frame(i):
+            key = i % 30 == 0
+            nal = bytes([0x65 if key else 0x41, 0x88, i & 0xFF])
+            return bytes([0x17 if key else 0x27, 1, 0, 0, 0]) + len(nal).to_bytes(4, "big") + nal
+
+        with h.Server() as srv, rc.RtmpClient("127.0.0.1", srv.rtmp_port) as pub, \
+                rc.RtmpClient("127.0.0.1", srv.rtmp_port) as player:
+            sid = pub.setup()
+            pub.publish("wrap", sid)
+            st = pub.wait_status({"NetStream.Publish.Start", "NetStream.Publish.BadName"}, 5)
+            self.assertEqual(st.get("code"), "NetStream.Publish.Start", st)
+            pub.send_message(6, rc.VIDEO, sid, bytes([0x17, 0, 0, 0, 0]) + avcc, start)
+            pub.send_message(4, rc.AUDIO, sid, bytes([0xAF, 0, 0x11, 0x90]), start)
+            pub.send_message(6, rc.VIDEO, sid, frame(0), start)
+            srv.wait_stream("wrap")
+
+            psid = player.setup()
+            player.play("wrap", psid)
+            st = player.wait_status({"NetStream.Play.Start", "NetStream.Play.StreamNotFound"}, 5)
+            self.assertEqual(st.get("code"), "NetStream.Play.Start", st)
+            frames = 120  # 4 s of video at 30 fps, the wrap in the middle
+            t0 = time.monotonic()
+            for i in range(1, frames):
+                # in real time: a burst would be far ahead of the player's clock and
+                # its send queue would skip to a keyframe
+                time.sleep(max(0.0, t0 + 0.033 * i - time.monotonic()))
+                ts = (start + 33 * i) & 0xFFFFFFFF
+                pub.send_message(4, rc.AUDIO, sid, bytes([0xAF, 1, 0x21, i & 0xFF]), ts)
+                pub.send_message(6, rc.VIDEO, sid, frame(i), ts)
+
+            times = []
+            deadline = time.monotonic() + 10
+            while len(times) < frames:
+                self.assertLess(time.monotonic(), deadline,
+                                "only %d of %d frames played" % (len(times), frames))
+                m = player.read_message(5)
+                if m.type == rc.VIDEO and not m.is_video_seq_header:
+                    times.append(m.timestamp)
+            steps = [(b - a) & 0xFFFFFFFF for a, b in zip(times, times[1:])]
+            self.assertEqual(set(steps), {33}, "video steps across the wrap: %r" % steps)
+            self.assertGreater(times[0], times[-1], "the player's timestamps did not wrap")
+            self.assertIsNone(srv.find_log(r"timestamp jump|jumped by"), "the wrap was smoothed")
 
     def test_delete_stream_is_answered_with_stream_eof(self):
         """A player that deletes its stream gets User Control Stream EOF (event 1) for

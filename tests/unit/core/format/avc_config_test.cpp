@@ -285,3 +285,14 @@ BOOST_AUTO_TEST_CASE(profile_names) {
   BOOST_CHECK_EQUAL(core::avcProfileName(110), "High 10");
   BOOST_CHECK_EQUAL(core::avcProfileName(3), "Unknown");
 }
+
+BOOST_AUTO_TEST_CASE(nal_length_size_without_parsing_the_sps) {
+  // What Stream needs per config: byte 4's lengthSizeMinusOne, even when the record
+  // carries no SPS it could parse.
+  BOOST_CHECK_EQUAL(core::avcNalLengthSize(Bytes{1, 0x64, 0, 0x1f, 0xff, 0xe1}), 4);
+  BOOST_CHECK_EQUAL(core::avcNalLengthSize(Bytes{1, 0x64, 0, 0x1f, 0xfd}), 2);
+  BOOST_CHECK_EQUAL(core::avcNalLengthSize(Bytes{1, 0x64, 0, 0x1f, 0xfc}), 1);
+  BOOST_CHECK_EQUAL(core::avcNalLengthSize(Bytes{1, 0x64, 0, 0x1f, 0xfe}), 0);  // 3: invalid
+  BOOST_CHECK_EQUAL(core::avcNalLengthSize(Bytes{0, 0x64, 0, 0x1f, 0xff}), 0);  // version 0
+  BOOST_CHECK_EQUAL(core::avcNalLengthSize(Bytes{1, 0x64, 0, 0x1f}), 0);        // truncated
+}

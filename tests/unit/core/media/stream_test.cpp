@@ -4,6 +4,8 @@
 #include <functional>
 #include <utility>
 
+#include "core/format/aac_config.hpp"
+#include "core/format/avc_config.hpp"
 #include "core/format/timed_metadata.hpp"
 #include "core/loop/event_loop.hpp"
 #include "core/loop/timer.hpp"
@@ -638,4 +640,57 @@ BOOST_AUTO_TEST_CASE(a_large_hand_out_is_sliced_and_sinks_may_come_and_go_during
   BOOST_TEST((dtsOf(newcomer.packets) == std::vector<int64_t>{0, 33, 66}));
   for (auto& s : sinks) s->sub.reset();
   newcomer.sub.reset();
+}
+
+BOOST_AUTO_TEST_CASE(a_publishers_timestamps_past_2_32_are_kept_not_truncated) {
+  // The hub's clock is 64-bit: a protocol that extended its timestamps (RTMP past
+  // 49.7 days) hands them in as they are.
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  std::string error;
+  auto lease = registry.publish("live", "a", "peer", nullptr, error);
+  RecordingSink sink;
+  sink.sub = registry.subscribe("live", "a", sink, "test");
+  const int64_t t = (int64_t{1} << 32) + 7000;
+  lease->push(packet(MediaKind::Video, t, true));
+  lease->push(packet(MediaKind::Video, t + 33));
+  BOOST_REQUIRE(sink.packets.size() == 2u);
+  BOOST_TEST(sink.packets[0].dts == t);
+  BOOST_TEST(sink.packets[1].dts == t + 33);
+  BOOST_TEST(sink.packets[1].pts == t + 33 + 66);
+  BOOST_TEST(registry.find("live/a")->lastDts() == t + 33);
+}
+
+BOOST_AUTO_TEST_CASE(the_codecs_string_follows_the_config_packets) {
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  std::string error;
+  auto lease = registry.publish("live", "c", "peer", nullptr, error);
+  const Stream& stream = *registry.find("live/c");
+  BOOST_TEST(stream.info().codecs == "");
+  // 1280x720 High 3.1 (libx264) SPS and PPS.
+  const std::vector<uint8_t> sps = {0x67, 0x64, 0x00, 0x1f, 0xac, 0xd9, 0x40, 0x50, 0x05,
+                                    0xbb, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00, 0x10, 0x00,
+                                    0x00, 0x03, 0x03, 0xc0, 0xf1, 0x83, 0x19, 0x60};
+  const std::vector<uint8_t> pps = {0x68, 0xeb, 0xe3, 0xcb, 0x22, 0xc0};
+  MediaPacket video = packet(MediaKind::Video, 0, true, true);
+  video.payload = SharedBuffer::adopt(makeAvcDecoderConfig({sps}, {pps}));
+  lease->push(video);
+  BOOST_TEST(stream.info().codecs == "avc1.64001f");
+  MediaPacket audio = packet(MediaKind::Audio, 0, false, true);
+  audio.payload = SharedBuffer::adopt(makeAudioSpecificConfig(2, 48000, 2));
+  lease->push(audio);
+  BOOST_TEST(stream.info().codecs == "avc1.64001f,mp4a.40.2");
+
+  // A codec the string cannot name makes it unknown rather than wrong.
+  MediaPacket hevc = packet(MediaKind::Video, 0, true, true);
+  hevc.codec = Codec::H265;
+  lease->push(hevc);
+  BOOST_TEST(stream.info().codecs == "");
+
+  // The next publisher starts without one.
+  lease.reset();
+  auto next = registry.publish("live", "c", "peer2", nullptr, error);
+  BOOST_REQUIRE(next);
+  BOOST_TEST(registry.find("live/c")->info().codecs == "");
 }
