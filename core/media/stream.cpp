@@ -9,6 +9,7 @@
 #include "core/format/avc_config.hpp"
 #include "core/format/timed_metadata.hpp"
 #include "core/loop/event_loop.hpp"
+#include "core/loop/wall_clock.hpp"
 #include "core/media/stream_registry.hpp"
 
 namespace core {
@@ -24,6 +25,7 @@ Stream::Stream(EventLoop& loop, StreamRegistry& registry, std::string app, std::
       gop_(options.gopLimits),
       corrector_(options.timestampJumpMs),
       inputLog_([this] { return "stream " + key_; }, [&loop] { return loop.nowMs(); }),
+      health_(options.health, {[&loop] { return loop.nowMs(); }, wallClockMs}),
       graceTimer_(loop,
                   [this] {
                     spdlog::info("stream {}: no publisher for {} ms, ending", key_,
@@ -115,6 +117,7 @@ void Stream::attachPublisher(PublishLease* lease, const std::string& peer) {
   gop_.clear();
   info_ = StreamInfo{};
   corrector_.restart();
+  health_.restart();
   spdlog::info("stream {}: publishing from {}", key_, peer);
   flushBatches();  // the old publisher's last packets before the new one's news
   forEachSink([this](SinkSlot& slot) { slot.sink->onStreamStart(*this); });
@@ -134,6 +137,7 @@ void Stream::detachPublisher(PublishLease* lease, std::string_view reason) {
 }
 
 void Stream::ingest(MediaPacket packet) {
+  health_.onPacket(packet);  // the publisher's own timestamps: a jump is a gap
   const int32_t cts = packet.compositionOffset();
   const auto corrected = corrector_.correct(packet.kind, static_cast<uint32_t>(packet.dts));
   if (corrected.discontinuity)

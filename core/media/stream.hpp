@@ -20,6 +20,7 @@
 #include "core/media/media_sink.hpp"
 #include "core/media/packet_batch.hpp"
 #include "core/media/rate_meter.hpp"
+#include "core/media/stream_health.hpp"
 #include "core/media/stream_info.hpp"
 #include "core/media/timestamp_corrector.hpp"
 #include "core/packet/media_packet.hpp"
@@ -43,6 +44,7 @@ struct StreamOptions {
   // A window's hand-out to many sinks is cut into slices of about this long, and
   // the loop polls between them (a late slice's viewers wait for it).
   double batchSliceMs = 2.0;
+  StreamHealth::Limits health;  // what counts as a gap and a stall (stream.gap_ms, stall_ms)
 };
 
 class Stream {
@@ -59,6 +61,7 @@ class Stream {
   bool hasPublisher() const { return publisher_ != nullptr; }
   const std::string& publisherPeer() const { return publisherPeer_; }
   const StreamInfo& info() const { return info_; }
+  const StreamHealth& health() const { return health_; }
   uint64_t uptimeMs() const;
   uint64_t bitrateInBps() const;
   uint64_t bitrateOutBps() const;
@@ -140,6 +143,7 @@ class Stream {
   TimestampCorrector corrector_;
   LogLimiter inputLog_;  // lines about what the publisher sends
   StreamInfo info_;
+  StreamHealth health_;
   RateMeter bytesIn_;
   // Bytes the sinks wrote since the meter was last fed (once per packet, not per write).
   mutable RateMeter bytesOut_;
