@@ -1,5 +1,7 @@
 #include "core/media/stream_health.hpp"
 
+#include <utility>
+
 namespace core {
 
 StreamHealth::StreamHealth(Limits limits, Clock clock)

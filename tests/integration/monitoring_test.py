@@ -60,7 +60,8 @@ class MonitoringTest(h.IntegrationTest):
             hl = self.health(srv)
             h.log("health after 11 s: %r" % hl)
             self.assertAlmostEqual(hl["fps_10s"], src["fps"], delta=src["fps"] * 0.1)
-            self.assertAlmostEqual(hl["fps_1s"], src["fps"], delta=src["fps"] * 0.15)
+            # one second is at the mercy of the pusher's pacing on a busy machine
+            self.assertAlmostEqual(hl["fps_1s"], src["fps"], delta=src["fps"] * 0.3)
             self.assertAlmostEqual(hl["bitrate_kbps_10s"], src["bps"] / 1000,
                                    delta=src["bps"] / 1000 * 0.15)
             self.assertAlmostEqual(hl["bitrate_kbps_1s"], src["bps"] / 1000,
