@@ -261,6 +261,7 @@ struct Server {
     streamOptions.publisherTakeover = c.stream.publisher_takeover;
     streamOptions.reconnectGraceMs = c.stream.reconnect_grace_ms;
     streamOptions.timestampJumpMs = c.stream.timestamp_jump_ms;
+    streamOptions.health = {c.stream.gap_ms, c.stream.stall_ms};
     streamOptions.batchMs = c.viewer.merge_write_ms;
     rooms = std::make_unique<room::RoomRegistry>(loop, roomRegistryOptions(c.room));
     registry = std::make_unique<core::StreamRegistry>(loop, streamOptions);

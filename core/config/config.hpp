@@ -63,6 +63,8 @@ struct StreamConfig {
   bool publisher_takeover = false;  // a new publisher of a live stream replaces the old one
   int reconnect_grace_ms = 10000;   // viewers wait this long for the publisher to return
   int timestamp_jump_ms = 3000;     // larger jumps are corrected onto the stream clock
+  int gap_ms = 1000;                // health: a larger dts step within a track is a timestamp gap
+  int stall_ms = 2000;              // health: a longer silence while published is a stall
 };
 
 struct ViewerConfig {

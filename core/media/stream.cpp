@@ -11,6 +11,7 @@
 #include "core/format/codec_string.hpp"
 #include "core/format/timed_metadata.hpp"
 #include "core/loop/event_loop.hpp"
+#include "core/loop/wall_clock.hpp"
 #include "core/media/stream_registry.hpp"
 
 namespace core {
@@ -26,6 +27,7 @@ Stream::Stream(EventLoop& loop, StreamRegistry& registry, std::string app, std::
       gop_(options.gopLimits),
       corrector_(options.timestampJumpMs),
       inputLog_([this] { return "stream " + key_; }, [&loop] { return loop.nowMs(); }),
+      health_(options.health, {[&loop] { return loop.nowMs(); }, wallClockMs}),
       graceTimer_(loop,
                   [this] {
                     spdlog::info("stream {}: no publisher for {} ms, ending", key_,
@@ -122,6 +124,7 @@ void Stream::attachPublisher(PublishLease* lease, const PublishSpec& spec) {
   gop_.clear();
   info_ = StreamInfo{};
   corrector_.restart();
+  health_.restart();
   if (group_.empty())
     spdlog::info("stream {}: publishing from {}", key_, publisherPeer_);
   else
@@ -145,6 +148,7 @@ void Stream::detachPublisher(PublishLease* lease, std::string_view reason) {
 }
 
 void Stream::ingest(MediaPacket packet) {
+  health_.onPacket(packet);  // the publisher's own timestamps: a jump is a gap
   const int32_t cts = packet.compositionOffset();
   const auto corrected = corrector_.correct(packet.kind, packet.dts);
   if (corrected.discontinuity)

@@ -21,6 +21,7 @@
 #include "core/media/packet_batch.hpp"
 #include "core/media/publish_spec.hpp"
 #include "core/media/rate_meter.hpp"
+#include "core/media/stream_health.hpp"
 #include "core/media/stream_info.hpp"
 #include "core/media/timestamp_corrector.hpp"
 #include "core/packet/media_packet.hpp"
@@ -44,6 +45,7 @@ struct StreamOptions {
   // A window's hand-out to many sinks is cut into slices of about this long, and
   // the loop polls between them (a late slice's viewers wait for it).
   double batchSliceMs = 2.0;
+  StreamHealth::Limits health;  // what counts as a gap and a stall (stream.gap_ms, stall_ms)
 };
 
 class Stream {
@@ -79,6 +81,7 @@ class Stream {
   };
   KeyframeRequests keyframeRequests() const { return keyframeRequests_; }
   const StreamInfo& info() const { return info_; }
+  const StreamHealth& health() const { return health_; }
   uint64_t uptimeMs() const;
   uint64_t bitrateInBps() const;
   uint64_t bitrateOutBps() const;
@@ -169,6 +172,7 @@ class Stream {
   TimestampCorrector corrector_;
   LogLimiter inputLog_;  // lines about what the publisher sends
   StreamInfo info_;
+  StreamHealth health_;
   RateMeter bytesIn_;
   // Bytes the sinks wrote since the meter was last fed (once per packet, not per write).
   mutable RateMeter bytesOut_;

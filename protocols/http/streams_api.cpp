@@ -10,6 +10,33 @@ namespace {
 
 using nlohmann::json;
 
+double round2(double v) {
+  return std::round(v * 100) / 100;
+}
+
+json event(const std::optional<core::StreamHealth::Event>& e, const char* length) {
+  if (!e) return nullptr;
+  return {{"at_ms", e->atUnixMs}, {length, e->ms}};
+}
+
+// "health" (M5): measured at the hub's input; times are Unix ms.
+json health(const core::Stream& s) {
+  const auto r = s.health().report(s.hasPublisher());
+  json keyframes = {{"last", nullptr}, {"mean", nullptr}};
+  if (r.keyframeIntervalLastMs) keyframes["last"] = *r.keyframeIntervalLastMs;
+  if (r.keyframeIntervalMeanMs) keyframes["mean"] = round2(*r.keyframeIntervalMeanMs);
+  return {{"fps_1s", round2(r.fps1s)},
+          {"fps_10s", round2(r.fps10s)},
+          {"bitrate_kbps_1s", r.bitsPerSecond1s / 1000},
+          {"bitrate_kbps_10s", r.bitsPerSecond10s / 1000},
+          {"gaps", r.gaps},
+          {"last_gap", event(r.lastGap, "size_ms")},
+          {"stalls", r.stalls},
+          {"last_stall", event(r.lastStall, "duration_ms")},
+          {"stalled_for_ms", r.stalledForMs},
+          {"keyframe_interval_ms", keyframes}};
+}
+
 json describe(const core::StreamRegistry& registry, const core::Stream& s,
               const std::vector<std::string>& protocols, const ViewerCounter& extra) {
   const auto& info = s.info();
@@ -23,7 +50,7 @@ json describe(const core::StreamRegistry& registry, const core::Stream& s,
              {"profile", info.videoProfile},
              {"width", info.width},
              {"height", info.height},
-             {"fps", std::round(info.fps * 100) / 100}};
+             {"fps", round2(info.fps)}};
   if (!info.audioCodec.empty())
     audio = {{"codec", info.audioCodec},
              {"profile", info.audioProfile},
@@ -58,7 +85,8 @@ json describe(const core::StreamRegistry& registry, const core::Stream& s,
           {"renditions", renditions},
           {"keyframe_requests",
            {{"received", s.keyframeRequests().received},
-            {"forwarded", s.keyframeRequests().forwarded}}}};
+            {"forwarded", s.keyframeRequests().forwarded}}},
+          {"health", health(s)}};
 }
 
 }  // namespace

@@ -26,7 +26,9 @@ std::string errorOf(const std::string& text, const std::vector<std::string>& ove
   return {};
 }
 
-std::string repoRoot() { return ROOMCAST_SOURCE_DIR; }
+std::string repoRoot() {
+  return ROOMCAST_SOURCE_DIR;
+}
 
 void checkDefaults(const Config& c) {
   BOOST_TEST(c.log.level == "info");
@@ -49,6 +51,8 @@ void checkDefaults(const Config& c) {
   BOOST_TEST(c.stream.publisher_takeover == false);
   BOOST_TEST(c.stream.reconnect_grace_ms == 10000);
   BOOST_TEST(c.stream.timestamp_jump_ms == 3000);
+  BOOST_TEST(c.stream.gap_ms == 1000);
+  BOOST_TEST(c.stream.stall_ms == 2000);
   BOOST_TEST(c.viewer.merge_write_ms == 30);
   BOOST_TEST(c.viewer.queue_soft_ms == 3000);
   BOOST_TEST(c.viewer.queue_hard_ms == 10000);
@@ -383,6 +387,25 @@ BOOST_AUTO_TEST_CASE(sidechannel_keys) {
       bad);
   BOOST_TEST(errorOf("[sidechannel]\nid3_merge_ms = 2001\n").find("between 0 and 2000") !=
              std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(stream_health_keys) {
+  Config c = parseConfig("[stream]\ngap_ms = 100\nstall_ms = 60000\n", kFile, {});
+  BOOST_TEST(c.stream.gap_ms == 100);
+  BOOST_TEST(c.stream.stall_ms == 60000);
+  c = parseConfig("[stream]\ngap_ms = 60000\nstall_ms = 500\n", kFile, {});
+  BOOST_TEST(c.stream.gap_ms == 60000);
+  BOOST_TEST(c.stream.stall_ms == 500);
+  BOOST_TEST(errorOf("[stream]\ngap_ms = 99\n") ==
+             "conf/roomcast.toml:2: stream.gap_ms: must be between 100 and 60000, got 99");
+  BOOST_TEST(errorOf("[stream]\ngap_ms = 60001\n") ==
+             "conf/roomcast.toml:2: stream.gap_ms: must be between 100 and 60000, got 60001");
+  BOOST_TEST(errorOf("[stream]\n\nstall_ms = 499\n") ==
+             "conf/roomcast.toml:3: stream.stall_ms: must be between 500 and 60000, got 499");
+  BOOST_TEST(errorOf("[stream]\nstall_ms = \"2s\"\n") ==
+             "conf/roomcast.toml:2: stream.stall_ms: expected an integer, got a string");
+  BOOST_TEST(errorOf("", {"stream.stall_ms=100000"}) ==
+             "--set stream.stall_ms: must be between 500 and 60000, got 100000");
 }
 
 BOOST_AUTO_TEST_CASE(record_keys) {

@@ -17,3 +17,22 @@ BOOST_AUTO_TEST_CASE(falls_to_zero_when_idle) {
   BOOST_TEST(m.bitsPerSecond(8000) < 1000000u);
   BOOST_TEST(m.bitsPerSecond(20000) == 0u);
 }
+
+BOOST_AUTO_TEST_CASE(a_shorter_window_inside_the_long_one) {
+  core::BasicRateMeter<10> m;
+  for (uint64_t ms = 0; ms < 9000; ms += 100) m.add(1, ms);     // 10 per second
+  for (uint64_t ms = 9000; ms < 10000; ms += 50) m.add(1, ms);  // then 20
+  BOOST_TEST(m.perSecond(10000, 1) == 20.0);
+  BOOST_TEST(m.perSecond(10000, 10) == 11.0);
+  BOOST_TEST(m.perSecond(10000) == 11.0);
+  BOOST_TEST(m.bitsPerSecond(10000, 1) == 160u);
+}
+
+BOOST_AUTO_TEST_CASE(seconds_before_the_first_add_are_not_counted) {
+  core::BasicRateMeter<10> m;
+  BOOST_TEST(m.perSecond(5000) == 0.0);
+  // From 40.5 s: second 40 is partial and left out; 41 and 42 are complete.
+  for (uint64_t ms = 40500; ms < 43000; ms += 100) m.add(1, ms);
+  BOOST_TEST(m.perSecond(43000) == 10.0);
+  BOOST_TEST(m.perSecond(41000) == 0.0);  // nothing complete yet
+}
