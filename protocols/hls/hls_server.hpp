@@ -18,9 +18,10 @@ namespace hls {
 
 class HlsServer : public core::StreamObserver {
  public:
-  HlsServer(core::EventLoop& loop, http::HttpServer& http, core::StreamRegistry& registry,
-            HlsOptions options, std::optional<LlHlsOptions> llOptions,
-            const core::UrlSigner* signer);
+  // `libs` (main's) is handed to every HlsStream's muxer.
+  HlsServer(core::EventLoop& loop, av::Libraries& libs, http::HttpServer& http,
+            core::StreamRegistry& registry, HlsOptions options,
+            std::optional<LlHlsOptions> llOptions, const core::UrlSigner* signer);
   ~HlsServer() override;
 
   void onPublish(const core::Stream& stream) override;
@@ -34,6 +35,7 @@ class HlsServer : public core::StreamObserver {
   void expire(const std::string& key);
 
   core::EventLoop& loop_;
+  av::Libraries& libs_;
   core::StreamRegistry& registry_;
   struct Renditions {
     std::unique_ptr<HlsStream> ts;
