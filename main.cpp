@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "av/av_libraries.hpp"
 #include "core/auth/room_key_store.hpp"
 #include "core/auth/url_signer.hpp"
 #include "core/auth/user_sig.hpp"
@@ -230,6 +231,7 @@ room::RoomServerOptions roomServerOptions(const core::RoomConfig& c) {
 
 // Everything the running server owns, torn down in reverse order of building.
 struct Server {
+  av::Libraries av;  // FFmpeg, loaded per use: outlives the loop and its workers
   core::EventLoop loop;
   std::unique_ptr<core::UrlSigner> signer;
   std::unique_ptr<core::WriteCoalescer> coalescer;
@@ -327,7 +329,7 @@ struct Server {
     });
     // NOTE: before the FLV and HLS routes, which would take /replay/x.m3u8 for a
     // stream "replay/x".
-    hls::registerReplay(loop, *http, *recorder);
+    hls::registerReplay(loop, *http, *recorder, av);
 
     flv = std::make_unique<flv::FlvServer>(
         loop, *http, *registry, *coalescer,
@@ -340,7 +342,7 @@ struct Server {
             c.hls.segment_ms,    c.hls.part_ms,     static_cast<size_t>(c.hls.window),
             c.hls.keep_ended_ms, c.sidechannel.hls, c.sidechannel.id3_merge_ms};
       hls = std::make_unique<hls::HlsServer>(
-          loop, *http, *registry,
+          loop, av, *http, *registry,
           hls::HlsOptions{c.hls.segment_ms, static_cast<size_t>(c.hls.window), c.hls.keep_ended_ms,
                           c.hls.dir, c.sidechannel.hls, c.sidechannel.id3_merge_ms,
                           c.sidechannel.daterange},

@@ -97,10 +97,11 @@ std::optional<HlsPath> parsePath(std::string_view path) {
 
 }  // namespace
 
-HlsServer::HlsServer(core::EventLoop& loop, http::HttpServer& http, core::StreamRegistry& registry,
-                     HlsOptions options, std::optional<LlHlsOptions> llOptions,
-                     const core::UrlSigner* signer)
+HlsServer::HlsServer(core::EventLoop& loop, av::Libraries& libs, http::HttpServer& http,
+                     core::StreamRegistry& registry, HlsOptions options,
+                     std::optional<LlHlsOptions> llOptions, const core::UrlSigner* signer)
     : loop_(loop),
+      libs_(libs),
       registry_(registry),
       options_(options),
       llOptions_(llOptions.value_or(LlHlsOptions{})),
@@ -122,7 +123,7 @@ void HlsServer::onPublish(const core::Stream& stream) {
   auto it = streams_.find(key);
   if (it == streams_.end()) {
     Renditions r;
-    r.ts = std::make_unique<HlsStream>(loop_, stream.app(), stream.name(), options_,
+    r.ts = std::make_unique<HlsStream>(loop_, libs_, stream.app(), stream.name(), options_,
                                        [this, key] { expire(key); });
     if (llEnabled_)
       r.ll = std::make_unique<LlHlsStream>(loop_, stream.app(), stream.name(), llOptions_,

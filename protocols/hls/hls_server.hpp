@@ -19,9 +19,10 @@ namespace hls {
 
 class HlsServer : public core::StreamObserver {
  public:
-  HlsServer(core::EventLoop& loop, http::HttpServer& http, core::StreamRegistry& registry,
-            HlsOptions options, std::optional<LlHlsOptions> llOptions,
-            const core::UrlSigner* signer);
+  // `libs` (main's) is handed to every HlsStream's muxer.
+  HlsServer(core::EventLoop& loop, av::Libraries& libs, http::HttpServer& http,
+            core::StreamRegistry& registry, HlsOptions options,
+            std::optional<LlHlsOptions> llOptions, const core::UrlSigner* signer);
   ~HlsServer() override;
 
   void onPublish(const core::Stream& stream) override;
@@ -41,6 +42,7 @@ class HlsServer : public core::StreamObserver {
                            const std::string& masterName, const std::string& masterQuery) const;
 
   core::EventLoop& loop_;
+  av::Libraries& libs_;
   core::StreamRegistry& registry_;
   struct Renditions {
     std::unique_ptr<HlsStream> ts;

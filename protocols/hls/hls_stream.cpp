@@ -19,9 +19,10 @@ constexpr int64_t kMaxSegmentTargets = 5;
 
 }  // namespace
 
-HlsStream::HlsStream(core::EventLoop& loop, std::string app, std::string name,
+HlsStream::HlsStream(core::EventLoop& loop, av::Libraries& libs, std::string app, std::string name,
                      const HlsOptions& options, std::function<void()> onExpired)
     : loop_(loop),
+      libs_(libs),
       app_(std::move(app)),
       name_(std::move(name)),
       key_(app_ + "/" + name_),
@@ -81,7 +82,8 @@ bool HlsStream::startMuxer() {
     // NOTE: a timed ID3 track only for a stream with a room: FFmpeg-based players
     // complain about a track that never has a packet. Each segment then starts
     // with the room's status (below), so none is ever empty.
-    muxer_ = std::make_unique<TsMuxer>(videoConfig_, audioConfig_, options_.roomEvents && sawRoom_);
+    muxer_ = std::make_unique<TsMuxer>(libs_, videoConfig_, audioConfig_,
+                                       options_.roomEvents && sawRoom_);
     return true;
   } catch (const std::exception& e) {
     log_.warn("mux error", "cannot mux this stream: {}", e.what());

@@ -33,8 +33,8 @@ struct HlsOptions {
 
 class HlsStream : public core::MediaSink {
  public:
-  HlsStream(core::EventLoop& loop, std::string app, std::string name, const HlsOptions& options,
-            std::function<void()> onExpired);
+  HlsStream(core::EventLoop& loop, av::Libraries& libs, std::string app, std::string name,
+            const HlsOptions& options, std::function<void()> onExpired);
   ~HlsStream() override;
 
   // (Re)subscribes to the live Stream; a stream that had ended is reopened.
@@ -70,6 +70,7 @@ class HlsStream : public core::MediaSink {
   void removeFromDisk();
 
   core::EventLoop& loop_;
+  av::Libraries& libs_;  // the muxers' FFmpeg: main's
   std::string app_, name_, key_;
   const HlsOptions& options_;
   std::function<void()> onExpired_;

@@ -146,7 +146,8 @@ bool eachFlvTag(const core::SharedBuffer& bytes, size_t pos, std::string& error,
 
 }  // namespace
 
-std::optional<std::vector<uint8_t>> replayTsSegment(const core::SharedBuffer& head,
+std::optional<std::vector<uint8_t>> replayTsSegment(av::Libraries& libs,
+                                                    const core::SharedBuffer& head,
                                                     const core::SharedBuffer& tags,
                                                     std::string& error) {
   if (head.size() < core::kFlvFileHeaderSize + core::kFlvPreviousTagSizeBytes ||
@@ -185,7 +186,7 @@ std::optional<std::vector<uint8_t>> replayTsSegment(const core::SharedBuffer& he
     return std::nullopt;
   }
   try {
-    TsMuxer muxer(videoConfig, audioConfig, /*timedId3=*/true);
+    TsMuxer muxer(libs, videoConfig, audioConfig, /*timedId3=*/true);
     size_t next = 0;
     auto writeEventsBefore = [&](int64_t dts) {
       for (; next < events.size() && events[next].first <= dts; ++next) {
@@ -214,8 +215,9 @@ namespace {
 // One request under /replay/: which recording and which part of it.
 class ReplayRequest {
  public:
-  ReplayRequest(core::EventLoop& loop, core::RecordingCatalog& recorder, HttpExchange& exchange)
-      : loop_(loop), recorder_(recorder), exchange_(exchange) {}
+  ReplayRequest(core::EventLoop& loop, core::RecordingCatalog& recorder, av::Libraries& libs,
+                HttpExchange& exchange)
+      : loop_(loop), recorder_(recorder), libs_(libs), exchange_(exchange) {}
 
   HttpResponse answer(const HttpRequest& req) {
     if (req.method != "GET")  // a HEAD arrives as GET (HttpRequest::head)
@@ -348,9 +350,10 @@ class ReplayRequest {
     job->responder = exchange_.defer();
     job->path = file_->path;
     core::EventLoop& loop = loop_;
-    auto remux = [&loop, job] {
+    av::Libraries& libs = libs_;
+    auto remux = [&loop, &libs, job] {
       core::runOnWorker(
-          loop, [job] { job->ts = replayTsSegment(job->head, job->tags, job->error); },
+          loop, [&libs, job] { job->ts = replayTsSegment(libs, job->head, job->tags, job->error); },
           [job] {
             if (!job->ts) return job->fail(job->error);
             HttpResponse r;
@@ -377,6 +380,7 @@ class ReplayRequest {
 
   core::EventLoop& loop_;
   core::RecordingCatalog& recorder_;
+  av::Libraries& libs_;  // main's: outlives the loop and its workers
   HttpExchange& exchange_;
   const core::RecordingFile* file_ = nullptr;
   std::vector<ReplaySegment> segments_;
@@ -384,11 +388,11 @@ class ReplayRequest {
 
 }  // namespace
 
-void registerReplay(core::EventLoop& loop, http::HttpServer& http,
-                    core::RecordingCatalog& recorder) {
+void registerReplay(core::EventLoop& loop, http::HttpServer& http, core::RecordingCatalog& recorder,
+                    av::Libraries& libs) {
   http.route([](const HttpRequest& req) { return req.path.starts_with(kPrefix); },
-             [&loop, &recorder](const HttpRequest& req, HttpExchange& exchange) {
-               return ReplayRequest(loop, recorder, exchange).answer(req);
+             [&loop, &recorder, &libs](const HttpRequest& req, HttpExchange& exchange) {
+               return ReplayRequest(loop, recorder, libs, exchange).answer(req);
              });
 }
 

@@ -26,6 +26,10 @@
 #include "core/media/recording_file.hpp"
 #include "protocols/http/http_server.hpp"
 
+namespace av {
+class Libraries;
+}
+
 namespace hls {
 
 // The replay's segments: runs of fragments that start at an independent one.
@@ -51,12 +55,15 @@ std::string replayVtt(const std::string& eventLog, int64_t startMs, int64_t dura
 // fragment (FLV header, metadata, codec configs), `tags` the segment's whole tags.
 // Audio and video keep the file's timestamps; each onTextData room event becomes a
 // timed ID3 tag (TXXX "roomcast") at its own. nullopt and `error` for bytes that
-// are not FLV tags of H.264/AAC. Pure: any thread.
-std::optional<std::vector<uint8_t>> replayTsSegment(const core::SharedBuffer& head,
+// are not FLV tags of H.264/AAC. Pure but for loading `libs`' format table once:
+// any thread.
+std::optional<std::vector<uint8_t>> replayTsSegment(av::Libraries& libs,
+                                                    const core::SharedBuffer& head,
                                                     const core::SharedBuffer& tags,
                                                     std::string& error);
 
-void registerReplay(core::EventLoop& loop, http::HttpServer& http,
-                    core::RecordingCatalog& recorder);
+// `libs` (main's) loads libavformat for the FLV remux, on a worker thread.
+void registerReplay(core::EventLoop& loop, http::HttpServer& http, core::RecordingCatalog& recorder,
+                    av::Libraries& libs);
 
 }  // namespace hls

@@ -4,8 +4,10 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "av/av_error.hpp"
+#include "av/av_libraries.hpp"
+#include "av/format_api.hpp"
 #include "core/format/aac_config.hpp"
-#include "protocols/hls/ffmpeg_api.hpp"
 
 namespace hls {
 namespace {
@@ -13,13 +15,8 @@ namespace {
 constexpr int kIoBufferSize = 188 * 64;
 constexpr AVRational kMs{1, 1000};
 
-std::string averror(const FfmpegApi& api, int code) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
-  api.av_strerror(code, buf, sizeof buf);
-  return buf;
-}
-
-void setExtradata(const FfmpegApi& api, AVCodecParameters* par, const core::SharedBuffer& bytes) {
+void setExtradata(const av::FormatApi& api, AVCodecParameters* par,
+                  const core::SharedBuffer& bytes) {
   par->extradata =
       static_cast<uint8_t*>(api.av_mallocz(bytes.size() + AV_INPUT_BUFFER_PADDING_SIZE));
   if (!par->extradata) throw std::bad_alloc();
@@ -29,13 +26,13 @@ void setExtradata(const FfmpegApi& api, AVCodecParameters* par, const core::Shar
 
 }  // namespace
 
-TsMuxer::TsMuxer(const std::optional<core::MediaPacket>& videoConfig,
+TsMuxer::TsMuxer(av::Libraries& libs, const std::optional<core::MediaPacket>& videoConfig,
                  const std::optional<core::MediaPacket>& audioConfig, bool timedId3) {
   std::string error;
-  api_ = ffmpegApi(error);
+  api_ = libs.format(error);
   if (!api_) throw std::runtime_error("mpegts muxer: " + error);
   auto fail = [this](const std::string& what, int rc) {
-    const std::string why = averror(*api_, rc);
+    const std::string why = av::averror(*api_, rc);
     release();
     throw std::runtime_error("mpegts muxer: " + what + ": " + why);
   };
@@ -137,7 +134,7 @@ bool TsMuxer::write(const core::MediaPacket& packet) {
   pkt_->data = nullptr;
   pkt_->size = 0;
   if (rc < 0) {
-    error_ = "mpegts muxer: " + averror(*api_, rc);
+    error_ = "mpegts muxer: " + av::averror(*api_, rc);
     return false;
   }
   return true;
@@ -160,7 +157,7 @@ bool TsMuxer::writeId3(int64_t ptsMs, std::span<const uint8_t> tag) {
   pkt_->data = nullptr;
   pkt_->size = 0;
   if (rc < 0) {
-    error_ = "mpegts muxer (timed ID3): " + averror(*api_, rc);
+    error_ = "mpegts muxer (timed ID3): " + av::averror(*api_, rc);
     return false;
   }
   return true;

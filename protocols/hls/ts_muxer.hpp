@@ -2,7 +2,7 @@
 // to memory (a custom AVIOContext), for HLS segments. Owned by one HlsStream; loop
 // thread (muxing copies bytes, it does not transcode). FFmpeg errors are turned
 // into strings here, at the boundary; nothing throws after construction. The
-// libraries are loaded by the first muxer (FfmpegApi).
+// libraries are loaded by the first muxer (av::Libraries::format()).
 #pragma once
 
 #include <cstdint>
@@ -18,9 +18,12 @@ struct AVFormatContext;
 struct AVIOContext;
 struct AVPacket;
 
-namespace hls {
+namespace av {
+class Libraries;
+struct FormatApi;
+}  // namespace av
 
-struct FfmpegApi;
+namespace hls {
 
 class TsMuxer {
  public:
@@ -28,7 +31,7 @@ class TsMuxer {
   // `timedId3` adds a timed metadata track (stream type 0x15, PES private stream 1).
   // Throws std::runtime_error when the libraries cannot be loaded or libavformat
   // refuses the setup.
-  TsMuxer(const std::optional<core::MediaPacket>& videoConfig,
+  TsMuxer(av::Libraries& libs, const std::optional<core::MediaPacket>& videoConfig,
           const std::optional<core::MediaPacket>& audioConfig, bool timedId3 = false);
   ~TsMuxer();
   TsMuxer(const TsMuxer&) = delete;
@@ -50,7 +53,7 @@ class TsMuxer {
   static int onWrite(void* opaque, uint8_t* buf, int size) noexcept;
   void release();
 
-  const FfmpegApi* api_ = nullptr;
+  const av::FormatApi* api_ = nullptr;
   AVFormatContext* ctx_ = nullptr;
   AVIOContext* io_ = nullptr;
   AVPacket* pkt_ = nullptr;

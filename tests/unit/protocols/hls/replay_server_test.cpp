@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "av/av_libraries.hpp"
 #include "core/format/flv_tag.hpp"
 #include "core/format/timed_metadata.hpp"
 #include "core/media/room_event_packet.hpp"
@@ -94,9 +95,10 @@ int pidOf(const std::vector<uint8_t>& ts, int streamType) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(an_flv_segment_becomes_ts_with_each_room_event_a_timed_id3_tag) {
+  av::Libraries libs;
   std::string error;
   const std::string event = R"({"event":"message","body":{"text":"hi"},"streamTime":6420})";
-  auto ts = hls::replayTsSegment(head(), segment(6000, event), error);
+  auto ts = hls::replayTsSegment(libs, head(), segment(6000, event), error);
   BOOST_REQUIRE_MESSAGE(ts, error);
   BOOST_REQUIRE(!ts->empty());
   BOOST_TEST(ts->size() % 188 == 0u);
@@ -120,27 +122,28 @@ BOOST_AUTO_TEST_CASE(an_flv_segment_becomes_ts_with_each_room_event_a_timed_id3_
 }
 
 BOOST_AUTO_TEST_CASE(bytes_that_are_not_whole_flv_tags_are_refused_with_the_reason) {
+  av::Libraries libs;
   std::string error;
   const auto tags = segment(0, R"({"event":"message"})");
   // not an FLV head
-  BOOST_TEST(
-      !hls::replayTsSegment(SharedBuffer::copyOf(std::string_view("RIFF....WAVE")), tags, error));
+  BOOST_TEST(!hls::replayTsSegment(libs, SharedBuffer::copyOf(std::string_view("RIFF....WAVE")),
+                                   tags, error));
   BOOST_TEST(error == "not an FLV file");
   // a segment cut in the middle of a tag
   error.clear();
-  BOOST_TEST(!hls::replayTsSegment(head(), tags.slice(0, tags.size() - 5), error));
+  BOOST_TEST(!hls::replayTsSegment(libs, head(), tags.slice(0, tags.size() - 5), error));
   BOOST_TEST(error.find("cut at byte") != std::string::npos, error);
   // a PreviousTagSize that does not match its tag
   std::vector<uint8_t> broken(tags.data(), tags.data() + tags.size());
   const size_t firstSize = 11 + ((broken[1] << 16) | (broken[2] << 8) | broken[3]);
   broken[firstSize + 3] ^= 0x01;
   error.clear();
-  BOOST_TEST(!hls::replayTsSegment(head(), SharedBuffer::adopt(std::move(broken)), error));
+  BOOST_TEST(!hls::replayTsSegment(libs, head(), SharedBuffer::adopt(std::move(broken)), error));
   BOOST_TEST(error.find("wrong PreviousTagSize") != std::string::npos, error);
   // no audio or video at all
   std::vector<uint8_t> only;
   append(only, *core::makeRoomEventPacket(R"({"event":"like"})", 10));
   error.clear();
-  BOOST_TEST(!hls::replayTsSegment(head(), SharedBuffer::adopt(std::move(only)), error));
+  BOOST_TEST(!hls::replayTsSegment(libs, head(), SharedBuffer::adopt(std::move(only)), error));
   BOOST_TEST(error == "no audio or video in the segment");
 }

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 
+#include "av/av_libraries.hpp"
 #include "tests/unit/media_samples.hpp"
 
 using namespace media_samples;
@@ -23,15 +24,31 @@ bool mapped(const std::string& library) {
 // NOTE: first in this file (Boost.Test runs them in order): nothing has made a
 // muxer in this process yet.
 BOOST_AUTO_TEST_CASE(the_ffmpeg_libraries_are_mapped_by_the_first_muxer_not_at_start) {
+  av::Libraries libs;
   BOOST_TEST(!mapped("libavformat"));
   BOOST_TEST(!mapped("libavcodec"));
-  hls::TsMuxer muxer(config(core::MediaKind::Video), config(core::MediaKind::Audio));
+  hls::TsMuxer muxer(libs, config(core::MediaKind::Video), config(core::MediaKind::Audio));
   BOOST_TEST(mapped("libavformat"));
   BOOST_TEST(muxer.hasVideo());
 }
 
+// The transcoder's libraries (av::Libraries::filter()) stay out of a process that
+// only muxes HLS, segments and all.
+BOOST_AUTO_TEST_CASE(libavfilter_is_never_mapped_by_hls) {
+  av::Libraries libs;
+  hls::TsMuxer muxer(libs, config(core::MediaKind::Video), config(core::MediaKind::Audio), true);
+  BOOST_TEST(muxer.write(frame(core::MediaKind::Video, 0, true)));
+  BOOST_TEST(muxer.write(frame(core::MediaKind::Audio, 10)));
+  muxer.flush();
+  BOOST_TEST(!muxer.takeBytes().empty());
+  BOOST_TEST(mapped("libavformat"));
+  BOOST_TEST(!mapped("libavfilter"));
+  BOOST_TEST(!mapped("libswscale"));
+}
+
 BOOST_AUTO_TEST_CASE(a_muxer_writes_transport_stream_packets) {
-  hls::TsMuxer muxer(config(core::MediaKind::Video), config(core::MediaKind::Audio), true);
+  av::Libraries libs;
+  hls::TsMuxer muxer(libs, config(core::MediaKind::Video), config(core::MediaKind::Audio), true);
   BOOST_TEST(muxer.write(frame(core::MediaKind::Video, 0, true)));
   BOOST_TEST(muxer.write(frame(core::MediaKind::Audio, 10)));
   const uint8_t id3[] = {'I', 'D', '3', 4, 0, 0, 0, 0, 0, 0};
@@ -44,5 +61,6 @@ BOOST_AUTO_TEST_CASE(a_muxer_writes_transport_stream_packets) {
 }
 
 BOOST_AUTO_TEST_CASE(no_track_is_an_error_not_a_crash) {
-  BOOST_CHECK_THROW(hls::TsMuxer(std::nullopt, std::nullopt), std::runtime_error);
+  av::Libraries libs;
+  BOOST_CHECK_THROW(hls::TsMuxer(libs, std::nullopt, std::nullopt), std::runtime_error);
 }

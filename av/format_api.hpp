@@ -1,9 +1,6 @@
-// FfmpegApi: the libavformat / libavcodec / libavutil functions TsMuxer calls, loaded
-// with dlopen when the first muxer needs them instead of at start-up. Process-wide,
-// loaded once (thread-safe); the table is read-only after that.
-// NOTE: linking them pulls in ~140 shared objects (every codec library libavcodec
-// links) that cost ~20 MB of RSS in every process, HLS on or off; loaded on first
-// use, a server that never muxes a segment never maps them.
+// av::FormatApi: the libavformat / libavcodec / libavutil functions MPEG-TS muxing
+// (protocols/hls TsMuxer) calls, resolved with dlsym by av::Libraries::format().
+// Read-only once published; any thread.
 #pragma once
 
 extern "C" {
@@ -15,12 +12,10 @@ extern "C" {
 #include <libavutil/mem.h>
 }
 
-#include <string>
+namespace av {
 
-namespace hls {
-
-// X(library, function) for every function TsMuxer uses.
-#define ROOMCAST_FFMPEG_FUNCTIONS(X)          \
+// X(library, function): the format table. Loads avutil, avcodec, avformat.
+#define ROOMCAST_AV_FORMAT_FUNCTIONS(X)       \
   X(avutil, av_strerror)                      \
   X(avutil, av_malloc)                        \
   X(avutil, av_mallocz)                       \
@@ -41,15 +36,10 @@ namespace hls {
   X(avformat, avio_context_free)              \
   X(avformat, avio_flush)
 
-struct FfmpegApi {
-#define ROOMCAST_FFMPEG_MEMBER(lib, fn) decltype(&::fn) fn = nullptr;
-  ROOMCAST_FFMPEG_FUNCTIONS(ROOMCAST_FFMPEG_MEMBER)
-#undef ROOMCAST_FFMPEG_MEMBER
+struct FormatApi {
+#define ROOMCAST_AV_MEMBER(lib, fn) decltype(&::fn) fn = nullptr;
+  ROOMCAST_AV_FORMAT_FUNCTIONS(ROOMCAST_AV_MEMBER)
+#undef ROOMCAST_AV_MEMBER
 };
 
-// The loaded functions, or nullptr with `error` saying which library or symbol is
-// missing (then no muxer can be made; the caller reports it). A failed load is not
-// retried.
-const FfmpegApi* ffmpegApi(std::string& error);
-
-}  // namespace hls
+}  // namespace av
