@@ -58,7 +58,6 @@ std::optional<RungSpec> readRung(const nlohmann::json& j, const std::string& pat
     return std::nullopt;
   if (r.has("width") && !readEven(r, "width", rung.width, kMinRungHeight, kMaxRungWidth, false))
     return std::nullopt;
-  r.get("width");
   if (r.has("tune")) {
     std::string tune;
     if (!readTune(r, "tune", tune)) return std::nullopt;
