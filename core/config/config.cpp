@@ -9,6 +9,7 @@
 #include <sstream>
 #include <toml.hpp>
 
+#include "core/config/mixer_profiles.hpp"
 #include "core/log/log.hpp"
 
 namespace core {
@@ -66,6 +67,9 @@ struct Field {
   std::string_view name;
   bool isString;  // overrides of string keys keep their raw text
   std::function<std::string(const Value&, S&)> apply;
+  // Instead of `apply`, for a value with parts (an array of tables): every problem
+  // at the part it is about.
+  std::function<std::vector<ValueProblem>(const Value&, S&)> applyParts = nullptr;
 };
 
 template <class S, class T>
@@ -140,6 +144,16 @@ Field<S> idList(std::string_view name, std::vector<std::string> S::*member, size
           }};
 }
 
+// An array of tables ([[section.name]]) read by `reader`, which reports each
+// problem at its own value.
+template <class S, class T>
+Field<S> tableArray(std::string_view name, std::vector<T> S::*member,
+                    std::vector<ValueProblem> (*reader)(const Value&, std::vector<T>&)) {
+  Field<S> field{name, false, nullptr};
+  field.applyParts = [=](const Value& v, S& s) { return reader(v, s.*member); };
+  return field;
+}
+
 // A strictly increasing list of non-negative integers (level thresholds).
 template <class S>
 Field<S> ascendingList(std::string_view name, std::vector<int64_t> S::*member, size_t maxItems) {
@@ -175,6 +189,7 @@ struct KeyRule {
   std::string_view name;
   bool isString;
   std::function<std::string(const Value&, Config&)> apply;
+  std::function<std::vector<ValueProblem>(const Value&, Config&)> applyParts = nullptr;
 };
 
 struct SectionRule {
@@ -192,10 +207,16 @@ template <class S>
 SectionRule section(std::string_view name, S Config::*member, std::vector<Field<S>> fields) {
   SectionRule rule{name, {}};
   for (auto& f : fields) {
-    rule.keys.push_back(
-        {f.name, f.isString, [member, apply = std::move(f.apply)](const Value& v, Config& c) {
-           return apply(v, c.*member);
-         }});
+    KeyRule key{f.name, f.isString, nullptr};
+    if (f.applyParts)
+      key.applyParts = [member, apply = std::move(f.applyParts)](const Value& v, Config& c) {
+        return apply(v, c.*member);
+      };
+    else
+      key.apply = [member, apply = std::move(f.apply)](const Value& v, Config& c) {
+        return apply(v, c.*member);
+      };
+    rule.keys.push_back(std::move(key));
   }
   return rule;
 }
@@ -230,15 +251,6 @@ std::string checkPath(const std::string& text) {
     if (c < 0x20 || c == 0x7f) return "must not contain control characters";
   }
   return {};
-}
-
-std::string checkStreamPattern(const std::string& p) {
-  const size_t slash = p.find('/');
-  if (p == "*" ||
-      (slash != std::string::npos && slash > 0 && slash + 1 < p.size() &&
-       p.find('/', slash + 1) == std::string::npos && p.find("..") == std::string::npos))
-    return {};
-  return "expected \"app/name\", \"app/*\" or \"*\", got \"" + p + "\"";
 }
 
 std::string checkPathTemplate(const std::string& t) {
@@ -379,6 +391,15 @@ const std::vector<SectionRule>& rules() {
                integer("max_queued_bytes", &RecordConfig::max_queued_bytes, 1 << 20, 1LL << 30)}),
       section("web", &Config::web,
               {boolean("enabled", &WebConfig::enabled), text("root", &WebConfig::root, checkPath)}),
+      section("mixer", &Config::mixer,
+              {boolean("enabled", &MixerConfig::enabled),
+               integer("threads", &MixerConfig::threads, 0, kMaxMixerThreads),
+               integer("max_pipelines", &MixerConfig::maxPipelines, 1, kMaxMixerPipelines),
+               integer("queue_frames", &MixerConfig::queueFrames, kMinMixerQueueFrames,
+                       kMaxMixerQueueFrames),
+               text("assets_dir", &MixerConfig::assetsDir, checkPath),
+               text("font", &MixerConfig::font, checkPath),
+               tableArray("profile", &MixerConfig::profiles, readMixerProfiles)}),
   };
   return kRules;
 }
@@ -498,7 +519,11 @@ void Validator::checkSection(const std::string& name, const Value& table, Config
       report(full, &v, "unknown key " + full + suggestion(name + ".", key, names), false);
       continue;
     }
-    if (std::string reason = keyRule->apply(v, config); !reason.empty()) report(full, &v, reason);
+    if (keyRule->applyParts) {
+      for (const auto& p : keyRule->applyParts(v, config)) report(p.key, full, p.at, p.reason);
+    } else if (std::string reason = keyRule->apply(v, config); !reason.empty()) {
+      report(full, &v, reason);
+    }
   }
 }
 
@@ -623,6 +648,15 @@ bool isIpv4(std::string_view host) {
 
 }  // namespace
 
+std::string checkStreamPattern(const std::string& p) {
+  const size_t slash = p.find('/');
+  if (p == "*" ||
+      (slash != std::string::npos && slash > 0 && slash + 1 < p.size() &&
+       p.find('/', slash + 1) == std::string::npos && p.find("..") == std::string::npos))
+    return {};
+  return "expected \"app/name\", \"app/*\" or \"*\", got \"" + p + "\"";
+}
+
 std::string ListenAddress::toString() const {
   return host + ":" + std::to_string(port);
 }
@@ -660,7 +694,14 @@ Config parseConfig(std::string_view tomlText, const std::string& fileName,
   applyOverrides(root, overrides, overridden);
   Config defaults;
   defaults.path = fileName;
-  return Validator(fileName, overridden).run(root, std::move(defaults));
+  Config config = Validator(fileName, overridden).run(root, std::move(defaults));
+  // NOTE: a profile given by --set has no line in the file.
+  if (overridden.count("mixer.profile"))
+    for (auto& profile : config.mixer.profiles) {
+      profile.line = 0;
+      profile.fieldLines.clear();
+    }
+  return config;
 }
 
 Config loadConfig(const std::string& path, const std::vector<std::string>& overrides) {

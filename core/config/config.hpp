@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config/mixer_config.hpp"
+
 namespace core {
 
 // Every message names where, what and why, one problem per line, e.g.
@@ -193,6 +195,7 @@ struct Config {
   WebhookConfig webhook;
   SidechannelConfig sidechannel;
   RecordConfig record;
+  MixerConfig mixer;
 };
 
 // Reads and validates `path` (a missing file is an error; an empty file gives all
