@@ -26,6 +26,7 @@
 #include "core/loop/signal_watcher.hpp"
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/stream_registry.hpp"
+#include "mixer/pipeline_spec.hpp"
 #include "protocols/flv/flv_server.hpp"
 #include "protocols/hls/hls_server.hpp"
 #include "protocols/hls/replay_server.hpp"
@@ -108,6 +109,28 @@ std::optional<Args> parseArgs(int argc, char** argv, std::string& error) {
     }
   }
   return a;
+}
+
+// The config, with every [[mixer.profile]] checked by the validator the caster API
+// uses too (core/config cannot see mixer/). Throws core::ConfigError naming each bad
+// profile, its line and the field at the field's line: `file:213: mixer.profile
+// "default" (line 200): rungs[1].kbps: 100000 out of 50..20000`.
+core::Config loadCheckedConfig(const Args& args) {
+  core::Config config = core::loadConfig(args.configPath, args.overrides);
+  std::string problems;
+  for (const auto& profile : config.mixer.profiles) {
+    std::string error;
+    if (mixer::PipelineSpec::parse(profile.spec, error)) continue;
+    const std::string label = "mixer.profile \"" + profile.name + "\"";
+    const std::string where =
+        profile.line ? config.path + ":" +
+                           std::to_string(profile.lineOf(error.substr(0, error.find(": ")))) +
+                           ": " + label + " (line " + std::to_string(profile.line) + ")"
+                     : "--set mixer.profile: " + label;
+    problems += (problems.empty() ? "" : "\n") + where + ": " + error;
+  }
+  if (!problems.empty()) throw core::ConfigError(problems);
+  return config;
 }
 
 int runSign(const Args& args, const core::Config& config) {
@@ -454,7 +477,7 @@ int main(int argc, char** argv) {
   }
   core::Config config;
   try {
-    config = core::loadConfig(args->configPath, args->overrides);
+    config = loadCheckedConfig(*args);
   } catch (const core::ConfigError& e) {
     std::cerr << "roomcast: configuration file " << args->configPath << " test failed:\n"
               << e.what() << "\n";

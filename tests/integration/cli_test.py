@@ -145,6 +145,78 @@ class CliTest(h.IntegrationTest):
         self.assertIn("room.admins", bad.stderr)
         self.assertIn("at most 5", bad.stderr)
 
+    # ---- [mixer] profiles: core/config reads them, --check runs the caster's own
+    # validator (mixer::PipelineSpec, the API's) on each.
+
+    def shipped_profile_lines(self):
+        """(text, header line, {kbps: line}) of the shipped config's "default" profile."""
+        text = h.base_config_text()
+        lines = text.split("\n")
+        header = lines.index("[[mixer.profile]]") + 1
+        self.assertIn('name = "default"', lines[header:header + 3], "the shipped profile moved")
+        rungs = {int(m.group(1)): i + 1 for i, l in enumerate(lines)
+                 for m in [re.search(r"^  \{ height = \d+, fps = 30, kbps = (\d+) \},$", l)] if m}
+        return text, header, rungs
+
+    def test_shipped_config_has_the_default_profile_and_passes_check(self):
+        text, header, rungs = self.shipped_profile_lines()
+        self.assertEqual(sorted(rungs), [700, 1200, 2500])
+        self.assertRegex(text, r"(?m)^streams = \[\]$")  # started only through the API
+        r = h.run_roomcast(["--config", h.DEFAULT_CONFIG, "--check"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_absurd_rung_in_profile_names_profile_line_and_field(self):
+        text, header, rungs = self.shipped_profile_lines()
+        lines = text.split("\n")
+        line = rungs[1200]
+        lines[line - 1] = lines[line - 1].replace("kbps = 1200", "kbps = 100000")
+        path = self.write_config("\n".join(lines))
+        start = ["--set", "rtmp.listen=127.0.0.1:%d" % h.free_port(),
+                 "--set", "http.listen=127.0.0.1:%d" % h.free_port(),
+                 "--set", "state.dir=" + os.path.join(h.make_tmpdir(), "state")]
+        for args in (["--check"], start):  # --check and a real start fail alike
+            r = h.run_roomcast(["--config", path] + args, timeout=10)
+            out = r.stdout + r.stderr
+            self.assertNotEqual(r.returncode, 0, out)
+            self.assertIn('%s:%d: mixer.profile "default" (line %d): rungs[1].kbps: 100000 out '
+                          "of 50..20000" % (path, line, header), out)
+            self.assertNotRegex(out, r"test is successful|roomcast started")
+
+    def test_every_profile_field_reaches_the_spec_validator(self):
+        # Each TOML field must arrive under the name PipelineSpec reads: it rejects
+        # unknown fields, so a field mapped wrongly fails --check.
+        fields = [
+            ("name", '"full"'), ("streams", '["live/*", "tv/one"]'), ("preset", '"veryfast"'),
+            ("tune", '""'), ("gop_ms", "4000"), ("keyframes", '"fixed"'), ("audio", '"aac"'),
+            ("audio_kbps", "96"), ("master_source", "false"),
+            ("rungs", '[\n  { height = 540, width = 960, fps = 25, kbps = 1500, '
+                      'preset = "faster", tune = "film" },\n  { height = 270, kbps = 400 },\n]'),
+            ("overlays", '[\n  { id = "logo", type = "image", file = "logo.png", '
+                         'anchor = "top-right", x = 24, y = 24, opacity = 0.8 },\n'
+                         '  { id = "title", type = "text", text = "ライブ配信中 \'a:b\' '
+                         '%{localtime}", unit = "fraction", x = 0.05, y = 0.9, size = 32, '
+                         'box = { color = "#00000080" } },\n]')]
+        base = h.base_config_text() + "\n"
+        header = len(base.split("\n"))  # the line [[mixer.profile]] lands on
+
+        def check(fields):
+            text = "[[mixer.profile]]\n" + "".join("%s = %s\n" % f for f in fields)
+            path = self.write_config(base + text)
+            return path, h.run_roomcast(["--config", path, "--check"])
+
+        path, r = check(fields)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for key, value, expect in (("gop_msec", "4000", "gop_msec"),
+                                   ("keyframes", '"never"', "keyframes"),
+                                   ("rungs", "[]", "rungs")):
+            bad = [f for f in fields if f[0] != key]
+            bad.insert(2, (key, value))
+            path, r = check(bad)
+            self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+            # Line: the header, name, streams, then the bad field.
+            self.assertIn('%s:%d: mixer.profile "full" (line %d): %s' %
+                          (path, header + 3, header, expect), r.stderr)
+
     def test_usersig_is_a_tlssigapiv2_token(self):
         """`roomcast usersig` output checked with an independent decoder."""
         import base64
