@@ -42,6 +42,8 @@ namespace av {
   X(avutil, av_frame_get_buffer)              \
   X(avutil, av_frame_make_writable)           \
   X(avutil, av_frame_copy_props)              \
+  X(avutil, av_opt_get)                       \
+  X(avutil, av_opt_next)                      \
   X(avutil, av_opt_set)                       \
   X(avutil, av_opt_set_int)                   \
   X(avutil, av_opt_set_double)                \
