@@ -256,6 +256,7 @@ http::HttpResponse HlsServer::masterResponse(const std::string& app, const std::
       v.width = info.width;
       v.height = info.height;
       v.fps = info.fps;
+      v.codecs = info.codecs;  // RFC 6381; "" when a codec cannot be named (then left out)
     }
     variants.push_back(std::move(v));
   }

@@ -229,9 +229,12 @@ class HlsTest(h.IntegrationTest):
                                              "#EXT-X-INDEPENDENT-SEGMENTS"], body)
                 self.assertEqual(len(lines), 5, body)
                 self.assertTrue(lines[3].startswith("#EXT-X-STREAM-INF:"), body)
-                attrs = dict(a.split("=", 1) for a in lines[3].split(":", 1)[1].split(","))
+                # attribute-list (RFC 8216 4.2): quoted strings may hold commas
+                attrs = dict(re.findall(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)', lines[3].split(":", 1)[1]))
                 self.assertEqual(attrs.get("RESOLUTION"), "1280x720", attrs)
                 self.assertEqual(attrs.get("FRAME-RATE"), "30.000", attrs)
+                # H.264 High (avc1.64xxxx) + AAC LC, as ffprobe sees the source.
+                self.assertRegex(attrs.get("CODECS", ""), r'^"avc1\.64[0-9a-f]{4},mp4a\.40\.2"$', attrs)
                 # The test source is ~3 Mbit/s of video + AAC; TS adds its overhead.
                 self.assertTrue(500000 < int(attrs["AVERAGE-BANDWIDTH"]) <= int(attrs["BANDWIDTH"])
                                 < 20000000, attrs)
