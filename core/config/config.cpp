@@ -10,6 +10,7 @@
 #include <toml.hpp>
 
 #include "core/config/mixer_profiles.hpp"
+#include "core/config/toml_type_name.hpp"
 #include "core/log/log.hpp"
 
 namespace core {
@@ -21,27 +22,6 @@ constexpr size_t kMaxFileSize = 1024 * 1024;  // a config file is small; refuse 
 constexpr int64_t kKiB = 1024;
 constexpr int64_t kMiB = 1024 * kKiB;
 constexpr int64_t kGiB = 1024 * kMiB;
-
-std::string typeName(const Value& v) {
-  switch (v.type()) {
-    case toml::value_t::boolean:
-      return "a boolean";
-    case toml::value_t::integer:
-      return "an integer";
-    case toml::value_t::floating:
-      return "a float";
-    case toml::value_t::string:
-      return "a string";
-    case toml::value_t::array:
-      return "an array";
-    case toml::value_t::table:
-      return "a table";
-    case toml::value_t::empty:
-      return "nothing";
-    default:
-      return "a date/time";
-  }
-}
 
 // The integer for messages. NOTE: toml11 3.7 saturates out-of-range literals to
 // INT64_MIN/MAX, so at those values show the literal as written instead.
@@ -75,7 +55,7 @@ struct Field {
 template <class S, class T>
 Field<S> integer(std::string_view name, T S::*member, int64_t lo, int64_t hi) {
   return {name, false, [=](const Value& v, S& s) -> std::string {
-            if (!v.is_integer()) return "expected an integer, got " + typeName(v);
+            if (!v.is_integer()) return "expected an integer, got " + tomlTypeName(v);
             int64_t x = v.as_integer();
             if (x < lo || x > hi) {
               return "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
@@ -89,7 +69,7 @@ Field<S> integer(std::string_view name, T S::*member, int64_t lo, int64_t hi) {
 template <class S>
 Field<S> boolean(std::string_view name, bool S::*member) {
   return {name, false, [=](const Value& v, S& s) -> std::string {
-            if (!v.is_boolean()) return "expected a boolean (true/false), got " + typeName(v);
+            if (!v.is_boolean()) return "expected a boolean (true/false), got " + tomlTypeName(v);
             s.*member = v.as_boolean();
             return {};
           }};
@@ -100,7 +80,7 @@ template <class S>
 Field<S> text(std::string_view name, std::string S::*member,
               std::string (*check)(const std::string&) = nullptr) {
   return {name, true, [=](const Value& v, S& s) -> std::string {
-            if (!v.is_string()) return "expected a string, got " + typeName(v);
+            if (!v.is_string()) return "expected a string, got " + tomlTypeName(v);
             const std::string& text = v.as_string().str;
             if (check) {
               if (std::string reason = check(text); !reason.empty()) return reason;
@@ -113,7 +93,7 @@ Field<S> text(std::string_view name, std::string S::*member,
 template <class S>
 Field<S> listen(std::string_view name, ListenAddress S::*member) {
   return {name, true, [=](const Value& v, S& s) -> std::string {
-            if (!v.is_string()) return "expected a string \"ip:port\", got " + typeName(v);
+            if (!v.is_string()) return "expected a string \"ip:port\", got " + tomlTypeName(v);
             std::string reason;
             auto parsed = parseListenAddress(v.as_string().str, reason);
             if (!parsed) return reason;
@@ -127,14 +107,14 @@ template <class S>
 Field<S> idList(std::string_view name, std::vector<std::string> S::*member, size_t maxItems,
                 std::string (*check)(const std::string&)) {
   return {name, false, [=](const Value& v, S& s) -> std::string {
-            if (!v.is_array()) return "expected an array of strings, got " + typeName(v);
+            if (!v.is_array()) return "expected an array of strings, got " + tomlTypeName(v);
             const auto& items = v.as_array();
             if (items.size() > maxItems)
               return "at most " + std::to_string(maxItems) + " entries, got " +
                      std::to_string(items.size());
             std::vector<std::string> out;
             for (const auto& item : items) {
-              if (!item.is_string()) return "expected strings, got " + typeName(item);
+              if (!item.is_string()) return "expected strings, got " + tomlTypeName(item);
               const std::string& id = item.as_string().str;
               if (std::string reason = check(id); !reason.empty()) return reason;
               out.push_back(id);
@@ -158,14 +138,14 @@ Field<S> tableArray(std::string_view name, std::vector<T> S::*member,
 template <class S>
 Field<S> ascendingList(std::string_view name, std::vector<int64_t> S::*member, size_t maxItems) {
   return {name, false, [=](const Value& v, S& s) -> std::string {
-            if (!v.is_array()) return "expected an array of integers, got " + typeName(v);
+            if (!v.is_array()) return "expected an array of integers, got " + tomlTypeName(v);
             const auto& items = v.as_array();
             if (items.size() > maxItems)
               return "at most " + std::to_string(maxItems) + " entries, got " +
                      std::to_string(items.size());
             std::vector<int64_t> out;
             for (const auto& item : items) {
-              if (!item.is_integer()) return "expected integers, got " + typeName(item);
+              if (!item.is_integer()) return "expected integers, got " + tomlTypeName(item);
               const int64_t x = item.as_integer();
               if (x < 0 || (!out.empty() && x <= out.back()))
                 return "must be non-negative and strictly increasing";
@@ -535,7 +515,7 @@ Config Validator::run(const Value& root, Config config) {
       std::string kind = v.is_table() ? "unknown section " : "unknown key ";
       report(name, &v, kind + name + suggestion("", name, sectionNames), false);
     } else if (!v.is_table()) {
-      report(name, &v, "expected a table [" + name + "], got " + typeName(v));
+      report(name, &v, "expected a table [" + name + "], got " + tomlTypeName(v));
     } else {
       checkSection(name, v, config);
     }

@@ -4,31 +4,13 @@
 #include <cctype>
 
 #include "core/config/mixer_profiles.hpp"
+#include "core/config/toml_type_name.hpp"
 
 namespace core {
 
 namespace {
 
 // NOTE: file-scope names here share a unity batch with config.cpp: keep them unique.
-std::string profileValueKind(const toml::value& v) {
-  switch (v.type()) {
-    case toml::value_t::boolean:
-      return "a boolean";
-    case toml::value_t::integer:
-      return "an integer";
-    case toml::value_t::floating:
-      return "a float";
-    case toml::value_t::string:
-      return "a string";
-    case toml::value_t::array:
-      return "an array";
-    case toml::value_t::table:
-      return "a table";
-    default:
-      return "a date/time";
-  }
-}
-
 std::string checkProfileName(const std::string& name) {
   if (name.empty() || name.size() > kMaxProfileNameBytes)
     return "must be 1.." + std::to_string(kMaxProfileNameBytes) + " bytes";
@@ -104,7 +86,7 @@ class ProfileTableReader {
 bool ProfileTableReader::readName(MixerProfile& out) {
   if (!table_.contains("name")) return fail(table_, "", "name is missing");
   const toml::value& v = table_.at("name");
-  if (!v.is_string()) return fail(v, "name", "expected a string, got " + profileValueKind(v));
+  if (!v.is_string()) return fail(v, "name", "expected a string, got " + tomlTypeName(v));
   if (std::string reason = checkProfileName(v.as_string().str); !reason.empty())
     return fail(v, "name", reason);
   out.name = v.as_string().str;
@@ -114,14 +96,14 @@ bool ProfileTableReader::readName(MixerProfile& out) {
 
 bool ProfileTableReader::readStreams(const toml::value& v, MixerProfile& out) {
   if (!v.is_array())
-    return fail(v, "streams", "expected an array of strings, got " + profileValueKind(v));
+    return fail(v, "streams", "expected an array of strings, got " + tomlTypeName(v));
   if (v.as_array().size() > kMaxProfileStreams)
     return fail(v, "streams",
                 "at most " + std::to_string(kMaxProfileStreams) + " entries, got " +
                     std::to_string(v.as_array().size()));
   for (const auto& item : v.as_array()) {
     if (!item.is_string())
-      return fail(item, "streams", "expected strings, got " + profileValueKind(item));
+      return fail(item, "streams", "expected strings, got " + tomlTypeName(item));
     if (std::string reason = checkStreamPattern(item.as_string().str); !reason.empty())
       return fail(item, "streams", reason);
     out.streams.push_back(item.as_string().str);
@@ -131,7 +113,7 @@ bool ProfileTableReader::readStreams(const toml::value& v, MixerProfile& out) {
 
 bool ProfileTableReader::readMasterSource(const toml::value& v, MixerProfile& out) {
   if (!v.is_boolean())
-    return fail(v, "master_source", "expected a boolean (true/false), got " + profileValueKind(v));
+    return fail(v, "master_source", "expected a boolean (true/false), got " + tomlTypeName(v));
   if (table_.contains("master"))
     return fail(v, "master_source", "set master_source or master.source, not both");
   out.spec["master"] = {{"source", v.as_boolean()}};
@@ -142,7 +124,7 @@ bool ProfileTableReader::readMasterSource(const toml::value& v, MixerProfile& ou
 
 bool ProfileTableReader::read(MixerProfile& out) {
   if (!table_.is_table())
-    return fail(table_, "", "expected a table [[mixer.profile]], got " + profileValueKind(table_));
+    return fail(table_, "", "expected a table [[mixer.profile]], got " + tomlTypeName(table_));
   if (!readName(out)) return false;
   out.line = static_cast<int>(table_.location().line());
   bool ok = true;
@@ -187,9 +169,8 @@ void checkProfilesApart(const std::vector<MixerProfile>& profiles,
 std::vector<ValueProblem> readMixerProfiles(const toml::value& v, std::vector<MixerProfile>& out) {
   std::vector<ValueProblem> problems;
   if (!v.is_array()) {
-    problems.push_back(
-        {&v, "mixer.profile",
-         "expected an array of tables [[mixer.profile]], got " + profileValueKind(v)});
+    problems.push_back({&v, "mixer.profile",
+                        "expected an array of tables [[mixer.profile]], got " + tomlTypeName(v)});
     return problems;
   }
   const auto& tables = v.as_array();
