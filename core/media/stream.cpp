@@ -164,6 +164,11 @@ void Stream::ingest(MediaPacket packet) {
   }
   lastIngestNs_ = uv_hrtime();
 
+  if (!packet.config && packet.kind == MediaKind::Audio && packet.codec != Codec::AAC &&
+      info_.audioCodec.empty()) {
+    updateInfo(packet);  // a codec without a config packet (MP3): its first frame names it
+    updateCodecs();
+  }
   if (packet.config) {
     updateInfo(packet);
     if (packet.kind == MediaKind::Video) {
@@ -439,7 +444,8 @@ void Stream::updateCodecs() {
   // NOTE: a track whose codec RFC 6381 strings here cannot name (H.265; audio other than AAC) makes
   // the whole string unknown: a player trusts CODECS, so none beats a wrong one.
   const bool videoKnown = !videoConfig_ || videoConfig_->codec == Codec::H264;
-  const bool audioKnown = !audioConfig_ || audioConfig_->codec == Codec::AAC;
+  const bool audioKnown =
+      audioConfig_ ? audioConfig_->codec == Codec::AAC : info_.audioCodec.empty();
   if (!videoKnown || !audioKnown) {
     info_.codecs.clear();
     return;

@@ -693,4 +693,14 @@ BOOST_AUTO_TEST_CASE(the_codecs_string_follows_the_config_packets) {
   auto next = registry.publish("live", "c", "peer2", nullptr, error);
   BOOST_REQUIRE(next);
   BOOST_TEST(registry.find("live/c")->info().codecs == "");
+
+  // MP3 comes without a config packet: its first frame names it, and the string
+  // (which names AAC only) becomes unknown instead of claiming a video-only stream.
+  next->push(video);
+  BOOST_TEST(registry.find("live/c")->info().codecs == "avc1.64001f");
+  MediaPacket mp3 = packet(MediaKind::Audio, 10);
+  mp3.codec = Codec::Mp3;
+  next->push(mp3);
+  BOOST_TEST(registry.find("live/c")->info().audioCodec == "mp3");
+  BOOST_TEST(registry.find("live/c")->info().codecs == "");
 }
