@@ -10,16 +10,11 @@
 #include "av/av_ptr.hpp"
 #include "av/filter_api.hpp"
 #include "av/format_api.hpp"
+#include "tests/unit/process_maps.hpp"
+
+using testing_maps::mapped;
 
 namespace {
-
-bool mapped(const std::string& library) {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line))
-    if (line.find(library) != std::string::npos) return true;
-  return false;
-}
 
 // A node of `graph` made and initialised from typed options, as the mixer builds them.
 AVFilterContext* node(const av::FilterApi& api, AVFilterGraph* graph, const char* filter,

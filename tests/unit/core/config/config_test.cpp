@@ -7,24 +7,15 @@
 #include <fstream>
 #include <string>
 
+#include "tests/unit/core/config/config_error_of.hpp"
+
 using core::Config;
 using core::ConfigError;
 using core::parseConfig;
+using testing_config::errorOf;
+using testing_config::kFile;
 
 namespace {
-
-const std::string kFile = "conf/roomcast.toml";
-
-// The ConfigError message for `text` (+ overrides); fails the test if it parses.
-std::string errorOf(const std::string& text, const std::vector<std::string>& overrides = {}) {
-  try {
-    parseConfig(text, kFile, overrides);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  BOOST_ERROR("expected a ConfigError for: " << text);
-  return {};
-}
 
 std::string repoRoot() {
   return ROOMCAST_SOURCE_DIR;

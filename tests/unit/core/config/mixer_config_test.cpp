@@ -6,25 +6,16 @@
 #include <vector>
 
 #include "core/config/config.hpp"
+#include "tests/unit/core/config/config_error_of.hpp"
 
 using core::Config;
 using core::ConfigError;
 using core::parseConfig;
 using nlohmann::json;
+using testing_config::errorOf;
+using testing_config::kFile;
 
 namespace {
-
-const std::string kFile = "conf/roomcast.toml";
-
-std::string errorOf(const std::string& text, const std::vector<std::string>& overrides = {}) {
-  try {
-    parseConfig(text, kFile, overrides);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  BOOST_ERROR("expected a ConfigError for: " << text);
-  return {};
-}
 
 const char* kTwoProfiles = R"([mixer]
 threads = 3

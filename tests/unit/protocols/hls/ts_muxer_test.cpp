@@ -6,20 +6,10 @@
 
 #include "av/av_libraries.hpp"
 #include "tests/unit/media_samples.hpp"
+#include "tests/unit/process_maps.hpp"
 
 using namespace media_samples;
-
-namespace {
-
-bool mapped(const std::string& library) {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line))
-    if (line.find(library) != std::string::npos) return true;
-  return false;
-}
-
-}  // namespace
+using testing_maps::mapped;
 
 // NOTE: first in this file (Boost.Test runs them in order): nothing has made a
 // muxer in this process yet.
