@@ -123,6 +123,10 @@ void Stream::attachPublisher(PublishLease* lease, const PublishSpec& spec) {
   lastIngestNs_ = 0;
   gop_.clear();
   info_ = StreamInfo{};
+  // A derived stream's producer keeps the source's clock: its pts must stay the
+  // source's (aligned segments, room events at the right picture), republish or not.
+  corrector_.setMode(origin_ == StreamOrigin::Mixer ? TimestampCorrector::Mode::Passthrough
+                                                    : TimestampCorrector::Mode::Smooth);
   corrector_.restart();
   health_.restart();
   if (group_.empty())

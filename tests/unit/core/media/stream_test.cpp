@@ -704,3 +704,38 @@ BOOST_AUTO_TEST_CASE(the_codecs_string_follows_the_config_packets) {
   BOOST_TEST(registry.find("live/c")->info().audioCodec == "mp3");
   BOOST_TEST(registry.find("live/c")->info().codecs == "");
 }
+
+BOOST_AUTO_TEST_CASE(a_derived_stream_keeps_its_producers_timestamps_across_a_republish) {
+  // A rung's pts must stay the source's: a client's republish continues the clock
+  // (Smooth), the mixer's does not (Passthrough).
+  EventLoop loop;
+  StreamRegistry registry(loop, options());
+  std::string error;
+  PublishSpec rung{.app = "live", .name = "a_360p", .peer = "mixer",
+                   .origin = StreamOrigin::Mixer, .group = "live/a", .label = "360p"};
+  RecordingSink sink;
+  auto lease = registry.publish(rung, nullptr, error);
+  BOOST_REQUIRE(lease);
+  sink.sub = registry.subscribe("live", "a_360p", sink, "test");
+  lease->push(packet(MediaKind::Video, 5000, true));
+  lease->push(packet(MediaKind::Video, 5033));
+  lease->release("drain");
+  lease = registry.publish(rung, nullptr, error);
+  BOOST_REQUIRE(lease);
+  lease->push(packet(MediaKind::Video, 9000, true));
+  lease->push(packet(MediaKind::Video, 9033));
+  BOOST_TEST((dtsOf(sink.packets) == std::vector<int64_t>{5000, 5033, 9000, 9033}));
+
+  // The same republish from a client continues its clock after the last packet.
+  auto client = registry.publish("live", "b", "peer", nullptr, error);
+  RecordingSink viewer;
+  viewer.sub = registry.subscribe("live", "b", viewer, "test");
+  client->push(packet(MediaKind::Video, 5000, true));
+  client->release("gone");
+  client = registry.publish("live", "b", "peer", nullptr, error);
+  client->push(packet(MediaKind::Video, 9000, true));
+  BOOST_REQUIRE(viewer.packets.size() == 2u);
+  BOOST_TEST(viewer.packets[1].dts < 9000);
+  sink.sub.reset();
+  viewer.sub.reset();
+}
