@@ -1,6 +1,8 @@
 // roomcast player page: lists live streams from /api/v1/streams and plays one over
 // HLS (hls.js), LL-HLS (hls.js, lowLatencyMode) or HTTP-FLV (mpegts.js), showing
-// live latency and decoded frames. Plain ES module, no build step.
+// live latency and decoded frames. HLS and LL-HLS load the stream's master playlist
+// (the source and the mixer's renditions of it): hls.js switches levels by itself
+// (Auto) or as picked in the level menu. Plain ES module, no build step.
 //
 // URL query (all optional): stream=app/name, proto=hls|llhls|flv, autoplay=1,
 // muted=1; expire/sign (signed URLs) are passed through to the media URL;
@@ -10,11 +12,16 @@
 // picture reaches them.
 // Stable hooks for tests: #player[data-state] = idle|loading|playing|error,
 // #status, #latency[data-ms], #frames[data-total|data-dropped|data-presented],
-// #streams li[data-key]; the chat's hooks are listed in chat.js.
+// #streams li[data-key] (with .abr[data-renditions] on a source with renditions),
+// #level (option values: -1 = Auto, else the hls.levels index, with
+// [data-height|data-bitrate|data-url] of that level) with
+// [data-current] = the playing level's index ('' before the first),
+// [data-auto] = true|false, [data-switches] = LEVEL_SWITCHED count;
+// the chat's hooks are listed in chat.js.
 
 const PROTOCOLS = {
-  hls: { label: 'HLS', engine: 'hls.js', url: (app, name) => `/${app}/${name}.m3u8` },
-  llhls: { label: 'LL-HLS', engine: 'hls.js', url: (app, name) => `/${app}/${name}/ll.m3u8` },
+  hls: { label: 'HLS', engine: 'hls.js', url: (app, name) => `/${app}/${name}/master.m3u8` },
+  llhls: { label: 'LL-HLS', engine: 'hls.js', url: (app, name) => `/${app}/${name}/ll/master.m3u8` },
   flv: { label: 'HTTP-FLV', engine: 'mpegts.js', url: (app, name) => `/${app}/${name}.flv` },
 };
 const LIBRARIES = {
@@ -104,6 +111,7 @@ function stopPlayer() {
   state.presented = 0;
   lastTime = -1;
   $('engine').textContent = '—';
+  resetLevelMenu();
 }
 
 function scheduleRetry(generation, why) {
@@ -208,6 +216,16 @@ function startHls(Hls, url, video, lowLatency, generation, sidechannel) {
   });
   // The room's events: timed ID3 (TS) and emsg ID3 (fMP4) samples of each fragment.
   hls.on(Hls.Events.FRAG_PARSING_METADATA, (_event, data) => sidechannel.onHlsMetadata(data));
+  const levels = () => generation === state.generation && fillLevelMenu(hls);
+  hls.on(Hls.Events.MANIFEST_PARSED, levels);
+  hls.on(Hls.Events.LEVELS_UPDATED, levels); // a level dropped after errors
+  hls.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => {
+    if (generation !== state.generation) return;
+    const menu = $('level');
+    menu.dataset.current = String(data.level);
+    menu.dataset.switches = String(Number(menu.dataset.switches || 0) + 1);
+    showPlayingLevel(hls);
+  });
   let mediaRecoveries = 0;
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (generation !== state.generation || !data.fatal) return;
@@ -223,6 +241,8 @@ function startHls(Hls, url, video, lowLatency, generation, sidechannel) {
   return {
     kind: lowLatency ? 'llhls' : 'hls',
     version: Hls.version,
+    // -1 = Auto (hls.js picks by measured bandwidth); from the next fragment on.
+    setLevel: (index) => { hls.nextLevel = index; },
     destroy: () => hls.destroy(),
     stats: () => {
       const out = { edgeMs: null, latencyMs: null, latencyKind: null };
@@ -274,6 +294,54 @@ function startFlv(mpegts, url, video, generation, sidechannel) {
     // delay can be measured here: media buffered ahead of the playhead.
     stats: () => ({ edgeMs: null, latencyMs: null, latencyKind: null }),
   };
+}
+
+// ---------------------------------------------------------------- level menu
+
+function levelName(level) {
+  const size = level.height ? `${level.height}p` : `${level.width || '?'}w`;
+  return level.bitrate ? `${size} · ${Math.round(level.bitrate / 1000)} kbps` : size;
+}
+
+// Fills #level from hls.levels: "Auto" and one entry per level (on the manifest,
+// and again if hls.js drops a level after errors).
+function fillLevelMenu(hls) {
+  const menu = $('level');
+  const picked = menu.value || '-1';
+  const auto = document.createElement('option');
+  auto.value = '-1';
+  const items = (hls.levels || []).map((level, i) => {
+    const o = document.createElement('option');
+    o.value = String(i);
+    o.textContent = levelName(level);
+    Object.assign(o.dataset, { height: level.height, bitrate: level.bitrate, url: level.uri });
+    return o;
+  });
+  menu.replaceChildren(auto, ...items);
+  menu.value = hls.autoLevelEnabled || Number(picked) >= items.length ? '-1' : picked;
+  menu.hidden = false;
+  $('level-label').hidden = false;
+  showPlayingLevel(hls);
+}
+
+// The level playing (from LEVEL_SWITCHED) named in the Auto entry: "Auto (480p)".
+function showPlayingLevel(hls) {
+  const menu = $('level');
+  const playing = menu.dataset.current === '' ? null : hls.levels[Number(menu.dataset.current)];
+  const auto = menu.querySelector('option[value="-1"]');
+  const name = playing && (playing.height ? `${playing.height}p` : levelName(playing));
+  if (auto) auto.textContent = playing ? `Auto (${name})` : 'Auto';
+  menu.dataset.auto = String(hls.autoLevelEnabled);
+}
+
+function resetLevelMenu() {
+  const menu = $('level');
+  menu.replaceChildren();
+  menu.hidden = true;
+  $('level-label').hidden = true;
+  menu.dataset.current = '';
+  menu.dataset.auto = '';
+  menu.dataset.switches = '0';
 }
 
 // ---------------------------------------------------------------- stats
@@ -345,9 +413,11 @@ function describe(s) {
   return parts.join(' · ');
 }
 
+// NOTE: the mixer's renditions ({name}_{height}p) are not listed: they are levels
+// of their source's master playlist, and their source carries the room.
 function renderStreams(streams) {
   const list = $('streams');
-  const live = streams.filter((s) => s.live);
+  const live = streams.filter((s) => s.live && s.origin !== 'mixer');
   state.liveKeys = new Set(live.map((s) => s.key));
   $('stream-count').textContent = String(live.length);
   $('streams-empty').hidden = live.length > 0;
@@ -360,6 +430,16 @@ function renderStreams(streams) {
     const name = document.createElement('div');
     name.className = 'name';
     name.textContent = s.key;
+    const renditions = Array.isArray(s.renditions) ? s.renditions.length : 0;
+    if (renditions > 0) {
+      const abr = document.createElement('span');
+      abr.className = 'abr';
+      abr.dataset.renditions = String(renditions);
+      abr.textContent = `ABR ${renditions + 1}`;
+      abr.title = `${renditions + 1} levels: the source and ${renditions} rendition`
+        + `${renditions > 1 ? 's' : ''} (${s.renditions.join(', ')})`;
+      name.append(abr);
+    }
     const meta = document.createElement('div');
     meta.className = 'meta';
     meta.textContent = describe(s);
@@ -440,6 +520,11 @@ function init() {
       startPlayer();
     });
   }
+  $('level').addEventListener('change', (e) => {
+    if (state.player && state.player.setLevel) state.player.setLevel(Number(e.target.value));
+    $('level').dataset.auto = String(e.target.value === '-1');
+  });
+  resetLevelMenu();
   window.roomcast = { state, startPlayer, stopPlayer }; // for the console and tests
   updateSelectionUi();
   refreshStreams();

@@ -27,8 +27,8 @@ ROOM_KEY = "roomcast-browser-chat-test-key-0123456789abcdef"
 STATUS_WORDS = {1: "waiting", 2: "live", 3: "paused", 4: "ended", 5: "replay"}
 
 
-def run_page(srv, query, expect="playing", stream=KEY, timeout=45, web_root=WEB_ROOT):
-    """Run play.mjs on /?query; returns its JSON result (a dict)."""
+def run_page(srv, query, expect="playing", stream=KEY, timeout=45, web_root=WEB_ROOT, extra=()):
+    """Run play.mjs on /?query (extra: more play.mjs options); returns its JSON result."""
     node = shutil.which("node")
     if node is None:
         raise AssertionError("node is not installed (scripts/packages.txt: nodejs)")
@@ -37,6 +37,7 @@ def run_page(srv, query, expect="playing", stream=KEY, timeout=45, web_root=WEB_
             "--chromium", CHROMIUM]
     if stream:
         args += ["--stream", stream]
+    args += list(extra)
     h.log("browser: " + " ".join(args))
     try:
         r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -1,31 +1,22 @@
-// Drives headless Debian Chromium (playwright-core from web/node_modules) on the
-// roomcast player page and prints one JSON result line. Used by browser_test.py.
+// Drives headless Debian Chromium (playwright-core from web/node_modules, launched by
+// chromium.mjs) on the roomcast player page and prints one JSON result line. Used by
+// browser_test.py and abr_browser_test.py.
 //
 //   node play.mjs --page URL [--stream live/demo] [--seconds 3] [--timeout 45]
-//                 [--expect playing|error] [--web-root DIR] [--chromium /usr/bin/chromium]
+//                 [--expect playing|error] [--level auto|lowest|highest|N]
+//                 [--web-root DIR] [--chromium /usr/bin/chromium]
 //
 // --expect playing: wait until video.currentTime has advanced by --seconds with the
 // decoded frame count rising. --expect error: wait for #player[data-state=error].
+// --level: once the first frame played, pick that entry of the page's level menu
+// (#level: Auto, the level of lowest or highest data-bitrate, or hls.levels index N),
+// wait for the page to report LEVEL_SWITCHED to it (not for Auto), then measure the
+// --seconds from there. The result has every #level snapshot (levelAtStart, end.level),
+// the pick (level: {value, url, pickT, switchedT}), the page's media requests
+// (requests: [{t, url}], wall ms, /api/ left out) and its 'waiting' stalls
+// (stalls: [{t, ms}]).
 // Exit code 0 when the expectation was met, 1 otherwise, 2 on a harness problem.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
-
-function parseArgs(argv) {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const opts = {
-    page: '', stream: '', seconds: 3, timeout: 45, expect: 'playing',
-    webRoot: path.resolve(here, '../../../web'), chromium: '/usr/bin/chromium',
-  };
-  for (let i = 2; i < argv.length; i += 2) {
-    const k = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!(k in opts)) throw new Error(`unknown option ${argv[i]}`);
-    opts[k] = typeof opts[k] === 'number' ? Number(argv[i + 1]) : argv[i + 1];
-  }
-  if (!opts.page) throw new Error('--page URL is required');
-  return opts;
-}
+import { parseOptions, withChromium } from './chromium.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -52,29 +43,66 @@ function snapshot(page) {
       latencyKind: el('latency-kind')?.textContent ?? null,
       bufferMs: el('buffer')?.dataset.ms === '' ? null : Number(el('buffer')?.dataset.ms),
       streams: [...document.querySelectorAll('#streams li')].map((li) => li.dataset.key),
+      abr: Object.fromEntries([...document.querySelectorAll('#streams li')].map((li) => [
+        li.dataset.key, li.querySelector('.abr') ? li.querySelector('.abr').textContent : null])),
+      mediaUrl: el('media-url')?.textContent ?? null,
+      level: levelMenu(el('level')),
+      stalls: window.__playStalls ? window.__playStalls.slice() : [],
     };
+
+    function levelMenu(menu) {
+      if (!menu) return null;
+      return {
+        visible: menu.checkVisibility ? menu.checkVisibility() : !menu.hidden,
+        value: menu.value,
+        current: menu.dataset.current === '' ? null : Number(menu.dataset.current),
+        auto: menu.dataset.auto,
+        switches: Number(menu.dataset.switches || 0),
+        options: [...menu.options].map((o) => ({
+          value: o.value, text: o.textContent, height: Number(o.dataset.height || 0),
+          bitrate: Number(o.dataset.bitrate || 0), url: o.dataset.url || null,
+        })),
+      };
+    }
+  });
+}
+
+// 'waiting' stalls of the video, each closed by the next 'playing' or moving clock.
+function watchStalls() {
+  const v = document.querySelector('video');
+  const stalls = window.__playStalls = [];
+  let open = null;
+  const close = () => {
+    if (open) open.ms = Date.now() - open.t;
+    open = null;
+  };
+  v.addEventListener('waiting', () => {
+    if (open) return;
+    open = { t: Date.now(), ms: null, at: v.currentTime };
+    stalls.push(open);
+  });
+  v.addEventListener('playing', close);
+  v.addEventListener('timeupdate', () => {
+    if (open && v.currentTime > open.at + 0.05) close();
   });
 }
 
 async function run(opts, result) {
-  const { chromium } = await import(
-    pathToFileURL(path.join(opts.webRoot, 'node_modules/playwright-core/index.mjs')).href);
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'roomcast-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: opts.chromium,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required'],
-  });
-  try {
+  await withChromium(opts, { width: 1280, height: 720 }, result, async (context) => {
     const page = context.pages()[0] || await context.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') result.console.push(`${m.type()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => result.pageErrors.push(String(e)));
-    result.browser = context.browser()?.version() ?? null;
+    page.on('request', (req) => {
+      const type = req.resourceType();
+      if ((type === 'xhr' || type === 'fetch') && !new URL(req.url()).pathname.startsWith('/api/')
+          && result.requests.length < 2000) {
+        result.requests.push({ t: Date.now(), url: req.url() });
+      }
+    });
     await page.goto(opts.page, { waitUntil: 'load', timeout: 15000 });
+    await page.evaluate(watchStalls);
     result.mse = await page.evaluate(() => ({
       h264aac: MediaSource.isTypeSupported('video/mp4; codecs="avc1.640028,mp4a.40.2"'),
       h264: MediaSource.isTypeSupported('video/mp4; codecs="avc1.640028"'),
@@ -90,11 +118,48 @@ async function run(opts, result) {
     }
     result.first = await snapshot(page);
     result.streamListed = opts.stream ? result.first.streams.includes(opts.stream) : null;
-    return await (opts.expect === 'error' ? waitError(page, deadline, result) : waitPlaying(page, opts, deadline, result));
-  } finally {
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    result.ok = await (opts.expect === 'error' ? waitError(page, deadline, result)
+      : waitPlaying(page, opts, deadline, result));
+  });
+  return result.ok;
+}
+
+// The option of the menu that --level names, or null.
+function chooseLevel(menu, want) {
+  const levels = menu.options.filter((o) => o.value !== '-1');
+  if (want === 'auto') return menu.options.find((o) => o.value === '-1') || null;
+  if (!levels.length) return null;
+  if (want === 'lowest') return levels.reduce((a, b) => (b.bitrate < a.bitrate ? b : a));
+  if (want === 'highest') return levels.reduce((a, b) => (b.bitrate > a.bitrate ? b : a));
+  return levels.find((o) => o.value === String(Number(want))) || null;
+}
+
+// Picks --level in the page's menu as a user would; true once the page plays it.
+async function pickLevel(page, opts, deadline, result) {
+  const before = await snapshot(page);
+  result.levelAtStart = before.level;
+  const option = before.level && before.level.visible ? chooseLevel(before.level, opts.level) : null;
+  if (!option) {
+    result.reason = `no level menu entry for --level ${opts.level}: ${JSON.stringify(before.level)}`;
+    return false;
   }
+  result.level = { value: option.value, text: option.text, url: option.url, pickT: Date.now() };
+  await page.selectOption('#level', option.value);
+  if (option.value === '-1') {
+    result.level.switchedT = result.level.pickT;
+    return true;
+  }
+  while (Date.now() < deadline) {
+    const s = await snapshot(page);
+    result.last = s;
+    if (s.level.current === Number(option.value) && s.level.auto === 'false') {
+      result.level.switchedT = Date.now();
+      return true;
+    }
+    await sleep(100);
+  }
+  result.reason = `the page never reported LEVEL_SWITCHED to level ${option.value} (${option.text})`;
+  return false;
 }
 
 async function waitError(page, deadline, result) {
@@ -121,8 +186,12 @@ async function waitPlaying(page, opts, deadline, result) {
     result.reason = 'no frame decoded / clock never started';
     return false;
   }
-  result.start = start;
   result.startupMs = Date.now() - t0;
+  if (opts.level) {
+    if (!await pickLevel(page, opts, deadline, result)) return false;
+    start = await snapshot(page); // the clock is measured from the switch on
+  }
+  result.start = start;
   // Phase 2: the clock advances by opts.seconds while frames keep being decoded.
   const wall0 = Date.now();
   while (Date.now() < deadline) {
@@ -145,14 +214,15 @@ async function waitPlaying(page, opts, deadline, result) {
   return false;
 }
 
-const result = { ok: false, console: [], pageErrors: [] };
+const result = { ok: false, console: [], pageErrors: [], requests: [] };
 let code = 2;
 try {
-  const opts = parseArgs(process.argv);
+  const opts = parseOptions(process.argv, {
+    page: '', stream: '', seconds: 3, timeout: 45, expect: 'playing', level: '',
+  }, ['page']);
   result.page = opts.page;
   result.expect = opts.expect;
-  result.ok = await run(opts, result);
-  code = result.ok ? 0 : 1;
+  code = await run(opts, result) ? 0 : 1;
 } catch (e) {
   result.reason = `harness error: ${e && e.stack ? e.stack : e}`;
 }
