@@ -14,7 +14,7 @@ namespace mixer {
 namespace {
 
 // Far above any real access unit (a 4K intra frame is a few MB); keeps the size an int.
-constexpr size_t kMaxUnitBytes = size_t{1} << 28;
+constexpr size_t kDecoderMaxUnitBytes = size_t{1} << 28;
 
 std::string_view decoderCodecName(core::Codec codec) {
   switch (codec) {
@@ -101,7 +101,7 @@ bool VideoDecoder::send(const EncodedUnit& unit, std::string& error) {
     error = "H.264 decoder: an empty access unit";
     return false;
   }
-  if (unit.payload.size() > kMaxUnitBytes) {
+  if (unit.payload.size() > kDecoderMaxUnitBytes) {
     error = fmt::format("H.264 decoder: a {}-byte access unit", unit.payload.size());
     return false;
   }

@@ -13,9 +13,9 @@ namespace mixer {
 
 namespace {
 
-constexpr int kMinSide = 16;  // one macroblock
-constexpr int kMaxSide = 8192;
-constexpr double kMaxFps = 240;
+constexpr int kEncoderMinSide = 16;  // one macroblock
+constexpr int kEncoderMaxSide = 8192;
+constexpr double kEncoderMaxFps = 240;
 
 // fps as a rational x264 takes: 30 -> 30/1, 29.97 -> 30000/1001, else in 1/1000ths.
 AVRational x264FrameRate(double fps) {
@@ -27,7 +27,7 @@ AVRational x264FrameRate(double fps) {
 }
 
 bool encoderSideOk(int side) {
-  return side >= kMinSide && side <= kMaxSide && side % 2 == 0;
+  return side >= kEncoderMinSide && side <= kEncoderMaxSide && side % 2 == 0;
 }
 
 }  // namespace
@@ -46,11 +46,12 @@ std::unique_ptr<VideoEncoder> VideoEncoder::open(const av::FilterApi& api,
                                                  std::string& error) {
   std::unique_ptr<VideoEncoder> e(new VideoEncoder(api, settings));
   if (!encoderSideOk(settings.width) || !encoderSideOk(settings.height)) {
-    error = fmt::format("{}: size out of range (even, {}..{})", e->name(), kMinSide, kMaxSide);
+    error = fmt::format("{}: size out of range (even, {}..{})", e->name(), kEncoderMinSide,
+                        kEncoderMaxSide);
     return nullptr;
   }
-  if (!(settings.fps > 0 && settings.fps <= kMaxFps)) {
-    error = fmt::format("{}: frame rate out of range (0..{})", e->name(), kMaxFps);
+  if (!(settings.fps > 0 && settings.fps <= kEncoderMaxFps)) {
+    error = fmt::format("{}: frame rate out of range (0..{})", e->name(), kEncoderMaxFps);
     return nullptr;
   }
   if (!e->configure(error)) return nullptr;
