@@ -26,11 +26,13 @@
 #include "core/loop/signal_watcher.hpp"
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/stream_registry.hpp"
+#include "mixer/mixer.hpp"
 #include "mixer/pipeline_spec.hpp"
 #include "protocols/flv/flv_server.hpp"
 #include "protocols/hls/hls_server.hpp"
 #include "protocols/hls/replay_server.hpp"
 #include "protocols/http/http_server.hpp"
+#include "protocols/http/caster_api.hpp"
 #include "protocols/http/recordings_api.hpp"
 #include "protocols/http/static_files.hpp"
 #include "protocols/http/streams_api.hpp"
@@ -270,6 +272,7 @@ struct Server {
   std::unique_ptr<hls::HlsServer> hls;
   std::unique_ptr<rtmp::RtmpServer> rtmp;
   std::unique_ptr<recorder::Recorder> recorder;
+  std::unique_ptr<mixer::Mixer> mixer;  // its threads stop before the registry goes
   std::vector<std::unique_ptr<core::SignalWatcher>> signals;
   std::unique_ptr<core::HeapTrimmer> heapTrimmer;
   bool stopping = false;
@@ -348,6 +351,12 @@ struct Server {
         if (webhooks) webhooks->recordingClosed(f.stream, f.toJson());
       });
     http::registerRecordingsApi(*http, *recorder, [this](const http::HttpRequest& req) {
+      return room::requireAdmin(req, *roomServer);
+    });
+    // NOTE: made even with mixer.enabled off, so the API can say so (503).
+    mixer = std::make_unique<mixer::Mixer>(loop, *registry, av, c.mixer);
+    registry->addObserver(mixer.get());
+    http::registerCasterApi(*http, *mixer, [this](const http::HttpRequest& req) {
       return room::requireAdmin(req, *roomServer);
     });
     // NOTE: before the FLV and HLS routes, which would take /replay/x.m3u8 for a
@@ -441,12 +450,14 @@ struct Server {
     flv->closeAll("server shutting down");
     roomServer->closeAll();
     http->closeAll();
+    if (mixer) mixer->shutdown();
     registry->shutdown("server shutting down");
     loop.post([this] {
       rtmp.reset();
       flv.reset();
       hls.reset();
       recorder.reset();  // its files finish closing in the background
+      mixer.reset();     // joins its threads, told to stop above
       roomServer.reset();
       http.reset();
       rooms->setSidechannel(nullptr);

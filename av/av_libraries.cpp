@@ -1,8 +1,12 @@
 #include "av/av_libraries.hpp"
 
 #include <dlfcn.h>
+#include <spdlog/spdlog.h>
 
+#include <cstdarg>
+#include <cstdio>
 #include <mutex>
+#include <string_view>
 
 #include "av/filter_api.hpp"
 #include "av/format_api.hpp"
@@ -61,6 +65,25 @@ void loadFormat(Table<FormatApi>& table) {
   table.ok = true;
 }
 
+// FFmpeg's log lines into ours (any thread: spdlog is thread-safe). Errors and
+// warnings (a corrupt frame, a glyph a font lacks) at debug: a damaged source makes
+// many per second; fatal ones as errors. Info and chatter (x264's banner) dropped.
+// NOTE: no state of ours: the context's name comes from its own AVClass.
+void logFromFfmpeg(void* context, int level, const char* format, va_list args) {
+  if (level > AV_LOG_WARNING) return;
+  if (level > AV_LOG_FATAL && !spdlog::should_log(spdlog::level::debug)) return;
+  char text[1024];
+  const int n = vsnprintf(text, sizeof text, format, args);
+  if (n <= 0) return;
+  std::string_view line(text, std::min<size_t>(static_cast<size_t>(n), sizeof text - 1));
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.empty()) return;
+  const AVClass* cls = context ? *static_cast<const AVClass* const*>(context) : nullptr;
+  const char* who = cls && cls->item_name ? cls->item_name(context) : "ffmpeg";
+  spdlog::log(level <= AV_LOG_FATAL ? spdlog::level::err : spdlog::level::debug, "ffmpeg {}: {}",
+              who ? who : "ffmpeg", line);
+}
+
 void loadFilter(Table<FilterApi>& table) {
   Handles h;
   if (!open(ROOMCAST_SONAME(avutil, LIBAVUTIL_VERSION_MAJOR), h.avutil, table.error) ||
@@ -69,6 +92,7 @@ void loadFilter(Table<FilterApi>& table) {
       !open(ROOMCAST_SONAME(swscale, LIBSWSCALE_VERSION_MAJOR), h.swscale, table.error))
     return;
   ROOMCAST_AV_FILTER_FUNCTIONS(ROOMCAST_AV_RESOLVE)
+  table.api.av_log_set_callback(&logFromFfmpeg);
   table.ok = true;
 }
 

@@ -201,7 +201,14 @@ FilterGraph::Pull FilterGraph::pull(size_t rung, AVFrame* out, std::string& erro
   }
   api_.av_frame_unref(out);
   int rc = api_.av_buffersink_get_frame_flags(sinks_[rung], out, 0);
-  if (rc >= 0) return Pull::Frame;
+  if (rc >= 0) {
+    // NOTE: an fps node gives its branch a 1/fps time base; every rung's frames go
+    // out on the input's (ms), so pts compare across rungs and with the KeySchedule.
+    const AVRational tb = api_.av_buffersink_get_time_base(sinks_[rung]);
+    if (out->pts != AV_NOPTS_VALUE && av_cmp_q(tb, input_.timeBase) != 0)
+      out->pts = api_.av_rescale_q(out->pts, tb, input_.timeBase);
+    return Pull::Frame;
+  }
   if (rc == AVERROR(EAGAIN)) return Pull::Again;
   if (rc == AVERROR_EOF) return Pull::End;
   error = fmt::format("{}: {}", sinks_[rung]->name ? sinks_[rung]->name : "buffersink", reason(rc));

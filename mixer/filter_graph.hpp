@@ -60,7 +60,7 @@ class FilterGraph {
   // while an image overlay has no image yet (its overlay would hold every frame).
   bool push(const AVFrame* frame, std::string& error);
   // The next frame of rung `rung` (GraphSpec::sinkNodes order) into `out`, unref'd
-  // first. Runs the filters as far as that sink needs.
+  // first, its pts in the input's time base. Runs the filters as far as that sink needs.
   Pull pull(size_t rung, AVFrame* out, std::string& error);
   // avfilter_graph_send_command to the one filter named `target` ("drawtext@ov_t",
   // "overlay@ov_logo"; never "all" or a filter type). A failed drawtext "reinit"

@@ -68,11 +68,13 @@ KeySchedule::Decision KeySchedule::decide(size_t rung, int64_t pts) {
   return Decision::Key;
 }
 
-void KeySchedule::dropUntilNextKey(size_t rung, int64_t pts) {
+bool KeySchedule::dropUntilNextKey(size_t rung, int64_t pts) {
   std::lock_guard lock(mutex_);
-  if (rung >= cursors_.size()) return;
+  if (rung >= cursors_.size()) return false;
   Cursor& c = cursors_[rung];
+  const bool fresh = !c.gapAt;
   if (!c.gapAt || pts < *c.gapAt) c.gapAt = pts;
+  return fresh;
 }
 
 void KeySchedule::prune() {

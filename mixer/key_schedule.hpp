@@ -37,7 +37,8 @@ class KeySchedule {
   Decision decide(size_t rung, int64_t pts);
   // The rung lost the frame at `pts` (its queue was full): frames from `pts` on are
   // skipped until the first key after it; frames already queued before it still go.
-  void dropUntilNextKey(size_t rung, int64_t pts);
+  // True when this starts a gap (the rung was not already waiting for a key).
+  bool dropUntilNextKey(size_t rung, int64_t pts);
 
   std::vector<int64_t> keys() const;  // the keys still held, oldest first
   uint64_t keyCount() const;          // keys marked since construction

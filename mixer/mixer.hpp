@@ -1,0 +1,80 @@
+// Mixer: the caster. Starts a Pipeline on every pushed stream a [[mixer.profile]]
+// matches (and, through the API, on any live stream), owns the pipelines by source
+// key and the one Mailbox their threads post to, and keeps runs whose threads are
+// still returning. Owned by main(); loop thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config/mixer_config.hpp"
+#include "core/loop/mailbox.hpp"
+#include "core/media/caster_control.hpp"
+#include "core/media/stream_registry.hpp"
+#include "mixer/mixer_event.hpp"
+#include "mixer/pipeline.hpp"
+
+namespace av {
+class Libraries;
+}
+
+namespace mixer {
+
+class Mixer final : public core::StreamObserver, public core::CasterControl {
+ public:
+  Mixer(core::EventLoop& loop, core::StreamRegistry& registry, av::Libraries& libs,
+        const core::MixerConfig& config);
+  ~Mixer() override;
+  Mixer(const Mixer&) = delete;
+  Mixer& operator=(const Mixer&) = delete;
+
+  // A profile whose patterns match a pushed (not derived) stream starts its ladder.
+  void onPublish(const core::Stream& stream) override;
+
+  struct Created {
+    Pipeline* pipeline = nullptr;
+    int status = 201;  // else 400 bad spec, 404 no such stream, 409 exists, 503 off or full
+    std::string error;
+  };
+  // A pipeline on the live source `app/name`.
+  Created create(const std::string& app, const std::string& name, PipelineSpec spec,
+                 std::string startedBy);
+  bool remove(const std::string& key);
+  const Pipeline* find(const std::string& key) const;
+  std::vector<const Pipeline*> pipelines() const;
+  // Stops every pipeline (server shutdown); their threads return at once.
+  void shutdown();
+
+  // core::CasterControl (the HTTP API)
+  Answer createCaster(const nlohmann::json& body) override;
+  nlohmann::json listCasters() const override;
+  Answer getCaster(const std::string& key) const override;
+  Answer removeCaster(const std::string& key) override;
+  Answer changeOverlays(const std::string& key, const std::string& method, const std::string& id,
+                        const nlohmann::json& body) override;
+
+  size_t retiredRuns() const { return retired_.size(); }
+
+ private:
+  void onEvent(MixerEvent&& event);
+  uint64_t newRun(Pipeline* pipeline);
+  void retire(std::unique_ptr<PipelineRun> run);
+  void reap();
+  void removeEnded();
+
+  core::EventLoop& loop_;
+  core::StreamRegistry& registry_;
+  const core::MixerConfig& config_;
+  core::Mailbox<MixerEvent> mailbox_;
+  PipelineContext context_;
+  std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
+  std::map<uint64_t, Pipeline*> routes_;  // current runs only
+  std::vector<std::unique_ptr<PipelineRun>> retired_;
+  uint64_t nextRun_ = 1;
+  bool removeQueued_ = false;
+};
+
+}  // namespace mixer

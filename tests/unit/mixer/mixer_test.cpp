@@ -1,0 +1,219 @@
+// The caster end to end on a real loop and real codecs: a synthetic 320x240 H.264
+// source published into the hub, a Mixer pipeline with two rungs, the rungs read
+// back as derived streams. Runs under ThreadSanitizer too (scripts/test).
+#include "mixer/mixer.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "av/av_libraries.hpp"
+#include "av/av_ptr.hpp"
+#include "av/filter_api.hpp"
+#include "core/format/avc_config.hpp"
+#include "core/media/stream_registry.hpp"
+#include "mixer/video_encoder.hpp"
+#include "tests/unit/run_loop.hpp"
+
+using namespace core;
+
+namespace {
+
+constexpr int kW = 320;
+constexpr int kH = 240;
+constexpr int kFrames = 90;  // 3 s at 30 fps
+constexpr int kGop = 30;     // a source keyframe each second
+
+struct Collector : MediaSink {
+  std::vector<MediaPacket> video, audio, data;
+  std::vector<uint8_t> avcC;
+  bool ended = false;
+  void onPacket(const MediaPacket& p) override {
+    if (p.isVideo() && p.config)
+      avcC.assign(p.payload.span().begin(), p.payload.span().end());
+    else if (p.isVideo())
+      video.push_back(p);
+    else if (p.isAudio())
+      audio.push_back(p);
+    else
+      data.push_back(p);
+  }
+  void onStreamEnd(std::string_view) override { ended = true; }
+  std::set<int64_t> keys() const {
+    std::set<int64_t> k;
+    for (const auto& p : video)
+      if (p.keyframe) k.insert(p.pts);
+    return k;
+  }
+};
+
+// The source: kFrames of a moving gradient, encoded by the caster's own encoder.
+struct Source {
+  std::vector<uint8_t> avcC;
+  std::vector<mixer::EncodedUnit> units;
+};
+
+Source makeSource(const av::FilterApi& api) {
+  mixer::X264Settings x;
+  x.preset = "ultrafast";
+  x.tune = "zerolatency";
+  x.bitRate = 400000;
+  x.maxRate = 440000;
+  x.bufSize = 600000;
+  x.gop = 300;
+  x.keyintMin = 300;
+  std::string error;
+  auto enc = mixer::VideoEncoder::open(api, {kW, kH, 30, x}, error);
+  BOOST_REQUIRE_MESSAGE(enc, error);
+  Source s;
+  s.avcC = enc->avcConfig();
+  auto take = [&] {
+    mixer::EncodedUnit u;
+    while (enc->receive(u, error) == mixer::VideoEncoder::Result::Frame) s.units.push_back(u);
+  };
+  for (int i = 0; i < kFrames; ++i) {
+    av::FramePtr f = av::makeFrame(api);
+    f->width = kW;
+    f->height = kH;
+    f->format = AV_PIX_FMT_YUV420P;
+    BOOST_REQUIRE(api.av_frame_get_buffer(f.get(), 0) == 0);
+    for (int y = 0; y < kH; ++y)
+      for (int x0 = 0; x0 < kW; ++x0) f->data[0][y * f->linesize[0] + x0] = uint8_t(x0 + y + i * 3);
+    for (int p = 1; p < 3; ++p)
+      for (int y = 0; y < kH / 2; ++y) memset(f->data[p] + y * f->linesize[p], 128, kW / 2);
+    f->pts = 1000 + i * 1000 / 30;
+    BOOST_REQUIRE_MESSAGE(enc->send(f.get(), i % kGop == 0, error), error);
+    take();
+  }
+  BOOST_REQUIRE(enc->flush(error));
+  take();
+  BOOST_REQUIRE_EQUAL(s.units.size(), size_t(kFrames));
+  return s;
+}
+
+const av::FilterApi& api(av::Libraries& libs) {
+  std::string error;
+  const av::FilterApi* t = libs.filter(error);
+  BOOST_REQUIRE_MESSAGE(t, error);
+  return *t;
+}
+
+MediaPacket videoPacket(const mixer::EncodedUnit& u) {
+  MediaPacket p;
+  p.kind = MediaKind::Video;
+  p.codec = Codec::H264;
+  p.dts = u.dts;
+  p.pts = u.pts;
+  p.keyframe = u.key;
+  p.payload = u.payload;
+  return p;
+}
+
+MixerConfig config() {
+  MixerConfig c;
+  c.threads = 2;
+  c.queueFrames = 120;  // the test pushes all its frames at once
+  return c;
+}
+
+mixer::PipelineSpec ladder() {
+  mixer::PipelineSpec spec;
+  spec.preset = "ultrafast";
+  spec.rungs = {{180, 0, 30, 300, "", {}}, {120, 0, 30, 150, "", {}}};
+  return spec;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_pipeline_publishes_aligned_rungs_and_drains_when_the_source_leaves) {
+  av::Libraries libs;
+  const Source src = makeSource(api(libs));
+  EventLoop loop;
+  StreamOptions options;
+  options.reconnectGraceMs = 60000;
+  StreamRegistry registry(loop, options);
+  const MixerConfig cfg = config();
+  mixer::Mixer mixer(loop, registry, libs, cfg);
+  registry.addObserver(&mixer);
+
+  std::string error;
+  auto lease = registry.publish("live", "src", "test", nullptr, error);
+  BOOST_REQUIRE(lease);
+  auto created = mixer.create("live", "src", ladder(), "test");
+  BOOST_REQUIRE_MESSAGE(created.pipeline, created.error);
+  BOOST_TEST(mixer.create("live", "src", ladder(), "test").status == 409);
+
+  MediaPacket config;
+  config.kind = MediaKind::Video;
+  config.codec = Codec::H264;
+  config.config = true;
+  config.dts = config.pts = 1000;
+  config.payload = SharedBuffer::copyOf(src.avcC);
+  lease->push(config);
+  BOOST_TEST(registry.find("live/src_180p") != nullptr);  // published at the config
+  Collector r180, r120;
+  auto s180 = registry.subscribe("live", "src_180p", r180, "test");
+  auto s120 = registry.subscribe("live", "src_120p", r120, "test");
+  BOOST_REQUIRE(s180 && s120);
+  BOOST_TEST(registry.find("live/src_120p")->groupKey() == "live/src");
+  BOOST_TEST(registry.find("live/src_120p")->derived());
+
+  std::set<int64_t> sourceKeys;
+  for (const auto& u : src.units) {
+    lease->push(videoPacket(u));
+    if (u.key) sourceKeys.insert(u.pts);
+  }
+  BOOST_TEST(sourceKeys.size() == size_t(kFrames / kGop));
+  // Most frames come out while the source is live (the encoders hold a few).
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return r120.video.size() >= 80; }, 20000));
+
+  // The publisher leaves: every frame still queued comes out, then the rungs wait.
+  lease->release("test done");
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return created.pipeline->state() == mixer::Pipeline::State::Waiting; }, 20000));
+  for (Collector* c : {&r180, &r120}) {
+    BOOST_TEST(c->video.size() == size_t(kFrames));
+    BOOST_TEST(c->keys() == sourceKeys);  // aligned with the source and each other
+    std::set<int64_t> pts;
+    for (const auto& p : c->video) pts.insert(p.pts);
+    BOOST_TEST(*pts.begin() == src.units.front().pts);
+  }
+  auto info = parseAvcDecoderConfig(r180.avcC);
+  BOOST_REQUIRE(info);
+  BOOST_TEST(info->width == 240);
+  BOOST_TEST(info->height == 180);
+  info = parseAvcDecoderConfig(r120.avcC);
+  BOOST_REQUIRE(info);
+  BOOST_TEST(info->width == 160);
+  BOOST_TEST(info->height == 120);
+  const auto j = created.pipeline->describe();
+  BOOST_TEST(j["state"] == "waiting");
+  s180.reset();
+  s120.reset();
+}
+
+BOOST_AUTO_TEST_CASE(a_source_that_is_not_h264_fails_the_pipeline_with_the_reason) {
+  av::Libraries libs;
+  EventLoop loop;
+  StreamRegistry registry(loop, StreamOptions{});
+  const MixerConfig cfg = config();
+  mixer::Mixer mixer(loop, registry, libs, cfg);
+  std::string error;
+  auto lease = registry.publish("live", "old", "test", nullptr, error);
+  auto created = mixer.create("live", "old", ladder(), "test");
+  BOOST_REQUIRE(created.pipeline);
+  MediaPacket config;
+  config.kind = MediaKind::Video;
+  config.codec = Codec::H265;
+  config.config = true;
+  config.payload = SharedBuffer::copyOf(std::string_view("\x01\x02\x03"));
+  lease->push(config);
+  BOOST_TEST(std::string(toString(created.pipeline->state())) == "failed");
+  BOOST_TEST(created.pipeline->describe()["error"].get<std::string>().find("cannot decode h265") !=
+             std::string::npos);
+  BOOST_TEST(registry.find("live/old_180p") == nullptr);
+  BOOST_TEST(mixer.create("live", "none", ladder(), "test").status == 404);
+}
