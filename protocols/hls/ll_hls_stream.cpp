@@ -34,6 +34,7 @@ LlHlsStream::LlHlsStream(core::EventLoop& loop, std::string app, std::string nam
       onExpired_(std::move(onExpired)),
       log_([this] { return "llhls " + key_; }, [&loop] { return loop.nowMs(); }),
       playlist_({options.segmentMs, options.partMs, options.window, 3}),
+      grid_(options.segmentMs),
       id3_(options.id3MergeMs),
       waitTimer_(loop, [this] { expireWaiters(); }),
       expireTimer_(loop, [this] { onExpired_(); }) {}
@@ -121,11 +122,10 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
   // track, so every part ends where the next one starts.
   if (!inPart_) {
     if (!segmentBoundary) return;
-    segmentPending_ = true;
-    segmentStartDts_ = packet.dts;
-    segmentProgramDateMs_ = core::wallClockMs();
+    startSegment(packet);
   } else if (boundaryTrack) {
-    const bool newSegment = segmentBoundary && packet.dts - segmentStartDts_ >= options_.segmentMs;
+    // NOTE: on the pts grid, like HlsStream: renditions of one source cut alike.
+    const bool newSegment = segmentBoundary && grid_.crosses(segmentStartPts_, packet.pts);
     // NOTE: a part must not exceed PART-TARGET (RFC 8216bis 4.4.4.9), so it is cut
     // at the last frame boundary before the next frame would take it over.
     const int64_t frame = lastDelta_[packet.isVideo() ? 0 : 1];
@@ -133,9 +133,7 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
       cutPart(packet.dts);
       if (newSegment) {
         closeSegment(packet.dts);
-        segmentPending_ = true;
-        segmentStartDts_ = packet.dts;
-        segmentProgramDateMs_ = core::wallClockMs();
+        startSegment(packet);
       }
     }
   }
@@ -154,6 +152,15 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
         {packet.dts, packet.pts, lastDelta_[kindIndex], packet.keyframe, packet.payload});
   }
   lastDts_ = std::max(lastDts_, packet.dts);
+}
+
+void LlHlsStream::startSegment(const core::MediaPacket& first) {
+  segmentPending_ = true;
+  segmentStartDts_ = first.dts;
+  segmentStartPts_ = first.pts;
+  segmentProgramDateMs_ = core::wallClockMs();
+  // The playlist's first segment is numbered by its grid slot; later ones count on.
+  playlist_.startAt(grid_.firstSequence(first.pts));
 }
 
 void LlHlsStream::cutPart(int64_t endDts) {

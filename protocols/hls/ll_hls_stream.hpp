@@ -1,7 +1,8 @@
 // LlHlsStream: the LL-HLS (fMP4/CMAF) rendition of one Stream: a MediaSink tap that
-// cuts partial segments (~1/3 s) and segments (at keyframes), builds each part
-// once as moof+mdat, and answers blocking playlist reloads and preload-hinted
-// part requests by holding them on the loop (no thread per waiting request).
+// cuts partial segments (~1/3 s) and segments (at keyframes, on a pts grid: see
+// SegmentGrid), builds each part once as moof+mdat, and answers blocking playlist
+// reloads and preload-hinted part requests by holding them on the loop (no thread
+// per waiting request).
 // Owned by the HlsServer; loop thread.
 #pragma once
 
@@ -19,6 +20,7 @@
 #include "core/media/stream_registry.hpp"
 #include "protocols/hls/id3_batcher.hpp"
 #include "protocols/hls/ll_playlist.hpp"
+#include "protocols/hls/segment_grid.hpp"
 #include "protocols/http/http_server.hpp"
 
 namespace hls {
@@ -46,6 +48,7 @@ class LlHlsStream : public core::MediaSink {
   http::HttpResponse servePart(uint64_t msn, uint64_t part, http::HttpExchange& exchange);
   http::HttpResponse serveSegment(uint64_t msn) const;
   http::HttpResponse serveInit(uint32_t version) const;
+  const LlPlaylist& playlist() const { return playlist_; }
 
   void onStreamStart(const core::Stream& stream) override;
   void onPacket(const core::MediaPacket& packet) override;
@@ -69,6 +72,8 @@ class LlHlsStream : public core::MediaSink {
   bool setUpTracks();
   void onRoomEvent(const core::MediaPacket& packet);
   void cutPart(int64_t endDts);
+  // The next part cut opens a segment starting with `first`.
+  void startSegment(const core::MediaPacket& first);
   void closeSegment(int64_t endDts);
   void reset(std::string_view why);
   void changed();
@@ -89,6 +94,7 @@ class LlHlsStream : public core::MediaSink {
   std::vector<core::Fmp4Track> tracks_;    // empty until the init segment is built
   std::vector<core::SharedBuffer> inits_;  // by map version
   LlPlaylist playlist_;
+  SegmentGrid grid_;
   mutable core::SharedBuffer rendered_;
 
   PendingPart part_;
@@ -96,6 +102,7 @@ class LlHlsStream : public core::MediaSink {
   bool segmentOpen_ = false;     // the playlist has the current segment begun
   bool segmentPending_ = false;  // a segment starts with the next part cut
   int64_t segmentStartDts_ = 0;
+  int64_t segmentStartPts_ = 0;
   int64_t segmentProgramDateMs_ = 0;
   bool pendingDiscontinuity_ = false;
   uint32_t fragmentSequence_ = 1;

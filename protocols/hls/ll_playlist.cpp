@@ -26,6 +26,7 @@ LlPlaylist::LlPlaylist(Options options)
 void LlPlaylist::beginSegment(int64_t programDateMs, bool discontinuity, uint32_t mapVersion) {
   LlSegment s;
   s.msn = nextSequence_++;
+  started_ = true;
   s.programDateMs = programDateMs;
   s.discontinuity = discontinuity && !segments_.empty();
   s.mapVersion = mapVersion;

@@ -41,6 +41,11 @@ class LlPlaylist {
 
   explicit LlPlaylist(Options options);
 
+  // The media sequence number of the first segment (0 unless said); ignored once
+  // a segment was begun, whose successors count on by one.
+  void startAt(uint64_t msn) {
+    if (!started_) nextSequence_ = msn;
+  }
   // Opens the next segment (the previous one must be complete).
   void beginSegment(int64_t programDateMs, bool discontinuity, uint32_t mapVersion);
   void addPart(LlPart part);
@@ -73,6 +78,7 @@ class LlPlaylist {
   std::deque<LlSegment> segments_;
   uint64_t nextSequence_ = 0;
   uint64_t discontinuitySequence_ = 0;
+  bool started_ = false;  // a segment was begun: numbers are fixed
   int targetSeconds_;
   bool ended_ = false;
 };

@@ -95,3 +95,14 @@ BOOST_AUTO_TEST_CASE(target_duration_grows_with_a_long_segment) {
   BOOST_TEST(p.targetDurationSeconds() == 5);
   BOOST_TEST(p.render("ll/").find("#EXT-X-TARGETDURATION:5\n") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(the_first_msn_is_the_one_given_later_ones_count_on) {
+  LlPlaylist p({2000, 333, 6, 3});
+  p.startAt(7);
+  segment(p, 3);
+  p.startAt(100);  // too late: numbers are fixed once a segment began
+  segment(p, 3);
+  BOOST_TEST(p.find(7) != nullptr);
+  BOOST_TEST(p.find(8) != nullptr);
+  BOOST_TEST(p.render("ll/").find("#EXT-X-MEDIA-SEQUENCE:7\n") != std::string::npos);
+}
