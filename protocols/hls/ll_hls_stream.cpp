@@ -223,7 +223,7 @@ void LlHlsStream::changed() {
       continue;
     }
     if (!w.forPart) {
-      w.responder->respond(playlistResponse());
+      w.responder->respond(playlistResponse(w.query));
     } else if (const LlPart* p = playlist_.findPart(w.msn, *w.part)) {
       w.responder->respond(partResponse(*p));
     } else {
@@ -259,12 +259,18 @@ void LlHlsStream::expireWaiters() {
   if (waiters_.empty()) waitTimer_.stop();
 }
 
-http::HttpResponse LlHlsStream::playlistResponse() const {
+http::HttpResponse LlHlsStream::playlistResponse(const std::string& query) const {
   http::HttpResponse r;
   r.contentType = "application/vnd.apple.mpegurl";
   r.headers["Cache-Control"] = "no-cache";
   if (rendered_.empty()) rendered_ = core::SharedBuffer::copyOf(playlist_.render("ll/"));
   r.sharedBody = {rendered_};
+  // NOTE: the siblings move on their own, and signed URIs depend on the request:
+  // the reports follow the cached text, made for each response.
+  if (reports_) {
+    const std::string lines = renderRenditionReports(reports_(query));
+    if (!lines.empty()) r.sharedBody.push_back(core::SharedBuffer::copyOf(lines));
+  }
   return r;
 }
 
@@ -278,6 +284,7 @@ http::HttpResponse LlHlsStream::partResponse(const LlPart& part) const {
 
 http::HttpResponse LlHlsStream::servePlaylist(std::optional<uint64_t> msn,
                                               std::optional<uint64_t> part,
+                                              const std::string& query,
                                               http::HttpExchange& exchange) {
   // NOTE: RFC 8216bis 6.2.5.2: a request more than two segments ahead is refused.
   if (msn && playlist_.tooFarAhead(*msn))
@@ -285,10 +292,11 @@ http::HttpResponse LlHlsStream::servePlaylist(std::optional<uint64_t> msn,
   const uint64_t target = msn.value_or(0);
   const bool ready =
       playlist_.ended() || (!playlist_.empty() && (!msn || playlist_.has(target, part)));
-  if (ready) return playlistResponse();
+  if (ready) return playlistResponse(query);
   // Not there yet (or nothing at all yet): hold, at most three target durations.
   hold({exchange.defer(), false, msn ? target : 0, msn ? part : std::optional<uint64_t>(0),
-        loop_.nowMs() + 3 * static_cast<uint64_t>(playlist_.targetDurationSeconds()) * 1000});
+        loop_.nowMs() + 3 * static_cast<uint64_t>(playlist_.targetDurationSeconds()) * 1000,
+        query});
   return {};
 }
 

@@ -42,9 +42,17 @@ class LlHlsStream : public core::MediaSink {
 
   void attach(core::StreamRegistry& registry);
 
-  // `_HLS_msn` / `_HLS_part` from the query, already validated by the caller.
+  // `_HLS_msn` / `_HLS_part` from the query, already validated by the caller;
+  // `query` is the request's whole query (handed to the rendition reports).
   http::HttpResponse servePlaylist(std::optional<uint64_t> msn, std::optional<uint64_t> part,
-                                   http::HttpExchange& exchange);
+                                   const std::string& query, http::HttpExchange& exchange);
+  // The EXT-X-RENDITION-REPORTs a playlist response ends with: the other
+  // renditions of this stream's source, URIs made for a request with `query`
+  // (signed play). Set by the HlsServer; none when unset.
+  using Reports = std::function<std::vector<RenditionReport>(const std::string& query)>;
+  void setRenditionReports(Reports reports) { reports_ = std::move(reports); }
+  // (msn, part) of the newest part, for the siblings' reports; none before one.
+  std::optional<std::pair<uint64_t, uint64_t>> lastPart() const { return playlist_.lastPart(); }
   http::HttpResponse servePart(uint64_t msn, uint64_t part, http::HttpExchange& exchange);
   http::HttpResponse serveSegment(uint64_t msn) const;
   http::HttpResponse serveInit(uint32_t version) const;
@@ -61,6 +69,7 @@ class LlHlsStream : public core::MediaSink {
     uint64_t msn;
     std::optional<uint64_t> part;
     uint64_t deadlineMs;
+    std::string query;  // a playlist reload's, for its rendition reports
   };
   struct PendingPart {
     int64_t startDts = 0;
@@ -78,7 +87,7 @@ class LlHlsStream : public core::MediaSink {
   void reset(std::string_view why);
   void changed();
   bool satisfied(const Waiter& w) const;
-  http::HttpResponse playlistResponse() const;
+  http::HttpResponse playlistResponse(const std::string& query) const;
   http::HttpResponse partResponse(const LlPart& part) const;
   void hold(Waiter w);
   void expireWaiters();
@@ -87,6 +96,7 @@ class LlHlsStream : public core::MediaSink {
   std::string app_, name_, key_;
   const LlHlsOptions& options_;
   std::function<void()> onExpired_;
+  Reports reports_;
   core::LogLimiter log_;  // dropped parts repeat with the publisher's input
   std::unique_ptr<core::Subscription> subscription_;
 
