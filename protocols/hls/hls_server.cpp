@@ -125,9 +125,12 @@ void HlsServer::onPublish(const core::Stream& stream) {
     Renditions r;
     r.ts = std::make_unique<HlsStream>(loop_, libs_, stream.app(), stream.name(), options_,
                                        [this, key] { expire(key); });
-    if (llEnabled_)
+    if (llEnabled_) {
       r.ll = std::make_unique<LlHlsStream>(loop_, stream.app(), stream.name(), llOptions_,
                                            [] {});  // expires with the TS rendition
+      r.ll->setRenditionReports(
+          [this, key](const std::string& query) { return renditionReports(key, query); });
+    }
     it = streams_.emplace(key, std::move(r)).first;
   }
   it->second.ts->attach(registry_);
@@ -221,7 +224,7 @@ http::HttpResponse HlsServer::serve(const http::HttpRequest& req, http::HttpExch
         if (!msn) return http::HttpResponse::error(400, "_HLS_part without _HLS_msn");
         part = n;
       }
-      return ll->servePlaylist(msn, part, exchange);
+      return ll->servePlaylist(msn, part, req.query, exchange);
     }
     case Resource::LlInit:
       return ll->serveInit(static_cast<uint32_t>(path->msn));
@@ -267,6 +270,25 @@ http::HttpResponse HlsServer::masterResponse(const std::string& app, const std::
   r.headers["Cache-Control"] = "no-cache";
   r.body = renderMasterPlaylist(ll ? 9 : 3, variants);
   return r;
+}
+
+std::vector<RenditionReport> HlsServer::renditionReports(const std::string& key,
+                                                         const std::string& query) const {
+  std::vector<RenditionReport> out;
+  const core::Stream* self = registry_.find(key);
+  if (!self) return out;  // ended: its group is no longer known
+  for (const core::Stream* s : registry_.group(self->groupKey())) {
+    if (s == self || s->app() != self->app()) continue;
+    auto it = streams_.find(s->key());
+    if (it == streams_.end() || !it->second.ll) continue;
+    const auto last = it->second.ll->lastPart();
+    if (!last) continue;  // nothing to point a player at yet
+    // A sibling's playlist from /{app}/{name}/ll.m3u8: ../{sibling}/ll.m3u8.
+    out.push_back(
+        {"../" + s->name() + "/ll.m3u8" + variantQuery(self->app(), s->name(), self->name(), query),
+         last->first, last->second});
+  }
+  return out;
 }
 
 std::string HlsServer::variantQuery(const std::string& app, const std::string& variantName,

@@ -37,6 +37,10 @@ class HlsServer : public core::StreamObserver {
   // The master playlist of app/name: its renditions with their bit rates.
   http::HttpResponse masterResponse(const std::string& app, const std::string& name,
                                     const std::string& query, bool ll) const;
+  // EXT-X-RENDITION-REPORTs for the LL-HLS playlist of `key`: the other members
+  // of its group that have a part, URIs relative to /{app}/{name}/ll.m3u8.
+  std::vector<RenditionReport> renditionReports(const std::string& key,
+                                                const std::string& query) const;
   // The query a variant URI carries when playing is signed ("" when not).
   std::string variantQuery(const std::string& app, const std::string& variantName,
                            const std::string& masterName, const std::string& masterQuery) const;

@@ -31,6 +31,7 @@ HlsStream::HlsStream(core::EventLoop& loop, av::Libraries& libs, std::string app
       log_([this] { return "hls " + key_; }, [&loop] { return loop.nowMs(); }),
       id3_(options.id3MergeMs),
       playlist_({options.segmentMs, options.window, 3}),
+      grid_(options.segmentMs),
       waitTimer_(loop, [this] { answerWaiters(); }),
       expireTimer_(loop, [this] { onExpired_(); }) {}
 
@@ -154,8 +155,11 @@ void HlsStream::onPacket(const core::MediaPacket& packet) {
     if (!boundary) return;
     startSegment(packet);
   } else {
+    // NOTE: a segment ends at the first boundary frame whose pts is past the next
+    // line of the segmentMs grid, not segmentMs after its own start, so every
+    // rendition of a source (the same keyframe pts) cuts at the same frames.
     const int64_t elapsed = packet.dts - segmentStartDts_;
-    if ((boundary && elapsed >= options_.segmentMs) ||
+    if ((boundary && grid_.crosses(segmentStartPts_, packet.pts)) ||
         elapsed >= kMaxSegmentTargets * options_.segmentMs) {
       closeSegment(packet.dts);
       startSegment(packet);
@@ -182,7 +186,11 @@ void HlsStream::startSegment(const core::MediaPacket& first) {
   inSegment_ = true;
   segmentNeedsStatus_ = true;
   segmentStartDts_ = first.dts;
+  segmentStartPts_ = first.pts;
   segmentProgramDateMs_ = core::wallClockMs();
+  // Numbered by its grid slot when it is the playlist's first (MSNs then match
+  // across the renditions); later ones, a new publisher's too, count on by one.
+  playlist_.startAt(grid_.firstSequence(first.pts));
 }
 
 void HlsStream::closeSegment(int64_t endDts) {

@@ -1,6 +1,6 @@
 // HlsStream: the HLS (MPEG-TS) rendition of one Stream — a MediaSink tap that cuts
-// segments at keyframes once the target duration is reached and serves the
-// playlist and segments from memory; every request writes the same bytes.
+// segments at the first keyframe past each line of a pts grid (SegmentGrid) and
+// serves the playlist and segments from memory; every request writes the same bytes.
 // Owned by the HlsServer; loop thread.
 #pragma once
 
@@ -16,6 +16,7 @@
 #include "core/media/stream_registry.hpp"
 #include "protocols/hls/id3_batcher.hpp"
 #include "protocols/hls/media_playlist.hpp"
+#include "protocols/hls/segment_grid.hpp"
 #include "protocols/hls/ts_muxer.hpp"
 #include "protocols/http/http_server.hpp"
 
@@ -47,6 +48,7 @@ class HlsStream : public core::MediaSink {
   using Render = std::function<http::HttpResponse()>;
   http::HttpResponse serveWhenSegmented(http::HttpExchange& exchange, Render render);
   MediaPlaylist::Bitrates bitrates() const { return playlist_.bitrates(); }
+  const MediaPlaylist& playlist() const { return playlist_; }
   http::HttpResponse serveSegment(uint64_t sequence) const;
   const std::string& key() const { return key_; }
 
@@ -84,10 +86,12 @@ class HlsStream : public core::MediaSink {
   std::optional<std::string> status_;  // the room's last status event
   bool segmentNeedsStatus_ = false;
   MediaPlaylist playlist_;
+  SegmentGrid grid_;                     // where segments are cut, how the first is numbered
   mutable core::SharedBuffer rendered_;  // the playlist text, rebuilt when it changes
   bool inSegment_ = false;
   bool pendingDiscontinuity_ = false;
   int64_t segmentStartDts_ = 0;
+  int64_t segmentStartPts_ = 0;
   int64_t segmentProgramDateMs_ = 0;
   int64_t lastDts_ = 0;
   int64_t lastVideoDelta_ = 33;

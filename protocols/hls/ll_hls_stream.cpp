@@ -34,6 +34,7 @@ LlHlsStream::LlHlsStream(core::EventLoop& loop, std::string app, std::string nam
       onExpired_(std::move(onExpired)),
       log_([this] { return "llhls " + key_; }, [&loop] { return loop.nowMs(); }),
       playlist_({options.segmentMs, options.partMs, options.window, 3}),
+      grid_(options.segmentMs),
       id3_(options.id3MergeMs),
       waitTimer_(loop, [this] { expireWaiters(); }),
       expireTimer_(loop, [this] { onExpired_(); }) {}
@@ -121,11 +122,10 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
   // track, so every part ends where the next one starts.
   if (!inPart_) {
     if (!segmentBoundary) return;
-    segmentPending_ = true;
-    segmentStartDts_ = packet.dts;
-    segmentProgramDateMs_ = core::wallClockMs();
+    startSegment(packet);
   } else if (boundaryTrack) {
-    const bool newSegment = segmentBoundary && packet.dts - segmentStartDts_ >= options_.segmentMs;
+    // NOTE: on the pts grid, like HlsStream: renditions of one source cut alike.
+    const bool newSegment = segmentBoundary && grid_.crosses(segmentStartPts_, packet.pts);
     // NOTE: a part must not exceed PART-TARGET (RFC 8216bis 4.4.4.9), so it is cut
     // at the last frame boundary before the next frame would take it over.
     const int64_t frame = lastDelta_[packet.isVideo() ? 0 : 1];
@@ -133,9 +133,7 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
       cutPart(packet.dts);
       if (newSegment) {
         closeSegment(packet.dts);
-        segmentPending_ = true;
-        segmentStartDts_ = packet.dts;
-        segmentProgramDateMs_ = core::wallClockMs();
+        startSegment(packet);
       }
     }
   }
@@ -154,6 +152,15 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
         {packet.dts, packet.pts, lastDelta_[kindIndex], packet.keyframe, packet.payload});
   }
   lastDts_ = std::max(lastDts_, packet.dts);
+}
+
+void LlHlsStream::startSegment(const core::MediaPacket& first) {
+  segmentPending_ = true;
+  segmentStartDts_ = first.dts;
+  segmentStartPts_ = first.pts;
+  segmentProgramDateMs_ = core::wallClockMs();
+  // The playlist's first segment is numbered by its grid slot; later ones count on.
+  playlist_.startAt(grid_.firstSequence(first.pts));
 }
 
 void LlHlsStream::cutPart(int64_t endDts) {
@@ -216,7 +223,7 @@ void LlHlsStream::changed() {
       continue;
     }
     if (!w.forPart) {
-      w.responder->respond(playlistResponse());
+      w.responder->respond(playlistResponse(w.query));
     } else if (const LlPart* p = playlist_.findPart(w.msn, *w.part)) {
       w.responder->respond(partResponse(*p));
     } else {
@@ -252,12 +259,18 @@ void LlHlsStream::expireWaiters() {
   if (waiters_.empty()) waitTimer_.stop();
 }
 
-http::HttpResponse LlHlsStream::playlistResponse() const {
+http::HttpResponse LlHlsStream::playlistResponse(const std::string& query) const {
   http::HttpResponse r;
   r.contentType = "application/vnd.apple.mpegurl";
   r.headers["Cache-Control"] = "no-cache";
   if (rendered_.empty()) rendered_ = core::SharedBuffer::copyOf(playlist_.render("ll/"));
   r.sharedBody = {rendered_};
+  // NOTE: the siblings move on their own, and signed URIs depend on the request:
+  // the reports follow the cached text, made for each response.
+  if (reports_) {
+    const std::string lines = renderRenditionReports(reports_(query));
+    if (!lines.empty()) r.sharedBody.push_back(core::SharedBuffer::copyOf(lines));
+  }
   return r;
 }
 
@@ -271,6 +284,7 @@ http::HttpResponse LlHlsStream::partResponse(const LlPart& part) const {
 
 http::HttpResponse LlHlsStream::servePlaylist(std::optional<uint64_t> msn,
                                               std::optional<uint64_t> part,
+                                              const std::string& query,
                                               http::HttpExchange& exchange) {
   // NOTE: RFC 8216bis 6.2.5.2: a request more than two segments ahead is refused.
   if (msn && playlist_.tooFarAhead(*msn))
@@ -278,10 +292,11 @@ http::HttpResponse LlHlsStream::servePlaylist(std::optional<uint64_t> msn,
   const uint64_t target = msn.value_or(0);
   const bool ready =
       playlist_.ended() || (!playlist_.empty() && (!msn || playlist_.has(target, part)));
-  if (ready) return playlistResponse();
+  if (ready) return playlistResponse(query);
   // Not there yet (or nothing at all yet): hold, at most three target durations.
   hold({exchange.defer(), false, msn ? target : 0, msn ? part : std::optional<uint64_t>(0),
-        loop_.nowMs() + 3 * static_cast<uint64_t>(playlist_.targetDurationSeconds()) * 1000});
+        loop_.nowMs() + 3 * static_cast<uint64_t>(playlist_.targetDurationSeconds()) * 1000,
+        query});
   return {};
 }
 

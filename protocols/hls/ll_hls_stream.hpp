@@ -1,7 +1,8 @@
 // LlHlsStream: the LL-HLS (fMP4/CMAF) rendition of one Stream: a MediaSink tap that
-// cuts partial segments (~1/3 s) and segments (at keyframes), builds each part
-// once as moof+mdat, and answers blocking playlist reloads and preload-hinted
-// part requests by holding them on the loop (no thread per waiting request).
+// cuts partial segments (~1/3 s) and segments (at keyframes, on a pts grid: see
+// SegmentGrid), builds each part once as moof+mdat, and answers blocking playlist
+// reloads and preload-hinted part requests by holding them on the loop (no thread
+// per waiting request).
 // Owned by the HlsServer; loop thread.
 #pragma once
 
@@ -19,6 +20,7 @@
 #include "core/media/stream_registry.hpp"
 #include "protocols/hls/id3_batcher.hpp"
 #include "protocols/hls/ll_playlist.hpp"
+#include "protocols/hls/segment_grid.hpp"
 #include "protocols/http/http_server.hpp"
 
 namespace hls {
@@ -40,12 +42,21 @@ class LlHlsStream : public core::MediaSink {
 
   void attach(core::StreamRegistry& registry);
 
-  // `_HLS_msn` / `_HLS_part` from the query, already validated by the caller.
+  // `_HLS_msn` / `_HLS_part` from the query, already validated by the caller;
+  // `query` is the request's whole query (handed to the rendition reports).
   http::HttpResponse servePlaylist(std::optional<uint64_t> msn, std::optional<uint64_t> part,
-                                   http::HttpExchange& exchange);
+                                   const std::string& query, http::HttpExchange& exchange);
+  // The EXT-X-RENDITION-REPORTs a playlist response ends with: the other
+  // renditions of this stream's source, URIs made for a request with `query`
+  // (signed play). Set by the HlsServer; none when unset.
+  using Reports = std::function<std::vector<RenditionReport>(const std::string& query)>;
+  void setRenditionReports(Reports reports) { reports_ = std::move(reports); }
+  // (msn, part) of the newest part, for the siblings' reports; none before one.
+  std::optional<std::pair<uint64_t, uint64_t>> lastPart() const { return playlist_.lastPart(); }
   http::HttpResponse servePart(uint64_t msn, uint64_t part, http::HttpExchange& exchange);
   http::HttpResponse serveSegment(uint64_t msn) const;
   http::HttpResponse serveInit(uint32_t version) const;
+  const LlPlaylist& playlist() const { return playlist_; }
 
   void onStreamStart(const core::Stream& stream) override;
   void onPacket(const core::MediaPacket& packet) override;
@@ -58,6 +69,7 @@ class LlHlsStream : public core::MediaSink {
     uint64_t msn;
     std::optional<uint64_t> part;
     uint64_t deadlineMs;
+    std::string query;  // a playlist reload's, for its rendition reports
   };
   struct PendingPart {
     int64_t startDts = 0;
@@ -69,11 +81,13 @@ class LlHlsStream : public core::MediaSink {
   bool setUpTracks();
   void onRoomEvent(const core::MediaPacket& packet);
   void cutPart(int64_t endDts);
+  // The next part cut opens a segment starting with `first`.
+  void startSegment(const core::MediaPacket& first);
   void closeSegment(int64_t endDts);
   void reset(std::string_view why);
   void changed();
   bool satisfied(const Waiter& w) const;
-  http::HttpResponse playlistResponse() const;
+  http::HttpResponse playlistResponse(const std::string& query) const;
   http::HttpResponse partResponse(const LlPart& part) const;
   void hold(Waiter w);
   void expireWaiters();
@@ -82,6 +96,7 @@ class LlHlsStream : public core::MediaSink {
   std::string app_, name_, key_;
   const LlHlsOptions& options_;
   std::function<void()> onExpired_;
+  Reports reports_;
   core::LogLimiter log_;  // dropped parts repeat with the publisher's input
   std::unique_ptr<core::Subscription> subscription_;
 
@@ -89,6 +104,7 @@ class LlHlsStream : public core::MediaSink {
   std::vector<core::Fmp4Track> tracks_;    // empty until the init segment is built
   std::vector<core::SharedBuffer> inits_;  // by map version
   LlPlaylist playlist_;
+  SegmentGrid grid_;
   mutable core::SharedBuffer rendered_;
 
   PendingPart part_;
@@ -96,6 +112,7 @@ class LlHlsStream : public core::MediaSink {
   bool segmentOpen_ = false;     // the playlist has the current segment begun
   bool segmentPending_ = false;  // a segment starts with the next part cut
   int64_t segmentStartDts_ = 0;
+  int64_t segmentStartPts_ = 0;
   int64_t segmentProgramDateMs_ = 0;
   bool pendingDiscontinuity_ = false;
   uint32_t fragmentSequence_ = 1;

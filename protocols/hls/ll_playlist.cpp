@@ -26,6 +26,7 @@ LlPlaylist::LlPlaylist(Options options)
 void LlPlaylist::beginSegment(int64_t programDateMs, bool discontinuity, uint32_t mapVersion) {
   LlSegment s;
   s.msn = nextSequence_++;
+  started_ = true;
   s.programDateMs = programDateMs;
   s.discontinuity = discontinuity && !segments_.empty();
   s.mapVersion = mapVersion;
@@ -61,6 +62,12 @@ uint64_t LlPlaylist::lastMsn() const {
   return segments_.empty() ? 0 : segments_.back().msn;
 }
 
+std::optional<std::pair<uint64_t, uint64_t>> LlPlaylist::lastPart() const {
+  for (auto it = segments_.rbegin(); it != segments_.rend(); ++it)
+    if (!it->parts.empty()) return std::make_pair(it->msn, uint64_t{it->parts.size() - 1});
+  return std::nullopt;
+}
+
 bool LlPlaylist::has(uint64_t msn, std::optional<uint64_t> part) const {
   if (ended_) return true;  // nothing more will come: every wait is over
   if (segments_.empty()) return false;
@@ -80,6 +87,20 @@ const LlSegment* LlPlaylist::find(uint64_t msn) const {
 const LlPart* LlPlaylist::findPart(uint64_t msn, size_t index) const {
   const LlSegment* s = find(msn);
   return s && index < s->parts.size() ? &s->parts[index] : nullptr;
+}
+
+std::string renderRenditionReports(std::span<const RenditionReport> reports) {
+  // NOTE: RFC 8216bis 4.4.5.4: URI (a quoted-string, relative to the playlist that
+  // carries the tag) and LAST-MSN are required, LAST-PART too when the rendition
+  // has partial segments, which ours always have.
+  std::string out;
+  for (const RenditionReport& r : reports) {
+    if (r.uri.empty()) continue;
+    out += "#EXT-X-RENDITION-REPORT:URI=" + quoteAttribute(r.uri) +
+           ",LAST-MSN=" + std::to_string(r.lastMsn) + ",LAST-PART=" + std::to_string(r.lastPart) +
+           "\n";
+  }
+  return out;
 }
 
 std::string LlPlaylist::render(const std::string& prefix) const {

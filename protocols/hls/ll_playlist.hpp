@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/buffer/shared_buffer.hpp"
@@ -30,6 +32,17 @@ struct LlSegment {
   std::vector<LlPart> parts;
 };
 
+// EXT-X-RENDITION-REPORT (RFC 8216bis 4.4.5.4): where another rendition of the same
+// content stands, so a player switching to it can ask for its next part at once.
+struct RenditionReport {
+  std::string uri;        // that rendition's media playlist, relative to this one
+  uint64_t lastMsn = 0;   // the segment of its newest part
+  uint64_t lastPart = 0;  // that part's index in the segment
+};
+
+// One EXT-X-RENDITION-REPORT line per report, in their order ("" for none).
+std::string renderRenditionReports(std::span<const RenditionReport> reports);
+
 class LlPlaylist {
  public:
   struct Options {
@@ -41,6 +54,11 @@ class LlPlaylist {
 
   explicit LlPlaylist(Options options);
 
+  // The media sequence number of the first segment (0 unless said); ignored once
+  // a segment was begun, whose successors count on by one.
+  void startAt(uint64_t msn) {
+    if (!started_) nextSequence_ = msn;
+  }
   // Opens the next segment (the previous one must be complete).
   void beginSegment(int64_t programDateMs, bool discontinuity, uint32_t mapVersion);
   void addPart(LlPart part);
@@ -55,6 +73,9 @@ class LlPlaylist {
   uint64_t nextMsn() const;
   size_t nextPartIndex() const;
   uint64_t lastMsn() const;  // of the newest segment listed (in progress or not)
+  // The newest part listed, as (msn, part index): LAST-MSN and LAST-PART of this
+  // playlist's rendition report; none before the first part.
+  std::optional<std::pair<uint64_t, uint64_t>> lastPart() const;
 
   // RFC 8216bis 6.2.5.2: is segment `msn` (part `part`, if given) or anything
   // after it in the playlist yet?
@@ -73,6 +94,7 @@ class LlPlaylist {
   std::deque<LlSegment> segments_;
   uint64_t nextSequence_ = 0;
   uint64_t discontinuitySequence_ = 0;
+  bool started_ = false;  // a segment was begun: numbers are fixed
   int targetSeconds_;
   bool ended_ = false;
 };

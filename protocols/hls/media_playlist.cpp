@@ -24,6 +24,7 @@ void MediaPlaylist::addDateRange(DateRange range) {
 
 void MediaPlaylist::add(Segment segment) {
   segment.sequence = nextSequence_++;
+  started_ = true;
   // NOTE: RFC 8216 4.3.3.1: every EXTINF rounded to the nearest integer must be
   // <= the target duration, and the target must not change, so it only grows
   // (when the publisher's GOP is longer than the configured target).

@@ -51,6 +51,11 @@ class MediaPlaylist {
 
   explicit MediaPlaylist(Options options) : options_(options) {}
 
+  // The sequence number of the first segment added (0 unless said); ignored
+  // once a segment was added, whose successors count on by one.
+  void startAt(uint64_t sequence) {
+    if (!started_) nextSequence_ = sequence;
+  }
   void add(Segment segment);
   // Shown while its moment is inside the window (at most kMaxDateRanges).
   void addDateRange(DateRange range);
@@ -81,6 +86,7 @@ class MediaPlaylist {
   std::deque<DateRange> dateRanges_;
   uint64_t nextSequence_ = 0;
   uint64_t discontinuitySequence_ = 0;  // discontinuities that left the window
+  bool started_ = false;                // a segment was added: numbers are fixed
   int targetSeconds_ = 0;
   bool ended_ = false;
 };

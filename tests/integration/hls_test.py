@@ -249,6 +249,70 @@ class HlsTest(h.IntegrationTest):
             self.assertEqual(st, 404)
             self.assertIn("error", json.loads(body))
 
+    def first_video_pts(self, srv, name, uri):
+        st, _, body = h.http_get(srv.http_url("/live/" + uri), limit=64 << 20)
+        self.assertEqual(st, 200, "%s %s" % (name, uri))
+        seg = h.make_tmpdir() + "/seg.ts"
+        with open(seg, "wb") as f:
+            f.write(body)
+        packets = h.ffprobe_packets(seg, count=1)
+        self.assertTrue(packets and "K" in packets[0]["flags"], (name, uri, packets))
+        return packets[0]["pts_time"]
+
+    def test_renditions_of_one_source_cut_alike(self):
+        """Two streams of the same media with the same timestamps (-copyts), the
+        second started 5 s into it: their segments (HLS and LL-HLS) share sequence
+        numbers, and each shared number is the same stretch of media: the same
+        first keyframe, the same duration (segments cut on the pts grid)."""
+        # NOTE: ffmpeg sends the codec headers at 0 and b's media from 4 s on: a
+        # high jump threshold keeps that step (smoothed by default), so b keeps the
+        # file's timestamps, as a derived stream keeps its source's.
+        with h.Server(sets={"hls.segment_ms": 2000, "hls.window": 10,
+                            "stream.timestamp_jump_ms": 60000}) as srv:
+            a = h.Publisher(srv.rtmp_url("demo"), loop=True, name="publisher-a").start()
+            self.addCleanup(a.kill)
+            b = h.FfmpegProc(["-v", "error", "-re", "-ss", "5", "-copyts", "-i", h.source_media(),
+                              "-c", "copy", "-f", "flv", srv.rtmp_url("demo_b")], "publisher-b")
+            b.start()
+            self.addCleanup(b.kill)
+            srv.wait_stream("demo")
+            srv.wait_stream("demo_b")
+
+            def numbered(name):
+                pl = self.playlist(srv, name)
+                return {pl["sequence"] + i: s for i, s in enumerate(pl["segments"])}
+
+            def shared():
+                sa, sb = numbered("demo"), numbered("demo_b")
+                common = sorted(set(sa) & set(sb) - {min(sb)})  # b's first starts mid-slot
+                return (sa, sb, common) if len(common) >= 2 else None
+            sa, sb, common = h.wait_until(shared, 40, 0.5, "two segments numbered alike")
+            h.log("shared sequence numbers %r (b from %d)" % (common, min(sb)))
+            for seq in common:
+                self.assertAlmostEqual(sa[seq]["duration"], sb[seq]["duration"], delta=0.002,
+                                       msg="segment %d" % seq)
+                self.assertEqual(self.first_video_pts(srv, "demo", sa[seq]["uri"]),
+                                 self.first_video_pts(srv, "demo_b", sb[seq]["uri"]),
+                                 "segment %d starts at another frame" % seq)
+
+            def ll_numbered(name):
+                st, _, body = h.http_get(srv.http_url("/live/%s/ll.m3u8" % name))
+                self.assertEqual(st, 200, body[:200])
+                out, seq, dur = {}, None, None
+                for line in body.decode().splitlines():
+                    if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
+                        seq = int(line.split(":")[1])
+                    elif line.startswith("#EXTINF:"):
+                        dur = float(line.split(":")[1].rstrip(","))
+                    elif line and not line.startswith("#"):
+                        out[seq], seq = dur, seq + 1
+                return out
+            la, lb = ll_numbered("demo"), ll_numbered("demo_b")
+            ll_common = sorted(set(la) & set(lb) - {min(lb)})
+            self.assertGreaterEqual(len(ll_common), 2, (la, lb))
+            for seq in ll_common:
+                self.assertAlmostEqual(la[seq], lb[seq], delta=0.002, msg="LL segment %d" % seq)
+
     def test_bad_requests(self):
         with h.Server() as srv:
             for path, status in (("/live/nope.m3u8", 404), ("/live/nope/0.ts", 404),

@@ -95,3 +95,36 @@ BOOST_AUTO_TEST_CASE(target_duration_grows_with_a_long_segment) {
   BOOST_TEST(p.targetDurationSeconds() == 5);
   BOOST_TEST(p.render("ll/").find("#EXT-X-TARGETDURATION:5\n") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(rendition_reports_list_siblings) {
+  LlPlaylist p({2000, 333, 6, 3});
+  BOOST_TEST(!p.lastPart().has_value());  // nothing to report yet
+  p.startAt(40);
+  segment(p, 6);
+  BOOST_TEST((p.lastPart() == std::make_pair(uint64_t{40}, uint64_t{5})));  // complete, none after
+  p.beginSegment(1764154002000, false, 0);
+  p.addPart(part(333, true));
+  p.addPart(part(333));
+  BOOST_TEST((p.lastPart() == std::make_pair(uint64_t{41}, uint64_t{1})));
+
+  const std::vector<hls::RenditionReport> reports = {
+      {"../demo_720p/ll.m3u8", 41, 1},
+      {"../demo_480p/ll.m3u8?expire=1700000000&sign=ab12", 40, 5},
+      {"", 1, 1}};  // no URI: left out
+  BOOST_TEST(hls::renderRenditionReports(reports) ==
+             "#EXT-X-RENDITION-REPORT:URI=\"../demo_720p/ll.m3u8\",LAST-MSN=41,LAST-PART=1\n"
+             "#EXT-X-RENDITION-REPORT:URI=\"../demo_480p/ll.m3u8?expire=1700000000&sign=ab12\","
+             "LAST-MSN=40,LAST-PART=5\n");
+  BOOST_TEST(hls::renderRenditionReports({}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_first_msn_is_the_one_given_later_ones_count_on) {
+  LlPlaylist p({2000, 333, 6, 3});
+  p.startAt(7);
+  segment(p, 3);
+  p.startAt(100);  // too late: numbers are fixed once a segment began
+  segment(p, 3);
+  BOOST_TEST(p.find(7) != nullptr);
+  BOOST_TEST(p.find(8) != nullptr);
+  BOOST_TEST(p.render("ll/").find("#EXT-X-MEDIA-SEQUENCE:7\n") != std::string::npos);
+}

@@ -145,3 +145,16 @@ BOOST_AUTO_TEST_CASE(bitrates_are_the_peak_and_the_mean_of_the_window) {
   BOOST_TEST(r.peak == 3000000u);
   BOOST_TEST(r.average == uint64_t{500000 + 375000} * 8000 / 3000);
 }
+
+BOOST_AUTO_TEST_CASE(the_first_sequence_is_the_one_given_later_ones_count_on) {
+  MediaPlaylist p({2000, 3, 2});
+  p.startAt(30);
+  p.startAt(31);  // the last word before the first segment counts
+  p.add(seg(2000));
+  p.startAt(100);  // too late: numbers are fixed
+  p.add(seg(2000));
+  BOOST_TEST(p.find(31) != nullptr);
+  BOOST_TEST(p.find(32) != nullptr);
+  BOOST_TEST(p.nextSequence() == 33u);
+  BOOST_TEST(p.render("demo/").find("#EXT-X-MEDIA-SEQUENCE:31\n") != std::string::npos);
+}
