@@ -244,6 +244,17 @@ BOOST_AUTO_TEST_CASE(clock_texts_escape_their_format_and_fix_the_zone) {
   BOOST_TEST(mixer::nextClockReinit(assets).value_or(0) == 1'792'890'000);
 }
 
+BOOST_AUTO_TEST_CASE(asset_names_resolve_inside_the_assets_dir) {
+  std::string error;
+  BOOST_TEST(mixer::assetPath("assets", "logos/a.png", error).value_or("") == "assets/logos/a.png");
+  BOOST_TEST(mixer::assetPath("assets/", "a.png", error).value_or("") == "assets/a.png");
+  for (const char* bad : {"/etc/passwd", "../etc/passwd", "logos/../../x.png", "a//b.png", "",
+                          "a\\..\\b", "./a.png"}) {
+    BOOST_TEST(!mixer::assetPath("assets", bad, error), bad);
+    BOOST_TEST(error.find("is not a name inside the assets dir") != std::string::npos, error);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_clock_without_a_state_is_an_error) {
   OverlaySpec c;
   c.id = "clock2";

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <string>
 
 #include "av/av_libraries.hpp"
 #include "av/filter_api.hpp"
+#include "mixer/filter_graph.hpp"
 
 using mixer::LogoImage;
 
@@ -138,4 +140,55 @@ BOOST_AUTO_TEST_CASE(huge_images_and_files_are_refused) {
   BOOST_TEST(!LogoImage::load(api(), tall, 5000, 1.0, error));
   BOOST_TEST(!LogoImage::load(api(), tall, 8, 1.0, error));
   BOOST_TEST(error.find("more than 4096") != std::string::npos, error);
+}
+
+BOOST_AUTO_TEST_CASE(a_loaded_logo_feeds_an_image_overlay) {
+  TempDir dir;
+  std::string path = dir.file("logo.png", png(80, 40, kMagenta));
+  std::string error;
+  auto logo = LogoImage::load(api(), path, 64, 0.5, error);
+  BOOST_REQUIRE_MESSAGE(logo, error);
+  BOOST_TEST((logo->size() == mixer::FrameSize{64, 32}));
+  // A 1280x720 grey (Y 60) source, one 360p rung (positions are on its frame), the
+  // logo at (100, 60).
+  mixer::OverlaySpec o;
+  o.id = "logo";
+  o.type = mixer::OverlayType::Image;
+  o.file = "logo.png";
+  o.x = 100;
+  o.y = 60;
+  mixer::GraphSource source;
+  source.width = 1280;
+  source.height = 720;
+  mixer::PipelineSpec spec;
+  spec.rungs = {{360, 0, 30, 700, "", {}}};
+  auto plan = mixer::LadderPlanner::plan({1280, 720, 30}, spec, 2, error);
+  BOOST_REQUIRE_MESSAGE(plan, error);
+  mixer::GraphAssets assets;
+  assets.images["logo"] = logo->size();
+  auto gs = mixer::GraphSpec::build(source, *plan, {o}, assets, error);
+  BOOST_REQUIRE_MESSAGE(gs, error);
+  auto g = mixer::FilterGraph::build(api(), *gs, {1280, 720, AV_PIX_FMT_YUV420P, {1, 1000}, {1, 1}},
+                                     error);
+  BOOST_REQUIRE_MESSAGE(g, error);
+  BOOST_REQUIRE_MESSAGE(g->setImage("logo", logo->frame(), error), error);
+  av::FramePtr in = av::makeFrame(api());
+  in->width = 1280;
+  in->height = 720;
+  in->format = AV_PIX_FMT_YUV420P;
+  BOOST_REQUIRE(api().av_frame_get_buffer(in.get(), 0) == 0);
+  for (int p = 0; p < 3; ++p)
+    for (int y = 0; y < (p ? 360 : 720); ++y)
+      std::memset(in->data[p] + y * in->linesize[p], p ? 128 : 60, p ? 640 : 1280);
+  in->pts = 0;
+  BOOST_REQUIRE_MESSAGE(g->push(in.get(), error), error);
+  av::FramePtr out = av::makeFrame(api());
+  BOOST_REQUIRE((g->pull(0, out.get(), error) == mixer::FilterGraph::Pull::Frame));
+  // Half-transparent magenta over Y 60: Y about (60 + 106) / 2 inside, 60 outside.
+  double inside = 0;
+  for (int y = 64; y < 88; ++y)
+    for (int x = 104; x < 160; ++x) inside += out->data[0][y * out->linesize[0] + x];
+  inside /= 24 * 56;
+  BOOST_TEST(std::abs(inside - 83) < 4, inside);
+  BOOST_TEST(int(out->data[0][50 * out->linesize[0] + 50]) == 60);
 }
