@@ -5,6 +5,8 @@
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 using mixer::ClockZone;
 
@@ -113,4 +115,42 @@ BOOST_AUTO_TEST_CASE(bad_names_and_files_are_refused) {
   BOOST_TEST(refusal("Short", dir) == "time zone Short: not a TZif file");
   BOOST_TEST(refusal("Cut", dir) == "time zone Cut: truncated TZif data");
   std::system(("rm -rf '" + dir + "'").c_str());
+}
+
+BOOST_AUTO_TEST_CASE(agrees_with_pythons_zoneinfo) {
+  // Offsets on the 15th of Jan/Apr/Jul/Oct at 12:00 UTC in 2024 (table), 2041 and 2077
+  // (footer rules: negative DST, southern, half-hour, <+1030> names), and next
+  // transitions, as Python's zoneinfo (an independent reader of the same files) gives.
+  const int64_t times[] = {1705320000, 1713182400, 1721044800, 1728993600, 2241864000, 2249640000,
+                           2257502400, 2265451200, 3377937600, 3385713600, 3393576000, 3401524800};
+  const std::pair<const char*, std::vector<int32_t>> expected[] = {
+      {"Europe/Dublin", {0, 3600, 3600, 3600, 0, 3600, 3600, 3600, 0, 3600, 3600, 3600}},
+      {"America/New_York",
+       {-18000, -14400, -14400, -14400, -18000, -14400, -14400, -14400, -18000, -14400, -14400,
+        -14400}},
+      {"Australia/Sydney",
+       {39600, 36000, 36000, 39600, 39600, 36000, 36000, 39600, 39600, 36000, 36000, 39600}},
+      {"America/Santiago",
+       {-10800, -14400, -14400, -10800, -10800, -14400, -14400, -10800, -10800, -14400, -14400,
+        -10800}},
+      {"Pacific/Chatham",
+       {49500, 45900, 45900, 49500, 49500, 45900, 45900, 49500, 49500, 45900, 45900, 49500}},
+      {"Asia/Tehran", std::vector<int32_t>(12, 12600)},
+      {"America/Sao_Paulo", std::vector<int32_t>(12, -10800)},
+      {"Australia/Lord_Howe",
+       {39600, 37800, 37800, 39600, 39600, 37800, 37800, 39600, 39600, 37800, 37800, 39600}},
+  };
+  for (const auto& [name, offsets] : expected) {
+    ClockZone z = zone(name);
+    for (size_t i = 0; i < 12; ++i)
+      BOOST_TEST(z.offsetAt(times[i]) == offsets[i], name << " " << i);
+  }
+  BOOST_TEST(zone("America/New_York").nextTransitionAfter(3377937600).value_or(0) == 3382930800);
+  BOOST_TEST(zone("America/New_York").abbreviationAt(3382930800) == "EDT");
+  BOOST_TEST(zone("Europe/Dublin").nextTransitionAfter(2249640000).value_or(0) == 2266448400);
+  BOOST_TEST(zone("Europe/Dublin").abbreviationAt(2266448400) == "GMT");
+  BOOST_TEST(zone("Australia/Lord_Howe").nextTransitionAfter(3377937600).value_or(0) == 3384687600);
+  BOOST_TEST(zone("Australia/Lord_Howe").abbreviationAt(3384687600) == "+1030");
+  BOOST_TEST(zone("America/Santiago").nextTransitionAfter(2241864000).value_or(0) == 2248916400);
+  BOOST_TEST(!zone("America/Sao_Paulo").nextTransitionAfter(2241864000));
 }
