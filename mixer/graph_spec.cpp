@@ -53,6 +53,14 @@ const FilterOption* FilterNode::option(std::string_view key) const {
   return nullptr;
 }
 
+std::optional<int64_t> nextClockReinit(const GraphAssets& assets) {
+  std::optional<int64_t> next;
+  for (const auto& [id, state] : assets.clocks) {
+    if (state.validUntil && (!next || *state.validUntil < *next)) next = state.validUntil;
+  }
+  return next;
+}
+
 Rational frameRate(double fps) {
   if (!std::isfinite(fps) || fps <= 0) return {30, 1};
   double whole = std::round(fps);
@@ -111,12 +119,20 @@ bool GraphSpec::addOverlays(size_t& tail, FrameSize top, const std::vector<Overl
       tail = node;
       continue;
     }
-    // NOTE: expansion=none: the text is drawn as it is, %{...} included.
-    options = {{"expansion", std::string("none")}, {"fontfile", fontFile(*o, assets.fonts)}};
+    // NOTE: expansion=none: user text is drawn as it is, %{...} included. A clock's
+    // text is ours (clockText: a number and an escaped, validated strftime format),
+    // expanded by drawtext every frame.
+    bool clock = o->type == OverlayType::Clock;
+    options = {{"expansion", std::string(clock ? "normal" : "none")},
+               {"fontfile", fontFile(*o, assets.fonts)}};
     OverlaySpec drawn = *o;
-    if (o->type == OverlayType::Clock) {
-      auto text = assets.clockTexts.find(o->id);
-      drawn.text = text != assets.clockTexts.end() && !text->second.empty() ? text->second : " ";
+    if (clock) {
+      auto state = assets.clocks.find(o->id);
+      if (state == assets.clocks.end()) {
+        error = fmt::format("overlay {}: clock zone not resolved", o->id);
+        return false;
+      }
+      drawn.text = clockText(o->format, state->second);
     }
     for (auto& [key, value] : drawtextOptions(drawn, top, true)) options.push_back({key, value});
     if (!o->visible) options.push_back({"enable", std::string("0")});

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "mixer/clock_zone.hpp"
 #include "mixer/ladder_planner.hpp"
 #include "mixer/overlay_filters.hpp"
 #include "mixer/overlay_spec.hpp"
@@ -62,18 +63,23 @@ struct GraphSource {
 };
 
 // What the VideoWorker resolved before building: fonts, the size of each loaded
-// (already scaled) logo by overlay id, the current text of each clock by overlay id.
+// (already scaled) logo by overlay id, the state of each clock by overlay id (its
+// zone's offset now and the wall-clock time of pts 0).
 struct GraphAssets {
   FontPaths fonts;
   std::map<std::string, FrameSize> images;
-  std::map<std::string, std::string> clockTexts;
+  std::map<std::string, ClockState> clocks;
 };
+
+// When the first clock of `assets` needs a "reinit" (OverlaySet::clockCommand): the
+// earliest ClockState::validUntil, epoch seconds; nullopt when none ever does.
+std::optional<int64_t> nextClockReinit(const GraphAssets& assets);
 
 class GraphSpec {
  public:
   // buffer@src -> scale@r0 [-> format@r0] -> overlays by z -> [split@r0] -> [fps@r0]
   // -> buffersink@r0, and each further rung scaled (bilinear) from the split of the
-  // one above it. Fails when an image overlay has no loaded size.
+  // one above it. Fails when an image overlay has no loaded size or a clock no state.
   static std::optional<GraphSpec> build(const GraphSource& source, const LadderPlan& plan,
                                         const std::vector<OverlaySpec>& overlays,
                                         const GraphAssets& assets, std::string& error);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdlib>
 
 namespace mixer {
 
@@ -89,6 +90,58 @@ std::string fontFile(const OverlaySpec& o, const FontPaths& paths) {
   std::string dir = paths.assetsDir;
   if (dir.back() != '/') dir.push_back('/');
   return dir + o.font;
+}
+
+std::optional<std::string> assetPath(const std::string& assetsDir, std::string_view name,
+                                     std::string& error) {
+  if (!validAssetName(name)) {
+    error = fmt::format("\"{}\" is not a name inside the assets dir", name);
+    return std::nullopt;
+  }
+  if (assetsDir.empty()) return std::string(name);
+  std::string dir = assetsDir;
+  if (dir.back() != '/') dir.push_back('/');
+  return dir + std::string(name);
+}
+
+std::string escapeExpansionArgument(std::string_view value) {
+  std::string out;
+  out.reserve(value.size() + value.size() / 4);
+  for (char c : value) {
+    if (c == '\0') continue;
+    if (c == '\\' || c == '\'' || c == ':' || c == '}' || c == ' ' || c == '\n' || c == '\t' ||
+        c == '\r')
+      out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string clockText(const std::string& format, const ClockState& state) {
+  // %z and %Z become the zone's own text; what strftime reads stays a format.
+  int32_t off = state.utcOffset;
+  std::string zone = fmt::format("{}{:02}{:02}", off < 0 ? '-' : '+', std::abs(off) / 3600,
+                                 std::abs(off) / 60 % 60);
+  std::string abbreviation;
+  for (char c : state.abbreviation) abbreviation += c == '%' ? "%%" : std::string(1, c);
+  std::string f;
+  for (size_t i = 0; i < format.size(); ++i) {
+    char next = i + 1 < format.size() ? format[i + 1] : '\0';
+    if (format[i] == '%' && (next == 'z' || next == 'Z')) {
+      f += next == 'z' ? zone : abbreviation;
+      ++i;
+      continue;
+    }
+    f += format[i];
+    if (format[i] == '%' && next) f += format[++i];  // keeps "%%" whole
+  }
+  // NOTE: drawtext (FFmpeg 5.1, func_pts) adds the delta, read by av_parse_time as
+  // "[-]S[.mmm]" seconds, to the frame's time t and formats it with gmtime_r and
+  // strftime: never the process's TZ.
+  int64_t ms = state.ptsOffsetMs;
+  uint64_t mag = ms < 0 ? uint64_t(0) - static_cast<uint64_t>(ms) : static_cast<uint64_t>(ms);
+  std::string delta = fmt::format("{}{}.{:03}", ms < 0 ? "-" : "", mag / 1000, mag % 1000);
+  return "%{pts:gmtime:" + delta + ":" + escapeExpansionArgument(f) + "}";
 }
 
 std::string ffmpegColor(const std::string& color) {

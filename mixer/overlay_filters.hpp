@@ -3,9 +3,12 @@
 // OverlaySet (live commands) so both say the same thing. Pure; any thread.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
+#include "mixer/clock_zone.hpp"
 #include "mixer/option_escape.hpp"
 #include "mixer/overlay_spec.hpp"
 
@@ -39,12 +42,27 @@ std::pair<std::string, std::string> imagePosition(const OverlaySpec& o, FrameSiz
 std::pair<std::string, std::string> textPosition(const OverlaySpec& o, FrameSize top);
 
 // The drawtext options a live change may alter, in order: text (unless
-// `withText` is false: a clock's text comes from ClockText), fontsize, fontcolor,
+// `withText` is false: a clock's text is clockText()), fontsize, fontcolor,
 // alpha, box, boxcolor, boxborderw, x, y. Values as av_opt_set takes them.
 OptionPairs drawtextOptions(const OverlaySpec& o, FrameSize top, bool withText);
 
 // The font file of a text overlay.
 std::string fontFile(const OverlaySpec& o, const FontPaths& paths);
+
+// The path of asset `name` (a logo or a font) in `assetsDir`, or nullopt with
+// `error` when the name is not one inside it (overlay_spec's validAssetName: no
+// leading '/', no "..").
+std::optional<std::string> assetPath(const std::string& assetsDir, std::string_view name,
+                                     std::string& error);
+
+// A clock's drawtext text (expansion=normal): "%{pts:gmtime:<offset>:<format>}",
+// drawtext's own strftime of the frame's time plus the state's offset, so the text
+// changes every second without a "reinit". %z and %Z of `format` are the state's
+// (gmtime's would say UTC); the format is escaped for drawtext's argument parser.
+std::string clockText(const std::string& format, const ClockState& state);
+// `value` as one argument of a drawtext %{...} function: av_get_token(&p, ":}")
+// gives it back byte for byte (a backslash before \ ' : } and whitespace).
+std::string escapeExpansionArgument(std::string_view value);
 
 // "#RRGGBB[AA]" as FFmpeg writes colours: "0xRRGGBB[AA]".
 std::string ffmpegColor(const std::string& color);

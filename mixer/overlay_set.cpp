@@ -55,8 +55,10 @@ void diffOne(const OverlaySpec& a, const OverlaySpec& b, FrameSize top, OverlayC
     }
   } else {
     if (a.font != b.font) rebuild(change, what + "font changed");
-    // A clock's text comes from its ClockText (a format or zone change shows at its
-    // next tick); reinit leaves options it does not name as they were.
+    // NOTE: a clock's text carries its zone's offset, which the VideoWorker reads
+    // (ClockZone) when it builds; reinit leaves options it does not name as they were.
+    if (b.type == OverlayType::Clock && (a.format != b.format || a.tz != b.tz))
+      rebuild(change, what + "clock format or zone changed");
     if (!sameDrawing(a, b))
       change.commands.push_back(
           {target, "reinit", joinOptions(drawtextOptions(b, top, b.type != OverlayType::Clock))});
@@ -65,6 +67,11 @@ void diffOne(const OverlaySpec& a, const OverlaySpec& b, FrameSize top, OverlayC
 }
 
 }  // namespace
+
+OverlayCommand OverlaySet::clockCommand(const OverlaySpec& clock, const ClockState& state) {
+  return {overlayInstance(clock), "reinit",
+          joinOptions({{"text", clockText(clock.format, state)}})};
+}
 
 OverlaySet::OverlaySet(FrameSize top, std::vector<OverlaySpec> overlays)
     : top_(top), overlays_(std::move(overlays)) {}

@@ -1,7 +1,7 @@
 // OverlaySet: a pipeline's live overlays by id, and what it takes to go from one list
 // to another: filter commands (move, hide/show, drawtext "reinit") or a graph rebuild
-// (added, removed, new image, new font, new stacking). Owned by the Pipeline on the
-// loop; the resulting OverlayChange goes to the VideoWorker. Pure.
+// (added, removed, new image, new font, new clock format or zone, new stacking). Owned by the
+// Pipeline on the loop; the resulting OverlayChange goes to the VideoWorker. Pure.
 #pragma once
 
 #include <string>
@@ -45,6 +45,10 @@ class OverlaySet {
 
   // Adopts `next` and returns what the running graph needs to show it.
   OverlayChange update(std::vector<OverlaySpec> next);
+
+  // The command that shows clock `clock` in its new state (after its zone's
+  // transition, ClockState::validUntil): a "reinit" of its text only.
+  static OverlayCommand clockCommand(const OverlaySpec& clock, const ClockState& state);
 
   static OverlayChange diff(const std::vector<OverlaySpec>& from,
                             const std::vector<OverlaySpec>& to, FrameSize top);

@@ -15,7 +15,7 @@ constexpr std::string_view kAnchors[] = {"top-left", "top-right", "bottom-left",
                                          "center"};
 constexpr std::string_view kUnits[] = {"px", "fraction"};
 constexpr std::string_view kDirections[] = {"left", "right", "up", "down"};
-// The strftime conversions ClockText implements.
+// The strftime conversions a clock draws (overlay_filters.hpp clockText).
 constexpr std::string_view kClockConversions = "aAbBdeHIjmMpSyYzZ%";
 constexpr size_t kMaxClockFormatBytes = 64;
 constexpr size_t kMaxTimeZoneBytes = 64;

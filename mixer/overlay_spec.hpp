@@ -70,7 +70,7 @@ bool validColor(std::string_view color);
 bool validAssetName(std::string_view name);
 // "UTC", "+hh:mm" / "-hh:mm", or an IANA zone name ("Europe/Berlin").
 bool validTimeZone(std::string_view tz);
-// A strftime format using only the conversions ClockText implements.
+// A strftime format using only the conversions a clock draws (clockText).
 bool validClockFormat(std::string_view format);
 
 const char* overlayTypeName(OverlayType type);

@@ -10,6 +10,7 @@
 #include "av/av_libraries.hpp"
 #include "av/av_ptr.hpp"
 #include "av/filter_api.hpp"
+#include "mixer/clock_zone.hpp"
 #include "mixer/option_escape.hpp"
 #include "mixer/overlay_set.hpp"
 
@@ -64,11 +65,10 @@ InputFormat input() {
 }
 
 std::unique_ptr<FilterGraph> graph(const std::vector<OverlaySpec>& overlays, std::string& error,
-                                   std::string font = kFont) {
+                                   std::string font = kFont, GraphAssets assets = {}) {
   GraphSource source;
   source.width = kW;
   source.height = kH;
-  GraphAssets assets;
   assets.fonts = {"", std::move(font)};
   assets.images["logo"] = {64, 48};
   auto spec = GraphSpec::build(source, plan(), overlays, assets, error);
@@ -339,4 +339,96 @@ BOOST_AUTO_TEST_CASE(a_bad_option_names_the_node) {
   bool isNull = false;
   BOOST_TEST(option(*ok, "drawtext@ov_title", "text", isNull) == "x");  // left as it was
   pushPull(*ok, 0);
+}
+
+namespace {
+
+// The top rung of a graph with `overlay`, clock `state` (if a clock), for a frame at `pts`.
+av::FramePtr drawn(const OverlaySpec& overlay, int64_t pts, const mixer::ClockState& state = {}) {
+  GraphAssets assets;
+  assets.clocks[overlay.id] = state;
+  std::string error;
+  auto g = graph({overlay}, error, kFont, assets);
+  BOOST_REQUIRE_MESSAGE(g, error);
+  return pushPull(*g, pts);
+}
+
+bool samePixels(const AVFrame* a, const AVFrame* b) {
+  for (int p = 0; p < 3; ++p) {
+    int shift = p == 0 ? 0 : 1;
+    for (int y = 0; y < (a->height >> shift); ++y)
+      if (memcmp(a->data[p] + y * a->linesize[p], b->data[p] + y * b->linesize[p],
+                 a->width >> shift) != 0)
+        return false;
+  }
+  return true;
+}
+
+OverlaySpec clock(std::string format, std::string tz) {
+  OverlaySpec o = text("clock", "");
+  o.type = OverlayType::Clock;
+  o.text.clear();
+  o.format = std::move(format);
+  o.tz = std::move(tz);
+  return o;
+}
+
+mixer::ClockZone zone(const std::string& name) {
+  std::string error;
+  auto z = mixer::ClockZone::parse(name, error);
+  BOOST_REQUIRE_MESSAGE(z, error);
+  return *z;
+}
+
+// Where text("…") at (100,100), 48 px, draws.
+constexpr Rect kTextRegion{90, 90, 900, 80};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_clock_draws_its_zones_time_through_drawtexts_expansion) {
+  // pts 0 at 2026-12-07 11:59:55 UTC; the frame at pts 5000 is 12:00:00 UTC, 21:00 in
+  // Tokyo. The format carries every character drawtext's argument parser treats
+  // specially (: } ' \ and spaces), and %Z %z, which gmtime would get wrong.
+  const int64_t pts0Ms = 1'796'644'795'000;
+  OverlaySpec c = clock("[%H:%M:%S] {x} 'q' \\ %% %Z %z", "Asia/Tokyo");
+  mixer::ClockState state = zone("Asia/Tokyo").stateAt(pts0Ms, pts0Ms / 1000);
+  auto fromClock = drawn(c, 5000, state);
+  auto literal = drawn(text("clock", "[21:00:00] {x} 'q' \\ % JST +0900"), 5000);
+  BOOST_TEST(mean(literal.get(), 0, kTextRegion, true) > kBgY + 10);  // drawn at all
+  BOOST_TEST(samePixels(fromClock.get(), literal.get()));
+  // One second later the same graph draws the next second, with no command.
+  GraphAssets assets;
+  assets.clocks["clock"] = state;
+  std::string error;
+  auto g = graph({c}, error, kFont, assets);
+  BOOST_REQUIRE_MESSAGE(g, error);
+  BOOST_TEST(samePixels(pushPull(*g, 5000).get(), literal.get()));
+  auto next = drawn(text("clock", "[21:00:01] {x} 'q' \\ % JST +0900"), 6000);
+  BOOST_TEST(samePixels(pushPull(*g, 6000).get(), next.get()));
+  BOOST_TEST(!samePixels(next.get(), literal.get()));
+}
+
+BOOST_AUTO_TEST_CASE(a_clock_reinits_once_at_its_zones_transition) {
+  // pts 0 two seconds before Berlin's 2026 spring transition (01:00:00 UTC).
+  const int64_t transition = 1'774'746'000;
+  const int64_t pts0Ms = (transition - 2) * 1000;
+  mixer::ClockZone berlin = zone("Europe/Berlin");
+  OverlaySpec c = clock("%H:%M:%S %Z", "Europe/Berlin");
+  GraphAssets assets;
+  assets.clocks["clock"] = berlin.stateAt(pts0Ms, transition - 2);
+  BOOST_TEST(mixer::nextClockReinit(assets).value_or(0) == transition);
+  std::string error;
+  auto g = graph({c}, error, kFont, assets);
+  BOOST_REQUIRE_MESSAGE(g, error);
+  BOOST_TEST(
+      samePixels(pushPull(*g, 1000).get(), drawn(text("clock", "01:59:59 CET"), 1000).get()));
+
+  mixer::ClockState summer = berlin.stateAt(pts0Ms, transition);
+  BOOST_REQUIRE(send(*g, mixer::OverlaySet::clockCommand(c, summer), error));
+  bool isNull = false;
+  BOOST_TEST(option(*g, "drawtext@ov_clock", "text", isNull) == mixer::clockText(c.format, summer));
+  BOOST_TEST(option(*g, "drawtext@ov_clock", "expansion", isNull) == "1");  // EXP_NORMAL
+  BOOST_TEST(option(*g, "drawtext@ov_clock", "x", isNull) == "100");
+  BOOST_TEST(
+      samePixels(pushPull(*g, 2000).get(), drawn(text("clock", "03:00:00 CEST"), 2000).get()));
 }

@@ -39,7 +39,7 @@ GraphSpec build(const LadderPlan& p, const std::vector<OverlaySpec>& overlays = 
   GraphAssets assets;
   assets.fonts = {"assets", "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"};
   assets.images["logo"] = {128, 64};
-  assets.clockTexts["clock"] = "12:00:00";
+  assets.clocks["clock"] = {1'796'644'800'000 + 9 * 3600'000, 9 * 3600, "JST", std::nullopt};
   std::string error;
   auto g = GraphSpec::build(source, p, overlays, assets, error);
   BOOST_REQUIRE_MESSAGE(g, error);
@@ -220,8 +220,48 @@ BOOST_AUTO_TEST_CASE(fonts_marquees_clocks_and_hidden_overlays) {
   BOOST_TEST(opt(g, "drawtext@ov_news", "y") == "600");
   BOOST_TEST(opt(g, "drawtext@ov_up", "x") == "(w-tw)/2+0");
   BOOST_TEST(opt(g, "drawtext@ov_up", "y") == "h-mod(t*30,h+th)");
-  BOOST_TEST(opt(g, "drawtext@ov_clock", "text") == "12:00:00");
+  // The clock's text is drawtext's own expansion of the frame's time; user texts
+  // are never expanded.
+  BOOST_TEST(opt(g, "drawtext@ov_clock", "text") == "%{pts:gmtime:1796677200.000:%H\\:%M\\:%S}");
+  BOOST_TEST(opt(g, "drawtext@ov_clock", "expansion") == "normal");
+  BOOST_TEST(opt(g, "drawtext@ov_news", "expansion") == "none");
   BOOST_TEST(opt(g, "drawtext@ov_clock", "enable") == "0");
+}
+
+BOOST_AUTO_TEST_CASE(clock_texts_escape_their_format_and_fix_the_zone) {
+  mixer::ClockState berlin{-1500, 7200, "CEST", 1'792'890'000};
+  BOOST_TEST(mixer::clockText("%H:%M %Z %z", berlin) ==
+             "%{pts:gmtime:-1.500:%H\\:%M\\ CEST\\ +0200}");
+  mixer::ClockState west{0, -(3 * 3600 + 30 * 60), "-0330", std::nullopt};
+  BOOST_TEST(mixer::clockText("}'\\%%z%z", west) == "%{pts:gmtime:0.000:\\}\\'\\\\%%z-0330}");
+  BOOST_TEST(mixer::escapeExpansionArgument(" a:b} ") == "\\ a\\:b\\}\\ ");
+  // The worker's next reinit: the earliest transition of any clock.
+  GraphAssets assets;
+  BOOST_TEST(!mixer::nextClockReinit(assets));
+  assets.clocks["a"] = {0, 0, "UTC", std::nullopt};
+  assets.clocks["b"] = berlin;
+  assets.clocks["c"] = {0, 0, "X", 1'800'000'000};
+  BOOST_TEST(mixer::nextClockReinit(assets).value_or(0) == 1'792'890'000);
+}
+
+BOOST_AUTO_TEST_CASE(asset_names_resolve_inside_the_assets_dir) {
+  std::string error;
+  BOOST_TEST(mixer::assetPath("assets", "logos/a.png", error).value_or("") == "assets/logos/a.png");
+  BOOST_TEST(mixer::assetPath("assets/", "a.png", error).value_or("") == "assets/a.png");
+  for (const char* bad : {"/etc/passwd", "../etc/passwd", "logos/../../x.png", "a//b.png", "",
+                          "a\\..\\b", "./a.png"}) {
+    BOOST_TEST(!mixer::assetPath("assets", bad, error), bad);
+    BOOST_TEST(error.find("is not a name inside the assets dir") != std::string::npos, error);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_clock_without_a_state_is_an_error) {
+  OverlaySpec c;
+  c.id = "clock2";
+  c.type = OverlayType::Clock;
+  std::string error;
+  BOOST_TEST(!GraphSpec::build(source1080(), plan(), {c}, GraphAssets{}, error));
+  BOOST_TEST(error == "overlay clock2: clock zone not resolved");
 }
 
 BOOST_AUTO_TEST_CASE(an_image_without_a_loaded_size_is_an_error) {

@@ -92,9 +92,19 @@ BOOST_AUTO_TEST_CASE(a_clock_reinit_leaves_its_text_to_the_clock) {
   BOOST_REQUIRE(c.commands.size() == 1u);
   BOOST_TEST(c.commands[0].argument.find("text=") == std::string::npos);
   BOOST_TEST(c.commands[0].argument.find("x=50") != std::string::npos);
-  // A new zone shows at the clock's next tick: no filter command.
+  // A new zone or format: its offset is read where the graph is built.
   clock.tz = "Asia/Tokyo";
-  BOOST_TEST(set.update({clock}).empty());
+  c = set.update({clock});
+  BOOST_TEST(c.needsRebuild);
+  BOOST_TEST(c.reason == "overlay clock: clock format or zone changed");
+  clock.format = "%H:%M";
+  BOOST_TEST(set.update({clock}).needsRebuild);
+  // At the zone's transition the worker sends the clock's new text, only it.
+  mixer::ClockState cest{7200'000, 7200, "CEST", std::nullopt};
+  OverlayCommand reinit = OverlaySet::clockCommand(clock, cest);
+  BOOST_TEST(reinit.target == "drawtext@ov_clock");
+  BOOST_TEST(reinit.command == "reinit");
+  BOOST_TEST(reinit.argument == "text=%{pts\\:gmtime\\:7200.000\\:%H\\\\\\:%M}");
 }
 
 BOOST_AUTO_TEST_CASE(hide_and_show_are_enable_commands) {
