@@ -3,9 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cmath>
 
 #include "av/av_libraries.hpp"
 #include "av/filter_api.hpp"
+#include "mixer/clock_zone.hpp"
+#include "mixer/logo_image.hpp"
 
 namespace mixer {
 
@@ -115,6 +118,8 @@ bool VideoWorker::filterFrame(AVFrame* frame, std::string& error) {
     if (!graph_) return false;
   } else if (rebuild_ && key) {
     rebuild(frame);
+  } else if (clockReinitAt_) {
+    updateClocks();
   }
   const int64_t start = monotonicNs();
   state_.filter.framesIn.fetch_add(1, std::memory_order_relaxed);
@@ -147,6 +152,8 @@ std::unique_ptr<FilterGraph> VideoWorker::buildGraph(const AVFrame* frame,
   GraphAssets assets;
   assets.fonts = s.fonts;
   std::string why;
+  std::vector<std::pair<std::string, LogoImage>> logos;
+  if (!loadAssets(frame, overlays, assets, logos, error)) return nullptr;
   auto spec = GraphSpec::build(source, s.plan, overlays, assets, why);
   if (!spec) {
     error = "filter: " + why;
@@ -162,10 +169,76 @@ std::unique_ptr<FilterGraph> VideoWorker::buildGraph(const AVFrame* frame,
     error = "filter: " + why;
     return nullptr;
   }
+  for (const auto& [id, logo] : logos) {
+    if (!graph->setImage(id, logo.frame(), why)) {
+      error = "overlay " + id + ": " + why;
+      return nullptr;
+    }
+  }
+  clockReinitAt_ = nextClockReinit(assets);
   state_.rebuilds.fetch_add(1, std::memory_order_relaxed);
   spdlog::info("caster {}: graph for {}x{} {}: {} rungs, {} overlays", s.source, frame->width,
                frame->height, source.pixFmt, graph->rungs(), overlays.size());
   return graph;
+}
+
+bool VideoWorker::loadAssets(const AVFrame* frame, const std::vector<OverlaySpec>& overlays,
+                             GraphAssets& assets,
+                             std::vector<std::pair<std::string, LogoImage>>& logos,
+                             std::string& error) {
+  const RunSettings& s = state_.settings;
+  // NOTE: the wall clock at pts 0 is fixed by the first graph, so a rebuild's clock
+  // goes on from the same second.
+  const int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  if (!epochMsAtPtsZero_) epochMsAtPtsZero_ = nowMs - frame->pts;
+  const int topWidth = s.plan.rungs.front().width;
+  for (const OverlaySpec& o : overlays) {
+    std::string why;
+    if (o.type == OverlayType::Image) {
+      auto path = assetPath(s.fonts.assetsDir, o.file, why);
+      const double w = o.unit == PositionUnit::Fraction ? o.width * topWidth : o.width;
+      std::optional<LogoImage> logo;
+      if (path)
+        logo = LogoImage::load(*api_, *path, static_cast<int>(std::lround(w)), o.opacity, why);
+      if (!logo) {
+        error = "overlay " + o.id + ": " + why;
+        return false;
+      }
+      assets.images[o.id] = logo->size();
+      logos.emplace_back(o.id, std::move(*logo));
+    } else if (o.type == OverlayType::Clock) {
+      auto zone = ClockZone::parse(o.tz, why);
+      if (!zone) {
+        error = "overlay " + o.id + ": " + why;
+        return false;
+      }
+      assets.clocks[o.id] = zone->stateAt(*epochMsAtPtsZero_, nowMs / 1000);
+    }
+  }
+  return true;
+}
+
+void VideoWorker::updateClocks() {
+  // A zone's offset changed (daylight saving): one reinit of each clock's text.
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  if (!clockReinitAt_ || now < *clockReinitAt_ || !graph_ || !epochMsAtPtsZero_) return;
+  GraphAssets assets;
+  for (const OverlaySpec& o : overlays_) {
+    if (o.type != OverlayType::Clock) continue;
+    std::string why;
+    auto zone = ClockZone::parse(o.tz, why);
+    if (!zone) continue;
+    ClockState state = zone->stateAt(*epochMsAtPtsZero_, now);
+    const OverlayCommand c = OverlaySet::clockCommand(o, state);
+    if (!graph_->sendCommand(c.target, c.command, c.argument, why))
+      spdlog::warn("caster {}: clock {}: {}", state_.settings.source, o.id, why);
+    assets.clocks[o.id] = std::move(state);
+  }
+  clockReinitAt_ = nextClockReinit(assets);
 }
 
 void VideoWorker::applyOverlays() {

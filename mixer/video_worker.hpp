@@ -8,10 +8,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "av/av_ptr.hpp"
 #include "mixer/filter_graph.hpp"
+#include "mixer/logo_image.hpp"
 #include "mixer/run_state.hpp"
 #include "mixer/video_decoder.hpp"
 
@@ -39,6 +41,11 @@ class VideoWorker {
   // Takes the overlay updates the loop queued: commands now, a rebuild at the next key.
   void applyOverlays();
   void rebuild(const AVFrame* frame);
+  // Logos loaded and clock states for `overlays` (files read here, on this thread).
+  bool loadAssets(const AVFrame* frame, const std::vector<OverlaySpec>& overlays,
+                  GraphAssets& assets, std::vector<std::pair<std::string, LogoImage>>& logos,
+                  std::string& error);
+  void updateClocks();
   bool pullRungs(std::string& error);
   bool drain(std::string& error);
   void fail(const std::string& error);
@@ -49,8 +56,10 @@ class VideoWorker {
   std::unique_ptr<FilterGraph> graph_;
   av::FramePtr decoded_;
   std::optional<int64_t> lastPts_;
-  std::vector<OverlaySpec> overlays_;     // what graph_ shows
-  std::optional<OverlayUpdate> rebuild_;  // waits for the next key
+  std::vector<OverlaySpec> overlays_;        // what graph_ shows
+  std::optional<OverlayUpdate> rebuild_;     // waits for the next key
+  std::optional<int64_t> epochMsAtPtsZero_;  // the clocks' base, set by the first graph
+  std::optional<int64_t> clockReinitAt_;     // epoch s of the next zone transition
   uint64_t loggedErrors_ = 0;
 };
 
