@@ -8,6 +8,9 @@ namespace mixer {
 
 namespace {
 
+constexpr size_t kIngressKept = 512;    // ~17 s of source frames at 30 fps
+constexpr size_t kLatenciesKept = 300;  // ~10 s of a rung's frames
+
 const char* codecName(core::Codec codec) {
   switch (codec) {
     case core::Codec::H264:
@@ -52,7 +55,8 @@ Pipeline::Pipeline(PipelineContext& ctx, std::string app, std::string name, Pipe
       spec_(std::move(spec)),
       startedBy_(std::move(startedBy)),
       sinceMs_(static_cast<int64_t>(ctx.loop.nowMs())),
-      dropLog_([this] { return "caster " + key_; }, [&loop = ctx.loop] { return loop.nowMs(); }) {}
+      dropLog_([this] { return "caster " + key_; }, [&loop = ctx.loop] { return loop.nowMs(); }),
+      rateTimer_(ctx.loop, [this] { sampleRates(); }) {}
 
 Pipeline::~Pipeline() {
   if (run_) retireRun(/*drain=*/false);
@@ -141,7 +145,11 @@ void Pipeline::onVideo(const core::MediaPacket& packet) {
   if (!run_ || state_ == State::Failed || state_ == State::Draining) return;
   if (waitKey_ && !packet.keyframe) return;
   waitKey_ = false;
-  if (run_->feed(EncodedUnit{packet.payload, packet.dts, packet.pts, packet.keyframe})) return;
+  if (run_->feed(EncodedUnit{packet.payload, packet.dts, packet.pts, packet.keyframe})) {
+    ingress_.emplace_back(packet.pts, ctx_.loop.nowMs());
+    if (ingress_.size() > kIngressKept) ingress_.pop_front();
+    return;
+  }
   // NOTE: the decoder is behind: drop up to the next source keyframe (a decoder
   // cannot skip frames of a GOP); ingest and the source's viewers never wait.
   waitKey_ = true;
@@ -195,6 +203,11 @@ bool Pipeline::startRun(std::string& error) {
   run_ = std::make_unique<PipelineRun>(std::move(settings), ctx_.libs, ctx_.post);
   stagesDone_ = 0;
   waitKey_ = true;
+  rates_.assign(run_->settings().plan.rungs.size() + 2, Rate{});
+  latencies_.assign(run_->settings().plan.rungs.size(), {});
+  ingress_.clear();
+  sampledAtMs_ = ctx_.loop.nowMs();
+  rateTimer_.start(1000, 1000);
   overlayApplied_ = overlayRevision_;  // the run starts with spec_.overlays
   overlayError_.clear();
   ++runs_;
@@ -219,11 +232,13 @@ void Pipeline::retireRun(bool drain) {
     return;  // finishRun() when every stage has ended
   }
   run_->abandon();
+  rateTimer_.stop();
   ctx_.retire(std::move(run_));
   stagesDone_ = 0;
 }
 
 void Pipeline::finishRun() {
+  rateTimer_.stop();
   ctx_.retire(std::move(run_));
   stagesDone_ = 0;
   for (RungOutput* out : runOutputs_) out->close("the source's publisher left");
@@ -252,6 +267,7 @@ void Pipeline::onEvent(MixerEvent&& event) {
   if (!run_ || event.run != run_->id()) return;
   if (auto* unit = std::get_if<EncodedUnit>(&event.body)) {
     if (RungOutput* out = output(event.rung)) out->onVideo(*unit);
+    noteLatency(event.rung, unit->pts);
   } else if (auto* config = std::get_if<RungConfig>(&event.body)) {
     if (RungOutput* out = output(event.rung)) out->onVideoConfig(config->avcC);
   } else if (auto* error = std::get_if<StageError>(&event.body)) {
@@ -298,6 +314,62 @@ void Pipeline::requestKeyframe() {
   if (run_) run_->requestKeyframe();
 }
 
+void Pipeline::noteLatency(size_t rung, int64_t pts) {
+  if (rung >= latencies_.size()) return;
+  // NOTE: rung frames come in pts order a few frames behind the source: the match
+  // is near the back.
+  for (auto it = ingress_.rbegin(); it != ingress_.rend(); ++it) {
+    if (it->first != pts) continue;
+    auto& l = latencies_[rung];
+    l.push_back(static_cast<int64_t>(ctx_.loop.nowMs() - it->second));
+    if (l.size() > kLatenciesKept) l.pop_front();
+    return;
+  }
+}
+
+void Pipeline::sampleRates() {
+  if (!run_) return;
+  const uint64_t now = ctx_.loop.nowMs();
+  const double seconds = static_cast<double>(now - sampledAtMs_) / 1000.0;
+  if (seconds <= 0) return;
+  sampledAtMs_ = now;
+  const RunState& s = run_->state();
+  auto sample = [&](const StageCounters& c, Rate& rate) {
+    const uint64_t in = c.framesIn.load(std::memory_order_relaxed);
+    const uint64_t out = c.framesOut.load(std::memory_order_relaxed);
+    rate.fpsIn = static_cast<double>(in - rate.in) / seconds;
+    rate.fpsOut = static_cast<double>(out - rate.out) / seconds;
+    rate.in = in;
+    rate.out = out;
+  };
+  sample(s.decode, rates_[0]);
+  sample(s.filter, rates_[1]);
+  for (size_t r = 0; r < s.lanes.size(); ++r) sample(s.lanes[r]->counters, rates_[r + 2]);
+}
+
+nlohmann::json Pipeline::stageJson(const StageCounters& c, size_t index, double cpu) const {
+  const int64_t busy = c.busyNs.load(std::memory_order_relaxed);
+  const int64_t media = c.mediaMs.load(std::memory_order_relaxed);
+  const Rate rate = index < rates_.size() ? rates_[index] : Rate{};
+  // NOTE: speed = media time processed per second of the stage's busy time: how many
+  // times real time it could go if it had its own core.
+  return {{"frames_in", c.framesIn.load(std::memory_order_relaxed)},
+          {"frames_out", c.framesOut.load(std::memory_order_relaxed)},
+          {"fps_in", rate.fpsIn},
+          {"fps_out", rate.fpsOut},
+          {"speed", busy > 0 ? static_cast<double>(media) * 1e6 / static_cast<double>(busy) : 0.0},
+          {"cpu_s", cpu}};
+}
+
+nlohmann::json Pipeline::latencyJson(size_t rung) const {
+  if (rung >= latencies_.size() || latencies_[rung].empty())
+    return {{"p50", nullptr}, {"p95", nullptr}};
+  std::vector<int64_t> v(latencies_[rung].begin(), latencies_[rung].end());
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))]; };
+  return {{"p50", at(0.5)}, {"p95", at(0.95)}};
+}
+
 nlohmann::json Pipeline::describe() const {
   nlohmann::json j = {{"stream", key_},
                       {"state", toString(state_)},
@@ -312,21 +384,13 @@ nlohmann::json Pipeline::describe() const {
     const RunState& s = run_->state();
     input["queue"] = s.input.depth();
     input["decode_errors"] = s.decode.errors.load(std::memory_order_relaxed);
-    auto stage = [](const StageCounters& c, double cpu) {
-      const int64_t busy = c.busyNs.load(std::memory_order_relaxed);
-      const int64_t media = c.mediaMs.load(std::memory_order_relaxed);
-      return nlohmann::json{{"frames_in", c.framesIn.load(std::memory_order_relaxed)},
-                            {"frames_out", c.framesOut.load(std::memory_order_relaxed)},
-                            {"speed", busy > 0 ? media * 1e6 / static_cast<double>(busy) : 0.0},
-                            {"cpu_s", cpu}};
-    };
-    j["decode"] = stage(s.decode, run_->decoderCpuSeconds());
-    j["filter"] = stage(s.filter, 0.0);
+    j["decode"] = stageJson(s.decode, 0, run_->decoderCpuSeconds());
+    j["filter"] = stageJson(s.filter, 1, 0.0);
     j["filter"].erase("cpu_s");  // on the decoder's thread: in decode.cpu_s
     for (size_t r = 0; r < s.lanes.size(); ++r) {
       const RungLane& lane = *s.lanes[r];
       const PlannedRung& p = s.settings.plan.rungs[r];
-      nlohmann::json rung = stage(lane.counters, run_->rungCpuSeconds(r));
+      nlohmann::json rung = stageJson(lane.counters, r + 2, run_->rungCpuSeconds(r));
       rung["key"] = runOutputs_.size() > r ? runOutputs_[r]->key() : "";
       rung["width"] = p.width;
       rung["height"] = p.height;
@@ -336,6 +400,7 @@ nlohmann::json Pipeline::describe() const {
       rung["queue"] = lane.queue.depth();
       rung["dropped_frames"] = lane.counters.dropped.load(std::memory_order_relaxed);
       rung["dropped_gops"] = lane.counters.droppedGops.load(std::memory_order_relaxed);
+      rung["latency_ms"] = latencyJson(r);
       rungs.push_back(std::move(rung));
     }
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,6 +17,7 @@
 
 #include "core/log/log_limiter.hpp"
 #include "core/loop/event_loop.hpp"
+#include "core/loop/timer.hpp"
 #include "core/media/media_sink.hpp"
 #include "core/media/stream_registry.hpp"
 #include "mixer/mixer_event.hpp"
@@ -90,6 +92,11 @@ class Pipeline final : public core::MediaSink {
   void fail(const std::string& stage, const std::string& reason);
   void requestKeyframe();
   RungOutput* output(size_t rung);
+  // Frames per second in and out of each stage over the last second.
+  void sampleRates();
+  void noteLatency(size_t rung, int64_t pts);
+  nlohmann::json latencyJson(size_t rung) const;
+  nlohmann::json stageJson(const StageCounters& c, size_t index, double cpu) const;
 
   PipelineContext& ctx_;
   std::string app_, name_, key_;
@@ -114,6 +121,17 @@ class Pipeline final : public core::MediaSink {
   std::map<std::string, std::unique_ptr<RungOutput>> outputs_;  // by rung label
   std::vector<RungOutput*> runOutputs_;                         // run_'s rungs in order
   core::LogLimiter dropLog_;
+  struct Rate {
+    uint64_t in = 0, out = 0;      // counters at the last sample
+    double fpsIn = 0, fpsOut = 0;  // over the second before it
+  };
+  std::vector<Rate> rates_;  // decode, filter, then each rung
+  uint64_t sampledAtMs_ = 0;
+  // Latency a rung adds: when each source frame came in (pts, loop ms), and the last
+  // latencies of each rung's frames (ms).
+  std::deque<std::pair<int64_t, uint64_t>> ingress_;
+  std::vector<std::deque<int64_t>> latencies_;
+  core::Timer rateTimer_;
 };
 
 const char* toString(Pipeline::State state);

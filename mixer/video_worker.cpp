@@ -311,8 +311,15 @@ bool VideoWorker::pullRungs(std::string& error) {
       // NOTE: the rung's encoder is behind; it now skips to its next scheduled key,
       // so the frames it still gets decode (a whole GOP lost, never a broken one).
       lane.counters.dropped.fetch_add(1, std::memory_order_relaxed);
-      if (state_.keys.dropUntilNextKey(r, pts))
-        lane.counters.droppedGops.fetch_add(1, std::memory_order_relaxed);
+      if (state_.keys.dropUntilNextKey(r, pts)) {
+        const uint64_t gaps = lane.counters.droppedGops.fetch_add(1, std::memory_order_relaxed) + 1;
+        if (gaps <= 5 || gaps % 50 == 0)
+          spdlog::warn(
+              "caster {}: rung {} is behind (queue of {} full): it skips to its next key at "
+              "{} ms ({} such gaps)",
+              state_.settings.source, state_.settings.plan.rungs[r].label(), lane.queue.capacity(),
+              pts, gaps);
+      }
     }
   }
   return true;

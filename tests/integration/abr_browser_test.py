@@ -31,6 +31,15 @@ def directory(url):
     return path_of(url).rsplit("/", 1)[0] + "/"
 
 
+LADDER = """
+[[mixer.profile]]
+name = "abr"
+streams = ["live/demo"]
+preset = "ultrafast"
+rungs = [ { height = 360, fps = 30, kbps = 600 }, { height = 240, fps = 30, kbps = 300 } ]
+"""
+
+
 class AbrBrowserTest(h.IntegrationTest):
     srv = pub = None
 
@@ -40,11 +49,18 @@ class AbrBrowserTest(h.IntegrationTest):
             if not os.path.exists(need):
                 raise AssertionError("%s is missing: run scripts/test (installs chromium and "
                                      "npm packages)" % need)
+        # The caster derives 360p and 240p from the pushed 720p: three levels.
         cls.srv = h.Server(sets={"web.root": WEB_ROOT, "hls.segment_ms": 1000},
+                           config_text=h.base_config_text() + LADDER,
                            name="roomcast-abr-browser").start()
         try:
             cls.pub = h.Publisher(cls.srv.rtmp_url(), loop=True).start()
             cls.srv.wait_stream()
+
+            def three():
+                st, _, body = h.http_get(cls.srv.http_url("/live/demo/master.m3u8"))
+                return st == 200 and body.decode().count("#EXT-X-STREAM-INF") == 3
+            h.wait_until(three, 20, 0.3, "the master with the source and two renditions")
         except Exception:
             cls.srv.kill()
             raise

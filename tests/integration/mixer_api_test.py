@@ -94,6 +94,17 @@ class MixerApiTest(room_fixture.RoomServerTest):
             self.assertEqual((r["key"], r["width"], r["height"], r["kbps"]),
                              ("live/demo_240p", 426, 240, 300))
             self.assertGreater(r["speed"], 1.0, r)  # faster than real time
+            c = h.wait_until(lambda: (lambda c: c if c["rungs"][0]["fps_out"] > 0 else None)(
+                self.caster("live/demo")), 5, 0.2, "a rung's fps sampled")
+            time.sleep(1.2)
+            c = self.caster("live/demo")
+            r = c["rungs"][0]
+            self.assertAlmostEqual(r["fps_out"], 30, delta=6, msg=r)
+            self.assertAlmostEqual(c["decode"]["fps_out"], 30, delta=6, msg=c["decode"])
+            # what the rung adds to the picture's delay, from ingest to the rung's
+            # packet: a few frames of encoder and queue
+            self.assertIsNotNone(r["latency_ms"]["p50"], r)
+            self.assertLess(r["latency_ms"]["p95"], 2000, r)
             self.assertGreater(c["decode"]["frames_out"], 30, c)
             self.assertEqual(c["input"]["decode_errors"], 0, c)
             st, js = self.api.call("GET", "/api/v1/casters")

@@ -96,6 +96,20 @@ class MixerLadderTest(h.IntegrationTest):
                 self.assertIn("RESOLUTION=%dx%d" % (width, height), text)
                 self.assertIn("demo_%dp.m3u8" % height, text)
 
+            # LL-HLS: the master lists the rungs, and each rung's playlist reports
+            # its siblings (RFC 8216bis EXT-X-RENDITION-REPORT) for a fast switch.
+            st, _, body = h.http_get(srv.http_url("/live/demo/ll/master.m3u8"))
+            self.assertEqual(st, 200)
+            self.assertEqual(body.decode().count("#EXT-X-STREAM-INF"), 3, body)
+            st, _, body = h.http_get(srv.http_url("/live/demo_240p/ll.m3u8"))
+            self.assertEqual(st, 200)
+            reports = [l for l in body.decode().splitlines()
+                       if l.startswith("#EXT-X-RENDITION-REPORT:")]
+            h.log("240p reports: %r" % reports)
+            self.assertEqual(len(reports), 2, body)
+            self.assertTrue(any('URI="../demo/ll.m3u8"' in r for r in reports), reports)
+            self.assertTrue(any('URI="../demo_360p/ll.m3u8"' in r for r in reports), reports)
+
             # The publisher leaves: the ladder drains; a rung viewer stays connected
             # through the grace period and gets frames again after a new push.
             viewer = h.FlvHttpReader(srv.http_port, "/live/demo_240p.flv")

@@ -27,7 +27,7 @@ constexpr int kFrames = 90;  // 3 s at 30 fps
 constexpr int kGop = 30;     // a source keyframe each second
 
 struct Collector : MediaSink {
-  std::vector<MediaPacket> video, audio, data;
+  std::vector<MediaPacket> video, audio, data, metadata;
   std::vector<uint8_t> avcC;
   bool ended = false;
   void onPacket(const MediaPacket& p) override {
@@ -37,6 +37,8 @@ struct Collector : MediaSink {
       video.push_back(p);
     else if (p.isAudio())
       audio.push_back(p);
+    else if (p.config)
+      metadata.push_back(p);
     else
       data.push_back(p);
   }
@@ -161,7 +163,15 @@ BOOST_AUTO_TEST_CASE(a_pipeline_publishes_aligned_rungs_and_drains_when_the_sour
   BOOST_TEST(registry.find("live/src_120p")->derived());
 
   std::set<int64_t> sourceKeys;
+  const int64_t eventAt = src.units[45].dts;
   for (const auto& u : src.units) {
+    if (u.dts == eventAt) {  // a room event at this picture's time
+      MediaPacket event;
+      event.codec = Codec::RoomEvent;
+      event.dts = event.pts = eventAt;
+      event.payload = SharedBuffer::copyOf(std::string_view("danmaku"));
+      BOOST_REQUIRE(registry.injectData("live/src", event));
+    }
     lease->push(videoPacket(u));
     if (u.key) sourceKeys.insert(u.pts);
   }
@@ -181,6 +191,14 @@ BOOST_AUTO_TEST_CASE(a_pipeline_publishes_aligned_rungs_and_drains_when_the_sour
     for (const auto& p : c->video) pts.insert(p.pts);
     BOOST_TEST(*pts.begin() == src.units.front().pts);
   }
+  // The room event rides in each rung at its own time (the source's clock).
+  for (Collector* c : {&r180, &r120}) {
+    BOOST_REQUIRE_EQUAL(c->data.size(), 1u);
+    BOOST_TEST((c->data[0].codec == Codec::RoomEvent));
+    BOOST_TEST(c->data[0].dts == eventAt);
+    BOOST_TEST(c->data[0].payload.view() == "danmaku");
+  }
+  BOOST_TEST(r180.metadata.size() == 1u);  // the rung's own onMetaData
   auto info = parseAvcDecoderConfig(r180.avcC);
   BOOST_REQUIRE(info);
   BOOST_TEST(info->width == 240);
