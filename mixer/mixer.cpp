@@ -172,8 +172,19 @@ core::CasterControl::Answer Mixer::changeOverlays(const std::string& key, const 
   };
   if (id.empty() && method == "PATCH") {
     const auto overlays = body.find("overlays");
-    if (overlays == body.end() || !overlays->is_array() || body.size() != 1)
-      return refuse(400, "PATCH takes {\"overlays\": [...]} (the ladder changes by a new caster)");
+    if (overlays != body.end() && !overlays->is_array())
+      return refuse(400, "\"overlays\" must be a list");
+    if (body.size() > (overlays == body.end() ? 0u : 1u)) {
+      // Ladder fields: the pipeline restarts its run with the merged spec.
+      nlohmann::json merged = p.spec().toJson();
+      for (const auto& [field, value] : body.items()) merged[field] = value;
+      std::string error;
+      auto parsed = PipelineSpec::parse(merged, error);
+      if (!parsed) return refuse(400, error);
+      if (!p.replaceSpec(std::move(*parsed), error)) return refuse(422, error);
+      return {200, p.describe()};
+    }
+    if (overlays == body.end()) return refuse(400, "nothing to change");
     list = *overlays;
   } else if (id.empty()) {  // POST one
     if (!body.contains("id") || !body["id"].is_string())

@@ -310,6 +310,23 @@ uint64_t Pipeline::setOverlays(std::vector<OverlaySpec> overlays) {
   return overlayRevision_;
 }
 
+bool Pipeline::replaceSpec(PipelineSpec spec, std::string& error) {
+  PipelineSpec old = std::move(spec_);
+  spec_ = std::move(spec);
+  if (!videoConfig_ || state_ == State::Waiting || state_ == State::Draining) return true;
+  if (run_) retireRun(/*drain=*/false);
+  if (startRun(error)) {
+    spdlog::info("caster {}: the ladder changed: run {}", key_, run_->id());
+    return true;
+  }
+  // NOTE: the new ladder cannot run on this source (all its rungs at or above the
+  // source's height): the old one goes on.
+  spec_ = std::move(old);
+  std::string again;
+  if (!startRun(again)) fail("plan", again);
+  return false;
+}
+
 void Pipeline::requestKeyframe() {
   if (run_) run_->requestKeyframe();
 }

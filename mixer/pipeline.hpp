@@ -81,6 +81,10 @@ class Pipeline final : public core::MediaSink {
   // next key; a later run starts with them. Returns the revision (GET shows when it
   // is applied, or why not).
   uint64_t setOverlays(std::vector<OverlaySpec> overlays);
+  // A new ladder (rungs, x264 settings, GOP, audio): the run restarts on the source's
+  // current config; rungs in both ladders keep their names (their viewers see a new
+  // config), the others end. False with `error` when the new plan cannot be made.
+  bool replaceSpec(PipelineSpec spec, std::string& error);
   nlohmann::json describe() const;
 
  private:

@@ -22,7 +22,9 @@ class CasterControl {
   virtual Answer getCaster(const std::string& key) const = 0;
   virtual Answer removeCaster(const std::string& key) = 0;
   // The overlays of a running caster, answered 202 {"revision": n} once queued:
-  //   PATCH  {key}                 {"overlays": [...]}  the whole list
+  //   PATCH  {key}                 {"overlays": [...]}  the whole list; with ladder
+  //                                fields ("rungs", "preset", ...) the run restarts
+  //                                on the merged spec (200 with the caster)
   //   POST   {key}/overlays        {overlay}            one more (a new id)
   //   PATCH  {key}/overlays/{id}   {fields}             fields of one, merged
   //   DELETE {key}/overlays/{id}

@@ -110,6 +110,23 @@ class MixerApiTest(room_fixture.RoomServerTest):
             st, js = self.api.call("GET", "/api/v1/casters")
             self.assertEqual([x["stream"] for x in js["casters"]], ["live/demo"])
 
+            # A new ladder through PATCH: the run restarts with a 360p rung added.
+            runs = c["runs"]
+            ladder = [{"height": 360, "kbps": 600}, {"height": 240, "kbps": 300}]
+            st, js = self.api.call("PATCH", "/api/v1/casters/live/demo", {"rungs": ladder})
+            self.assertEqual(st, 200, js)
+            self.assertEqual(js["runs"], runs + 1)
+            h.wait_until(lambda: (lambda s: s and s.get("video", {}).get("height") == 360)(
+                srv.api_stream("live/demo_360p")), 15, 0.2, "the new 360p rung")
+            # One the source cannot feed (no rung below its 720 lines): refused, the
+            # ladder before goes on.
+            st, js = self.api.call("PATCH", "/api/v1/casters/live/demo",
+                                   {"rungs": [{"height": 1080, "kbps": 4000}]})
+            self.assertEqual(st, 422, js)
+            self.assertIn("720 lines", js["error"])
+            c = self.wait_state("live/demo", "running")
+            self.assertEqual([r["height"] for r in c["rungs"]], [360, 240])
+
             st, js = self.api.call("DELETE", "/api/v1/casters/live/demo")
             self.assertEqual(st, 200, js)
             st, js = self.api.call("DELETE", "/api/v1/casters/live/demo")

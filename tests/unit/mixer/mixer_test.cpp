@@ -213,6 +213,44 @@ BOOST_AUTO_TEST_CASE(a_pipeline_publishes_aligned_rungs_and_drains_when_the_sour
   s120.reset();
 }
 
+BOOST_AUTO_TEST_CASE(a_viewers_keyframe_request_keys_the_next_frame_of_every_rung) {
+  av::Libraries libs;
+  const Source src = makeSource(api(libs));
+  EventLoop loop;
+  StreamRegistry registry(loop, StreamOptions{});
+  const MixerConfig cfg = config();
+  mixer::Mixer mixer(loop, registry, libs, cfg);
+  std::string error;
+  auto lease = registry.publish("live", "src", "test", nullptr, error);
+  auto created = mixer.create("live", "src", ladder(), "test");
+  BOOST_REQUIRE(created.pipeline);
+  MediaPacket config;
+  config.kind = MediaKind::Video;
+  config.codec = Codec::H264;
+  config.config = true;
+  config.payload = SharedBuffer::copyOf(src.avcC);
+  lease->push(config);
+  Collector r180, r120;
+  auto s180 = registry.subscribe("live", "src_180p", r180, "test");
+  auto s120 = registry.subscribe("live", "src_120p", r120, "test");
+  for (int i = 0; i < 45; ++i) lease->push(videoPacket(src.units[i]));
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return r120.video.size() == 45 && r180.video.size() == 45; }, 20000));
+  // A viewer of one rung asks (a WebRTC viewer after loss, say): all rungs key.
+  BOOST_TEST(registry.requestKeyframe("live/src_120p", "test"));
+  for (int i = 45; i < kFrames; ++i) lease->push(videoPacket(src.units[i]));
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return r120.video.size() == size_t(kFrames); }, 20000));
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return r180.video.size() == size_t(kFrames); }, 20000));
+  const std::set<int64_t> expected = {src.units[0].pts, src.units[30].pts, src.units[45].pts,
+                                      src.units[60].pts};
+  BOOST_TEST(r120.keys() == expected);
+  BOOST_TEST(r180.keys() == expected);
+  s180.reset();
+  s120.reset();
+}
+
 BOOST_AUTO_TEST_CASE(a_source_that_is_not_h264_fails_the_pipeline_with_the_reason) {
   av::Libraries libs;
   EventLoop loop;
