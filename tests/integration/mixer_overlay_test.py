@@ -115,6 +115,25 @@ class MixerOverlayTest(room_fixture.RoomServerTest):
             h.log("text region changed by %.1f" % changed)
             self.assertGreater(changed, 20, "the new text is not drawn")
 
+            # Move the logo, then hide it: filter commands, no rebuild.
+            c0 = self.caster()
+            st, js = self.api.call("PATCH", "/api/v1/casters/live/demo/overlays/logo",
+                                   {"x": 200})
+            self.assertEqual(st, 202, js)
+            self.applied(js["revision"])
+            f = grab(url)
+            moved = mean(f, 204, 28, 260, 66)
+            self.assertTrue(moved[0] > 200 and moved[1] < 60 and moved[2] > 200, moved)
+            gone = mean(f, 28, 28, 84, 66)
+            self.assertFalse(gone[0] > 200 and gone[1] < 60 and gone[2] > 200, gone)
+            st, js = self.api.call("PATCH", "/api/v1/casters/live/demo/overlays/logo",
+                                   {"visible": False})
+            self.assertEqual(st, 202, js)
+            self.applied(js["revision"])
+            hidden = mean(grab(url), 204, 28, 260, 66)
+            self.assertFalse(hidden[0] > 200 and hidden[1] < 60 and hidden[2] > 200, hidden)
+            self.assertEqual(self.caster()["filter"]["rebuilds"], c0["filter"]["rebuilds"])
+
             # Japanese with the default font (wqy-microhei): drawn, no missing glyph.
             mark = srv.log_mark()
             st, js = self.api.call("PATCH", "/api/v1/casters/live/demo/overlays/title",
