@@ -76,7 +76,7 @@ void Viewer::fail(std::string reason) {
 
 bool Viewer::send(std::vector<uint8_t> bytes) {
   if (!conn_ || conn_->closed()) return false;
-  return conn_->write(core::SharedBuffer::adopt(std::move(bytes)));
+  return conn_->write(core::SharedBuffer::adopt(std::move(bytes))) != core::ByteSink::Write::Closed;
 }
 
 void Viewer::noteMedia(uint32_t timestamp, bool keyframe) {

@@ -123,8 +123,8 @@ void TcpConnection::onRead(ssize_t nread, const uv_buf_t* buf) {
   }
 }
 
-bool TcpConnection::write(std::span<const SharedBuffer> buffers) {
-  if (!handle_) return false;
+ByteSink::Write TcpConnection::write(std::span<const SharedBuffer> buffers) {
+  if (!handle_) return Write::Closed;
   std::vector<uv_buf_t>& bufs = loop_.writeScratch();
   bufs.clear();
   size_t total = 0;
@@ -134,7 +134,7 @@ bool TcpConnection::write(std::span<const SharedBuffer> buffers) {
                                static_cast<unsigned>(b.size())));
     total += b.size();
   }
-  if (total == 0) return true;
+  if (total == 0) return pendingWrites_ > 0 ? Write::Queued : Write::Done;
   auto* stream = reinterpret_cast<uv_stream_t*>(handle_);
 
   size_t sent = 0;
@@ -144,11 +144,11 @@ bool TcpConnection::write(std::span<const SharedBuffer> buffers) {
       sent = static_cast<size_t>(rc);
     } else if (rc != UV_EAGAIN && rc != UV_ENOSYS) {
       fail(std::string("write error: ") + uv_strerror(rc));
-      return false;
+      return Write::Closed;
     }
   }
   bytesWritten_ += sent;
-  if (sent == total) return true;
+  if (sent == total) return Write::Done;  // nothing was pending, or it would not have tried
 
   // Queue what the kernel did not take, holding references to the bytes.
   auto* wr = new WriteRequest;
@@ -187,9 +187,9 @@ bool TcpConnection::write(std::span<const SharedBuffer> buffers) {
     --pendingWrites_;
     delete wr;
     fail(std::string("write error: ") + uv_strerror(rc));
-    return false;
+    return Write::Closed;
   }
-  return true;
+  return Write::Queued;
 }
 
 void TcpConnection::onWriteDone(WriteRequest* req, int status) {

@@ -14,12 +14,14 @@
 #include <vector>
 
 #include "core/buffer/shared_buffer.hpp"
+#include "core/loop/byte_sink.hpp"
 
 namespace core {
 
 class EventLoop;
 
-class TcpConnection {
+// NOTE: final, so code that holds a TcpConnection calls write() without a virtual call.
+class TcpConnection final : public ByteSink {
  public:
   class Handler {
    public:
@@ -46,12 +48,13 @@ class TcpConnection {
   void startReading();
   void stopReading();
 
-  // Writes all buffers in order; returns false if the connection is closed.
-  bool write(std::span<const SharedBuffer> buffers);
-  bool write(const SharedBuffer& buffer) { return write(std::span(&buffer, 1)); }
+  // Writes all buffers in order: Closed if the connection is (or got) closed, Queued
+  // if bytes wait in libuv afterwards (its own or an earlier write's).
+  Write write(std::span<const SharedBuffer> buffers) override;
+  Write write(const SharedBuffer& buffer) { return write(std::span(&buffer, 1)); }
 
   // Bytes handed to libuv but not yet written to the kernel.
-  size_t queuedBytes() const { return queuedBytes_; }
+  size_t queuedBytes() const override { return queuedBytes_; }
   bool writePending() const { return pendingWrites_ > 0; }
   // Write requests queued in libuv (each holds its buffers until written).
   size_t queuedWrites() const { return static_cast<size_t>(pendingWrites_); }
@@ -66,7 +69,7 @@ class TcpConnection {
   // Idempotent; no Handler callback follows.
   void close();
   bool closed() const { return handle_ == nullptr; }
-  const std::string& peer() const { return peer_; }
+  const std::string& peer() const override { return peer_; }
   EventLoop& loop() { return loop_; }
 
  private:

@@ -7,30 +7,36 @@
 
 namespace core {
 
-MediaSender::MediaSender(TcpConnection& conn, WriteCoalescer& coalescer, SendQueue::Limits limits,
+MediaSender::MediaSender(ByteSink& sink, WriteCoalescer& coalescer, SendQueue::Limits limits,
                          Serializer serializer, OverflowFn onOverflow)
-    : conn_(conn),
+    : sink_(sink),
       queue_(limits),
       coalescer_(coalescer),
       serialize_(std::move(serializer)),
       onOverflow_(std::move(onOverflow)) {}
 
 MediaSender::~MediaSender() {
-  coalescer_.cancel(*this);
+  coalescer_.cancel(flusher_);
+}
+
+bool MediaSender::eventsPass(const MediaPacket& packet) {
+  if (!holdRoomEvents_) return true;
+  const bool pass = eventGate_.pass(packet);
+  eventsHeld_ = !eventGate_.open();
+  return pass;
 }
 
 void MediaSender::send(const MediaPacket& packet) {
   if (overflowed_) return;
   // Every packet goes through the gate (it counts the media); a room event it holds
   // is dropped.
-  const bool eventsPass = !holdRoomEvents || eventGate_.pass(packet);
-  if (packet.codec == Codec::RoomEvent && !eventsPass) return;
+  if (!eventsPass(packet) && packet.codec == Codec::RoomEvent) return;
   enqueue(packet, serialize_(packet), 0);
 }
 
 void MediaSender::send(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes) {
   if (overflowed_) return;
-  if (holdRoomEvents && !eventGate_.pass(packet) && leadBytes > 0) {
+  if (!eventsPass(packet) && leadBytes > 0) {
     // The packet's own bytes follow its leading events in the shared buffer.
     enqueue(packet, bytes.slice(leadBytes), 0);
     return;
@@ -38,7 +44,14 @@ void MediaSender::send(const MediaPacket& packet, const SharedBuffer& bytes, siz
   enqueue(packet, bytes, leadBytes);
 }
 
-void MediaSender::enqueue(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes) {
+void MediaSender::send(const MediaPacket& packet, std::span<const SharedBuffer> parts) {
+  if (overflowed_ || parts.empty()) return;
+  if (!eventsPass(packet) && packet.codec == Codec::RoomEvent) return;
+  enqueue(packet, parts.front(), 0, parts.subspan(1));
+}
+
+void MediaSender::enqueue(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes,
+                          std::span<const SharedBuffer> more) {
   SendQueue::Item item;
   item.bytes = bytes;
   item.leadBytes = leadBytes;
@@ -48,7 +61,7 @@ void MediaSender::enqueue(const MediaPacket& packet, const SharedBuffer& bytes, 
   // NOTE: a room event's stream time may run up to a second ahead of the media
   // (a stalled publisher): it is never counted as lag, nor dropped.
   item.mandatory = packet.neverDropped();
-  enqueue(std::move(item));
+  enqueue(std::move(item), more);
 }
 
 void MediaSender::sendControl(SharedBuffer bytes) {
@@ -60,15 +73,15 @@ void MediaSender::sendControl(SharedBuffer bytes) {
   flush();
 }
 
-void MediaSender::enqueue(SendQueue::Item item) {
-  const auto verdict = queue_.push(std::move(item), inFlightOldestDue_);
+void MediaSender::enqueue(SendQueue::Item item, std::span<const SharedBuffer> more) {
+  const auto verdict = queue_.push(std::move(item), inFlightOldestDue_, more);
   if (verdict == SendQueue::Verdict::Overflow) {
     overflowed_ = true;
-    coalescer_.cancel(*this);
+    coalescer_.cancel(flusher_);
     onOverflow_(
         fmt::format("viewer fell behind the hard limit (socket stalled, {} bytes "
                     "unsent, {} packets dropped)",
-                    conn_.queuedBytes() + queue_.bytes(), queue_.droppedPackets()));
+                    sink_.queuedBytes() + queue_.bytes(), queue_.droppedPackets()));
     return;
   }
   if (queue_.dropEpisodes() != lastDropEpisodes_) {
@@ -76,25 +89,38 @@ void MediaSender::enqueue(SendQueue::Item item) {
     spdlog::warn(
         "viewer {}: behind the soft limit, skipping to the next keyframe ({} packets "
         "dropped so far)",
-        conn_.peer(), queue_.droppedPackets());
+        sink_.peer(), queue_.droppedPackets());
   }
-  if (!queue_.empty()) coalescer_.schedule(*this);
+  if (!queue_.empty()) coalescer_.schedule(flusher_);
 }
 
 bool MediaSender::inStep(const PacketBatch& batch) const {
-  if (overflowed_ || !queue_.empty() || queue_.skippingToKeyframe() || queue_.bursting() ||
-      conn_.writePending() || conn_.closed())
+  if (overflowed_ || inFlight_ || sinkClosed_ || !queue_.empty() || queue_.skippingToKeyframe() ||
+      queue_.bursting())
     return false;
   // The prebuilt bytes hold the window's room events: not for a viewer whose gate
   // still holds them back (nor would the gate see the media it counts).
-  if (holdRoomEvents && !eventGate_.open()) return false;
+  if (eventsHeld_) return false;
   if (batch.oldestMediaDts() == PacketBatch::kNoMedia) return true;
   // NOTE: the span pushing the batch into the empty queue would reach; within the
   // soft (and hard) limit, no push would drop anything or overflow.
-  const auto& limits = queue_.limits();
   const int64_t span =
       std::max(queue_.newestDts(), batch.newestMediaDts()) - batch.oldestMediaDts();
-  return span <= std::min(limits.softMs, limits.hardMs);
+  return span <= queue_.stepSpanMs();
+}
+
+bool MediaSender::write(std::span<const SharedBuffer> buffers) {
+  switch (sink_.write(buffers)) {
+    case ByteSink::Write::Closed:
+      sinkClosed_ = true;
+      return false;
+    case ByteSink::Write::Queued:
+      inFlight_ = true;
+      return true;
+    case ByteSink::Write::Done:
+      break;
+  }
+  return true;
 }
 
 bool MediaSender::sendWhole(const PacketBatch& batch, const SharedBuffer& bytes) {
@@ -103,35 +129,34 @@ bool MediaSender::sendWhole(const PacketBatch& batch, const SharedBuffer& bytes)
   if (bytes.empty()) return true;
   size_t size = bytes.size();
   bool written;
-  if (frame) {
-    auto [before, after] = frame(bytes.size());
+  if (framed_) {
+    auto [before, after] = frame_(bytes.size());
     size += before.size() + after.size();
     const std::array<SharedBuffer, 3> parts{std::move(before), bytes, std::move(after)};
-    written = conn_.write(parts);
+    written = write(parts);
   } else {
-    written = conn_.write(bytes);
+    written = write(std::span(&bytes, 1));
   }
   if (!written) return true;
   bytesSent_ += size;
   batch.countBytesOut(size);
   const int64_t oldest = batch.oldestMediaDts();
-  inFlightOldestDue_ =
-      conn_.writePending() && oldest != PacketBatch::kNoMedia ? oldest : SendQueue::kNever;
+  inFlightOldestDue_ = inFlight_ && oldest != PacketBatch::kNoMedia ? oldest : SendQueue::kNever;
   return true;
 }
 
 void MediaSender::flush() {
-  coalescer_.cancel(*this);
+  coalescer_.cancel(flusher_);
   // One batch in flight at a time: while the socket is slow, packets wait in the
   // queue, where the drop policy can still act on them.
-  if (queue_.empty() || conn_.writePending() || conn_.closed()) return;
+  if (queue_.empty() || inFlight_ || sinkClosed_) return;
   queue_.takeAll(taken_);
   buffers_.clear();
   uint64_t payload = 0;
   for (const auto& it : taken_) payload += it.bytes.size();
   SharedBuffer trailer;
-  if (frame) {
-    auto [before, after] = frame(payload);
+  if (framed_) {
+    auto [before, after] = frame_(payload);
     buffers_.push_back(std::move(before));
     trailer = std::move(after);
   }
@@ -139,12 +164,12 @@ void MediaSender::flush() {
   if (!trailer.empty()) buffers_.push_back(std::move(trailer));
   uint64_t bytes = 0;
   for (const auto& b : buffers_) bytes += b.size();
-  const bool written = conn_.write(buffers_);
-  buffers_.clear();  // the connection holds its own references
+  const bool written = write(buffers_);
+  buffers_.clear();  // the sink holds its own references
   if (written) {
     bytesSent_ += bytes;
     if (onBytesSent) onBytesSent(bytes);
-    inFlightOldestDue_ = conn_.writePending() ? SendQueue::oldestDue(taken_) : SendQueue::kNever;
+    inFlightOldestDue_ = inFlight_ ? SendQueue::oldestDue(taken_) : SendQueue::kNever;
   }
   // NOTE: a join burst (headers and the whole cached GOP) grows these to hundreds
   // of entries, and a viewer in step with the stream then needs none: storage that
@@ -159,6 +184,7 @@ void MediaSender::endBurst() {
 }
 
 void MediaSender::onDrained() {
+  inFlight_ = false;
   inFlightOldestDue_ = SendQueue::kNever;
   flush();
 }

@@ -1,14 +1,16 @@
 // MediaSender: the egress half of one network viewer (RTMP play, HTTP-FLV): takes
 // packets from the Stream, applies the SendQueue drop policy, and writes the shared
-// serialized bytes with merged gather writes. Owned by the viewer session; loop
-// thread. Never blocks the Stream: a slow socket only grows this viewer's queue.
+// serialized bytes with merged gather writes to a ByteSink. Owned by the viewer
+// session; loop thread. Never blocks the Stream: a slow socket only grows this
+// viewer's queue.
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 #include <utility>
 
-#include "core/loop/tcp_connection.hpp"
+#include "core/loop/byte_sink.hpp"
 #include "core/loop/write_coalescer.hpp"
 #include "core/media/packet_batch.hpp"
 #include "core/media/room_event_gate.hpp"
@@ -16,21 +18,32 @@
 
 namespace core {
 
-class MediaSender : public WriteCoalescer::Client {
+// NOTE: aligned to a cache line, and what inStep() reads lies in the first one:
+// a batch's hand-out to hundreds of viewers touches one line of each (two for
+// sendWhole()), and nothing of the ByteSink until the write itself.
+class alignas(64) MediaSender {
  public:
   // Returns the packet's wire bytes in this viewer's format (cached per packet).
   using Serializer = std::function<const SharedBuffer&(const MediaPacket&)>;
   // Called once when the viewer fell behind the hard limit; the owner closes.
   using OverflowFn = std::function<void(const std::string& reason)>;
+  // Framing around each gather write (HTTP chunked encoding): called with the
+  // write's payload size, returns the buffers to put before and after it.
+  using FrameFn = std::function<std::pair<SharedBuffer, SharedBuffer>(size_t)>;
 
-  MediaSender(TcpConnection& conn, WriteCoalescer& coalescer, SendQueue::Limits limits,
+  MediaSender(ByteSink& sink, WriteCoalescer& coalescer, SendQueue::Limits limits,
               Serializer serializer, OverflowFn onOverflow);
-  ~MediaSender() override;
+  ~MediaSender();
+  MediaSender(const MediaSender&) = delete;
+  MediaSender& operator=(const MediaSender&) = delete;
 
   void send(const MediaPacket& packet);
   // The packet as `bytes` already serialized, of which the first `leadBytes` are
   // never dropped (the packet's leading data, for a sink that takes it).
   void send(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes);
+  // The packet in a datagram format, as its parts (MediaPacket::wireParts): queued
+  // as one packet, dropped whole, its parts written in order in one gather write.
+  void send(const MediaPacket& packet, std::span<const SharedBuffer> parts);
   // Around a join (headers + cached GOP): nothing is dropped, and the burst
   // counts as due when it ends, which also writes it out at once.
   void beginBurst() { queue_.beginBurst(); }
@@ -49,37 +62,63 @@ class MediaSender : public WriteCoalescer::Client {
   // Protocol bytes (status messages, headers): ordered after queued media, never
   // dropped, written at once.
   void sendControl(SharedBuffer bytes);
-  // Call from the connection's onDrained().
+  // Call when the sink has written everything it queued (TcpConnection's
+  // Handler::onDrained()).
   void onDrained();
   // Writes what is queued now (also ends a wait for the merge window).
-  void flush() override;
+  void flush();
 
   // Nothing queued and nothing in flight.
-  bool idle() const { return queue_.empty() && !conn_.writePending(); }
+  bool idle() const { return queue_.empty() && !inFlight_; }
+  // A write found the sink closed: nothing more is written.
+  bool sinkClosed() const { return sinkClosed_; }
   uint64_t droppedPackets() const { return queue_.droppedPackets(); }
   uint64_t bytesSent() const { return bytesSent_; }
   // Entries of the storage kept between writes (the flush vectors and the queue's).
   size_t keptEntries() const { return taken_.capacity() + buffers_.capacity() + queue_.capacity(); }
   static constexpr size_t kKeptEntries = 64;  // more is let go after a write
-  // Set by the owner to count egress bytes (e.g. into the Stream's meter).
-  std::function<void(uint64_t)> onBytesSent;
-  // Optional framing around each gather write (HTTP chunked encoding): called with
-  // the batch's total size, returns the buffers to put before and after it.
-  std::function<std::pair<SharedBuffer, SharedBuffer>(size_t)> frame;
   // Set by the owner: room events reach this viewer only past RoomEventGate's hold-off
   // (a Data RoomEvent packet is dropped, a packet's leading events are cut off).
-  bool holdRoomEvents = false;
+  void holdRoomEvents(bool on) {
+    holdRoomEvents_ = on;
+    eventsHeld_ = on && !eventGate_.open();
+  }
+  // Optional framing around each gather write (see FrameFn).
+  void setFrame(FrameFn frame) {
+    framed_ = static_cast<bool>(frame);
+    frame_ = std::move(frame);
+  }
 
  private:
-  void enqueue(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes);
-  void enqueue(SendQueue::Item item);
+  // The flush of the merge window, for the WriteCoalescer.
+  struct Flusher final : WriteCoalescer::Client {
+    explicit Flusher(MediaSender& s) : sender(s) {}
+    void flush() override { sender.flush(); }
+    MediaSender& sender;
+  };
 
-  // NOTE: what inStep() reads comes first, so a batch's hand-out touches as few
-  // cache lines of each viewer as it can.
-  TcpConnection& conn_;
+  void enqueue(const MediaPacket& packet, const SharedBuffer& bytes, size_t leadBytes,
+               std::span<const SharedBuffer> more = {});
+  void enqueue(SendQueue::Item item, std::span<const SharedBuffer> more = {});
+  // Room events pass to this viewer with `packet` (counts it at the gate).
+  bool eventsPass(const MediaPacket& packet);
+  // Writes `buffers` to the sink, noting what it answered; false if it is closed.
+  bool write(std::span<const SharedBuffer> buffers);
+
+  // --- first cache line: what inStep() reads (and sendWhole() mostly) ---
+  ByteSink& sink_;
   bool overflowed_ = false;
-  SendQueue queue_;
+  bool inFlight_ = false;    // a write is queued in the sink, not yet drained
+  bool sinkClosed_ = false;  // a write found the sink closed
+  bool eventsHeld_ = false;  // holdRoomEvents_ and the gate is still shut
+  bool framed_ = false;      // frame_ is set
+  bool holdRoomEvents_ = false;
+  SendQueue queue_;  // its first 48 bytes are what inStep() reads
+  // --- then ---
+  int64_t inFlightOldestDue_ = SendQueue::kNever;
+  uint64_t bytesSent_ = 0;
   WriteCoalescer& coalescer_;
+  Flusher flusher_{*this};
   RoomEventGate eventGate_;
   // Reused by every flush (their storage stays): what was taken from the queue,
   // and the gather write's buffers.
@@ -87,9 +126,12 @@ class MediaSender : public WriteCoalescer::Client {
   std::vector<SharedBuffer> buffers_;
   Serializer serialize_;
   OverflowFn onOverflow_;
-  int64_t inFlightOldestDue_ = SendQueue::kNever;
-  uint64_t bytesSent_ = 0;
+  FrameFn frame_;
   uint64_t lastDropEpisodes_ = 0;
+
+ public:
+  // Set by the owner to count egress bytes (e.g. into the Stream's meter).
+  std::function<void(uint64_t)> onBytesSent;
 };
 
 }  // namespace core

@@ -17,8 +17,8 @@ namespace core {
 
 class PacketBatch {
  public:
-  // A form is a WireFormat, with or without the room events (a server option).
-  static constexpr size_t kForms = 2 * static_cast<size_t>(WireFormat::kCount);
+  // A form is a stream WireFormat, with or without the room events (a server option).
+  static constexpr size_t kForms = 2 * kStreamFormats;
   static constexpr size_t formIndex(WireFormat format, bool events) {
     return 2 * static_cast<size_t>(format) + (events ? 1 : 0);
   }

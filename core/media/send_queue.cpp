@@ -4,9 +4,11 @@
 
 namespace core {
 
-SendQueue::Verdict SendQueue::push(Item item, int64_t inFlightOldestDue) {
+SendQueue::Verdict SendQueue::push(Item item, int64_t inFlightOldestDue,
+                                   std::span<const SharedBuffer> more) {
   if (!item.mandatory) newestDts_ = std::max(newestDts_, item.dts);
   item.due = item.mandatory ? kNever : item.dts;
+  item.continuation = false;
   if (item.kind == MediaKind::Video) sawVideo_ = true;
 
   // NOTE: a mandatory item moves neither the newest dts nor the oldest due time, so
@@ -22,7 +24,7 @@ SendQueue::Verdict SendQueue::push(Item item, int64_t inFlightOldestDue) {
     const bool resume =
         item.kind == MediaKind::Video ? item.keyframe : item.kind == MediaKind::Audio && !sawVideo_;
     if (!resume) {
-      if (dropMedia(item)) {
+      if (dropMedia(item)) {  // its leading bytes, without the later parts
         bytes_ += item.bytes.size();
         items_.push_back(std::move(item));
       }
@@ -31,8 +33,7 @@ SendQueue::Verdict SendQueue::push(Item item, int64_t inFlightOldestDue) {
     waitKeyframe_ = false;
   }
 
-  bytes_ += item.bytes.size();
-  items_.push_back(std::move(item));
+  append(std::move(item), more);
   if (bursting_) return Verdict::Queued;
 
   const int64_t oldestQueued = timed ? oldestQueuedDue() : kNever;
@@ -40,7 +41,8 @@ SendQueue::Verdict SendQueue::push(Item item, int64_t inFlightOldestDue) {
   if (queuedSpan > limits_.softMs || bytes_ > limits_.maxBytes) {
     ++episodes_;
     dropDroppable();
-    // A keyframe that just arrived survives and is a fine place to resume.
+    // A keyframe that just arrived survives and is a fine place to resume (the
+    // back is it or its last part, which carries the same facts).
     const bool resumed = !items_.empty() && !items_.back().mandatory &&
                          ((items_.back().kind == MediaKind::Video && items_.back().keyframe) ||
                           (items_.back().kind == MediaKind::Audio && !sawVideo_));
@@ -49,6 +51,27 @@ SendQueue::Verdict SendQueue::push(Item item, int64_t inFlightOldestDue) {
     return Verdict::Dropped;
   }
   return Verdict::Queued;
+}
+
+void SendQueue::append(Item item, std::span<const SharedBuffer> more) {
+  bytes_ += item.bytes.size();
+  items_.push_back(std::move(item));
+  if (more.empty()) return;
+  Item part;
+  {
+    const Item& first = items_.back();
+    part.dts = first.dts;
+    part.due = first.due;
+    part.kind = first.kind;
+    part.keyframe = first.keyframe;
+    part.mandatory = first.mandatory;
+    part.continuation = true;
+  }
+  for (const SharedBuffer& bytes : more) {
+    part.bytes = bytes;
+    bytes_ += bytes.size();
+    items_.push_back(part);
+  }
 }
 
 int64_t SendQueue::oldestQueuedDue() const {
@@ -72,19 +95,25 @@ void SendQueue::endBurst() {
 
 void SendQueue::dropDroppable() {
   // Keep mandatory packets and the newest packet if it is a place to resume, in
-  // order, compacted in place.
+  // order, compacted in place; a packet's continuations share its fate.
+  size_t newest = items_.size();
+  while (newest > 0 && items_[newest - 1].continuation) --newest;
+  if (newest > 0) --newest;  // the newest packet's first item
   size_t kept = 0;
+  bool keepParts = false;
   for (size_t i = 0; i < items_.size(); ++i) {
     auto& it = items_[i];
-    const bool last = i + 1 == items_.size();
     const bool resumable =
         (it.kind == MediaKind::Video && it.keyframe) || (it.kind == MediaKind::Audio && !sawVideo_);
-    if (it.mandatory || (last && resumable)) {
+    if (it.continuation ? keepParts : it.mandatory || (i == newest && resumable)) {
+      keepParts = true;
       if (kept != i) items_[kept] = std::move(it);
       ++kept;
       continue;
     }
     bytes_ -= it.bytes.size();
+    keepParts = false;
+    if (it.continuation) continue;  // counted with its packet
     if (dropMedia(it)) {
       bytes_ += it.bytes.size();
       if (kept != i) items_[kept] = std::move(it);

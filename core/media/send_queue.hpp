@@ -9,10 +9,14 @@
 //    and never counted as lag; so are an item's leading bytes (the room events
 //    written just before a media packet): dropping the packet keeps them;
 //  - a join burst (headers + cached GOP) counts as due at the moment it ends, so a
-//    long cached GOP is not mistaken for a viewer that fell behind.
+//    long cached GOP is not mistaken for a viewer that fell behind;
+//  - a packet of a datagram format is several items (its parts): the first one and
+//    its continuations are kept or dropped together, and lie next to each other.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/buffer/shared_buffer.hpp"
@@ -41,14 +45,19 @@ class SendQueue {
     MediaKind kind = MediaKind::Data;
     bool keyframe = false;
     bool mandatory = false;
+    // A later part of the packet of the item before it (same facts, own bytes).
+    bool continuation = false;
   };
   enum class Verdict { Queued, Dropped, Overflow };
 
-  explicit SendQueue(Limits limits) : limits_(limits) {}
+  explicit SendQueue(Limits limits)
+      : stepSpanMs_(std::min(limits.softMs, limits.hardMs)), limits_(limits) {}
 
   // `inFlightOldestDue`: due time of the oldest packet handed to the socket and
-  // not yet written (kNever when nothing is in flight). Sets item.due.
-  Verdict push(Item item, int64_t inFlightOldestDue = kNever);
+  // not yet written (kNever when nothing is in flight). Sets item.due. `more`: the
+  // packet's later parts, queued after it as continuations of `item`.
+  Verdict push(Item item, int64_t inFlightOldestDue = kNever,
+               std::span<const SharedBuffer> more = {});
   // Between these, nothing is dropped; at the end the burst counts as due now.
   void beginBurst() { bursting_ = true; }
   void endBurst();
@@ -66,6 +75,8 @@ class SendQueue {
   bool skippingToKeyframe() const { return waitKeyframe_; }
   bool bursting() const { return bursting_; }
   const Limits& limits() const { return limits_; }
+  // The media span a queue may reach without dropping: min(softMs, hardMs).
+  int64_t stepSpanMs() const { return stepSpanMs_; }
   // What pushing and taking items with these facts would have left behind, for
   // items written without passing through the queue (MediaSender::sendWhole):
   // the newest timed dts (INT64_MIN: none) and whether one was video.
@@ -79,16 +90,20 @@ class SendQueue {
   // false if nothing is left of it.
   bool dropMedia(Item& item);
   int64_t oldestQueuedDue() const;
+  void append(Item item, std::span<const SharedBuffer> more);
 
-  Limits limits_;
-  // NOTE: a vector, not a deque: it is only appended to and taken whole, and a
-  // deque allocated a node whenever a flush's items crossed a node boundary.
+  // NOTE: what MediaSender::inStep() reads comes first (48 bytes): with the
+  // sender's own first 16 it fills one cache line.
+  // A vector, not a deque: it is only appended to and taken whole, and a deque
+  // allocated a node whenever a flush's items crossed a node boundary.
   std::vector<Item> items_;
-  size_t bytes_ = 0;
   int64_t newestDts_ = INT64_MIN;
+  int64_t stepSpanMs_;
   bool waitKeyframe_ = false;
   bool bursting_ = false;
   bool sawVideo_ = false;
+  Limits limits_;
+  size_t bytes_ = 0;
   uint64_t dropped_ = 0;
   uint64_t episodes_ = 0;
 };

@@ -7,8 +7,10 @@
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "core/buffer/shared_buffer.hpp"
@@ -21,11 +23,21 @@ enum class MediaKind : uint8_t { Audio, Video, Data };
 enum class Codec : uint8_t { Unknown, H264, H265, AAC, Opus, Mp3, Amf0, RoomEvent };
 
 // Slots of the per-packet wire cache. A slot is only a label: the bytes are built
-// by the protocol that owns the format.
-enum class WireFormat : uint8_t { RtmpChunks, FlvTag, kCount };
+// by the protocol that owns the format. Stream formats (a byte stream: one buffer
+// per packet, which PacketBatch joins per window) come first, then datagram formats
+// (a packet is several parts, e.g. RTP packets of one frame).
+enum class WireFormat : uint8_t { RtmpChunks, FlvTag, RtpVideo, RtpAudio, kCount };
+inline constexpr size_t kStreamFormats = 2;  // RtmpChunks, FlvTag
+inline constexpr size_t kPacketFormats = static_cast<size_t>(WireFormat::kCount) - kStreamFormats;
+constexpr bool isStreamFormat(WireFormat f) {
+  return static_cast<size_t>(f) < kStreamFormats;
+}
 
 struct WireCache {
-  std::array<SharedBuffer, static_cast<size_t>(WireFormat::kCount)> forms;
+  std::array<SharedBuffer, kStreamFormats> forms;  // by WireFormat
+  // By WireFormat - kStreamFormats; `built` tells an empty list from one not built.
+  std::array<std::vector<SharedBuffer>, kPacketFormats> parts;
+  std::array<bool, kPacketFormats> built{};
 };
 
 struct LeadingData;
@@ -57,12 +69,26 @@ struct MediaPacket {
   bool isVideo() const { return kind == MediaKind::Video; }
   bool isAudio() const { return kind == MediaKind::Audio; }
 
-  // The cached form for `format`, built with `build(const MediaPacket&)` on first use.
+  // The cached form for a stream format, built with `build(const MediaPacket&)` on
+  // first use.
   template <typename Builder>
   const SharedBuffer& wireForm(WireFormat format, Builder&& build) const {
+    assert(isStreamFormat(format));
     auto& slot = wire->forms[static_cast<size_t>(format)];
     if (slot.empty()) slot = build(*this);
     return slot;
+  }
+  // The cached parts for a datagram format, built once with `build(const
+  // MediaPacket&) -> std::vector<SharedBuffer>` and shared by every sink after.
+  template <typename Builder>
+  std::span<const SharedBuffer> wireParts(WireFormat format, Builder&& build) const {
+    assert(!isStreamFormat(format));
+    const size_t f = static_cast<size_t>(format) - kStreamFormats;
+    if (!wire->built[f]) {
+      wire->parts[f] = build(*this);
+      wire->built[f] = true;
+    }
+    return wire->parts[f];
   }
   // Only with `leading`: the forms of the leading packets and then this packet's,
   // in one buffer built once for every sink of `format` with
@@ -80,16 +106,17 @@ struct MediaPacket {
 
 struct LeadingData {
   std::vector<MediaPacket> packets;  // in dts order
-  // Per format: the leading packets' forms and then the packet's, and where the
-  // packet's begins (see MediaPacket::wireFormWithLeading).
-  mutable WireCache wire;
-  mutable std::array<size_t, static_cast<size_t>(WireFormat::kCount)> leadBytes{};
+  // Per stream format: the leading packets' forms and then the packet's, and where
+  // the packet's begins (see MediaPacket::wireFormWithLeading).
+  mutable WireCache wire;  // its forms only
+  mutable std::array<size_t, kStreamFormats> leadBytes{};
 };
 
 template <typename Appender>
 const SharedBuffer& MediaPacket::wireFormWithLeading(WireFormat format, Appender&& append,
                                                      size_t& leadBytes) const {
   // NOTE: inline: every viewer after the first takes this path, the build is once.
+  assert(isStreamFormat(format));
   const auto f = static_cast<size_t>(format);
   const SharedBuffer& slot = leading->wire.forms[f];
   if (slot.empty()) buildWithLeading(f, append);

@@ -59,8 +59,8 @@ bool FlvSession::start(core::StreamRegistry& registry, const std::string& app,
   sender_ = std::make_unique<core::MediaSender>(
       *conn_, server_.coalescer_, server_.options_.viewerLimits, flvWireForm,
       [this](const std::string& reason) { close(reason); });
-  if (chunked_) sender_->frame = chunkFrame;
-  sender_->holdRoomEvents = true;  // players that read FLV with FFmpeg (VLC)
+  if (chunked_) sender_->setFrame(chunkFrame);
+  sender_->holdRoomEvents(true);  // players that read FLV with FFmpeg (VLC)
   sender_->onBytesSent = [this](uint64_t n) {
     if (subscription_) subscription_->countBytesOut(n);
   };

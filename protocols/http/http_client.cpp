@@ -150,7 +150,8 @@ class HttpClient::Request : public core::TcpConnection::Handler {
     conn_->startReading();
     std::string wire;
     wire.swap(wire_);
-    if (!conn_->write(core::SharedBuffer::copyOf(wire)) && state_ == State::Waiting)
+    if (conn_->write(core::SharedBuffer::copyOf(wire)) == core::ByteSink::Write::Closed &&
+        state_ == State::Waiting)
       fail("write failed");
   }
 

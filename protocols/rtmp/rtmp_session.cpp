@@ -426,7 +426,7 @@ void RtmpSession::onPlay(double txn, const std::vector<Amf0Value>& args) {
   sender_->onBytesSent = [this](uint64_t n) {
     if (subscription_) subscription_->countBytesOut(n);
   };
-  sender_->holdRoomEvents = true;  // players that read RTMP with FFmpeg (VLC)
+  sender_->holdRoomEvents(true);  // players that read RTMP with FFmpeg (VLC)
   // Status replies first, so the player is ready before the GOP arrives.
   send(controlBytes(msg::kUserControl, streamBeginPayload(kMediaStreamId), chunkSize));
   if (reset) sendStatus("status", "NetStream.Play.Reset", "Playing and resetting " + name + ".");

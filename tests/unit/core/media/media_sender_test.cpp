@@ -7,6 +7,7 @@
 #include "core/loop/event_loop.hpp"
 #include "core/loop/tcp_listener.hpp"
 #include "core/loop/write_coalescer.hpp"
+#include "tests/unit/core/media/fake_byte_sink.hpp"
 #include "tests/unit/run_loop.hpp"
 
 using namespace core;
@@ -123,10 +124,10 @@ BOOST_AUTO_TEST_CASE(a_viewer_in_step_gets_the_same_bytes_as_one_packet_at_a_tim
   BOOST_TEST(whole.sender->bytesSent() == single.sender->bytesSent());
   BOOST_TEST(whole.sender->idle());
   // A chunked framing goes around the whole window, as around a gather write.
-  whole.sender->frame = [](size_t n) {
+  whole.sender->setFrame([](size_t n) {
     return std::pair{SharedBuffer::copyOf("<" + std::to_string(n) + ">"),
                      SharedBuffer::copyOf(std::string_view("|"))};
-  };
+  });
   whole.received.clear();
   const PacketBatch next = window(120, 2, 3);
   BOOST_TEST(whole.sender->inStep(next));
@@ -161,7 +162,7 @@ BOOST_AUTO_TEST_CASE(a_viewer_whose_room_events_are_held_takes_the_queue_path_un
   EventLoop loop;
   Link link(loop, kLimits);
   link.read();
-  link.sender->holdRoomEvents = true;
+  link.sender->holdRoomEvents(true);
   PacketBatch first = window(0, 6);
   MediaPacket event = packet(MediaKind::Data, 50, "E");
   event.codec = Codec::RoomEvent;
@@ -244,4 +245,140 @@ BOOST_AUTO_TEST_CASE(the_storage_a_join_burst_grew_is_let_go_after_it_is_written
   link.sender->flush();
   BOOST_TEST(link.sender->keptEntries() > 0u);
   BOOST_TEST(link.sender->keptEntries() <= 3 * MediaSender::kKeptEntries);
+}
+
+// --- On a FakeByteSink: what MediaSender does with each answer of the sink. ---
+
+namespace {
+
+using testing::FakeByteSink;
+
+struct FakeViewer {
+  FakeByteSink sink;
+  std::string overflow;
+  WriteCoalescer coalescer;
+  MediaSender sender;
+
+  FakeViewer(EventLoop& loop, SendQueue::Limits limits = kLimits)
+      : coalescer(loop, 30),
+        sender(
+            sink, coalescer, limits,
+            [](const MediaPacket& p) -> const SharedBuffer& {
+              return p.wireForm(WireFormat::FlvTag, [](const MediaPacket& q) {
+                return SharedBuffer::copyOf(q.payload.span());
+              });
+            },
+            [this](const std::string& reason) { overflow = reason; }) {}
+};
+
+std::string text(const std::vector<SharedBuffer>& buffers) {
+  std::string out;
+  for (const SharedBuffer& b : buffers) out += b.view();
+  return out;
+}
+
+// A packet in a datagram format: one part per byte of its payload.
+std::span<const SharedBuffer> partsOf(const MediaPacket& p) {
+  return p.wireParts(WireFormat::RtpVideo, [](const MediaPacket& q) {
+    std::vector<SharedBuffer> parts;
+    for (size_t i = 0; i < q.payload.size(); ++i) parts.push_back(q.payload.slice(i, 1));
+    return parts;
+  });
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_queued_write_takes_the_viewer_out_of_step_until_drained) {
+  EventLoop loop;
+  FakeViewer v(loop);
+  v.sink.answer = ByteSink::Write::Queued;
+  BOOST_TEST(v.sender.inStep(window(0, 2)));
+  BOOST_TEST(v.sender.sendWhole(window(0, 2), bytesOf(window(0, 2))));
+  BOOST_TEST(!v.sender.idle());
+  BOOST_TEST(!v.sender.inStep(window(100, 2)));  // in flight
+  // What comes meanwhile waits in the queue: no write until the sink drains.
+  const PacketBatch next = window(100, 2, 2);
+  for (const MediaPacket& p : next.packets()) v.sender.send(p);
+  v.sender.flush();
+  BOOST_TEST(v.sink.writes.size() == 1u);
+  v.sink.answer = ByteSink::Write::Done;
+  v.sink.drain();
+  v.sender.onDrained();  // writes the queue, all in one write
+  BOOST_TEST(v.sink.writes.size() == 2u);
+  BOOST_TEST(text(v.sink.writes[1]) == "Caabb");
+  BOOST_TEST(v.sender.idle());
+  BOOST_TEST(v.sender.inStep(window(200, 2)));
+}
+
+BOOST_AUTO_TEST_CASE(a_closed_sink_stops_all_writes) {
+  EventLoop loop;
+  FakeViewer v(loop);
+  v.sink.answer = ByteSink::Write::Closed;
+  BOOST_TEST(v.sender.sendWhole(window(0, 2), bytesOf(window(0, 2))));  // nothing to redo
+  BOOST_TEST(v.sink.calls == 1u);
+  BOOST_TEST(v.sender.sinkClosed());
+  BOOST_TEST(v.sender.bytesSent() == 0u);
+  BOOST_TEST(!v.sender.inStep(window(100, 2)));
+  const PacketBatch next = window(100, 2);
+  for (const MediaPacket& p : next.packets()) v.sender.send(p);
+  v.sender.flush();
+  v.sender.sendControl(SharedBuffer::copyOf(std::string_view("status")));
+  v.sender.onDrained();
+  BOOST_TEST(v.sink.calls == 1u);  // never asked again
+  BOOST_TEST(v.sink.writes.empty());
+}
+
+BOOST_AUTO_TEST_CASE(send_whole_writes_framing_and_batch_in_one_gather_write) {
+  EventLoop loop;
+  FakeViewer v(loop);
+  v.sender.setFrame([](size_t n) {
+    return std::pair{SharedBuffer::copyOf("<" + std::to_string(n) + ">"),
+                     SharedBuffer::copyOf(std::string_view("|"))};
+  });
+  const PacketBatch batch = window(0, 2, 3);
+  BOOST_TEST(v.sender.inStep(batch));
+  BOOST_TEST(v.sender.sendWhole(batch, bytesOf(batch)));
+  BOOST_REQUIRE(v.sink.writes.size() == 1u);
+  BOOST_TEST(v.sink.writes[0].size() == 3u);
+  // The batch's own buffer, shared, not a copy.
+  BOOST_TEST(v.sink.writes[0][1].data() == bytesOf(batch).data());
+  BOOST_TEST(text(v.sink.writes[0]) == "<7>Caaabbb|");
+  BOOST_TEST(v.sender.bytesSent() == 11u);
+  BOOST_TEST(batch.bytesOut() == 11u);
+  BOOST_TEST(v.sender.idle());
+}
+
+BOOST_AUTO_TEST_CASE(flush_gathers_everything_queued_into_one_write) {
+  EventLoop loop;
+  FakeViewer v(loop);
+  uint64_t counted = 0;
+  v.sender.onBytesSent = [&](uint64_t n) { counted += n; };
+  const PacketBatch batch = window(0, 5, 2);
+  for (const MediaPacket& p : batch.packets()) v.sender.send(p);
+  BOOST_TEST(v.sink.writes.empty());  // waits for the merge window
+  v.sender.flush();
+  BOOST_REQUIRE(v.sink.writes.size() == 1u);
+  BOOST_TEST(v.sink.writes[0].size() == 6u);  // one buffer per packet, in order
+  BOOST_TEST(text(v.sink.writes[0]) == "Caabbccddee");
+  BOOST_TEST(counted == 11u);
+  v.sender.flush();  // nothing queued: no empty write
+  BOOST_TEST(v.sink.calls == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(parts_of_one_packet_go_out_in_one_gather_write) {
+  EventLoop loop;
+  FakeViewer v(loop);
+  const MediaPacket key = packet(MediaKind::Video, 0, "KEY", true);
+  const MediaPacket inter = packet(MediaKind::Video, 40, "pp");
+  v.sender.send(key, partsOf(key));
+  v.sender.send(inter, partsOf(inter));
+  v.sender.flush();
+  BOOST_REQUIRE(v.sink.writes.size() == 1u);
+  const auto& w = v.sink.writes[0];
+  BOOST_REQUIRE(w.size() == 5u);  // each part its own buffer (a datagram each)
+  BOOST_TEST(w[0].view() == "K");
+  BOOST_TEST(w[2].view() == "Y");
+  BOOST_TEST(w[4].view() == "p");
+  BOOST_TEST(w[0].data() == key.payload.data());  // the cached parts, not copies
+  BOOST_TEST(v.sender.bytesSent() == 5u);
 }

@@ -208,3 +208,49 @@ BOOST_AUTO_TEST_CASE(a_stalled_viewer_waiting_for_a_keyframe_still_hits_the_hard
     v = q.push(item(t, MediaKind::Video), 0);
   BOOST_TEST((v == Verdict::Overflow));
 }
+
+BOOST_AUTO_TEST_CASE(a_dropped_packet_takes_its_continuation_parts) {
+  SendQueue q({1000, 10000, 1 << 20});
+  const std::vector<core::SharedBuffer> more(3, core::SharedBuffer::copyOf(std::string_view("x")));
+  q.push(item(0, MediaKind::Video, false, true));  // config: mandatory
+  q.push(item(0, MediaKind::Video, true, false, 10), SendQueue::kNever, more);
+  for (int t = 40; t <= 960; t += 40)
+    q.push(item(t, MediaKind::Video, false, false, 10), SendQueue::kNever, more);
+  BOOST_TEST(q.droppedPackets() == 0u);
+  BOOST_TEST(q.bytes() == 1000u + 25u * 13u);
+  // Over the soft limit: every packet goes with its parts, the config stays.
+  BOOST_TEST((q.push(item(1040, MediaKind::Video, false, false, 10), SendQueue::kNever, more) ==
+              Verdict::Dropped));
+  BOOST_TEST(q.droppedPackets() == 26u);  // packets, not parts
+  BOOST_TEST(q.bytes() == 1000u);
+  // Skipping to a keyframe: an inter frame goes whole, a keyframe comes whole.
+  q.push(item(1080, MediaKind::Video, false, false, 10), SendQueue::kNever, more);
+  BOOST_TEST((q.push(item(1120, MediaKind::Video, true, false, 10), SendQueue::kNever, more) ==
+              Verdict::Queued));
+  const auto items = takeAll(q);
+  BOOST_REQUIRE(items.size() == 5u);
+  BOOST_TEST(items[0].mandatory);
+  BOOST_TEST(!items[1].continuation);
+  BOOST_TEST(items[1].dts == 1120);
+  for (size_t i = 2; i < 5; ++i) {
+    BOOST_TEST(items[i].continuation);
+    BOOST_TEST(items[i].dts == 1120);
+    BOOST_TEST(items[i].keyframe);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_newest_keyframe_survives_a_drop_with_its_parts) {
+  SendQueue q({1000, 10000, 1 << 20});
+  const std::vector<core::SharedBuffer> more(2, core::SharedBuffer::copyOf(std::string_view("x")));
+  for (int t = 0; t <= 960; t += 40) q.push(item(t, MediaKind::Video, t == 0, false, 10));
+  // The keyframe that crosses the soft limit is the place to resume: kept whole.
+  BOOST_TEST((q.push(item(1040, MediaKind::Video, true, false, 10), SendQueue::kNever, more) ==
+              Verdict::Dropped));
+  BOOST_TEST(!q.skippingToKeyframe());
+  const auto items = takeAll(q);
+  BOOST_REQUIRE(items.size() == 3u);
+  BOOST_TEST(items[0].dts == 1040);
+  BOOST_TEST(!items[0].continuation);
+  BOOST_TEST(items[1].continuation);
+  BOOST_TEST(items[2].continuation);
+}
