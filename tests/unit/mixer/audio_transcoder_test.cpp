@@ -378,6 +378,42 @@ BOOST_AUTO_TEST_CASE(a_corrupt_frame_is_refused_and_the_next_ones_come_out) {
   BOOST_TEST(!t->send(frames[0].bytes, 0, error));  // after the flush
 }
 
+BOOST_AUTO_TEST_CASE(random_bytes_into_the_mp3_decoder_are_refused) {
+  if (!haveMp3Encoder()) {
+    BOOST_TEST_MESSAGE("no libmp3lame in this FFmpeg: not tested");
+    return;
+  }
+  Source mp3 = makeSource("libmp3lame", 2, 0.5);
+  std::string error;
+  auto t = AudioTranscoder::open(api(), core::Codec::Mp3, {}, 96, error);
+  BOOST_REQUIRE_MESSAGE(t, error);
+  std::vector<EncodedAudio> out;
+  std::mt19937 rng(3);
+  int refused = 0;
+  for (size_t i = 0; i < mp3.frames.size(); ++i) {
+    if (i == 5) {
+      for (int n = 0; n < 20; ++n) {
+        std::vector<uint8_t> bytes(1 + rng() % 700);
+        for (auto& b : bytes) b = static_cast<uint8_t>(rng());
+        std::string why;
+        if (!t->send(core::SharedBuffer::copyOf(std::span<const uint8_t>(bytes)), 1100, why)) {
+          BOOST_TEST(why.find("mp3 audio: ") == 0u, why);
+          ++refused;
+        }
+        drain(*t, out);
+      }
+    }
+    BOOST_TEST(t->send(mp3.frames[i].bytes, mp3.frames[i].ptsMs, error), error);
+    drain(*t, out);
+  }
+  BOOST_REQUIRE(t->flush(error));
+  drain(*t, out);
+  BOOST_TEST_MESSAGE("random MP3 frames refused: " << refused << " of 20");
+  BOOST_TEST(refused >= 18);
+  BOOST_TEST(out.back().pts >= mp3.frames.back().ptsMs);  // the stream went on to its end
+  for (size_t k = 1; k < out.size(); ++k) BOOST_TEST(out[k].pts > out[k - 1].pts);
+}
+
 BOOST_AUTO_TEST_CASE(a_gap_in_the_source_moves_the_output_with_it) {
   auto t = openAac(48000);
   const auto& frames = aacSource().frames;
