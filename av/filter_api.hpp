@@ -1,6 +1,6 @@
 // av::FilterApi: what a transcoder (mixer/) calls: decode and encode through
-// libavcodec, frames, AVOptions, filter graphs built node by node (libavfilter) and
-// scaling (libswscale); resolved by av::Libraries::filter(). Read-only; any thread.
+// libavcodec, frames, AVOptions, video and audio filter graphs built node by node
+// (libavfilter), scaling (libswscale); resolved by av::Libraries::filter(). Read-only; any thread.
 #pragma once
 
 extern "C" {
@@ -8,11 +8,13 @@ extern "C" {
 #include <libavfilter/avfilter.h>
 #include <libavfilter/buffersink.h>
 #include <libavfilter/buffersrc.h>
+#include <libavutil/channel_layout.h>
 #include <libavutil/dict.h>
 #include <libavutil/frame.h>
 #include <libavutil/mem.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
+#include <libavutil/samplefmt.h>
 #include <libswscale/swscale.h>
 }
 
@@ -34,6 +36,12 @@ namespace av {
   X(avutil, av_log_set_callback)              \
   X(avutil, av_log_format_line2)              \
   X(avutil, av_get_pix_fmt_name)              \
+  X(avutil, av_get_sample_fmt_name)           \
+  X(avutil, av_channel_layout_default)        \
+  X(avutil, av_channel_layout_copy)           \
+  X(avutil, av_channel_layout_compare)        \
+  X(avutil, av_channel_layout_describe)       \
+  X(avutil, av_channel_layout_uninit)         \
   X(avutil, av_frame_alloc)                   \
   X(avutil, av_frame_free)                    \
   X(avutil, av_frame_ref)                     \
@@ -93,6 +101,7 @@ namespace av {
   X(avfilter, av_buffersink_get_w)            \
   X(avfilter, av_buffersink_get_h)            \
   X(avfilter, av_buffersink_get_frame_rate)   \
+  X(avfilter, av_buffersink_set_frame_size)   \
   X(swscale, sws_getContext)                  \
   X(swscale, sws_getCachedContext)            \
   X(swscale, sws_scale)                       \

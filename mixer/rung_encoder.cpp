@@ -11,7 +11,7 @@ namespace mixer {
 
 namespace {
 
-int64_t monotonicNs() {
+int64_t rungMonotonicNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -64,7 +64,7 @@ bool RungEncoder::encode(AVFrame* frame, std::string& error) {
   StageCounters& c = state_.lanes[rung_]->counters;
   const KeySchedule::Decision d = state_.keys.decide(rung_, frame->pts);
   if (d == KeySchedule::Decision::Skip) return true;
-  const int64_t start = monotonicNs();
+  const int64_t start = rungMonotonicNs();
   if (lastPts_ != INT64_MIN && frame->pts > lastPts_)
     c.mediaMs.fetch_add(frame->pts - lastPts_, std::memory_order_relaxed);
   lastPts_ = frame->pts;
@@ -74,7 +74,7 @@ bool RungEncoder::encode(AVFrame* frame, std::string& error) {
     return false;
   }
   const bool ok = receive(error);
-  c.busyNs.fetch_add(monotonicNs() - start, std::memory_order_relaxed);
+  c.busyNs.fetch_add(rungMonotonicNs() - start, std::memory_order_relaxed);
   return ok;
 }
 
