@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "mixer/encoded_audio.hpp"
 #include "mixer/encoded_unit.hpp"
 
 namespace mixer {
@@ -16,11 +17,15 @@ namespace mixer {
 struct RungConfig {
   std::vector<uint8_t> avcC;  // AVCDecoderConfigurationRecord of the rung's encoder
 };
+struct AudioConfig {
+  std::vector<uint8_t> asc;  // AudioSpecificConfig of the pipeline's AAC encoder
+};
 struct StageError {
   std::string stage;  // "decode", "filter", "encode 720p"
   std::string reason;
 };
 struct StageDone {};
+inline constexpr size_t kAudioStage = SIZE_MAX;
 // The VideoWorker applied overlay revision `revision` (or could not: `error`).
 struct OverlayResult {
   uint64_t revision = 0;
@@ -31,7 +36,9 @@ struct MixerEvent {
   uint64_t run = 0;
   size_t rung = 0;       // for RungConfig, EncodedUnit and a rung's StageError/StageDone
   bool decoder = false;  // StageError/StageDone of the VideoWorker, not a rung
-  std::variant<RungConfig, EncodedUnit, StageError, StageDone, OverlayResult> body;
+  using Body = std::variant<RungConfig, EncodedUnit, StageError, StageDone, OverlayResult,
+                            AudioConfig, EncodedAudio>;
+  Body body;
 };
 
 }  // namespace mixer

@@ -86,6 +86,7 @@ void Pipeline::onStreamStart(const core::Stream&) {
   // A new publisher brings its own config; the old run (if any) cannot decode it.
   if (run_) retireRun(/*drain=*/false);
   videoConfig_.reset();
+  audioConfig_.reset();
   state_ = State::Starting;
   error_.clear();
   audioWarned_ = false;
@@ -101,14 +102,7 @@ void Pipeline::onPacket(const core::MediaPacket& packet) {
         onVideo(packet);
       return;
     case core::MediaKind::Audio:
-      if (spec_.audio == AudioMode::Copy && packet.codec != core::Codec::AAC) {
-        if (!audioWarned_)
-          spdlog::warn("caster {}: the source's audio is {}, not AAC: the rungs carry no audio",
-                       key_, codecName(packet.codec));
-        audioWarned_ = true;
-        return;
-      }
-      for (RungOutput* out : runOutputs_) out->onAudio(packet);
+      onAudio(packet);
       return;
     case core::MediaKind::Data:
       // The source's onMetaData describes the source, not a rung: each rung has its own.
@@ -133,6 +127,50 @@ void Pipeline::onVideoConfig(const core::MediaPacket& packet) {
   videoConfig_ = packet;
   std::string error;
   if (!startRun(error)) fail("plan", error);
+}
+
+void Pipeline::onAudio(const core::MediaPacket& packet) {
+  if (packet.config) audioConfig_ = packet;
+  // "copy" takes an AAC source as it is; "aac", or a source in another codec (MP3),
+  // goes through the audio thread's AAC encoder.
+  const bool aac = packet.codec == core::Codec::AAC;
+  if (spec_.audio == AudioMode::Copy && aac) {
+    for (RungOutput* out : runOutputs_) out->onAudio(packet);
+    return;
+  }
+  if (!aac && packet.codec != core::Codec::Mp3) {
+    if (!audioWarned_)
+      spdlog::warn("caster {}: the source's audio is {}: the rungs carry no audio", key_,
+                   codecName(packet.codec));
+    audioWarned_ = true;
+    return;
+  }
+  if (!run_ || state_ != State::Running || packet.config) return;
+  if (!run_->hasAudio()) {
+    if (aac && !audioConfig_) return;  // its decoder needs the AudioSpecificConfig
+    std::vector<uint8_t> config;
+    if (aac)
+      config.assign(audioConfig_->payload.span().begin(), audioConfig_->payload.span().end());
+    run_->startAudio(packet.codec, std::move(config), spec_.audioKbps);
+  }
+  if (!run_->feedAudio(EncodedAudio{packet.payload, packet.dts})) {
+    ++audioDropped_;
+    dropLog_.warn("audio queue full", "audio queue full at {} ms: frame dropped", packet.dts);
+  }
+}
+
+void Pipeline::toRungsAudio(const std::vector<uint8_t>* asc, const EncodedAudio* frame) {
+  core::MediaPacket p;
+  p.kind = core::MediaKind::Audio;
+  p.codec = core::Codec::AAC;
+  if (asc) {
+    p.config = true;
+    p.payload = core::SharedBuffer::copyOf(*asc);
+  } else {
+    p.dts = p.pts = frame->pts;
+    p.payload = frame->payload;
+  }
+  for (RungOutput* out : runOutputs_) out->onAudio(p);
 }
 
 void Pipeline::onVideo(const core::MediaPacket& packet) {
@@ -209,6 +247,7 @@ bool Pipeline::startRun(std::string& error) {
   sampledAtMs_ = ctx_.loop.nowMs();
   rateTimer_.start(1000, 1000);
   overlayApplied_ = overlayRevision_;  // the run starts with spec_.overlays
+  audioError_.clear();
   overlayError_.clear();
   ++runs_;
   state_ = State::Running;
@@ -270,15 +309,24 @@ void Pipeline::onEvent(MixerEvent&& event) {
     noteLatency(event.rung, unit->pts);
   } else if (auto* config = std::get_if<RungConfig>(&event.body)) {
     if (RungOutput* out = output(event.rung)) out->onVideoConfig(config->avcC);
+  } else if (auto* audio = std::get_if<EncodedAudio>(&event.body)) {
+    toRungsAudio(nullptr, audio);
+  } else if (auto* asc = std::get_if<AudioConfig>(&event.body)) {
+    toRungsAudio(&asc->asc, nullptr);
   } else if (auto* error = std::get_if<StageError>(&event.body)) {
-    fail(error->stage, error->reason);
+    if (event.rung == kAudioStage) {  // the rungs go on without audio
+      spdlog::warn("caster {}: audio: {}: the rungs carry no audio", key_, error->reason);
+      audioError_ = error->reason;
+    } else {
+      fail(error->stage, error->reason);
+    }
   } else if (auto* result = std::get_if<OverlayResult>(&event.body)) {
     if (result->revision > 0) overlayApplied_ = std::max(overlayApplied_, result->revision);
     overlayError_ = result->error;
     if (!result->error.empty())
       spdlog::warn("caster {}: overlays (revision {}): {}", key_, result->revision, result->error);
   } else if (std::holds_alternative<StageDone>(event.body)) {
-    if (++stagesDone_ == run_->settings().plan.rungs.size() + 1) finishRun();
+    if (++stagesDone_ == run_->stages()) finishRun();
   }
 }
 
@@ -429,6 +477,21 @@ nlohmann::json Pipeline::describe() const {
     j["filter"]["rebuilds"] = run_->state().rebuilds.load(std::memory_order_relaxed);
     j["filter"]["commands"] = run_->state().commands.load(std::memory_order_relaxed);
   }
+  nlohmann::json audio = {
+      {"mode", spec_.audio == AudioMode::Copy ? "copy" : "aac"},
+      {"dropped_frames", audioDropped_},
+      {"error", audioError_.empty() ? nlohmann::json() : nlohmann::json(audioError_)}};
+  if (run_ && run_->state().audio) {
+    const StageCounters& c = run_->state().audio->counters;
+    audio["transcoding"] = true;
+    audio["frames_in"] = c.framesIn.load(std::memory_order_relaxed);
+    audio["frames_out"] = c.framesOut.load(std::memory_order_relaxed);
+    audio["errors"] = c.errors.load(std::memory_order_relaxed);
+    audio["cpu_s"] = run_->audioCpuSeconds();
+  } else {
+    audio["transcoding"] = false;
+  }
+  j["audio"] = std::move(audio);
   j["input"] = std::move(input);
   j["rungs"] = std::move(rungs);
   return j;

@@ -90,6 +90,9 @@ class Pipeline final : public core::MediaSink {
  private:
   void onVideo(const core::MediaPacket& packet);
   void onVideoConfig(const core::MediaPacket& packet);
+  void onAudio(const core::MediaPacket& packet);
+  // The rungs' audio from the audio thread (config or frame).
+  void toRungsAudio(const std::vector<uint8_t>* asc, const EncodedAudio* frame);
   bool startRun(std::string& error);
   void retireRun(bool drain);
   void finishRun();
@@ -119,6 +122,9 @@ class Pipeline final : public core::MediaSink {
   uint64_t inputDropped_ = 0;
   uint64_t runs_ = 0;
   bool audioWarned_ = false;
+  std::optional<core::MediaPacket> audioConfig_;  // the source's
+  uint64_t audioDropped_ = 0;
+  std::string audioError_;
   uint64_t overlayRevision_ = 0;  // of spec_.overlays
   uint64_t overlayApplied_ = 0;   // the last revision the worker took (or refused)
   std::string overlayError_;

@@ -1,5 +1,6 @@
 #include "mixer/pipeline_run.hpp"
 
+#include "mixer/audio_worker.hpp"
 #include "mixer/rung_encoder.hpp"
 #include "mixer/video_worker.hpp"
 
@@ -45,17 +46,44 @@ bool PipelineRun::feed(EncodedUnit unit) {
 void PipelineRun::endOfStream() {
   state_->inputEnded.store(true, std::memory_order_release);
   state_->input.wake();
+  if (state_->audio) {
+    state_->audio->ended.store(true, std::memory_order_release);
+    state_->audio->queue.wake();
+  }
+}
+
+void PipelineRun::startAudio(core::Codec codec, std::vector<uint8_t> config, int kbps) {
+  if (audioThread_) return;
+  state_->audio = std::make_unique<AudioLane>(codec, std::move(config), kbps);
+  if (state_->inputEnded.load(std::memory_order_relaxed))
+    state_->audio->ended.store(true, std::memory_order_relaxed);
+  auto state = state_;
+  const uint64_t id = state_->settings.id;
+  audioThread_ = std::make_unique<WorkerThread>(
+      "rc-aac", [state] { AudioWorker(*state, *state->audio).run(); },
+      [state, id] {
+        state->post(MixerEvent{id, kAudioStage, false, StageDone{}});
+      });
+}
+
+bool PipelineRun::feedAudio(EncodedAudio frame) {
+  if (!state_->audio || state_->audio->ended.load(std::memory_order_relaxed)) return false;
+  if (state_->audio->queue.tryPush(frame)) return true;
+  state_->audio->counters.dropped.fetch_add(1, std::memory_order_relaxed);
+  return false;
 }
 
 void PipelineRun::abandon() {
   state_->stop.store(true, std::memory_order_release);
   state_->input.wake();
   for (auto& lane : state_->lanes) lane->queue.wake();
+  if (state_->audio) state_->audio->queue.wake();
 }
 
 bool PipelineRun::tryReap() {
   bool all = !decoder_ || decoder_->tryJoin();
   for (auto& e : encoders_) all = e->tryJoin() && all;
+  if (audioThread_) all = audioThread_->tryJoin() && all;
   return all;
 }
 

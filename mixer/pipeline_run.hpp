@@ -34,6 +34,13 @@ class PipelineRun {
   // Stop now, dropping what is queued.
   void abandon();
   void requestKeyframe() { state_->keys.requestKeyframe(); }
+  // Starts the audio thread (once): the source's audio transcoded to AAC.
+  void startAudio(core::Codec codec, std::vector<uint8_t> config, int kbps);
+  bool hasAudio() const { return audioThread_ != nullptr; }
+  // A source audio frame for the audio thread; false (dropped) when its queue is full.
+  bool feedAudio(EncodedAudio frame);
+  // Threads that post a StageDone: the decoder, each rung, the audio thread if any.
+  size_t stages() const { return 1 + encoders_.size() + (audioThread_ ? 1 : 0); }
   // New overlays for the VideoWorker (it answers with an OverlayResult).
   void postOverlays(OverlayUpdate update) { state_->postOverlays(std::move(update)); }
   // Joins the threads once every one has returned; true when all are joined.
@@ -42,11 +49,13 @@ class PipelineRun {
   // CPU seconds of the decoder thread and of rung `rung`'s encoder thread.
   double decoderCpuSeconds() const { return decoder_ ? decoder_->cpuSeconds() : 0; }
   double rungCpuSeconds(size_t rung) const;
+  double audioCpuSeconds() const { return audioThread_ ? audioThread_->cpuSeconds() : 0; }
 
  private:
   std::shared_ptr<RunState> state_;
   std::unique_ptr<WorkerThread> decoder_;
   std::vector<std::unique_ptr<WorkerThread>> encoders_;
+  std::unique_ptr<WorkerThread> audioThread_;
 };
 
 }  // namespace mixer

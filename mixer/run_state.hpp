@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "av/av_ptr.hpp"
+#include "core/packet/media_packet.hpp"
 #include "mixer/bounded_queue.hpp"
+#include "mixer/encoded_audio.hpp"
 #include "mixer/encoded_unit.hpp"
 #include "mixer/graph_spec.hpp"
 #include "mixer/key_schedule.hpp"
@@ -68,6 +70,19 @@ struct RungLane {
   StageCounters counters;
 };
 
+// The source's audio for the AAC encoder (audio = "aac", or a source that is not AAC).
+struct AudioLane {
+  AudioLane(core::Codec c, std::vector<uint8_t> cfg, int k)
+      : codec(c), config(std::move(cfg)), kbps(k), queue(kAudioQueue) {}
+  static constexpr size_t kAudioQueue = 128;  // ~2.7 s of AAC at 48 kHz
+  const core::Codec codec;
+  const std::vector<uint8_t> config;  // AAC: the AudioSpecificConfig; MP3: empty
+  const int kbps;
+  BoundedQueue<EncodedAudio> queue;
+  std::atomic<bool> ended{false};
+  StageCounters counters;
+};
+
 struct RunState {
   RunState(RunSettings s, av::Libraries& l, std::function<bool(MixerEvent)> p)
       : settings(std::move(s)),
@@ -89,6 +104,9 @@ struct RunState {
   std::vector<std::unique_ptr<RungLane>> lanes;  // fixed size after construction
   StageCounters decode;
   StageCounters filter;
+  // Set on the loop before the audio thread starts; read by that thread and the loop
+  // only (the other threads never touch it).
+  std::unique_ptr<AudioLane> audio;
   std::atomic<uint64_t> rebuilds{0};
   std::atomic<uint64_t> commands{0};
 

@@ -37,7 +37,7 @@ class MixerLadderTest(h.IntegrationTest):
         def ready():
             streams = {s["key"]: s for s in srv.api_streams().get("streams", [])}
             got = [streams.get("live/demo_%dp" % r[0]) for r in RUNGS]
-            if all(s and s.get("video", {}).get("width") for s in got):
+            if all(s and (s.get("video") or {}).get("width") for s in got):
                 return got
             return None
         return h.wait_until(ready, timeout, 0.2, "the rungs live with video")
@@ -128,6 +128,33 @@ class MixerLadderTest(h.IntegrationTest):
                          "rung frames after the new push")
             self.assertFalse(srv.find_log(r"caster live/demo: (decode|filter|encode|plan)"),
                              "a stage failed")
+
+    def test_audio_transcoded_to_aac_at_the_profiles_rate(self):
+        """audio = "aac": the source's 128 kbit/s AAC decoded once and encoded at
+        audio_kbps into every rung, timed with the video."""
+        config = h.base_config_text() + PROFILE.replace(
+            'preset = "ultrafast"', 'preset = "ultrafast"\naudio = "aac"\naudio_kbps = 64')
+        with h.Server(config_text=config) as srv:
+            pub = h.Publisher(srv.rtmp_url(), loop=True).start()
+            self.addCleanup(pub.kill)
+            srv.wait_stream()
+            self.wait_rungs(srv)
+            data = h.ffprobe_json(["-select_streams", "a:0", "-show_entries",
+                                   "packet=pts_time,size:stream=codec_name,profile,sample_rate,"
+                                   "channels", "-read_intervals", "%+8",
+                                   srv.flv_url("demo_240p")], 40)
+            stream = data["streams"][0]
+            self.assertEqual((stream["codec_name"], stream["profile"], stream["sample_rate"],
+                              stream["channels"]), ("aac", "LC", "48000", 2), stream)
+            pk = [(float(p["pts_time"]), int(p["size"])) for p in data["packets"]]
+            span = pk[-1][0] - pk[0][0]
+            self.assertGreater(span, 6)
+            kbit = sum(s for _, s in pk) * 8 / 1000 / span
+            h.log("240p audio: %.1f kbit/s over %.1f s, %d frames" % (kbit, span, len(pk)))
+            self.assertAlmostEqual(kbit, 64, delta=16)  # not the source's 128
+            self.assertAlmostEqual(len(pk) / span, 48000 / 1024, delta=2)
+            st, _, body = h.http_get(srv.http_url("/api/v1/streams/live/demo_240p"))
+            self.assertEqual(h.json.loads(body)["audio"]["codec"], "aac")
 
 
 if __name__ == "__main__":
