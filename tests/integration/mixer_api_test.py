@@ -116,7 +116,7 @@ class MixerApiTest(room_fixture.RoomServerTest):
             st, js = self.api.call("PATCH", "/api/v1/casters/live/demo", {"rungs": ladder})
             self.assertEqual(st, 200, js)
             self.assertEqual(js["runs"], runs + 1)
-            h.wait_until(lambda: (lambda s: s and s.get("video", {}).get("height") == 360)(
+            h.wait_until(lambda: (lambda s: s and (s.get("video") or {}).get("height") == 360)(
                 srv.api_stream("live/demo_360p")), 15, 0.2, "the new 360p rung")
             # One the source cannot feed (no rung below its 720 lines): refused, the
             # ladder before goes on.
