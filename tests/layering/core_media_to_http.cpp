@@ -1,0 +1,2 @@
+// Refused: core knows no protocol.
+#include "protocols/http/http_server.hpp"

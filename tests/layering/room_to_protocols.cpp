@@ -1,0 +1,2 @@
+// Refused: room/ knows core only; its transports (protocols/room) know it.
+#include "protocols/http/websocket.hpp"
