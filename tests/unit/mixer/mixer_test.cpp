@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -248,6 +250,54 @@ BOOST_AUTO_TEST_CASE(a_viewers_keyframe_request_keys_the_next_frame_of_every_run
   BOOST_TEST(r120.keys() == expected);
   BOOST_TEST(r180.keys() == expected);
   s180.reset();
+  s120.reset();
+}
+
+BOOST_AUTO_TEST_CASE(a_full_input_queue_drops_to_the_next_source_key_and_rungs_stay_decodable) {
+  // Overload: the source arrives in bursts of 10 frames into queues of 2. The loop
+  // never waits: what does not fit is dropped up to the next source keyframe (not
+  // just until the queue has room again), so every run of frames a rung gets
+  // starts with a key.
+  av::Libraries libs;
+  const Source src = makeSource(api(libs));
+  EventLoop loop;
+  StreamRegistry registry(loop, StreamOptions{});
+  MixerConfig cfg = config();
+  cfg.queueFrames = 2;
+  mixer::Mixer mixer(loop, registry, libs, cfg);
+  std::string error;
+  auto lease = registry.publish("live", "src", "test", nullptr, error);
+  auto created = mixer.create("live", "src", ladder(), "test");
+  BOOST_REQUIRE(created.pipeline);
+  MediaPacket config;
+  config.kind = MediaKind::Video;
+  config.codec = Codec::H264;
+  config.config = true;
+  config.payload = SharedBuffer::copyOf(src.avcC);
+  lease->push(config);
+  Collector r120;
+  auto s120 = registry.subscribe("live", "src_120p", r120, "test");
+  for (size_t i = 0; i < src.units.size(); ++i) {
+    lease->push(videoPacket(src.units[i]));
+    if (i % 10 == 9) testing_loop::runFor(loop, 150);  // the workers catch up
+  }
+  const auto j = created.pipeline->describe();
+  lease->release("test done");
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return created.pipeline->state() == mixer::Pipeline::State::Waiting; }, 20000));
+  BOOST_TEST(j["input"]["dropped_units"].get<uint64_t>() > 0u);
+  BOOST_REQUIRE(!r120.video.empty());
+  BOOST_TEST(r120.video.size() < size_t(kFrames));
+  // Each run of consecutive source frames a rung got starts with a key.
+  std::map<int64_t, size_t> index;
+  for (size_t i = 0; i < src.units.size(); ++i) index[src.units[i].pts] = i;
+  std::optional<size_t> previous;
+  for (const auto& p : r120.video) {
+    BOOST_REQUIRE(index.count(p.pts));
+    const size_t i = index[p.pts];
+    if (!previous || i != *previous + 1) BOOST_TEST(p.keyframe, "frame " << i << " after a gap");
+    previous = i;
+  }
   s120.reset();
 }
 
