@@ -17,28 +17,6 @@ namespace {
 constexpr size_t kMaxAudioFrameBytes = size_t{1} << 20;
 constexpr int kDefaultRate = 48000;
 
-std::string_view audioCodecName(core::Codec codec) {
-  switch (codec) {
-    case core::Codec::AAC:
-      return "aac";
-    case core::Codec::Mp3:
-      return "mp3";
-    case core::Codec::Opus:
-      return "opus";
-    case core::Codec::H264:
-      return "h264";
-    case core::Codec::H265:
-      return "h265";
-    case core::Codec::Amf0:
-      return "amf0";
-    case core::Codec::RoomEvent:
-      return "room event";
-    case core::Codec::Unknown:
-      break;
-  }
-  return "unknown";
-}
-
 bool encoderTakesRate(const AVCodec* codec, int rate) {
   if (!codec->supported_samplerates) return rate > 0;
   for (const int* r = codec->supported_samplerates; *r; ++r)
@@ -56,7 +34,7 @@ std::unique_ptr<AudioTranscoder> AudioTranscoder::open(const av::FilterApi& api,
                                                        std::span<const uint8_t> config, int kbps,
                                                        std::string& error, int sampleRate) {
   if (codec != core::Codec::AAC && codec != core::Codec::Mp3) {
-    error = fmt::format("cannot decode {} audio", audioCodecName(codec));
+    error = fmt::format("cannot decode {} audio", core::codecName(codec));
     return nullptr;
   }
   if (kbps < kMinKbps || kbps > kMaxKbps) {
@@ -64,7 +42,7 @@ std::unique_ptr<AudioTranscoder> AudioTranscoder::open(const av::FilterApi& api,
     return nullptr;
   }
   std::unique_ptr<AudioTranscoder> t(new AudioTranscoder(api));
-  t->name_ = fmt::format("{} audio", audioCodecName(codec));
+  t->name_ = fmt::format("{} audio", core::codecName(codec));
   t->packet_ = av::makePacket(api);
   t->decoded_ = av::makeFrame(api);
   t->converted_ = av::makeFrame(api);

@@ -11,23 +11,6 @@ namespace {
 constexpr size_t kIngressKept = 512;    // ~17 s of source frames at 30 fps
 constexpr size_t kLatenciesKept = 300;  // ~10 s of a rung's frames
 
-const char* codecName(core::Codec codec) {
-  switch (codec) {
-    case core::Codec::H264:
-      return "h264";
-    case core::Codec::H265:
-      return "h265";
-    case core::Codec::AAC:
-      return "aac";
-    case core::Codec::Opus:
-      return "opus";
-    case core::Codec::Mp3:
-      return "mp3";
-    default:
-      return "an unknown codec";
-  }
-}
-
 }  // namespace
 
 const char* toString(Pipeline::State state) {
@@ -114,8 +97,8 @@ void Pipeline::onPacket(const core::MediaPacket& packet) {
 
 void Pipeline::onVideoConfig(const core::MediaPacket& packet) {
   if (packet.codec != core::Codec::H264) {
-    fail("decode",
-         std::string("cannot decode ") + codecName(packet.codec) + ": the caster takes H.264");
+    fail("decode", "cannot decode " + std::string(core::codecName(packet.codec)) +
+                       ": the caster takes H.264");
     return;
   }
   if (videoConfig_ && videoConfig_->payload.span().size() == packet.payload.span().size() &&
@@ -141,7 +124,7 @@ void Pipeline::onAudio(const core::MediaPacket& packet) {
   if (!aac && packet.codec != core::Codec::Mp3) {
     if (!audioWarned_)
       spdlog::warn("caster {}: the source's audio is {}: the rungs carry no audio", key_,
-                   codecName(packet.codec));
+                   core::codecName(packet.codec));
     audioWarned_ = true;
     return;
   }
@@ -176,8 +159,8 @@ void Pipeline::toRungsAudio(const std::vector<uint8_t>* asc, const EncodedAudio*
 void Pipeline::onVideo(const core::MediaPacket& packet) {
   if (packet.codec != core::Codec::H264 && state_ != State::Failed) {
     // A codec with no config packet (FLV1, VP6) shows itself only in its frames.
-    fail("decode",
-         std::string("cannot decode ") + codecName(packet.codec) + ": the caster takes H.264");
+    fail("decode", "cannot decode " + std::string(core::codecName(packet.codec)) +
+                       ": the caster takes H.264");
     return;
   }
   if (!run_ || state_ == State::Failed || state_ == State::Draining) return;

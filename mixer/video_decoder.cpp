@@ -16,28 +16,6 @@ namespace {
 // Far above any real access unit (a 4K intra frame is a few MB); keeps the size an int.
 constexpr size_t kDecoderMaxUnitBytes = size_t{1} << 28;
 
-std::string_view decoderCodecName(core::Codec codec) {
-  switch (codec) {
-    case core::Codec::H264:
-      return "h264";
-    case core::Codec::H265:
-      return "h265";
-    case core::Codec::AAC:
-      return "aac";
-    case core::Codec::Opus:
-      return "opus";
-    case core::Codec::Mp3:
-      return "mp3";
-    case core::Codec::Amf0:
-      return "amf0";
-    case core::Codec::RoomEvent:
-      return "room events";
-    case core::Codec::Unknown:
-      break;
-  }
-  return "an unknown codec";
-}
-
 // The record as extradata: libavcodec reads up to AV_INPUT_BUFFER_PADDING_SIZE
 // past the end, which must be there and zero.
 bool setExtradata(const av::FilterApi& api, AVCodecContext* ctx, std::span<const uint8_t> config) {
@@ -60,7 +38,7 @@ std::unique_ptr<VideoDecoder> VideoDecoder::open(const av::FilterApi& api, core:
                                                  std::span<const uint8_t> config, int threads,
                                                  std::string& error) {
   if (codec != core::Codec::H264) {
-    error = fmt::format("cannot decode {}: the caster takes H.264", decoderCodecName(codec));
+    error = fmt::format("cannot decode {}: the caster takes H.264", core::codecName(codec));
     return nullptr;
   }
   // NOTE: FFmpeg 5.1's h264 decoder opens with any extradata (a SPS or PPS it cannot

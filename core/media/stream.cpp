@@ -409,9 +409,7 @@ void Stream::end(std::string_view reason) {
 
 void Stream::updateInfo(const MediaPacket& packet) {
   if (packet.kind == MediaKind::Video) {
-    info_.videoCodec = packet.codec == Codec::H264   ? "h264"
-                       : packet.codec == Codec::H265 ? "h265"
-                                                     : "unknown";
+    info_.videoCodec = codecName(packet.codec);
     if (packet.codec != Codec::H264) return;
     std::string error;
     if (auto avc = parseAvcDecoderConfig(packet.payload.span(), &error)) {
@@ -423,9 +421,7 @@ void Stream::updateInfo(const MediaPacket& packet) {
       inputLog_.warn("unreadable configuration", "unreadable AVC configuration: {}", error);
     }
   } else if (packet.kind == MediaKind::Audio) {
-    info_.audioCodec = packet.codec == Codec::AAC   ? "aac"
-                       : packet.codec == Codec::Mp3 ? "mp3"
-                                                    : "unknown";
+    info_.audioCodec = codecName(packet.codec);
     if (packet.codec != Codec::AAC) return;
     std::string error;
     if (auto aac = parseAudioSpecificConfig(packet.payload.span(), &error)) {

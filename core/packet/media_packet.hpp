@@ -10,6 +10,7 @@
 #include <cassert>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <span>
 #include <vector>
 
@@ -21,6 +22,29 @@ enum class MediaKind : uint8_t { Audio, Video, Data };
 // RoomEvent: a Data packet from the room (the sidechannel, S1): AMF0 `onTextData`
 // {type: "Text", text: <the event's JSON>} on the stream clock.
 enum class Codec : uint8_t { Unknown, H264, H265, AAC, Opus, Mp3, Amf0, RoomEvent };
+
+// "h264", "aac", ...: for logs and errors ("cannot decode h265").
+inline std::string_view codecName(Codec codec) {
+  switch (codec) {
+    case Codec::H264:
+      return "h264";
+    case Codec::H265:
+      return "h265";
+    case Codec::AAC:
+      return "aac";
+    case Codec::Opus:
+      return "opus";
+    case Codec::Mp3:
+      return "mp3";
+    case Codec::Amf0:
+      return "amf0";
+    case Codec::RoomEvent:
+      return "room event";
+    case Codec::Unknown:
+      break;
+  }
+  return "unknown";
+}
 
 // Slots of the per-packet wire cache. A slot is only a label: the bytes are built
 // by the protocol that owns the format. Stream formats (a byte stream: one buffer
