@@ -14,6 +14,7 @@
 #include "av/av_ptr.hpp"
 #include "av/filter_api.hpp"
 #include "core/format/aac_config.hpp"
+#include "tests/unit/mixer/filter_api_fixture.hpp"
 
 using mixer::AudioTranscoder;
 using mixer::CodecResult;
@@ -27,15 +28,12 @@ constexpr double kRightHz = 660;
 constexpr int64_t kStartMs = 1000;  // the source's first pts: not 0, to see the anchor
 
 const av::FilterApi& api() {
-  static av::Libraries libs;
-  static const av::FilterApi* table = [] {
-    std::string error;
-    const av::FilterApi* t = libs.filter(error);
-    if (!t) BOOST_FAIL("filter table: " + error);
-    t->av_log_set_level(AV_LOG_ERROR);
+  static const av::FilterApi& table = [] -> const av::FilterApi& {
+    const av::FilterApi& t = mixer_testing::filterApi();
+    t.av_log_set_level(AV_LOG_ERROR);
     return t;
   }();
-  return *table;
+  return table;
 }
 
 struct SourceFrame {

@@ -13,7 +13,7 @@
 #include "mixer/clock_zone.hpp"
 #include "mixer/option_escape.hpp"
 #include "mixer/overlay_set.hpp"
-
+#include "tests/unit/mixer/filter_api_fixture.hpp"
 
 using mixer::FilterGraph;
 using mixer::GraphAssets;
@@ -38,14 +38,7 @@ constexpr int kBgY = 60;
 
 // One filter table for the whole test process (av::Libraries is owned by main).
 const av::FilterApi& api() {
-  static av::Libraries libs;
-  static const av::FilterApi* table = [] {
-    std::string error;
-    const av::FilterApi* t = libs.filter(error);
-    if (!t) BOOST_FAIL("filter table: " + error);
-    return t;
-  }();
-  return *table;
+  return mixer_testing::filterApi();
 }
 
 LadderPlan plan() {

@@ -13,20 +13,14 @@
 #include "av/av_libraries.hpp"
 #include "av/filter_api.hpp"
 #include "mixer/filter_graph.hpp"
+#include "tests/unit/mixer/filter_api_fixture.hpp"
 
 using mixer::LogoImage;
 
 namespace {
 
 const av::FilterApi& api() {
-  static av::Libraries libs;
-  static const av::FilterApi* table = [] {
-    std::string error;
-    const av::FilterApi* t = libs.filter(error);
-    if (!t) BOOST_FAIL("filter table: " + error);
-    return t;
-  }();
-  return *table;
+  return mixer_testing::filterApi();
 }
 
 // A fresh directory under /tmp, removed with its files.

@@ -11,6 +11,7 @@
 #include "core/format/avc_config.hpp"
 #include "mixer/video_decoder.hpp"
 #include "mixer/video_encoder.hpp"
+#include "tests/unit/mixer/filter_api_fixture.hpp"
 
 using mixer::CodecResult;
 using mixer::EncodedUnit;
@@ -27,14 +28,7 @@ constexpr int kSecondKey = 30;
 
 // One filter table for the whole test process (av::Libraries is owned by main).
 const av::FilterApi& api() {
-  static av::Libraries libs;
-  static const av::FilterApi* table = [] {
-    std::string error;
-    const av::FilterApi* t = libs.filter(error);
-    if (!t) BOOST_FAIL("filter table: " + error);
-    return t;
-  }();
-  return *table;
+  return mixer_testing::filterApi();
 }
 
 int64_t ptsOf(int i) {
