@@ -115,6 +115,16 @@ MediaPacket videoPacket(const mixer::EncodedUnit& u) {
   return p;
 }
 
+MediaPacket videoConfig(const Source& src, int64_t dts) {
+  MediaPacket p;
+  p.kind = MediaKind::Video;
+  p.codec = Codec::H264;
+  p.config = true;
+  p.dts = p.pts = dts;
+  p.payload = SharedBuffer::copyOf(src.avcC);
+  return p;
+}
+
 MixerConfig config() {
   MixerConfig c;
   c.threads = 2;
@@ -149,13 +159,7 @@ BOOST_AUTO_TEST_CASE(a_pipeline_publishes_aligned_rungs_and_drains_when_the_sour
   BOOST_REQUIRE_MESSAGE(created.pipeline, created.error);
   BOOST_TEST(mixer.create("live", "src", ladder(), "test").status == 409);
 
-  MediaPacket config;
-  config.kind = MediaKind::Video;
-  config.codec = Codec::H264;
-  config.config = true;
-  config.dts = config.pts = 1000;
-  config.payload = SharedBuffer::copyOf(src.avcC);
-  lease->push(config);
+  lease->push(videoConfig(src, 1000));
   BOOST_TEST(registry.find("live/src_180p") != nullptr);  // published at the config
   Collector r180, r120;
   auto s180 = registry.subscribe("live", "src_180p", r180, "test");
@@ -226,12 +230,7 @@ BOOST_AUTO_TEST_CASE(a_viewers_keyframe_request_keys_the_next_frame_of_every_run
   auto lease = registry.publish("live", "src", "test", nullptr, error);
   auto created = mixer.create("live", "src", ladder(), "test");
   BOOST_REQUIRE(created.pipeline);
-  MediaPacket config;
-  config.kind = MediaKind::Video;
-  config.codec = Codec::H264;
-  config.config = true;
-  config.payload = SharedBuffer::copyOf(src.avcC);
-  lease->push(config);
+  lease->push(videoConfig(src, 0));
   Collector r180, r120;
   auto s180 = registry.subscribe("live", "src_180p", r180, "test");
   auto s120 = registry.subscribe("live", "src_120p", r120, "test");
@@ -269,12 +268,7 @@ BOOST_AUTO_TEST_CASE(a_full_input_queue_drops_to_the_next_source_key_and_rungs_s
   auto lease = registry.publish("live", "src", "test", nullptr, error);
   auto created = mixer.create("live", "src", ladder(), "test");
   BOOST_REQUIRE(created.pipeline);
-  MediaPacket config;
-  config.kind = MediaKind::Video;
-  config.codec = Codec::H264;
-  config.config = true;
-  config.payload = SharedBuffer::copyOf(src.avcC);
-  lease->push(config);
+  lease->push(videoConfig(src, 0));
   Collector r120;
   auto s120 = registry.subscribe("live", "src_120p", r120, "test");
   for (size_t i = 0; i < src.units.size(); ++i) {
