@@ -1,4 +1,4 @@
-// AudioWorker: the body of a run's audio thread ("rc-aac"): the source's audio frames
+// AudioWorker: the body of a run's audio thread ("rc7-aac"): the source's audio frames
 // -> AudioTranscoder (decode once, AAC-LC at audio_kbps) -> the loop, which copies
 // each frame into every rung. Lives on its thread only.
 #pragma once

@@ -395,18 +395,24 @@ void Pipeline::sampleRates() {
   for (size_t r = 0; r < s.lanes.size(); ++r) sample(s.lanes[r]->counters, rates_[r + 2]);
 }
 
-nlohmann::json Pipeline::stageJson(const StageCounters& c, size_t index, double cpu) const {
+nlohmann::json Pipeline::stageJson(const StageCounters& c, size_t index,
+                                   const WorkerThread* thread) const {
   const int64_t busy = c.busyNs.load(std::memory_order_relaxed);
   const int64_t media = c.mediaMs.load(std::memory_order_relaxed);
   const Rate rate = index < rates_.size() ? rates_[index] : Rate{};
   // NOTE: speed = media time processed per second of the stage's busy time: how many
   // times real time it could go if it had its own core.
-  return {{"frames_in", c.framesIn.load(std::memory_order_relaxed)},
-          {"frames_out", c.framesOut.load(std::memory_order_relaxed)},
-          {"fps_in", rate.fpsIn},
-          {"fps_out", rate.fpsOut},
-          {"speed", busy > 0 ? static_cast<double>(media) * 1e6 / static_cast<double>(busy) : 0.0},
-          {"cpu_s", cpu}};
+  nlohmann::json j = {
+      {"frames_in", c.framesIn.load(std::memory_order_relaxed)},
+      {"frames_out", c.framesOut.load(std::memory_order_relaxed)},
+      {"fps_in", rate.fpsIn},
+      {"fps_out", rate.fpsOut},
+      {"speed", busy > 0 ? static_cast<double>(media) * 1e6 / static_cast<double>(busy) : 0.0}};
+  if (thread) {
+    j["thread"] = thread->name();
+    j["cpu_s"] = thread->cpuSeconds();
+  }
+  return j;
 }
 
 nlohmann::json Pipeline::latencyJson(size_t rung) const {
@@ -432,13 +438,12 @@ nlohmann::json Pipeline::describe() const {
     const RunState& s = run_->state();
     input["queue"] = s.input.depth();
     input["decode_errors"] = s.decode.errors.load(std::memory_order_relaxed);
-    j["decode"] = stageJson(s.decode, 0, run_->decoderCpuSeconds());
-    j["filter"] = stageJson(s.filter, 1, 0.0);
-    j["filter"].erase("cpu_s");  // on the decoder's thread: in decode.cpu_s
+    j["decode"] = stageJson(s.decode, 0, run_->decoderThread());
+    j["filter"] = stageJson(s.filter, 1, nullptr);  // on the decoder's thread: in decode
     for (size_t r = 0; r < s.lanes.size(); ++r) {
       const RungLane& lane = *s.lanes[r];
       const PlannedRung& p = s.settings.plan.rungs[r];
-      nlohmann::json rung = stageJson(lane.counters, r + 2, run_->rungCpuSeconds(r));
+      nlohmann::json rung = stageJson(lane.counters, r + 2, run_->encoderThread(r));
       rung["key"] = runOutputs_.size() > r ? runOutputs_[r]->key() : "";
       rung["width"] = p.width;
       rung["height"] = p.height;
@@ -470,7 +475,8 @@ nlohmann::json Pipeline::describe() const {
     audio["frames_in"] = c.framesIn.load(std::memory_order_relaxed);
     audio["frames_out"] = c.framesOut.load(std::memory_order_relaxed);
     audio["errors"] = c.errors.load(std::memory_order_relaxed);
-    audio["cpu_s"] = run_->audioCpuSeconds();
+    audio["thread"] = run_->audioThread()->name();
+    audio["cpu_s"] = run_->audioThread()->cpuSeconds();
   } else {
     audio["transcoding"] = false;
   }

@@ -103,7 +103,9 @@ class Pipeline final : public core::MediaSink {
   void sampleRates();
   void noteLatency(size_t rung, int64_t pts);
   nlohmann::json latencyJson(size_t rung) const;
-  nlohmann::json stageJson(const StageCounters& c, size_t index, double cpu) const;
+  // A stage's counters and rates; with its thread: "thread" (the name its helper
+  // threads share, as top -H shows it) and "cpu_s" (all of them).
+  nlohmann::json stageJson(const StageCounters& c, size_t index, const WorkerThread* thread) const;
 
   PipelineContext& ctx_;
   std::string app_, name_, key_;

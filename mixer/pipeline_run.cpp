@@ -5,6 +5,16 @@
 #include "mixer/video_worker.hpp"
 
 namespace mixer {
+namespace {
+
+// A stage's thread name, unique per run ("rc12-dec", "rc12-e720p", "rc12-aac"):
+// the helper threads its libraries start inherit it, and WorkerThread counts
+// their CPU time by that name. Linux keeps 15 characters.
+std::string stageThreadName(uint64_t run, const std::string& stage) {
+  return "rc" + std::to_string(run % 100000) + "-" + stage;
+}
+
+}  // namespace
 
 PipelineRun::PipelineRun(RunSettings settings, av::Libraries& libs,
                          std::function<bool(MixerEvent)> post)
@@ -15,15 +25,24 @@ PipelineRun::PipelineRun(RunSettings settings, av::Libraries& libs,
   for (size_t r = 0; r < state_->lanes.size(); ++r) {
     auto state = state_;
     encoders_.push_back(std::make_unique<WorkerThread>(
-        "rc-enc" + state_->settings.plan.rungs[r].label(),
-        [state, r] { RungEncoder(*state, r).run(); },
+        stageThreadName(id, "e" + state_->settings.plan.rungs[r].label()),
+        [state, r] {
+          RungEncoder encoder(*state, r);
+          encoder.run();
+          WorkerThread::sampleHelpers();  // x264's threads, before the encoder goes
+        },
         [state, r, id] {
           state->post(MixerEvent{id, r, false, StageDone{}});
         }));
   }
   auto state = state_;
   decoder_ = std::make_unique<WorkerThread>(
-      "rc-dec", [state] { VideoWorker(*state).run(); },
+      stageThreadName(id, "dec"),
+      [state] {
+        VideoWorker worker(*state);
+        worker.run();
+        WorkerThread::sampleHelpers();  // slice and filter threads, before they go
+      },
       [state, id] {
         state->post(MixerEvent{id, 0, true, StageDone{}});
       });
@@ -60,7 +79,7 @@ void PipelineRun::startAudio(core::Codec codec, std::vector<uint8_t> config, int
   auto state = state_;
   const uint64_t id = state_->settings.id;
   audioThread_ = std::make_unique<WorkerThread>(
-      "rc-aac", [state] { AudioWorker(*state, *state->audio).run(); },
+      stageThreadName(id, "aac"), [state] { AudioWorker(*state, *state->audio).run(); },
       [state, id] {
         state->post(MixerEvent{id, kAudioStage, false, StageDone{}});
       });
@@ -87,8 +106,8 @@ bool PipelineRun::tryReap() {
   return all;
 }
 
-double PipelineRun::rungCpuSeconds(size_t rung) const {
-  return rung < encoders_.size() ? encoders_[rung]->cpuSeconds() : 0;
+const WorkerThread* PipelineRun::encoderThread(size_t rung) const {
+  return rung < encoders_.size() ? encoders_[rung].get() : nullptr;
 }
 
 }  // namespace mixer

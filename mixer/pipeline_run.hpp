@@ -46,10 +46,11 @@ class PipelineRun {
   // Joins the threads once every one has returned; true when all are joined.
   bool tryReap();
   bool inputEnded() const { return state_->inputEnded.load(std::memory_order_relaxed); }
-  // CPU seconds of the decoder thread and of rung `rung`'s encoder thread.
-  double decoderCpuSeconds() const { return decoder_ ? decoder_->cpuSeconds() : 0; }
-  double rungCpuSeconds(size_t rung) const;
-  double audioCpuSeconds() const { return audioThread_ ? audioThread_->cpuSeconds() : 0; }
+  // The stages' threads (name, CPU seconds with their helpers): the decoder, rung
+  // `rung`'s encoder (nullptr past the last), the audio thread (nullptr if none).
+  const WorkerThread* decoderThread() const { return decoder_.get(); }
+  const WorkerThread* encoderThread(size_t rung) const;
+  const WorkerThread* audioThread() const { return audioThread_.get(); }
 
  private:
   std::shared_ptr<RunState> state_;

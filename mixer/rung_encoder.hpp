@@ -1,4 +1,4 @@
-// RungEncoder: the body of one rung's encoder thread ("rc-enc720"): its lane's
+// RungEncoder: the body of one rung's encoder thread ("rc7-e720p"): its lane's
 // frames -> libx264 (keys where the KeySchedule says, so every rung cuts its GOPs at
 // the same pts) -> encoded units to the loop through the Mixer's Mailbox. Lives on
 // its thread only.

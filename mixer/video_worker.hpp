@@ -1,4 +1,4 @@
-// VideoWorker: the body of a run's decoder thread ("rc-dec"): source units -> H.264
+// VideoWorker: the body of a run's decoder thread ("rc7-dec"): source units -> H.264
 // decoder -> key marks (KeySchedule) -> the filter graph (scale cascade, overlays)
 // -> one frame queue per rung. A full rung queue makes that rung wait for its next
 // key; this thread never waits on a rung. Lives on its thread only.

@@ -2,8 +2,16 @@
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <utility>
+#include <vector>
 
 namespace mixer {
 namespace {
@@ -14,6 +22,36 @@ int64_t clockNs(clockid_t clock) {
   timespec ts{};
   if (clock_gettime(clock, &ts) != 0) return -1;
   return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+thread_local WorkerThread* currentWorker = nullptr;
+
+// CPU time (user + system) of each of the process's threads named `name` other
+// than `except`, from /proc/self/task/<tid>/stat (fields 14 and 15, clock ticks).
+// NOTE: procfs is memory-backed (no disk I/O); reading it on the loop costs a few
+// syscalls per thread and only happens when the API asks.
+std::vector<std::pair<int, int64_t>> namedThreadsCpuNs(const std::string& name, int except) {
+  static const long ticksPerSecond = sysconf(_SC_CLK_TCK);
+  std::vector<std::pair<int, int64_t>> out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    const int tid = std::atoi(task.path().filename().c_str());
+    if (tid == except || ticksPerSecond <= 0) continue;
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;  // the thread has just exited
+    // "tid (comm) state ppid ..."; comm may hold spaces and parentheses.
+    const auto open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    if (line.compare(open + 1, close - open - 1, name) != 0) continue;
+    unsigned long utime = 0, stime = 0;
+    // After ")": state(3) ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
+    // cmajflt utime(14) stime(15).
+    if (std::sscanf(line.c_str() + close + 1,
+                    " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2)
+      out.emplace_back(tid, int64_t(utime + stime) * (1'000'000'000 / ticksPerSecond));
+  }
+  return out;
 }
 
 }  // namespace
@@ -31,12 +69,16 @@ WorkerThread::~WorkerThread() {
 
 void WorkerThread::run(std::function<void()> body, std::function<void()> onDone) noexcept {
   pthread_setname_np(pthread_self(), name_.c_str());
+  tid_.store(int(syscall(SYS_gettid)), std::memory_order_release);
+  currentWorker = this;
   try {
     body();
   } catch (const std::exception& e) {
     // The body reports its own errors; this only keeps the process alive.
     spdlog::error("worker {}: {}", name_, e.what());
   }
+  refreshHelpers();  // helpers a body left running; sampleHelpers() got the others
+  currentWorker = nullptr;
   finalCpuNs_.store(clockNs(CLOCK_THREAD_CPUTIME_ID), std::memory_order_release);
   done_.store(true, std::memory_order_release);
   try {
@@ -65,7 +107,29 @@ double WorkerThread::cpuSeconds() const {
       ns = clockNs(clock);
   }
   if (ns < 0) ns = finalCpuNs_.load(std::memory_order_acquire);
-  return double(ns) / 1e9;
+  const int64_t helpers = done() ? helperCpuNs_.load(std::memory_order_acquire) : refreshHelpers();
+  return double(ns + helpers) / 1e9;
+}
+
+int64_t WorkerThread::refreshHelpers() const {
+  const int tid = tid_.load(std::memory_order_acquire);
+  if (tid == 0) return 0;
+  const auto threads = namedThreadsCpuNs(name_, tid);
+  std::lock_guard lock(helpersMutex_);
+  // NOTE: a helper that exited took its time out of procfs; each keeps the last
+  // figure seen, so a decoder reopened mid-run does not lose its first helpers.
+  for (const auto& [helper, ns] : threads) {
+    int64_t& last = helperCpuByTid_[helper];
+    last = std::max(last, ns);
+  }
+  int64_t sum = 0;
+  for (const auto& [helper, ns] : helperCpuByTid_) sum += ns;
+  helperCpuNs_.store(sum, std::memory_order_release);
+  return sum;
+}
+
+void WorkerThread::sampleHelpers() {
+  if (currentWorker) currentWorker->refreshHelpers();
 }
 
 }  // namespace mixer

@@ -4,6 +4,7 @@
 # a source the decoder cannot take (FLV1) fails the caster with the reason while the
 # source's own viewer keeps receiving; corrupt frames are counted, not fatal.
 # Owner: integration tests. Real time: ~45 s.
+import os
 import struct
 import threading
 import time
@@ -33,6 +34,22 @@ def push_hevc(port, name, stop):
 
 
 SPEC = {"rungs": [{"height": 240, "fps": 30, "kbps": 300}], "preset": "ultrafast"}
+
+
+def thread_cpu_by_name(pid):
+    """{thread name: utime + stime s} summed over `pid`'s live threads."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
 
 
 class MixerApiTest(room_fixture.RoomServerTest):
@@ -107,6 +124,17 @@ class MixerApiTest(room_fixture.RoomServerTest):
             self.assertLess(r["latency_ms"]["p95"], 2000, r)
             self.assertGreater(c["decode"]["frames_out"], 30, c)
             self.assertEqual(c["input"]["decode_errors"], 0, c)
+            # Each stage's cpu_s is that of every thread of its name (the codec's and
+            # the filter graph's helpers inherit it), as procfs sees them.
+            names = [c["decode"]["thread"], r["thread"]]
+            self.assertRegex(names[0], r"^rc\d+-dec$")
+            self.assertRegex(names[1], r"^rc\d+-e240p$")
+            seen = thread_cpu_by_name(srv.proc.pid)
+            c = self.caster("live/demo")
+            for stage in (c["decode"], c["rungs"][0]):
+                self.assertIn(stage["thread"], seen, seen)
+                self.assertAlmostEqual(stage["cpu_s"], seen[stage["thread"]],
+                                       delta=0.05 + 0.1 * seen[stage["thread"]], msg=(stage, seen))
             st, js = self.api.call("GET", "/api/v1/casters")
             self.assertEqual([x["stream"] for x in js["casters"]], ["live/demo"])
 

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <mutex>
 
 using namespace std::chrono_literals;
@@ -105,4 +106,69 @@ BOOST_AUTO_TEST_CASE(a_throwing_body_still_signals_done) {
       "rc-throw", [] { throw std::runtime_error("boom"); }, [&] { signalled.release(); });
   signalled.wait();
   BOOST_TEST(w.tryJoin());
+}
+
+namespace {
+
+// Burns `seconds` of the calling thread's own CPU.
+void burnCpu(double seconds) {
+  timespec ts{};
+  volatile uint64_t x = 0;
+  do {
+    for (int i = 0; i < 10000; ++i) x = x + 1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  } while (double(ts.tv_sec) + double(ts.tv_nsec) / 1e9 < seconds);
+}
+
+}  // namespace
+
+// What libavcodec's slice threads and x264's threads do: the stage's thread starts
+// helpers (they inherit its name) that do the work and live as long as the codec.
+// Two helpers burn 0.15 s each; a third, renamed as another stage's, burns 0.3 s.
+struct HelpedStage {
+  Gate burnt, release;
+  std::atomic<int> done{0};
+  std::function<void()> body(bool sampleAtEnd) {
+    return [this, sampleAtEnd] {
+      std::atomic<bool> stop{false};
+      auto helper = [&](const char* rename, double seconds) {
+        if (rename) pthread_setname_np(pthread_self(), rename);
+        burnCpu(seconds);
+        if (++done == 3) burnt.release();
+        while (!stop) std::this_thread::sleep_for(1ms);
+      };
+      std::thread a(helper, nullptr, 0.15), b(helper, nullptr, 0.15);
+      std::thread other(helper, "rc-other", 0.3);
+      release.wait();
+      if (sampleAtEnd) mixer::WorkerThread::sampleHelpers();  // before the codec goes
+      stop = true;
+      a.join();
+      b.join();
+      other.join();
+    };
+  }
+};
+
+BOOST_AUTO_TEST_CASE(cpu_seconds_count_the_helper_threads_while_they_run) {
+  HelpedStage s;
+  mixer::WorkerThread w("rc-helped", s.body(false), nullptr);
+  s.burnt.wait();
+  const double running = w.cpuSeconds();
+  BOOST_TEST(running >= 0.28);  // 10 ms ticks per helper
+  BOOST_TEST(running < 0.5);    // not the other stage's 0.3 s
+  s.release.release();
+  while (!w.done()) std::this_thread::sleep_for(1ms);
+  BOOST_TEST(w.tryJoin());
+  BOOST_TEST(w.cpuSeconds() >= running - 1e-6);  // the final figure keeps them
+}
+
+BOOST_AUTO_TEST_CASE(the_final_cpu_seconds_keep_helpers_the_body_sampled_before_they_went) {
+  HelpedStage s;
+  mixer::WorkerThread w("rc-helped2", s.body(true), nullptr);
+  s.burnt.wait();
+  s.release.release();  // no reading while it ran: only the body's own sample
+  while (!w.done()) std::this_thread::sleep_for(1ms);
+  BOOST_TEST(w.tryJoin());
+  BOOST_TEST(w.cpuSeconds() >= 0.28);
+  BOOST_TEST(w.cpuSeconds() < 0.5);
 }
