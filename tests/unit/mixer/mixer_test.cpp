@@ -4,6 +4,7 @@
 #include "mixer/mixer.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -137,6 +138,65 @@ mixer::PipelineSpec ladder() {
   spec.preset = "ultrafast";
   spec.rungs = {{180, 0, 30, 300, "", {}}, {120, 0, 30, 150, "", {}}};
   return spec;
+}
+
+// kFrames' worth of AAC (a 440 Hz tone, 44.1 kHz stereo) from libavcodec's encoder:
+// the AudioSpecificConfig and each frame with its pts in ms from `startMs`.
+struct AudioSource {
+  std::vector<uint8_t> asc;
+  std::vector<std::pair<int64_t, SharedBuffer>> frames;
+};
+
+AudioSource makeAudioSource(const av::FilterApi& api, int64_t startMs) {
+  const AVCodec* codec = api.avcodec_find_encoder_by_name("aac");
+  BOOST_REQUIRE(codec);
+  av::CodecContextPtr ctx = av::makeCodecContext(api, codec);
+  ctx->sample_fmt = AV_SAMPLE_FMT_FLTP;
+  ctx->sample_rate = 44100;
+  api.av_channel_layout_default(&ctx->ch_layout, 2);
+  ctx->bit_rate = 96000;
+  ctx->time_base = {1, 44100};
+  ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  BOOST_REQUIRE(api.avcodec_open2(ctx.get(), codec, nullptr) >= 0);
+  AudioSource out;
+  out.asc.assign(ctx->extradata, ctx->extradata + ctx->extradata_size);
+  av::PacketPtr pkt = av::makePacket(api);
+  av::FramePtr frame = av::makeFrame(api);
+  auto drain = [&] {
+    while (api.avcodec_receive_packet(ctx.get(), pkt.get()) >= 0) {
+      out.frames.emplace_back(startMs + pkt->pts * 1000 / 44100,
+                              SharedBuffer::copyOf(std::span<const uint8_t>(pkt->data, pkt->size)));
+      api.av_packet_unref(pkt.get());
+    }
+  };
+  for (int at = 0; at < 44100 * kFrames / 30; at += ctx->frame_size) {
+    frame->nb_samples = ctx->frame_size;
+    frame->format = AV_SAMPLE_FMT_FLTP;
+    frame->sample_rate = 44100;
+    api.av_channel_layout_default(&frame->ch_layout, 2);
+    BOOST_REQUIRE(api.av_frame_get_buffer(frame.get(), 0) >= 0);
+    for (int c = 0; c < 2; ++c)
+      for (int i = 0; i < frame->nb_samples; ++i)
+        reinterpret_cast<float*>(frame->data[c])[i] =
+            float(0.5 * std::sin(2 * 3.14159265358979 * 440 * (at + i) / 44100));
+    frame->pts = at;
+    BOOST_REQUIRE(api.avcodec_send_frame(ctx.get(), frame.get()) >= 0);
+    api.av_frame_unref(frame.get());
+    drain();
+  }
+  BOOST_REQUIRE(api.avcodec_send_frame(ctx.get(), nullptr) >= 0);
+  drain();
+  return out;
+}
+
+MediaPacket audioPacket(int64_t ms, SharedBuffer bytes, bool config) {
+  MediaPacket p;
+  p.kind = MediaKind::Audio;
+  p.codec = Codec::AAC;
+  p.config = config;
+  p.dts = p.pts = ms;
+  p.payload = std::move(bytes);
+  return p;
 }
 
 }  // namespace
@@ -316,4 +376,73 @@ BOOST_AUTO_TEST_CASE(a_source_that_is_not_h264_fails_the_pipeline_with_the_reaso
              std::string::npos);
   BOOST_TEST(registry.find("live/old_180p") == nullptr);
   BOOST_TEST(mixer.create("live", "none", ladder(), "test").status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(audio_aac_is_transcoded_on_its_own_thread_into_every_rung) {
+  // audio "aac": the source's AAC decoded once on the audio thread and encoded at
+  // audio_kbps; each rung gets the one AAC stream (its config first), behind video.
+  av::Libraries libs;
+  const Source src = makeSource(api(libs));
+  const AudioSource audio = makeAudioSource(api(libs), 1000);
+  EventLoop loop;
+  StreamRegistry registry(loop, StreamOptions{});
+  const MixerConfig cfg = config();
+  mixer::Mixer mixer(loop, registry, libs, cfg);
+  std::string error;
+  auto lease = registry.publish("live", "src", "test", nullptr, error);
+  mixer::PipelineSpec spec = ladder();
+  spec.audio = mixer::AudioMode::Aac;
+  spec.audioKbps = 64;
+  auto created = mixer.create("live", "src", spec, "test");
+  BOOST_REQUIRE(created.pipeline);
+  lease->push(videoConfig(src, 1000));
+  lease->push(audioPacket(1000, SharedBuffer::copyOf(audio.asc), true));
+  Collector r180, r120;
+  auto s180 = registry.subscribe("live", "src_180p", r180, "test");
+  auto s120 = registry.subscribe("live", "src_120p", r120, "test");
+  // Interleaved by time, as a publisher sends them.
+  size_t a = 0;
+  for (const auto& u : src.units) {
+    for (; a < audio.frames.size() && audio.frames[a].first <= u.dts; ++a)
+      lease->push(audioPacket(audio.frames[a].first, audio.frames[a].second, false));
+    lease->push(videoPacket(u));
+  }
+  const size_t fed = a;  // audio past the last picture waits for more video
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return r120.video.size() == size_t(kFrames); }, 20000));
+  const auto j = created.pipeline->describe();  // while it runs
+  lease->release("test done");
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return created.pipeline->state() == mixer::Pipeline::State::Waiting; }, 20000));
+  for (Collector* c : {&r180, &r120}) {
+    BOOST_REQUIRE(!c->audio.empty());
+    BOOST_TEST(c->audio.front().config);  // the encoder's AudioSpecificConfig first
+    size_t frames = 0;
+    int64_t last = INT64_MIN;
+    for (const auto& p : c->audio) {
+      BOOST_TEST((p.codec == Codec::AAC));
+      if (p.config) continue;
+      ++frames;
+      BOOST_TEST(p.dts >= last);
+      last = p.dts;
+    }
+    // AAC frames of 1024 samples at the source's 44.1 kHz: about as many as went in
+    // (the encoder's priming and the flush at the end move a frame or two).
+    BOOST_TEST(frames + 3 >= fed);
+    BOOST_TEST(frames <= fed + 3);
+    BOOST_TEST(c->audio[1].dts >= 1000 - 50);
+  }
+  // Encoded anew (not the source's bytes passed through), once for both rungs.
+  std::set<std::string> source, out180, out120;
+  for (const auto& [ms, bytes] : audio.frames) source.insert(std::string(bytes.view()));
+  for (const auto& p : r180.audio) out180.insert(std::string(p.payload.view()));
+  for (const auto& p : r120.audio) out120.insert(std::string(p.payload.view()));
+  for (const auto& bytes : out180) BOOST_TEST(!source.count(bytes));
+  BOOST_TEST((out180 == out120));
+  BOOST_TEST(j["audio"]["mode"] == "aac");
+  BOOST_TEST(j["audio"]["transcoding"] == true);
+  BOOST_TEST(j["audio"]["frames_out"].get<uint64_t>() > 0u);
+  BOOST_TEST(j["audio"]["thread"].get<std::string>().ends_with("-aac"));
+  s180.reset();
+  s120.reset();
 }
