@@ -26,10 +26,10 @@ PipelineRun::PipelineRun(RunSettings settings, av::Libraries& libs,
     auto state = state_;
     encoders_.push_back(std::make_unique<WorkerThread>(
         stageThreadName(id, "e" + state_->settings.plan.rungs[r].label()),
-        [state, r] {
+        [state, r](WorkerThread& self) {
           RungEncoder encoder(*state, r);
           encoder.run();
-          WorkerThread::sampleHelpers();  // x264's threads, before the encoder goes
+          self.sampleHelpers();  // x264's threads, before the encoder goes
         },
         [state, r, id] {
           state->post(MixerEvent{id, r, false, StageDone{}});
@@ -38,10 +38,10 @@ PipelineRun::PipelineRun(RunSettings settings, av::Libraries& libs,
   auto state = state_;
   decoder_ = std::make_unique<WorkerThread>(
       stageThreadName(id, "dec"),
-      [state] {
+      [state](WorkerThread& self) {
         VideoWorker worker(*state);
         worker.run();
-        WorkerThread::sampleHelpers();  // slice and filter threads, before they go
+        self.sampleHelpers();  // slice and filter threads, before they go
       },
       [state, id] {
         state->post(MixerEvent{id, 0, true, StageDone{}});

@@ -24,19 +24,17 @@ int64_t clockNs(clockid_t clock) {
   return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-thread_local WorkerThread* currentWorker = nullptr;
-
 // CPU time (user + system) of each of the process's threads named `name` other
 // than `except`, from /proc/self/task/<tid>/stat (fields 14 and 15, clock ticks).
 // NOTE: procfs is memory-backed (no disk I/O); reading it on the loop costs a few
 // syscalls per thread and only happens when the API asks.
 std::vector<std::pair<int, int64_t>> namedThreadsCpuNs(const std::string& name, int except) {
-  static const long ticksPerSecond = sysconf(_SC_CLK_TCK);
+  const long kTicksPerSecond = sysconf(_SC_CLK_TCK);
   std::vector<std::pair<int, int64_t>> out;
   std::error_code ec;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
     const int tid = std::atoi(task.path().filename().c_str());
-    if (tid == except || ticksPerSecond <= 0) continue;
+    if (tid == except || kTicksPerSecond <= 0) continue;
     std::ifstream stat(task.path() / "stat");
     std::string line;
     if (!std::getline(stat, line)) continue;  // the thread has just exited
@@ -49,17 +47,21 @@ std::vector<std::pair<int, int64_t>> namedThreadsCpuNs(const std::string& name, 
     // cmajflt utime(14) stime(15).
     if (std::sscanf(line.c_str() + close + 1,
                     " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2)
-      out.emplace_back(tid, int64_t(utime + stime) * (1'000'000'000 / ticksPerSecond));
+      out.emplace_back(tid, int64_t(utime + stime) * (1'000'000'000 / kTicksPerSecond));
   }
   return out;
 }
 
 }  // namespace
 
-WorkerThread::WorkerThread(std::string name, std::function<void()> body,
-                           std::function<void()> onDone)
+WorkerThread::WorkerThread(std::string name, Body body, std::function<void()> onDone)
     : name_(name.substr(0, kMaxThreadName)),
       thread_(&WorkerThread::run, this, std::move(body), std::move(onDone)) {}
+
+WorkerThread::WorkerThread(std::string name, std::function<void()> body,
+                           std::function<void()> onDone)
+    : WorkerThread(std::move(name), Body([body = std::move(body)](WorkerThread&) { body(); }),
+                   std::move(onDone)) {}
 
 WorkerThread::~WorkerThread() {
   if (!thread_.joinable()) return;
@@ -67,18 +69,16 @@ WorkerThread::~WorkerThread() {
   thread_.join();
 }
 
-void WorkerThread::run(std::function<void()> body, std::function<void()> onDone) noexcept {
+void WorkerThread::run(Body body, std::function<void()> onDone) noexcept {
   pthread_setname_np(pthread_self(), name_.c_str());
   tid_.store(int(syscall(SYS_gettid)), std::memory_order_release);
-  currentWorker = this;
   try {
-    body();
+    body(*this);
   } catch (const std::exception& e) {
     // The body reports its own errors; this only keeps the process alive.
     spdlog::error("worker {}: {}", name_, e.what());
   }
   refreshHelpers();  // helpers a body left running; sampleHelpers() got the others
-  currentWorker = nullptr;
   finalCpuNs_.store(clockNs(CLOCK_THREAD_CPUTIME_ID), std::memory_order_release);
   done_.store(true, std::memory_order_release);
   try {
@@ -126,10 +126,6 @@ int64_t WorkerThread::refreshHelpers() const {
   for (const auto& [helper, ns] : helperCpuByTid_) sum += ns;
   helperCpuNs_.store(sum, std::memory_order_release);
   return sum;
-}
-
-void WorkerThread::sampleHelpers() {
-  if (currentWorker) currentWorker->refreshHelpers();
 }
 
 }  // namespace mixer

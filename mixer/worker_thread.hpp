@@ -18,7 +18,10 @@ namespace mixer {
 
 class WorkerThread {
  public:
-  // Starts at once. `name` is cut to the 15 characters Linux keeps.
+  // Starts at once. `name` is cut to the 15 characters Linux keeps. The body may
+  // take the WorkerThread it runs on (for sampleHelpers()).
+  using Body = std::function<void(WorkerThread&)>;
+  WorkerThread(std::string name, Body body, std::function<void()> onDone);
   WorkerThread(std::string name, std::function<void()> body, std::function<void()> onDone);
   // Joins. The owner has stopped the body and seen onDone first; if not, this
   // waits for the body (logged: it would block the loop).
@@ -34,14 +37,13 @@ class WorkerThread {
   // threads of the same name it started (/proc/self/task, 10 ms ticks) while they
   // ran; the final figure once done. The owner's thread (it also joins).
   double cpuSeconds() const;
-  // On a WorkerThread's own thread: records its helpers' CPU time now, before the
-  // body frees the library contexts that own them (their time is gone after that).
-  // Elsewhere a no-op.
-  static void sampleHelpers();
+  // From the body: records its helpers' CPU time now, before it frees the library
+  // contexts that own them (their time is gone from procfs after that).
+  void sampleHelpers() { refreshHelpers(); }
   const std::string& name() const { return name_; }
 
  private:
-  void run(std::function<void()> body, std::function<void()> onDone) noexcept;
+  void run(Body body, std::function<void()> onDone) noexcept;
   // Updates helperCpuNs_ from procfs (any thread) and returns it.
   int64_t refreshHelpers() const;
 

@@ -128,8 +128,8 @@ void burnCpu(double seconds) {
 struct HelpedStage {
   Gate burnt, release;
   std::atomic<int> done{0};
-  std::function<void()> body(bool sampleAtEnd) {
-    return [this, sampleAtEnd] {
+  mixer::WorkerThread::Body body(bool sampleAtEnd) {
+    return [this, sampleAtEnd](mixer::WorkerThread& self) {
       std::atomic<bool> stop{false};
       auto helper = [&](const char* rename, double seconds) {
         if (rename) pthread_setname_np(pthread_self(), rename);
@@ -140,7 +140,7 @@ struct HelpedStage {
       std::thread a(helper, nullptr, 0.15), b(helper, nullptr, 0.15);
       std::thread other(helper, "rc-other", 0.3);
       release.wait();
-      if (sampleAtEnd) mixer::WorkerThread::sampleHelpers();  // before the codec goes
+      if (sampleAtEnd) self.sampleHelpers();  // before the codec goes
       stop = true;
       a.join();
       b.join();
