@@ -41,6 +41,8 @@
 #include "protocols/room/rooms_api.hpp"
 #include "protocols/room/webhook_hooks.hpp"
 #include "protocols/rtmp/rtmp_server.hpp"
+#include "protocols/webrtc/webrtc_libraries.hpp"
+#include "protocols/webrtc/webrtc_server.hpp"
 #include "recorder/recorder.hpp"
 #include "room/message_path.hpp"
 #include "room/room_registry.hpp"
@@ -273,6 +275,8 @@ struct Server {
   std::unique_ptr<rtmp::RtmpServer> rtmp;
   std::unique_ptr<recorder::Recorder> recorder;
   std::unique_ptr<mixer::Mixer> mixer;  // its threads stop before the registry goes
+  std::unique_ptr<webrtc::WebrtcLibraries> webrtcLibraries;  // libsrtp: outlives the sessions
+  std::unique_ptr<webrtc::WebrtcServer> webrtc;
   std::vector<std::unique_ptr<core::SignalWatcher>> signals;
   std::unique_ptr<core::HeapTrimmer> heapTrimmer;
   bool stopping = false;
@@ -395,6 +399,7 @@ struct Server {
     rtmpOptions.roomEvents = c.sidechannel.flv;
     rtmp = std::make_unique<rtmp::RtmpServer>(loop, c.rtmp.listen.host, c.rtmp.listen.port,
                                               *registry, *coalescer, rtmpOptions);
+    if (c.webrtc.enabled) startWebrtc(c);
     heapTrimmer = std::make_unique<core::HeapTrimmer>(loop);
 
     for (int sig : {SIGINT, SIGTERM})
@@ -418,6 +423,26 @@ struct Server {
     }
     signals.push_back(std::make_unique<core::SignalWatcher>(
         loop, SIGHUP, [this, path = c.room.word_filter_file](int) { reload(path); }));
+  }
+
+  void startWebrtc(const core::Config& c) {
+    std::string error;
+    webrtcLibraries = webrtc::WebrtcLibraries::create(error);
+    if (!webrtcLibraries) throw std::runtime_error("webrtc: " + error);
+    webrtc::WebrtcOptions o;
+    o.host = c.webrtc.listen.host;
+    o.port = c.webrtc.listen.port;
+    o.announce = c.webrtc.announce;
+    o.maxSessions = static_cast<size_t>(c.webrtc.max_sessions);
+    o.maxSessionsPerIp = static_cast<size_t>(c.webrtc.max_sessions_per_ip);
+    o.limits.consentTimeoutMs = c.webrtc.consent_timeout_ms;
+    o.limits.handshakeTimeoutMs = c.webrtc.handshake_timeout_ms;
+    o.limits.mtu = static_cast<size_t>(c.webrtc.mtu);
+    o.bearerToken = c.webrtc.bearer_token;
+    o.publishSigner = c.auth.protect_publish ? signer.get() : nullptr;
+    o.playSigner = c.auth.protect_play ? signer.get() : nullptr;
+    webrtc = webrtc::WebrtcServer::create(loop, *http, *registry, std::move(o), error);
+    if (!webrtc) throw std::runtime_error(error);
   }
 
   // SIGHUP: the word filter is read again (off the loop); other settings need a
@@ -448,6 +473,7 @@ struct Server {
     stopping = true;
     rtmp->closeAll("server shutting down");
     flv->closeAll("server shutting down");
+    if (webrtc) webrtc->closeAll("server shutting down");
     roomServer->closeAll();
     http->closeAll();
     if (mixer) mixer->shutdown();
@@ -455,6 +481,7 @@ struct Server {
     loop.post([this] {
       rtmp.reset();
       flv.reset();
+      webrtc.reset();
       hls.reset();
       recorder.reset();  // its files finish closing in the background
       mixer.reset();     // joins its threads, told to stop above
@@ -469,6 +496,7 @@ struct Server {
       signals.clear();
       heapTrimmer.reset();
       loop.post([this] {
+        webrtcLibraries.reset();  // after the sessions' deferred deletions
         coalescer.reset();
         roomCoalescer.reset();
       });

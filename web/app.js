@@ -1,10 +1,11 @@
 // roomcast player page: lists live streams from /api/v1/streams and plays one over
-// HLS (hls.js), LL-HLS (hls.js, lowLatencyMode) or HTTP-FLV (mpegts.js), showing
+// HLS (hls.js), LL-HLS (hls.js, lowLatencyMode), HTTP-FLV (mpegts.js) or WebRTC
+// (WHEP, whep.js), showing
 // live latency and decoded frames. HLS and LL-HLS load the stream's master playlist
 // (the source and the mixer's renditions of it): hls.js switches levels by itself
 // (Auto) or as picked in the level menu. Plain ES module, no build step.
 //
-// URL query (all optional): stream=app/name, proto=hls|llhls|flv, autoplay=1,
+// URL query (all optional): stream=app/name, proto=hls|llhls|flv|whep, autoplay=1,
 // muted=1; expire/sign (signed URLs) are passed through to the media URL;
 // user=..&usersig=.. (or guest=1) log the chat panel (chat.js) in to the stream's room;
 // replay=<recording id> plays a recording (HLS VOD) instead of a live stream.
@@ -23,6 +24,7 @@ const PROTOCOLS = {
   hls: { label: 'HLS', engine: 'hls.js', url: (app, name) => `/${app}/${name}/master.m3u8` },
   llhls: { label: 'LL-HLS', engine: 'hls.js', url: (app, name) => `/${app}/${name}/ll/master.m3u8` },
   flv: { label: 'HTTP-FLV', engine: 'mpegts.js', url: (app, name) => `/${app}/${name}.flv` },
+  whep: { label: 'WebRTC', engine: 'whep', url: (app, name) => `/whep/${app}/${name}` },
 };
 const LIBRARIES = {
   'hls.js': { src: '/vendor/hls.min.js', global: 'Hls' },
@@ -61,6 +63,8 @@ function setState(value, message) {
 }
 
 function loadLibrary(name) {
+  // The WHEP client is our own module (whep.js), imported on first use.
+  if (name === 'whep') return import('./whep.js');
   const lib = LIBRARIES[name];
   if (window[lib.global]) return Promise.resolve(window[lib.global]);
   if (!lib.promise) {
@@ -157,10 +161,21 @@ async function startPlayer() {
   }) : NO_SIDECHANNEL;
   window.roomcast.sidechannel = state.sidechannel;
   try {
-    state.player = proto === 'flv' ? startFlv(lib, url, video, generation, state.sidechannel)
-      : startHls(lib, url, video, proto === 'llhls', generation, state.sidechannel);
+    if (proto === 'whep') {
+      const player = await lib.startWhep(url, video, (why) => {
+        if (generation === state.generation) setState('error', why);
+      });
+      if (generation !== state.generation) {
+        player.destroy();
+        return;
+      }
+      state.player = player;
+    } else {
+      state.player = proto === 'flv' ? startFlv(lib, url, video, generation, state.sidechannel)
+        : startHls(lib, url, video, proto === 'llhls', generation, state.sidechannel);
+    }
   } catch (e) {
-    setState('error', `player failed to start: ${e.message}`);
+    if (generation === state.generation) setState('error', `player failed to start: ${e.message}`);
     return;
   }
   $('engine').textContent = `${PROTOCOLS[proto].engine} ${state.player.version || ''}`.trim();

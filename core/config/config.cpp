@@ -225,6 +225,12 @@ std::string checkHeaderValue(const std::string& text) {
   return text.size() > 256 ? "must be at most 256 characters" : "";
 }
 
+std::string checkIpv4(const std::string& text) {
+  std::string reason;
+  if (parseListenAddress(text + ":1", reason) && text != "localhost") return {};
+  return "expected an IPv4 address, got \"" + text + "\"";
+}
+
 std::string checkPath(const std::string& text) {
   if (text.empty()) return "must not be empty";
   for (unsigned char c : text) {
@@ -371,6 +377,16 @@ const std::vector<SectionRule>& rules() {
                integer("max_queued_bytes", &RecordConfig::max_queued_bytes, 1 << 20, 1LL << 30)}),
       section("web", &Config::web,
               {boolean("enabled", &WebConfig::enabled), text("root", &WebConfig::root, checkPath)}),
+      section("webrtc", &Config::webrtc,
+              {boolean("enabled", &WebrtcConfig::enabled),
+               listen("listen", &WebrtcConfig::listen),
+               idList("announce", &WebrtcConfig::announce, 16, checkIpv4),
+               integer("max_sessions", &WebrtcConfig::max_sessions, 1, 100000),
+               integer("max_sessions_per_ip", &WebrtcConfig::max_sessions_per_ip, 1, 10000),
+               integer("consent_timeout_ms", &WebrtcConfig::consent_timeout_ms, 5000, 600000),
+               integer("handshake_timeout_ms", &WebrtcConfig::handshake_timeout_ms, 1000, 120000),
+               integer("mtu", &WebrtcConfig::mtu, 576, 1500),
+               text("bearer_token", &WebrtcConfig::bearer_token, checkHeaderValue)}),
       section("mixer", &Config::mixer,
               {boolean("enabled", &MixerConfig::enabled),
                integer("threads", &MixerConfig::threads, 0, kMaxMixerThreads),

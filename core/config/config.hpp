@@ -176,6 +176,22 @@ struct RecordConfig {
 };
 
 // What the server keeps between runs (today: the generated room key).
+// WebRTC (WHIP ingest, WHEP play, the room's data channel): one UDP port for every
+// session (ICE-lite, BUNDLE, rtcp-mux), the host candidates the SDP answers announce.
+struct WebrtcConfig {
+  bool enabled = true;
+  ListenAddress listen{"0.0.0.0", 8000};  // UDP
+  // Addresses put in the answers' host candidates ("" entries not allowed); empty:
+  // the listen address, or with 0.0.0.0 every IPv4 address of the machine's interfaces.
+  std::vector<std::string> announce;
+  int64_t max_sessions = 1000;           // 1..100000, WHIP + WHEP sessions together
+  int64_t max_sessions_per_ip = 20;      // 1..10000, per client address (HTTP peer)
+  int64_t consent_timeout_ms = 30000;    // 5000..600000, no valid traffic this long: closed
+  int64_t handshake_timeout_ms = 15000;  // 1000..120000, ICE + DTLS must finish in this time
+  int64_t mtu = 1200;                    // 576..1500, largest datagram sent (RTP, DTLS)
+  std::string bearer_token;              // "" = none; WHIP/WHEP accept "Authorization: Bearer"
+};
+
 struct StateConfig {
   std::string dir = "state";  // relative to the working directory unless absolute
 };
@@ -196,6 +212,7 @@ struct Config {
   SidechannelConfig sidechannel;
   RecordConfig record;
   MixerConfig mixer;
+  WebrtcConfig webrtc;
 };
 
 // Reads and validates `path` (a missing file is an error; an empty file gives all

@@ -367,8 +367,10 @@ std::string HttpConnection::responseHead(int status, const std::string& contentT
   }
   if (!options_.corsOrigin.empty()) {
     h += "Access-Control-Allow-Origin: " + options_.corsOrigin + "\r\n";
-    h += "Access-Control-Allow-Methods: GET, POST, PUT, DELETE, OPTIONS\r\n";
-    h += "Access-Control-Allow-Headers: Content-Type, Authorization, Range\r\n";
+    h += "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, DELETE, OPTIONS\r\n";
+    h += "Access-Control-Allow-Headers: Content-Type, Authorization, Range, If-Match\r\n";
+    // WHIP/WHEP clients on another origin read the session URL and its ETag.
+    h += "Access-Control-Expose-Headers: Location, ETag, Link\r\n";
   }
   for (const auto& [k, v] : headers) h += k + ": " + v + "\r\n";
   if (!request_.keepAlive && !chunked && !untilClose) h += "Connection: close\r\n";

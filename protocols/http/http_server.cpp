@@ -72,6 +72,8 @@ HttpResponse HttpServer::dispatch(const HttpRequest& req, HttpExchange& exchange
     r.status = 204;
     r.contentType.clear();
     r.headers["Access-Control-Max-Age"] = "600";
+    for (const auto& [prefix, headers] : optionsHeaders_)
+      if (req.path.starts_with(prefix)) r.headers.insert(headers.begin(), headers.end());
     return r;
   }
   for (auto& [match, handler] : routes_) {

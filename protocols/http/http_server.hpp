@@ -78,6 +78,12 @@ class HttpServer {
   void route(std::function<bool(const HttpRequest&)> match, RouteHandler handler);
   void routePrefix(const std::string& method, const std::string& prefix, RouteHandler handler);
 
+  // Extra headers of the CORS preflight (OPTIONS) answer under `prefix`, e.g. WHIP's
+  // "Accept-Post: application/sdp" (RFC 9725 4.1).
+  void optionsHeaders(const std::string& prefix, std::map<std::string, std::string> headers) {
+    optionsHeaders_.emplace_back(prefix, std::move(headers));
+  }
+
   uint16_t port() const { return listener_.port(); }
   void closeAll();
 
@@ -88,6 +94,7 @@ class HttpServer {
 
   HttpOptions options_;
   std::vector<std::pair<std::function<bool(const HttpRequest&)>, RouteHandler>> routes_;
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> optionsHeaders_;
   core::SessionSet<HttpConnection> connections_;
   core::TcpListener listener_;
 };

@@ -173,6 +173,7 @@ class CliTest(h.IntegrationTest):
         path = self.write_config("\n".join(lines))
         start = ["--set", "rtmp.listen=127.0.0.1:%d" % h.free_port(),
                  "--set", "http.listen=127.0.0.1:%d" % h.free_port(),
+                 "--set", "webrtc.listen=127.0.0.1:%d" % h.free_udp_port(),
                  "--set", "state.dir=" + os.path.join(h.make_tmpdir(), "state")]
         for args in (["--check"], start):  # --check and a real start fail alike
             r = h.run_roomcast(["--config", path] + args, timeout=10)

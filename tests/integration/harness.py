@@ -94,6 +94,14 @@ def free_port():
     return port
 
 
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def wait_until(pred, timeout, interval=0.1, what="condition"):
     """Poll pred() until truthy; returns its value or raises AssertionError."""
     deadline = time.monotonic() + timeout
@@ -207,7 +215,7 @@ class Server:
         self.dir = make_tmpdir()
         self.log_path = os.path.join(self.dir, name + ".log")
         self.proc = None
-        self.rtmp_port = self.http_port = None
+        self.rtmp_port = self.http_port = self.udp_port = None
         self.stopped = False
 
     # -- lifecycle
@@ -218,10 +226,13 @@ class Server:
                 f.write(self.config_text)
         for attempt in range(3):
             self.rtmp_port, self.http_port = free_port(), free_port()
+            self.udp_port = free_udp_port()
             args = [BIN, "--config", self.config_path,
                     "--set", "rtmp.listen=127.0.0.1:%d" % self.rtmp_port,
                     "--set", "http.listen=127.0.0.1:%d" % self.http_port,
                     "--set", "log.level=debug"]
+            if "webrtc.listen" not in self.sets:  # WHIP/WHEP media: loopback, free port
+                args += ["--set", "webrtc.listen=127.0.0.1:%d" % self.udp_port]
             if "state.dir" not in self.sets:  # a generated room key stays in the test's dir
                 args += ["--set", "state.dir=" + os.path.join(self.dir, "state")]
             for k, v in self.sets.items():

@@ -32,7 +32,10 @@ export async function withChromium(opts, viewport, r, fn) {
     viewport,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required'],
+      '--autoplay-policy=no-user-gesture-required',
+      // WebRTC on loopback (the tests' server announces 127.0.0.1) and a fake camera.
+      '--allow-loopback-in-peer-connection', '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream'],
   });
   try {
     r.browser = context.browser()?.version() ?? null;

@@ -48,6 +48,9 @@ function snapshot(page) {
       mediaUrl: el('media-url')?.textContent ?? null,
       level: levelMenu(el('level')),
       stalls: window.__playStalls ? window.__playStalls.slice() : [],
+      // WHEP (whep.js): getStats numbers (framesDecoded, keyFramesDecoded, audioPackets,
+      // delayMs, state).
+      whep: window.roomcast && window.roomcast.whep ? { ...window.roomcast.whep } : null,
     };
 
     function levelMenu(menu) {

@@ -56,6 +56,15 @@ void checkDefaults(const Config& c) {
   BOOST_TEST(c.web.root == "web");
   BOOST_TEST(c.state.dir == "state");
   BOOST_TEST(c.room.key == "");
+  BOOST_TEST(c.webrtc.enabled == true);
+  BOOST_TEST(c.webrtc.listen.toString() == "0.0.0.0:8000");
+  BOOST_TEST(c.webrtc.announce.empty());
+  BOOST_TEST(c.webrtc.max_sessions == 1000);
+  BOOST_TEST(c.webrtc.max_sessions_per_ip == 20);
+  BOOST_TEST(c.webrtc.consent_timeout_ms == 30000);
+  BOOST_TEST(c.webrtc.handshake_timeout_ms == 15000);
+  BOOST_TEST(c.webrtc.mtu == 1200);
+  BOOST_TEST(c.webrtc.bearer_token == "");
 }
 
 }  // namespace
@@ -423,4 +432,27 @@ BOOST_AUTO_TEST_CASE(record_keys) {
              std::string::npos);
   BOOST_TEST(errorOf("[record]\nfragment_ms = 2001\n").find("between 100 and 2000") !=
              std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(webrtc_keys) {
+  Config c = parseConfig(
+      "[webrtc]\nenabled = false\nlisten = \"127.0.0.1:9000\"\nannounce = [\"203.0.113.7\"]\n"
+      "max_sessions = 5\nmax_sessions_per_ip = 2\nconsent_timeout_ms = 5000\n"
+      "handshake_timeout_ms = 1000\nmtu = 1500\nbearer_token = \"t0k\"\n",
+      kFile, {});
+  BOOST_TEST(!c.webrtc.enabled);
+  BOOST_TEST(c.webrtc.listen.toString() == "127.0.0.1:9000");
+  BOOST_TEST((c.webrtc.announce == std::vector<std::string>{"203.0.113.7"}));
+  BOOST_TEST(c.webrtc.max_sessions == 5);
+  BOOST_TEST(c.webrtc.max_sessions_per_ip == 2);
+  BOOST_TEST(c.webrtc.consent_timeout_ms == 5000);
+  BOOST_TEST(c.webrtc.handshake_timeout_ms == 1000);
+  BOOST_TEST(c.webrtc.mtu == 1500);
+  BOOST_TEST(c.webrtc.bearer_token == "t0k");
+  BOOST_TEST(errorOf("[webrtc]\nannounce = [\"example.com\"]\n") ==
+             "conf/roomcast.toml:2: webrtc.announce: expected an IPv4 address, got \"example.com\"");
+  BOOST_TEST(errorOf("[webrtc]\nmtu = 575\n") ==
+             "conf/roomcast.toml:2: webrtc.mtu: must be between 576 and 1500, got 575");
+  BOOST_TEST(errorOf("[webrtc]\nbearer_token = \"a\\nb\"\n") ==
+             "conf/roomcast.toml:2: webrtc.bearer_token: must not contain control characters");
 }

@@ -1,0 +1,84 @@
+// WebrtcServer: WHIP (RFC 9725) at POST /whip/{app}/{name} and WHEP at POST
+// /whep/{app}/{name} on the HTTP server; the sessions' media on one UDP socket,
+// routed by the peer's address once ICE selected it, else by the STUN USERNAME.
+// Owns the sessions; owned by main(); loop thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/auth/url_signer.hpp"
+#include "core/loop/event_loop.hpp"
+#include "core/loop/udp_socket.hpp"
+#include "core/media/stream_registry.hpp"
+#include "protocols/http/http_server.hpp"
+#include "protocols/webrtc/dtls_identity.hpp"
+#include "protocols/webrtc/peer_transport.hpp"
+
+namespace webrtc {
+
+class WebrtcSession;
+
+struct WebrtcOptions {
+  std::string host = "0.0.0.0";
+  uint16_t port = 8000;
+  std::vector<std::string> announce;  // candidate IPs; empty: see WebrtcConfig
+  size_t maxSessions = 1000;
+  size_t maxSessionsPerIp = 20;
+  TransportLimits limits;
+  std::string bearerToken;
+  const core::UrlSigner* publishSigner = nullptr;  // WHIP needs a signed URL (or the token)
+  const core::UrlSigner* playSigner = nullptr;     // WHEP likewise
+};
+
+class WebrtcServer {
+ public:
+  // nullptr and `error` when the UDP port cannot be bound or the DTLS identity
+  // cannot be made (a start-up error).
+  static std::unique_ptr<WebrtcServer> create(core::EventLoop& loop, http::HttpServer& http,
+                                              core::StreamRegistry& registry,
+                                              WebrtcOptions options, std::string& error);
+  ~WebrtcServer();
+  WebrtcServer(const WebrtcServer&) = delete;
+  WebrtcServer& operator=(const WebrtcServer&) = delete;
+
+  uint16_t udpPort() const { return socket_->port(); }
+  size_t sessions() const { return sessions_.size(); }
+  void closeAll(const std::string& reason);
+
+  // For the sessions: their loop, socket, identity, registry and limits.
+  core::EventLoop& loop() { return loop_; }
+  core::UdpSocket& socket() { return *socket_; }
+  const DtlsIdentity& identity() const { return *identity_; }
+  core::StreamRegistry& registry() { return registry_; }
+  const WebrtcOptions& options() const { return options_; }
+  // A session closed itself: unrouted now, destroyed after this loop turn.
+  void remove(WebrtcSession* session);
+  // The session's transport selected the peer's address: route it there.
+  void routeAddress(WebrtcSession* session, const sockaddr_storage& address);
+
+ private:
+  WebrtcServer(core::EventLoop& loop, core::StreamRegistry& registry, WebrtcOptions options);
+  void registerRoutes(http::HttpServer& http);
+  http::HttpResponse offer(const http::HttpRequest& req, bool whip);
+  http::HttpResponse endSession(const http::HttpRequest& req);
+  std::string authorize(const http::HttpRequest& req, bool whip, const std::string& app,
+                        const std::string& name) const;
+  void onDatagram(std::span<const uint8_t> datagram, const sockaddr_storage& from);
+  std::vector<LocalEndpoint::Candidate> candidates() const;
+
+  core::EventLoop& loop_;
+  core::StreamRegistry& registry_;
+  WebrtcOptions options_;
+  std::unique_ptr<DtlsIdentity> identity_;
+  std::unique_ptr<core::UdpSocket> socket_;
+  std::map<std::string, std::unique_ptr<WebrtcSession>> sessions_;  // by id
+  std::map<std::string, WebrtcSession*> byUfrag_;                   // our ICE ufrag
+  std::map<std::string, WebrtcSession*> byAddress_;                 // formatAddress(peer)
+  std::map<std::string, size_t> perIp_;                             // HTTP peer IP -> sessions
+  uint64_t unrouted_ = 0;
+};
+
+}  // namespace webrtc

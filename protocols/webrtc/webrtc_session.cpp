@@ -1,0 +1,48 @@
+#include "protocols/webrtc/webrtc_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "protocols/webrtc/webrtc_server.hpp"
+
+namespace webrtc {
+
+WebrtcSession::WebrtcSession(WebrtcServer& server, Identity identity, const Negotiated& negotiated,
+                             const char* role)
+    : server_(server),
+      identity_(std::move(identity)),
+      role_(role),
+      name_(std::string(role) + " " + identity_.peerIp + " " + identity_.key + " " + identity_.id) {
+  PeerTransport::Callbacks c;
+  c.connected = [this] { onConnected(); };
+  c.rtp = [this](std::vector<uint8_t>& p) { onRtp(p); };
+  c.rtcp = [this](std::vector<uint8_t>& p) { onRtcp(p); };
+  c.failed = [this](const std::string& reason) { close(reason); };
+  transport_ = std::make_unique<PeerTransport>(
+      server.loop(), server.socket(), server.identity(), negotiated, identity_.localUfrag,
+      identity_.localPwd, server.options().limits, name_, std::move(c));
+}
+
+WebrtcSession::~WebrtcSession() = default;
+
+void WebrtcSession::onDatagram(std::span<const uint8_t> datagram, const sockaddr_storage& from) {
+  if (closed_) return;
+  const sockaddr_storage* before = transport_->remote();
+  const bool had = before != nullptr;
+  sockaddr_storage previous{};
+  if (had) previous = *before;
+  transport_->onDatagram(datagram, from);
+  const sockaddr_storage* now = transport_->remote();
+  if (!closed_ && now && (!had || !core::sameAddress(previous, *now)))
+    server_.routeAddress(this, *now);
+}
+
+void WebrtcSession::close(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  spdlog::info("{}: closed: {}", name_, reason);
+  onClose(reason);
+  transport_->close();
+  server_.remove(this);
+}
+
+}  // namespace webrtc

@@ -1,0 +1,75 @@
+// WhepSession: one WHEP viewer. Once DTLS is up it subscribes to the stream and
+// sends its H.264 (packetized once per packet for every viewer: WireFormat::RtpVideo
+// parts) and Opus as SRTP with its own SSRCs and sequence numbers; answers NACK
+// from a retransmission buffer, PLI/FIR with a keyframe request, and sends sender
+// reports. Owned by WebrtcServer; loop thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/loop/timer.hpp"
+#include "core/media/media_sink.hpp"
+#include "core/media/stream.hpp"
+#include "protocols/webrtc/rtx_buffer.hpp"
+#include "protocols/webrtc/sdp_session.hpp"
+#include "protocols/webrtc/webrtc_session.hpp"
+
+namespace webrtc {
+
+class WhepSession final : public WebrtcSession, public core::MediaSink {
+ public:
+  // nullptr with `status` (400/404/422) and `error` when the offer cannot be answered.
+  static std::unique_ptr<WhepSession> create(WebrtcServer& server, WebrtcSession::Identity id,
+                                             const SdpSession& offer, LocalEndpoint local,
+                                             const std::string& app, const std::string& name,
+                                             int& status, std::string& error);
+  ~WhepSession() override;
+
+  const std::string& answer() const { return negotiated_.answer; }
+
+  // MediaSink
+  void onPacket(const core::MediaPacket& packet) override;
+  void onPublisherGone(std::string_view reason) override;
+  void onStreamEnd(std::string_view reason) override;
+
+ private:
+  struct Track {
+    uint32_t ssrc = 0;
+    uint8_t pt = 0;
+    uint32_t clockRate = 90000;
+    uint16_t seq = 0;
+    uint32_t tsBase = 0;
+    uint64_t packets = 0, octets = 0;
+    uint32_t lastRtpTs = 0;
+    int64_t lastSentMs = -1;  // loop time of the last packet
+    std::unique_ptr<RtxBuffer> rtx;
+  };
+
+  WhepSession(WebrtcServer& server, WebrtcSession::Identity id, Negotiated negotiated,
+              std::string app, std::string name);
+  void onConnected() override;
+  void onRtp(std::vector<uint8_t>& packet) override;
+  void onRtcp(std::vector<uint8_t>& packet) override;
+  void onClose(std::string_view reason) override;
+
+  void sendVideo(const core::MediaPacket& packet);
+  void sendAudio(const core::MediaPacket& packet);
+  void sendPayload(Track& track, std::span<const uint8_t> payload, bool marker, uint32_t rtpTs);
+  uint32_t rtpTime(const Track& track, int64_t ptsMs);
+  void sendReports();
+
+  Negotiated negotiated_;
+  std::string app_, name_;
+  std::unique_ptr<core::Subscription> subscription_;
+  std::optional<Track> video_, audio_;
+  std::vector<uint8_t> avcConfig_;
+  std::optional<int64_t> firstPts_;
+  bool waitingForKey_ = true;
+  core::Timer reports_;
+  uint64_t skippedAudio_ = 0, skippedBFrames_ = 0;
+};
+
+}  // namespace webrtc

@@ -1,0 +1,271 @@
+#include "protocols/webrtc/whip_session.hpp"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include "core/media/publish_spec.hpp"
+#include "core/media/stream_registry.hpp"
+#include "protocols/webrtc/rtcp_packet.hpp"
+#include "protocols/webrtc/webrtc_server.hpp"
+
+namespace webrtc {
+namespace {
+
+constexpr size_t kWhipJitterPackets = 2048;   // ~2 s of 8 Mbit/s video
+constexpr int64_t kWhipJitterWaitMs = 300;    // a gap waits this long for a resend
+constexpr int64_t kWhipPliGapMs = 500;        // at most one PLI per this long
+constexpr uint64_t kWhipTickMs = 20;
+
+}  // namespace
+
+WhipSession::Track::Track(bool isVideo)
+    : video(isVideo),
+      clockRate(isVideo ? 90000 : 48000),
+      jitter(isVideo ? kWhipJitterPackets : kWhipJitterPackets / 8, kWhipJitterWaitMs) {}
+
+std::unique_ptr<WhipSession> WhipSession::create(WebrtcServer& server, WebrtcSession::Identity id,
+                                                 const SdpSession& offer, LocalEndpoint local,
+                                                 const std::string& app, const std::string& name,
+                                                 int& status, std::string& error) {
+  local.acceptData = false;  // the room's data channel: next step of issue 17
+  auto negotiated = negotiateAnswer(offer, local, status, error);
+  if (!negotiated) return nullptr;
+  if (!negotiated->video) {
+    status = 422;
+    error = "the offer sends no H.264 video";
+    return nullptr;
+  }
+  const std::string peer = id.peerIp;
+  std::unique_ptr<WhipSession> s(new WhipSession(server, std::move(id), std::move(*negotiated)));
+  core::PublishSpec spec;
+  spec.app = app;
+  spec.name = name;
+  spec.peer = peer;
+  spec.origin = core::StreamOrigin::WebRtc;
+  WhipSession* raw = s.get();
+  s->lease_ = server.registry().publish(
+      spec,
+      [raw](std::string_view why) {
+        raw->lease_.reset();
+        raw->close("another publisher took the stream over: " + std::string(why));
+      },
+      error);
+  if (!s->lease_) {
+    status = 409;
+    error = "cannot publish " + app + "/" + name + ": " + error;
+    return nullptr;
+  }
+  s->lease_->onKeyframeRequest([raw] { raw->requestKeyframe("a viewer asked"); });
+  s->video_.emplace(true);
+  s->video_->pt = static_cast<uint8_t>(s->negotiated_.video->pt);
+  if (s->negotiated_.audio) {
+    s->audio_.emplace(false);
+    s->audio_->pt = static_cast<uint8_t>(s->negotiated_.audio->pt);
+  }
+  return s;
+}
+
+WhipSession::WhipSession(WebrtcServer& server, WebrtcSession::Identity id, Negotiated negotiated)
+    : WebrtcSession(server, std::move(id), negotiated, "whip"),
+      negotiated_(std::move(negotiated)),
+      startMs_(static_cast<int64_t>(server.loop().nowMs())),
+      tick_(server.loop(), [this] { onTick(); }) {
+  RAND_bytes(reinterpret_cast<unsigned char*>(&receiverSsrc_), sizeof receiverSsrc_);
+}
+
+WhipSession::~WhipSession() = default;
+
+void WhipSession::onConnected() {
+  tick_.start(kWhipTickMs, kWhipTickMs);
+  requestKeyframe("the session started");
+}
+
+WhipSession::Track* WhipSession::trackFor(const RtpHeader& header) {
+  for (Track* t : {video_ ? &*video_ : nullptr, audio_ ? &*audio_ : nullptr}) {
+    if (!t || t->pt != header.pt) continue;
+    if (!t->ssrc) t->ssrc = header.ssrc;
+    // NOTE: one SSRC per track (no simulcast, no RTX payload type negotiated).
+    return *t->ssrc == header.ssrc ? t : nullptr;
+  }
+  return nullptr;
+}
+
+void WhipSession::onRtp(std::vector<uint8_t>& packet) {
+  if (!lease_) return;
+  std::string error;
+  auto header = parseRtp(packet, error);
+  if (!header) {
+    spdlog::debug("{}: bad RTP: {}", name(), error);
+    return;
+  }
+  Track* track = trackFor(*header);
+  if (!track) return;  // another payload type or SSRC: not negotiated, ignored
+  const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
+  JitterPacket p;
+  p.seq = header->seq;
+  p.timestamp = header->timestamp;
+  p.marker = header->marker;
+  p.bytes = core::SharedBuffer::adopt(std::move(packet));
+  p.arrivalMs = now;
+  track->jitter.insert(std::move(p), now);
+  drain(*track);
+  sendNacks(*track);
+}
+
+void WhipSession::drain(Track& track) {
+  const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
+  for (JitterBuffer::Out& out : track.jitter.pop(now)) {
+    std::string error;
+    auto header = parseRtp(out.packet.bytes.span(), error);
+    if (!header) continue;
+    auto payload = out.packet.bytes.span().subspan(header->headerSize, header->payloadSize);
+    if (!track.video) {
+      pushAudio(track, *header, payload);
+      continue;
+    }
+    auto unit = depacketizer_.push(*header, payload, out.lossBefore);
+    if (depacketizer_.needsKeyframe()) requestKeyframe("a loss broke the picture");
+    if (unit) pushVideo(track, std::move(*unit));
+  }
+}
+
+int64_t WhipSession::mediaMs(Track& track, uint32_t rtpTs) {
+  // Unwrap the 32-bit RTP clock (a jump backwards by more than half its range is a wrap).
+  if (track.lastTs && rtpTs < *track.lastTs && *track.lastTs - rtpTs > 0x80000000u)
+    ++track.tsCycles;
+  else if (track.lastTs && rtpTs > *track.lastTs && rtpTs - *track.lastTs > 0x80000000u)
+    --track.tsCycles;  // a late packet from before the wrap
+  track.lastTs = rtpTs;
+  const int64_t unwrapped = (track.tsCycles << 32) + rtpTs;
+  if (!track.firstTs) {
+    track.firstTs = unwrapped;
+    // NOTE: each track starts on the session clock at its first packet's arrival,
+    // which keeps audio and video within the network's jitter of each other.
+    track.anchorMs = static_cast<int64_t>(server_.loop().nowMs()) - startMs_;
+  }
+  return track.anchorMs + (unwrapped - *track.firstTs) * 1000 / track.clockRate;
+}
+
+void WhipSession::pushVideo(Track& track, H264Depacketizer::AccessUnit unit) {
+  const int64_t ms = mediaMs(track, unit.rtpTimestamp);
+  if (auto config = depacketizer_.takeNewConfig()) {
+    core::MediaPacket c;
+    c.kind = core::MediaKind::Video;
+    c.codec = core::Codec::H264;
+    c.config = true;
+    c.dts = c.pts = ms;
+    c.payload = core::SharedBuffer::adopt(std::move(*config));
+    lease_->push(std::move(c));
+  }
+  core::MediaPacket p;
+  p.kind = core::MediaKind::Video;
+  p.codec = core::Codec::H264;
+  p.keyframe = unit.keyframe;
+  p.dts = p.pts = ms;
+  p.payload = core::SharedBuffer::adopt(std::move(unit.avcc));
+  lease_->push(std::move(p));
+  ++pushedVideo_;
+}
+
+void WhipSession::pushAudio(Track& track, const RtpHeader& header,
+                            std::span<const uint8_t> payload) {
+  if (payload.empty()) return;  // DTX comfort noise gaps carry nothing
+  core::MediaPacket p;
+  p.kind = core::MediaKind::Audio;
+  p.codec = core::Codec::Opus;
+  p.dts = p.pts = mediaMs(track, header.timestamp);
+  p.payload = core::SharedBuffer::copyOf(payload);
+  lease_->push(std::move(p));
+  ++pushedAudio_;
+}
+
+void WhipSession::sendNacks(Track& track) {
+  if (!track.ssrc || !negotiated_.video) return;
+  const bool nackOk = track.video ? negotiated_.video->nack : negotiated_.audio && negotiated_.audio->nack;
+  if (!nackOk) return;
+  std::vector<uint16_t> lost = track.jitter.nacks(static_cast<int64_t>(server_.loop().nowMs()));
+  if (lost.empty()) return;
+  RtcpNack nack;
+  nack.senderSsrc = receiverSsrc_;
+  nack.mediaSsrc = *track.ssrc;
+  nack.lost = std::move(lost);
+  transport_->sendRtcp(buildNack(nack));
+}
+
+void WhipSession::requestKeyframe(const char* why) {
+  const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
+  if (!video_ || !video_->ssrc || now - lastPliMs_ < kWhipPliGapMs) return;
+  lastPliMs_ = now;
+  ++plis_;
+  spdlog::debug("{}: PLI ({})", name(), why);
+  RtcpPli pli;
+  pli.senderSsrc = receiverSsrc_;
+  pli.mediaSsrc = *video_->ssrc;
+  transport_->sendRtcp(buildPli(pli));
+}
+
+void WhipSession::onTick() {
+  for (Track* t : {video_ ? &*video_ : nullptr, audio_ ? &*audio_ : nullptr}) {
+    if (!t) continue;
+    drain(*t);  // gaps past their wait are given up on
+    sendNacks(*t);
+  }
+  const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
+  if (now - lastReportMs_ >= 1000) {
+    lastReportMs_ = now;
+    sendReports();
+  }
+}
+
+void WhipSession::onRtcp(std::vector<uint8_t>& packet) {
+  std::string error;
+  auto compound = parseRtcp(packet, error);
+  if (!compound) {
+    spdlog::debug("{}: bad RTCP: {}", name(), error);
+    return;
+  }
+  const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
+  for (const RtcpSenderReport& sr : compound->srs) {
+    for (Track* t : {video_ ? &*video_ : nullptr, audio_ ? &*audio_ : nullptr}) {
+      if (t && t->ssrc && *t->ssrc == sr.ssrc) {
+        t->lastSrNtp = (sr.ntp >> 16) & 0xffffffffu;
+        t->lastSrAtMs = now;
+      }
+    }
+  }
+}
+
+void WhipSession::sendReports() {
+  std::vector<RtcpReportBlock> blocks;
+  const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
+  for (Track* t : {video_ ? &*video_ : nullptr, audio_ ? &*audio_ : nullptr}) {
+    if (!t || !t->ssrc) continue;
+    const auto stats = t->jitter.stats();
+    RtcpReportBlock b;
+    b.ssrc = *t->ssrc;
+    const uint32_t expected = static_cast<uint32_t>(stats.received + stats.lost);
+    const uint32_t lost = static_cast<uint32_t>(stats.lost);
+    const uint32_t expectedNow = expected - t->reportedExpected;
+    const uint32_t lostNow = lost - t->reportedLost;
+    b.fractionLost = expectedNow ? static_cast<uint8_t>(std::min<uint32_t>(255, lostNow * 256 / expectedNow)) : 0;
+    b.cumulativeLost = static_cast<int32_t>(lost);
+    t->reportedExpected = expected;
+    t->reportedLost = lost;
+    b.highestSeq = t->jitter.highestSeq();
+    b.jitter = 0;
+    b.lsr = static_cast<uint32_t>(t->lastSrNtp);
+    b.dlsr = t->lastSrAtMs < 0 ? 0 : static_cast<uint32_t>((now - t->lastSrAtMs) * 65536 / 1000);
+    blocks.push_back(b);
+  }
+  if (!blocks.empty()) transport_->sendRtcp(buildReceiverReport(receiverSsrc_, blocks));
+}
+
+void WhipSession::onClose(std::string_view reason) {
+  tick_.stop();
+  spdlog::info("{}: pushed {} video and {} audio frames, {} PLI", name(), pushedVideo_, pushedAudio_,
+               plis_);
+  if (lease_) lease_->release(reason);
+  lease_.reset();
+}
+
+}  // namespace webrtc

@@ -1,0 +1,83 @@
+// WhipSession: one WHIP publisher. It holds the stream's publish lease from the
+// POST on (a taken name is refused there), puts the peer's RTP through a jitter
+// buffer per track (NACK for losses), rebuilds H.264 access units and Opus frames
+// and pushes them into the hub on a millisecond clock taken from the RTP clocks
+// (both tracks anchored at their first packet's arrival); asks the peer for a
+// keyframe (PLI) after a loss and when a consumer asks; sends receiver reports.
+// Owned by WebrtcServer; loop thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/loop/timer.hpp"
+#include "core/media/stream.hpp"
+#include "protocols/webrtc/h264_depacketizer.hpp"
+#include "protocols/webrtc/jitter_buffer.hpp"
+#include "protocols/webrtc/rtp_packet.hpp"
+#include "protocols/webrtc/sdp_session.hpp"
+#include "protocols/webrtc/seq_math.hpp"
+#include "protocols/webrtc/webrtc_session.hpp"
+
+namespace webrtc {
+
+class WhipSession final : public WebrtcSession {
+ public:
+  // nullptr with `status` (400/409/422) and `error` when the offer cannot be answered
+  // or the stream name is taken.
+  static std::unique_ptr<WhipSession> create(WebrtcServer& server, WebrtcSession::Identity id,
+                                             const SdpSession& offer, LocalEndpoint local,
+                                             const std::string& app, const std::string& name,
+                                             int& status, std::string& error);
+  ~WhipSession() override;
+
+  const std::string& answer() const { return negotiated_.answer; }
+
+ private:
+  struct Track {
+    bool video = false;
+    uint8_t pt = 0;
+    uint32_t clockRate = 90000;
+    std::optional<uint32_t> ssrc;  // the first SSRC seen with this payload type
+    JitterBuffer jitter;
+    std::optional<int64_t> firstTs;  // unwrapped RTP time of the first packet
+    int64_t anchorMs = 0;            // its arrival, on the session's clock
+    int64_t tsCycles = 0;            // RTP timestamp wraps
+    std::optional<uint32_t> lastTs;
+    uint64_t lastSrNtp = 0;  // middle 32 bits of the last SR's NTP time
+    int64_t lastSrAtMs = -1;
+    uint32_t reportedLost = 0, reportedExpected = 0;
+    explicit Track(bool isVideo);
+  };
+
+  WhipSession(WebrtcServer& server, WebrtcSession::Identity id, Negotiated negotiated);
+  void onConnected() override;
+  void onRtp(std::vector<uint8_t>& packet) override;
+  void onRtcp(std::vector<uint8_t>& packet) override;
+  void onClose(std::string_view reason) override;
+
+  Track* trackFor(const RtpHeader& header);
+  void drain(Track& track);
+  void pushVideo(Track& track, H264Depacketizer::AccessUnit unit);
+  void pushAudio(Track& track, const RtpHeader& header, std::span<const uint8_t> payload);
+  int64_t mediaMs(Track& track, uint32_t rtpTs);
+  void sendNacks(Track& track);
+  void requestKeyframe(const char* why);
+  void sendReports();
+  void onTick();
+
+  Negotiated negotiated_;
+  std::unique_ptr<core::PublishLease> lease_;
+  std::optional<Track> video_, audio_;
+  H264Depacketizer depacketizer_;
+  int64_t startMs_;
+  int64_t lastPliMs_ = -1000000;
+  uint32_t receiverSsrc_;
+  core::Timer tick_;  // 20 ms: jitter buffer deadlines, NACK retries; RR each second
+  int64_t lastReportMs_ = 0;
+  uint64_t pushedVideo_ = 0, pushedAudio_ = 0, plis_ = 0;
+};
+
+}  // namespace webrtc

@@ -1,0 +1,70 @@
+// Publishes by WHIP from headless Chromium (fake camera and microphone, or the page's
+// test pattern) with the player page's own whip.js, for --seconds, then stops (the
+// DELETE) and prints one JSON result line. Used by webrtc_test.py.
+//
+//   node whip.mjs --origin http://127.0.0.1:PORT --stream live/cam [--seconds 10]
+//                 [--source camera|pattern] [--token T] [--timeout 30]
+//
+// The result: ok, the page's stats over time (framesEncoded, bytesSent, codec,
+// state), the answer's error if refused. Exit 0 when the connection reached
+// "connected" and frames were encoded, 1 otherwise, 2 on a harness problem.
+import { parseOptions, withChromium } from './chromium.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function run(opts, result) {
+  await withChromium(opts, { width: 640, height: 360 }, result, async (context) => {
+    const page = context.pages()[0] || await context.newPage();
+    page.on('pageerror', (e) => result.pageErrors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') result.console.push(m.text());
+    });
+    // The origin's page: whip.js is served next to it (same origin as /whip/).
+    await page.goto(`${opts.origin}/`, { waitUntil: 'load', timeout: 15000 });
+    const started = await page.evaluate(async ({ stream, source, token }) => {
+      try {
+        const m = await import('/whip.js');
+        const media = source === 'pattern' ? m.testPattern()
+          : await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
+        window.__whip = await m.startWhip(`/whip/${stream}`, media, { token });
+        return { ok: true };
+      } catch (e) {
+        return { ok: false, error: String(e && e.message ? e.message : e) };
+      }
+    }, { stream: opts.stream, source: opts.source, token: opts.token });
+    result.started = started;
+    if (!started.ok) {
+      result.reason = started.error;
+      return;
+    }
+    const deadline = Date.now() + opts.timeout * 1000;
+    let connectedAt = null;
+    while (Date.now() < deadline) {
+      const s = await page.evaluate(() => ({ ...window.__whip.stats }));
+      result.samples.push({ t: Date.now(), ...s });
+      if (s.state === 'connected' && connectedAt === null) connectedAt = Date.now();
+      if (s.state === 'failed') break;
+      if (connectedAt !== null && Date.now() - connectedAt >= opts.seconds * 1000) break;
+      await sleep(500);
+    }
+    result.last = result.samples[result.samples.length - 1] || null;
+    result.ok = connectedAt !== null && !!result.last && result.last.framesEncoded > 0;
+    if (!result.ok) result.reason = `state ${result.last && result.last.state}, frames ${result.last && result.last.framesEncoded}`;
+    await page.evaluate(() => window.__whip.stop());
+    await sleep(300); // the DELETE leaves
+  });
+  return result.ok;
+}
+
+const result = { ok: false, console: [], pageErrors: [], samples: [] };
+let code = 2;
+try {
+  const opts = parseOptions(process.argv, {
+    origin: '', stream: '', seconds: 10, source: 'camera', token: '', timeout: 30,
+  }, ['origin', 'stream']);
+  code = await run(opts, result) ? 0 : 1;
+} catch (e) {
+  result.reason = `harness error: ${e && e.stack ? e.stack : e}`;
+}
+process.stdout.write(JSON.stringify(result) + '\n');
+process.exit(code);

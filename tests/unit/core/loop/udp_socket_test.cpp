@@ -1,0 +1,101 @@
+#include "core/loop/udp_socket.hpp"
+
+#include <arpa/inet.h>
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <vector>
+
+#include "core/loop/event_loop.hpp"
+#include "tests/unit/run_loop.hpp"
+
+using namespace core;
+
+namespace {
+
+struct Received {
+  std::vector<std::string> datagrams;
+  std::vector<sockaddr_storage> from;
+};
+
+std::unique_ptr<UdpSocket> bindAny(EventLoop& loop, Received& into) {
+  std::string error;
+  auto s = UdpSocket::bind(
+      loop, "127.0.0.1", 0,
+      [&into](std::span<const uint8_t> d, const sockaddr_storage& from) {
+        into.datagrams.emplace_back(reinterpret_cast<const char*>(d.data()), d.size());
+        into.from.push_back(from);
+      },
+      error);
+  BOOST_REQUIRE_MESSAGE(s, error);
+  BOOST_REQUIRE(s->port() != 0);
+  return s;
+}
+
+sockaddr_storage loopback(uint16_t port) {
+  sockaddr_storage a{};
+  auto& in = reinterpret_cast<sockaddr_in&>(a);
+  in.sin_family = AF_INET;
+  in.sin_port = htons(port);
+  in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+std::span<const uint8_t> bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(datagrams_arrive_whole_with_their_source) {
+  EventLoop loop;
+  Received a, b;
+  auto sa = bindAny(loop, a);
+  auto sb = bindAny(loop, b);
+  BOOST_TEST(sa->send(bytes("hello"), loopback(sb->port())));
+  const std::string big(60000, 'x');  // one datagram, not a stream: it stays whole
+  BOOST_TEST(sa->send(bytes(big), loopback(sb->port())));
+  // Parts gathered into one datagram.
+  const std::string h = "head|", t = "tail";
+  const std::span<const uint8_t> parts[] = {bytes(h), bytes(t)};
+  BOOST_TEST(sa->send(parts, loopback(sb->port())));
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return b.datagrams.size() == 3; }));
+  BOOST_TEST(b.datagrams[0] == "hello");
+  BOOST_TEST(b.datagrams[1] == big);
+  BOOST_TEST(b.datagrams[2] == "head|tail");
+  BOOST_TEST(sameAddress(b.from[0], loopback(sa->port())));
+  BOOST_TEST(formatAddress(b.from[0]) == "127.0.0.1:" + std::to_string(sa->port()));
+  BOOST_TEST(sb->stats().received == 3u);
+  BOOST_TEST(sa->stats().sent == 3u);
+  // And back to where it came from.
+  BOOST_TEST(sb->send(bytes("pong"), b.from[0]));
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return a.datagrams.size() == 1; }));
+  BOOST_TEST(a.datagrams[0] == "pong");
+}
+
+BOOST_AUTO_TEST_CASE(binding_a_taken_port_names_the_address_and_the_reason) {
+  EventLoop loop;
+  Received a;
+  auto sa = bindAny(loop, a);
+  std::string error;
+  auto again = UdpSocket::bind(
+      loop, "127.0.0.1", sa->port(), [](auto, const auto&) {}, error);
+  BOOST_TEST(!again);
+  BOOST_TEST(error.find("127.0.0.1:" + std::to_string(sa->port())) != std::string::npos, error);
+  BOOST_TEST(error.find("in use") != std::string::npos, error);
+  BOOST_TEST(!UdpSocket::bind(loop, "not-an-ip", 0, [](auto, const auto&) {}, error));
+  BOOST_TEST(error.find("bad address") != std::string::npos, error);
+}
+
+BOOST_AUTO_TEST_CASE(addresses_compare_by_family_ip_and_port) {
+  BOOST_TEST(sameAddress(loopback(5), loopback(5)));
+  BOOST_TEST(!sameAddress(loopback(5), loopback(6)));
+  sockaddr_storage v6{};
+  auto& in6 = reinterpret_cast<sockaddr_in6&>(v6);
+  in6.sin6_family = AF_INET6;
+  in6.sin6_port = htons(5);
+  in6.sin6_addr = in6addr_loopback;
+  BOOST_TEST(!sameAddress(loopback(5), v6));
+  BOOST_TEST(sameAddress(v6, v6));
+  BOOST_TEST(formatAddress(v6) == "[::1]:5");
+}

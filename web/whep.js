@@ -1,0 +1,77 @@
+// WHEP playback for the player page (draft-ietf-wish-whep): a recvonly offer (video
+// and audio) POSTed as application/sdp to /whep/{app}/{name}; the server answers
+// 201 with its SDP (ICE-lite, its host candidates) and the session URL in Location,
+// which stop() DELETEs. No trickle: the server answers ICE checks from wherever
+// they come. getStats() is polled twice a second for the page's numbers: the
+// delay the browser adds (jitter buffer + decode) and frames decoded.
+// Plain ES module, no build step.
+
+const STATS_MS = 500;
+
+// Starts playing `url` (with its query: expire/sign) into `video`. Resolves to the
+// player object { kind, version, destroy(), stats() } once the answer is set; throws
+// Error with the server's {"error"} text on a refusal.
+export async function startWhep(url, video, onFailed) {
+  const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  const media = new MediaStream();
+  pc.ontrack = (event) => {
+    media.addTrack(event.track);
+    if (video.srcObject !== media) video.srcObject = media;
+  };
+  let location = null;
+  const stats = { delayMs: null, framesDecoded: 0, keyFramesDecoded: 0, audioPackets: 0, state: 'new' };
+  window.roomcast = window.roomcast || {};
+  window.roomcast.whep = stats;
+  pc.onconnectionstatechange = () => {
+    stats.state = pc.connectionState;
+    if (pc.connectionState === 'failed') onFailed(`WebRTC connection failed (${pc.iceConnectionState})`);
+  };
+  try {
+    await pc.setLocalDescription(await pc.createOffer());
+    const res = await fetch(url, {
+      method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp,
+    });
+    if (res.status !== 201) {
+      const body = await res.json().catch(() => ({}));
+      throw new Error(`WHEP ${res.status}: ${body.error || res.statusText}`);
+    }
+    location = new URL(res.headers.get('Location'), new URL(url, window.location.href)).href;
+    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  } catch (e) {
+    pc.close();
+    throw e;
+  }
+  const poll = setInterval(async () => {
+    const report = await pc.getStats().catch(() => null);
+    if (!report) return;
+    report.forEach((s) => {
+      if (s.type !== 'inbound-rtp') return;
+      if (s.kind === 'video') {
+        stats.framesDecoded = s.framesDecoded || 0;
+        stats.keyFramesDecoded = s.keyFramesDecoded || 0;
+        // What the browser holds back: its jitter buffer per emitted frame.
+        if (s.jitterBufferEmittedCount)
+          stats.delayMs = (s.jitterBufferDelay / s.jitterBufferEmittedCount) * 1000;
+      } else if (s.kind === 'audio') {
+        stats.audioPackets = s.packetsReceived || 0;
+      }
+    });
+  }, STATS_MS);
+  return {
+    kind: 'whep',
+    version: '',
+    destroy: () => {
+      clearInterval(poll);
+      // keepalive: the DELETE still goes out when the page is closing.
+      if (location) fetch(location, { method: 'DELETE', keepalive: true }).catch(() => {});
+      pc.close();
+    },
+    stats: () => ({
+      edgeMs: null,
+      latencyMs: stats.delayMs,
+      latencyKind: 'browser jitter buffer (WebRTC: no segments, no player buffer)',
+    }),
+  };
+}
