@@ -1,0 +1,357 @@
+// Two SctpAssociations in one process, wired back to back through a queue the test
+// drains (a's packets -> b.onPacket and back), with usrsctp's timers on a fake clock.
+#include "protocols/webrtc/sctp_association.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <deque>
+#include <random>
+
+#include "protocols/webrtc/sctp_stack.hpp"
+
+using namespace webrtc;
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+struct Peer {
+  std::unique_ptr<SctpAssociation> sctp;
+  bool connected = false;
+  struct Opened {
+    uint16_t stream;
+    std::string label, protocol;
+  };
+  std::vector<Opened> opened;
+  struct Message {
+    uint16_t stream;
+    bool text;
+    Bytes bytes;
+  };
+  std::vector<Message> messages;
+  std::vector<uint16_t> closed;
+  std::vector<std::string> failures;
+  // Optional reactions, run inside the callbacks (re-entrancy).
+  std::function<void(const Message&)> onMessage;
+  std::function<void(uint16_t)> onOpen;
+};
+
+std::string text(const Bytes& b) {
+  return std::string(b.begin(), b.end());
+}
+
+struct Fixture {
+  std::unique_ptr<SctpStack> stack;
+  Peer a, b;  // a: DTLS client (even streams), b: DTLS server (odd streams)
+  std::deque<std::pair<Peer*, Bytes>> wire;
+  std::vector<Bytes> captured;  // every packet, for the garbage test
+  bool direct = false;          // deliver at once from inside send (no queue)
+  int64_t nowMs = 0;
+
+  explicit Fixture(uint32_t maxA = 262144, uint32_t maxB = 262144, bool directWire = false)
+      : direct(directWire) {
+    std::string error;
+    stack = SctpStack::create(error);
+    BOOST_REQUIRE_MESSAGE(stack, error);
+    a.sctp = make(a, b, true, maxA);
+    b.sctp = make(b, a, false, maxB);
+    BOOST_REQUIRE(!a.sctp->isFailed());
+    BOOST_REQUIRE(!b.sctp->isFailed());
+  }
+  ~Fixture() {
+    a.sctp.reset();
+    b.sctp.reset();
+    wire.clear();
+    BOOST_CHECK_EQUAL(stack->associationCount(), 0u);
+    stack.reset();  // usrsctp_finish
+  }
+
+  std::unique_ptr<SctpAssociation> make(Peer& self, Peer& other, bool client, uint32_t max) {
+    SctpAssociation::Callbacks cb;
+    cb.send = [this, &other](std::span<const uint8_t> packet) {
+      captured.emplace_back(packet.begin(), packet.end());
+      if (direct) {
+        if (other.sctp) other.sctp->onPacket(packet);
+      } else {
+        wire.emplace_back(&other, Bytes(packet.begin(), packet.end()));
+      }
+    };
+    cb.connected = [&self] { self.connected = true; };
+    cb.channelOpen = [&self](uint16_t s, const std::string& label, const std::string& protocol) {
+      self.opened.push_back({s, label, protocol});
+      if (self.onOpen) self.onOpen(s);
+    };
+    cb.message = [&self](uint16_t s, bool isText, std::span<const uint8_t> bytes) {
+      self.messages.push_back({s, isText, Bytes(bytes.begin(), bytes.end())});
+      if (self.onMessage) self.onMessage(self.messages.back());
+    };
+    cb.channelClosed = [&self](uint16_t s) { self.closed.push_back(s); };
+    cb.failed = [&self](const std::string& reason) { self.failures.push_back(reason); };
+    return std::make_unique<SctpAssociation>(*stack, kSctpDefaultPort, kSctpDefaultPort, max,
+                                             client, std::move(cb), client ? "sctp a" : "sctp b");
+  }
+
+  void drain() {
+    for (size_t guard = 0; !wire.empty() && guard < 1'000'000; ++guard) {
+      auto [to, bytes] = std::move(wire.front());
+      wire.pop_front();
+      if (to->sctp) to->sctp->onPacket(bytes);
+    }
+  }
+  // Fake clock: 10 ms steps of usrsctp's timers, the wire drained after each.
+  bool runUntil(const std::function<bool()>& done, int64_t maxMs = 20'000) {
+    drain();
+    for (int64_t t = 0; t < maxMs && !done(); t += 10) {
+      nowMs += 10;
+      stack->onTimer(10);
+      drain();
+    }
+    return done();
+  }
+  void run(int64_t ms) {
+    runUntil([] { return false; }, ms);
+  }
+  void connect() {
+    BOOST_REQUIRE(runUntil([&] { return a.connected && b.connected; }));
+  }
+  // a opens "room" (stream 0: a is the DTLS client) and b sees it.
+  uint16_t openRoom() {
+    connect();
+    auto stream = a.sctp->openChannel("room");
+    BOOST_REQUIRE(stream);
+    BOOST_REQUIRE(runUntil([&] { return !b.opened.empty(); }));
+    return *stream;
+  }
+};
+
+Bytes pattern(size_t n) {
+  Bytes out(n);
+  for (size_t i = 0; i < n; ++i) out[i] = uint8_t(i * 131 + (i >> 8));
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(sctp_association)
+
+BOOST_AUTO_TEST_CASE(association_comes_up_by_simultaneous_open) {
+  Fixture f;
+  f.connect();
+  BOOST_TEST(f.a.sctp->isConnected());
+  BOOST_TEST(f.b.sctp->isConnected());
+  BOOST_TEST(f.a.failures.empty());
+  BOOST_TEST(f.b.failures.empty());
+}
+
+BOOST_AUTO_TEST_CASE(open_is_acked_and_announced_with_label_and_protocol) {
+  Fixture f;
+  uint16_t room = f.openRoom();
+  BOOST_TEST(room == 0);  // DTLS client: even streams
+  BOOST_REQUIRE_EQUAL(f.b.opened.size(), 1u);
+  BOOST_TEST(f.b.opened[0].stream == 0);
+  BOOST_TEST(f.b.opened[0].label == "room");
+  BOOST_TEST(f.b.opened[0].protocol == "");
+
+  auto chat = f.a.sctp->openChannel("chat", "json");
+  BOOST_REQUIRE(chat);
+  BOOST_TEST(*chat == 2);
+  auto fromB = f.b.sctp->openChannel("back");
+  BOOST_REQUIRE(fromB);
+  BOOST_TEST(*fromB == 1);  // DTLS server: odd streams
+  BOOST_REQUIRE(f.runUntil([&] { return f.b.opened.size() == 2 && f.a.opened.size() == 1; }));
+  BOOST_TEST(f.b.opened[1].stream == 2);
+  BOOST_TEST(f.b.opened[1].protocol == "json");
+  BOOST_TEST(f.a.opened[0].stream == 1);
+  BOOST_TEST(f.a.opened[0].label == "back");
+  BOOST_TEST(f.a.opened.size() == 1u);  // a's own channels are not announced to a
+}
+
+BOOST_AUTO_TEST_CASE(channel_opened_before_the_association_is_up_is_sent_when_it_is) {
+  Fixture f;
+  auto stream = f.a.sctp->openChannel("early");
+  BOOST_REQUIRE(stream);
+  BOOST_TEST(!f.a.sctp->sendText(*stream, "too soon"));
+  BOOST_TEST(f.a.sctp->lastError().find("not up") != std::string::npos);
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.opened.empty(); }));
+  BOOST_TEST(f.b.opened[0].label == "early");
+  BOOST_TEST(f.a.sctp->sendText(*stream, "now"));
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.messages.empty(); }));
+  BOOST_TEST(text(f.b.messages[0].bytes) == "now");
+}
+
+BOOST_AUTO_TEST_CASE(text_and_binary_both_ways_including_empty_and_200_kib) {
+  Fixture f;
+  uint16_t s = f.openRoom();
+  BOOST_TEST(f.a.sctp->sendText(s, "hello"));
+  BOOST_TEST(f.b.sctp->sendText(s, "world"));
+  BOOST_TEST(f.a.sctp->sendText(s, ""));
+  BOOST_TEST(f.a.sctp->sendBinary(s, {}));
+  Bytes big = pattern(200 * 1024);
+  BOOST_TEST(f.a.sctp->sendBinary(s, big));
+  BOOST_TEST(f.a.sctp->sendText(s, "after"));
+  BOOST_REQUIRE(f.runUntil([&] { return f.b.messages.size() == 5 && f.a.messages.size() == 1; }));
+  const auto& m = f.b.messages;
+  BOOST_TEST((m[0].text && text(m[0].bytes) == "hello"));
+  BOOST_TEST((m[1].text && m[1].bytes.empty()));   // PPID 56, its one byte ignored
+  BOOST_TEST((!m[2].text && m[2].bytes.empty()));  // PPID 57
+  BOOST_TEST(!m[3].text);
+  BOOST_TEST((m[3].bytes == big));  // reassembled from usrsctp's partial deliveries
+  BOOST_TEST(text(m[4].bytes) == "after");
+  BOOST_TEST((f.a.messages[0].text && text(f.a.messages[0].bytes) == "world"));
+  BOOST_TEST(f.b.sctp->stats().messagesIn == 5u);
+  // RFC 8831 §5 (initial PMTU): no packet above 1135 bytes (1200 at IP with DTLS/UDP).
+  size_t largest = 0;
+  for (const auto& p : f.captured) largest = std::max(largest, p.size());
+  BOOST_TEST(largest <= 1135u);
+  BOOST_TEST(largest > 1000u);  // the 200 KiB message did fill packets
+}
+
+BOOST_AUTO_TEST_CASE(messages_over_max_message_size_are_refused_both_ways) {
+  Fixture f(262144, 65536);  // b accepts 64 KiB, a up to 256 KiB
+  uint16_t s = f.openRoom();
+  // Sending: refused with a reason, nothing leaves.
+  BOOST_TEST(!f.a.sctp->sendBinary(s, pattern(262145)));
+  BOOST_TEST(f.a.sctp->lastError() ==
+             "stream 0: message of 262145 bytes exceeds max-message-size 262144");
+  BOOST_TEST(f.a.sctp->stats().refusedOut == 1u);
+  BOOST_TEST(!f.b.sctp->sendText(s, std::string(65537, 'x')));
+  // Receiving: b drops a 100 000-byte message a was allowed to send, and stays usable.
+  BOOST_TEST(f.a.sctp->sendBinary(s, pattern(100000)));
+  BOOST_TEST(f.a.sctp->sendText(s, "still here"));
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.messages.empty(); }));
+  f.run(500);
+  BOOST_REQUIRE_EQUAL(f.b.messages.size(), 1u);
+  BOOST_TEST(text(f.b.messages[0].bytes) == "still here");
+  BOOST_TEST(f.b.sctp->stats().refusedIn == 1u);
+  BOOST_TEST(f.b.failures.empty());
+}
+
+BOOST_AUTO_TEST_CASE(closing_a_channel_resets_both_streams) {
+  Fixture f;
+  uint16_t s = f.openRoom();
+  f.a.sctp->closeChannel(s);
+  BOOST_TEST(!f.a.sctp->sendText(s, "closed"));
+  BOOST_REQUIRE(f.runUntil([&] { return !f.a.closed.empty() && !f.b.closed.empty(); }));
+  BOOST_TEST(f.a.closed == std::vector<uint16_t>{s}, boost::test_tools::per_element());
+  BOOST_TEST(f.b.closed == std::vector<uint16_t>{s}, boost::test_tools::per_element());
+  BOOST_TEST(!f.b.sctp->sendText(s, "closed"));
+  // The stream is free again once both resets are done.
+  f.run(200);
+  auto again = f.a.sctp->openChannel("again");
+  BOOST_REQUIRE(again);
+  BOOST_TEST(*again == s);
+  BOOST_REQUIRE(f.runUntil([&] { return f.b.opened.size() == 2; }));
+  BOOST_TEST(f.a.sctp->sendText(*again, "reopened"));
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.messages.empty(); }));
+  BOOST_TEST(text(f.b.messages[0].bytes) == "reopened");
+
+  // The side that did not open it may close it too.
+  f.b.sctp->closeChannel(*again);
+  BOOST_REQUIRE(f.runUntil([&] { return f.a.closed.size() == 2 && f.b.closed.size() == 2; }));
+  BOOST_TEST(f.a.failures.empty());
+}
+
+BOOST_AUTO_TEST_CASE(partially_reliable_unordered_channel) {
+  Fixture f;
+  f.connect();
+  DcepOpen open{DcepChannelType::PartialReliableRexmitUnordered, 512, 0, "lossy", ""};
+  auto s = f.a.sctp->openChannel(open);
+  BOOST_REQUIRE(s);
+  BOOST_TEST(f.a.sctp->sendText(*s, "one"));  // before the ACK: sent ordered
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.messages.empty(); }));
+  BOOST_TEST(f.b.sctp->sendText(*s, "two"));
+  BOOST_REQUIRE(f.runUntil([&] { return !f.a.messages.empty(); }));
+  BOOST_TEST(text(f.a.messages[0].bytes) == "two");
+}
+
+BOOST_AUTO_TEST_CASE(sends_and_closes_from_inside_callbacks_are_safe) {
+  Fixture f;
+  // b echoes every message at once, from inside usrsctp's receive callback, and closes
+  // the channel on "bye"; b also greets a channel from inside channelOpen.
+  f.b.onOpen = [&](uint16_t s) { BOOST_TEST(f.b.sctp->sendText(s, "welcome")); };
+  f.b.onMessage = [&](const Peer::Message& m) {
+    BOOST_TEST(f.b.sctp->sendText(m.stream, "echo " + text(m.bytes)));
+    if (text(m.bytes) == "bye") f.b.sctp->closeChannel(m.stream);
+  };
+  uint16_t s = f.openRoom();
+  BOOST_TEST(f.a.sctp->sendText(s, "ping"));
+  BOOST_TEST(f.a.sctp->sendText(s, "bye"));
+  BOOST_REQUIRE(f.runUntil([&] { return f.a.messages.size() == 3 && !f.a.closed.empty(); }));
+  BOOST_TEST(text(f.a.messages[0].bytes) == "welcome");  // after the ACK, before the echoes
+  BOOST_TEST(text(f.a.messages[1].bytes) == "echo ping");
+  BOOST_TEST(text(f.a.messages[2].bytes) == "echo bye");
+}
+
+BOOST_AUTO_TEST_CASE(wired_directly_packets_from_inside_usrsctp_are_deferred) {
+  // No queue: a's packet reaches b.onPacket from inside a's usrsctp call, b's answer
+  // reaches a.onPacket from inside b's. The stack defers instead of re-entering.
+  Fixture f(262144, 262144, true);
+  f.connect();
+  auto s = f.a.sctp->openChannel("room");
+  BOOST_REQUIRE(s);
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.opened.empty(); }));
+  BOOST_TEST(f.a.sctp->sendText(*s, "direct"));
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.messages.empty(); }));
+  BOOST_TEST(text(f.b.messages[0].bytes) == "direct");
+}
+
+BOOST_AUTO_TEST_CASE(close_aborts_and_the_peer_fails) {
+  Fixture f;
+  uint16_t s = f.openRoom();
+  f.a.sctp->close();
+  BOOST_TEST(!f.a.sctp->sendText(s, "gone"));
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.failures.empty(); }));
+  BOOST_TEST(f.b.failures[0].find("association lost") != std::string::npos, f.b.failures[0]);
+  BOOST_TEST(f.a.failures.empty());  // no callback after close()
+  BOOST_TEST(!f.b.sctp->sendText(s, "gone"));
+  BOOST_TEST(f.stack->associationCount() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_packets_do_not_crash_or_break_the_association) {
+  Fixture f;
+  uint16_t s = f.openRoom();
+  std::mt19937 rng(8261);
+  std::uniform_int_distribution<int> byte(0, 255);
+  // Random bytes of every small length and some large ones.
+  for (size_t n = 0; n < 300; ++n) {
+    Bytes junk(n);
+    for (auto& x : junk) x = uint8_t(byte(rng));
+    f.a.sctp->onPacket(junk);
+  }
+  f.a.sctp->onPacket(Bytes(70000, 0xAB));
+  // Real packets, truncated at every length and with one bit flipped (bad CRC32c).
+  std::vector<Bytes> real(f.captured.begin(), f.captured.end());
+  for (const auto& p : real) {
+    for (size_t n = 0; n < p.size(); n += 7) f.b.sctp->onPacket(std::span(p).first(n));
+    Bytes flipped = p;
+    flipped[flipped.size() / 2] ^= 0x10;
+    f.b.sctp->onPacket(flipped);
+  }
+  f.drain();
+  BOOST_TEST(f.a.sctp->sendText(s, "survived"));
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.messages.empty(); }));
+  BOOST_TEST(text(f.b.messages.back().bytes) == "survived");
+  BOOST_TEST(f.a.failures.empty());
+  BOOST_TEST(f.b.failures.empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_unanswered_association_fails_on_the_fake_clock) {
+  std::string error;
+  auto stack = SctpStack::create(error);
+  BOOST_REQUIRE_MESSAGE(stack, error);
+  std::vector<std::string> failures;
+  size_t inits = 0;
+  SctpAssociation::Callbacks cb;
+  cb.send = [&](std::span<const uint8_t>) { ++inits; };  // nobody answers
+  cb.failed = [&](const std::string& reason) { failures.push_back(reason); };
+  {
+    SctpAssociation lonely(*stack, 5000, 5000, 0, false, std::move(cb));
+    BOOST_TEST(lonely.maxMessageSize() == kSctpMaxMessageSizeCap);  // 0: the cap
+    for (int t = 0; t < 600'000 && failures.empty(); t += 100) stack->onTimer(100);
+    BOOST_REQUIRE_EQUAL(failures.size(), 1u);
+    BOOST_TEST(failures[0].find("could not be set up") != std::string::npos, failures[0]);
+    BOOST_TEST(inits > 1u);  // INIT retransmitted on the timer
+  }
+  BOOST_TEST(stack->associationCount() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
