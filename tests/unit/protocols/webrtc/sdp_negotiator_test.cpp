@@ -233,6 +233,21 @@ BOOST_AUTO_TEST_CASE(chromium_whep_recvonly_with_data_channel) {
   BOOST_CHECK_EQUAL(n.data->maxMessageSize, 262144u);
 }
 
+// WHEP of a stream without Opus (video only this session): audio refused, not a 422.
+BOOST_AUTO_TEST_CASE(chromium_whep_without_audio_refuses_only_audio) {
+  LocalEndpoint l = local(SdpRole::Egress);
+  l.acceptAudio = false;
+  const Negotiated n = negotiate(readOffer("chromium_whep_offer.sdp"), l);
+  const SdpSession answer = parse(n.answer);
+  BOOST_CHECK(n.video && !n.audio && n.data);
+  BOOST_CHECK_EQUAL(answer.attribute("group").value_or(""), "BUNDLE 0 2");
+  BOOST_CHECK_EQUAL(answer.media[1].port, 0);
+  BOOST_CHECK_EQUAL(answer.media[1].mid(), "1");
+  BOOST_CHECK(!answer.media[1].has("ssrc"));
+  BOOST_CHECK(n.refused ==
+              std::vector<std::string>{"audio (mid 1): audio is not available on this endpoint"});
+}
+
 BOOST_AUTO_TEST_CASE(gstreamer_sendrecv_with_upper_case_opus) {
   const std::string text = readOffer("gstreamer_whip_offer.sdp");
   const SdpSession offer = parse(text);
