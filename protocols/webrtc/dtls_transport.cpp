@@ -162,6 +162,8 @@ void DtlsTransport::driveHandshake() {
 }
 
 void DtlsTransport::finishHandshake() {
+  // A callback that fed a datagram back in may have finished it already.
+  if (state_ != State::Handshaking) return;
   if (!checkPeerFingerprint() || !exportSrtpKeys()) return;
   state_ = State::Connected;
   updateTimer();

@@ -40,8 +40,9 @@ class DtlsTransport {
 
   enum class State { New, Handshaking, Connected, Closed, Failed };
 
-  // NOTE: the callbacks run inside this object's methods: they must not destroy it
-  // (defer that to the loop) nor call back into it.
+  // NOTE: the callbacks run inside this object's methods: they may call send() and
+  // close() (SCTP answers from `received`), but must not destroy it (defer that to the
+  // loop), and `send` must not feed the peer's answer back into onDatagram() at once.
   struct Callbacks {
     std::function<void(std::span<const uint8_t>)> send;      // a datagram to the peer
     std::function<void(int64_t delayMs)> armTimer;           // call onTimer() then; -1: cancel

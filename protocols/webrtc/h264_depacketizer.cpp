@@ -36,7 +36,7 @@ std::optional<uint32_t> h264DpParameterSetId(std::span<const uint8_t> nal) {
   const bool sps = (nal[0] & 0x1F) == kH264DpSps;
   const size_t skip = sps ? 3 : 0;
   if (nal.size() < 2 + skip) return std::nullopt;
-  // NOTE: an id is at most 9 bits of ue(v) here; 16 bytes hold it after the skip.
+  // NOTE: an id is at most 17 bits of ue(v) (id <= 255); 20 bytes hold it after the skip.
   const auto rbsp =
       core::removeEmulationPrevention(nal.subspan(1, std::min<size_t>(nal.size() - 1, 20)));
   if (rbsp.size() <= skip) return std::nullopt;

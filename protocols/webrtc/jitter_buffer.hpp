@@ -23,6 +23,12 @@ struct JitterPacket {
   int64_t arrivalMs = 0;
 };
 
+// Use: on each RTP packet insert(), then pop() (feed the depacketizer) and nacks()
+// (send one RTCP NACK); arm the timer at nextDeadlineMs() and do pop()+nacks() there.
+// Sequence numbers are unwrapped with SeqUnwrapper (A.1 rules, "behind" widened to
+// twice the window); a confirmed jump (a sender restart) releases everything held and
+// starts again, its first packet marked lossBefore. The first packet starts the
+// sequence: an older one arriving after it is late.
 class JitterBuffer {
  public:
   struct Options {

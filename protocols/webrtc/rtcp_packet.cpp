@@ -329,6 +329,15 @@ std::vector<uint8_t> buildSdesCname(uint32_t ssrc, std::string_view cname) {
   return w.take();
 }
 
+uint64_t rtcpNtpFromUnixMicros(int64_t unixMicros) {
+  // NOTE: 2208988800 s from 1900-01-01 (NTP era 0) to 1970-01-01.
+  constexpr uint64_t kNtpUnixOffsetSeconds = 2208988800ull;
+  const uint64_t us = unixMicros < 0 ? 0 : uint64_t(unixMicros);
+  const uint64_t seconds = us / 1000000 + kNtpUnixOffsetSeconds;
+  const uint64_t fraction = ((us % 1000000) << 32) / 1000000;
+  return seconds << 32 | fraction;
+}
+
 std::vector<std::pair<uint16_t, uint16_t>> rtcpNackPairs(std::span<const uint16_t> lost) {
   std::vector<std::pair<uint16_t, uint16_t>> pairs;
   for (uint16_t seq : lost) {

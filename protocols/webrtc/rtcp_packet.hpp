@@ -86,6 +86,14 @@ std::vector<uint8_t> buildFir(const RtcpFir& fir);
 // REMB with the bitrate rounded down to an 18-bit mantissa.
 std::vector<uint8_t> buildRemb(const RtcpRemb& remb);
 
+// NTP time (RFC 3550 §4: seconds since 1900 in 32.32 fixed point) of a Unix time in
+// microseconds, for an SR; and its middle 32 bits, the "compact" form an RR echoes in
+// LSR (RTT = arrival - LSR - DLSR, all compact, 1/65536 s).
+uint64_t rtcpNtpFromUnixMicros(int64_t unixMicros);
+inline uint32_t rtcpCompactNtp(uint64_t ntp) {
+  return static_cast<uint32_t>(ntp >> 16);
+}
+
 // The (PID, BLP) pairs of a generic NACK for `lost` (exposed for tests).
 std::vector<std::pair<uint16_t, uint16_t>> rtcpNackPairs(std::span<const uint16_t> lost);
 

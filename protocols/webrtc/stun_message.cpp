@@ -111,6 +111,29 @@ bool stunKnownRequired(uint16_t type) {
   }
 }
 
+// XOR-MAPPED-ADDRESS's value at `v` (RFC 8489 §14.2); nullopt unless IPv4 in 8 bytes or
+// IPv6 in 20. `b` is the whole message: its bytes 4-19 are the cookie and transaction ID.
+std::optional<sockaddr_storage> stunDecodeXorAddress(std::span<const uint8_t> b, size_t v,
+                                                     size_t length) {
+  const uint8_t family = length >= 4 ? b[v + 1] : 0;
+  if (!((family == 1 && length == 8) || (family == 2 && length == 20))) return std::nullopt;
+  sockaddr_storage ss{};
+  const auto port = static_cast<uint16_t>(stunRead16(b, v + 2) ^ (kStunMagicCookie >> 16));
+  if (family == 1) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(port);
+    in->sin_addr.s_addr = htonl(stunRead32(b, v + 4) ^ kStunMagicCookie);
+  } else {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    // NOTE: §14.2: IPv6 is XORed with the magic cookie followed by the transaction ID.
+    for (size_t i = 0; i < 16; ++i) in6->sin6_addr.s6_addr[i] = b[v + 4 + i] ^ b[4 + i];
+  }
+  return ss;
+}
+
 }  // namespace
 
 uint32_t stunCrc32(std::span<const uint8_t> data) {
@@ -255,31 +278,14 @@ void StunMessage::readAttribute(uint16_t type, size_t offset, size_t length) {
       reasonOffset_ = v + 4, reasonLength_ = length - 4;
       return;
     }
-    case kStunAttrXorMappedAddress: {
+    case kStunAttrXorMappedAddress:
       if (xorMapped_) return;
-      const uint8_t family = length >= 4 ? b[v + 1] : 0;
-      if (!((family == 1 && length == 8) || (family == 2 && length == 20))) {
+      xorMapped_ = stunDecodeXorAddress(b, v, length);
+      if (!xorMapped_) {
         noteBadAttribute(fmt::format("stun: XOR-MAPPED-ADDRESS at offset {}: family {} length {}",
-                                     offset, family, length));
-        return;
+                                     offset, length >= 4 ? b[v + 1] : 0, length));
       }
-      sockaddr_storage ss{};
-      const auto port = static_cast<uint16_t>(stunRead16(b, v + 2) ^ (kStunMagicCookie >> 16));
-      if (family == 1) {
-        auto* in = reinterpret_cast<sockaddr_in*>(&ss);
-        in->sin_family = AF_INET;
-        in->sin_port = htons(port);
-        in->sin_addr.s_addr = htonl(stunRead32(b, v + 4) ^ kStunMagicCookie);
-      } else {
-        auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons(port);
-        // NOTE: §14.2: IPv6 is XORed with the magic cookie followed by the transaction ID.
-        for (size_t i = 0; i < 16; ++i) in6->sin6_addr.s6_addr[i] = b[v + 4 + i] ^ b[4 + i];
-      }
-      xorMapped_ = ss;
       return;
-    }
     default:
       if (type < 0x8000 && !stunKnownRequired(type)) {
         if (std::find(unknownRequired_.begin(), unknownRequired_.end(), type) ==

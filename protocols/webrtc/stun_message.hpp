@@ -149,8 +149,9 @@ std::vector<uint8_t> stunBindingRequest(const std::array<uint8_t, 12>& tid,
                                         std::string_view username, std::string_view key,
                                         uint32_t priority, bool useCandidate, uint64_t controlling);
 
-// The local ufrag of a request ("ours:theirs" -> "ours"), to find the session; nullopt
-// without USERNAME, without a colon or with an empty local part.
+// The local ufrag of a request ("ours:theirs" -> "ours"), to find the session; a view into
+// `message` (copy it to keep it). nullopt without USERNAME, without a colon or with an
+// empty local part.
 std::optional<std::string_view> stunLocalUfrag(const StunMessage& message);
 
 // CRC-32 (ISO-HDLC, the one of zlib and FINGERPRINT before its XOR).

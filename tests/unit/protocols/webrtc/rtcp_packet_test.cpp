@@ -273,6 +273,18 @@ BOOST_AUTO_TEST_CASE(builders_round_trip) {
              -8388608);
 }
 
+BOOST_AUTO_TEST_CASE(ntp_time) {
+  // 1970-01-01 is NTP second 2208988800; half a second is fraction 2^31.
+  BOOST_TEST(rtcpNtpFromUnixMicros(0) == 2208988800ull << 32);
+  BOOST_TEST(rtcpNtpFromUnixMicros(1500000) == ((2208988801ull << 32) | 0x80000000ull));
+  // 2026-12-07T00:00:00Z = 1796601600 s: still NTP era 0 (it ends in 2036).
+  const uint64_t ntp = rtcpNtpFromUnixMicros(1796601600ll * 1000000 + 250000);
+  BOOST_TEST((ntp >> 32) == 1796601600ull + 2208988800ull);
+  BOOST_TEST((ntp & 0xFFFFFFFF) == 0x40000000u);
+  BOOST_TEST(rtcpCompactNtp(ntp) == uint32_t((ntp >> 16) & 0xFFFFFFFF));
+  BOOST_TEST(rtcpCompactNtp(0x0001000200030004ull) == 0x00020003u);
+}
+
 BOOST_AUTO_TEST_CASE(items_are_capped) {
   Bytes many;
   for (int i = 0; i < 2000; ++i) many = cat(many, buildPli({1, uint32_t(i)}));

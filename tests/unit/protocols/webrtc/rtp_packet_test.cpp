@@ -98,7 +98,8 @@ BOOST_AUTO_TEST_CASE(one_byte_extensions) {
   BOOST_TEST(!h.extension(3).has_value());
   // Id 15 ends the block (RFC 8285 §4.2): its length is ignored, later elements too.
   const Bytes ext15 = {0xBE, 0xDE, 0, 2, 0x10, 0xAA, 0xFF, 0x20, 7, 0, 0, 0};
-  const RtpHeader h15 = parseOk(cat(fixedHeader(0x90, 0x60), ext15));
+  const Bytes packet15 = cat(fixedHeader(0x90, 0x60), ext15);  // outlives the views
+  const RtpHeader h15 = parseOk(packet15);
   BOOST_TEST(h15.extensions.size() == 1u);
   BOOST_TEST(h15.extension(1).has_value());
 }
@@ -106,7 +107,8 @@ BOOST_AUTO_TEST_CASE(one_byte_extensions) {
 BOOST_AUTO_TEST_CASE(two_byte_extensions) {
   // 0x1000 (any appbits, here 0x1003), 2 words: id 5 empty, a padding byte, id 200 (3 bytes).
   const Bytes ext = {0x10, 0x03, 0, 2, 5, 0, 0, 200, 3, 7, 8, 9};
-  const RtpHeader h = parseOk(cat(fixedHeader(0x90, 0x60), ext));
+  const Bytes packet = cat(fixedHeader(0x90, 0x60), ext);  // outlives the views
+  const RtpHeader h = parseOk(packet);
   BOOST_TEST(h.extensionProfile == 0x1003);
   BOOST_TEST_REQUIRE(h.extensions.size() == 2u);
   BOOST_TEST(h.extension(5)->empty());

@@ -437,9 +437,11 @@ BOOST_AUTO_TEST_CASE(first_occurrence_wins_and_unknown_required_types_are_listed
 
 BOOST_AUTO_TEST_CASE(local_ufrag_of_a_username) {
   const std::array<uint8_t, 12> tid{};
-  auto ufrag = [&](std::string_view user) {
+  // NOTE: the view points into the message: copy it before the message goes.
+  auto ufrag = [&](std::string_view user) -> std::optional<std::string> {
     const StunMessage m = mustParse(stunBindingRequest(tid, user, "", 1, false, 1));
-    return stunLocalUfrag(m);
+    const auto local = stunLocalUfrag(m);
+    return local ? std::optional<std::string>(*local) : std::nullopt;
   };
   BOOST_TEST(*ufrag("ours:theirs") == "ours");
   BOOST_TEST(*ufrag("ours:") == "ours");
