@@ -22,7 +22,8 @@ PeerTransport::PeerTransport(core::EventLoop& loop, core::UdpSocket& socket,
       name_(std::move(name)),
       limits_(limits),
       callbacks_(std::move(callbacks)),
-      ice_(localUfrag, std::move(localPwd), negotiated.remoteUfrag, negotiated.remotePwd),
+      ice_(localUfrag, std::move(localPwd), negotiated.remoteUfrag, negotiated.remotePwd,
+           limits.consentTimeoutMs),
       dtlsTimer_(loop, [this] {
         if (dtls_) dtls_->onTimer();
       }),
@@ -42,8 +43,11 @@ PeerTransport::PeerTransport(core::EventLoop& loop, core::UdpSocket& socket,
   dc.received = [this](std::span<const uint8_t> bytes) {
     if (callbacks_.dtlsData) callbacks_.dtlsData(bytes);
   };
+  DtlsTransportOptions options;
+  options.mtu = limits.mtu;
+  options.handshakeTimeoutMs = limits.handshakeTimeoutMs;
   dtls_ = std::make_unique<DtlsTransport>(identity, localDtlsClient_, negotiated.remoteFingerprintAlg,
-                                          negotiated.remoteFingerprint, std::move(dc));
+                                          negotiated.remoteFingerprint, std::move(dc), options);
   liveness_.start(1000, 1000);
 }
 
@@ -98,8 +102,8 @@ void PeerTransport::onStun(std::span<const uint8_t> datagram, const sockaddr_sto
   }
   if (!dtlsStarted_) {
     dtlsStarted_ = true;
-    // The DTLS client speaks first; as the server we wait for its ClientHello.
-    if (localDtlsClient_) dtls_->start();
+    // The DTLS client speaks first; as the server start() waits for its ClientHello.
+    dtls_->start();
   }
 }
 

@@ -137,7 +137,7 @@ void WhepSession::sendVideo(const core::MediaPacket& packet) {
   });
   const uint32_t ts = rtpTime(*video_, packet.pts);
   for (size_t i = 0; i < parts.size(); ++i)
-    sendPayload(*video_, parts[i].span(), i + 1 == parts.size(), ts);
+    sendPayload(*video_, parts[i], i + 1 == parts.size(), ts);
 }
 
 void WhepSession::sendAudio(const core::MediaPacket& packet) {
@@ -150,7 +150,7 @@ void WhepSession::sendAudio(const core::MediaPacket& packet) {
   }
   if (waitingForKey_) return;  // audio starts with the picture
   if (!firstPts_) firstPts_ = packet.pts;
-  sendPayload(*audio_, packet.payload.span(), false, rtpTime(*audio_, packet.pts));
+  sendPayload(*audio_, packet.payload, false, rtpTime(*audio_, packet.pts));
 }
 
 uint32_t WhepSession::rtpTime(const Track& track, int64_t ptsMs) {
@@ -158,7 +158,7 @@ uint32_t WhepSession::rtpTime(const Track& track, int64_t ptsMs) {
   return track.tsBase + static_cast<uint32_t>(ms * static_cast<int64_t>(track.clockRate / 1000));
 }
 
-void WhepSession::sendPayload(Track& track, std::span<const uint8_t> payload, bool marker,
+void WhepSession::sendPayload(Track& track, const core::SharedBuffer& payload, bool marker,
                               uint32_t rtpTs) {
   RtpHeader h;
   h.marker = marker;
@@ -166,8 +166,7 @@ void WhepSession::sendPayload(Track& track, std::span<const uint8_t> payload, bo
   h.seq = track.seq++;
   h.timestamp = rtpTs;
   h.ssrc = track.ssrc;
-  const core::SharedBuffer body = core::SharedBuffer::copyOf(payload);
-  std::vector<uint8_t> packet = buildRtp(h, std::span<const core::SharedBuffer>(&body, 1));
+  std::vector<uint8_t> packet = buildRtp(h, std::span<const core::SharedBuffer>(&payload, 1));
   track.rtx->store(h.seq, core::SharedBuffer::copyOf(packet));
   ++track.packets;
   track.octets += payload.size();

@@ -57,7 +57,7 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
 
   void sendVideo(const core::MediaPacket& packet);
   void sendAudio(const core::MediaPacket& packet);
-  void sendPayload(Track& track, std::span<const uint8_t> payload, bool marker, uint32_t rtpTs);
+  void sendPayload(Track& track, const core::SharedBuffer& payload, bool marker, uint32_t rtpTs);
   uint32_t rtpTime(const Track& track, int64_t ptsMs);
   void sendReports();
 

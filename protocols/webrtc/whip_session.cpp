@@ -21,7 +21,8 @@ constexpr uint64_t kWhipTickMs = 20;
 WhipSession::Track::Track(bool isVideo)
     : video(isVideo),
       clockRate(isVideo ? 90000 : 48000),
-      jitter(isVideo ? kWhipJitterPackets : kWhipJitterPackets / 8, kWhipJitterWaitMs) {}
+      jitter(isVideo ? kWhipJitterPackets : kWhipJitterPackets / 8, kWhipJitterWaitMs),
+      stats(isVideo ? 90000 : 48000) {}
 
 std::unique_ptr<WhipSession> WhipSession::create(WebrtcServer& server, WebrtcSession::Identity id,
                                                  const SdpSession& offer, LocalEndpoint local,
@@ -101,6 +102,7 @@ void WhipSession::onRtp(std::vector<uint8_t>& packet) {
   Track* track = trackFor(*header);
   if (!track) return;  // another payload type or SSRC: not negotiated, ignored
   const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
+  track->stats.onPacket(header->seq, header->timestamp, now);
   JitterPacket p;
   p.seq = header->seq;
   p.timestamp = header->timestamp;
@@ -118,14 +120,14 @@ void WhipSession::drain(Track& track) {
     std::string error;
     auto header = parseRtp(out.packet.bytes.span(), error);
     if (!header) continue;
-    auto payload = out.packet.bytes.span().subspan(header->headerSize, header->payloadSize);
+    auto payload = header->payloadOf(out.packet.bytes.span());
     if (!track.video) {
       pushAudio(track, *header, payload);
       continue;
     }
     auto unit = depacketizer_.push(*header, payload, out.lossBefore);
     if (depacketizer_.needsKeyframe()) requestKeyframe("a loss broke the picture");
-    if (unit) pushVideo(track, std::move(*unit));
+    for (; unit; unit = depacketizer_.takeReady()) pushVideo(track, std::move(*unit));
   }
 }
 
@@ -226,12 +228,8 @@ void WhipSession::onRtcp(std::vector<uint8_t>& packet) {
   }
   const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
   for (const RtcpSenderReport& sr : compound->srs) {
-    for (Track* t : {video_ ? &*video_ : nullptr, audio_ ? &*audio_ : nullptr}) {
-      if (t && t->ssrc && *t->ssrc == sr.ssrc) {
-        t->lastSrNtp = (sr.ntp >> 16) & 0xffffffffu;
-        t->lastSrAtMs = now;
-      }
-    }
+    for (Track* t : {video_ ? &*video_ : nullptr, audio_ ? &*audio_ : nullptr})
+      if (t && t->ssrc && *t->ssrc == sr.ssrc) t->stats.onSenderReport(sr.ntp, now);
   }
 }
 
@@ -240,21 +238,16 @@ void WhipSession::sendReports() {
   const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
   for (Track* t : {video_ ? &*video_ : nullptr, audio_ ? &*audio_ : nullptr}) {
     if (!t || !t->ssrc) continue;
-    const auto stats = t->jitter.stats();
+    auto block = t->stats.takeBlock(now);
+    if (!block) continue;
     RtcpReportBlock b;
     b.ssrc = *t->ssrc;
-    const uint32_t expected = static_cast<uint32_t>(stats.received + stats.lost);
-    const uint32_t lost = static_cast<uint32_t>(stats.lost);
-    const uint32_t expectedNow = expected - t->reportedExpected;
-    const uint32_t lostNow = lost - t->reportedLost;
-    b.fractionLost = expectedNow ? static_cast<uint8_t>(std::min<uint32_t>(255, lostNow * 256 / expectedNow)) : 0;
-    b.cumulativeLost = static_cast<int32_t>(lost);
-    t->reportedExpected = expected;
-    t->reportedLost = lost;
-    b.highestSeq = t->jitter.highestSeq();
-    b.jitter = 0;
-    b.lsr = static_cast<uint32_t>(t->lastSrNtp);
-    b.dlsr = t->lastSrAtMs < 0 ? 0 : static_cast<uint32_t>((now - t->lastSrAtMs) * 65536 / 1000);
+    b.fractionLost = block->fractionLost;
+    b.cumulativeLost = block->cumulativeLost;
+    b.highestSeq = block->extendedHighestSeq;
+    b.jitter = block->jitter;
+    b.lsr = block->lsr;
+    b.dlsr = block->dlsr;
     blocks.push_back(b);
   }
   if (!blocks.empty()) transport_->sendRtcp(buildReceiverReport(receiverSsrc_, blocks));

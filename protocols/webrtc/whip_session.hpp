@@ -16,9 +16,9 @@
 #include "core/media/stream.hpp"
 #include "protocols/webrtc/h264_depacketizer.hpp"
 #include "protocols/webrtc/jitter_buffer.hpp"
+#include "protocols/webrtc/rtcp_stats.hpp"
 #include "protocols/webrtc/rtp_packet.hpp"
 #include "protocols/webrtc/sdp_session.hpp"
-#include "protocols/webrtc/seq_math.hpp"
 #include "protocols/webrtc/webrtc_session.hpp"
 
 namespace webrtc {
@@ -46,9 +46,7 @@ class WhipSession final : public WebrtcSession {
     int64_t anchorMs = 0;            // its arrival, on the session's clock
     int64_t tsCycles = 0;            // RTP timestamp wraps
     std::optional<uint32_t> lastTs;
-    uint64_t lastSrNtp = 0;  // middle 32 bits of the last SR's NTP time
-    int64_t lastSrAtMs = -1;
-    uint32_t reportedLost = 0, reportedExpected = 0;
+    RtcpStats stats;  // the receiver report's numbers (every packet as it arrives)
     explicit Track(bool isVideo);
   };
 
