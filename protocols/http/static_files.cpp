@@ -89,6 +89,8 @@ StaticFiles::StaticFiles() {
   add("/chat.js", "chat.js", kJs, false);
   add("/admin.js", "admin.js", kJs, false);
   add("/sidechannel.js", "sidechannel.js", kJs, false);
+  add("/whep.js", "whep.js", kJs, false);
+  add("/whip.js", "whip.js", kJs, false);
   add("/style.css", "style.css", kCss, false);
   add("/vendor/hls.min.js", "node_modules/hls.js/dist/hls.min.js", kJs, true);
   add("/vendor/mpegts.js", "node_modules/mpegts.js/dist/mpegts.js", kJs, true);

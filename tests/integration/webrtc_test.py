@@ -11,7 +11,7 @@ import unittest
 import urllib.request
 
 import harness as h
-from browser_test import run_page
+from browser_test import WEB_ROOT, run_page
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WHIP_SCRIPT = os.path.join(HERE, "browser", "whip.mjs")
@@ -43,7 +43,7 @@ def http(method, url, body=None, headers=None):
 
 class WebrtcTest(unittest.TestCase):
     def test_01_whep_plays_an_rtmp_push_in_chromium(self):
-        with h.Server() as srv:
+        with h.Server(sets={"web.root": WEB_ROOT, "webrtc.consent_timeout_ms": 5000}) as srv:
             pub = h.FfmpegProc(LIVE_H264 + ["-f", "flv", srv.rtmp_url()], "publisher").start()
             try:
                 srv.wait_stream()
@@ -56,14 +56,15 @@ class WebrtcTest(unittest.TestCase):
                 self.assertGreater(whep["framesDecoded"], 60, whep)
                 self.assertGreaterEqual(whep["keyFramesDecoded"], 1, whep)
                 self.assertEqual((r["end"]["videoWidth"], r["end"]["videoHeight"]), (640, 360))
-                # The page closed: its DELETE ended the session.
-                srv.wait_for_log(r"whep .* closed: the client ended it", 10)
+                # The browser went away without a DELETE: consent freshness (RFC 7675)
+                # ends the session once no valid traffic came for 5 s.
+                srv.wait_for_log(r"whep .* closed: no valid traffic for 5000 ms", 15)
                 self.assertTrue(pub.running(), "the RTMP publisher was dropped")
             finally:
                 pub.stop()
 
     def test_02_whip_from_chromium_is_read_over_rtmp_and_hls(self):
-        with h.Server() as srv:
+        with h.Server(sets={"web.root": WEB_ROOT}) as srv:
             node = shutil.which("node")
             args = [node, WHIP_SCRIPT, "--origin", srv.http_url("").rstrip("/"),
                     "--stream", "live/cam", "--seconds", "12", "--timeout", "40"]
