@@ -62,7 +62,7 @@ struct Fixture {
     b.sctp.reset();
     wire.clear();
     BOOST_CHECK_EQUAL(stack->associationCount(), 0u);
-    stack.reset();  // usrsctp_finish
+    BOOST_CHECK(stack->finish());  // usrsctp freed every endpoint: nothing left to leak
   }
 
   std::unique_ptr<SctpAssociation> make(Peer& self, Peer& other, bool client, uint32_t max) {
@@ -281,6 +281,40 @@ BOOST_AUTO_TEST_CASE(sends_and_closes_from_inside_callbacks_are_safe) {
   BOOST_TEST(text(f.a.messages[2].bytes) == "echo bye");
 }
 
+BOOST_AUTO_TEST_CASE(close_from_inside_a_callback_still_aborts_the_peer) {
+  Fixture f;
+  f.b.onMessage = [&](const Peer::Message& m) {
+    if (text(m.bytes) == "quit") f.b.sctp->close();
+  };
+  uint16_t s = f.openRoom();
+  BOOST_TEST(f.a.sctp->sendText(s, "quit"));
+  BOOST_REQUIRE(f.runUntil([&] { return !f.a.failures.empty(); }));
+  BOOST_TEST(f.a.failures[0].find("association lost") != std::string::npos, f.a.failures[0]);
+  BOOST_TEST(!f.b.sctp->sendText(s, "late"));
+  BOOST_TEST(f.b.failures.empty());
+  BOOST_TEST(f.stack->associationCount() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_association_made_inside_a_callback_starts_after_it) {
+  Fixture f;
+  std::unique_ptr<SctpAssociation> late;
+  size_t lateInits = 0;
+  f.b.onMessage = [&](const Peer::Message&) {
+    SctpAssociation::Callbacks cb;
+    cb.send = [&](std::span<const uint8_t>) { ++lateInits; };
+    late = std::make_unique<SctpAssociation>(*f.stack, 5000, 5000, 0, false, std::move(cb));
+    BOOST_TEST(lateInits == 0u);  // not from inside usrsctp's receive callback
+  };
+  uint16_t s = f.openRoom();
+  BOOST_TEST(f.a.sctp->sendText(s, "make one"));
+  f.drain();
+  BOOST_REQUIRE(late);
+  BOOST_TEST(lateInits == 1u);  // its INIT, once b's packet was processed
+  BOOST_TEST(!late->isFailed());
+  late.reset();
+  BOOST_TEST(f.stack->associationCount() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(wired_directly_packets_from_inside_usrsctp_are_deferred) {
   // No queue: a's packet reaches b.onPacket from inside a's usrsctp call, b's answer
   // reaches a.onPacket from inside b's. The stack defers instead of re-entering.
@@ -352,6 +386,19 @@ BOOST_AUTO_TEST_CASE(an_unanswered_association_fails_on_the_fake_clock) {
     BOOST_TEST(inits > 1u);  // INIT retransmitted on the timer
   }
   BOOST_TEST(stack->associationCount() == 0u);
+  BOOST_TEST(stack->finish());
+}
+
+BOOST_AUTO_TEST_CASE(finish_waits_for_the_associations) {
+  std::string error;
+  auto stack = SctpStack::create(error);
+  BOOST_REQUIRE_MESSAGE(stack, error);
+  auto sctp =
+      std::make_unique<SctpAssociation>(*stack, 5000, 5000, 0, true, SctpAssociation::Callbacks{});
+  BOOST_TEST(!stack->finish());  // its socket is open
+  sctp.reset();
+  BOOST_TEST(stack->finish());
+  BOOST_TEST(stack->finish());  // idempotent
 }
 
 BOOST_AUTO_TEST_SUITE_END()
