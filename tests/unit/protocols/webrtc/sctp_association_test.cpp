@@ -2,9 +2,11 @@
 // drains (a's packets -> b.onPacket and back), with usrsctp's timers on a fake clock.
 #include "protocols/webrtc/sctp_association.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <deque>
 #include <random>
+#include <set>
 
 #include "protocols/webrtc/sctp_stack.hpp"
 
@@ -140,6 +142,36 @@ BOOST_AUTO_TEST_CASE(association_comes_up_by_simultaneous_open) {
   BOOST_TEST(f.b.sctp->isConnected());
   BOOST_TEST(f.a.failures.empty());
   BOOST_TEST(f.b.failures.empty());
+}
+
+BOOST_AUTO_TEST_CASE(init_offers_what_rfc_8831_asks_and_no_ecn_or_asconf) {
+  Fixture f;
+  BOOST_REQUIRE(!f.captured.empty());
+  const Bytes& init = f.captured[0];  // a's INIT, sent from its constructor
+  auto u16 = [&](size_t at) { return uint16_t(init[at] << 8 | init[at + 1]); };
+  BOOST_REQUIRE(init.size() >= 32u);
+  BOOST_TEST(u16(0) == kSctpDefaultPort);  // source and destination port
+  BOOST_TEST(u16(2) == kSctpDefaultPort);
+  BOOST_TEST(init[12] == 1);                   // chunk type INIT (RFC 9260 §3.3.2)
+  BOOST_TEST(u16(24) == SctpStack::kStreams);  // outbound streams
+  BOOST_TEST(u16(26) == SctpStack::kStreams);  // max inbound streams
+  std::set<uint16_t> params;
+  std::vector<uint8_t> extensions;
+  for (size_t at = 32; at + 4 <= init.size();) {
+    uint16_t type = u16(at), length = u16(at + 2);
+    BOOST_REQUIRE(length >= 4 && at + length <= init.size());
+    params.insert(type);
+    if (type == 0x8008) extensions.assign(init.begin() + at + 4, init.begin() + at + length);
+    at += (length + 3u) & ~3u;
+  }
+  BOOST_TEST(params.count(0xC000) == 1u);  // Forward-TSN-Supported: PR-SCTP (RFC 3758)
+  BOOST_TEST(params.count(0x8000) == 0u);  // no ECN-Capable
+  auto has = [&](uint8_t chunk) {
+    return std::find(extensions.begin(), extensions.end(), chunk) != extensions.end();
+  };
+  BOOST_TEST(has(0x82));   // RE-CONFIG (RFC 6525) in Supported Extensions (RFC 5061)
+  BOOST_TEST(has(0xC0));   // FORWARD-TSN
+  BOOST_TEST(!has(0xC1));  // no ASCONF
 }
 
 BOOST_AUTO_TEST_CASE(open_is_acked_and_announced_with_label_and_protocol) {
