@@ -373,7 +373,7 @@ void SctpAssociation::handleDcep(uint16_t stream, std::span<const uint8_t> bytes
   auto message = parseDcep(bytes, error);
   if (!message) {
     ++stats_.refusedIn;
-    log_.warn("bad dcep", "stream {}: {}", stream, error);
+    log_.warn("bad dcep", "stream {}: refused a DCEP message: {}", stream, error);
     // RFC 8832 §6: an OPEN that cannot be accepted closes the stream.
     if (!bytes.empty() && bytes[0] == kDcepTypeOpen && !channels_.contains(stream) &&
         !resetting_.contains(stream)) {
@@ -388,7 +388,7 @@ void SctpAssociation::handleDcep(uint16_t stream, std::span<const uint8_t> bytes
   }
   if (channels_.contains(stream) || resetting_.contains(stream)) {
     ++stats_.refusedIn;
-    log_.warn("bad dcep", "stream {}: DATA_CHANNEL_OPEN on a stream in use", stream);
+    log_.warn("bad dcep", "stream {}: refused DATA_CHANNEL_OPEN: the stream is in use", stream);
     return;
   }
   DcepOpen& open = message->open;

@@ -63,6 +63,7 @@ void sctpStackDebugPrint(const char* format, ...) {
   char line[512];
   va_list args;
   va_start(args, format);
+  // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is above (false positive)
   int n = std::vsnprintf(line, sizeof line, format, args);
   va_end(args);
   if (n <= 0) return;

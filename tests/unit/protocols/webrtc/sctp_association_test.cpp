@@ -372,6 +372,39 @@ BOOST_AUTO_TEST_CASE(close_aborts_and_the_peer_fails) {
   BOOST_TEST(f.stack->associationCount() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(bad_dcep_and_ppids_from_the_peer_are_refused) {
+  // What usrsctp would hand up for a misbehaving peer, fed through the same entry point
+  // its receive callback uses.
+  Fixture f;
+  uint16_t s = f.openRoom();
+  auto deliver = [&](uint16_t stream, uint32_t ppid, Bytes bytes) {
+    SctpAssociation::Inbound in;
+    in.data = bytes;
+    in.stream = stream;
+    in.ppid = ppid;
+    in.endOfRecord = true;
+    f.b.sctp->handleInbound(in);
+  };
+  Bytes truncatedOpen = buildDcepOpen(DcepOpen{DcepChannelType::Reliable, 256, 0, "x", ""});
+  truncatedOpen.pop_back();
+  deliver(4, kPpidDcep, truncatedOpen);                // refused: stream 4 reset
+  deliver(s, kPpidDcep, buildDcepOpen(DcepOpen{}));    // OPEN on a stream in use
+  deliver(s, kPpidStringPartial, {'h', 'i'});          // deprecated PPID 52
+  deliver(s, 99, {'h', 'i'});                          // not a data channel PPID
+  deliver(6, kPpidString, {'h', 'i'});                 // no channel on stream 6
+  deliver(s, kPpidString, Bytes(65537 * 4 + 1, 'x'));  // over max-message-size
+  BOOST_TEST(f.b.sctp->stats().refusedIn == 6u);
+  BOOST_TEST(f.b.opened.size() == 1u);
+  BOOST_TEST(f.b.messages.empty());
+  f.run(200);  // the reset of stream 4 crosses without a channel on either side
+  BOOST_TEST(f.a.closed.empty());
+  BOOST_TEST(f.b.closed.empty());
+  BOOST_TEST(f.a.sctp->sendText(s, "fine"));
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.messages.empty(); }));
+  BOOST_TEST(text(f.b.messages[0].bytes) == "fine");
+  BOOST_TEST(f.b.failures.empty());
+}
+
 BOOST_AUTO_TEST_CASE(garbage_packets_do_not_crash_or_break_the_association) {
   Fixture f;
   uint16_t s = f.openRoom();
