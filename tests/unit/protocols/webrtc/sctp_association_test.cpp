@@ -237,24 +237,51 @@ BOOST_AUTO_TEST_CASE(text_and_binary_both_ways_including_empty_and_200_kib) {
   BOOST_TEST(largest > 1000u);  // the 200 KiB message did fill packets
 }
 
-BOOST_AUTO_TEST_CASE(messages_over_max_message_size_are_refused_both_ways) {
-  Fixture f(262144, 65536);  // b accepts 64 KiB, a up to 256 KiB
+BOOST_AUTO_TEST_CASE(messages_over_the_peers_max_message_size_are_not_sent) {
+  Fixture f(262144, 65536);  // a's peer accepts 256 KiB, b's peer 64 KiB (RFC 8841 §6)
   uint16_t s = f.openRoom();
-  // Sending: refused with a reason, nothing leaves.
   BOOST_TEST(!f.a.sctp->sendBinary(s, pattern(262145)));
   BOOST_TEST(f.a.sctp->lastError() ==
              "stream 0: message of 262145 bytes exceeds max-message-size 262144");
   BOOST_TEST(f.a.sctp->stats().refusedOut == 1u);
   BOOST_TEST(!f.b.sctp->sendText(s, std::string(65537, 'x')));
-  // Receiving: b drops a 100 000-byte message a was allowed to send, and stays usable.
+  BOOST_TEST(f.b.sctp->lastError().find("exceeds max-message-size 65536") != std::string::npos);
+  BOOST_TEST(f.b.sctp->sendText(s, std::string(65536, 'y')));
+  // b itself accepts what it announces (256 KiB), whatever its peer accepts.
   BOOST_TEST(f.a.sctp->sendBinary(s, pattern(100000)));
-  BOOST_TEST(f.a.sctp->sendText(s, "still here"));
-  BOOST_REQUIRE(f.runUntil([&] { return !f.b.messages.empty(); }));
-  f.run(500);
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.messages.empty() && !f.a.messages.empty(); }));
+  BOOST_TEST(f.b.messages[0].bytes.size() == 100000u);
+  BOOST_TEST(f.a.messages[0].bytes.size() == 65536u);
+}
+
+BOOST_AUTO_TEST_CASE(messages_over_what_we_announce_are_refused_on_receipt) {
+  // A peer ignoring our a=max-message-size: what usrsctp would hand up, whole or in
+  // pieces (partial delivery), fed through its receive callback's entry point.
+  Fixture f;
+  uint16_t s = f.openRoom();
+  auto deliver = [&](size_t size, uint8_t fill, bool last) {
+    Bytes bytes(size, fill);
+    SctpAssociation::Inbound in;
+    in.data = bytes;
+    in.stream = s;
+    in.ppid = kPpidBinary;
+    in.endOfRecord = last;
+    f.b.sctp->handleInbound(in);
+  };
+  deliver(kSctpMaxMessageSizeCap + 1, 1, true);
+  for (int i = 0; i < 3; ++i) deliver(100000, 2, false);  // 300 000 bytes in pieces
+  deliver(10, 2, true);
+  BOOST_TEST(f.b.sctp->stats().refusedIn == 2u);
+  BOOST_TEST(f.b.messages.empty());
+  deliver(1000, 3, false);  // a piecewise message within the limit is reassembled
+  deliver(kSctpMaxMessageSizeCap - 1000, 4, true);
   BOOST_REQUIRE_EQUAL(f.b.messages.size(), 1u);
-  BOOST_TEST(text(f.b.messages[0].bytes) == "still here");
-  BOOST_TEST(f.b.sctp->stats().refusedIn == 1u);
-  BOOST_TEST(f.b.failures.empty());
+  const Bytes& m = f.b.messages[0].bytes;
+  BOOST_TEST(m.size() == kSctpMaxMessageSizeCap);
+  BOOST_TEST((m.front() == 3 && m[999] == 3 && m[1000] == 4 && m.back() == 4));
+  BOOST_TEST(f.a.sctp->sendText(s, "after"));  // and the association goes on
+  BOOST_REQUIRE(f.runUntil([&] { return f.b.messages.size() == 2; }));
+  BOOST_TEST(text(f.b.messages[1].bytes) == "after");
 }
 
 BOOST_AUTO_TEST_CASE(closing_a_channel_resets_both_streams) {
