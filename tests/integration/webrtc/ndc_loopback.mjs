@@ -6,7 +6,7 @@
 // sessions were DELETEd; 1 when not; 2 on a harness problem.
 //
 //   node ndc_loopback.mjs [--h264 FILE.h264] [--opus FILE.ogg] [--seconds 4] [--log Error|Warning|Debug]
-//                         [--web-root DIR]
+//                         [--bind ADDR (the client's; '' = all interfaces)] [--web-root DIR]
 //
 // Without --h264/--opus it makes small fixtures with ffmpeg in a temporary folder
 // (320x240 testsrc, libx264 baseline, -bf 0, a keyframe every second; libopus 48 kHz).
@@ -85,11 +85,14 @@ class Double {
     pc.onStateChange((state) => info.states.push({ t: ms(), state }));
     pc.onTrack((track) => this.onTrack(s, track));
     if (kind === 'whep') this.addSendTracks(s, offer);
-    // NOTE: the offer's candidates are dropped, so the double learns the client's address
-    // from its checks (peer-reflexive), as roomcast's ICE-lite side does. With them,
-    // libdatachannel would check and start DTLS (it answers setup:active) before the client
-    // has the answer and the double's fingerprint: the handshake then fails (unknown CA).
-    offer = offer.split(/\r?\n/).filter((l) => !/^a=(candidate|end-of-candidates)/.test(l)).join('\r\n');
+    // NOTE: the double plays roomcast's part: it learns the client's address from its checks
+    // (peer-reflexive; the offer's candidates are dropped) and is DTLS passive (the offer's
+    // actpass read as active, so libdatachannel answers setup:passive and the client sends
+    // the ClientHello). Left as they were, libdatachannel would check and start DTLS as
+    // client (setup:active) before the client has the answer and the double's fingerprint,
+    // and the handshake fails (unknown CA).
+    offer = offer.split(/\r?\n/).filter((l) => !/^a=(candidate|end-of-candidates)/.test(l))
+      .map((l) => (l === 'a=setup:actpass' ? 'a=setup:active' : l)).join('\r\n');
     try {
       pc.setRemoteDescription(offer, 'offer');
     } catch (e) {
@@ -146,7 +149,7 @@ class Double {
 }
 
 async function main() {
-  const opts = parseOptions(process.argv.slice(2), { h264: '', opus: '', seconds: 4, log: 'Error', webRoot: kDefaultWebRoot });
+  const opts = parseOptions(process.argv.slice(2), { h264: '', opus: '', seconds: 4, log: 'Error', bind: '127.0.0.1', webRoot: kDefaultWebRoot });
   const out = { ok: false, whip: null, whep: null, errors: [] };
   let ndc, files, tmp = null;
   try {
@@ -165,7 +168,7 @@ async function main() {
   const dbl = new Double(ndc, { aus: readAccessUnits(files.h264), packets: readOpusPackets(files.opus) });
   const port = await dbl.listen();
   const client = path.join(here, 'ndc_client.mjs');
-  const common = ['--seconds', String(opts.seconds), '--log', opts.log, '--web-root', opts.webRoot];
+  const common = ['--seconds', String(opts.seconds), '--log', opts.log, '--bind', opts.bind, '--web-root', opts.webRoot];
   const clientRun = async (args) => {
     const x = await run(process.execPath, [client, ...args, ...common], (opts.seconds + 60) * 1000);
     process.stderr.write(x.stderr);
@@ -191,6 +194,7 @@ async function main() {
     whepAudioArrived: (out.whep.client?.audio?.packets ?? 0) > 0,
     whepPliReachedSender: (track(out.whep.double, 'video')?.pli ?? 0) >= 1,
     whepDeleted: out.whep.double?.deleted === true,
+    clientWasDtlsClient: [out.whip, out.whep].every((x) => x.client?.answer?.setup.every((l) => l === 'setup:passive')),
   };
   out.ok = Object.values(out.checks).every(Boolean);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
