@@ -142,7 +142,6 @@ async function whip(ndc, opts) {
     r.sendEndMs = ms();
   }
   r.finalState = pc.state();
-  r.rttMs = pc.rtt();
   await hangUp(session, opts);
   pc.close();
   r.ok = r.post?.status === 201 && reached('pc', 'connected') && r.video.framesSent > 0
@@ -178,7 +177,6 @@ async function whep(ndc, opts) {
   r.video = counters.video.s;
   r.audio = counters.audio.s;
   r.finalState = pc.state();
-  r.rttMs = pc.rtt();
   await hangUp(session, opts);
   pc.close();
   r.ok = r.post?.status === 201 && reached('pc', 'connected') && r.video.packets > 0 && r.video.keyframes >= 1;

@@ -1,9 +1,12 @@
 // Checks ndc_client.mjs without roomcast: a WHIP/WHEP test double made of node-datachannel
 // (libdatachannel as the answerer) on 127.0.0.1, then the client run against it as a
-// child process, once as a WHIP publisher and once as a WHEP player. Prints ONE JSON line
-// (each run's client JSON and what the double saw) and exits 0 when both directions
-// carried H.264 RTP with keyframes (and Opus), the PLI reached the WHEP sender and both
-// sessions were DELETEd; 1 when not; 2 on a harness problem.
+// child process, once as a WHIP publisher and once as a WHEP player; then twice where it
+// must fail (a 404, and a WHEP session that connects but gets no media). The double acts
+// like roomcast: a=ice-lite answer, DTLS passive, the client's address learnt from its
+// checks, a=ssrc in WHEP answers. Prints ONE JSON line (each run's client JSON, what the
+// double saw, and `checks`) and exits 0 when every check holds: both directions carried
+// H.264 RTP with keyframes and Opus, the PLI reached the WHEP sender, both sessions were
+// DELETEd, the failing runs exited 1; 1 when not; 2 on a harness problem.
 //
 //   node ndc_loopback.mjs [--h264 FILE.h264] [--opus FILE.ogg] [--seconds 4] [--log Error|Warning|Debug]
 //                         [--bind ADDR (the client's; '' = all interfaces)] [--web-root DIR]
@@ -61,8 +64,8 @@ class Double {
   async onRequest(req, res) {
     const chunks = [];
     for await (const c of req) chunks.push(c);
-    const m = req.url.match(/^\/(whip|whep)\/[^/]+\/[^/]+$/);
-    if (req.method === 'POST' && m) return this.answer(m[1], Buffer.concat(chunks).toString(), res);
+    const m = req.url.match(/^\/(whip|whep)\/[^/]+\/([^/]+)$/);
+    if (req.method === 'POST' && m) return this.answer(m[1], m[2], Buffer.concat(chunks).toString(), res);
     const d = req.url.match(/^\/session\/(\d+)$/);
     const s = d && this.sessions[Number(d[1])];
     if (req.method === 'DELETE' && s) {
@@ -75,12 +78,13 @@ class Double {
     res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":"no such resource"}');
   }
 
-  async answer(kind, offer, res) {
+  async answer(kind, name, offer, res) {
     const ms = () => Math.round(performance.now() - t0);
     const pc = new this.ndc.PeerConnection(`double-${kind}`, { iceServers: [], bindAddress: '127.0.0.1' });
     const id = this.sessions.length;
     const info = { kind, states: [], deleted: false, tracks: [], errors: [] };
-    const s = { pc, info, stop: false, ssrcs: {} };
+    // A WHEP stream named "silent" connects but sends nothing: the client must then fail.
+    const s = { pc, info, stop: false, ssrcs: {}, silent: name === 'silent' };
     this.sessions.push(s);
     pc.onStateChange((state) => info.states.push({ t: ms(), state }));
     pc.onTrack((track) => this.onTrack(s, track));
@@ -101,7 +105,9 @@ class Double {
     }
     const end = performance.now() + 5000;
     while (pc.gatheringState() !== 'complete' && performance.now() < end) await new Promise((r) => setTimeout(r, 10));
-    info.answer = pc.localDescription()?.sdp ?? '';
+    // The answer says a=ice-lite, as roomcast's does: the client must then stay controlling
+    // and nominate (RFC 8445 6.1.1); the double, without the offer's candidates, only answers.
+    info.answer = (pc.localDescription()?.sdp ?? '').replace(/\r\nm=/, '\r\na=ice-lite\r\nm=');
     res.writeHead(201, { 'Content-Type': 'application/sdp', Location: `/session/${id}` }).end(info.answer);
   }
 
@@ -138,6 +144,7 @@ class Double {
     const cfg = attachSender(this.ndc, track, { ssrc, cname: 'double', pt: kind === 'video' ? kVideoPt : kOpusPt,
       clockRate: kind === 'video' ? 90000 : 48000, h264: kind === 'video' });
     track.onOpen(() => {
+      if (s.silent) return;
       const stats = { video: { framesSent: 0, keyframesSent: 0, bytesSent: 0, sendFailures: 0 },
         audio: { packetsSent: 0, bytesSent: 0, sendFailures: 0 } };
       info.sent = stats[kind];
@@ -180,7 +187,12 @@ async function main() {
   out.whip.double = dbl.sessions[0]?.info ?? null;
   out.whep = await clientRun(['whep', '--url', `http://127.0.0.1:${port}/whep/live/ndc`]);
   out.whep.double = dbl.sessions[1]?.info ?? null;
+  // The client must fail when the server refuses (a path the double answers 404) and when
+  // a session connects but no media comes.
+  out.refused = await clientRun(['whep', '--url', `http://127.0.0.1:${port}/nowhere`]);
+  out.silent = await clientRun(['whep', '--url', `http://127.0.0.1:${port}/whep/live/silent`, '--seconds', '1']);
   for (const s of [out.whip.double, out.whep.double]) if (s) delete s.answer;
+  const reachedConnected = (c) => !!c?.states.some((x) => x.what === 'pc' && x.state === 'connected');
   const track = (s, kind) => s?.tracks.find((t) => t.kind === kind);
   const wv = track(out.whip.double, 'video')?.recv, wa = track(out.whip.double, 'audio')?.recv;
   const sent = out.whip.client?.video;
@@ -194,6 +206,10 @@ async function main() {
     whepAudioArrived: (out.whep.client?.audio?.packets ?? 0) > 0,
     whepPliReachedSender: (track(out.whep.double, 'video')?.pli ?? 0) >= 1,
     whepDeleted: out.whep.double?.deleted === true,
+    clientFailsWhenRefused: out.refused.exit === 1 && out.refused.client?.post?.status === 404,
+    clientFailsWithoutMedia: out.silent.exit === 1 && reachedConnected(out.silent.client)
+      && out.silent.client?.video?.packets === 0,
+    clientSawIceLite: [out.whip, out.whep].every((x) => x.client?.answer?.iceLite === true),
     clientWasDtlsClient: [out.whip, out.whep].every((x) => x.client?.answer?.setup.every((l) => l === 'setup:passive')),
   };
   out.ok = Object.values(out.checks).every(Boolean);

@@ -224,13 +224,13 @@ export function h264PayloadNals(p, counters) {
   return [];
 }
 
-// Counts what arrives on one received track (track.onMessage gives SRTP-decrypted RTP
-// and the RTCP that the handler chain passed on).
+// Counts what arrives on one received track (track.onMessage gives SRTP-decrypted RTP,
+// and the RTCP that the handler chain passed on, which is skipped).
 export class RtpCounter {
   constructor(kind, t0) {
     this.kind = kind;
     this.t0 = t0;
-    this.s = { packets: 0, bytes: 0, rtcp: 0, lost: 0, tsSpan: 0, firstMs: null, ssrcs: [], pts: [] };
+    this.s = { packets: 0, bytes: 0, lost: 0, tsSpan: 0, firstMs: null, ssrcs: [], pts: [] };
     if (kind === 'video') Object.assign(this.s, { accessUnits: 0, keyframes: 0, markers: 0, sps: 0, pps: 0,
       idrNals: 0, stapA: 0, fuA: 0, fuBoth: 0, firstKeyframeMs: null });
     this.lastSeq = null;
@@ -241,7 +241,7 @@ export class RtpCounter {
 
   onPacket(b) {
     const r = parseRtp(b);
-    if (!r) { if (b.length >= 8 && b[1] >= 192 && b[1] <= 223) this.s.rtcp += 1; return; }
+    if (!r) return;
     const s = this.s;
     s.packets += 1;
     s.bytes += b.length;
