@@ -170,6 +170,10 @@ async function whep(ndc, opts) {
     t.onError((e) => r.errors.push(`track ${kind}: ${e}`));
   }
   const session = await signal(pc, opts);
+  if (session && r.answer && r.answer.ssrcs.length === 0) {
+    // NOTE: seen here: libdatachannel drops RTP whose SSRC no a=ssrc line announced.
+    r.errors.push('the answer has no a=ssrc lines: libdatachannel (OBS too) drops RTP from unannounced SSRCs');
+  }
   if (session && (await connected(pc, opts, [tracks.video, tracks.audio]))) {
     r.playStartMs = ms();
     await sleep(opts.seconds * 1000);
