@@ -304,10 +304,10 @@ void SctpAssociation::handleInbound(const Inbound& in) {
 void SctpAssociation::handleData(const Inbound& in) {
   auto it = partials_.find(in.stream);
   if (it == partials_.end() && in.endOfRecord) {  // the usual case: one whole message
-    if (in.data.size() > maxMessageSize_) {
+    if (in.data.size() > kSctpMaxMessageSizeCap) {
       ++stats_.refusedIn;
       log_.warn("message too big", "stream {}: refused a message of {} bytes (max-message-size {})",
-                in.stream, in.data.size(), maxMessageSize_);
+                in.stream, in.data.size(), kSctpMaxMessageSizeCap);
       return;
     }
     dispatch(in.stream, in.ppid, in.data);
@@ -317,10 +317,10 @@ void SctpAssociation::handleData(const Inbound& in) {
     it = partials_.emplace(in.stream, Partial{in.ppid, {}, 0, false}).first;
   Partial& p = it->second;
   p.received += in.data.size();
-  // NOTE: bounded twice: a message by maxMessageSize_, all pieces held by twice that
+  // NOTE: bounded twice: a message by what we announce, all pieces held by twice that
   // (usrsctp delivers one partial message at a time unless fragments interleave).
-  if (!p.refused && (p.received > maxMessageSize_ ||
-                     partialBytes_ + in.data.size() > 2 * size_t{maxMessageSize_})) {
+  if (!p.refused && (p.received > kSctpMaxMessageSizeCap ||
+                     partialBytes_ + in.data.size() > 2 * size_t{kSctpMaxMessageSizeCap})) {
     p.refused = true;
     partialBytes_ -= p.bytes.size();
     std::vector<uint8_t>().swap(p.bytes);
@@ -336,7 +336,7 @@ void SctpAssociation::handleData(const Inbound& in) {
   if (done.refused) {
     ++stats_.refusedIn;
     log_.warn("message too big", "stream {}: refused a message of {} bytes (max-message-size {})",
-              in.stream, done.received, maxMessageSize_);
+              in.stream, done.received, kSctpMaxMessageSizeCap);
     return;
   }
   dispatch(in.stream, done.ppid, done.bytes);
@@ -373,7 +373,7 @@ void SctpAssociation::handleDcep(uint16_t stream, std::span<const uint8_t> bytes
   auto message = parseDcep(bytes, error);
   if (!message) {
     ++stats_.refusedIn;
-    log_.warn("bad dcep", "stream {}: {}", stream, error);
+    log_.warn("bad dcep", "stream {}: refused a DCEP message: {}", stream, error);
     // RFC 8832 §6: an OPEN that cannot be accepted closes the stream.
     if (!bytes.empty() && bytes[0] == kDcepTypeOpen && !channels_.contains(stream) &&
         !resetting_.contains(stream)) {
@@ -388,7 +388,7 @@ void SctpAssociation::handleDcep(uint16_t stream, std::span<const uint8_t> bytes
   }
   if (channels_.contains(stream) || resetting_.contains(stream)) {
     ++stats_.refusedIn;
-    log_.warn("bad dcep", "stream {}: DATA_CHANNEL_OPEN on a stream in use", stream);
+    log_.warn("bad dcep", "stream {}: refused DATA_CHANNEL_OPEN: the stream is in use", stream);
     return;
   }
   DcepOpen& open = message->open;

@@ -21,8 +21,8 @@
 
 namespace webrtc {
 
-// The largest user message either side may send: what we announce in SDP
-// (a=max-message-size:262144) and the cap of a peer's larger (or 0 = unlimited) value.
+// The largest user message we accept, which the SDP answer must announce
+// (a=max-message-size:262144, RFC 8841 §6); also the cap of what we send.
 inline constexpr uint32_t kSctpMaxMessageSizeCap = 262144;
 inline constexpr uint16_t kSctpDefaultPort = 5000;  // RFC 8841 §5.1 (a=sctp-port default)
 
@@ -35,7 +35,8 @@ class SctpAssociation {
         channelOpen;
     // One whole user message (PPID 51/56: text, 53/57: binary; empty for 56/57).
     std::function<void(uint16_t stream, bool text, std::span<const uint8_t>)> message;
-    // The channel is closed both ways (whichever side reset its stream first).
+    // The channel is closed: the peer reset its stream (at once when the peer closes it,
+    // as its answer when we do).
     std::function<void(uint16_t stream)> channelClosed;
     // The association is gone (lost, aborted, shut down); nothing works afterwards.
     std::function<void(const std::string& reason)> failed;
@@ -45,8 +46,9 @@ class SctpAssociation {
 
   // Starts the association at once (its INIT goes out through `send` from inside this
   // constructor, so construct it when DTLS is connected). Both sides connect, as WebRTC
-  // does (simultaneous open, RFC 9260 §5.2.1). `maxMessageSize`: the largest message
-  // accepted or sent (min of both SDP offers; 0 or above the cap: the cap).
+  // does (simultaneous open, RFC 9260 §5.2.1). `maxMessageSize`: the peer's SDP
+  // a=max-message-size, the largest message we send (0, "no limit", or above the cap:
+  // the cap); what we accept is kSctpMaxMessageSizeCap.
   // `dtlsClient`: our DTLS role, which decides the streams we open (RFC 8832 §6).
   // When usrsctp refuses the socket, isFailed() is true and lastError() says why.
   SctpAssociation(SctpStack& stack, uint16_t localPort, uint16_t remotePort,
@@ -59,7 +61,8 @@ class SctpAssociation {
   void onPacket(std::span<const uint8_t> packet);  // DTLS application data
 
   // false (and lastError()) when the association is not up, no channel is open on
-  // `stream`, the message is larger than maxMessageSize(), or usrsctp's send buffer is full.
+  // `stream`, the message is larger than maxMessageSize() (the peer's limit), or usrsctp's
+  // send buffer is full.
   bool sendText(uint16_t stream, std::string_view text);
   bool sendBinary(uint16_t stream, std::span<const uint8_t> bytes);
 
@@ -85,7 +88,7 @@ class SctpAssociation {
   };
   const Stats& stats() const { return stats_; }
 
-  // ---- For usrsctp's callbacks only (sctp_stack.cpp, sctp_association.cpp) ----
+  // ---- For usrsctp's callbacks (sctp_stack.cpp); the unit test feeds handleInbound ----
   void handleOutput(std::span<const uint8_t> packet);
   struct Inbound {
     std::span<const uint8_t> data;

@@ -63,6 +63,7 @@ void sctpStackDebugPrint(const char* format, ...) {
   char line[512];
   va_list args;
   va_start(args, format);
+  // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is above (false positive)
   int n = std::vsnprintf(line, sizeof line, format, args);
   va_end(args);
   if (n <= 0) return;
@@ -181,17 +182,23 @@ std::unique_ptr<SctpStack> SctpStack::create(std::string& error) {
 }
 
 SctpStack::~SctpStack() {
+  finish();
+}
+
+bool SctpStack::finish() {
+  if (finished_) return true;
   if (!associations_.empty()) {
     // NOTE: usrsctp_finish would fail forever (their sockets are open): leave usrsctp
     // running rather than hang the shutdown.
     spdlog::error("sctp: {} associations outlive the SCTP stack; usrsctp not finished",
                   associations_.size());
-    return;
+    return false;
   }
   for (int attempt = 0; attempt < kSctpFinishAttempts; ++attempt) {
     if (usrsctp_finish() == 0) {
       spdlog::debug("sctp: usrsctp finished after {} timer steps", attempt);
-      return;
+      finished_ = true;
+      return true;
     }
     usrsctp_handle_timers(kSctpFinishStepMs);
     // Its iterator thread may hold the endpoint list's lock for a moment.
@@ -199,6 +206,7 @@ SctpStack::~SctpStack() {
   }
   spdlog::warn("sctp: usrsctp_finish still refused after {} timer steps: endpoints remain",
                kSctpFinishAttempts);
+  return false;
 }
 
 void SctpStack::onTimer(int64_t elapsedMs) {

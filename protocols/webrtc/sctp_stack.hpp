@@ -25,8 +25,7 @@ class SctpStack {
   static std::unique_ptr<SctpStack> create(std::string& error);
   // Inbound and outbound streams we offer (RFC 8831 §6.2: see the NOTE in sctp_stack.cpp).
   static constexpr uint16_t kStreams = 1024;
-  // usrsctp_finish, after driving usrsctp's timers until it has freed the endpoints of
-  // closed sockets. Destroy the associations first.
+  // finish(). Destroy the associations first.
   ~SctpStack();
   SctpStack(const SctpStack&) = delete;
   SctpStack& operator=(const SctpStack&) = delete;
@@ -34,6 +33,10 @@ class SctpStack {
   // usrsctp's timers (retransmission, delayed SACK, heartbeat). The owner calls it every
   // ~10 ms while associationCount() > 0, with the milliseconds since the last call.
   void onTimer(int64_t elapsedMs);
+  // usrsctp_finish, after driving usrsctp's timers until it has freed the endpoints of
+  // closed sockets (usrsctp frees them from its timers); true when usrsctp is finished.
+  // false while associations exist. Afterwards the stack is unusable.
+  bool finish();
   size_t associationCount() const { return associations_.size(); }
   // The sum of onTimer's elapsedMs: the clock of the associations' log limiters.
   int64_t clockMs() const { return clockMs_; }
@@ -98,6 +101,7 @@ class SctpStack {
   int64_t clockMs_ = 0;
   int depth_ = 0;
   bool draining_ = false;
+  bool finished_ = false;
 };
 
 }  // namespace webrtc

@@ -2,9 +2,11 @@
 // drains (a's packets -> b.onPacket and back), with usrsctp's timers on a fake clock.
 #include "protocols/webrtc/sctp_association.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <deque>
 #include <random>
+#include <set>
 
 #include "protocols/webrtc/sctp_stack.hpp"
 
@@ -62,7 +64,7 @@ struct Fixture {
     b.sctp.reset();
     wire.clear();
     BOOST_CHECK_EQUAL(stack->associationCount(), 0u);
-    stack.reset();  // usrsctp_finish
+    BOOST_CHECK(stack->finish());  // usrsctp freed every endpoint: nothing left to leak
   }
 
   std::unique_ptr<SctpAssociation> make(Peer& self, Peer& other, bool client, uint32_t max) {
@@ -142,6 +144,36 @@ BOOST_AUTO_TEST_CASE(association_comes_up_by_simultaneous_open) {
   BOOST_TEST(f.b.failures.empty());
 }
 
+BOOST_AUTO_TEST_CASE(init_offers_what_rfc_8831_asks_and_no_ecn_or_asconf) {
+  Fixture f;
+  BOOST_REQUIRE(!f.captured.empty());
+  const Bytes& init = f.captured[0];  // a's INIT, sent from its constructor
+  auto u16 = [&](size_t at) { return uint16_t(init[at] << 8 | init[at + 1]); };
+  BOOST_REQUIRE(init.size() >= 32u);
+  BOOST_TEST(u16(0) == kSctpDefaultPort);  // source and destination port
+  BOOST_TEST(u16(2) == kSctpDefaultPort);
+  BOOST_TEST(init[12] == 1);                   // chunk type INIT (RFC 9260 §3.3.2)
+  BOOST_TEST(u16(24) == SctpStack::kStreams);  // outbound streams
+  BOOST_TEST(u16(26) == SctpStack::kStreams);  // max inbound streams
+  std::set<uint16_t> params;
+  std::vector<uint8_t> extensions;
+  for (size_t at = 32; at + 4 <= init.size();) {
+    uint16_t type = u16(at), length = u16(at + 2);
+    BOOST_REQUIRE(length >= 4 && at + length <= init.size());
+    params.insert(type);
+    if (type == 0x8008) extensions.assign(init.begin() + at + 4, init.begin() + at + length);
+    at += (length + 3u) & ~3u;
+  }
+  BOOST_TEST(params.count(0xC000) == 1u);  // Forward-TSN-Supported: PR-SCTP (RFC 3758)
+  BOOST_TEST(params.count(0x8000) == 0u);  // no ECN-Capable
+  auto has = [&](uint8_t chunk) {
+    return std::find(extensions.begin(), extensions.end(), chunk) != extensions.end();
+  };
+  BOOST_TEST(has(0x82));   // RE-CONFIG (RFC 6525) in Supported Extensions (RFC 5061)
+  BOOST_TEST(has(0xC0));   // FORWARD-TSN
+  BOOST_TEST(!has(0xC1));  // no ASCONF
+}
+
 BOOST_AUTO_TEST_CASE(open_is_acked_and_announced_with_label_and_protocol) {
   Fixture f;
   uint16_t room = f.openRoom();
@@ -205,24 +237,51 @@ BOOST_AUTO_TEST_CASE(text_and_binary_both_ways_including_empty_and_200_kib) {
   BOOST_TEST(largest > 1000u);  // the 200 KiB message did fill packets
 }
 
-BOOST_AUTO_TEST_CASE(messages_over_max_message_size_are_refused_both_ways) {
-  Fixture f(262144, 65536);  // b accepts 64 KiB, a up to 256 KiB
+BOOST_AUTO_TEST_CASE(messages_over_the_peers_max_message_size_are_not_sent) {
+  Fixture f(262144, 65536);  // a's peer accepts 256 KiB, b's peer 64 KiB (RFC 8841 §6)
   uint16_t s = f.openRoom();
-  // Sending: refused with a reason, nothing leaves.
   BOOST_TEST(!f.a.sctp->sendBinary(s, pattern(262145)));
   BOOST_TEST(f.a.sctp->lastError() ==
              "stream 0: message of 262145 bytes exceeds max-message-size 262144");
   BOOST_TEST(f.a.sctp->stats().refusedOut == 1u);
   BOOST_TEST(!f.b.sctp->sendText(s, std::string(65537, 'x')));
-  // Receiving: b drops a 100 000-byte message a was allowed to send, and stays usable.
+  BOOST_TEST(f.b.sctp->lastError().find("exceeds max-message-size 65536") != std::string::npos);
+  BOOST_TEST(f.b.sctp->sendText(s, std::string(65536, 'y')));
+  // b itself accepts what it announces (256 KiB), whatever its peer accepts.
   BOOST_TEST(f.a.sctp->sendBinary(s, pattern(100000)));
-  BOOST_TEST(f.a.sctp->sendText(s, "still here"));
-  BOOST_REQUIRE(f.runUntil([&] { return !f.b.messages.empty(); }));
-  f.run(500);
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.messages.empty() && !f.a.messages.empty(); }));
+  BOOST_TEST(f.b.messages[0].bytes.size() == 100000u);
+  BOOST_TEST(f.a.messages[0].bytes.size() == 65536u);
+}
+
+BOOST_AUTO_TEST_CASE(messages_over_what_we_announce_are_refused_on_receipt) {
+  // A peer ignoring our a=max-message-size: what usrsctp would hand up, whole or in
+  // pieces (partial delivery), fed through its receive callback's entry point.
+  Fixture f;
+  uint16_t s = f.openRoom();
+  auto deliver = [&](size_t size, uint8_t fill, bool last) {
+    Bytes bytes(size, fill);
+    SctpAssociation::Inbound in;
+    in.data = bytes;
+    in.stream = s;
+    in.ppid = kPpidBinary;
+    in.endOfRecord = last;
+    f.b.sctp->handleInbound(in);
+  };
+  deliver(kSctpMaxMessageSizeCap + 1, 1, true);
+  for (int i = 0; i < 3; ++i) deliver(100000, 2, false);  // 300 000 bytes in pieces
+  deliver(10, 2, true);
+  BOOST_TEST(f.b.sctp->stats().refusedIn == 2u);
+  BOOST_TEST(f.b.messages.empty());
+  deliver(1000, 3, false);  // a piecewise message within the limit is reassembled
+  deliver(kSctpMaxMessageSizeCap - 1000, 4, true);
   BOOST_REQUIRE_EQUAL(f.b.messages.size(), 1u);
-  BOOST_TEST(text(f.b.messages[0].bytes) == "still here");
-  BOOST_TEST(f.b.sctp->stats().refusedIn == 1u);
-  BOOST_TEST(f.b.failures.empty());
+  const Bytes& m = f.b.messages[0].bytes;
+  BOOST_TEST(m.size() == kSctpMaxMessageSizeCap);
+  BOOST_TEST((m.front() == 3 && m[999] == 3 && m[1000] == 4 && m.back() == 4));
+  BOOST_TEST(f.a.sctp->sendText(s, "after"));  // and the association goes on
+  BOOST_REQUIRE(f.runUntil([&] { return f.b.messages.size() == 2; }));
+  BOOST_TEST(text(f.b.messages[1].bytes) == "after");
 }
 
 BOOST_AUTO_TEST_CASE(closing_a_channel_resets_both_streams) {
@@ -281,6 +340,40 @@ BOOST_AUTO_TEST_CASE(sends_and_closes_from_inside_callbacks_are_safe) {
   BOOST_TEST(text(f.a.messages[2].bytes) == "echo bye");
 }
 
+BOOST_AUTO_TEST_CASE(close_from_inside_a_callback_still_aborts_the_peer) {
+  Fixture f;
+  f.b.onMessage = [&](const Peer::Message& m) {
+    if (text(m.bytes) == "quit") f.b.sctp->close();
+  };
+  uint16_t s = f.openRoom();
+  BOOST_TEST(f.a.sctp->sendText(s, "quit"));
+  BOOST_REQUIRE(f.runUntil([&] { return !f.a.failures.empty(); }));
+  BOOST_TEST(f.a.failures[0].find("association lost") != std::string::npos, f.a.failures[0]);
+  BOOST_TEST(!f.b.sctp->sendText(s, "late"));
+  BOOST_TEST(f.b.failures.empty());
+  BOOST_TEST(f.stack->associationCount() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_association_made_inside_a_callback_starts_after_it) {
+  Fixture f;
+  std::unique_ptr<SctpAssociation> late;
+  size_t lateInits = 0;
+  f.b.onMessage = [&](const Peer::Message&) {
+    SctpAssociation::Callbacks cb;
+    cb.send = [&](std::span<const uint8_t>) { ++lateInits; };
+    late = std::make_unique<SctpAssociation>(*f.stack, 5000, 5000, 0, false, std::move(cb));
+    BOOST_TEST(lateInits == 0u);  // not from inside usrsctp's receive callback
+  };
+  uint16_t s = f.openRoom();
+  BOOST_TEST(f.a.sctp->sendText(s, "make one"));
+  f.drain();
+  BOOST_REQUIRE(late);
+  BOOST_TEST(lateInits == 1u);  // its INIT, once b's packet was processed
+  BOOST_TEST(!late->isFailed());
+  late.reset();
+  BOOST_TEST(f.stack->associationCount() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(wired_directly_packets_from_inside_usrsctp_are_deferred) {
   // No queue: a's packet reaches b.onPacket from inside a's usrsctp call, b's answer
   // reaches a.onPacket from inside b's. The stack defers instead of re-entering.
@@ -304,6 +397,39 @@ BOOST_AUTO_TEST_CASE(close_aborts_and_the_peer_fails) {
   BOOST_TEST(f.a.failures.empty());  // no callback after close()
   BOOST_TEST(!f.b.sctp->sendText(s, "gone"));
   BOOST_TEST(f.stack->associationCount() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_dcep_and_ppids_from_the_peer_are_refused) {
+  // What usrsctp would hand up for a misbehaving peer, fed through the same entry point
+  // its receive callback uses.
+  Fixture f;
+  uint16_t s = f.openRoom();
+  auto deliver = [&](uint16_t stream, uint32_t ppid, Bytes bytes) {
+    SctpAssociation::Inbound in;
+    in.data = bytes;
+    in.stream = stream;
+    in.ppid = ppid;
+    in.endOfRecord = true;
+    f.b.sctp->handleInbound(in);
+  };
+  Bytes truncatedOpen = buildDcepOpen(DcepOpen{DcepChannelType::Reliable, 256, 0, "x", ""});
+  truncatedOpen.pop_back();
+  deliver(4, kPpidDcep, truncatedOpen);                // refused: stream 4 reset
+  deliver(s, kPpidDcep, buildDcepOpen(DcepOpen{}));    // OPEN on a stream in use
+  deliver(s, kPpidStringPartial, {'h', 'i'});          // deprecated PPID 52
+  deliver(s, 99, {'h', 'i'});                          // not a data channel PPID
+  deliver(6, kPpidString, {'h', 'i'});                 // no channel on stream 6
+  deliver(s, kPpidString, Bytes(65537 * 4 + 1, 'x'));  // over max-message-size
+  BOOST_TEST(f.b.sctp->stats().refusedIn == 6u);
+  BOOST_TEST(f.b.opened.size() == 1u);
+  BOOST_TEST(f.b.messages.empty());
+  f.run(200);  // the reset of stream 4 crosses without a channel on either side
+  BOOST_TEST(f.a.closed.empty());
+  BOOST_TEST(f.b.closed.empty());
+  BOOST_TEST(f.a.sctp->sendText(s, "fine"));
+  BOOST_REQUIRE(f.runUntil([&] { return !f.b.messages.empty(); }));
+  BOOST_TEST(text(f.b.messages[0].bytes) == "fine");
+  BOOST_TEST(f.b.failures.empty());
 }
 
 BOOST_AUTO_TEST_CASE(garbage_packets_do_not_crash_or_break_the_association) {
@@ -352,6 +478,19 @@ BOOST_AUTO_TEST_CASE(an_unanswered_association_fails_on_the_fake_clock) {
     BOOST_TEST(inits > 1u);  // INIT retransmitted on the timer
   }
   BOOST_TEST(stack->associationCount() == 0u);
+  BOOST_TEST(stack->finish());
+}
+
+BOOST_AUTO_TEST_CASE(finish_waits_for_the_associations) {
+  std::string error;
+  auto stack = SctpStack::create(error);
+  BOOST_REQUIRE_MESSAGE(stack, error);
+  auto sctp =
+      std::make_unique<SctpAssociation>(*stack, 5000, 5000, 0, true, SctpAssociation::Callbacks{});
+  BOOST_TEST(!stack->finish());  // its socket is open
+  sctp.reset();
+  BOOST_TEST(stack->finish());
+  BOOST_TEST(stack->finish());  // idempotent
 }
 
 BOOST_AUTO_TEST_SUITE_END()
