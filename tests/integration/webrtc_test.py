@@ -15,6 +15,9 @@ from browser_test import WEB_ROOT, run_page
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WHIP_SCRIPT = os.path.join(HERE, "browser", "whip.mjs")
+NDC_SCRIPT = os.path.join(HERE, "webrtc", "ndc_client.mjs")
+CHROMIUM_WHEP_OFFER = os.path.join(h.SOURCE, "tests", "unit", "protocols", "webrtc", "sdp",
+                                   "chromium_whep_offer.sdp")
 
 # A browser-friendly live source: H.264 without B-frames (WebRTC plays B-frames at a
 # few fps), a keyframe each second, AAC.
@@ -39,6 +42,38 @@ def http(method, url, body=None, headers=None):
             return r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers), e.read()
+
+
+def ndc(mode, url, *extra, seconds=8):
+    """Runs the libdatachannel client (OBS's WebRTC stack, tests/integration/webrtc);
+    returns (exit code, its JSON result)."""
+    args = [shutil.which("node"), NDC_SCRIPT, mode, "--url", url, "--seconds", str(seconds),
+            "--web-root", os.path.abspath(WEB_ROOT)] + list(extra)
+    h.log("ndc: " + " ".join(args))
+    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       stdin=subprocess.DEVNULL, timeout=seconds + 60)
+    lines = r.stdout.decode("utf-8", "replace").strip().splitlines()
+    if not lines:
+        raise AssertionError("ndc_client printed nothing (exit %d): %s" % (
+            r.returncode, r.stderr.decode()[-2000:]))
+    result = json.loads(lines[-1])
+    h.log("ndc %s: exit %d ok=%s errors=%r video=%r audio=%r" % (
+        mode, r.returncode, result.get("ok"), result.get("errors"), result.get("video"),
+        result.get("audio")))
+    return r.returncode, result
+
+
+def ndc_media(tmp):
+    """A 3 s H.264 baseline Annex-B file (keyframe each second) and an Opus file."""
+    h264, ogg = os.path.join(tmp, "ndc.h264"), os.path.join(tmp, "ndc.ogg")
+    for args in (["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30:duration=3",
+                  "-c:v", "libx264", "-profile:v", "baseline", "-bf", "0", "-g", "30",
+                  "-keyint_min", "30", "-pix_fmt", "yuv420p", "-f", "h264", h264],
+                 ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3",
+                  "-c:a", "libopus", "-b:a", "48k", ogg]):
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-threads", "1"]
+                       + args, check=True, timeout=60)
+    return h264, ogg
 
 
 class WebrtcTest(unittest.TestCase):
@@ -92,6 +127,77 @@ class WebrtcTest(unittest.TestCase):
             self.assertTrue(result.get("ok"), (result.get("reason"), err.decode()[-2000:]))
             self.assertIn("H264", result["last"]["codec"].upper())
             srv.wait_for_log(r"whip .* closed: the client ended it", 10)
+
+    def test_04_libdatachannel_publishes_and_plays(self):
+        """OBS's WebRTC stack (libdatachannel) as WHIP publisher, read back over RTMP,
+        and as WHEP player of an RTMP push."""
+        with h.Server() as srv:
+            h264, ogg = ndc_media(h.make_tmpdir())
+            code, r = ndc("whip", srv.http_url("/whip/live/ndc"), "--h264", h264, "--opus", ogg,
+                          seconds=8)
+            self.assertEqual(code, 0, r)
+            self.assertEqual(r["post"]["status"], 201, r)
+            self.assertGreaterEqual(r["video"]["framesSent"], 200, r)
+            self.assertIn(r["delete"]["status"], (200, 204), r)
+            # What the server rebuilt from libdatachannel's RTP (SPS/PPS as separate
+            # packets, FU-A slices): every access unit, pushed into the hub.
+            self.assertTrue(srv.find_log(r"whip .* live/ndc .*: pushed (\d{3,}) video"), srv.log_text()[-3000:])
+            pub = h.FfmpegProc(LIVE_H264 + ["-f", "flv", srv.rtmp_url()], "publisher").start()
+            try:
+                srv.wait_stream()
+                code, r = ndc("whep", srv.http_url("/whep/live/demo"), seconds=6)
+                self.assertEqual(code, 0, r)
+                v = r["video"]
+                self.assertGreaterEqual(v["keyframes"], 1, v)
+                self.assertGreaterEqual(v["accessUnits"], 120, v)
+                self.assertEqual(v["fuBoth"], 0, v)  # RFC 6184: never S and E in one FU-A
+                self.assertEqual(v["lost"], 0, v)
+            finally:
+                pub.stop()
+
+    def test_05_session_lifecycle_and_limits(self):
+        """A real offer gets 201 + Location + an answer; the address limit answers 429;
+        DELETE ends the session (and frees its slot); PATCH trickle is 204, an ICE
+        restart 422; a peer that never connects is closed at the handshake timeout."""
+        with open(CHROMIUM_WHEP_OFFER, "rb") as f:
+            offer = f.read()
+        sets = {"webrtc.max_sessions_per_ip": 1, "webrtc.handshake_timeout_ms": 2000}
+        with h.Server(sets=sets) as srv:
+            pub = h.FfmpegProc(LIVE_H264 + ["-f", "flv", srv.rtmp_url()], "publisher").start()
+            try:
+                srv.wait_stream()
+                url = srv.http_url("/whep/live/demo")
+                sdp = {"Content-Type": "application/sdp"}
+                st, hd, body = http("POST", url, offer, sdp)
+                self.assertEqual(st, 201, body)
+                self.assertEqual(hd.get("Content-Type"), "application/sdp")
+                location, etag = hd["Location"], hd["ETag"]
+                self.assertTrue(location.startswith("/whep/session/"), location)
+                answer = body.decode()
+                self.assertIn("a=ice-lite", answer)
+                self.assertIn("a=setup:passive", answer)
+                self.assertIn("a=candidate:", answer)
+                self.assertIn(" 127.0.0.1 %d typ host" % srv.udp_port, answer)
+                st, _, body = http("POST", url, offer, sdp)
+                self.assertEqual(st, 429, body)
+                frag = b"a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+                trickle = {"Content-Type": "application/trickle-ice-sdpfrag"}
+                st, _, body = http("PATCH", srv.http_url(location), frag, dict(trickle, **{"If-Match": etag}))
+                self.assertEqual(st, 204, body)
+                st, _, body = http("PATCH", srv.http_url(location), frag, dict(trickle, **{"If-Match": "*"}))
+                self.assertEqual(st, 422, body)
+                st, _, body = http("DELETE", srv.http_url(location))
+                self.assertEqual(st, 200, body)
+                srv.wait_for_log(r"whep .* closed: the client ended it", 5)
+                st, _, body = http("DELETE", srv.http_url(location))
+                self.assertEqual(st, 404, body)
+                # The slot is free again; nobody connects: closed at the handshake timeout.
+                st, _, body = http("POST", url, offer, sdp)
+                self.assertEqual(st, 201, body)
+                srv.wait_for_log(r"whep .* closed: no ICE check in 2000 ms", 8)
+                self.assertTrue(pub.running())
+            finally:
+                pub.stop()
 
     def test_03_bad_requests_get_clear_errors(self):
         with h.Server(sets={"webrtc.max_sessions_per_ip": 1}) as srv:
