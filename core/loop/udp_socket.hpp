@@ -26,7 +26,8 @@ bool sameAddress(const sockaddr_storage& a, const sockaddr_storage& b);
 
 class UdpSocket {
  public:
-  using Handler = std::function<void(std::span<const uint8_t> datagram, const sockaddr_storage& from)>;
+  using Handler =
+      std::function<void(std::span<const uint8_t> datagram, const sockaddr_storage& from)>;
 
   // Binds `host` (an IPv4 address, "localhost" or "0.0.0.0") and `port` (0: any).
   // nullptr and `error` ("bind 127.0.0.1:8000: address already in use") on failure.

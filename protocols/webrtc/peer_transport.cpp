@@ -24,9 +24,10 @@ PeerTransport::PeerTransport(core::EventLoop& loop, core::UdpSocket& socket,
       callbacks_(std::move(callbacks)),
       ice_(localUfrag, std::move(localPwd), negotiated.remoteUfrag, negotiated.remotePwd,
            limits.consentTimeoutMs),
-      dtlsTimer_(loop, [this] {
-        if (dtls_) dtls_->onTimer();
-      }),
+      dtlsTimer_(loop,
+                 [this] {
+                   if (dtls_) dtls_->onTimer();
+                 }),
       liveness_(loop, [this] { checkLiveness(); }),
       createdMs_(static_cast<int64_t>(loop.nowMs())),
       localDtlsClient_(negotiated.localDtlsClient) {
@@ -46,8 +47,9 @@ PeerTransport::PeerTransport(core::EventLoop& loop, core::UdpSocket& socket,
   DtlsTransportOptions options;
   options.mtu = limits.mtu;
   options.handshakeTimeoutMs = limits.handshakeTimeoutMs;
-  dtls_ = std::make_unique<DtlsTransport>(identity, localDtlsClient_, negotiated.remoteFingerprintAlg,
-                                          negotiated.remoteFingerprint, std::move(dc), options);
+  dtls_ =
+      std::make_unique<DtlsTransport>(identity, localDtlsClient_, negotiated.remoteFingerprintAlg,
+                                      negotiated.remoteFingerprint, std::move(dc), options);
   liveness_.start(1000, 1000);
 }
 
@@ -192,12 +194,14 @@ void PeerTransport::sendRaw(std::span<const uint8_t> bytes) {
 void PeerTransport::checkLiveness() {
   const int64_t now = static_cast<int64_t>(loop_.nowMs());
   if (!srtp_ && now - createdMs_ > limits_.handshakeTimeoutMs) {
-    fail(remote_ ? "DTLS handshake not done in " + std::to_string(limits_.handshakeTimeoutMs) + " ms"
-                 : "no ICE check in " + std::to_string(limits_.handshakeTimeoutMs) + " ms");
+    fail(remote_
+             ? "DTLS handshake not done in " + std::to_string(limits_.handshakeTimeoutMs) + " ms"
+             : "no ICE check in " + std::to_string(limits_.handshakeTimeoutMs) + " ms");
     return;
   }
   if (remote_ && ice_.consentExpired(now))
-    fail("no valid traffic for " + std::to_string(limits_.consentTimeoutMs) + " ms (consent expired)");
+    fail("no valid traffic for " + std::to_string(limits_.consentTimeoutMs) +
+         " ms (consent expired)");
 }
 
 void PeerTransport::close() {

@@ -31,11 +31,11 @@ struct TransportLimits {
 class PeerTransport {
  public:
   struct Callbacks {
-    std::function<void()> connected;                          // DTLS done, SRTP keyed
-    std::function<void(std::vector<uint8_t>& rtp)> rtp;       // decrypted, whole packet
-    std::function<void(std::vector<uint8_t>& rtcp)> rtcp;     // decrypted compound
-    std::function<void(std::span<const uint8_t>)> dtlsData;   // application data (SCTP)
-    std::function<void(const std::string& reason)> failed;    // the session must close
+    std::function<void()> connected;                         // DTLS done, SRTP keyed
+    std::function<void(std::vector<uint8_t>& rtp)> rtp;      // decrypted, whole packet
+    std::function<void(std::vector<uint8_t>& rtcp)> rtcp;    // decrypted compound
+    std::function<void(std::span<const uint8_t>)> dtlsData;  // application data (SCTP)
+    std::function<void(const std::string& reason)> failed;   // the session must close
   };
 
   // `name` labels the log lines ("whep 127.0.0.1:5000 live/demo").

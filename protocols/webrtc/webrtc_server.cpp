@@ -43,7 +43,8 @@ bool parseStreamPath(std::string_view path, std::string_view prefix, std::string
   auto ok = [](const std::string& s) {
     if (s.size() > 128) return false;
     for (char c : s)
-      if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
+      if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+        return false;
     return s != "." && s != "..";
   };
   return ok(app) && ok(name);
@@ -141,7 +142,8 @@ http::HttpResponse WebrtcServer::offer(const http::HttpRequest& req, bool whip) 
     return http::HttpResponse::error(status, reason);
   };
   if (std::string why = authorize(req, whip, app, name); !why.empty())
-    return refuse(whip ? 403 : 403, std::string(whip ? "publish" : "play") + " not authorized: " + why);
+    return refuse(whip ? 403 : 403,
+                  std::string(whip ? "publish" : "play") + " not authorized: " + why);
   const std::string* type = req.header("content-type");
   if (!type || !type->starts_with("application/sdp"))
     return refuse(415, "the offer must be Content-Type: application/sdp");

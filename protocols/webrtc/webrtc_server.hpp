@@ -38,8 +38,8 @@ class WebrtcServer {
   // nullptr and `error` when the UDP port cannot be bound or the DTLS identity
   // cannot be made (a start-up error).
   static std::unique_ptr<WebrtcServer> create(core::EventLoop& loop, http::HttpServer& http,
-                                              core::StreamRegistry& registry,
-                                              WebrtcOptions options, std::string& error);
+                                              core::StreamRegistry& registry, WebrtcOptions options,
+                                              std::string& error);
   ~WebrtcServer();
   WebrtcServer(const WebrtcServer&) = delete;
   WebrtcServer& operator=(const WebrtcServer&) = delete;

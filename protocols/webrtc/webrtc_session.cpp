@@ -17,9 +17,9 @@ WebrtcSession::WebrtcSession(WebrtcServer& server, Identity identity, const Nego
   c.rtp = [this](std::vector<uint8_t>& p) { onRtp(p); };
   c.rtcp = [this](std::vector<uint8_t>& p) { onRtcp(p); };
   c.failed = [this](const std::string& reason) { close(reason); };
-  transport_ = std::make_unique<PeerTransport>(
-      server.loop(), server.socket(), server.identity(), negotiated, identity_.localUfrag,
-      identity_.localPwd, server.options().limits, name_, std::move(c));
+  transport_ = std::make_unique<PeerTransport>(server.loop(), server.socket(), server.identity(),
+                                               negotiated, identity_.localUfrag, identity_.localPwd,
+                                               server.options().limits, name_, std::move(c));
 }
 
 WebrtcSession::~WebrtcSession() = default;

@@ -17,9 +17,9 @@ class WebrtcServer;
 class WebrtcSession {
  public:
   struct Identity {
-    std::string id;         // random, the session URL's last part
-    std::string key;        // "app/name"
-    std::string peerIp;     // the HTTP client's address (the per-address limit)
+    std::string id;      // random, the session URL's last part
+    std::string key;     // "app/name"
+    std::string peerIp;  // the HTTP client's address (the per-address limit)
     std::string localUfrag, localPwd;
   };
   WebrtcSession(WebrtcServer& server, Identity identity, const Negotiated& negotiated,

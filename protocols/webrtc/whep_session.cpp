@@ -14,8 +14,8 @@
 namespace webrtc {
 namespace {
 
-constexpr size_t kRtxPackets = 1024;       // ~1 s of 5 Mbit/s video
-constexpr size_t kWhepHeaderReserve = 12;  // the RTP header (no extensions, no CSRC)
+constexpr size_t kRtxPackets = 1024;        // ~1 s of 5 Mbit/s video
+constexpr size_t kWhepHeaderReserve = 12;   // the RTP header (no extensions, no CSRC)
 constexpr size_t kSrtpTrailerReserve = 16;  // GCM tag; HMAC-SHA1-80 takes 10
 
 uint32_t whepRandom32() {
@@ -190,7 +190,7 @@ void WhepSession::onRtcp(std::vector<uint8_t>& packet) {
   for (const RtcpNack& nack : compound->nacks) {
     Track* t = video_ && nack.mediaSsrc == video_->ssrc   ? &*video_
                : audio_ && nack.mediaSsrc == audio_->ssrc ? &*audio_
-                                                           : nullptr;
+                                                          : nullptr;
     if (!t) continue;
     for (uint16_t seq : nack.lost) {
       // NOTE: libsrtp allows the same packet again (allow_repeat_tx): a resend is

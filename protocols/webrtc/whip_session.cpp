@@ -11,9 +11,9 @@
 namespace webrtc {
 namespace {
 
-constexpr size_t kWhipJitterPackets = 2048;   // ~2 s of 8 Mbit/s video
-constexpr int64_t kWhipJitterWaitMs = 300;    // a gap waits this long for a resend
-constexpr int64_t kWhipPliGapMs = 500;        // at most one PLI per this long
+constexpr size_t kWhipJitterPackets = 2048;  // ~2 s of 8 Mbit/s video
+constexpr int64_t kWhipJitterWaitMs = 300;   // a gap waits this long for a resend
+constexpr int64_t kWhipPliGapMs = 500;       // at most one PLI per this long
 constexpr uint64_t kWhipTickMs = 20;
 
 }  // namespace
@@ -133,7 +133,7 @@ void WhipSession::drain(Track& track) {
 
 int64_t WhipSession::mediaMs(Track& track, uint32_t rtpTs) {
   // Unwrap the 32-bit RTP clock (a jump backwards by more than half its range is a wrap).
-  if (track.lastTs && rtpTs < *track.lastTs && *track.lastTs - rtpTs > 0x80000000u)
+  if (track.lastTs && rtpTs<*track.lastTs&& * track.lastTs - rtpTs> 0x80000000u)
     ++track.tsCycles;
   else if (track.lastTs && rtpTs > *track.lastTs && rtpTs - *track.lastTs > 0x80000000u)
     --track.tsCycles;  // a late packet from before the wrap
@@ -183,7 +183,8 @@ void WhipSession::pushAudio(Track& track, const RtpHeader& header,
 
 void WhipSession::sendNacks(Track& track) {
   if (!track.ssrc || !negotiated_.video) return;
-  const bool nackOk = track.video ? negotiated_.video->nack : negotiated_.audio && negotiated_.audio->nack;
+  const bool nackOk =
+      track.video ? negotiated_.video->nack : negotiated_.audio && negotiated_.audio->nack;
   if (!nackOk) return;
   std::vector<uint16_t> lost = track.jitter.nacks(static_cast<int64_t>(server_.loop().nowMs()));
   if (lost.empty()) return;
@@ -255,8 +256,8 @@ void WhipSession::sendReports() {
 
 void WhipSession::onClose(std::string_view reason) {
   tick_.stop();
-  spdlog::info("{}: pushed {} video and {} audio frames, {} PLI", name(), pushedVideo_, pushedAudio_,
-               plis_);
+  spdlog::info("{}: pushed {} video and {} audio frames, {} PLI", name(), pushedVideo_,
+               pushedAudio_, plis_);
   if (lease_) lease_->release(reason);
   lease_.reset();
 }

@@ -449,8 +449,9 @@ BOOST_AUTO_TEST_CASE(webrtc_keys) {
   BOOST_TEST(c.webrtc.handshake_timeout_ms == 1000);
   BOOST_TEST(c.webrtc.mtu == 1500);
   BOOST_TEST(c.webrtc.bearer_token == "t0k");
-  BOOST_TEST(errorOf("[webrtc]\nannounce = [\"example.com\"]\n") ==
-             "conf/roomcast.toml:2: webrtc.announce: expected an IPv4 address, got \"example.com\"");
+  BOOST_TEST(
+      errorOf("[webrtc]\nannounce = [\"example.com\"]\n") ==
+      "conf/roomcast.toml:2: webrtc.announce: expected an IPv4 address, got \"example.com\"");
   BOOST_TEST(errorOf("[webrtc]\nmtu = 575\n") ==
              "conf/roomcast.toml:2: webrtc.mtu: must be between 576 and 1500, got 575");
   BOOST_TEST(errorOf("[webrtc]\nbearer_token = \"a\\nb\"\n") ==

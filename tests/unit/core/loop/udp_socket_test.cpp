@@ -83,7 +83,8 @@ BOOST_AUTO_TEST_CASE(binding_a_taken_port_names_the_address_and_the_reason) {
   BOOST_TEST(!again);
   BOOST_TEST(error.find("127.0.0.1:" + std::to_string(sa->port())) != std::string::npos, error);
   BOOST_TEST(error.find("in use") != std::string::npos, error);
-  BOOST_TEST(!UdpSocket::bind(loop, "not-an-ip", 0, [](auto, const auto&) {}, error));
+  BOOST_TEST(!UdpSocket::bind(
+      loop, "not-an-ip", 0, [](auto, const auto&) {}, error));
   BOOST_TEST(error.find("bad address") != std::string::npos, error);
 }
 
