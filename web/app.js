@@ -164,6 +164,9 @@ async function startPlayer() {
     if (proto === 'whep') {
       const player = await lib.startWhep(url, video, (why) => {
         if (generation === state.generation) setState('error', why);
+      }, (event) => {
+        // The data channel's events come with their picture: show them at once.
+        if (generation === state.generation && state.chat) state.chat.fromMedia(event);
       });
       if (generation !== state.generation) {
         player.destroy();

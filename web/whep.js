@@ -3,7 +3,9 @@
 // 201 with its SDP (ICE-lite, its host candidates) and the session URL in Location,
 // which stop() DELETEs. No trickle: the server answers ICE checks from wherever
 // they come. getStats() is polled twice a second for the page's numbers: the
-// delay the browser adds (jitter buffer + decode) and frames decoded.
+// delay the browser adds (jitter buffer + decode) and frames decoded. A data channel
+// "room" brings the stream's room events (the sidechannel's JSON with streamTime),
+// each sent with the picture of its time: onRoomEvent(event) gets them.
 // Plain ES module, no build step.
 
 const STATS_MS = 500;
@@ -11,7 +13,7 @@ const STATS_MS = 500;
 // Starts playing `url` (with its query: expire/sign) into `video`. Resolves to the
 // player object { kind, version, destroy(), stats() } once the answer is set; throws
 // Error with the server's {"error"} text on a refusal.
-export async function startWhep(url, video, onFailed) {
+export async function startWhep(url, video, onFailed, onRoomEvent = () => {}) {
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
   pc.addTransceiver('video', { direction: 'recvonly' });
   pc.addTransceiver('audio', { direction: 'recvonly' });
@@ -21,7 +23,25 @@ export async function startWhep(url, video, onFailed) {
     if (video.srcObject !== media) video.srcObject = media;
   };
   let location = null;
-  const stats = { delayMs: null, framesDecoded: 0, keyFramesDecoded: 0, audioPackets: 0, state: 'new' };
+  const stats = {
+    delayMs: null, framesDecoded: 0, keyFramesDecoded: 0, audioPackets: 0, state: 'new',
+    roomEvents: [], // the last ones received on the data channel (parsed JSON)
+    roomChannel: 'closed',
+  };
+  const room = pc.createDataChannel('room');
+  room.onopen = () => { stats.roomChannel = 'open'; };
+  room.onclose = () => { stats.roomChannel = 'closed'; };
+  room.onmessage = (event) => {
+    let parsed;
+    try {
+      parsed = JSON.parse(event.data);
+    } catch (e) {
+      return;
+    }
+    stats.roomEvents.push(parsed);
+    if (stats.roomEvents.length > 100) stats.roomEvents.shift();
+    onRoomEvent(parsed);
+  };
   window.roomcast = window.roomcast || {};
   window.roomcast.whep = stats;
   pc.onconnectionstatechange = () => {

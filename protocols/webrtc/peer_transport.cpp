@@ -15,7 +15,7 @@ constexpr size_t kMaxSrtpDatagram = 64 * 1024;
 PeerTransport::PeerTransport(core::EventLoop& loop, core::UdpSocket& socket,
                              const DtlsIdentity& identity, const Negotiated& negotiated,
                              std::string localUfrag, std::string localPwd, TransportLimits limits,
-                             std::string name, Callbacks callbacks)
+                             std::string name, Callbacks callbacks, SctpHost sctp)
     : loop_(loop),
       socket_(socket),
       localUfrag_(localUfrag),
@@ -31,6 +31,10 @@ PeerTransport::PeerTransport(core::EventLoop& loop, core::UdpSocket& socket,
       liveness_(loop, [this] { checkLiveness(); }),
       createdMs_(static_cast<int64_t>(loop.nowMs())),
       localDtlsClient_(negotiated.localDtlsClient) {
+  if (sctp.stack && negotiated.data) {
+    sctpHost_ = std::move(sctp);
+    data_ = negotiated.data;
+  }
   DtlsTransport::Callbacks dc;
   dc.send = [this](std::span<const uint8_t> bytes) { sendRaw(bytes); };
   dc.armTimer = [this](int64_t delayMs) {
@@ -42,6 +46,7 @@ PeerTransport::PeerTransport(core::EventLoop& loop, core::UdpSocket& socket,
   dc.connected = [this] { onDtlsConnected(); };
   dc.failed = [this](const std::string& reason) { fail("dtls: " + reason); };
   dc.received = [this](std::span<const uint8_t> bytes) {
+    if (sctp_) sctp_->onPacket(bytes);
     if (callbacks_.dtlsData) callbacks_.dtlsData(bytes);
   };
   DtlsTransportOptions options;
@@ -151,7 +156,36 @@ void PeerTransport::onDtlsConnected() {
     return;
   }
   spdlog::info("{}: DTLS connected, SRTP keyed", name_);
+  if (data_) startSctp();
   if (callbacks_.connected) callbacks_.connected();
+}
+
+void PeerTransport::startSctp() {
+  SctpAssociation::Callbacks c;
+  // NOTE: SCTP packets go out as DTLS application data. This may run inside the
+  // DTLS callback that delivered the peer's packet: SctpStack defers re-entry.
+  c.send = [this](std::span<const uint8_t> packet) {
+    if (dtls_ && !failed_) dtls_->send(packet);
+  };
+  c.channelOpen = [this](uint16_t stream, const std::string& label, const std::string&) {
+    spdlog::info("{}: data channel \"{}\" opened (stream {})", name_, label, stream);
+    if (callbacks_.channelOpen) callbacks_.channelOpen(stream, label);
+  };
+  c.message = [this](uint16_t stream, bool text, std::span<const uint8_t> bytes) {
+    if (callbacks_.channelMessage) callbacks_.channelMessage(stream, text, bytes);
+  };
+  c.failed = [this](const std::string& reason) {
+    // The media goes on without the data channel.
+    spdlog::warn("{}: data channel failed: {}", name_, reason);
+  };
+  sctp_ = std::make_unique<SctpAssociation>(*sctpHost_.stack, data_->localSctpPort, data_->sctpPort,
+                                            data_->maxMessageSize, localDtlsClient_, std::move(c),
+                                            name_);
+  if (sctpHost_.wake) sctpHost_.wake();
+}
+
+bool PeerTransport::sendText(uint16_t stream, std::string_view text) {
+  return sctp_ && !failed_ && sctp_->isConnected() && sctp_->sendText(stream, text);
 }
 
 bool PeerTransport::sendRtp(std::vector<uint8_t> packet) {

@@ -17,6 +17,7 @@
 #include "protocols/webrtc/dtls_identity.hpp"
 #include "protocols/webrtc/dtls_transport.hpp"
 #include "protocols/webrtc/ice_lite_agent.hpp"
+#include "protocols/webrtc/sctp_association.hpp"
 #include "protocols/webrtc/sdp_negotiator.hpp"
 #include "protocols/webrtc/srtp_session.hpp"
 
@@ -36,12 +37,22 @@ class PeerTransport {
     std::function<void(std::vector<uint8_t>& rtcp)> rtcp;    // decrypted compound
     std::function<void(std::span<const uint8_t>)> dtlsData;  // application data (SCTP)
     std::function<void(const std::string& reason)> failed;   // the session must close
+    // The data channel (when the answer accepted one): a channel the peer opened, and
+    // a message on it.
+    std::function<void(uint16_t stream, const std::string& label)> channelOpen;
+    std::function<void(uint16_t stream, bool text, std::span<const uint8_t>)> channelMessage;
+  };
+  // The process's SCTP stack and how to wake its timer (WebrtcServer); null stack:
+  // no data channel.
+  struct SctpHost {
+    SctpStack* stack = nullptr;
+    std::function<void()> wake;
   };
 
   // `name` labels the log lines ("whep 127.0.0.1:5000 live/demo").
   PeerTransport(core::EventLoop& loop, core::UdpSocket& socket, const DtlsIdentity& identity,
                 const Negotiated& negotiated, std::string localUfrag, std::string localPwd,
-                TransportLimits limits, std::string name, Callbacks callbacks);
+                TransportLimits limits, std::string name, Callbacks callbacks, SctpHost sctp);
   ~PeerTransport();
   PeerTransport(const PeerTransport&) = delete;
   PeerTransport& operator=(const PeerTransport&) = delete;
@@ -53,6 +64,9 @@ class PeerTransport {
   bool sendRtcp(std::vector<uint8_t> packet);
   // DTLS application data (the SCTP association's packets).
   bool sendDtlsData(std::span<const uint8_t> bytes);
+  // A text message on data channel `stream`; false when there is no association up or
+  // the message cannot go (too big, buffer full).
+  bool sendText(uint16_t stream, std::string_view text);
   // Sends close_notify (best effort); the owner closes the session.
   void close();
 
@@ -73,6 +87,7 @@ class PeerTransport {
   void onDtls(std::span<const uint8_t> datagram);
   void onSrtp(std::span<const uint8_t> datagram, bool rtcp);
   void onDtlsConnected();
+  void startSctp();
   void sendRaw(std::span<const uint8_t> bytes);
   void checkLiveness();
   void fail(const std::string& reason);
@@ -86,6 +101,9 @@ class PeerTransport {
   IceLiteAgent ice_;
   std::unique_ptr<DtlsTransport> dtls_;
   std::unique_ptr<SrtpSession> srtp_;
+  SctpHost sctpHost_;
+  std::optional<Negotiated::Data> data_;  // the accepted m=application, if any
+  std::unique_ptr<SctpAssociation> sctp_;
   std::optional<sockaddr_storage> remote_;
   core::Timer dtlsTimer_;
   core::Timer liveness_;  // every second: consent freshness, the handshake's deadline

@@ -80,6 +80,14 @@ std::unique_ptr<WebrtcServer> WebrtcServer::create(core::EventLoop& loop, http::
     error = "webrtc: " + error;
     return nullptr;
   }
+  s->sctp_ = SctpStack::create(error);
+  if (!s->sctp_) spdlog::warn("webrtc: no data channels: SCTP stack: {}", error);
+  s->sctpTimer_ = std::make_unique<core::Timer>(loop, [raw] {
+    const uint64_t now = raw->loop_.nowMs();
+    raw->sctp_->onTimer(static_cast<int64_t>(now - raw->sctpTickAt_));
+    raw->sctpTickAt_ = now;
+    if (raw->sctp_->associationCount() == 0) raw->sctpTimer_->stop();
+  });
   s->registerRoutes(http);
   spdlog::info("webrtc: WHIP/WHEP media on udp {}:{}, candidates {}", s->options_.host,
                s->socket_->port(), [&] {
@@ -93,6 +101,10 @@ std::unique_ptr<WebrtcServer> WebrtcServer::create(core::EventLoop& loop, http::
 
 WebrtcServer::~WebrtcServer() {
   closeAll("server shutting down");
+  // NOTE: the sessions (and their SCTP associations) are destroyed here, before the
+  // stack, whose destructor runs usrsctp's timers until it can finish.
+  sessions_.clear();
+  if (sctpTimer_) sctpTimer_->stop();
 }
 
 void WebrtcServer::registerRoutes(http::HttpServer& http) {
@@ -248,6 +260,15 @@ void WebrtcServer::onDatagram(std::span<const uint8_t> datagram, const sockaddr_
   // NOTE: not ours (a closed session's peer, a scan): counted, never answered.
   if (++unrouted_ % 1000 == 1)
     spdlog::debug("webrtc: datagram from {} matches no session ({} so far)", address, unrouted_);
+}
+
+PeerTransport::SctpHost WebrtcServer::sctpHost() {
+  if (!sctp_) return {};
+  return {sctp_.get(), [this] {
+            if (sctpTimer_->active()) return;
+            sctpTickAt_ = loop_.nowMs();
+            sctpTimer_->start(10, 10);
+          }};
 }
 
 void WebrtcServer::routeAddress(WebrtcSession* session, const sockaddr_storage& address) {

@@ -11,11 +11,13 @@
 
 #include "core/auth/url_signer.hpp"
 #include "core/loop/event_loop.hpp"
+#include "core/loop/timer.hpp"
 #include "core/loop/udp_socket.hpp"
 #include "core/media/stream_registry.hpp"
 #include "protocols/http/http_server.hpp"
 #include "protocols/webrtc/dtls_identity.hpp"
 #include "protocols/webrtc/peer_transport.hpp"
+#include "protocols/webrtc/sctp_stack.hpp"
 
 namespace webrtc {
 
@@ -54,6 +56,9 @@ class WebrtcServer {
   const DtlsIdentity& identity() const { return *identity_; }
   core::StreamRegistry& registry() { return registry_; }
   const WebrtcOptions& options() const { return options_; }
+  // The data channels' SCTP stack and the wake-up of its timer, for a session's
+  // transport (no stack: data channels refused).
+  PeerTransport::SctpHost sctpHost();
   // A session closed itself: unrouted now, destroyed after this loop turn.
   void remove(WebrtcSession* session);
   // The session's transport selected the peer's address: route it there.
@@ -74,6 +79,10 @@ class WebrtcServer {
   WebrtcOptions options_;
   std::unique_ptr<DtlsIdentity> identity_;
   std::unique_ptr<core::UdpSocket> socket_;
+  std::unique_ptr<SctpStack> sctp_;
+  // 10 ms while any association exists (usrsctp without threads needs its timers run).
+  std::unique_ptr<core::Timer> sctpTimer_;
+  uint64_t sctpTickAt_ = 0;
   std::map<std::string, std::unique_ptr<WebrtcSession>> sessions_;  // by id
   std::map<std::string, WebrtcSession*> byUfrag_;                   // our ICE ufrag
   std::map<std::string, WebrtcSession*> byAddress_;                 // formatAddress(peer)

@@ -17,9 +17,15 @@ WebrtcSession::WebrtcSession(WebrtcServer& server, Identity identity, const Nego
   c.rtp = [this](std::vector<uint8_t>& p) { onRtp(p); };
   c.rtcp = [this](std::vector<uint8_t>& p) { onRtcp(p); };
   c.failed = [this](const std::string& reason) { close(reason); };
-  transport_ = std::make_unique<PeerTransport>(server.loop(), server.socket(), server.identity(),
-                                               negotiated, identity_.localUfrag, identity_.localPwd,
-                                               server.options().limits, name_, std::move(c));
+  c.channelOpen = [this](uint16_t stream, const std::string& label) {
+    onChannelOpen(stream, label);
+  };
+  c.channelMessage = [this](uint16_t stream, bool text, std::span<const uint8_t> bytes) {
+    onChannelMessage(stream, text, bytes);
+  };
+  transport_ = std::make_unique<PeerTransport>(
+      server.loop(), server.socket(), server.identity(), negotiated, identity_.localUfrag,
+      identity_.localPwd, server.options().limits, name_, std::move(c), server.sctpHost());
 }
 
 WebrtcSession::~WebrtcSession() = default;

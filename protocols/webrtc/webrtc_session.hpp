@@ -43,6 +43,9 @@ class WebrtcSession {
   virtual void onConnected() = 0;
   virtual void onRtp(std::vector<uint8_t>& packet) = 0;
   virtual void onRtcp(std::vector<uint8_t>& packet) = 0;
+  // The data channel: a channel the peer opened, a message on it (default: ignored).
+  virtual void onChannelOpen(uint16_t stream, const std::string& label) {}
+  virtual void onChannelMessage(uint16_t stream, bool text, std::span<const uint8_t> bytes) {}
   // The role's own teardown (unsubscribe, release the lease), before the transport.
   virtual void onClose(std::string_view reason) {}
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "core/media/room_event_packet.hpp"
 #include "core/media/stream_registry.hpp"
 #include "protocols/webrtc/h264_packetizer.hpp"
 #include "protocols/webrtc/rtcp_packet.hpp"
@@ -43,7 +44,6 @@ std::unique_ptr<WhepSession> WhepSession::create(WebrtcServer& server, WebrtcSes
   local.audioSsrc = whepRandom32() | 2;
   local.cname = "roomcast-" + id.id.substr(0, 8);
   local.streamId = app + "-" + name;
-  local.acceptData = false;  // the room's data channel: next step of issue 17
   auto negotiated = negotiateAnswer(offer, local, status, error);
   if (!negotiated) return nullptr;
   if (!negotiated->video && !negotiated->audio) {
@@ -101,6 +101,33 @@ void WhepSession::onPacket(const core::MediaPacket& packet) {
     sendVideo(packet);
   else if (packet.isAudio() && audio_)
     sendAudio(packet);
+  else if (packet.codec == core::Codec::RoomEvent)
+    sendRoomEvent(packet);
+}
+
+void WhepSession::sendRoomEvent(const core::MediaPacket& packet) {
+  if (!roomChannel_) return;
+  // NOTE: the Stream releases a room event right before the media packet of its
+  // stream time, so it leaves here just before that picture's RTP.
+  auto json = core::roomEventJson(packet);
+  if (!json) return;
+  if (transport_->sendText(*roomChannel_, json->view()))
+    ++roomEventsSent_;
+  else
+    ++roomEventsDropped_;
+}
+
+void WhepSession::onChannelOpen(uint16_t stream, const std::string& label) {
+  if (label == "room") roomChannel_ = stream;
+}
+
+void WhepSession::onChannelMessage(uint16_t stream, bool, std::span<const uint8_t> bytes) {
+  // NOTE: the room's requests (send, like, gift) on the data channel are not taken
+  // yet: the sender hears so instead of silence.
+  spdlog::debug("{}: data channel message of {} bytes refused", name(), bytes.size());
+  transport_->sendText(
+      stream,
+      R"({"error":"requests on the data channel are not supported yet; use the room WebSocket"})");
 }
 
 void WhepSession::sendVideo(const core::MediaPacket& packet) {
@@ -235,6 +262,9 @@ void WhepSession::onStreamEnd(std::string_view reason) {
 
 void WhepSession::onClose(std::string_view) {
   reports_.stop();
+  if (roomChannel_)
+    spdlog::info("{}: {} room events sent on the data channel, {} dropped", name(), roomEventsSent_,
+                 roomEventsDropped_);
   // NOTE: the sink must not drop its subscription inside a Stream callback: the
   // server destroys the session after this loop turn (deferDelete).
 }

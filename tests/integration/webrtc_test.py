@@ -6,11 +6,14 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 import unittest
 import urllib.request
 
 import harness as h
+import room_client as rc
+import room_test as rt
 from browser_test import WEB_ROOT, run_page
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -127,6 +130,41 @@ class WebrtcTest(unittest.TestCase):
             self.assertTrue(result.get("ok"), (result.get("reason"), err.decode()[-2000:]))
             self.assertIn("H264", result["last"]["codec"].upper())
             srv.wait_for_log(r"whip .* closed: the client ended it", 10)
+
+    def test_06_room_events_on_the_data_channel(self):
+        """A WHEP viewer's "room" data channel gets the room's events with streamTime,
+        while the picture plays: a message sent through the API arrives there."""
+        sets = {"web.root": WEB_ROOT, "room.key": rt.KEY, "room.app_id": rt.APP_ID}
+        with h.Server(sets=sets) as srv:
+            api = rc.Api(srv.http_port, rt.APP_ID, rt.KEY)
+            pub = h.FfmpegProc(LIVE_H264 + ["-f", "flv", srv.rtmp_url()], "publisher").start()
+            try:
+                srv.wait_stream()
+                # The page plays for --seconds 3 after its first frame: send meanwhile.
+                sender = threading.Thread(target=self.send_while_playing, args=(srv, api))
+                sender.start()
+                r = run_page(srv, "stream=live/demo&proto=whep&autoplay=1&muted=1",
+                             extra=["--seconds", "6"])
+                sender.join()
+                self.assertTrue(r.get("ok"), r.get("reason"))
+                whep = r["end"]["whep"]
+                texts = [e.get("body", {}).get("text") for e in whep["roomEvents"]]
+                h.log("room events on the data channel: %r" % whep["roomEvents"][-5:])
+                self.assertEqual(whep["roomChannel"], "open", whep)
+                self.assertIn("over the data channel", texts, whep["roomEvents"])
+                event = next(e for e in whep["roomEvents"]
+                             if e.get("body", {}).get("text") == "over the data channel")
+                self.assertIsInstance(event.get("streamTime"), int, event)
+                self.assertGreater(event["streamTime"], 0, event)
+            finally:
+                pub.stop()
+
+    def send_while_playing(self, srv, api):
+        h.wait_until(lambda: srv.find_log(r"whep .* data channel \"room\" opened"), 30, 0.2,
+                     "the page's room data channel")
+        time.sleep(0.5)
+        api.ok("POST", "/api/v1/rooms/live/demo/messages",
+               {"type": "text", "from": "host", "body": {"text": "over the data channel"}})
 
     def test_04_libdatachannel_publishes_and_plays(self):
         """OBS's WebRTC stack (libdatachannel) as WHIP publisher, read back over RTMP,

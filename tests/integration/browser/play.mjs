@@ -50,7 +50,8 @@ function snapshot(page) {
       stalls: window.__playStalls ? window.__playStalls.slice() : [],
       // WHEP (whep.js): getStats numbers (framesDecoded, keyFramesDecoded, audioPackets,
       // delayMs, state).
-      whep: window.roomcast && window.roomcast.whep ? { ...window.roomcast.whep } : null,
+      whep: window.roomcast && window.roomcast.whep
+        ? { ...window.roomcast.whep, roomEvents: window.roomcast.whep.roomEvents.slice() } : null,
     };
 
     function levelMenu(menu) {
