@@ -550,6 +550,8 @@ function init() {
   setInterval(updateStats, STATS_INTERVAL_MS);
   startPlayer();
   loadChat();
+  // NOTE: a dynamic import: a missing golive.js leaves the player working.
+  import('./golive.js').then((m) => m.initGoLive()).catch(() => {});
 }
 
 init();

@@ -91,6 +91,7 @@ StaticFiles::StaticFiles() {
   add("/sidechannel.js", "sidechannel.js", kJs, false);
   add("/whep.js", "whep.js", kJs, false);
   add("/whip.js", "whip.js", kJs, false);
+  add("/golive.js", "golive.js", kJs, false);
   add("/style.css", "style.css", kCss, false);
   add("/vendor/hls.min.js", "node_modules/hls.js/dist/hls.min.js", kJs, true);
   add("/vendor/mpegts.js", "node_modules/mpegts.js/dist/mpegts.js", kJs, true);

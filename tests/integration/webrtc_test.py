@@ -166,6 +166,27 @@ class WebrtcTest(unittest.TestCase):
         api.ok("POST", "/api/v1/rooms/live/demo/messages",
                {"type": "text", "from": "host", "body": {"text": "over the data channel"}})
 
+    def test_07_the_player_page_goes_live(self):
+        """The page's "Go live" form with the test pattern: the stream appears (origin
+        webrtc, with video), then Stop ends it."""
+        with h.Server(sets={"web.root": WEB_ROOT}) as srv:
+            args = [shutil.which("node"), WHIP_SCRIPT, "--origin", srv.http_url("").rstrip("/"),
+                    "--stream", "live/page", "--source", "pattern", "--ui", "1",
+                    "--seconds", "6", "--timeout", "30"]
+            h.log("whip: " + " ".join(args))
+            whip = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    stdin=subprocess.DEVNULL)
+            try:
+                info = h.wait_until(lambda: (lambda s: s if s and s.get("video") else None)(
+                    srv.api_stream("live/page")), 25, 0.25, "the page's stream with video")
+                self.assertEqual(info.get("origin"), "webrtc", info)
+            finally:
+                out, err = whip.communicate(timeout=60)
+            result = json.loads(out.decode().strip().splitlines()[-1])
+            self.assertTrue(result.get("ok"), (result.get("reason"), err.decode()[-2000:]))
+            self.assertGreater(result["last"]["framesEncoded"], 60, result["last"])
+            srv.wait_for_log(r"whip .* live/page .* closed: the client ended it", 10)
+
     def test_04_libdatachannel_publishes_and_plays(self):
         """OBS's WebRTC stack (libdatachannel) as WHIP publisher, read back over RTMP,
         and as WHEP player of an RTMP push."""

@@ -3,7 +3,9 @@
 // DELETE) and prints one JSON result line. Used by webrtc_test.py.
 //
 //   node whip.mjs --origin http://127.0.0.1:PORT --stream live/cam [--seconds 10]
-//                 [--source camera|pattern] [--token T] [--timeout 30]
+//                 [--source camera|pattern] [--token T] [--timeout 30] [--ui 1]
+//
+// --ui 1: through the page's "Go live" form (golive.js) instead of calling whip.js.
 //
 // The result: ok, the page's stats over time (framesEncoded, bytesSent, codec,
 // state), the answer's error if refused. Exit 0 when the connection reached
@@ -21,7 +23,24 @@ async function run(opts, result) {
     });
     // The origin's page: whip.js is served next to it (same origin as /whip/).
     await page.goto(`${opts.origin}/`, { waitUntil: 'load', timeout: 15000 });
-    const started = await page.evaluate(async ({ stream, source, token }) => {
+    if (opts.ui) {
+      // As a user: the page's Go live form (golive.js).
+      await page.fill('#golive-stream', opts.stream);
+      await page.selectOption('#golive-source', opts.source);
+      await page.click('#golive-start');
+      await page.waitForFunction(() => window.roomcast && window.roomcast.whip
+        || document.getElementById('golive').dataset.state === 'error', null, { timeout: 15000 });
+      const failed = await page.evaluate(() => document.getElementById('golive').dataset.state === 'error'
+        ? document.getElementById('golive-status').textContent : null);
+      result.started = failed ? { ok: false, error: failed } : { ok: true };
+      if (failed) {
+        result.reason = failed;
+        return;
+      }
+      await page.evaluate(() => { window.__whip = { stats: window.roomcast.whip,
+        stop: () => document.getElementById('golive-stop').click() }; });
+    }
+    const started = opts.ui ? result.started : await page.evaluate(async ({ stream, source, token }) => {
       try {
         const m = await import('/whip.js');
         const media = source === 'pattern' ? m.testPattern()
@@ -60,7 +79,7 @@ const result = { ok: false, console: [], pageErrors: [], samples: [] };
 let code = 2;
 try {
   const opts = parseOptions(process.argv, {
-    origin: '', stream: '', seconds: 10, source: 'camera', token: '', timeout: 30,
+    origin: '', stream: '', seconds: 10, source: 'camera', token: '', timeout: 30, ui: '',
   }, ['origin', 'stream']);
   code = await run(opts, result) ? 0 : 1;
 } catch (e) {
