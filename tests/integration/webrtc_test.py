@@ -21,6 +21,9 @@ WHIP_SCRIPT = os.path.join(HERE, "browser", "whip.mjs")
 NDC_SCRIPT = os.path.join(HERE, "webrtc", "ndc_client.mjs")
 CHROMIUM_WHEP_OFFER = os.path.join(h.SOURCE, "tests", "unit", "protocols", "webrtc", "sdp",
                                    "chromium_whep_offer.sdp")
+CHROMIUM_WHIP_OFFER = os.path.join(h.SOURCE, "tests", "unit", "protocols", "webrtc", "sdp",
+                                   "chromium_whip_offer.sdp")
+AUTH_KEY = "webrtc-test-signing-key-0123456789"
 
 # A browser-friendly live source: H.264 without B-frames (WebRTC plays B-frames at a
 # few fps), a keyframe each second, AAC.
@@ -186,6 +189,30 @@ class WebrtcTest(unittest.TestCase):
             self.assertTrue(result.get("ok"), (result.get("reason"), err.decode()[-2000:]))
             self.assertGreater(result["last"]["framesEncoded"], 60, result["last"])
             srv.wait_for_log(r"whip .* live/page .* closed: the client ended it", 10)
+
+    def test_08_signed_urls_and_the_bearer_token(self):
+        """With auth.enabled, WHIP needs the stream's signature or the bearer token."""
+        with open(CHROMIUM_WHIP_OFFER, "rb") as f:
+            offer = f.read()
+        sets = {"auth.enabled": True, "auth.key": AUTH_KEY, "webrtc.bearer_token": "t0ken"}
+        with h.Server(sets=sets) as srv:
+            url = srv.http_url("/whip/live/cam")
+            sdp = {"Content-Type": "application/sdp"}
+            st, _, body = http("POST", url, offer, sdp)
+            self.assertEqual(st, 403, body)
+            self.assertIn("publish not authorized", json.loads(body)["error"])
+            st, _, body = http("POST", url, offer, dict(sdp, Authorization="Bearer wrong"))
+            self.assertEqual(st, 403, body)
+            st, hd, body = http("POST", url, offer, dict(sdp, Authorization="Bearer t0ken"))
+            self.assertEqual(st, 201, body)
+            self.assertEqual(http("DELETE", srv.http_url(hd["Location"]))[0], 200)
+            query = h.signed_query(AUTH_KEY, "live", "cam", int(time.time()) + 60)
+            st, hd, body = http("POST", url + "?" + query, offer, sdp)
+            self.assertEqual(st, 201, body)
+            self.assertEqual(http("DELETE", srv.http_url(hd["Location"]))[0], 200)
+            # A signature is for its stream only.
+            st, _, body = http("POST", srv.http_url("/whip/live/other?" + query), offer, sdp)
+            self.assertEqual(st, 403, body)
 
     def test_04_libdatachannel_publishes_and_plays(self):
         """OBS's WebRTC stack (libdatachannel) as WHIP publisher, read back over RTMP,
