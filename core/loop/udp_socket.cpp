@@ -44,7 +44,7 @@ bool sameAddress(const sockaddr_storage& a, const sockaddr_storage& b) {
   if (a.ss_family == AF_INET6) {
     const auto& x = reinterpret_cast<const sockaddr_in6&>(a);
     const auto& y = reinterpret_cast<const sockaddr_in6&>(b);
-    return x.sin6_port == y.sin6_port &&
+    return x.sin6_port == y.sin6_port && x.sin6_scope_id == y.sin6_scope_id &&
            std::memcmp(&x.sin6_addr, &y.sin6_addr, sizeof x.sin6_addr) == 0;
   }
   return false;

@@ -21,7 +21,7 @@ class EventLoop;
 
 // "1.2.3.4:5" / "[::1]:5" for logs.
 std::string formatAddress(const sockaddr_storage& address);
-// Same address and port (IPv4 or IPv6).
+// Same family, address and port (IPv6: and scope).
 bool sameAddress(const sockaddr_storage& a, const sockaddr_storage& b);
 
 class UdpSocket {

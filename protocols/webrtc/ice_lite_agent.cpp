@@ -7,6 +7,8 @@
 #include <cstring>
 #include <utility>
 
+#include "core/loop/udp_socket.hpp"
+
 namespace webrtc {
 namespace {
 
@@ -118,7 +120,7 @@ IceLiteAgent::Reply IceLiteAgent::refuse(const StunMessage& request, int code, s
 
 void IceLiteAgent::updateSelection(const StunMessage& request, const sockaddr_storage& from,
                                    int64_t nowMs, Reply& reply) {
-  const bool same = selected_ && sameAddress(*selected_, from);
+  const bool same = selected_ && core::sameAddress(*selected_, from);
   if (request.useCandidate()) {
     // NOTE: RFC 8445 §7.3.1.5: USE-CANDIDATE on a valid check nominates its pair; a
     // later nomination from another address (re-nomination, NAT rebinding) moves it.
@@ -147,7 +149,8 @@ bool IceLiteAgent::usernameMatches(std::string_view username) const {
 }
 
 void IceLiteAgent::onValidTraffic(const sockaddr_storage& from, int64_t nowMs) {
-  if (selected_ && sameAddress(*selected_, from)) lastValidMs_ = std::max(lastValidMs_, nowMs);
+  if (selected_ && core::sameAddress(*selected_, from))
+    lastValidMs_ = std::max(lastValidMs_, nowMs);
 }
 
 bool IceLiteAgent::consentExpired(int64_t nowMs) const {
@@ -157,22 +160,6 @@ bool IceLiteAgent::consentExpired(int64_t nowMs) const {
 std::optional<int64_t> IceLiteAgent::consentDeadlineMs() const {
   if (!selected_) return std::nullopt;
   return lastValidMs_ + consentTimeoutMs_;
-}
-
-bool IceLiteAgent::sameAddress(const sockaddr_storage& a, const sockaddr_storage& b) {
-  if (a.ss_family != b.ss_family) return false;
-  if (a.ss_family == AF_INET) {
-    const auto& x = reinterpret_cast<const sockaddr_in&>(a);
-    const auto& y = reinterpret_cast<const sockaddr_in&>(b);
-    return x.sin_port == y.sin_port && x.sin_addr.s_addr == y.sin_addr.s_addr;
-  }
-  if (a.ss_family == AF_INET6) {
-    const auto& x = reinterpret_cast<const sockaddr_in6&>(a);
-    const auto& y = reinterpret_cast<const sockaddr_in6&>(b);
-    return x.sin6_port == y.sin6_port && x.sin6_scope_id == y.sin6_scope_id &&
-           std::memcmp(&x.sin6_addr, &y.sin6_addr, sizeof(x.sin6_addr)) == 0;
-  }
-  return false;
 }
 
 }  // namespace webrtc

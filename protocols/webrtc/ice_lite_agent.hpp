@@ -56,9 +56,6 @@ class IceLiteAgent {
   void setRemoteCredentials(std::string remoteUfrag, std::string remotePwd);
   const std::string& localUfrag() const { return localUfrag_; }
 
-  // Same family, address and port (IPv6: and scope).
-  static bool sameAddress(const sockaddr_storage& a, const sockaddr_storage& b);
-
  private:
   bool usernameMatches(std::string_view username) const;
   Reply refuse(const StunMessage& request, int code, std::string reason, bool authenticated) const;

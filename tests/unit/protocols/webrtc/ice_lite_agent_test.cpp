@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/loop/udp_socket.hpp"
+
 using namespace webrtc;
 
 namespace {
@@ -82,7 +84,7 @@ void expectError(const IceLiteAgent::Reply& r, int code, bool withIntegrity) {
 }
 
 bool same(const std::optional<sockaddr_storage>& a, const sockaddr_storage& b) {
-  return a && IceLiteAgent::sameAddress(*a, b);
+  return a && core::sameAddress(*a, b);
 }
 
 }  // namespace
@@ -98,7 +100,7 @@ BOOST_AUTO_TEST_CASE(a_valid_check_gets_a_signed_success_with_the_mapped_address
   BOOST_TEST(m.verifyIntegrity(kLocalPwd));
   BOOST_TEST(m.fingerprintOk());
   BOOST_TEST_REQUIRE(m.xorMappedAddress().has_value());
-  BOOST_TEST(IceLiteAgent::sameAddress(*m.xorMappedAddress(), kPeerA));
+  BOOST_TEST(core::sameAddress(*m.xorMappedAddress(), kPeerA));
   // No nomination yet: the first valid check's address is used.
   BOOST_TEST(r.selectedChanged);
   BOOST_TEST(same(agent.selected(), kPeerA));
@@ -109,10 +111,10 @@ BOOST_AUTO_TEST_CASE(ipv6_and_v4_mapped_peers_are_answered_in_their_family) {
   IceLiteAgent agent = makeAgent();
   const auto six = v6("2001:db8::7", 40000);
   const StunMessage a = parsed(deliver(agent, check(true), six, 0).bytes);
-  BOOST_TEST(IceLiteAgent::sameAddress(*a.xorMappedAddress(), six));
+  BOOST_TEST(core::sameAddress(*a.xorMappedAddress(), six));
   const StunMessage b =
       parsed(deliver(agent, check(true), v6("::ffff:192.0.2.10", 50000), 0).bytes);
-  BOOST_TEST(IceLiteAgent::sameAddress(*b.xorMappedAddress(), kPeerA));
+  BOOST_TEST(core::sameAddress(*b.xorMappedAddress(), kPeerA));
 }
 
 BOOST_AUTO_TEST_CASE(wrong_integrity_is_401_without_integrity) {
@@ -303,14 +305,14 @@ BOOST_AUTO_TEST_CASE(consent_timeout_is_configurable) {
 }
 
 BOOST_AUTO_TEST_CASE(same_address_compares_family_address_port_and_scope) {
-  BOOST_TEST(IceLiteAgent::sameAddress(kPeerA, v4("192.0.2.10", 50000)));
-  BOOST_TEST(!IceLiteAgent::sameAddress(kPeerA, v4("192.0.2.11", 50000)));
-  BOOST_TEST(!IceLiteAgent::sameAddress(kPeerA, v4("192.0.2.10", 50001)));
-  BOOST_TEST(!IceLiteAgent::sameAddress(kPeerA, v6("::ffff:192.0.2.10", 50000)));
-  BOOST_TEST(IceLiteAgent::sameAddress(v6("fe80::1", 9), v6("fe80::1", 9)));
+  BOOST_TEST(core::sameAddress(kPeerA, v4("192.0.2.10", 50000)));
+  BOOST_TEST(!core::sameAddress(kPeerA, v4("192.0.2.11", 50000)));
+  BOOST_TEST(!core::sameAddress(kPeerA, v4("192.0.2.10", 50001)));
+  BOOST_TEST(!core::sameAddress(kPeerA, v6("::ffff:192.0.2.10", 50000)));
+  BOOST_TEST(core::sameAddress(v6("fe80::1", 9), v6("fe80::1", 9)));
   auto scoped = v6("fe80::1", 9);
   reinterpret_cast<sockaddr_in6&>(scoped).sin6_scope_id = 2;
-  BOOST_TEST(!IceLiteAgent::sameAddress(v6("fe80::1", 9), scoped));
+  BOOST_TEST(!core::sameAddress(v6("fe80::1", 9), scoped));
   sockaddr_storage none{};
-  BOOST_TEST(!IceLiteAgent::sameAddress(none, none));
+  BOOST_TEST(!core::sameAddress(none, none));
 }
