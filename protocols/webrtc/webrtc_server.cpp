@@ -154,14 +154,13 @@ http::HttpResponse WebrtcServer::offer(const http::HttpRequest& req, bool whip) 
     return http::HttpResponse::error(status, reason);
   };
   if (std::string why = authorize(req, whip, app, name); !why.empty())
-    return refuse(whip ? 403 : 403,
-                  std::string(whip ? "publish" : "play") + " not authorized: " + why);
+    return refuse(403, std::string(whip ? "publish" : "play") + " not authorized: " + why);
   const std::string* type = req.header("content-type");
   if (!type || !type->starts_with("application/sdp"))
     return refuse(415, "the offer must be Content-Type: application/sdp");
   if (sessions_.size() >= options_.maxSessions)
     return refuse(503, "too many WebRTC sessions (" + std::to_string(options_.maxSessions) + ")");
-  if (perIp_[ip] >= options_.maxSessionsPerIp)
+  if (auto it = perIp_.find(ip); it != perIp_.end() && it->second >= options_.maxSessionsPerIp)
     return refuse(429, "too many WebRTC sessions from " + ip + " (" +
                            std::to_string(options_.maxSessionsPerIp) + ")");
   if (!whip) {
@@ -171,6 +170,24 @@ http::HttpResponse WebrtcServer::offer(const http::HttpRequest& req, bool whip) 
   std::string error;
   auto parsed = SdpSession::parse(req.body, error);
   if (!parsed) return refuse(400, "bad SDP offer: " + error);
+  int status = 400;
+  WebrtcSession* session = open(whip, app, name, ip, *parsed, status, error);
+  if (!session) return refuse(status, error);
+  http::HttpResponse r;
+  r.status = 201;
+  r.contentType = "application/sdp";
+  r.body = session->answer();
+  r.headers["Location"] =
+      std::string(whip ? kWhipPrefix : kWhepPrefix) + std::string(kSessionPart) + session->id();
+  r.headers["ETag"] = "\"" + session->localUfrag() + "\"";
+  r.headers["Cache-Control"] = "no-store";
+  spdlog::info("{}: created for {} (udp {})", session->name(), req.peer, socket_->port());
+  return r;
+}
+
+WebrtcSession* WebrtcServer::open(bool whip, const std::string& app, const std::string& name,
+                                  const std::string& ip, const SdpSession& offer, int& status,
+                                  std::string& error) {
   WebrtcSession::Identity id;
   do {
     id.id = randomIceText(16);
@@ -179,7 +196,7 @@ http::HttpResponse WebrtcServer::offer(const http::HttpRequest& req, bool whip) 
     id.localUfrag = randomIceText(8);
   } while (byUfrag_.count(id.localUfrag));
   id.localPwd = randomIceText(24);
-  id.key = key;
+  id.key = app + "/" + name;
   id.peerIp = ip;
   LocalEndpoint local;
   local.role = whip ? SdpRole::Ingest : SdpRole::Egress;
@@ -187,28 +204,17 @@ http::HttpResponse WebrtcServer::offer(const http::HttpRequest& req, bool whip) 
   local.icePwd = id.localPwd;
   local.fingerprintSha256 = identity_->fingerprint();
   local.candidates = candidates();
-  int status = 400;
   std::unique_ptr<WebrtcSession> session;
   if (whip)
-    session = WhipSession::create(*this, id, *parsed, local, app, name, status, error);
+    session = WhipSession::create(*this, id, offer, local, app, name, status, error);
   else
-    session = WhepSession::create(*this, id, *parsed, local, app, name, status, error);
-  if (!session) return refuse(status, error);
-  http::HttpResponse r;
-  r.status = 201;
-  r.contentType = "application/sdp";
-  r.body = whip ? static_cast<WhipSession&>(*session).answer()
-                : static_cast<WhepSession&>(*session).answer();
-  const std::string location =
-      std::string(whip ? kWhipPrefix : kWhepPrefix) + std::string(kSessionPart) + id.id;
-  r.headers["Location"] = location;
-  r.headers["ETag"] = "\"" + id.localUfrag + "\"";
-  r.headers["Cache-Control"] = "no-store";
-  spdlog::info("{}: created for {} (udp {})", session->name(), req.peer, socket_->port());
-  byUfrag_[id.localUfrag] = session.get();
+    session = WhepSession::create(*this, id, offer, local, app, name, status, error);
+  if (!session) return nullptr;
+  WebrtcSession* raw = session.get();
+  byUfrag_[id.localUfrag] = raw;
   ++perIp_[ip];
   sessions_.emplace(id.id, std::move(session));
-  return r;
+  return raw;
 }
 
 http::HttpResponse WebrtcServer::endSession(const http::HttpRequest& req) {

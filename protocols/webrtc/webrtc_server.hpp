@@ -18,6 +18,7 @@
 #include "protocols/webrtc/dtls_identity.hpp"
 #include "protocols/webrtc/peer_transport.hpp"
 #include "protocols/webrtc/sctp_stack.hpp"
+#include "protocols/webrtc/sdp_session.hpp"
 
 namespace webrtc {
 
@@ -68,6 +69,11 @@ class WebrtcServer {
   WebrtcServer(core::EventLoop& loop, core::StreamRegistry& registry, WebrtcOptions options);
   void registerRoutes(http::HttpServer& http);
   http::HttpResponse offer(const http::HttpRequest& req, bool whip);
+  // Makes the session of an offer that passed the checks (nullptr, `status`, `error`
+  // when the offer cannot be answered) and routes it.
+  WebrtcSession* open(bool whip, const std::string& app, const std::string& name,
+                      const std::string& ip, const SdpSession& offer, int& status,
+                      std::string& error);
   http::HttpResponse endSession(const http::HttpRequest& req);
   std::string authorize(const http::HttpRequest& req, bool whip, const std::string& app,
                         const std::string& name) const;

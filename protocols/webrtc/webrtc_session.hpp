@@ -34,6 +34,8 @@ class WebrtcSession {
   const std::string& localUfrag() const { return identity_.localUfrag; }
   const std::string& name() const { return name_; }
   bool whip() const { return role_ == std::string_view("whip"); }
+  // The SDP answer the POST returns.
+  virtual const std::string& answer() const = 0;
 
   void onDatagram(std::span<const uint8_t> datagram, const sockaddr_storage& from);
   // Ends the session (logged with the reason) and hands it back to the server.

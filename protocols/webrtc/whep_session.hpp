@@ -30,7 +30,7 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
                                              int& status, std::string& error);
   ~WhepSession() override;
 
-  const std::string& answer() const { return negotiated_.answer; }
+  const std::string& answer() const override { return negotiated_.answer; }
 
   // MediaSink
   void onPacket(const core::MediaPacket& packet) override;

@@ -33,7 +33,7 @@ class WhipSession final : public WebrtcSession {
                                              int& status, std::string& error);
   ~WhipSession() override;
 
-  const std::string& answer() const { return negotiated_.answer; }
+  const std::string& answer() const override { return negotiated_.answer; }
 
  private:
   struct Track {
