@@ -4,6 +4,7 @@
 #include "mixer/mixer.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -426,19 +427,30 @@ BOOST_AUTO_TEST_CASE(audio_aac_is_transcoded_on_its_own_thread_into_every_rung) 
       BOOST_TEST(p.dts >= last);
       last = p.dts;
     }
-    // AAC frames of 1024 samples at the source's 44.1 kHz: about as many as went in
-    // (the encoder's priming and the flush at the end move a frame or two).
-    BOOST_TEST(frames + 3 >= fed);
+    // AAC frames of 1024 samples at the source's 44.1 kHz: no more than went in (the
+    // encoder's priming adds one or two), and they cover the picture: a rung holds
+    // audio behind its video, so the tail past the last picture may stay held when
+    // the source leaves (how much depends on the threads' timing).
     BOOST_TEST(frames <= fed + 3);
+    BOOST_TEST(last >= src.units.back().dts - 250);
     BOOST_TEST(c->audio[1].dts >= 1000 - 50);
   }
-  // Encoded anew (not the source's bytes passed through), once for both rungs.
-  std::set<std::string> source, out180, out120;
+  // Encoded anew (not the source's bytes passed through), once for both rungs: a
+  // frame of one time is the same bytes in both (each rung starts its audio at its
+  // own first picture, so the first frame or two may be in one only).
+  std::set<std::string> source;
   for (const auto& [ms, bytes] : audio.frames) source.insert(std::string(bytes.view()));
-  for (const auto& p : r180.audio) out180.insert(std::string(p.payload.view()));
-  for (const auto& p : r120.audio) out120.insert(std::string(p.payload.view()));
-  for (const auto& bytes : out180) BOOST_TEST(!source.count(bytes));
-  BOOST_TEST((out180 == out120));
+  std::map<int64_t, std::string> by180;
+  for (const auto& p : r180.audio)
+    if (!p.config) by180[p.dts] = std::string(p.payload.view());
+  size_t common = 0;
+  for (const auto& p : r120.audio) {
+    if (p.config || !by180.count(p.dts)) continue;
+    ++common;
+    BOOST_TEST(by180[p.dts] == std::string(p.payload.view()), "frame at " << p.dts);
+    BOOST_TEST(!source.count(by180[p.dts]));
+  }
+  BOOST_TEST(common + 10 >= fed);
   BOOST_TEST(j["audio"]["mode"] == "aac");
   BOOST_TEST(j["audio"]["transcoding"] == true);
   BOOST_TEST(j["audio"]["frames_out"].get<uint64_t>() > 0u);
