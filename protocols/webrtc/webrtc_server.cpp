@@ -100,9 +100,11 @@ std::unique_ptr<WebrtcServer> WebrtcServer::create(core::EventLoop& loop, http::
 }
 
 WebrtcServer::~WebrtcServer() {
+  // NOTE: the sessions (and their SCTP associations) go here, before the stack,
+  // whose destructor runs usrsctp's timers until it can finish: remove() destroys
+  // them at once instead of after this loop turn, when the server is gone.
+  destroying_ = true;
   closeAll("server shutting down");
-  // NOTE: the sessions (and their SCTP associations) are destroyed here, before the
-  // stack, whose destructor runs usrsctp's timers until it can finish.
   sessions_.clear();
   if (sctpTimer_) sctpTimer_->stop();
 }
@@ -291,7 +293,7 @@ void WebrtcServer::remove(WebrtcSession* session) {
     a = a->second == session ? byAddress_.erase(a) : std::next(a);
   if (auto p = perIp_.find(session->peerIp()); p != perIp_.end() && --p->second == 0)
     perIp_.erase(p);
-  loop_.deferDelete(std::move(it->second));
+  if (!destroying_) loop_.deferDelete(std::move(it->second));
   sessions_.erase(it);
 }
 

@@ -94,6 +94,7 @@ class WebrtcServer {
   std::map<std::string, WebrtcSession*> byAddress_;                 // formatAddress(peer)
   std::map<std::string, size_t> perIp_;                             // HTTP peer IP -> sessions
   uint64_t unrouted_ = 0;
+  bool destroying_ = false;  // in the destructor: remove() destroys at once
 };
 
 }  // namespace webrtc
