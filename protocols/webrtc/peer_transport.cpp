@@ -45,6 +45,8 @@ PeerTransport::PeerTransport(core::EventLoop& loop, core::UdpSocket& socket,
   };
   dc.connected = [this] { onDtlsConnected(); };
   dc.failed = [this](const std::string& reason) { fail("dtls: " + reason); };
+  // A peer that stops sends close_notify, often before its HTTP DELETE arrives.
+  dc.closed = [this] { fail("the client ended it (DTLS close_notify)"); };
   dc.received = [this](std::span<const uint8_t> bytes) {
     if (sctp_) sctp_->onPacket(bytes);
     if (callbacks_.dtlsData) callbacks_.dtlsData(bytes);
