@@ -8,6 +8,8 @@
 // each sent with the picture of its time: onRoomEvent(event) gets them.
 // Plain ES module, no build step.
 
+import { exchangeSdp } from './whip.js';
+
 const STATS_MS = 500;
 
 // Starts playing `url` (with its query: expire/sign) into `video`. Resolves to the
@@ -22,7 +24,6 @@ export async function startWhep(url, video, onFailed, onRoomEvent = () => {}) {
     media.addTrack(event.track);
     if (video.srcObject !== media) video.srcObject = media;
   };
-  let location = null;
   const stats = {
     delayMs: null, framesDecoded: 0, keyFramesDecoded: 0, audioPackets: 0, state: 'new',
     roomEvents: [], // the last ones received on the data channel (parsed JSON)
@@ -48,21 +49,7 @@ export async function startWhep(url, video, onFailed, onRoomEvent = () => {}) {
     stats.state = pc.connectionState;
     if (pc.connectionState === 'failed') onFailed(`WebRTC connection failed (${pc.iceConnectionState})`);
   };
-  try {
-    await pc.setLocalDescription(await pc.createOffer());
-    const res = await fetch(url, {
-      method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp,
-    });
-    if (res.status !== 201) {
-      const body = await res.json().catch(() => ({}));
-      throw new Error(`WHEP ${res.status}: ${body.error || res.statusText}`);
-    }
-    location = new URL(res.headers.get('Location'), new URL(url, window.location.href)).href;
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-  } catch (e) {
-    pc.close();
-    throw e;
-  }
+  const location = await exchangeSdp(pc, url, 'WHEP');
   const poll = setInterval(async () => {
     const report = await pc.getStats().catch(() => null);
     if (!report) return;

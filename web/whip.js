@@ -7,6 +7,31 @@
 
 const STATS_MS = 500;
 
+// The offer/answer of WHIP and WHEP alike: `pc`'s offer POSTed as application/sdp to
+// `url`, the 201's answer set on `pc`; resolves to the session URL (Location) to
+// DELETE. On a refusal throws Error("<label> <status>: <the server's error>") and
+// closes `pc`.
+export async function exchangeSdp(pc, url, label, headers = {}) {
+  try {
+    await pc.setLocalDescription(await pc.createOffer());
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/sdp', ...headers },
+      body: pc.localDescription.sdp,
+    });
+    if (res.status !== 201) {
+      const body = await res.json().catch(() => ({}));
+      throw new Error(`${label} ${res.status}: ${body.error || res.statusText}`);
+    }
+    const location = new URL(res.headers.get('Location'), new URL(url, window.location.href)).href;
+    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+    return location;
+  } catch (e) {
+    pc.close();
+    throw e;
+  }
+}
+
 // A moving test pattern (canvas) with a tone, for machines without a camera.
 export function testPattern(width = 640, height = 360, fps = 30) {
   const canvas = document.createElement('canvas');
@@ -56,22 +81,7 @@ export async function startWhip(url, media, { token = '', onFailed = () => {} } 
     stats.state = pc.connectionState;
     if (pc.connectionState === 'failed') onFailed(`WebRTC connection failed (${pc.iceConnectionState})`);
   };
-  let location = null;
-  try {
-    await pc.setLocalDescription(await pc.createOffer());
-    const headers = { 'Content-Type': 'application/sdp' };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    const res = await fetch(url, { method: 'POST', headers, body: pc.localDescription.sdp });
-    if (res.status !== 201) {
-      const body = await res.json().catch(() => ({}));
-      throw new Error(`WHIP ${res.status}: ${body.error || res.statusText}`);
-    }
-    location = new URL(res.headers.get('Location'), new URL(url, window.location.href)).href;
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-  } catch (e) {
-    pc.close();
-    throw e;
-  }
+  const location = await exchangeSdp(pc, url, 'WHIP', token ? { Authorization: `Bearer ${token}` } : {});
   const poll = setInterval(async () => {
     const report = await pc.getStats().catch(() => null);
     if (!report) return;

@@ -34,6 +34,22 @@ std::string formatAddress(const sockaddr_storage& address) {
   return "?";
 }
 
+AddressKey addressKey(const sockaddr_storage& address) {
+  AddressKey key{};
+  key[0] = static_cast<uint8_t>(address.ss_family);
+  if (address.ss_family == AF_INET) {
+    const auto& a = reinterpret_cast<const sockaddr_in&>(address);
+    std::memcpy(&key[1], &a.sin_port, 2);
+    std::memcpy(&key[3], &a.sin_addr, 4);
+  } else if (address.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(address);
+    std::memcpy(&key[1], &a.sin6_port, 2);
+    std::memcpy(&key[3], &a.sin6_addr, 16);
+    std::memcpy(&key[19], &a.sin6_scope_id, 4);
+  }
+  return key;
+}
+
 bool sameAddress(const sockaddr_storage& a, const sockaddr_storage& b) {
   if (a.ss_family != b.ss_family) return false;
   if (a.ss_family == AF_INET) {

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,6 +22,10 @@ class EventLoop;
 
 // "1.2.3.4:5" / "[::1]:5" for logs.
 std::string formatAddress(const sockaddr_storage& address);
+// The address as a map key: family, port, IP (and IPv6 scope) as raw bytes; no
+// formatting, no allocation (per datagram on a receive path).
+using AddressKey = std::array<uint8_t, 24>;
+AddressKey addressKey(const sockaddr_storage& address);
 // Same family, address and port (IPv6: and scope).
 bool sameAddress(const sockaddr_storage& a, const sockaddr_storage& b);
 

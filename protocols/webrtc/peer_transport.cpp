@@ -49,7 +49,6 @@ PeerTransport::PeerTransport(core::EventLoop& loop, core::UdpSocket& socket,
   dc.closed = [this] { fail("the client ended it (DTLS close_notify)"); };
   dc.received = [this](std::span<const uint8_t> bytes) {
     if (sctp_) sctp_->onPacket(bytes);
-    if (callbacks_.dtlsData) callbacks_.dtlsData(bytes);
   };
   DtlsTransportOptions options;
   options.mtu = limits.mtu;

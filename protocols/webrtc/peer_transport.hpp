@@ -32,11 +32,10 @@ struct TransportLimits {
 class PeerTransport {
  public:
   struct Callbacks {
-    std::function<void()> connected;                         // DTLS done, SRTP keyed
-    std::function<void(std::vector<uint8_t>& rtp)> rtp;      // decrypted, whole packet
-    std::function<void(std::vector<uint8_t>& rtcp)> rtcp;    // decrypted compound
-    std::function<void(std::span<const uint8_t>)> dtlsData;  // application data (SCTP)
-    std::function<void(const std::string& reason)> failed;   // the session must close
+    std::function<void()> connected;                        // DTLS done, SRTP keyed
+    std::function<void(std::vector<uint8_t>& rtp)> rtp;     // decrypted, whole packet
+    std::function<void(std::vector<uint8_t>& rtcp)> rtcp;   // decrypted compound
+    std::function<void(const std::string& reason)> failed;  // the session must close
     // The data channel (when the answer accepted one): a channel the peer opened, and
     // a message on it.
     std::function<void(uint16_t stream, const std::string& label)> channelOpen;

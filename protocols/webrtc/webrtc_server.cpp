@@ -249,8 +249,7 @@ http::HttpResponse WebrtcServer::endSession(const http::HttpRequest& req) {
 }
 
 void WebrtcServer::onDatagram(std::span<const uint8_t> datagram, const sockaddr_storage& from) {
-  const std::string address = core::formatAddress(from);
-  if (auto it = byAddress_.find(address); it != byAddress_.end()) {
+  if (auto it = byAddress_.find(core::addressKey(from)); it != byAddress_.end()) {
     it->second->onDatagram(datagram, from);
     return;
   }
@@ -267,7 +266,8 @@ void WebrtcServer::onDatagram(std::span<const uint8_t> datagram, const sockaddr_
   }
   // NOTE: not ours (a closed session's peer, a scan): counted, never answered.
   if (++unrouted_ % 1000 == 1)
-    spdlog::debug("webrtc: datagram from {} matches no session ({} so far)", address, unrouted_);
+    spdlog::debug("webrtc: datagram from {} matches no session ({} so far)",
+                  core::formatAddress(from), unrouted_);
 }
 
 PeerTransport::SctpHost WebrtcServer::sctpHost() {
@@ -282,7 +282,7 @@ PeerTransport::SctpHost WebrtcServer::sctpHost() {
 void WebrtcServer::routeAddress(WebrtcSession* session, const sockaddr_storage& address) {
   for (auto it = byAddress_.begin(); it != byAddress_.end();)
     it = it->second == session ? byAddress_.erase(it) : std::next(it);
-  byAddress_[core::formatAddress(address)] = session;
+  byAddress_[core::addressKey(address)] = session;
 }
 
 void WebrtcServer::remove(WebrtcSession* session) {

@@ -91,7 +91,7 @@ class WebrtcServer {
   uint64_t sctpTickAt_ = 0;
   std::map<std::string, std::unique_ptr<WebrtcSession>> sessions_;  // by id
   std::map<std::string, WebrtcSession*> byUfrag_;                   // our ICE ufrag
-  std::map<std::string, WebrtcSession*> byAddress_;                 // formatAddress(peer)
+  std::map<core::AddressKey, WebrtcSession*> byAddress_;            // the selected peer
   std::map<std::string, size_t> perIp_;                             // HTTP peer IP -> sessions
   uint64_t unrouted_ = 0;
   bool destroying_ = false;  // in the destructor: remove() destroys at once

@@ -33,7 +33,6 @@ class WebrtcSession {
   const std::string& peerIp() const { return identity_.peerIp; }
   const std::string& localUfrag() const { return identity_.localUfrag; }
   const std::string& name() const { return name_; }
-  bool whip() const { return role_ == std::string_view("whip"); }
   // The SDP answer the POST returns.
   virtual const std::string& answer() const = 0;
 

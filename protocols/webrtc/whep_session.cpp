@@ -80,14 +80,14 @@ WhepSession::WhepSession(WebrtcServer& server, WebrtcSession::Identity id, Negot
                          std::string app, std::string name)
     : WebrtcSession(server, std::move(id), negotiated, "whep"),
       negotiated_(std::move(negotiated)),
-      app_(std::move(app)),
-      name_(std::move(name)),
+      streamApp_(std::move(app)),
+      streamName_(std::move(name)),
       reports_(server.loop(), [this] { sendReports(); }) {}
 
 WhepSession::~WhepSession() = default;
 
 void WhepSession::onConnected() {
-  subscription_ = server_.registry().subscribe(app_, name_, *this, "webrtc");
+  subscription_ = server_.registry().subscribe(streamApp_, streamName_, *this, "webrtc");
   if (!subscription_) {
     close("the stream ended before the viewer connected");
     return;

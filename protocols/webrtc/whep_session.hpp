@@ -67,7 +67,7 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   void sendReports();
 
   Negotiated negotiated_;
-  std::string app_, name_;
+  std::string streamApp_, streamName_;  // what it plays (name() is the log label)
   std::unique_ptr<core::Subscription> subscription_;
   std::optional<Track> video_, audio_;
   std::vector<uint8_t> avcConfig_;

@@ -99,4 +99,8 @@ BOOST_AUTO_TEST_CASE(addresses_compare_by_family_ip_and_port) {
   BOOST_TEST(!sameAddress(loopback(5), v6));
   BOOST_TEST(sameAddress(v6, v6));
   BOOST_TEST(formatAddress(v6) == "[::1]:5");
+  // The map key agrees with sameAddress.
+  BOOST_TEST((addressKey(loopback(5)) == addressKey(loopback(5))));
+  BOOST_TEST((addressKey(loopback(5)) != addressKey(loopback(6))));
+  BOOST_TEST((addressKey(loopback(5)) != addressKey(v6)));
 }
