@@ -43,7 +43,10 @@ void RoomServer::closeAll() {
 
 std::string RoomServer::clientIp(const std::string& peer) {
   const size_t colon = peer.rfind(':');
-  return colon == std::string::npos ? peer : peer.substr(0, colon);
+  if (colon == std::string::npos) return peer;
+  // "[::1]:5678" (an IPv6 peer) -> "::1"
+  if (peer.front() == '[' && colon > 1 && peer[colon - 1] == ']') return peer.substr(1, colon - 2);
+  return peer.substr(0, colon);
 }
 
 bool RoomServer::isAdmin(const std::string& user) const {

@@ -301,6 +301,23 @@ class WebrtcTest(unittest.TestCase):
             self.assertTrue(line, srv.log_text()[-3000:])
             self.assertLess(abs(int(re.search(rx, line).group(1)) + 300), 60, line)
 
+    def test_10_ipv6_media(self):
+        """webrtc.listen on the IPv6 loopback: the answer's candidate is [::1] and
+        libdatachannel plays by WHEP over it (the HTTP side stays on 127.0.0.1)."""
+        port = h.free_udp_port()
+        with h.Server(sets={"webrtc.listen": "[::1]:%d" % port}) as srv:
+            srv.wait_for_log(r"webrtc: WHIP/WHEP media on udp \[::1\]:%d, candidates \[::1\]:%d"
+                             % (port, port), 10)
+            pub = h.FfmpegProc(LIVE_H264 + ["-f", "flv", srv.rtmp_url()], "publisher").start()
+            try:
+                srv.wait_stream()
+                code, r = ndc("whep", srv.http_url("/whep/live/demo"), "--bind", "::1", seconds=4)
+                self.assertEqual(code, 0, r)
+                self.assertTrue(r["selectedPair"]["remote"].startswith("::1"), r["selectedPair"])
+                self.assertGreaterEqual(r["video"]["keyframes"], 1, r["video"])
+            finally:
+                pub.stop()
+
     def test_05_session_lifecycle_and_limits(self):
         """A real offer gets 201 + Location + an answer; the address limit answers 429;
         DELETE ends the session (and frees its slot); PATCH trickle is 204, an ICE
