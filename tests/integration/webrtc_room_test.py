@@ -3,17 +3,23 @@
 # viewer logged in by the UserSig of its URL sends danmaku (a WebSocket member gets
 # them, the before-send webhook is asked, the sender gets its reply and its message
 # once, with streamTime, from the media); a bad UserSig, the login message, the room
-# binding, the per-connection rate limit; a WHIP host's channel sends too.
-# One server and one RTMP source for the class. Owner: integration tests. ~40 s.
+# binding, the per-connection rate limit; a WHIP host's channel sends too; the
+# player page (Chromium) playing by WHEP sends its chat's danmaku on the channel.
+# One server and one RTMP source for the class. Owner: integration tests. ~45 s.
 import json
-import time
+import os
+import shutil
+import subprocess
 import unittest
 
 import harness as h
 import room_client as rc
 import room_test as rt  # the module only: its RoomTest must not run from here
 import webrtc_test as wt
+from browser_test import CHROMIUM, WEB_ROOT
 from webhook_test import Receiver
+
+WHEP_CHAT_SCRIPT = os.path.join(h.HERE, "browser", "whep_chat.mjs")
 
 SOURCE = ["-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
           "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-bf", "0",
@@ -45,7 +51,7 @@ class WebrtcRoomTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.hook = Receiver()
-        sets = {"room.key": rt.KEY, "room.app_id": rt.APP_ID, "room.client_rate": CLIENT_RATE,
+        sets = {"web.root": WEB_ROOT, "room.key": rt.KEY, "room.app_id": rt.APP_ID, "room.client_rate": CLIENT_RATE,
                 "webhook.url": "http://127.0.0.1:%d/im/callback" % cls.hook.port,
                 "webhook.timeout_ms": 1000}
         cls.srv = h.Server(sets=sets).start()
@@ -143,6 +149,25 @@ class WebrtcRoomTest(unittest.TestCase):
             mine = [m for m in msgs if rt.is_msg(m) and m.get("msgId") == sent["msgId"]]
             self.assertEqual(len(mine), 1, msgs)
             self.assertEqual(mine[0].get("room"), "live/host", mine[0])
+
+    def test_05_the_player_page_sends_its_danmaku_on_the_channel(self):
+        with self.member("viewer", "live/demo") as ws:
+            mark = self.srv.log_mark()
+            args = [shutil.which("node"), WHEP_CHAT_SCRIPT, "--base", self.srv.http_url(""),
+                    "--room", "live/demo", "--user", "pagefan", "--sig", sig("pagefan"),
+                    "--text", "from the page", "--web-root", WEB_ROOT, "--chromium", CHROMIUM]
+            h.log("browser: " + " ".join(args[:4]))
+            out = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 stdin=subprocess.DEVNULL, timeout=120)
+            r = json.loads(out.stdout.decode().strip().splitlines()[-1])
+            h.log("page: ok=%s sent=%s shown=%s" % (r.get("ok"), r.get("sent"), r.get("shown")))
+            self.assertTrue(r.get("ok"), (r, out.stderr.decode()[-2000:]))
+            self.assertEqual(r["sent"], "channel", r)
+            got = ws.wait_for(lambda e: rt.is_msg(e) and e["body"].get("text") == "from the page",
+                              5, "the page's danmaku on the WebSocket")
+            self.assertEqual(got["from"]["id"], "pagefan", got)
+            self.assertTrue(self.srv.find_log(r"room dc .*: logged in as pagefan", since=mark),
+                            self.srv.log_text()[-3000:])
 
 
 if __name__ == "__main__":
