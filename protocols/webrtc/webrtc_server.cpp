@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "core/auth/query_string.hpp"
 #include "protocols/webrtc/packet_demux.hpp"
 #include "protocols/webrtc/sdp_session.hpp"
 #include "protocols/webrtc/stun_message.hpp"
@@ -175,8 +176,16 @@ http::HttpResponse WebrtcServer::offer(const http::HttpRequest& req, bool whip) 
   std::string error;
   auto parsed = SdpSession::parse(req.body, error);
   if (!parsed) return refuse(400, "bad SDP offer: " + error);
+  WebrtcSession::Identity id;
+  id.key = key;
+  id.peerIp = ip;
+  // The room login of the data channel (docs/room-protocol.md): checked when the
+  // channel opens, exactly as a "login" request; a bad one leaves viewing alone.
+  const auto query = core::QueryString::parse(req.query);
+  if (const std::string* user = query.ok() ? query.find("userid") : nullptr) id.user = *user;
+  if (const std::string* sig = query.ok() ? query.find("usersig") : nullptr) id.usersig = *sig;
   int status = 400;
-  WebrtcSession* session = open(whip, app, name, ip, *parsed, status, error);
+  WebrtcSession* session = open(whip, app, name, std::move(id), *parsed, status, error);
   if (!session) return refuse(status, error);
   http::HttpResponse r;
   r.status = 201;
@@ -191,9 +200,8 @@ http::HttpResponse WebrtcServer::offer(const http::HttpRequest& req, bool whip) 
 }
 
 WebrtcSession* WebrtcServer::open(bool whip, const std::string& app, const std::string& name,
-                                  const std::string& ip, const SdpSession& offer, int& status,
+                                  WebrtcSession::Identity id, const SdpSession& offer, int& status,
                                   std::string& error) {
-  WebrtcSession::Identity id;
   do {
     id.id = randomIceText(16);
   } while (sessions_.count(id.id));
@@ -201,8 +209,7 @@ WebrtcSession* WebrtcServer::open(bool whip, const std::string& app, const std::
     id.localUfrag = randomIceText(8);
   } while (byUfrag_.count(id.localUfrag));
   id.localPwd = randomIceText(24);
-  id.key = app + "/" + name;
-  id.peerIp = ip;
+  const std::string ip = id.peerIp;
   LocalEndpoint local;
   local.role = whip ? SdpRole::Ingest : SdpRole::Egress;
   local.iceUfrag = id.localUfrag;

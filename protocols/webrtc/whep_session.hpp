@@ -3,7 +3,8 @@
 // parts) and Opus as SRTP with its own SSRCs and sequence numbers; answers NACK
 // from a retransmission buffer, PLI/FIR with a keyframe request, and sends sender
 // reports. A data channel "room" the viewer opens gets the stream's room events (the
-// sidechannel's JSON, with streamTime) in order with the media at that time.
+// sidechannel's JSON, with streamTime) in order with the media at that time, and
+// speaks the room protocol (WebrtcSession).
 // Owned by WebrtcServer; loop thread.
 #pragma once
 
@@ -56,8 +57,7 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   void onRtp(std::vector<uint8_t>& packet) override;
   void onRtcp(std::vector<uint8_t>& packet) override;
   void onClose(std::string_view reason) override;
-  void onChannelOpen(uint16_t stream, const std::string& label) override;
-  void onChannelMessage(uint16_t stream, bool text, std::span<const uint8_t> bytes) override;
+  bool mediaCarriesRoomEvents() const override { return true; }
   void sendRoomEvent(const core::MediaPacket& packet);
 
   void sendVideo(const core::MediaPacket& packet);
@@ -75,7 +75,6 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   bool waitingForKey_ = true;
   core::Timer reports_;
   uint64_t skippedAudio_ = 0, skippedBFrames_ = 0;
-  std::optional<uint16_t> roomChannel_;  // the viewer's "room" data channel
   uint64_t roomEventsSent_ = 0, roomEventsDropped_ = 0;
 };
 

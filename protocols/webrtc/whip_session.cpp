@@ -28,7 +28,6 @@ std::unique_ptr<WhipSession> WhipSession::create(WebrtcServer& server, WebrtcSes
                                                  const SdpSession& offer, LocalEndpoint local,
                                                  const std::string& app, const std::string& name,
                                                  int& status, std::string& error) {
-  local.acceptData = false;  // the room's data channel: next step of issue 17
   auto negotiated = negotiateAnswer(offer, local, status, error);
   if (!negotiated) return nullptr;
   if (!negotiated->video) {

@@ -3,8 +3,10 @@
 // buffer per track (NACK for losses), rebuilds H.264 access units and Opus frames
 // and pushes them into the hub on a millisecond clock taken from the RTP clocks
 // (RtpTimeline: each track anchored at its first packet's arrival, then the audio
-// lip-synced to the video by the sender reports); asks the peer for a
-// keyframe (PLI) after a loss and when a consumer asks; sends receiver reports.
+// lip-synced to the video by the sender reports); asks the peer for a keyframe (PLI)
+// after a loss and when a consumer asks; sends receiver reports. Its "room" data
+// channel gets the room's events from the room itself (no media goes back to a
+// publisher) and speaks the room protocol (WebrtcSession).
 // Owned by WebrtcServer; loop thread.
 #pragma once
 
@@ -54,6 +56,7 @@ class WhipSession final : public WebrtcSession {
   void onRtp(std::vector<uint8_t>& packet) override;
   void onRtcp(std::vector<uint8_t>& packet) override;
   void onClose(std::string_view reason) override;
+  bool mediaCarriesRoomEvents() const override { return false; }
 
   Track* trackFor(const RtpHeader& header);
   void drain(Track& track);
