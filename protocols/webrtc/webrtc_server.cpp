@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "core/format/json_text.hpp"
 #include "protocols/webrtc/packet_demux.hpp"
 #include "protocols/webrtc/sdp_session.hpp"
 #include "protocols/webrtc/stun_message.hpp"
@@ -110,6 +111,15 @@ WebrtcServer::~WebrtcServer() {
 }
 
 void WebrtcServer::registerRoutes(http::HttpServer& http) {
+  // The sessions and their counters (NACKs answered, keyframes resent from the
+  // cache, slow viewers on keyframes only).
+  http.routePrefix("GET", "/api/v1/webrtc/sessions",
+                   [this](const http::HttpRequest&, http::HttpExchange&) {
+                     nlohmann::json list = nlohmann::json::array();
+                     for (const auto& [id, s] : sessions_) list.push_back(s->describe());
+                     return http::HttpResponse::json(
+                         200, core::dumpJson(nlohmann::json{{"sessions", list}}) + "\n");
+                   });
   for (std::string_view prefix : {kWhipPrefix, kWhepPrefix}) {
     const bool whip = prefix == kWhipPrefix;
     http.optionsHeaders(std::string(prefix), {{"Accept-Post", "application/sdp"}});

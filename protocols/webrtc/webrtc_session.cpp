@@ -42,6 +42,23 @@ void WebrtcSession::onDatagram(std::span<const uint8_t> datagram, const sockaddr
     server_.routeAddress(this, *now);
 }
 
+nlohmann::json WebrtcSession::describe() const {
+  const PeerTransport::Stats& t = transport_->stats();
+  const sockaddr_storage* remote = transport_->remote();
+  return {{"id", id()},
+          {"role", role_},
+          {"stream", key()},
+          {"peer", remote ? core::formatAddress(*remote) : identity_.peerIp},
+          {"connected", transport_->connected()},
+          {"transport",
+           {{"rtp_in", t.rtpIn},
+            {"rtcp_in", t.rtcpIn},
+            {"rtp_out", t.rtpOut},
+            {"rtcp_out", t.rtcpOut},
+            {"send_dropped", t.sendDropped},
+            {"srtp_errors", t.srtpErrors}}}};
+}
+
 void WebrtcSession::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;

@@ -1,10 +1,11 @@
 // WhepSession: one WHEP viewer. Once DTLS is up it subscribes to the stream and
 // sends its H.264 (packetized once per packet for every viewer: WireFormat::RtpVideo
 // parts) and Opus as SRTP with its own SSRCs and sequence numbers; answers NACK
-// from a retransmission buffer, PLI/FIR with a keyframe request, and sends sender
-// reports. A data channel "room" the viewer opens gets the stream's room events (the
-// sidechannel's JSON, with streamTime) in order with the media at that time.
-// Owned by WebrtcServer; loop thread.
+// from a retransmission buffer, PLI/FIR with the stream's latest keyframe resent
+// (or a keyframe request: VideoGate), sends sender reports, and gives a viewer that
+// does not keep up keyframes only (SlowViewerMonitor). A data channel "room" the viewer opens gets
+// the stream's room events (the sidechannel's JSON, with streamTime) in order with the media at
+// that time. Owned by WebrtcServer; loop thread.
 #pragma once
 
 #include <memory>
@@ -15,8 +16,10 @@
 #include "core/loop/timer.hpp"
 #include "core/media/media_sink.hpp"
 #include "core/media/stream.hpp"
+#include "protocols/webrtc/rtcp_packet.hpp"
 #include "protocols/webrtc/rtx_buffer.hpp"
 #include "protocols/webrtc/sdp_session.hpp"
+#include "protocols/webrtc/video_gate.hpp"
 #include "protocols/webrtc/webrtc_session.hpp"
 
 namespace webrtc {
@@ -31,6 +34,7 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   ~WhepSession() override;
 
   const std::string& answer() const override { return negotiated_.answer; }
+  nlohmann::json describe() const override;
 
   // MediaSink
   void onPacket(const core::MediaPacket& packet) override;
@@ -62,7 +66,15 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
 
   void sendVideo(const core::MediaPacket& packet);
   void sendAudio(const core::MediaPacket& packet);
-  void sendPayload(Track& track, const core::SharedBuffer& payload, bool marker, uint32_t rtpTs);
+  // false when the transport could not send it (not connected, the kernel's buffer full).
+  bool sendPayload(Track& track, const core::SharedBuffer& payload, bool marker, uint32_t rtpTs);
+  // The RTP payloads of a video packet, cut once for every viewer of the stream.
+  std::span<const core::SharedBuffer> videoParts(const core::MediaPacket& packet);
+  void sendVideoFrame(const core::MediaPacket& packet, uint32_t rtpTs);
+  void answerNacks(const std::vector<RtcpNack>& nacks);
+  void answerPictureLoss();
+  void resendCachedKeyframe();
+  void endLossWindow();
   uint32_t rtpTime(const Track& track, int64_t ptsMs);
   void sendReports();
 
@@ -73,6 +85,14 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   std::vector<uint8_t> avcConfig_;
   std::optional<int64_t> firstPts_;
   bool waitingForKey_ = true;
+  VideoGate gate_;
+  std::optional<core::MediaPacket> lastKeyframe_;  // the stream's latest (shares its bytes)
+  int64_t newestVideoPts_ = 0;
+  struct VideoCounters {
+    uint64_t nackedSeqs = 0, resent = 0, resendMissed = 0;  // NACK answers
+    uint64_t keyframesFromCache = 0, keyframesOnlyMs = 0;
+  } videoCounters_;
+  int64_t keyframesOnlySinceMs_ = -1;
   core::Timer reports_;
   uint64_t skippedAudio_ = 0, skippedBFrames_ = 0;
   std::optional<uint16_t> roomChannel_;  // the viewer's "room" data channel
