@@ -441,6 +441,7 @@ struct Server {
     o.bearerToken = c.webrtc.bearer_token;
     o.publishSigner = c.auth.protect_publish ? signer.get() : nullptr;
     o.playSigner = c.auth.protect_play ? signer.get() : nullptr;
+    o.renditions = mixer.get();
     webrtc = webrtc::WebrtcServer::create(loop, *http, *registry, std::move(o), error);
     if (!webrtc) throw std::runtime_error(error);
   }

@@ -14,6 +14,7 @@
 #include "core/loop/timer.hpp"
 #include "core/loop/udp_socket.hpp"
 #include "core/media/stream_registry.hpp"
+#include "core/media/webrtc_renditions.hpp"
 #include "protocols/http/http_server.hpp"
 #include "protocols/webrtc/dtls_identity.hpp"
 #include "protocols/webrtc/peer_transport.hpp"
@@ -34,6 +35,9 @@ struct WebrtcOptions {
   std::string bearerToken;
   const core::UrlSigner* publishSigner = nullptr;  // WHIP needs a signed URL (or the token)
   const core::UrlSigner* playSigner = nullptr;     // WHEP likewise
+  // A source with B-frames is played from its B-frame-free rendition (the mixer's);
+  // null: played as it is (a warning).
+  core::WebrtcRenditions* renditions = nullptr;
 };
 
 class WebrtcServer {

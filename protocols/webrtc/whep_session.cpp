@@ -20,6 +20,10 @@ namespace {
 constexpr size_t kRtxPackets = 1024;        // ~1 s of 5 Mbit/s video
 constexpr size_t kWhepHeaderReserve = 12;   // the RTP header (no extensions, no CSRC)
 constexpr size_t kSrtpTrailerReserve = 16;  // GCM tag; HMAC-SHA1-80 takes 10
+// The B-frame-free rendition: how often the session looks for it, and how long it
+// waits (the mixer decodes and encodes the first GOP first).
+constexpr uint64_t kRenditionPollMs = 100;
+constexpr int64_t kRenditionWaitMs = 10000;
 
 uint32_t whepRandom32() {
   uint32_t v = 0;
@@ -84,12 +88,17 @@ WhepSession::WhepSession(WebrtcServer& server, WebrtcSession::Identity id, Negot
       negotiated_(std::move(negotiated)),
       streamApp_(std::move(app)),
       streamName_(std::move(name)),
-      reports_(server.loop(), [this] {
-        sendReports();
-        endLossWindow();
-      }) {}
+      reports_(server.loop(),
+               [this] {
+                 sendReports();
+                 endLossWindow();
+               }),
+      renditionPoll_(server.loop(), [this] { pollRendition(); }) {}
 
-WhepSession::~WhepSession() = default;
+WhepSession::~WhepSession() {
+  if (rendition_ == Rendition::Asked || rendition_ == Rendition::Playing)
+    server_.options().renditions->releaseWebrtcRendition(key());
+}
 
 void WhepSession::onConnected() {
   subscription_ = server_.registry().subscribe(streamApp_, streamName_, *this, "webrtc");
@@ -142,11 +151,12 @@ void WhepSession::sendVideo(const core::MediaPacket& packet) {
     return;
   }
   if (packet.pts != packet.dts) {
-    // NOTE: a browser plays B-frames over WebRTC at a few fps (reference/webrtc.md);
-    // such a source needs the mixer's B-frame-free rendition (not wired yet).
-    if (++skippedBFrames_ == 1)
-      spdlog::warn("{}: the source has B-frames: WebRTC needs a rendition without them", name());
+    // NOTE: a browser plays B-frames over WebRTC at a few fps (reference/webrtc.md):
+    // such a source is played from the mixer's B-frame-free rendition; its video
+    // waits meanwhile.
+    if (++skippedBFrames_ == 1) wantRendition();
   }
+  if (rendition_ == Rendition::Asked) return;
   if (waitingForKey_) {
     if (!packet.keyframe) return;
     waitingForKey_ = false;
@@ -200,8 +210,20 @@ void WhepSession::sendAudio(const core::MediaPacket& packet) {
   sendPayload(*audio_, packet.payload, false, rtpTime(*audio_, packet.pts));
 }
 
-uint32_t WhepSession::rtpTime(const Track& track, int64_t ptsMs) {
+uint32_t WhepSession::rtpTime(Track& track, int64_t ptsMs) {
   const int64_t ms = ptsMs - firstPts_.value_or(ptsMs);
+  if (track.rebase) {
+    // NOTE: another stream's clock (the rendition's): its first packet goes on from
+    // the last one sent plus the wall time since, so the viewer's clock never jumps.
+    track.rebase = false;
+    if (track.lastSentMs >= 0) {
+      const int64_t elapsed = static_cast<int64_t>(server_.loop().nowMs()) - track.lastSentMs;
+      const uint32_t next = track.lastRtpTs + static_cast<uint32_t>(std::max<int64_t>(
+                                                  1, elapsed * (track.clockRate / 1000)));
+      track.tsBase =
+          next - static_cast<uint32_t>(ms * static_cast<int64_t>(track.clockRate / 1000));
+    }
+  }
   return track.tsBase + static_cast<uint32_t>(ms * static_cast<int64_t>(track.clockRate / 1000));
 }
 
@@ -221,6 +243,56 @@ bool WhepSession::sendPayload(Track& track, const core::SharedBuffer& payload, b
   track.lastSentMs = static_cast<int64_t>(server_.loop().nowMs());
   if (subscription_) subscription_->countBytesOut(packet.size());
   return transport_->sendRtp(std::move(packet));
+}
+
+void WhepSession::wantRendition() {
+  core::WebrtcRenditions* renditions = server_.options().renditions;
+  std::string error;
+  std::optional<std::string> k;
+  if (renditions) k = renditions->acquireWebrtcRendition(key(), error);
+  if (!k) {
+    rendition_ = Rendition::Refused;
+    spdlog::warn("{}: the source has B-frames and no rendition without them ({}): played as it is",
+                 name(), renditions ? error : "no mixer");
+    return;
+  }
+  rendition_ = Rendition::Asked;
+  renditionKey_ = *k;
+  renditionAskedMs_ = static_cast<int64_t>(server_.loop().nowMs());
+  spdlog::info("{}: the source has B-frames: waits for its rendition {}", name(), *k);
+  // NOTE: inside the Stream's callback: the subscription changes from a timer.
+  renditionPoll_.start(0, kRenditionPollMs);
+}
+
+void WhepSession::pollRendition() {
+  if (closed_ || rendition_ != Rendition::Asked) {
+    renditionPoll_.stop();
+    return;
+  }
+  const core::Stream* s = server_.registry().find(*renditionKey_);
+  if (!s || !s->hasPublisher()) {
+    if (static_cast<int64_t>(server_.loop().nowMs()) - renditionAskedMs_ > kRenditionWaitMs)
+      close("the rendition " + *renditionKey_ + " did not start in " +
+            std::to_string(kRenditionWaitMs) + " ms");
+    return;
+  }
+  renditionPoll_.stop();
+  rendition_ = Rendition::Playing;
+  subscription_.reset();
+  avcConfig_.clear();
+  waitingForKey_ = true;
+  lastKeyframe_.reset();
+  gate_.restart();
+  for (Track* t : {video_ ? &*video_ : nullptr, audio_ ? &*audio_ : nullptr})
+    if (t) t->rebase = true;
+  const size_t slash = renditionKey_->find('/');
+  subscription_ = server_.registry().subscribe(renditionKey_->substr(0, slash),
+                                               renditionKey_->substr(slash + 1), *this, "webrtc");
+  if (!subscription_) {
+    close("the rendition " + *renditionKey_ + " ended before the viewer moved to it");
+    return;
+  }
+  spdlog::info("{}: plays {} (no B-frames)", name(), *renditionKey_);
 }
 
 void WhepSession::onRtp(std::vector<uint8_t>&) {
@@ -270,11 +342,11 @@ void WhepSession::answerPictureLoss() {
     case VideoGate::LossAnswer::Ignore:
       return;
     case VideoGate::LossAnswer::RequestSource:
-      server_.registry().requestKeyframe(key(), name());
+      server_.registry().requestKeyframe(playingKey(), name());
       return;
     case VideoGate::LossAnswer::ResendCachedAndRequest:
       resendCachedKeyframe();
-      server_.registry().requestKeyframe(key(), name());
+      server_.registry().requestKeyframe(playingKey(), name());
       return;
     case VideoGate::LossAnswer::ResendCached:
       resendCachedKeyframe();
@@ -337,6 +409,7 @@ nlohmann::json WhepSession::describe() const {
                   {"deltas_skipped", g.deltasSkipped},
                   {"loss", std::round(m.lastLoss * 1000) / 1000},
                   {"b_frames_seen", skippedBFrames_}};
+  out["plays"] = playingKey();
   return out;
 }
 

@@ -3,9 +3,10 @@
 // parts) and Opus as SRTP with its own SSRCs and sequence numbers; answers NACK
 // from a retransmission buffer, PLI/FIR with the stream's latest keyframe resent
 // (or a keyframe request: VideoGate), sends sender reports, and gives a viewer that
-// does not keep up keyframes only (SlowViewerMonitor). A data channel "room" the viewer opens gets
-// the stream's room events (the sidechannel's JSON, with streamTime) in order with the media at
-// that time. Owned by WebrtcServer; loop thread.
+// does not keep up keyframes only (SlowViewerMonitor). A source with B-frames is
+// played from its B-frame-free rendition (core::WebrtcRenditions) once that is live. A data channel
+// "room" the viewer opens gets the stream's room events (the sidechannel's JSON, with streamTime)
+// in order with the media at that time. Owned by WebrtcServer; loop thread.
 #pragma once
 
 #include <memory>
@@ -51,6 +52,7 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
     uint64_t packets = 0, octets = 0;
     uint32_t lastRtpTs = 0;
     int64_t lastSentMs = -1;  // loop time of the last packet
+    bool rebase = false;      // the next packet continues from lastRtpTs (a new source)
     std::unique_ptr<RtxBuffer> rtx;
   };
 
@@ -75,7 +77,12 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   void answerPictureLoss();
   void resendCachedKeyframe();
   void endLossWindow();
-  uint32_t rtpTime(const Track& track, int64_t ptsMs);
+  uint32_t rtpTime(Track& track, int64_t ptsMs);
+  // B-frames seen in the source: asks for its rendition and waits for it to be live.
+  void wantRendition();
+  void pollRendition();
+  // The key the session plays: the source's, or its rendition's.
+  const std::string& playingKey() const { return renditionKey_ ? *renditionKey_ : key(); }
   void sendReports();
 
   Negotiated negotiated_;
@@ -93,6 +100,11 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
     uint64_t keyframesFromCache = 0, keyframesOnlyMs = 0;
   } videoCounters_;
   int64_t keyframesOnlySinceMs_ = -1;
+  // The B-frame-free rendition: asked for (held until the session ends), subscribed.
+  enum class Rendition { None, Asked, Playing, Refused } rendition_ = Rendition::None;
+  std::optional<std::string> renditionKey_;
+  int64_t renditionAskedMs_ = 0;
+  core::Timer renditionPoll_;
   core::Timer reports_;
   uint64_t skippedAudio_ = 0, skippedBFrames_ = 0;
   std::optional<uint16_t> roomChannel_;  // the viewer's "room" data channel
