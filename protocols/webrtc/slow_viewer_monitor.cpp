@@ -15,29 +15,37 @@ void SlowViewerMonitor::onSendDropped(size_t packets) {
 }
 
 void SlowViewerMonitor::onNacked(size_t seqs) {
-  // NOTE: a viewer may ask for a seq again (its retry after a lost resend): each ask
-  // counts, which only makes a lossy path look lossier, as it is.
   lost_ += seqs;
   stats_.nacked += seqs;
 }
 
-void SlowViewerMonitor::onReceiverReport(uint8_t fractionLost) {
-  worstReport_ = std::max(worstReport_, static_cast<int>(fractionLost));
+void SlowViewerMonitor::onReceiverReport(int32_t cumulativeLost, uint32_t extendedHighestSeq) {
+  report_ = ReportPoint{cumulativeLost, extendedHighestSeq};
+  if (!start_) start_ = report_;
 }
 
 SlowViewerMonitor::Change SlowViewerMonitor::endWindow() {
-  const double report = worstReport_ >= 0 ? worstReport_ / 256.0 : 0.0;
   const double ratio = sent_ > 0
                            ? std::min(1.0, static_cast<double>(lost_) / static_cast<double>(sent_))
                            : (lost_ > 0 ? 1.0 : 0.0);
-  // NOTE: a window of few packets (keyframes only: one keyframe a GOP) is judged
-  // "behind" by the viewer's report alone (one lost packet of three is noise), but
-  // any loss in it keeps it from counting as clean.
-  const double behindLoss = sent_ >= options_.minPackets ? std::max(report, ratio) : report;
+  double report = 0;
+  int64_t expected = 0;
+  if (report_ && start_) {
+    expected = report_->highest - start_->highest;
+    if (expected > 0)
+      report = std::clamp(
+          static_cast<double>(report_->lost - start_->lost) / static_cast<double>(expected), 0.0,
+          1.0);
+  }
+  // NOTE: a window of few packets (keyframes only: one keyframe a GOP) cannot say
+  // the viewer is behind, but any loss in it keeps it from counting as clean.
+  const auto enough = static_cast<int64_t>(options_.minPackets);
+  const double behindLoss =
+      std::max(sent_ >= options_.minPackets ? ratio : 0.0, expected >= enough ? report : 0.0);
   const double loss = std::max(report, ratio);
   stats_.lastLoss = loss;
   sent_ = lost_ = 0;
-  worstReport_ = -1;
+  start_ = report_;
   if (behindLoss >= options_.enterLoss) {
     ++stats_.windowsBehind;
     ++behindRun_;

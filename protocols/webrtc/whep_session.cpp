@@ -309,7 +309,8 @@ void WhepSession::onRtcp(std::vector<uint8_t>& packet) {
   answerNacks(compound->nacks);
   if (video_)
     for (const RtcpReportBlock& block : compound->reports)
-      if (block.ssrc == video_->ssrc) gate_.monitor().onReceiverReport(block.fractionLost);
+      if (block.ssrc == video_->ssrc)
+        gate_.monitor().onReceiverReport(block.cumulativeLost, block.highestSeq);
   if (!compound->plis.empty() || !compound->firs.empty()) answerPictureLoss();
 }
 
@@ -318,17 +319,19 @@ void WhepSession::answerNacks(const std::vector<RtcpNack>& nacks) {
     const bool video = video_ && nack.mediaSsrc == video_->ssrc;
     Track* t = video ? &*video_ : audio_ && nack.mediaSsrc == audio_->ssrc ? &*audio_ : nullptr;
     if (!t) continue;
-    if (video) {
-      gate_.monitor().onNacked(nack.lost.size());
-      videoCounters_.nackedSeqs += nack.lost.size();
-    }
+    if (video) videoCounters_.nackedSeqs += nack.lost.size();
     for (uint16_t seq : nack.lost) {
       // NOTE: libsrtp allows the same packet again (allow_repeat_tx): a resend is
       // the original bytes, not RTX (no rtx payload type was negotiated).
-      auto stored = t->rtx->find(seq);
+      bool first = false;
+      auto stored = t->rtx->findForResend(seq, first);
       if (stored)
         transport_->sendRtp(std::vector<uint8_t>(stored->span().begin(), stored->span().end()));
-      if (video) ++(stored ? videoCounters_.resent : videoCounters_.resendMissed);
+      if (!video) continue;
+      ++(stored ? videoCounters_.resent : videoCounters_.resendMissed);
+      // A packet lost once counts once (not each repeat of its NACK); one too old
+      // to resend counts each time.
+      if (first || !stored) gate_.monitor().onNacked(1);
     }
   }
 }

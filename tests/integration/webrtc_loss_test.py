@@ -91,7 +91,9 @@ def whep_sessions(srv):
 def relayed_session(srv, relay):
     ports = relay.upstream_ports()
     for s in whep_sessions(srv):
-        if s.get("video") and int(s["peer"].rsplit(":", 1)[1]) in ports:
+        # "peer" is the selected address once ICE picked one, the HTTP client's IP before.
+        port = s["peer"].rsplit(":", 1)[1] if s.get("connected") else None
+        if s.get("video") and port and int(port) in ports:
             return s
     return None
 
