@@ -64,6 +64,13 @@ class WebrtcServer {
   // The data channels' SCTP stack and the wake-up of its timer, for a session's
   // transport (no stack: data channels refused).
   PeerTransport::SctpHost sctpHost();
+  // The WHEP video counters of every session since start, for the API: the ended
+  // sessions add theirs here when they close (the live ones are added when asked).
+  struct WhepTotals {
+    uint64_t sessions = 0, nackedSeqs = 0, resent = 0, keyframesFromCache = 0;
+    uint64_t keyframeRequests = 0, keyframesOnlyTimes = 0;
+  };
+  WhepTotals& endedWhepTotals() { return endedWhep_; }
   // A session closed itself: unrouted now, destroyed after this loop turn.
   void remove(WebrtcSession* session);
   // The session's transport selected the peer's address: route it there.
@@ -98,6 +105,7 @@ class WebrtcServer {
   std::map<core::AddressKey, WebrtcSession*> byAddress_;            // the selected peer
   std::map<std::string, size_t> perIp_;                             // HTTP peer IP -> sessions
   uint64_t unrouted_ = 0;
+  WhepTotals endedWhep_;
   bool destroying_ = false;  // in the destructor: remove() destroys at once
 };
 

@@ -452,6 +452,13 @@ void WhepSession::onClose(std::string_view) {
   reports_.stop();
   if (video_) {
     const auto& g = gate_.stats();
+    WebrtcServer::WhepTotals& t = server_.endedWhepTotals();
+    ++t.sessions;
+    t.nackedSeqs += videoCounters_.nackedSeqs;
+    t.resent += videoCounters_.resent;
+    t.keyframesFromCache += videoCounters_.keyframesFromCache;
+    t.keyframeRequests += g.sourceRequests;
+    t.keyframesOnlyTimes += gate_.monitor().stats().entered;
     spdlog::info(
         "{}: video: {} packets, {} NACKed seqs ({} resent, {} too old), {} picture losses ({} "
         "from the cached keyframe, {} asked the source), keyframes only {} times",

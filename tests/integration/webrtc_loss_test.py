@@ -81,11 +81,15 @@ class LossyRelay(threading.Thread):
             s.close()
 
 
-def whep_sessions(srv):
+def webrtc_api(srv):
     status, _, body = h.http_get(srv.http_url("/api/v1/webrtc/sessions"))
     if status != 200:
         raise AssertionError("GET /api/v1/webrtc/sessions -> %s %r" % (status, body[:300]))
-    return [s for s in json.loads(body)["sessions"] if s.get("role") == "whep"]
+    return json.loads(body)
+
+
+def whep_sessions(srv):
+    return [s for s in webrtc_api(srv)["sessions"] if s.get("role") == "whep"]
 
 
 def relayed_session(srv, relay):
@@ -176,6 +180,9 @@ class WebrtcLossTest(unittest.TestCase):
         losses, cached, asked = (int(g) for g in re.search(rx, line).groups())
         self.assertGreaterEqual(losses, 1, line)
         self.assertEqual((cached, asked), (1, 0), line)
+        # The ended session's counters stay in the server's totals.
+        totals = webrtc_api(self.srv)["whep_video_totals"]
+        self.assertGreaterEqual(totals["keyframes_from_cache"], 1, totals)
 
     def test_3_a_slow_viewer_gets_keyframes_only_and_returns(self):
         relay = LossyRelay(self.srv.udp_port, drop=0.4)
@@ -209,6 +216,8 @@ class WebrtcLossTest(unittest.TestCase):
                               r"\(\d+% of its video lost\): keyframes only", 1, since=mark)
         self.srv.wait_for_log(r"whep 127\.0\.0\.1 live/demo .*: the viewer keeps up again", 1,
                               since=mark)
+        totals = webrtc_api(self.srv)["whep_video_totals"]
+        self.assertGreaterEqual(totals["keyframes_only_times"], 1, totals)
         self.assertEqual(other.get("code"), 0, other)
         video = other["r"]["video"]
         self.assertEqual(video["lost"], 0, video)
