@@ -217,25 +217,40 @@ core::CasterControl::Answer Mixer::changeOverlays(const std::string& key, const 
   return {202, {{"stream", key}, {"revision", revision}}};
 }
 
-std::optional<std::string> Mixer::acquireWebrtcRendition(const std::string& sourceKey,
-                                                         std::string& error) {
+class Mixer::RenditionHold final : public core::WebrtcRenditions::Hold {
+ public:
+  RenditionHold(Mixer& mixer, std::string sourceKey, uint64_t generation)
+      : Hold(sourceKey + "_webrtc"),
+        mixer_(mixer),
+        sourceKey_(std::move(sourceKey)),
+        generation_(generation) {}
+  ~RenditionHold() override { mixer_.releaseWebrtcRendition(sourceKey_, generation_); }
+
+ private:
+  Mixer& mixer_;
+  std::string sourceKey_;
+  uint64_t generation_;
+};
+
+std::unique_ptr<core::WebrtcRenditions::Hold> Mixer::holdWebrtcRendition(
+    const std::string& sourceKey, std::string& error) {
   if (auto it = webrtc_.find(sourceKey); it != webrtc_.end() && !it->second.pipeline->ended()) {
     ++it->second.holders;
     it->second.grace->stop();
-    return sourceKey + "_webrtc";
+    return std::make_unique<RenditionHold>(*this, sourceKey, it->second.generation);
   }
   if (!config_.enabled) {
     error = "the mixer is off (mixer.enabled)";
-    return std::nullopt;
+    return nullptr;
   }
   const core::Stream* source = registry_.find(sourceKey);
   if (!source || !source->hasPublisher() || source->derived()) {
     error = sourceKey + " is not a live source";
-    return std::nullopt;
+    return nullptr;
   }
   if (pipelines_.size() + webrtc_.size() >= static_cast<size_t>(config_.maxPipelines)) {
     error = "mixer.max_pipelines (" + std::to_string(config_.maxPipelines) + ") are running";
-    return std::nullopt;
+    return nullptr;
   }
   PipelineSpec spec;
   RungSpec rung;
@@ -251,13 +266,14 @@ std::optional<std::string> Mixer::acquireWebrtcRendition(const std::string& sour
   spec.masterSource = false;
   auto pipeline = std::make_unique<Pipeline>(context_, source->app(), source->name(),
                                              std::move(spec), "webrtc");
-  if (!pipeline->start(error)) return std::nullopt;
+  if (!pipeline->start(error)) return nullptr;
   WebrtcRendition& r = webrtc_[sourceKey];
   if (r.pipeline) {  // an ended one, not yet removed
     r.pipeline->stop("source ended");
     loop_.deferDelete(std::move(r.pipeline));
   }
   r.pipeline = std::move(pipeline);
+  r.generation = nextRenditionGeneration_++;
   r.holders = 1;
   r.grace = std::make_unique<core::Timer>(loop_, [this, sourceKey] {
     auto it = webrtc_.find(sourceKey);
@@ -272,12 +288,12 @@ std::optional<std::string> Mixer::acquireWebrtcRendition(const std::string& sour
   });
   spdlog::info("caster {}: the WebRTC rendition {}_webrtc starts (B-frame-free H.264, {} kbit/s)",
                sourceKey, sourceKey, rung.kbps);
-  return sourceKey + "_webrtc";
+  return std::make_unique<RenditionHold>(*this, sourceKey, r.generation);
 }
 
-void Mixer::releaseWebrtcRendition(const std::string& sourceKey) {
+void Mixer::releaseWebrtcRendition(const std::string& sourceKey, uint64_t generation) {
   auto it = webrtc_.find(sourceKey);
-  if (it == webrtc_.end() || it->second.holders == 0) return;
+  if (it == webrtc_.end() || it->second.generation != generation || it->second.holders == 0) return;
   if (--it->second.holders == 0) it->second.grace->start(kWebrtcGraceMs);
 }
 

@@ -65,9 +65,8 @@ class Mixer final : public core::StreamObserver,
   // x264 without B-frames (tune zerolatency), a keyframe at the source's or every
   // 2 s, the source's audio copied; stopped kWebrtcGraceMs after its last holder.
   static constexpr uint64_t kWebrtcGraceMs = 5000;
-  std::optional<std::string> acquireWebrtcRendition(const std::string& sourceKey,
-                                                    std::string& error) override;
-  void releaseWebrtcRendition(const std::string& sourceKey) override;
+  std::unique_ptr<Hold> holdWebrtcRendition(const std::string& sourceKey,
+                                            std::string& error) override;
   size_t webrtcRenditions() const { return webrtc_.size(); }
 
   size_t retiredRuns() const { return retired_.size(); }
@@ -85,13 +84,19 @@ class Mixer final : public core::StreamObserver,
   core::Mailbox<MixerEvent> mailbox_;
   PipelineContext context_;
   std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
+  class RenditionHold;
+  // A hold ended: the rendition of `generation` (not a later one of the same source)
+  // has one holder less.
+  void releaseWebrtcRendition(const std::string& sourceKey, uint64_t generation);
   struct WebrtcRendition {
     std::unique_ptr<Pipeline> pipeline;
+    uint64_t generation = 0;
     size_t holders = 0;
     std::unique_ptr<core::Timer> grace;  // runs while no one holds it
   };
   std::map<std::string, WebrtcRendition> webrtc_;  // by source key
-  std::map<uint64_t, Pipeline*> routes_;           // current runs only
+  uint64_t nextRenditionGeneration_ = 1;
+  std::map<uint64_t, Pipeline*> routes_;  // current runs only
   std::vector<std::unique_ptr<PipelineRun>> retired_;
   uint64_t nextRun_ = 1;
   bool removeQueued_ = false;

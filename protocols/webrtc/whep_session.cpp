@@ -95,10 +95,7 @@ WhepSession::WhepSession(WebrtcServer& server, WebrtcSession::Identity id, Negot
                }),
       renditionPoll_(server.loop(), [this] { pollRendition(); }) {}
 
-WhepSession::~WhepSession() {
-  if (rendition_ == Rendition::Asked || rendition_ == Rendition::Playing)
-    server_.options().renditions->releaseWebrtcRendition(key());
-}
+WhepSession::~WhepSession() = default;
 
 void WhepSession::onConnected() {
   subscription_ = server_.registry().subscribe(streamApp_, streamName_, *this, "webrtc");
@@ -248,18 +245,17 @@ bool WhepSession::sendPayload(Track& track, const core::SharedBuffer& payload, b
 void WhepSession::wantRendition() {
   core::WebrtcRenditions* renditions = server_.options().renditions;
   std::string error;
-  std::optional<std::string> k;
-  if (renditions) k = renditions->acquireWebrtcRendition(key(), error);
-  if (!k) {
+  if (renditions) renditionHold_ = renditions->holdWebrtcRendition(key(), error);
+  if (!renditionHold_) {
     rendition_ = Rendition::Refused;
     spdlog::warn("{}: the source has B-frames and no rendition without them ({}): played as it is",
                  name(), renditions ? error : "no mixer");
     return;
   }
   rendition_ = Rendition::Asked;
-  renditionKey_ = *k;
+  renditionKey_ = renditionHold_->key();
   renditionAskedMs_ = static_cast<int64_t>(server_.loop().nowMs());
-  spdlog::info("{}: the source has B-frames: waits for its rendition {}", name(), *k);
+  spdlog::info("{}: the source has B-frames: waits for its rendition {}", name(), *renditionKey_);
   // NOTE: inside the Stream's callback: the subscription changes from a timer.
   renditionPoll_.start(0, kRenditionPollMs);
 }
@@ -450,6 +446,8 @@ void WhepSession::onStreamEnd(std::string_view reason) {
 
 void WhepSession::onClose(std::string_view) {
   reports_.stop();
+  renditionPoll_.stop();
+  renditionHold_.reset();  // the rendition stops a while after its last viewer
   if (video_) {
     const auto& g = gate_.stats();
     WebrtcServer::WhepTotals& t = server_.endedWhepTotals();

@@ -17,6 +17,7 @@
 #include "core/loop/timer.hpp"
 #include "core/media/media_sink.hpp"
 #include "core/media/stream.hpp"
+#include "core/media/webrtc_renditions.hpp"
 #include "protocols/webrtc/rtcp_packet.hpp"
 #include "protocols/webrtc/rtx_buffer.hpp"
 #include "protocols/webrtc/sdp_session.hpp"
@@ -102,6 +103,7 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   int64_t keyframesOnlySinceMs_ = -1;
   // The B-frame-free rendition: asked for (held until the session ends), subscribed.
   enum class Rendition { None, Asked, Playing, Refused } rendition_ = Rendition::None;
+  std::unique_ptr<core::WebrtcRenditions::Hold> renditionHold_;
   std::optional<std::string> renditionKey_;
   int64_t renditionAskedMs_ = 0;
   core::Timer renditionPoll_;

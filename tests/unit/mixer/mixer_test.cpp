@@ -467,14 +467,15 @@ BOOST_AUTO_TEST_CASE(the_webrtc_rendition_is_shared_source_sized_and_stops_after
   const MixerConfig cfg = config();
   mixer::Mixer mixer(loop, registry, libs, cfg);
   std::string error;
-  BOOST_TEST(!mixer.acquireWebrtcRendition("live/src", error));  // not live
+  BOOST_TEST(!mixer.holdWebrtcRendition("live/src", error));  // not live
   BOOST_TEST(error == "live/src is not a live source");
   auto lease = registry.publish("live", "src", "test", nullptr, error);
   BOOST_REQUIRE(lease);
-  auto first = mixer.acquireWebrtcRendition("live/src", error);
+  auto first = mixer.holdWebrtcRendition("live/src", error);
   BOOST_REQUIRE_MESSAGE(first, error);
-  BOOST_TEST(*first == "live/src_webrtc");
-  BOOST_TEST(*mixer.acquireWebrtcRendition("live/src", error) == "live/src_webrtc");
+  BOOST_TEST(first->key() == "live/src_webrtc");
+  auto second = mixer.holdWebrtcRendition("live/src", error);
+  BOOST_REQUIRE(second);
   BOOST_TEST(mixer.webrtcRenditions() == 1u);  // one for both viewers
   lease->push(videoConfig(src, 0));
   Collector r;
@@ -489,8 +490,8 @@ BOOST_AUTO_TEST_CASE(the_webrtc_rendition_is_shared_source_sized_and_stops_after
   BOOST_TEST(info->height == kH);
   for (const auto& p : r.video) BOOST_TEST(p.pts == p.dts);  // no B-frames
   // Both viewers leave: it goes after the grace period, not at once.
-  mixer.releaseWebrtcRendition("live/src");
-  mixer.releaseWebrtcRendition("live/src");
+  first.reset();
+  second.reset();
   BOOST_TEST(mixer.webrtcRenditions() == 1u);
   BOOST_REQUIRE(testing_loop::runUntil(
       loop, [&] { return mixer.webrtcRenditions() == 0; }, mixer::Mixer::kWebrtcGraceMs + 3000));
@@ -498,6 +499,6 @@ BOOST_AUTO_TEST_CASE(the_webrtc_rendition_is_shared_source_sized_and_stops_after
   MixerConfig off = config();
   off.enabled = false;
   mixer::Mixer disabled(loop, registry, libs, off);
-  BOOST_TEST(!disabled.acquireWebrtcRendition("live/src", error));
+  BOOST_TEST(!disabled.holdWebrtcRendition("live/src", error));
   BOOST_TEST(error == "the mixer is off (mixer.enabled)");
 }
