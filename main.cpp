@@ -448,6 +448,7 @@ struct Server {
                                              const core::TextChannelOpen& open) {
       return rs->openChannel(channel, open);
     };
+    o.renditions = mixer.get();
     webrtc = webrtc::WebrtcServer::create(loop, *http, *registry, std::move(o), error);
     if (!webrtc) throw std::runtime_error(error);
   }

@@ -52,15 +52,18 @@ std::optional<LadderPlan> LadderPlanner::plan(const SourceVideo& source, const P
                    [&](size_t a, size_t b) { return spec.rungs[a].height > spec.rungs[b].height; });
   for (size_t index : order) {
     const RungSpec& rung = spec.rungs[index];
-    if (rung.height >= source.height) {
+    if (!rung.sourceSize && rung.height >= source.height) {
       plan.dropped.push_back(fmt::format("{}p: not below the source's {} lines (no upscale)",
                                          rung.height, source.height));
       continue;
     }
     PlannedRung p;
     p.specIndex = index;
-    p.height = rung.height;
-    p.width = rung.width != 0 ? rung.width : widthFor(rung.height, source.width, source.height);
+    p.name = rung.label;
+    p.height = rung.sourceSize ? source.height : rung.height;
+    p.width = rung.sourceSize   ? source.width
+              : rung.width != 0 ? rung.width
+                                : widthFor(rung.height, source.width, source.height);
     // NOTE: a rung asking 30 of a 29.97 source gets 29.97 and no fps node.
     p.reducesFps = rung.fps < plan.sourceFps - 0.01;
     p.fps = p.reducesFps ? rung.fps : plan.sourceFps;

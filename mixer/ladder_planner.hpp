@@ -43,7 +43,9 @@ struct PlannedRung {
   int gopFrames = 0;  // gop_ms at this rung's fps
   X264Settings x264;
 
-  std::string label() const { return std::to_string(height) + "p"; }
+  std::string name;  // the spec's label; "" = "{height}p"
+
+  std::string label() const { return name.empty() ? std::to_string(height) + "p" : name; }
 };
 
 struct LadderPlan {

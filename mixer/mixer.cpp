@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "core/media/stream_name.hpp"
@@ -102,6 +103,8 @@ std::vector<const Pipeline*> Mixer::pipelines() const {
 void Mixer::shutdown() {
   for (auto& [key, p] : pipelines_) p->stop("server shutdown");
   pipelines_.clear();
+  for (auto& [key, r] : webrtc_) r.pipeline->stop("server shutdown");
+  webrtc_.clear();
   for (auto& run : retired_) run->abandon();
 }
 
@@ -214,6 +217,86 @@ core::CasterControl::Answer Mixer::changeOverlays(const std::string& key, const 
   return {202, {{"stream", key}, {"revision", revision}}};
 }
 
+class Mixer::RenditionHold final : public core::WebrtcRenditions::Hold {
+ public:
+  RenditionHold(Mixer& mixer, std::string sourceKey, uint64_t generation)
+      : Hold(sourceKey + "_webrtc"),
+        mixer_(mixer),
+        sourceKey_(std::move(sourceKey)),
+        generation_(generation) {}
+  ~RenditionHold() override { mixer_.releaseWebrtcRendition(sourceKey_, generation_); }
+
+ private:
+  Mixer& mixer_;
+  std::string sourceKey_;
+  uint64_t generation_;
+};
+
+std::unique_ptr<core::WebrtcRenditions::Hold> Mixer::holdWebrtcRendition(
+    const std::string& sourceKey, std::string& error) {
+  if (auto it = webrtc_.find(sourceKey); it != webrtc_.end() && !it->second.pipeline->ended()) {
+    ++it->second.holders;
+    it->second.grace->stop();
+    return std::make_unique<RenditionHold>(*this, sourceKey, it->second.generation);
+  }
+  if (!config_.enabled) {
+    error = "the mixer is off (mixer.enabled)";
+    return nullptr;
+  }
+  const core::Stream* source = registry_.find(sourceKey);
+  if (!source || !source->hasPublisher() || source->derived()) {
+    error = sourceKey + " is not a live source";
+    return nullptr;
+  }
+  if (pipelines_.size() + webrtc_.size() >= static_cast<size_t>(config_.maxPipelines)) {
+    error = "mixer.max_pipelines (" + std::to_string(config_.maxPipelines) + ") are running";
+    return nullptr;
+  }
+  PipelineSpec spec;
+  RungSpec rung;
+  rung.sourceSize = true;
+  rung.label = "webrtc";
+  rung.fps = kMaxRungFps;  // capped at the source's
+  // NOTE: the source's own bitrate (what it measured in the last 10 s), bounded.
+  const uint64_t kbps = source->bitrateInBps() / 1000;
+  rung.kbps = static_cast<int>(std::clamp<uint64_t>(kbps == 0 ? 2000 : kbps, 300, 8000));
+  spec.rungs.push_back(rung);
+  spec.tune = "zerolatency";  // x264: no B-frames, no lookahead
+  spec.gopMs = 2000;
+  spec.masterSource = false;
+  auto pipeline = std::make_unique<Pipeline>(context_, source->app(), source->name(),
+                                             std::move(spec), "webrtc");
+  if (!pipeline->start(error)) return nullptr;
+  WebrtcRendition& r = webrtc_[sourceKey];
+  if (r.pipeline) {  // an ended one, not yet removed
+    r.pipeline->stop("source ended");
+    loop_.deferDelete(std::move(r.pipeline));
+  }
+  r.pipeline = std::move(pipeline);
+  r.generation = nextRenditionGeneration_++;
+  r.holders = 1;
+  r.grace = std::make_unique<core::Timer>(loop_, [this, sourceKey] {
+    auto it = webrtc_.find(sourceKey);
+    if (it == webrtc_.end() || it->second.holders > 0) return;
+    spdlog::info("caster {}: the WebRTC rendition stops: no WHEP viewer for {} ms", sourceKey,
+                 kWebrtcGraceMs);
+    it->second.pipeline->stop("no WHEP viewer");
+    // NOTE: the timer owns this lambda: both go after this turn.
+    loop_.deferDelete(std::move(it->second.pipeline));
+    loop_.deferDelete(std::move(it->second.grace));
+    webrtc_.erase(it);
+  });
+  spdlog::info("caster {}: the WebRTC rendition {}_webrtc starts (B-frame-free H.264, {} kbit/s)",
+               sourceKey, sourceKey, rung.kbps);
+  return std::make_unique<RenditionHold>(*this, sourceKey, r.generation);
+}
+
+void Mixer::releaseWebrtcRendition(const std::string& sourceKey, uint64_t generation) {
+  auto it = webrtc_.find(sourceKey);
+  if (it == webrtc_.end() || it->second.generation != generation || it->second.holders == 0) return;
+  if (--it->second.holders == 0) it->second.grace->start(kWebrtcGraceMs);
+}
+
 uint64_t Mixer::newRun(Pipeline* pipeline) {
   const uint64_t id = nextRun_++;
   routes_[id] = pipeline;
@@ -242,6 +325,7 @@ void Mixer::removeEnded() {
   // here, from the mailbox or the next loop turn, never inside that callback.
   bool any = false;
   for (auto& [key, p] : pipelines_) any = any || p->ended();
+  for (auto& [key, r] : webrtc_) any = any || r.pipeline->ended();
   if (!any || removeQueued_) return;
   removeQueued_ = true;
   loop_.post([this] {
@@ -250,6 +334,16 @@ void Mixer::removeEnded() {
     for (auto& [key, p] : pipelines_)
       if (p->ended()) ended.push_back(key);
     for (const std::string& key : ended) remove(key);
+    // A WebRTC rendition of an ended source goes; its holders find its stream ended.
+    for (auto it = webrtc_.begin(); it != webrtc_.end();) {
+      if (!it->second.pipeline->ended()) {
+        ++it;
+        continue;
+      }
+      it->second.pipeline->stop("source ended");
+      loop_.deferDelete(std::move(it->second.pipeline));
+      it = webrtc_.erase(it);
+    }
   });
 }
 

@@ -1,7 +1,8 @@
 // Mixer: the caster. Starts a Pipeline on every pushed stream a [[mixer.profile]]
-// matches (and, through the API, on any live stream), owns the pipelines by source
-// key and the one Mailbox their threads post to, and keeps runs whose threads are
-// still returning. Owned by main(); loop thread.
+// matches (and, through the API, on any live stream), and the WebRTC rendition of a
+// source while WHEP viewers hold it; owns the pipelines by source key and the one
+// Mailbox their threads post to, and keeps runs whose threads are still returning.
+// Owned by main(); loop thread.
 #pragma once
 
 #include <cstdint>
@@ -12,8 +13,10 @@
 
 #include "core/config/mixer_config.hpp"
 #include "core/loop/mailbox.hpp"
+#include "core/loop/timer.hpp"
 #include "core/media/caster_control.hpp"
 #include "core/media/stream_registry.hpp"
+#include "core/media/webrtc_renditions.hpp"
 #include "mixer/mixer_event.hpp"
 #include "mixer/pipeline.hpp"
 
@@ -23,7 +26,9 @@ class Libraries;
 
 namespace mixer {
 
-class Mixer final : public core::StreamObserver, public core::CasterControl {
+class Mixer final : public core::StreamObserver,
+                    public core::CasterControl,
+                    public core::WebrtcRenditions {
  public:
   Mixer(core::EventLoop& loop, core::StreamRegistry& registry, av::Libraries& libs,
         const core::MixerConfig& config);
@@ -56,6 +61,14 @@ class Mixer final : public core::StreamObserver, public core::CasterControl {
   Answer changeOverlays(const std::string& key, const std::string& method, const std::string& id,
                         const nlohmann::json& body) override;
 
+  // core::WebrtcRenditions: "{app}/{name}_webrtc", the source's size and frame rate,
+  // x264 without B-frames (tune zerolatency), a keyframe at the source's or every
+  // 2 s, the source's audio copied; stopped kWebrtcGraceMs after its last holder.
+  static constexpr uint64_t kWebrtcGraceMs = 5000;
+  std::unique_ptr<Hold> holdWebrtcRendition(const std::string& sourceKey,
+                                            std::string& error) override;
+  size_t webrtcRenditions() const { return webrtc_.size(); }
+
   size_t retiredRuns() const { return retired_.size(); }
 
  private:
@@ -71,6 +84,18 @@ class Mixer final : public core::StreamObserver, public core::CasterControl {
   core::Mailbox<MixerEvent> mailbox_;
   PipelineContext context_;
   std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
+  class RenditionHold;
+  // A hold ended: the rendition of `generation` (not a later one of the same source)
+  // has one holder less.
+  void releaseWebrtcRendition(const std::string& sourceKey, uint64_t generation);
+  struct WebrtcRendition {
+    std::unique_ptr<Pipeline> pipeline;
+    uint64_t generation = 0;
+    size_t holders = 0;
+    std::unique_ptr<core::Timer> grace;  // runs while no one holds it
+  };
+  std::map<std::string, WebrtcRendition> webrtc_;  // by source key
+  uint64_t nextRenditionGeneration_ = 1;
   std::map<uint64_t, Pipeline*> routes_;  // current runs only
   std::vector<std::unique_ptr<PipelineRun>> retired_;
   uint64_t nextRun_ = 1;

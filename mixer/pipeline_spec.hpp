@@ -31,6 +31,11 @@ struct RungSpec {
   int kbps = 0;                     // 50..20000
   std::string preset;               // x264 preset; "" = the pipeline's
   std::optional<std::string> tune;  // x264 tune; unset = the pipeline's, "" = none
+  // Made by the server, not read from JSON: the source's own size (height and width
+  // ignored), and the output's name suffix and label instead of "{height}p"
+  // (the WebRTC rendition "webrtc").
+  bool sourceSize = false;
+  std::string label;
   bool operator==(const RungSpec&) const = default;
 };
 

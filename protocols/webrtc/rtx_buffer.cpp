@@ -37,7 +37,19 @@ void RtxBuffer::store(uint16_t seq, core::SharedBuffer rtpPacket) {
   Slot& slot = slots_[static_cast<size_t>(value) & mask_];
   slot.seq = value;
   slot.packet = std::move(rtpPacket);
+  slot.resent = false;
   ++stats_.stored;
+}
+
+std::optional<core::SharedBuffer> RtxBuffer::findForResend(uint16_t seq, bool& first) {
+  auto found = find(seq);
+  first = false;
+  if (found) {
+    Slot& slot = slots_[static_cast<size_t>(unwrapNear(seq)) & mask_];
+    first = !slot.resent;
+    slot.resent = true;
+  }
+  return found;
 }
 
 std::optional<core::SharedBuffer> RtxBuffer::find(uint16_t seq) const {

@@ -29,6 +29,9 @@ class RtxBuffer {
   // The packet last stored with exactly this seq, within the last capacity() seqs
   // behind the newest; nullopt once overwritten, older, never sent, or ahead.
   std::optional<core::SharedBuffer> find(uint16_t seq) const;
+  // find() for a resend: `first` tells whether the packet is asked again for the
+  // first time (a receiver repeats its NACK while the resend is on its way).
+  std::optional<core::SharedBuffer> findForResend(uint16_t seq, bool& first);
 
   size_t capacity() const { return slots_.size(); }
   Stats stats() const { return stats_; }
@@ -37,6 +40,7 @@ class RtxBuffer {
   struct Slot {
     int64_t seq = -1;  // unwrapped; -1 empty
     core::SharedBuffer packet;
+    bool resent = false;
   };
   int64_t unwrapNear(uint16_t seq) const;
 

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "core/auth/query_string.hpp"
+#include "core/format/json_text.hpp"
 #include "protocols/webrtc/packet_demux.hpp"
 #include "protocols/webrtc/sdp_session.hpp"
 #include "protocols/webrtc/stun_message.hpp"
@@ -114,6 +115,33 @@ WebrtcServer::~WebrtcServer() {
 }
 
 void WebrtcServer::registerRoutes(http::HttpServer& http) {
+  // The sessions and their counters (NACKs answered, keyframes resent from the
+  // cache, slow viewers on keyframes only).
+  http.routePrefix(
+      "GET", "/api/v1/webrtc/sessions", [this](const http::HttpRequest&, http::HttpExchange&) {
+        nlohmann::json list = nlohmann::json::array();
+        WhepTotals t = endedWhep_;
+        for (const auto& [id, s] : sessions_) {
+          list.push_back(s->describe());
+          const nlohmann::json& v = list.back().value("video", nlohmann::json());
+          if (!v.is_object()) continue;
+          ++t.sessions;
+          t.nackedSeqs += v.value("nacked_seqs", uint64_t{0});
+          t.resent += v.value("resent", uint64_t{0});
+          t.keyframesFromCache += v.value("keyframes_from_cache", uint64_t{0});
+          t.keyframeRequests += v.value("keyframe_requests", uint64_t{0});
+          t.keyframesOnlyTimes += v.value("keyframes_only_times", uint64_t{0});
+        }
+        const nlohmann::json totals = {{"sessions", t.sessions},
+                                       {"nacked_seqs", t.nackedSeqs},
+                                       {"resent", t.resent},
+                                       {"keyframes_from_cache", t.keyframesFromCache},
+                                       {"keyframe_requests", t.keyframeRequests},
+                                       {"keyframes_only_times", t.keyframesOnlyTimes}};
+        return http::HttpResponse::json(
+            200, core::dumpJson(nlohmann::json{{"sessions", list}, {"whep_video_totals", totals}}) +
+                     "\n");
+      });
   for (std::string_view prefix : {kWhipPrefix, kWhepPrefix}) {
     const bool whip = prefix == kWhipPrefix;
     http.optionsHeaders(std::string(prefix), {{"Accept-Post", "application/sdp"}});

@@ -15,6 +15,7 @@
 #include "core/loop/timer.hpp"
 #include "core/loop/udp_socket.hpp"
 #include "core/media/stream_registry.hpp"
+#include "core/media/webrtc_renditions.hpp"
 #include "protocols/http/http_server.hpp"
 #include "protocols/webrtc/dtls_identity.hpp"
 #include "protocols/webrtc/peer_transport.hpp"
@@ -38,6 +39,9 @@ struct WebrtcOptions {
   // RoomServer's). Empty: the channel gets the room's events (WHEP) but its
   // requests are refused.
   core::TextChannelFactory roomChannels;
+  // A source with B-frames is played from its B-frame-free rendition (the mixer's);
+  // null: played as it is (a warning).
+  core::WebrtcRenditions* renditions = nullptr;
 };
 
 class WebrtcServer {
@@ -64,6 +68,13 @@ class WebrtcServer {
   // The data channels' SCTP stack and the wake-up of its timer, for a session's
   // transport (no stack: data channels refused).
   PeerTransport::SctpHost sctpHost();
+  // The WHEP video counters of every session since start, for the API: the ended
+  // sessions add theirs here when they close (the live ones are added when asked).
+  struct WhepTotals {
+    uint64_t sessions = 0, nackedSeqs = 0, resent = 0, keyframesFromCache = 0;
+    uint64_t keyframeRequests = 0, keyframesOnlyTimes = 0;
+  };
+  WhepTotals& endedWhepTotals() { return endedWhep_; }
   // A session closed itself: unrouted now, destroyed after this loop turn.
   void remove(WebrtcSession* session);
   // The session's transport selected the peer's address: route it there.
@@ -99,6 +110,7 @@ class WebrtcServer {
   std::map<core::AddressKey, WebrtcSession*> byAddress_;            // the selected peer
   std::map<std::string, size_t> perIp_;                             // HTTP peer IP -> sessions
   uint64_t unrouted_ = 0;
+  WhepTotals endedWhep_;
   bool destroying_ = false;  // in the destructor: remove() destroys at once
 };
 

@@ -72,6 +72,23 @@ void WebrtcSession::onChannelMessage(uint16_t stream, bool text, std::span<const
   if (room_ && room_->stream() == stream) room_->onPeerMessage(text, bytes);
 }
 
+nlohmann::json WebrtcSession::describe() const {
+  const PeerTransport::Stats& t = transport_->stats();
+  const sockaddr_storage* remote = transport_->remote();
+  return {{"id", id()},
+          {"role", role_},
+          {"stream", key()},
+          {"peer", remote ? core::formatAddress(*remote) : identity_.peerIp},
+          {"connected", transport_->connected()},
+          {"transport",
+           {{"rtp_in", t.rtpIn},
+            {"rtcp_in", t.rtcpIn},
+            {"rtp_out", t.rtpOut},
+            {"rtcp_out", t.rtcpOut},
+            {"send_dropped", t.sendDropped},
+            {"srtp_errors", t.srtpErrors}}}};
+}
+
 void WebrtcSession::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;

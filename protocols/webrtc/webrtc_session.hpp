@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,9 @@ class WebrtcSession {
   const std::string& name() const { return name_; }
   // The SDP answer the POST returns.
   virtual const std::string& answer() const = 0;
+  // The session for GET /api/v1/webrtc/sessions: id, role, stream, peer, transport
+  // counters; a role adds its own.
+  virtual nlohmann::json describe() const;
 
   void onDatagram(std::span<const uint8_t> datagram, const sockaddr_storage& from);
   // Ends the session (logged with the reason) and hands it back to the server.

@@ -3,7 +3,9 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "core/media/room_event_packet.hpp"
 #include "core/media/stream_registry.hpp"
@@ -18,6 +20,10 @@ namespace {
 constexpr size_t kRtxPackets = 1024;        // ~1 s of 5 Mbit/s video
 constexpr size_t kWhepHeaderReserve = 12;   // the RTP header (no extensions, no CSRC)
 constexpr size_t kSrtpTrailerReserve = 16;  // GCM tag; HMAC-SHA1-80 takes 10
+// The B-frame-free rendition: how often the session looks for it, and how long it
+// waits (the mixer decodes and encodes the first GOP first).
+constexpr uint64_t kRenditionPollMs = 100;
+constexpr int64_t kRenditionWaitMs = 10000;
 
 uint32_t whepRandom32() {
   uint32_t v = 0;
@@ -82,7 +88,12 @@ WhepSession::WhepSession(WebrtcServer& server, WebrtcSession::Identity id, Negot
       negotiated_(std::move(negotiated)),
       streamApp_(std::move(app)),
       streamName_(std::move(name)),
-      reports_(server.loop(), [this] { sendReports(); }) {}
+      reports_(server.loop(),
+               [this] {
+                 sendReports();
+                 endLossWindow();
+               }),
+      renditionPoll_(server.loop(), [this] { pollRendition(); }) {}
 
 WhepSession::~WhepSession() = default;
 
@@ -125,21 +136,31 @@ void WhepSession::sendVideo(const core::MediaPacket& packet) {
     return;
   }
   if (packet.pts != packet.dts) {
-    // NOTE: a browser plays B-frames over WebRTC at a few fps (reference/webrtc.md);
-    // such a source needs the mixer's B-frame-free rendition (not wired yet).
-    if (++skippedBFrames_ == 1)
-      spdlog::warn("{}: the source has B-frames: WebRTC needs a rendition without them", name());
+    // NOTE: a browser plays B-frames over WebRTC at a few fps (reference/webrtc.md):
+    // such a source is played from the mixer's B-frame-free rendition; its video
+    // waits meanwhile.
+    if (++skippedBFrames_ == 1) wantRendition();
   }
+  if (rendition_ == Rendition::Asked) return;
   if (waitingForKey_) {
     if (!packet.keyframe) return;
     waitingForKey_ = false;
   }
   if (!firstPts_) firstPts_ = packet.pts;
+  newestVideoPts_ = packet.pts;
+  // NOTE: the session keeps the stream's latest keyframe (a refcount: the same
+  // bytes and RTP payloads as the GOP cache's first packet) to answer a PLI at once.
+  if (packet.keyframe) lastKeyframe_ = packet;
+  if (!gate_.admit(packet.keyframe)) return;
+  sendVideoFrame(packet, rtpTime(*video_, packet.pts));
+}
+
+std::span<const core::SharedBuffer> WhepSession::videoParts(const core::MediaPacket& packet) {
   const size_t mtu = server_.options().limits.mtu;
   const std::vector<uint8_t>& config = avcConfig_;
   // NOTE: the payloads are cut once per packet for every WHEP viewer of the stream
   // (they share the MTU and the stream's config); each viewer adds its header.
-  auto parts = packet.wireParts(core::WireFormat::RtpVideo, [&](const core::MediaPacket& p) {
+  return packet.wireParts(core::WireFormat::RtpVideo, [&](const core::MediaPacket& p) {
     std::vector<core::SharedBuffer> out;
     for (RtpPayload& payload :
          packetizeH264(p, config, mtu - kWhepHeaderReserve - kSrtpTrailerReserve)) {
@@ -150,9 +171,15 @@ void WhepSession::sendVideo(const core::MediaPacket& packet) {
     }
     return out;
   });
-  const uint32_t ts = rtpTime(*video_, packet.pts);
-  for (size_t i = 0; i < parts.size(); ++i)
-    sendPayload(*video_, parts[i], i + 1 == parts.size(), ts);
+}
+
+void WhepSession::sendVideoFrame(const core::MediaPacket& packet, uint32_t rtpTs) {
+  auto parts = videoParts(packet);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    gate_.monitor().onSent();
+    if (!sendPayload(*video_, parts[i], i + 1 == parts.size(), rtpTs))
+      gate_.monitor().onSendDropped();
+  }
 }
 
 void WhepSession::sendAudio(const core::MediaPacket& packet) {
@@ -168,12 +195,24 @@ void WhepSession::sendAudio(const core::MediaPacket& packet) {
   sendPayload(*audio_, packet.payload, false, rtpTime(*audio_, packet.pts));
 }
 
-uint32_t WhepSession::rtpTime(const Track& track, int64_t ptsMs) {
+uint32_t WhepSession::rtpTime(Track& track, int64_t ptsMs) {
   const int64_t ms = ptsMs - firstPts_.value_or(ptsMs);
+  if (track.rebase) {
+    // NOTE: another stream's clock (the rendition's): its first packet goes on from
+    // the last one sent plus the wall time since, so the viewer's clock never jumps.
+    track.rebase = false;
+    if (track.lastSentMs >= 0) {
+      const int64_t elapsed = static_cast<int64_t>(server_.loop().nowMs()) - track.lastSentMs;
+      const uint32_t next = track.lastRtpTs + static_cast<uint32_t>(std::max<int64_t>(
+                                                  1, elapsed * (track.clockRate / 1000)));
+      track.tsBase =
+          next - static_cast<uint32_t>(ms * static_cast<int64_t>(track.clockRate / 1000));
+    }
+  }
   return track.tsBase + static_cast<uint32_t>(ms * static_cast<int64_t>(track.clockRate / 1000));
 }
 
-void WhepSession::sendPayload(Track& track, const core::SharedBuffer& payload, bool marker,
+bool WhepSession::sendPayload(Track& track, const core::SharedBuffer& payload, bool marker,
                               uint32_t rtpTs) {
   RtpHeader h;
   h.marker = marker;
@@ -188,7 +227,56 @@ void WhepSession::sendPayload(Track& track, const core::SharedBuffer& payload, b
   track.lastRtpTs = rtpTs;
   track.lastSentMs = static_cast<int64_t>(server_.loop().nowMs());
   if (subscription_) subscription_->countBytesOut(packet.size());
-  transport_->sendRtp(std::move(packet));
+  return transport_->sendRtp(std::move(packet));
+}
+
+void WhepSession::wantRendition() {
+  core::WebrtcRenditions* renditions = server_.options().renditions;
+  std::string error;
+  if (renditions) renditionHold_ = renditions->holdWebrtcRendition(key(), error);
+  if (!renditionHold_) {
+    rendition_ = Rendition::Refused;
+    spdlog::warn("{}: the source has B-frames and no rendition without them ({}): played as it is",
+                 name(), renditions ? error : "no mixer");
+    return;
+  }
+  rendition_ = Rendition::Asked;
+  renditionKey_ = renditionHold_->key();
+  renditionAskedMs_ = static_cast<int64_t>(server_.loop().nowMs());
+  spdlog::info("{}: the source has B-frames: waits for its rendition {}", name(), *renditionKey_);
+  // NOTE: inside the Stream's callback: the subscription changes from a timer.
+  renditionPoll_.start(0, kRenditionPollMs);
+}
+
+void WhepSession::pollRendition() {
+  if (closed_ || rendition_ != Rendition::Asked) {
+    renditionPoll_.stop();
+    return;
+  }
+  const core::Stream* s = server_.registry().find(*renditionKey_);
+  if (!s || !s->hasPublisher()) {
+    if (static_cast<int64_t>(server_.loop().nowMs()) - renditionAskedMs_ > kRenditionWaitMs)
+      close("the rendition " + *renditionKey_ + " did not start in " +
+            std::to_string(kRenditionWaitMs) + " ms");
+    return;
+  }
+  renditionPoll_.stop();
+  rendition_ = Rendition::Playing;
+  subscription_.reset();
+  avcConfig_.clear();
+  waitingForKey_ = true;
+  lastKeyframe_.reset();
+  gate_.restart();
+  for (Track* t : {video_ ? &*video_ : nullptr, audio_ ? &*audio_ : nullptr})
+    if (t) t->rebase = true;
+  const size_t slash = renditionKey_->find('/');
+  subscription_ = server_.registry().subscribe(renditionKey_->substr(0, slash),
+                                               renditionKey_->substr(slash + 1), *this, "webrtc");
+  if (!subscription_) {
+    close("the rendition " + *renditionKey_ + " ended before the viewer moved to it");
+    return;
+  }
+  spdlog::info("{}: plays {} (no B-frames)", name(), *renditionKey_);
 }
 
 void WhepSession::onRtp(std::vector<uint8_t>&) {
@@ -202,20 +290,114 @@ void WhepSession::onRtcp(std::vector<uint8_t>& packet) {
     spdlog::debug("{}: bad RTCP: {}", name(), error);
     return;
   }
-  for (const RtcpNack& nack : compound->nacks) {
-    Track* t = video_ && nack.mediaSsrc == video_->ssrc   ? &*video_
-               : audio_ && nack.mediaSsrc == audio_->ssrc ? &*audio_
-                                                          : nullptr;
+  answerNacks(compound->nacks);
+  if (video_)
+    for (const RtcpReportBlock& block : compound->reports)
+      if (block.ssrc == video_->ssrc)
+        gate_.monitor().onReceiverReport(block.cumulativeLost, block.highestSeq);
+  if (!compound->plis.empty() || !compound->firs.empty()) answerPictureLoss();
+}
+
+void WhepSession::answerNacks(const std::vector<RtcpNack>& nacks) {
+  for (const RtcpNack& nack : nacks) {
+    const bool video = video_ && nack.mediaSsrc == video_->ssrc;
+    Track* t = video ? &*video_ : audio_ && nack.mediaSsrc == audio_->ssrc ? &*audio_ : nullptr;
     if (!t) continue;
+    if (video) videoCounters_.nackedSeqs += nack.lost.size();
     for (uint16_t seq : nack.lost) {
       // NOTE: libsrtp allows the same packet again (allow_repeat_tx): a resend is
       // the original bytes, not RTX (no rtx payload type was negotiated).
-      if (auto stored = t->rtx->find(seq))
+      bool first = false;
+      auto stored = t->rtx->findForResend(seq, first);
+      if (stored)
         transport_->sendRtp(std::vector<uint8_t>(stored->span().begin(), stored->span().end()));
+      if (!video) continue;
+      ++(stored ? videoCounters_.resent : videoCounters_.resendMissed);
+      // A packet lost once counts once (not each repeat of its NACK); one too old
+      // to resend counts each time.
+      if (first || !stored) gate_.monitor().onNacked(1);
     }
   }
-  if (!compound->plis.empty() || !compound->firs.empty())
-    server_.registry().requestKeyframe(key(), name());
+}
+
+void WhepSession::answerPictureLoss() {
+  if (!video_) return;
+  std::optional<int64_t> cachedAge;
+  if (lastKeyframe_ && !waitingForKey_) cachedAge = newestVideoPts_ - lastKeyframe_->pts;
+  const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
+  switch (gate_.onPictureLoss(now, cachedAge)) {
+    case VideoGate::LossAnswer::Ignore:
+      return;
+    case VideoGate::LossAnswer::RequestSource:
+      server_.registry().requestKeyframe(playingKey(), name());
+      return;
+    case VideoGate::LossAnswer::ResendCachedAndRequest:
+      resendCachedKeyframe();
+      server_.registry().requestKeyframe(playingKey(), name());
+      return;
+    case VideoGate::LossAnswer::ResendCached:
+      resendCachedKeyframe();
+      return;
+  }
+}
+
+void WhepSession::resendCachedKeyframe() {
+  // NOTE: fresh sequence numbers and a timestamp after the last frame sent (its own
+  // plus the wall time since, at least one tick): a receiver drops a frame older
+  // than one it already has. The SPS/PPS go with it (packetizeH264 puts them first).
+  const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
+  const int64_t elapsed = video_->lastSentMs < 0 ? 0 : now - video_->lastSentMs;
+  const uint32_t ts = video_->lastRtpTs + static_cast<uint32_t>(std::max<int64_t>(1, elapsed * 90));
+  ++videoCounters_.keyframesFromCache;
+  spdlog::debug("{}: picture loss: the cached keyframe ({} ms behind) resent", name(),
+                newestVideoPts_ - lastKeyframe_->pts);
+  sendVideoFrame(*lastKeyframe_, ts);
+}
+
+void WhepSession::endLossWindow() {
+  const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
+  const auto& m = gate_.monitor().stats();
+  switch (gate_.endWindow()) {
+    case SlowViewerMonitor::Change::Entered:
+      keyframesOnlySinceMs_ = now;
+      spdlog::warn("{}: the viewer does not keep up ({:.0f}% of its video lost): keyframes only",
+                   name(), m.lastLoss * 100);
+      return;
+    case SlowViewerMonitor::Change::Left:
+      videoCounters_.keyframesOnlyMs += static_cast<uint64_t>(now - keyframesOnlySinceMs_);
+      keyframesOnlySinceMs_ = -1;
+      spdlog::info("{}: the viewer keeps up again: full video from the next keyframe", name());
+      return;
+    case SlowViewerMonitor::Change::None:
+      return;
+  }
+}
+
+nlohmann::json WhepSession::describe() const {
+  nlohmann::json out = WebrtcSession::describe();
+  if (!video_) return out;
+  const auto& g = gate_.stats();
+  const auto& m = gate_.monitor().stats();
+  const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
+  const uint64_t slowMs = videoCounters_.keyframesOnlyMs +
+                          (keyframesOnlySinceMs_ < 0 ? 0 : now - keyframesOnlySinceMs_);
+  out["video"] = {{"packets", video_->packets},
+                  {"nacked_seqs", videoCounters_.nackedSeqs},
+                  {"resent", videoCounters_.resent},
+                  {"resend_missed", videoCounters_.resendMissed},
+                  {"picture_losses", g.pictureLosses},
+                  {"keyframes_from_cache", videoCounters_.keyframesFromCache},
+                  {"keyframe_requests", g.sourceRequests},
+                  {"picture_losses_ignored", g.ignored},
+                  {"deltas_held", g.deltasHeld},
+                  {"keyframes_only", gate_.keyframesOnly()},
+                  {"keyframes_only_times", m.entered},
+                  {"keyframes_only_ms", slowMs},
+                  {"deltas_skipped", g.deltasSkipped},
+                  {"loss", std::round(m.lastLoss * 1000) / 1000},
+                  {"b_frames_seen", skippedBFrames_}};
+  out["plays"] = playingKey();
+  return out;
 }
 
 void WhepSession::sendReports() {
@@ -238,8 +420,10 @@ void WhepSession::sendReports() {
 
 void WhepSession::onPublisherGone(std::string_view reason) {
   // The stream waits for its publisher: keep the session; the next picture starts
-  // at a keyframe.
+  // at a keyframe (the old publisher's is no answer to a picture loss any more).
   waitingForKey_ = true;
+  lastKeyframe_.reset();
+  gate_.restart();
 }
 
 void WhepSession::onStreamEnd(std::string_view reason) {
@@ -250,6 +434,24 @@ void WhepSession::onStreamEnd(std::string_view reason) {
 
 void WhepSession::onClose(std::string_view) {
   reports_.stop();
+  renditionPoll_.stop();
+  renditionHold_.reset();  // the rendition stops a while after its last viewer
+  if (video_) {
+    const auto& g = gate_.stats();
+    WebrtcServer::WhepTotals& t = server_.endedWhepTotals();
+    ++t.sessions;
+    t.nackedSeqs += videoCounters_.nackedSeqs;
+    t.resent += videoCounters_.resent;
+    t.keyframesFromCache += videoCounters_.keyframesFromCache;
+    t.keyframeRequests += g.sourceRequests;
+    t.keyframesOnlyTimes += gate_.monitor().stats().entered;
+    spdlog::info(
+        "{}: video: {} packets, {} NACKed seqs ({} resent, {} too old), {} picture losses ({} "
+        "from the cached keyframe, {} asked the source), keyframes only {} times",
+        name(), video_->packets, videoCounters_.nackedSeqs, videoCounters_.resent,
+        videoCounters_.resendMissed, g.pictureLosses, videoCounters_.keyframesFromCache,
+        g.sourceRequests, gate_.monitor().stats().entered);
+  }
   if (roomChannel())
     spdlog::info("{}: {} room events sent on the data channel, {} dropped", name(), roomEventsSent_,
                  roomEventsDropped_);

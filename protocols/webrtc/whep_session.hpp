@@ -1,11 +1,13 @@
 // WhepSession: one WHEP viewer. Once DTLS is up it subscribes to the stream and
 // sends its H.264 (packetized once per packet for every viewer: WireFormat::RtpVideo
 // parts) and Opus as SRTP with its own SSRCs and sequence numbers; answers NACK
-// from a retransmission buffer, PLI/FIR with a keyframe request, and sends sender
-// reports. A data channel "room" the viewer opens gets the stream's room events (the
+// from a retransmission buffer, PLI/FIR with the stream's latest keyframe resent
+// (or a keyframe request: VideoGate), sends sender reports, and gives a viewer that
+// does not keep up keyframes only (SlowViewerMonitor). A source with B-frames is
+// played from its B-frame-free rendition (core::WebrtcRenditions) once that is live.
+// A data channel "room" the viewer opens gets the stream's room events (the
 // sidechannel's JSON, with streamTime) in order with the media at that time, and
-// speaks the room protocol (WebrtcSession).
-// Owned by WebrtcServer; loop thread.
+// speaks the room protocol (WebrtcSession). Owned by WebrtcServer; loop thread.
 #pragma once
 
 #include <memory>
@@ -16,8 +18,11 @@
 #include "core/loop/timer.hpp"
 #include "core/media/media_sink.hpp"
 #include "core/media/stream.hpp"
+#include "core/media/webrtc_renditions.hpp"
+#include "protocols/webrtc/rtcp_packet.hpp"
 #include "protocols/webrtc/rtx_buffer.hpp"
 #include "protocols/webrtc/sdp_session.hpp"
+#include "protocols/webrtc/video_gate.hpp"
 #include "protocols/webrtc/webrtc_session.hpp"
 
 namespace webrtc {
@@ -32,6 +37,7 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   ~WhepSession() override;
 
   const std::string& answer() const override { return negotiated_.answer; }
+  nlohmann::json describe() const override;
 
   // MediaSink
   void onPacket(const core::MediaPacket& packet) override;
@@ -48,6 +54,7 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
     uint64_t packets = 0, octets = 0;
     uint32_t lastRtpTs = 0;
     int64_t lastSentMs = -1;  // loop time of the last packet
+    bool rebase = false;      // the next packet continues from lastRtpTs (a new source)
     std::unique_ptr<RtxBuffer> rtx;
   };
 
@@ -62,8 +69,21 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
 
   void sendVideo(const core::MediaPacket& packet);
   void sendAudio(const core::MediaPacket& packet);
-  void sendPayload(Track& track, const core::SharedBuffer& payload, bool marker, uint32_t rtpTs);
-  uint32_t rtpTime(const Track& track, int64_t ptsMs);
+  // false when the transport could not send it (not connected, the kernel's buffer full).
+  bool sendPayload(Track& track, const core::SharedBuffer& payload, bool marker, uint32_t rtpTs);
+  // The RTP payloads of a video packet, cut once for every viewer of the stream.
+  std::span<const core::SharedBuffer> videoParts(const core::MediaPacket& packet);
+  void sendVideoFrame(const core::MediaPacket& packet, uint32_t rtpTs);
+  void answerNacks(const std::vector<RtcpNack>& nacks);
+  void answerPictureLoss();
+  void resendCachedKeyframe();
+  void endLossWindow();
+  uint32_t rtpTime(Track& track, int64_t ptsMs);
+  // B-frames seen in the source: asks for its rendition and waits for it to be live.
+  void wantRendition();
+  void pollRendition();
+  // The key the session plays: the source's, or its rendition's.
+  const std::string& playingKey() const { return renditionKey_ ? *renditionKey_ : key(); }
   void sendReports();
 
   Negotiated negotiated_;
@@ -73,6 +93,20 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   std::vector<uint8_t> avcConfig_;
   std::optional<int64_t> firstPts_;
   bool waitingForKey_ = true;
+  VideoGate gate_;
+  std::optional<core::MediaPacket> lastKeyframe_;  // the stream's latest (shares its bytes)
+  int64_t newestVideoPts_ = 0;
+  struct VideoCounters {
+    uint64_t nackedSeqs = 0, resent = 0, resendMissed = 0;  // NACK answers
+    uint64_t keyframesFromCache = 0, keyframesOnlyMs = 0;
+  } videoCounters_;
+  int64_t keyframesOnlySinceMs_ = -1;
+  // The B-frame-free rendition: asked for (held until the session ends), subscribed.
+  enum class Rendition { None, Asked, Playing, Refused } rendition_ = Rendition::None;
+  std::unique_ptr<core::WebrtcRenditions::Hold> renditionHold_;
+  std::optional<std::string> renditionKey_;
+  int64_t renditionAskedMs_ = 0;
+  core::Timer renditionPoll_;
   core::Timer reports_;
   uint64_t skippedAudio_ = 0, skippedBFrames_ = 0;
   uint64_t roomEventsSent_ = 0, roomEventsDropped_ = 0;

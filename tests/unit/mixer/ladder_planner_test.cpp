@@ -127,3 +127,16 @@ BOOST_AUTO_TEST_CASE(an_explicit_width_is_kept) {
   LadderPlan p = plan({1920, 1080, 30}, spec({{480, 640, 30, 1000, "", {}}}));
   BOOST_TEST(p.rungs[0].width == 640);
 }
+
+BOOST_AUTO_TEST_CASE(a_source_size_rung_keeps_the_source_size_and_its_label) {
+  RungSpec webrtc{0, 0, 60, 1500, "", {}};
+  webrtc.sourceSize = true;
+  webrtc.label = "webrtc";
+  LadderPlan p = plan({854, 480, 25}, spec({webrtc}));
+  BOOST_REQUIRE(p.rungs.size() == 1u);
+  BOOST_TEST(p.rungs[0].width == 854);
+  BOOST_TEST(p.rungs[0].height == 480);
+  BOOST_TEST(p.rungs[0].fps == 25);
+  BOOST_TEST(!p.rungs[0].reducesFps);
+  BOOST_TEST(p.rungs[0].label() == "webrtc");
+}

@@ -3,8 +3,8 @@
 // back as derived streams. Runs under ThreadSanitizer too (scripts/test).
 #include "mixer/mixer.hpp"
 
-#include <boost/test/unit_test.hpp>
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -457,4 +457,48 @@ BOOST_AUTO_TEST_CASE(audio_aac_is_transcoded_on_its_own_thread_into_every_rung) 
   BOOST_TEST(j["audio"]["thread"].get<std::string>().ends_with("-aac"));
   s180.reset();
   s120.reset();
+}
+
+BOOST_AUTO_TEST_CASE(the_webrtc_rendition_is_shared_source_sized_and_stops_after_its_grace) {
+  av::Libraries libs;
+  const Source src = makeSource(api(libs));
+  EventLoop loop;
+  StreamRegistry registry(loop, StreamOptions{});
+  const MixerConfig cfg = config();
+  mixer::Mixer mixer(loop, registry, libs, cfg);
+  std::string error;
+  BOOST_TEST(!mixer.holdWebrtcRendition("live/src", error));  // not live
+  BOOST_TEST(error == "live/src is not a live source");
+  auto lease = registry.publish("live", "src", "test", nullptr, error);
+  BOOST_REQUIRE(lease);
+  auto first = mixer.holdWebrtcRendition("live/src", error);
+  BOOST_REQUIRE_MESSAGE(first, error);
+  BOOST_TEST(first->key() == "live/src_webrtc");
+  auto second = mixer.holdWebrtcRendition("live/src", error);
+  BOOST_REQUIRE(second);
+  BOOST_TEST(mixer.webrtcRenditions() == 1u);  // one for both viewers
+  lease->push(videoConfig(src, 0));
+  Collector r;
+  auto sub = registry.subscribe("live", "src_webrtc", r, "test");
+  BOOST_REQUIRE(sub);
+  for (int i = 0; i < 40; ++i) lease->push(videoPacket(src.units[i]));
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return r.video.size() >= 30; }, 20000));
+  auto info = parseAvcDecoderConfig(r.avcC);
+  BOOST_REQUIRE(info);
+  BOOST_TEST(info->width == kW);  // the source's size
+  BOOST_TEST(info->height == kH);
+  for (const auto& p : r.video) BOOST_TEST(p.pts == p.dts);  // no B-frames
+  // Both viewers leave: it goes after the grace period, not at once.
+  first.reset();
+  second.reset();
+  BOOST_TEST(mixer.webrtcRenditions() == 1u);
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return mixer.webrtcRenditions() == 0; }, mixer::Mixer::kWebrtcGraceMs + 3000));
+  sub.reset();
+  MixerConfig off = config();
+  off.enabled = false;
+  mixer::Mixer disabled(loop, registry, libs, off);
+  BOOST_TEST(!disabled.holdWebrtcRendition("live/src", error));
+  BOOST_TEST(error == "the mixer is off (mixer.enabled)");
 }

@@ -83,3 +83,19 @@ BOOST_AUTO_TEST_CASE(a_very_old_store_does_not_evict_a_newer_packet) {
   BOOST_TEST(rtxHolds(buffer, 100));
   BOOST_TEST(!buffer.find(92).has_value());
 }
+
+BOOST_AUTO_TEST_CASE(a_resend_tells_whether_the_packet_was_asked_before) {
+  RtxBuffer buffer(8);
+  for (uint16_t seq = 10; seq < 14; ++seq) buffer.store(seq, rtxPacket(seq));
+  bool first = false;
+  BOOST_TEST(buffer.findForResend(11, first).has_value());
+  BOOST_TEST(first);
+  BOOST_TEST(buffer.findForResend(11, first).has_value());  // the NACK repeated
+  BOOST_TEST(!first);
+  BOOST_TEST(!buffer.findForResend(99, first).has_value());  // never sent
+  BOOST_TEST(!first);
+  // The slot's next packet (8 seqs on) is a new one: asked for the first time.
+  for (uint16_t seq = 14; seq < 20; ++seq) buffer.store(seq, rtxPacket(seq));
+  BOOST_TEST(buffer.findForResend(19, first).has_value());
+  BOOST_TEST(first);
+}
