@@ -83,6 +83,10 @@ bool Compositor::open(std::string& error) {
   x.scThreshold = 0;
   x.forcedIdr = true;
   x.threads = 1;
+  // NOTE: the audio config goes first, so the program's metadata names both codecs.
+  audio_ = MixEncoder::open(*api_, s.audioKbps, error);
+  if (!audio_) return false;
+  state_.post(MixerEvent{s.id, 0, false, AudioConfig{audio_->audioSpecificConfig()}});
   encoder_ = VideoEncoder::open(*api_, EncoderSettings{s.width, s.height, double(s.fps), x}, error);
   if (!encoder_) return false;
   state_.post(MixerEvent{s.id, 0, false, RungConfig{encoder_->avcConfig()}});
@@ -116,6 +120,7 @@ void Compositor::run() {
     }
     frame->pts = tick.ptsMs;
     if (!encode(frame.get(), tick.index, error)) return fail();
+    if (!mixAudio(tick.ptsMs, state_.scene(), error)) return fail();
     const int64_t last = c.lastPts.exchange(tick.ptsMs, std::memory_order_relaxed);
     if (last >= 0) c.mediaMs.fetch_add(tick.ptsMs - last, std::memory_order_relaxed);
     c.busyNs.fetch_add(compositorNowNs() - start, std::memory_order_relaxed);
@@ -158,6 +163,23 @@ av::FramePtr Compositor::compose(int64_t nowMs) {
     if (picture) blit(frame.get(), picture.get(), placed.x, placed.y);
   }
   return frame;
+}
+
+bool Compositor::mixAudio(int64_t ptsMs, const Scene& scene, std::string& error) {
+  // NOTE: the audio runs on the same clock as the pictures: after tick t the mix
+  // covers t plus one AAC frame, so audio is never behind the video it goes with.
+  const int64_t until = (ptsMs + 1) * MixBus::kRate / 1000 + MixEncoder::kFrameSamples;
+  std::vector<EncodedAudio> out;
+  while (audio_->samplesIn() < until) {
+    float left[MixEncoder::kFrameSamples], right[MixEncoder::kFrameSamples];
+    state_.bus.mix(left, right, MixEncoder::kFrameSamples, scene.gains);
+    if (!audio_->encode(left, right, out, error)) return false;
+  }
+  for (EncodedAudio& a : out) {
+    state_.counters.audioFrames.fetch_add(1, std::memory_order_relaxed);
+    state_.post(MixerEvent{state_.settings.id, 0, false, std::move(a)});
+  }
+  return true;
 }
 
 bool Compositor::encode(AVFrame* frame, int64_t index, std::string& error) {

@@ -11,6 +11,7 @@
 
 #include "av/av_ptr.hpp"
 #include "mixer/compositor_state.hpp"
+#include "mixer/mix_encoder.hpp"
 #include "mixer/video_encoder.hpp"
 
 namespace mixer {
@@ -36,10 +37,13 @@ class Compositor {
   // The canvas of this tick (`nowMs` on compositorNowMs()'s clock).
   av::FramePtr compose(int64_t nowMs);
   bool encode(AVFrame* frame, int64_t index, std::string& error);
+  // The mix up to `ptsMs` (and one frame past it), encoded and posted.
+  bool mixAudio(int64_t ptsMs, const Scene& scene, std::string& error);
 
   CompositorState& state_;
   const av::FilterApi* api_ = nullptr;
   std::unique_ptr<VideoEncoder> encoder_;
+  std::unique_ptr<MixEncoder> audio_;
   int gopFrames_ = 60;
   int64_t lastKeyIndex_ = INT64_MIN;
 };

@@ -18,6 +18,7 @@
 #include "mixer/bounded_queue.hpp"
 #include "mixer/encoded_unit.hpp"
 #include "mixer/layout_geometry.hpp"
+#include "mixer/mix_bus.hpp"
 #include "mixer/mixer_event.hpp"
 #include "mixer/stall_policy.hpp"
 
@@ -34,10 +35,12 @@ inline int64_t compositorNowMs() {
       .count();
 }
 
-// A unit for an input's decoder, or (config) a new publisher's avcC in `unit.payload`.
+// A unit for an input's decoder, or (config) a new publisher's avcC in `unit.payload`;
+// `audio`: a raw AAC frame, or (config) its AudioSpecificConfig.
 struct InputItem {
   EncodedUnit unit;
   bool config = false;
+  bool audio = false;
 };
 
 struct InputSlot {
@@ -45,6 +48,7 @@ struct InputSlot {
   BoundedQueue<InputItem> queue;  // loop -> decoder thread
   // Stats (relaxed): units queued and lost to a full queue, frames decoded, errors.
   std::atomic<uint64_t> unitsIn{0}, unitsDropped{0}, framesIn{0}, decodeErrors{0};
+  std::atomic<uint64_t> audioIn{0}, audioDropped{0}, audioErrors{0};
   std::atomic<int64_t> lastFrameMs{INT64_MIN};  // compositorNowMs() of the latest frame
   std::atomic<int> sourceWidth{0}, sourceHeight{0};
   std::atomic<uint8_t> shown{static_cast<uint8_t>(InputShow::Slate)};  // by the compositor
@@ -64,12 +68,13 @@ struct Scene {
   LayoutSpec layout;
   uint32_t slateRgb = 0x202040;
   StallPolicy policy;
+  std::vector<float> gains;  // per input for the audio mix; 0 when muted
 };
 
 struct CompositorSettings {
   uint64_t id = 0;
   std::string key;  // the program's stream, for logs and thread names
-  int width = 0, height = 0, fps = 30, kbps = 0, gopMs = 2000;
+  int width = 0, height = 0, fps = 30, kbps = 0, gopMs = 2000, audioKbps = 128;
   std::string preset;
   size_t queueFrames = 8;
 };
@@ -81,12 +86,13 @@ struct CompositorCounters {
   std::atomic<int64_t> busyNs{0};   // compose + encode wall time
   std::atomic<int64_t> mediaMs{0};  // program time produced
   std::atomic<int64_t> lastPts{-1};
+  std::atomic<uint64_t> audioFrames{0};  // AAC frames out
 };
 
 struct CompositorState {
   CompositorState(CompositorSettings s, av::Libraries& l, std::function<bool(MixerEvent)> p,
                   size_t inputs, Scene scene)
-      : settings(std::move(s)), libs(l), post(std::move(p)), scene_(scene) {
+      : settings(std::move(s)), libs(l), post(std::move(p)), bus(inputs), scene_(scene) {
     for (size_t i = 0; i < inputs; ++i)
       slots.push_back(std::make_unique<InputSlot>(settings.queueFrames));
   }
@@ -98,6 +104,7 @@ struct CompositorState {
   std::atomic<bool> stop{false};
   std::atomic<bool> keyRequested{false};
   CompositorCounters counters;
+  MixBus bus;  // the inputs' audio, mixed by the compositor
 
   // Loop: a new scene; the decoders rescale their latest picture at once.
   void setScene(const Scene& s) {

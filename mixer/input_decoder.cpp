@@ -28,7 +28,9 @@ void InputDecoder::run() {
       if (source_ && revision != placedRevision_) place();
       continue;
     }
-    if (item->config)
+    if (item->audio)
+      decodeAudio(*item);
+    else if (item->config)
       configure(*item);
     else
       decode(*item);
@@ -39,6 +41,20 @@ void InputDecoder::configure(const InputItem& item) {
   std::string error;
   decoder_ = VideoDecoder::open(*api_, core::Codec::H264, item.unit.payload.span(), 1, error);
   if (!decoder_) noteError(error);
+}
+
+void InputDecoder::decodeAudio(const InputItem& item) {
+  std::string error;
+  if (item.config) {
+    state_.bus.clear(index_);
+    audio_ = InputAudio::open(*api_, item.unit.payload.span(), state_.bus, index_, error);
+    if (!audio_) noteError("audio: " + error);
+    return;
+  }
+  if (audio_ && !audio_->send(item.unit.payload, error)) {
+    slot_.audioErrors.fetch_add(1, std::memory_order_relaxed);
+    noteError("audio: " + error);
+  }
 }
 
 void InputDecoder::decode(const InputItem& item) {

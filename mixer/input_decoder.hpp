@@ -12,6 +12,7 @@
 
 #include "av/av_ptr.hpp"
 #include "mixer/compositor_state.hpp"
+#include "mixer/input_audio.hpp"
 #include "mixer/video_decoder.hpp"
 
 struct SwsContext;
@@ -32,6 +33,7 @@ class InputDecoder {
  private:
   void configure(const InputItem& item);
   void decode(const InputItem& item);
+  void decodeAudio(const InputItem& item);
   // Scales `source_` to the input's layer in the current scene and stores it.
   void place();
   void noteError(const std::string& error);
@@ -41,6 +43,7 @@ class InputDecoder {
   InputSlot& slot_;
   const av::FilterApi* api_ = nullptr;
   std::unique_ptr<VideoDecoder> decoder_;
+  std::unique_ptr<InputAudio> audio_;
   av::FramePtr decoded_;
   av::FramePtr source_;  // the latest decoded frame, kept for a rescale
   SwsContext* sws_ = nullptr;

@@ -7,6 +7,10 @@
 
 namespace mixer {
 
+namespace {
+constexpr size_t kProgramInputQueue = 256;  // units: ~3 s of 30 fps video and its AAC
+}  // namespace
+
 Program::Program(ProgramContext& ctx, uint64_t id, ProgramSpec spec)
     : ctx_(ctx),
       id_(id),
@@ -22,7 +26,10 @@ Program::Program(ProgramContext& ctx, uint64_t id, ProgramSpec spec)
   s.kbps = spec_.kbps;
   s.gopMs = spec_.gopMs;
   s.preset = spec_.preset;
-  s.queueFrames = ctx.queueFrames;
+  s.audioKbps = spec_.audioKbps;
+  // NOTE: units, not frames: a join burst (the hub's GOP cache, audio and video)
+  // is taken whole rather than cut at the next keyframe.
+  s.queueFrames = std::max<size_t>(ctx.queueFrames, kProgramInputQueue);
   state_ = std::make_shared<CompositorState>(std::move(s), ctx.libs, ctx.post, spec_.inputs.size(),
                                              sceneOf(spec_));
   for (size_t i = 0; i < spec_.inputs.size(); ++i)
@@ -49,6 +56,8 @@ Scene Program::sceneOf(const ProgramSpec& spec) const {
   s.layout = spec.layout;
   s.slateRgb = parseRgb(spec.slateColor).value_or(0x202040);
   s.policy = StallPolicy{spec.stallMs, spec.repeatMs};
+  for (const ProgramInputSpec& in : spec.inputs)
+    s.gains.push_back(in.mute ? 0.0f : static_cast<float>(in.gain));
   return s;
 }
 
@@ -111,6 +120,20 @@ void Program::onEvent(MixerEvent&& event) {
     output_->onVideoConfig(config->avcC);
   } else if (auto* unit = std::get_if<EncodedUnit>(&event.body)) {
     output_->onVideo(*unit);
+  } else if (auto* asc = std::get_if<AudioConfig>(&event.body)) {
+    core::MediaPacket p;
+    p.kind = core::MediaKind::Audio;
+    p.codec = core::Codec::AAC;
+    p.config = true;
+    p.payload = core::SharedBuffer::copyOf(asc->asc);
+    output_->onAudio(p);
+  } else if (auto* audio = std::get_if<EncodedAudio>(&event.body)) {
+    core::MediaPacket p;
+    p.kind = core::MediaKind::Audio;
+    p.codec = core::Codec::AAC;
+    p.dts = p.pts = audio->pts;
+    p.payload = audio->payload;
+    output_->onAudio(p);
   } else if (auto* err = std::get_if<StageError>(&event.body)) {
     error_ = err->stage + ": " + err->reason;
     spdlog::error("program {}: {}", spec_.key(), error_);
@@ -155,6 +178,14 @@ nlohmann::json Program::describe() const {
          {"last_frame_age_ms", last == INT64_MIN ? nlohmann::json() : nlohmann::json(now - last)},
          {"width", slot.sourceWidth.load(std::memory_order_relaxed)},
          {"height", slot.sourceHeight.load(std::memory_order_relaxed)},
+         {"audio",
+          {{"frames_in", slot.audioIn.load(std::memory_order_relaxed)},
+           {"dropped", slot.audioDropped.load(std::memory_order_relaxed)},
+           {"errors", slot.audioErrors.load(std::memory_order_relaxed)},
+           {"heard", state_->bus.stats(i).heard},
+           {"queued_ms", state_->bus.stats(i).queued * 1000 / MixBus::kRate},
+           {"underruns", state_->bus.stats(i).underruns},
+           {"dropped_samples", state_->bus.stats(i).dropped}}},
          {"gain", inputs_[i]->spec().gain},
          {"mute", inputs_[i]->spec().mute},
          {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)}});
@@ -174,7 +205,7 @@ nlohmann::json Program::describe() const {
       {"cpu_s", threads_.empty() ? 0.0 : threads_.front()->cpuSeconds()},
       {"units_out", output_ ? output_->unitsOut() : 0},
   };
-  j["audio"] = "not mixed yet (video only)";
+  j["output_stats"]["audio_frames"] = c.audioFrames.load(std::memory_order_relaxed);
   j["state"] = stopped_ ? "stopped" : (error_.empty() ? "running" : "failed");
   j["error"] = error_.empty() ? nlohmann::json() : nlohmann::json(error_);
   j["since_ms"] = sinceMs_;

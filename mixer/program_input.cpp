@@ -43,7 +43,8 @@ void ProgramInput::onStreamStart(const core::Stream&) {
 }
 
 void ProgramInput::onPacket(const core::MediaPacket& packet) {
-  if (!packet.isVideo()) return;  // video only for now: the audio mix is not done yet
+  if (packet.isAudio()) return onAudio(packet);
+  if (!packet.isVideo()) return;
   if (packet.codec != core::Codec::H264) {
     if (!codecWarned_)
       spdlog::warn("program {}: input {} ({}): cannot decode {}: programs take H.264", program_,
@@ -73,6 +74,29 @@ void ProgramInput::onPacket(const core::MediaPacket& packet) {
     return;
   }
   slot_.unitsIn.fetch_add(1, std::memory_order_relaxed);
+}
+
+void ProgramInput::onAudio(const core::MediaPacket& packet) {
+  if (packet.codec != core::Codec::AAC) {
+    if (!audioWarned_)
+      spdlog::warn("program {}: input {} ({}): {} audio is not mixed (AAC only)", program_, index_,
+                   spec_.key(), core::codecName(packet.codec));
+    audioWarned_ = true;
+    return;
+  }
+  InputItem item{EncodedUnit{packet.payload, packet.dts, packet.pts, false}, packet.config, true};
+  if (slot_.queue.tryPush(item)) {
+    slot_.audioIn.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  slot_.audioDropped.fetch_add(1, std::memory_order_relaxed);
+  if (!packet.config) return;
+  // NOTE: a config must reach the decoder thread (the frames after it need it): the
+  // queue is emptied for it, and the video resumes at its next keyframe.
+  while (slot_.queue.tryPop()) {
+  }
+  slot_.queue.tryPush(item);
+  waitKey_ = true;
 }
 
 void ProgramInput::onPublisherGone(std::string_view reason) {

@@ -36,6 +36,8 @@ class ProgramInput final : public core::MediaSink {
   void onStreamEnd(std::string_view reason) override;
 
  private:
+  void onAudio(const core::MediaPacket& packet);
+
   core::EventLoop& loop_;
   core::StreamRegistry& registry_;
   InputSlot& slot_;
@@ -45,6 +47,7 @@ class ProgramInput final : public core::MediaSink {
   std::unique_ptr<core::Subscription> sub_;
   bool waitKey_ = true;
   bool codecWarned_ = false;
+  bool audioWarned_ = false;
 };
 
 }  // namespace mixer

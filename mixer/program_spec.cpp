@@ -85,7 +85,8 @@ std::optional<ProgramSpec> ProgramSpec::parse(const nlohmann::json& j,
       !r.integer("fps", s.fps, 1, kMaxRungFps) ||
       !r.integer("kbps", s.kbps, kMinRungKbps, kMaxRungKbps) ||
       !r.choice("preset", preset, {"ultrafast", "superfast"}) ||
-      !r.integer("gop_ms", s.gopMs, 500, 10000) || !r.integer("stall_ms", s.stallMs, 100, 10000) ||
+      !r.integer("gop_ms", s.gopMs, 500, 10000) || !r.integer("audio_kbps", s.audioKbps, 32, 320) ||
+      !r.integer("stall_ms", s.stallMs, 100, 10000) ||
       !r.integer("repeat_ms", s.repeatMs, 0, 60000))
     return std::nullopt;
   s.layout.kind =
@@ -128,6 +129,7 @@ nlohmann::json ProgramSpec::toJson() const {
       {"kbps", kbps},
       {"preset", preset},
       {"gop_ms", gopMs},
+      {"audio_kbps", audioKbps},
       {"slate", {{"color", slateColor}}},
       {"stall_ms", stallMs},
       {"repeat_ms", repeatMs}};
@@ -145,6 +147,7 @@ bool ProgramSpec::onlyLiveChanges(const ProgramSpec& next, std::string& error) c
   if (next.kbps != kbps) return refuse("kbps");
   if (next.preset != preset) return refuse("preset");
   if (next.gopMs != gopMs) return refuse("gop_ms");
+  if (next.audioKbps != audioKbps) return refuse("audio_kbps");
   if (next.inputs.size() != inputs.size()) return refuse("the number of inputs");
   return true;
 }

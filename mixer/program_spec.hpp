@@ -44,6 +44,7 @@ struct ProgramSpec {
   int kbps = 2500;                   // 50..20000
   std::string preset = "superfast";  // ultrafast or superfast (+ zerolatency)
   int gopMs = 2000;                  // 500..10000
+  int audioKbps = 128;               // 32..320, the mix's AAC
   std::string slateColor;            // "#RRGGBB"
   int stallMs = 500;                 // 100..10000
   int repeatMs = 3000;               // 0..60000
@@ -53,7 +54,7 @@ struct ProgramSpec {
 
   // Reads {"output":"app/name", "inputs":[{"stream":"app/name","gain","mute"}],
   // "layout":"single"|"pip"|"side_by_side"|"grid2x2", "pip":{"x","y","w","h"},
-  // "width","height","fps","kbps","preset","gop_ms", "slate":{"color"},
+  // "width","height","fps","kbps","preset","gop_ms","audio_kbps", "slate":{"color"},
   // "stall_ms","repeat_ms"}. Unknown fields are errors. Never throws.
   static std::optional<ProgramSpec> parse(const nlohmann::json& j, const ProgramDefaults& defaults,
                                           std::string& error);

@@ -3,8 +3,10 @@
 # right blue), a 2x2 grid (each quadrant its input's colour, one input joining after
 # the program started), and a stalled input (its ffmpeg killed): the program's frame
 # intervals stay regular, the slate colour appears after the timeout, the input
-# comes back. Small sizes (320x180, 15 fps) for a 2-core CI. Owner: integration
+# comes back. Audio: two inputs' tones mixed into the program's AAC; muted, silence. Small sizes (320x180, 15 fps) for a 2-core CI. Owner: integration
 # tests. Real time: ~30 s.
+import array
+import math
 import os
 import subprocess
 import time
@@ -19,12 +21,29 @@ COLOURS = {"red": (255, 0, 0), "blue": (0, 0, 255), "green": (0, 255, 0),
            "white": (255, 255, 255)}
 
 
-def colour_source(url, colour):
-    """An ffmpeg pushing a solid colour at 320x180, 15 fps, by RTMP."""
-    return h.FfmpegProc(["-v", "error", "-re", "-f", "lavfi", "-i",
-                         "color=0x%02X%02X%02X:s=%dx%d:r=%d" % (COLOURS[colour] + (W, H, FPS)), "-c:v", "libx264",
-                         "-preset", "ultrafast", "-tune", "zerolatency", "-g", str(FPS),
-                         "-pix_fmt", "yuv420p", "-f", "flv", url], "push-" + colour)
+def colour_source(url, colour, tone=None):
+    """An ffmpeg pushing a solid colour at 320x180, 15 fps, by RTMP; with a sine
+    `tone` (Hz) as 44.1 kHz mono AAC when given."""
+    args = ["-v", "error", "-re", "-f", "lavfi", "-i",
+            "color=0x%02X%02X%02X:s=%dx%d:r=%d" % (COLOURS[colour] + (W, H, FPS))]
+    if tone:
+        args += ["-f", "lavfi", "-i", "sine=frequency=%d:sample_rate=44100" % tone,
+                 "-c:a", "aac", "-b:a", "48k"]
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g",
+             str(FPS), "-pix_fmt", "yuv420p", "-f", "flv", url]
+    return h.FfmpegProc(args, "push-" + colour)
+
+
+def audio_rms(url, seconds=3):
+    """RMS (of s16) of the last second of `seconds` of the program's audio."""
+    r = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", url,
+                        "-t", str(seconds), "-vn", "-ac", "1", "-ar", "8000", "-f", "s16le",
+                        "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    samples = array.array("h", r.stdout[:len(r.stdout) // 2 * 2])
+    last = samples[-8000:]
+    if len(last) < 4000:
+        raise AssertionError("%d samples: %s" % (len(samples), r.stderr[-500:]))
+    return math.sqrt(sum(v * v for v in last) / len(last))
 
 
 def frames_rgb(source, size=(32, 18), count=None, extra=None):
@@ -58,6 +77,8 @@ def is_colour(got, want, tolerance=40):
     return all(abs(g - w) <= tolerance for g, w in zip(got, want))
 
 
+TONES = {"red": 440, "blue": 1000}  # the inputs with audio: the program mixes them
+
 # On the 32x18 thumbnail: the middle of the left and right halves (the 320x180 input
 # is fitted into its 160x180 cell: 160x90 at y 45, so rows 5..12 of 18), and the
 # middle of each quadrant.
@@ -77,7 +98,7 @@ class MixerProgramTest(room_fixture.RoomServerTest):
                 self.program(key)), timeout, 0.2, "%s inputs %r" % (key, states))
 
     def push(self, srv, colour):
-        p = colour_source(srv.rtmp_url(colour), colour).start()
+        p = colour_source(srv.rtmp_url(colour), colour, TONES.get(colour)).start()
         self.addCleanup(p.kill)
         return p
 
@@ -124,8 +145,27 @@ class MixerProgramTest(room_fixture.RoomServerTest):
             self.assertTrue(is_colour(mean(f, *LEFT), COLOURS["red"]), mean(f, *LEFT))
             self.assertTrue(is_colour(mean(f, *RIGHT), COLOURS["blue"]), mean(f, *RIGHT))
 
+            # Audio: the inputs' tones mixed (AAC 48 kHz stereo); muted, silence.
+            streams = h.ffprobe_json(["-show_streams", srv.rtmp_url("sbs")])["streams"]
+            audio = [s for s in streams if s["codec_type"] == "audio"]
+            self.assertEqual([(a["codec_name"], a["sample_rate"], a["channels"]) for a in audio],
+                             [("aac", "48000", 2)])
+            p = self.program("live/sbs")
+            self.assertTrue(all(i["audio"]["heard"] for i in p["inputs"]), p["inputs"])
+            loud = audio_rms(srv.rtmp_url("sbs"))
+            st, js = self.api.call("PATCH", "/api/v1/programs/live/sbs",
+                                   {"inputs": [{"mute": True}, {"mute": True}]})
+            self.assertEqual(st, 200, js)
+            muted = audio_rms(srv.rtmp_url("sbs"))
+            st, js = self.api.call("PATCH", "/api/v1/programs/live/sbs",
+                                   {"inputs": [{"mute": False}, {"mute": False}]})
+            self.assertEqual(st, 200, js)
+            h.log("program audio rms %.0f, muted %.0f" % (loud, muted))
+            self.assertGreater(loud, 1500)  # two sines at 1/8 of full scale: ~3700
+            self.assertLess(muted, 30)
+
             # 2x2: each quadrant its input's colour.
-            time.sleep(2.2)  # the grid's GOP burst now starts after the white input joined
+            # (the white input joined > 2 s ago: the joining burst, a GOP, is after it)
             g = frames_rgb(srv.rtmp_url("grid"), count=20)[-1]
             for q, c in zip(QUADRANTS, ("red", "blue", "green", "white")):
                 self.assertTrue(is_colour(mean(g, *q), COLOURS[c]), (c, mean(g, *q)))
@@ -135,10 +175,10 @@ class MixerProgramTest(room_fixture.RoomServerTest):
             # A stall: record the program while the blue input is killed, stays away
             # past stall_ms + repeat_ms, and comes back.
             rec = os.path.join(h.make_tmpdir(), "sbs.flv")
-            recorder = h.FfmpegProc(["-v", "error", "-i", srv.rtmp_url("sbs"), "-t", "9",
+            recorder = h.FfmpegProc(["-v", "error", "-i", srv.rtmp_url("sbs"), "-t", "8",
                                      "-c", "copy", "-f", "flv", rec], "record").start()
             self.addCleanup(recorder.kill)
-            time.sleep(1.5)
+            time.sleep(1.0)
             pubs["blue"].kill()
             t_kill = time.monotonic()
             p = self.wait_inputs("live/sbs", ["live", "repeating"], timeout=3)
@@ -183,6 +223,8 @@ class MixerProgramTest(room_fixture.RoomServerTest):
             self.assertEqual(st, 200, js)
             self.assertEqual(js["layout"], "single")
             self.assertEqual(js["inputs"][1]["gain"], 0.5)
+            st, js = self.api.call("PATCH", "/api/v1/programs/live/sbs", {"audio_kbps": 64})
+            self.assertEqual(st, 400, js)
             st, js = self.api.call("PATCH", "/api/v1/programs/live/sbs", {"width": 640})
             self.assertEqual(st, 400, js)
             st, js = self.api.call("DELETE", "/api/v1/programs/live/sbs")
