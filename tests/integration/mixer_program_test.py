@@ -164,6 +164,18 @@ class MixerProgramTest(room_fixture.RoomServerTest):
             self.assertGreater(loud, 1500)  # two sines at 1/8 of full scale: ~3700
             self.assertLess(muted, 30)
 
+            # A ladder on the program (it is a source of its own), not on its rung.
+            st, js = self.api.call("POST", "/api/v1/casters", {
+                "stream": "live/sbs", "rungs": [{"height": 90, "kbps": 150}],
+                "preset": "ultrafast"})
+            self.assertEqual(st, 201, js)
+            h.wait_until(lambda: srv.api_stream("live/sbs_90p"), 15, 0.2, "the program's rung")
+            st, js = self.api.call("POST", "/api/v1/casters", {
+                "stream": "live/sbs_90p", "rungs": [{"height": 64, "kbps": 100}]})
+            self.assertEqual(st, 400, js)
+            st, js = self.api.call("DELETE", "/api/v1/casters/live/sbs")
+            self.assertEqual(st, 200, js)
+
             # 2x2: each quadrant its input's colour.
             # (the white input joined > 2 s ago: the joining burst, a GOP, is after it)
             g = frames_rgb(srv.rtmp_url("grid"), count=20)[-1]
