@@ -149,18 +149,13 @@ av::FramePtr Compositor::compose(int64_t nowMs) {
       fill(frame.get(), cells[i], scene.slateRgb);
       continue;
     }
-    av::FramePtr picture;
-    PixelRect placed;
-    {
-      std::lock_guard lock(slot.mutex);
-      // NOTE: a picture placed for an older scene is skipped (its decoder is
-      // rescaling it now); a ref, not a copy: the decoder never writes a stored frame.
-      if (slot.picture && slot.revision == revision) {
-        picture = av::FramePtr(api_->av_frame_clone(slot.picture.get()), {api_->av_frame_free});
-        placed = slot.placed;
-      }
-    }
-    if (picture) blit(frame.get(), picture.get(), placed.x, placed.y);
+    // NOTE: copied under the slot's lock, not through a second reference: the
+    // decoder frees its old picture under the same lock, an order ThreadSanitizer
+    // sees (FFmpeg's buffer refcounts are atomics in a library it does not see). A
+    // picture placed for an older scene is skipped (its decoder is rescaling it).
+    std::lock_guard lock(slot.mutex);
+    if (slot.picture && slot.revision == revision)
+      blit(frame.get(), slot.picture.get(), slot.placed.x, slot.placed.y);
   }
   return frame;
 }

@@ -53,9 +53,9 @@ struct InputSlot {
   std::atomic<int> sourceWidth{0}, sourceHeight{0};
   std::atomic<uint8_t> shown{static_cast<uint8_t>(InputShow::Slate)};  // by the compositor
 
-  // The latest picture, yuv420p, already scaled to `placed` for scene `revision`.
-  // Written by the decoder thread (a new frame each time, never changed after),
-  // read by the compositor; guarded by `mutex`.
+  // The latest picture, yuv420p, already scaled to `placed` for scene `revision`:
+  // replaced by the decoder thread, copied into the canvas by the compositor, both
+  // under `mutex`.
   std::mutex mutex;
   av::FramePtr picture;
   PixelRect placed;

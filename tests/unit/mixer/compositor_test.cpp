@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -15,7 +16,9 @@
 #include "av/av_libraries.hpp"
 #include "av/av_ptr.hpp"
 #include "av/filter_api.hpp"
+#include "mixer/input_audio.hpp"
 #include "mixer/input_decoder.hpp"
+#include "mixer/mix_encoder.hpp"
 #include "mixer/video_decoder.hpp"
 #include "mixer/video_encoder.hpp"
 #include "mixer/worker_thread.hpp"
@@ -83,9 +86,44 @@ Input encodeSolid(uint32_t rgb) {
 
 struct Posted {
   std::mutex mutex;
-  std::vector<uint8_t> avcC;
+  std::vector<uint8_t> avcC, asc;
   std::vector<EncodedUnit> units;
+  std::vector<EncodedAudio> audio;
 };
+
+// `frames` AAC frames (48 kHz stereo) of a 440 Hz sine at amplitude 0.25.
+Input encodeTone(int frames) {
+  std::string error;
+  auto e = MixEncoder::open(api(), 96, error);
+  BOOST_REQUIRE_MESSAGE(e, error);
+  Input in{e->audioSpecificConfig(), {}};
+  std::vector<EncodedAudio> out;
+  float l[MixEncoder::kFrameSamples], r[MixEncoder::kFrameSamples];
+  for (int f = 0; f < frames; ++f) {
+    for (int i = 0; i < MixEncoder::kFrameSamples; ++i)
+      l[i] = r[i] =
+          0.25f * std::sin(2 * M_PI * 440 * (f * MixEncoder::kFrameSamples + i) / 48000.0);
+    BOOST_REQUIRE_MESSAGE(e->encode(l, r, out, error), error);
+  }
+  for (EncodedAudio& a : out) in.units.push_back(EncodedUnit{a.payload, a.pts, a.pts, false});
+  return in;
+}
+
+// RMS of the program's audio from `fromMs` on, decoded through an InputAudio.
+double programRms(const Posted& p, int64_t fromMs) {
+  std::string error;
+  MixBus bus(1, 0, 1 << 22);
+  auto dec = InputAudio::open(api(), p.asc, bus, 0, error);
+  BOOST_REQUIRE_MESSAGE(dec, error);
+  for (const EncodedAudio& a : p.audio) BOOST_REQUIRE_MESSAGE(dec->send(a.payload, error), error);
+  const size_t n = bus.stats(0).queued, skip = static_cast<size_t>(fromMs) * 48;
+  BOOST_REQUIRE_GT(n, skip + 4800);
+  std::vector<float> l(n), r(n);
+  bus.mix(l.data(), r.data(), n, {1.0f});
+  double sum = 0;
+  for (size_t i = skip; i < n; ++i) sum += double(l[i]) * l[i];
+  return std::sqrt(sum / double(n - skip));
+}
 
 // Mean Y, U, V over a rect of a decoded yuv420p frame.
 std::array<double, 3> meanYuv(const AVFrame* f, int x0, int y0, int x1, int y1) {
@@ -119,7 +157,7 @@ BOOST_AUTO_TEST_CASE(colour_conversion_and_fill) {
 }
 
 BOOST_AUTO_TEST_CASE(side_by_side_stall_slate_and_return_keep_the_clock) {
-  const Input red = encodeSolid(kRed), blue = encodeSolid(kBlue);
+  const Input red = encodeSolid(kRed), blue = encodeSolid(kBlue), tone = encodeTone(140);
   auto posted = std::make_shared<Posted>();
   CompositorSettings s;
   s.id = 7;
@@ -138,6 +176,8 @@ BOOST_AUTO_TEST_CASE(side_by_side_stall_slate_and_return_keep_the_clock) {
     std::lock_guard lock(posted->mutex);
     if (auto* c = std::get_if<RungConfig>(&e.body)) posted->avcC = c->avcC;
     if (auto* u = std::get_if<EncodedUnit>(&e.body)) posted->units.push_back(std::move(*u));
+    if (auto* a = std::get_if<AudioConfig>(&e.body)) posted->asc = a->asc;
+    if (auto* a = std::get_if<EncodedAudio>(&e.body)) posted->audio.push_back(std::move(*a));
     if (auto* err = std::get_if<StageError>(&e.body)) BOOST_ERROR(err->stage + ": " + err->reason);
     return true;
   };
@@ -157,11 +197,24 @@ BOOST_AUTO_TEST_CASE(side_by_side_stall_slate_and_return_keep_the_clock) {
     InputItem item{in.units[i % in.units.size()], false};
     BOOST_REQUIRE(state->slots[slot]->queue.tryPush(item));
   };
+  // The red input's audio: a tone, pushed at its own pace beside the pictures.
+  size_t toneSent = 0;
+  auto pushTone = [&](int i) {
+    if (toneSent == 0) {
+      InputItem config{EncodedUnit{core::SharedBuffer::copyOf(tone.avcC), 0, 0, false}, true, true};
+      BOOST_REQUIRE(state->slots[0]->queue.tryPush(config));
+    }
+    while (toneSent < tone.units.size() && toneSent * 1024 * 30 <= size_t(i + 1) * 48000) {
+      InputItem item{tone.units[toneSent++], false, true};
+      BOOST_REQUIRE(state->slots[0]->queue.tryPush(item));
+    }
+  };
   std::map<int, InputShow> shownAt;  // input 1's state as the compositor showed it
   const auto t0 = std::chrono::steady_clock::now();
   // 0..1 s both inputs, 1..2 s only red (blue stalls), 2..2.7 s both again.
   for (int i = 0; i < 81; ++i) {
     push(0, red, i);
+    pushTone(i);
     if (i < 30) push(1, blue, i);
     if (i >= 60) push(1, blue, i - 60);
     if (i == 52 || i == 75) shownAt[i] = static_cast<InputShow>(state->slots[1]->shown.load());
@@ -209,6 +262,15 @@ BOOST_AUTO_TEST_CASE(side_by_side_stall_slate_and_return_keep_the_clock) {
   BOOST_TEST(near(at(1750).first, kRed));
   BOOST_TEST(near(at(1750).second, kSlate));
   BOOST_TEST(near(at(2500).second, kBlue));  // back
+
+  // The audio: the tone mixed in (RMS of a 0.25 sine: 0.177), on the same clock.
+  BOOST_TEST(state->slots[0]->audioErrors.load() == 0u);
+  const double rms = programRms(*posted, 1000);
+  BOOST_TEST_MESSAGE("program audio rms " << rms);
+  BOOST_TEST(rms > 0.12);
+  BOOST_TEST(rms < 0.25);
+  const int64_t audioMs = int64_t(posted->audio.size()) * 1024 * 1000 / 48000;
+  BOOST_TEST(std::abs(audioMs - posted->units.back().pts) < 100);
 }
 
 BOOST_AUTO_TEST_CASE(a_layout_change_moves_a_repeated_picture) {
