@@ -44,6 +44,16 @@ class Compositor {
   const av::FilterApi* api_ = nullptr;
   std::unique_ptr<VideoEncoder> encoder_;
   std::unique_ptr<MixEncoder> audio_;
+  // The slate of cell `index` (rendered once per size, colour and text).
+  const AVFrame* slate(size_t index, const PixelRect& cell, const Scene& scene);
+
+  struct SlateCache {
+    int width = 0, height = 0;
+    uint32_t rgb = 0;
+    std::string text;
+    av::FramePtr frame;  // null when it could not be drawn: the plain colour then
+  };
+  std::vector<SlateCache> slates_;
   int gopFrames_ = 60;
   int64_t lastKeyIndex_ = INT64_MIN;
 };

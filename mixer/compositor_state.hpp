@@ -67,6 +67,7 @@ struct InputSlot {
 struct Scene {
   LayoutSpec layout;
   uint32_t slateRgb = 0x202040;
+  std::string slateText;
   StallPolicy policy;
   std::vector<float> gains;  // per input for the audio mix; 0 when muted
 };
@@ -77,6 +78,7 @@ struct CompositorSettings {
   int width = 0, height = 0, fps = 30, kbps = 0, gopMs = 2000, audioKbps = 128;
   std::string preset;
   size_t queueFrames = 8;
+  std::string fontFile;  // of the slate's text (mixer.font)
 };
 
 struct CompositorCounters {

@@ -27,6 +27,7 @@ Program::Program(ProgramContext& ctx, uint64_t id, ProgramSpec spec)
   s.gopMs = spec_.gopMs;
   s.preset = spec_.preset;
   s.audioKbps = spec_.audioKbps;
+  s.fontFile = ctx.fontFile;
   // NOTE: units, not frames: a join burst (the hub's GOP cache, audio and video)
   // is taken whole rather than cut at the next keyframe.
   s.queueFrames = std::max<size_t>(ctx.queueFrames, kProgramInputQueue);
@@ -55,6 +56,7 @@ Scene Program::sceneOf(const ProgramSpec& spec) const {
   Scene s;
   s.layout = spec.layout;
   s.slateRgb = parseRgb(spec.slateColor).value_or(0x202040);
+  s.slateText = spec.slateText;
   s.policy = StallPolicy{spec.stallMs, spec.repeatMs};
   for (const ProgramInputSpec& in : spec.inputs)
     s.gains.push_back(in.mute ? 0.0f : static_cast<float>(in.gain));

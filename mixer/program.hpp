@@ -26,6 +26,7 @@ struct ProgramContext {
   core::StreamRegistry& registry;
   av::Libraries& libs;
   size_t queueFrames = 8;
+  std::string fontFile;                  // mixer.font
   std::function<bool(MixerEvent)> post;  // the ProgramSet's Mailbox
 };
 

@@ -17,8 +17,9 @@ ProgramSet::ProgramSet(core::EventLoop& loop, core::StreamRegistry& registry, av
     : loop_(loop),
       config_(config),
       mailbox_(loop, [this](MixerEvent&& event) { onEvent(std::move(event)); }),
-      context_{loop, registry, libs, static_cast<size_t>(config.queueFrames),
-               [this](MixerEvent event) { return mailbox_.post(std::move(event)); }},
+      context_{loop,        registry,
+               libs,        static_cast<size_t>(config.queueFrames),
+               config.font, [this](MixerEvent event) { return mailbox_.post(std::move(event)); }},
       defaults_(defaultsOf(config)) {}
 
 ProgramSet::~ProgramSet() {
@@ -95,8 +96,8 @@ core::ProgramControl::Answer ProgramSet::patchProgram(const std::string& key,
           merged["inputs"][i].merge_patch(value[i]);
         else
           merged["inputs"][i] = value[i];  // the parser names the error
-    } else if (field == "pip" && value.is_object()) {
-      merged["pip"].merge_patch(value);
+    } else if ((field == "pip" || field == "slate") && value.is_object()) {
+      merged[field].merge_patch(value);
     } else {
       merged[field] = value;
     }

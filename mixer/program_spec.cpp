@@ -98,7 +98,8 @@ std::optional<ProgramSpec> ProgramSpec::parse(const nlohmann::json& j,
   }
   if (const nlohmann::json* slate = r.get("slate")) {
     SpecReader sl(*slate, "slate", error);
-    if (!sl.isObject() || !sl.text("color", s.slateColor, 16) || !sl.noUnknownFields())
+    if (!sl.isObject() || !sl.text("color", s.slateColor, 16) ||
+        !sl.text("text", s.slateText, kMaxSlateTextBytes) || !sl.noUnknownFields())
       return std::nullopt;
   }
   if (!parseRgb(s.slateColor)) {
@@ -130,7 +131,7 @@ nlohmann::json ProgramSpec::toJson() const {
       {"preset", preset},
       {"gop_ms", gopMs},
       {"audio_kbps", audioKbps},
-      {"slate", {{"color", slateColor}}},
+      {"slate", {{"color", slateColor}, {"text", slateText}}},
       {"stall_ms", stallMs},
       {"repeat_ms", repeatMs}};
 }

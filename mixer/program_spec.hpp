@@ -18,6 +18,7 @@ inline constexpr size_t kMaxProgramInputs = 4;  // the 2x2 grid; each is a decod
 inline constexpr int kMinProgramSide = 64;
 inline constexpr int kMaxProgramWidth = 3840;
 inline constexpr int kMaxProgramHeight = 2160;
+inline constexpr size_t kMaxSlateTextBytes = 200;  // one line across a cell
 
 // What [mixer] gives a program that sets none of these.
 struct ProgramDefaults {
@@ -46,6 +47,7 @@ struct ProgramSpec {
   int gopMs = 2000;                  // 500..10000
   int audioKbps = 128;               // 32..320, the mix's AAC
   std::string slateColor;            // "#RRGGBB"
+  std::string slateText;             // one line drawn on the slate, "" = none
   int stallMs = 500;                 // 100..10000
   int repeatMs = 3000;               // 0..60000
 
@@ -54,7 +56,7 @@ struct ProgramSpec {
 
   // Reads {"output":"app/name", "inputs":[{"stream":"app/name","gain","mute"}],
   // "layout":"single"|"pip"|"side_by_side"|"grid2x2", "pip":{"x","y","w","h"},
-  // "width","height","fps","kbps","preset","gop_ms","audio_kbps", "slate":{"color"},
+  // "width","height","fps","kbps","preset","gop_ms","audio_kbps", "slate":{"color","text"},
   // "stall_ms","repeat_ms"}. Unknown fields are errors. Never throws.
   static std::optional<ProgramSpec> parse(const nlohmann::json& j, const ProgramDefaults& defaults,
                                           std::string& error);

@@ -237,6 +237,10 @@ class MixerProgramTest(room_fixture.RoomServerTest):
             self.assertEqual(js["inputs"][1]["gain"], 0.5)
             st, js = self.api.call("PATCH", "/api/v1/programs/live/sbs", {"audio_kbps": 64})
             self.assertEqual(st, 400, js)
+            st, js = self.api.call("PATCH", "/api/v1/programs/live/sbs",
+                                   {"slate": {"text": "back soon"}})
+            self.assertEqual(st, 200, js)
+            self.assertEqual(js["slate"], {"color": "#FF00FF", "text": "back soon"})
             st, js = self.api.call("PATCH", "/api/v1/programs/live/sbs", {"width": 640})
             self.assertEqual(st, 400, js)
             st, js = self.api.call("DELETE", "/api/v1/programs/live/sbs")

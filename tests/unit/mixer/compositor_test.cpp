@@ -19,6 +19,7 @@
 #include "mixer/input_audio.hpp"
 #include "mixer/input_decoder.hpp"
 #include "mixer/mix_encoder.hpp"
+#include "mixer/slate_renderer.hpp"
 #include "mixer/video_decoder.hpp"
 #include "mixer/video_encoder.hpp"
 #include "mixer/worker_thread.hpp"
@@ -330,4 +331,28 @@ BOOST_AUTO_TEST_CASE(a_layout_change_moves_a_repeated_picture) {
   BOOST_TEST(near(before, kRed));     // single: the whole canvas
   BOOST_TEST(near(leftAfter, kRed));  // side by side: input 0 on the left
   BOOST_TEST(near(rightAfter, 0));    // and nothing (black) on the right
+}
+
+BOOST_AUTO_TEST_CASE(slate_with_text) {
+  const std::string font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+  std::string error;
+  auto bright = [](const AVFrame* f) {
+    int n = 0;
+    for (int y = 0; y < f->height; ++y)
+      for (int x = 0; x < f->width; ++x) n += f->data[0][y * f->linesize[0] + x] > 200;
+    return n;
+  };
+  av::FramePtr plain = SlateRenderer::render(api(), 320, 180, kSlate, "", font, error);
+  BOOST_REQUIRE_MESSAGE(plain, error);
+  BOOST_TEST(bright(plain.get()) == 0);
+  av::FramePtr text =
+      SlateRenderer::render(api(), 320, 180, kSlate, "%{pts} back soon: 稍后回来", font, error);
+  BOOST_REQUIRE_MESSAGE(text, error);
+  BOOST_TEST(text->width == 320);
+  BOOST_TEST(text->format == AV_PIX_FMT_YUV420P);
+  BOOST_TEST(bright(text.get()) > 100);  // white glyphs on green
+  // The corners keep the slate's colour.
+  BOOST_TEST(near(meanYuv(text.get(), 0, 0, 20, 20), kSlate));
+  BOOST_TEST(!SlateRenderer::render(api(), 320, 180, kSlate, "x", "/nonexistent.ttf", error));
+  BOOST_TEST(error.find("/nonexistent.ttf") != std::string::npos);
 }

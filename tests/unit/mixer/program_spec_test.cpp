@@ -42,13 +42,14 @@ BOOST_AUTO_TEST_CASE(layout_pip_and_slate) {
   json j = base();
   j["layout"] = "pip";
   j["pip"] = {{"x", 0.7}, {"y", 0.1}, {"w", 0.25}, {"h", 0.25}};
-  j["slate"] = {{"color", "#00FF00"}};
+  j["slate"] = {{"color", "#00FF00"}, {"text", "back soon"}};
   std::string error;
   auto s = ProgramSpec::parse(j, ProgramDefaults{}, error);
   BOOST_REQUIRE_MESSAGE(s, error);
   BOOST_TEST((s->layout.kind == LayoutKind::Pip));
   BOOST_TEST(s->layout.pip.x == 0.7);
   BOOST_TEST(*mixer::parseRgb(s->slateColor) == 0x00FF00u);
+  BOOST_TEST(s->slateText == "back soon");
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_the_field) {
