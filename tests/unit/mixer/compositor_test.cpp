@@ -356,3 +356,62 @@ BOOST_AUTO_TEST_CASE(slate_with_text) {
   BOOST_TEST(!SlateRenderer::render(api(), 320, 180, kSlate, "x", "/nonexistent.ttf", error));
   BOOST_TEST(error.find("/nonexistent.ttf") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(pip_draws_the_guest_inset_over_the_host) {
+  const Input red = encodeSolid(kRed), blue = encodeSolid(kBlue);
+  auto posted = std::make_shared<Posted>();
+  CompositorSettings s;
+  s.id = 9;
+  s.key = "test/pip";
+  s.width = kPw;
+  s.height = kPh;
+  s.fps = 15;
+  s.kbps = 300;
+  s.preset = "ultrafast";
+  Scene scene;
+  scene.layout = {LayoutKind::Pip, FracRect{0.5, 0.5, 0.5, 0.5}};  // bottom-right quarter
+  scene.policy = StallPolicy{5000, 5000};
+  auto state = std::make_shared<CompositorState>(
+      s, libs(),
+      [posted](MixerEvent e) {
+        std::lock_guard lock(posted->mutex);
+        if (auto* u = std::get_if<EncodedUnit>(&e.body)) posted->units.push_back(std::move(*u));
+        if (auto* c = std::get_if<RungConfig>(&e.body)) posted->avcC = c->avcC;
+        return true;
+      },
+      2, scene);
+  WorkerThread pgm(
+      "t-pgm", [state] { Compositor(*state).run(); }, [] {});
+  WorkerThread in0(
+      "t-in0", [state] { InputDecoder(*state, 0).run(); }, [] {});
+  WorkerThread in1(
+      "t-in1", [state] { InputDecoder(*state, 1).run(); }, [] {});
+  for (size_t slot = 0; slot < 2; ++slot) {
+    const Input& in = slot == 0 ? red : blue;
+    InputItem config{EncodedUnit{core::SharedBuffer::copyOf(in.avcC), 0, 0, true}, true};
+    BOOST_REQUIRE(state->slots[slot]->queue.tryPush(config));
+    for (int i = 0; i < 3; ++i) {
+      InputItem item{in.units[i], false};
+      BOOST_REQUIRE(state->slots[slot]->queue.tryPush(item));
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  state->stopAll();
+  while (!pgm.tryJoin() || !in0.tryJoin() || !in1.tryJoin())
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::lock_guard lock(posted->mutex);
+  std::string error;
+  auto dec = VideoDecoder::open(api(), core::Codec::H264, posted->avcC, 1, error);
+  BOOST_REQUIRE_MESSAGE(dec, error);
+  av::FramePtr f = av::makeFrame(api());
+  std::array<double, 3> host{}, guest{};
+  for (const EncodedUnit& u : posted->units) {
+    BOOST_REQUIRE_MESSAGE(dec->send(u, error), error);
+    while (dec->receive(f.get(), error) == CodecResult::Frame) {
+      host = meanYuv(f.get(), 20, 20, 140, 80);      // top left: the host only
+      guest = meanYuv(f.get(), 200, 110, 300, 160);  // inside the inset
+    }
+  }
+  BOOST_TEST(near(host, kRed));
+  BOOST_TEST(near(guest, kBlue));
+}
