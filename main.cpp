@@ -28,10 +28,12 @@
 #include "core/media/stream_registry.hpp"
 #include "mixer/mixer.hpp"
 #include "mixer/pipeline_spec.hpp"
+#include "mixer/program_set.hpp"
 #include "protocols/flv/flv_server.hpp"
 #include "protocols/hls/hls_server.hpp"
 #include "protocols/hls/replay_server.hpp"
 #include "protocols/http/caster_api.hpp"
+#include "protocols/http/program_api.hpp"
 #include "protocols/http/http_server.hpp"
 #include "protocols/http/recordings_api.hpp"
 #include "protocols/http/static_files.hpp"
@@ -275,6 +277,7 @@ struct Server {
   std::unique_ptr<rtmp::RtmpServer> rtmp;
   std::unique_ptr<recorder::Recorder> recorder;
   std::unique_ptr<mixer::Mixer> mixer;  // its threads stop before the registry goes
+  std::unique_ptr<mixer::ProgramSet> programs;  // the same
   std::unique_ptr<webrtc::WebrtcLibraries> webrtcLibraries;  // libsrtp: outlives the sessions
   std::unique_ptr<webrtc::WebrtcServer> webrtc;
   std::vector<std::unique_ptr<core::SignalWatcher>> signals;
@@ -362,6 +365,11 @@ struct Server {
     mixer = std::make_unique<mixer::Mixer>(loop, *registry, av, c.mixer);
     registry->addObserver(mixer.get());
     http::registerCasterApi(*http, *mixer, [this](const http::HttpRequest& req) {
+      return room::requireAdmin(req, *roomServer);
+    });
+    programs = std::make_unique<mixer::ProgramSet>(loop, *registry, av, c.mixer);
+    registry->addObserver(programs.get());
+    http::registerProgramApi(*http, *programs, [this](const http::HttpRequest& req) {
       return room::requireAdmin(req, *roomServer);
     });
     // NOTE: before the FLV and HLS routes, which would take /replay/x.m3u8 for a
@@ -485,6 +493,7 @@ struct Server {
     roomServer->closeAll();
     http->closeAll();
     if (mixer) mixer->shutdown();
+    if (programs) programs->shutdown();
     registry->shutdown("server shutting down");
     loop.post([this] {
       rtmp.reset();
@@ -493,6 +502,7 @@ struct Server {
       hls.reset();
       recorder.reset();  // its files finish closing in the background
       mixer.reset();     // joins its threads, told to stop above
+      programs.reset();  // the same
       roomServer.reset();
       http.reset();
       rooms->setSidechannel(nullptr);

@@ -63,7 +63,9 @@ Mixer::Created Mixer::create(const std::string& app, const std::string& name, Pi
                              std::string startedBy) {
   const std::string key = core::StreamRegistry::makeKey(app, name);
   if (!config_.enabled) return {nullptr, 503, "the mixer is off (mixer.enabled)"};
-  if (const core::Stream* s = registry_.find(key); s && s->derived())
+  // NOTE: a program (a stream the mixer composes) is its own source: it may have a
+  // ladder; a rendition of a source may not.
+  if (const core::Stream* s = registry_.find(key); s && s->derived() && s->groupKey() != key)
     return {nullptr, 400, key + " is a rendition the mixer derives, not a source"};
   if (pipelines_.count(key)) return {nullptr, 409, "a caster already runs on " + key};
   if (pipelines_.size() >= static_cast<size_t>(config_.maxPipelines))

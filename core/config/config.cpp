@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -243,6 +244,14 @@ std::string checkPath(const std::string& text) {
   return {};
 }
 
+// "#RRGGBB" (a program's slate colour).
+std::string checkRgbColor(const std::string& text) {
+  bool ok = text.size() == 7 && text[0] == '#';
+  for (size_t i = 1; ok && i < text.size(); ++i)
+    ok = std::isxdigit(static_cast<unsigned char>(text[i])) != 0;
+  return ok ? "" : "must be \"#RRGGBB\"";
+}
+
 std::string checkPathTemplate(const std::string& t) {
   if (std::string reason = checkPath(t); !reason.empty()) return reason;
   if (t[0] == '/' || t.find("..") != std::string::npos)
@@ -398,6 +407,10 @@ const std::vector<SectionRule>& rules() {
                        kMaxMixerQueueFrames),
                text("assets_dir", &MixerConfig::assetsDir, checkPath),
                text("font", &MixerConfig::font, checkPath),
+               integer("max_programs", &MixerConfig::maxPrograms, 1, kMaxMixerPrograms),
+               text("slate_color", &MixerConfig::slateColor, checkRgbColor),
+               integer("stall_ms", &MixerConfig::stallMs, 100, 10000),
+               integer("repeat_ms", &MixerConfig::repeatMs, 0, 60000),
                tableArray("profile", &MixerConfig::profiles, readMixerProfiles)}),
   };
   return kRules;

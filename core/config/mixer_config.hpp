@@ -14,6 +14,7 @@ namespace core {
 // Bounds of the [mixer] keys, with their reason.
 inline constexpr int kMaxMixerThreads = 64;       // more than any machine we run on has cores
 inline constexpr int kMaxMixerPipelines = 64;     // each one decodes a source: CPU runs out first
+inline constexpr int kMaxMixerPrograms = 16;      // each composes and encodes: CPU runs out first
 inline constexpr int kMinMixerQueueFrames = 2;    // one in work, one waiting
 inline constexpr int kMaxMixerQueueFrames = 120;  // 4 s at 30 fps: latency past that is no use
 inline constexpr size_t kMaxMixerProfiles = 32;
@@ -46,6 +47,13 @@ struct MixerConfig {
   // Font of text layers that name none: one face with Latin, kana, CJK and Hangul.
   std::string font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
   std::vector<MixerProfile> profiles;  // in file order
+  // Programs (composed streams, /api/v1/programs): how many at once, and what one
+  // that sets none shows of a stalled input: its last frame for repeat_ms once it is
+  // stall_ms old, then the slate colour.
+  int maxPrograms = 2;                 // 1..16
+  std::string slateColor = "#202040";  // "#RRGGBB"
+  int stallMs = 500;                   // 100..10000
+  int repeatMs = 3000;                 // 0..60000
 
   const MixerProfile* find(std::string_view name) const;
   // The first profile (in file order) one of whose patterns matches `streamKey`

@@ -211,3 +211,24 @@ BOOST_AUTO_TEST_CASE(shipped_file_has_the_default_profile_started_only_by_the_ap
   BOOST_TEST(p.spec["audio"] == "copy");
   BOOST_TEST(p.spec["master"] == json({{"source", true}}));
 }
+
+BOOST_AUTO_TEST_CASE(mixer_program_keys) {
+  const Config d = parseConfig("[mixer]\n", kFile, {});
+  BOOST_TEST(d.mixer.maxPrograms == 2);
+  BOOST_TEST(d.mixer.slateColor == "#202040");
+  BOOST_TEST(d.mixer.stallMs == 500);
+  BOOST_TEST(d.mixer.repeatMs == 3000);
+  const Config c = parseConfig(
+      "[mixer]\nmax_programs = 4\nslate_color = \"#FF00ff\"\nstall_ms = 250\nrepeat_ms = 0\n",
+      kFile, {});
+  BOOST_TEST(c.mixer.maxPrograms == 4);
+  BOOST_TEST(c.mixer.slateColor == "#FF00ff");
+  BOOST_TEST(c.mixer.stallMs == 250);
+  BOOST_TEST(c.mixer.repeatMs == 0);
+  BOOST_TEST(errorOf("[mixer]\nslate_color = \"red\"\n") ==
+             "conf/roomcast.toml:2: mixer.slate_color: must be \"#RRGGBB\"");
+  BOOST_TEST(errorOf("[mixer]\nstall_ms = 50\n") ==
+             "conf/roomcast.toml:2: mixer.stall_ms: must be between 100 and 10000, got 50");
+  BOOST_TEST(errorOf("[mixer]\nmax_programs = 17\n") ==
+             "conf/roomcast.toml:2: mixer.max_programs: must be between 1 and 16, got 17");
+}

@@ -1,0 +1,82 @@
+// Program: one composed stream: its inputs (ProgramInput taps), the threads that
+// decode them and the output-clocked Compositor (sharing a CompositorState), and
+// the program published into the hub as a stream of its own (origin mixer), so
+// every output serves it. Owned by the ProgramSet; loop thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/loop/timer.hpp"
+#include "core/media/stream_registry.hpp"
+#include "mixer/compositor_state.hpp"
+#include "mixer/mixer_event.hpp"
+#include "mixer/program_input.hpp"
+#include "mixer/program_spec.hpp"
+#include "mixer/rung_output.hpp"
+#include "mixer/worker_thread.hpp"
+
+namespace mixer {
+
+struct ProgramContext {
+  core::EventLoop& loop;
+  core::StreamRegistry& registry;
+  av::Libraries& libs;
+  size_t queueFrames = 8;
+  std::string fontFile;                  // mixer.font
+  std::function<bool(MixerEvent)> post;  // the ProgramSet's Mailbox
+};
+
+class Program {
+ public:
+  Program(ProgramContext& ctx, uint64_t id, ProgramSpec spec);
+  ~Program();
+  Program(const Program&) = delete;
+  Program& operator=(const Program&) = delete;
+
+  // Publishes the program's stream and starts its threads; false with `error` when
+  // the name is taken.
+  bool start(std::string& error);
+  // Stops the threads (they return within a frame) and ends the stream.
+  void stop(std::string_view reason);
+  // Joins the threads once each has returned; true when all are joined.
+  bool tryReap();
+
+  // A live change (layout, pip, slate, stall policy, inputs' streams, gain, mute).
+  void update(const ProgramSpec& spec);
+  // A stream was published: the inputs waiting for it subscribe.
+  void onPublish(const core::Stream& stream);
+  void onEvent(MixerEvent&& event);
+
+  uint64_t id() const { return id_; }
+  const ProgramSpec& spec() const { return spec_; }
+  nlohmann::json describe() const;
+
+ private:
+  Scene sceneOf(const ProgramSpec& spec) const;
+  void sampleRates();
+
+  ProgramContext& ctx_;
+  const uint64_t id_;
+  ProgramSpec spec_;
+  std::shared_ptr<CompositorState> state_;
+  std::vector<std::unique_ptr<ProgramInput>> inputs_;
+  std::unique_ptr<RungOutput> output_;
+  std::vector<std::unique_ptr<WorkerThread>> threads_;  // the compositor, then each input
+  std::string error_;
+  int64_t sinceMs_ = 0;
+  bool stopped_ = false;
+  struct Rate {
+    uint64_t frames = 0;
+    double fps = 0;
+  };
+  Rate outRate_;
+  std::vector<Rate> inRates_;
+  uint64_t sampledAtMs_ = 0;
+  core::Timer rateTimer_;
+};
+
+}  // namespace mixer

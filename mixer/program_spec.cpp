@@ -1,0 +1,156 @@
+#include "mixer/program_spec.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cctype>
+
+#include "core/media/stream_name.hpp"
+#include "mixer/pipeline_spec.hpp"
+#include "mixer/spec_reader.hpp"
+
+namespace mixer {
+
+namespace {
+
+bool programStreamKey(SpecReader& r, const char* key, std::string& app, std::string& name) {
+  std::string text;
+  if (!r.text(key, text, 256, /*required=*/true)) return false;
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos || !core::isValidStreamName(text.substr(0, slash)) ||
+      !core::isValidStreamName(text.substr(slash + 1)))
+    return r.fail(key, "\"" + text + "\" is not \"app/name\"");
+  app = text.substr(0, slash);
+  name = text.substr(slash + 1);
+  return true;
+}
+
+bool programFraction(SpecReader& r, FracRect& f) {
+  if (!r.isObject() || !r.number("x", f.x, 0, 1) || !r.number("y", f.y, 0, 1) ||
+      !r.number("w", f.w, 0.01, 1) || !r.number("h", f.h, 0.01, 1) || !r.noUnknownFields())
+    return false;
+  if (f.x + f.w > 1.0001 || f.y + f.h > 1.0001)
+    return r.fail("w", "the rect leaves the canvas (x + w and y + h must be <= 1)");
+  return true;
+}
+
+bool programInputs(SpecReader& r, ProgramSpec& s) {
+  const nlohmann::json* list = r.get("inputs");
+  if (!list) return r.fail("inputs", "missing");
+  if (!list->is_array() || list->empty() || list->size() > kMaxProgramInputs)
+    return r.fail("inputs", fmt::format("must be a list of 1..{} inputs", kMaxProgramInputs));
+  for (size_t i = 0; i < list->size(); ++i) {
+    SpecReader in((*list)[i], fmt::format("inputs[{}]", i), r.errorText());
+    ProgramInputSpec p;
+    if (!in.isObject() || !programStreamKey(in, "stream", p.app, p.name) ||
+        !in.number("gain", p.gain, 0, 4) || !in.boolean("mute", p.mute) || !in.noUnknownFields())
+      return false;
+    s.inputs.push_back(std::move(p));
+  }
+  return true;
+}
+
+bool programEven(SpecReader& r, const char* key, int v) {
+  return v % 2 == 0 || r.fail(key, fmt::format("{} is odd (yuv420 needs even sizes)", v));
+}
+
+}  // namespace
+
+std::optional<uint32_t> parseRgb(const std::string& color) {
+  if (color.size() != 7 || color[0] != '#') return std::nullopt;
+  uint32_t v = 0;
+  for (char c : color.substr(1)) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    v = v * 16 +
+        static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(c))
+                                  ? c - '0'
+                                  : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10);
+  }
+  return v;
+}
+
+std::optional<ProgramSpec> ProgramSpec::parse(const nlohmann::json& j,
+                                              const ProgramDefaults& defaults, std::string& error) {
+  ProgramSpec s;
+  s.slateColor = defaults.slateColor;
+  s.stallMs = defaults.stallMs;
+  s.repeatMs = defaults.repeatMs;
+  SpecReader r(j, "", error);
+  size_t layout = 0, preset = 1;
+  if (!r.isObject() || !programStreamKey(r, "output", s.app, s.name) || !programInputs(r, s) ||
+      !r.choice("layout", layout, {"single", "pip", "side_by_side", "grid2x2"}) ||
+      !r.integer("width", s.width, kMinProgramSide, kMaxProgramWidth) ||
+      !r.integer("height", s.height, kMinProgramSide, kMaxProgramHeight) ||
+      !programEven(r, "width", s.width) || !programEven(r, "height", s.height) ||
+      !r.integer("fps", s.fps, 1, kMaxRungFps) ||
+      !r.integer("kbps", s.kbps, kMinRungKbps, kMaxRungKbps) ||
+      !r.choice("preset", preset, {"ultrafast", "superfast"}) ||
+      !r.integer("gop_ms", s.gopMs, 500, 10000) || !r.integer("audio_kbps", s.audioKbps, 32, 320) ||
+      !r.integer("stall_ms", s.stallMs, 100, 10000) ||
+      !r.integer("repeat_ms", s.repeatMs, 0, 60000))
+    return std::nullopt;
+  s.layout.kind =
+      *LayoutGeometry::parse(std::array{"single", "pip", "side_by_side", "grid2x2"}[layout]);
+  s.preset = preset == 0 ? "ultrafast" : "superfast";
+  if (const nlohmann::json* pip = r.get("pip")) {
+    SpecReader p(*pip, "pip", error);
+    if (!programFraction(p, s.layout.pip)) return std::nullopt;
+  }
+  if (const nlohmann::json* slate = r.get("slate")) {
+    SpecReader sl(*slate, "slate", error);
+    if (!sl.isObject() || !sl.text("color", s.slateColor, 16) ||
+        !sl.text("text", s.slateText, kMaxSlateTextBytes) || !sl.noUnknownFields())
+      return std::nullopt;
+  }
+  if (!parseRgb(s.slateColor)) {
+    r.fail("slate.color", "\"" + s.slateColor + "\" is not #RRGGBB");
+    return std::nullopt;
+  }
+  if (!r.noUnknownFields()) return std::nullopt;
+  for (const ProgramInputSpec& in : s.inputs)
+    if (in.key() == s.key()) {
+      error = "inputs: " + in.key() + " is the program's own output";
+      return std::nullopt;
+    }
+  return s;
+}
+
+nlohmann::json ProgramSpec::toJson() const {
+  nlohmann::json inputsJson = nlohmann::json::array();
+  for (const ProgramInputSpec& in : inputs)
+    inputsJson.push_back({{"stream", in.key()}, {"gain", in.gain}, {"mute", in.mute}});
+  return {
+      {"output", key()},
+      {"inputs", std::move(inputsJson)},
+      {"layout", LayoutGeometry::name(layout.kind)},
+      {"pip", {{"x", layout.pip.x}, {"y", layout.pip.y}, {"w", layout.pip.w}, {"h", layout.pip.h}}},
+      {"width", width},
+      {"height", height},
+      {"fps", fps},
+      {"kbps", kbps},
+      {"preset", preset},
+      {"gop_ms", gopMs},
+      {"audio_kbps", audioKbps},
+      {"slate", {{"color", slateColor}, {"text", slateText}}},
+      {"stall_ms", stallMs},
+      {"repeat_ms", repeatMs}};
+}
+
+bool ProgramSpec::onlyLiveChanges(const ProgramSpec& next, std::string& error) const {
+  auto refuse = [&](const char* field) {
+    error =
+        std::string(field) + " cannot change on a running program (delete it and create another)";
+    return false;
+  };
+  if (next.key() != key()) return refuse("output");
+  if (next.width != width || next.height != height) return refuse("width/height");
+  if (next.fps != fps) return refuse("fps");
+  if (next.kbps != kbps) return refuse("kbps");
+  if (next.preset != preset) return refuse("preset");
+  if (next.gopMs != gopMs) return refuse("gop_ms");
+  if (next.audioKbps != audioKbps) return refuse("audio_kbps");
+  if (next.inputs.size() != inputs.size()) return refuse("the number of inputs");
+  return true;
+}
+
+}  // namespace mixer
