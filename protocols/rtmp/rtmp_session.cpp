@@ -49,6 +49,9 @@ void appendRtmpMessage(std::vector<uint8_t>& out, const core::MediaPacket& pkt,
   const uint8_t type = pkt.isVideo() ? msg::kVideo : pkt.isAudio() ? msg::kAudio : msg::kDataAmf0;
   const uint32_t csid = pkt.isVideo() ? kVideoCsid : pkt.isAudio() ? kAudioCsid : kDataCsid;
   const auto body = core::flvBodyOf(pkt);
+  // A codec FLV cannot carry (Opus, of a WHIP publisher) sends nothing; its AAC
+  // variant from the mixer does.
+  if (body.empty() && (pkt.isAudio() || pkt.isVideo())) return;
   appendMessage(out, csid, type, core::flvTimestampOf(pkt), kMediaStreamId, body, chunkSize);
 }
 
