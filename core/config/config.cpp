@@ -394,6 +394,9 @@ const std::vector<SectionRule>& rules() {
                        kMaxMixerQueueFrames),
                text("assets_dir", &MixerConfig::assetsDir, checkPath),
                text("font", &MixerConfig::font, checkPath),
+               boolean("audio_variants", &MixerConfig::audioVariants),
+               integer("variant_aac_kbps", &MixerConfig::variantAacKbps, 8, 512),
+               integer("variant_opus_kbps", &MixerConfig::variantOpusKbps, 8, 512),
                tableArray("profile", &MixerConfig::profiles, readMixerProfiles)}),
   };
   return kRules;

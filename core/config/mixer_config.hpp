@@ -45,6 +45,12 @@ struct MixerConfig {
   std::string assetsDir = "assets";  // where the API's logos and fonts are named from
   // Font of text layers that name none: one face with Latin, kana, CJK and Hangul.
   std::string font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+  // Audio variants: AAC made from a WHIP publisher's Opus for RTMP/FLV/HLS/recording,
+  // Opus from an AAC/MP3 publisher's audio while WHEP viewers play it. Not gated by
+  // `enabled` (which is about pipelines).
+  bool audioVariants = true;
+  int variantAacKbps = 128;            // 8..512
+  int variantOpusKbps = 64;            // 8..512
   std::vector<MixerProfile> profiles;  // in file order
 
   const MixerProfile* find(std::string_view name) const;

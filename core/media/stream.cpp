@@ -116,7 +116,8 @@ void Stream::attachPublisher(PublishLease* lease, const PublishSpec& spec) {
   // A new publisher brings its own headers; old ones must not reach new viewers.
   videoConfig_.reset();
   audioConfig_.reset();
-  publisherAudio_ = variantCodec_ = Codec::Unknown;  // the mixer restarts its variant
+  publisherAudio_ = spec.audio;    // announced, or Unknown until its first audio packet
+  variantCodec_ = Codec::Unknown;  // the mixer restarts its variant
   variantConfig_.reset();
   variantLastDts_ = INT64_MIN;
   metadata_.reset();

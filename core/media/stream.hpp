@@ -123,7 +123,8 @@ class Stream {
   // is forgotten and the next variant may be of another codec.
   void endAudioVariant();
   Codec audioVariantCodec() const { return variantCodec_; }
-  // The publisher's audio codec (Unknown until its first audio packet).
+  // The publisher's audio codec (PublishSpec::audio, else Unknown until its first
+  // audio packet).
   Codec publisherAudioCodec() const { return publisherAudio_; }
 
  private:

@@ -161,3 +161,25 @@ BOOST_AUTO_TEST_CASE(room_events_before_audio_a_sink_skips_still_reach_it) {
   BOOST_TEST(whep.count(MediaKind::Data) == 1u);
   BOOST_TEST(whep.audio().empty());
 }
+
+BOOST_AUTO_TEST_CASE(an_announced_audio_codec_is_the_publishers_before_its_first_packet) {
+  EventLoop loop;
+  StreamRegistry registry(loop, StreamOptions{});
+  PublishSpec spec;
+  spec.app = "live";
+  spec.name = "a";
+  spec.peer = "whip";
+  spec.origin = StreamOrigin::WebRtc;
+  spec.audio = Codec::Opus;
+  std::string error;
+  auto lease = registry.publish(spec, nullptr, error);
+  BOOST_REQUIRE(lease);
+  Stream& stream = lease->stream();
+  BOOST_TEST((stream.publisherAudioCodec() == Codec::Opus));
+  BOOST_TEST(!stream.addAudioVariant(variantAudio(Codec::Opus, 0)));
+  BOOST_TEST(stream.addAudioVariant(variantAudio(Codec::AAC, 0, /*config=*/true)));
+  AacSink rtmp;
+  rtmp.sub = registry.subscribe("live", "a", rtmp, "rtmp");
+  BOOST_REQUIRE(rtmp.audio().size() == 1u);  // the variant's config, before any frame
+  BOOST_TEST(rtmp.audio()[0].config);
+}
