@@ -13,6 +13,7 @@
 #include "core/loop/event_loop.hpp"
 #include "core/loop/timer.hpp"
 #include "core/loop/udp_socket.hpp"
+#include "core/media/audio_variant_demand.hpp"
 #include "core/media/stream_registry.hpp"
 #include "protocols/http/http_server.hpp"
 #include "protocols/webrtc/dtls_identity.hpp"
@@ -34,6 +35,9 @@ struct WebrtcOptions {
   std::string bearerToken;
   const core::UrlSigner* publishSigner = nullptr;  // WHIP needs a signed URL (or the token)
   const core::UrlSigner* playSigner = nullptr;     // WHEP likewise
+  // The mixer's Opus variant for WHEP viewers of an AAC/MP3 stream; null: none
+  // (such a stream plays without sound). Outlives the server (main owns both).
+  core::AudioVariantDemand* audioVariants = nullptr;
 };
 
 class WebrtcServer {

@@ -93,6 +93,10 @@ void WhepSession::onConnected() {
     return;
   }
   reports_.start(1000, 1000);
+  // NOTE: asked whatever the stream's audio is now: a publisher sending AAC or MP3
+  // (or one coming back with it) gets its Opus variant; for Opus it costs nothing.
+  if (audio_ && server_.options().audioVariants)
+    opusDemand_ = server_.options().audioVariants->wantOpus(key());
 }
 
 void WhepSession::onPacket(const core::MediaPacket& packet) {
@@ -168,13 +172,9 @@ void WhepSession::sendVideo(const core::MediaPacket& packet) {
 }
 
 void WhepSession::sendAudio(const core::MediaPacket& packet) {
-  if (packet.codec != core::Codec::Opus || packet.config) {
-    // NOTE: AAC needs the mixer's Opus rendition (not wired yet): video only.
-    if (!packet.config && ++skippedAudio_ == 1)
-      spdlog::info("{}: the source's audio is {}, not Opus: video only", name(),
-                   core::codecName(packet.codec));
-    return;
-  }
+  // The Stream gives this sink Opus only (audioCodecs): the publisher's or the
+  // mixer's variant of its AAC/MP3.
+  if (packet.codec != core::Codec::Opus || packet.config) return;
   if (waitingForKey_) return;  // audio starts with the picture
   if (!firstPts_) firstPts_ = packet.pts;
   sendPayload(*audio_, packet.payload, false, rtpTime(*audio_, packet.pts));
@@ -262,6 +262,7 @@ void WhepSession::onStreamEnd(std::string_view reason) {
 
 void WhepSession::onClose(std::string_view) {
   reports_.stop();
+  opusDemand_.reset();  // the last viewer gone: the variant stops a while after
   if (roomChannel_)
     spdlog::info("{}: {} room events sent on the data channel, {} dropped", name(), roomEventsSent_,
                  roomEventsDropped_);
