@@ -51,6 +51,7 @@ void LlHlsStream::attach(core::StreamRegistry& registry) {
     rendered_ = {};
     pendingDiscontinuity_ = true;
   }
+  registry_ = &registry;
   subscription_ = registry.subscribe(app_, name_, *this, "");
 }
 
@@ -109,7 +110,10 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
     // AAC variant of a WHIP stream) is a change too, or it would never be muxed.
     const bool changed = slot ? !slot->payload.equals(packet.payload) : !tracks_.empty();
     slot = packet;
-    if (changed) reset("codec configuration changed");
+    if (changed) {
+      reset("codec configuration changed");
+      if (registry_) registry_->requestKeyframe(key_, "llhls");  // as HlsStream
+    }
     return;
   }
   const bool hasVideo = videoConfig_.has_value();
