@@ -335,6 +335,7 @@ struct Server {
     roomCoalescer = std::make_unique<core::WriteCoalescer>(loop, c.room.ws_merge_ms);
     auto roomOptions = roomServerOptions(c.room);
     roomOptions.ws.coalescer = roomCoalescer.get();
+    roomOptions.mediaEvents = {c.sidechannel.events.begin(), c.sidechannel.events.end()};
     roomServer = std::make_unique<room::RoomServer>(loop, *http, *rooms, *messages, roomOptions);
     room::registerRoomsApi(*http, *roomServer);
     room::registerImRestApi(*http, *roomServer);
@@ -442,6 +443,12 @@ struct Server {
     if (mixer) o.audioVariants = mixer.get();
     o.publishSigner = c.auth.protect_publish ? signer.get() : nullptr;
     o.playSigner = c.auth.protect_play ? signer.get() : nullptr;
+    // The "room" data channels speak the room protocol (the sessions go before the
+    // RoomServer: see shutdown()).
+    o.roomChannels = [rs = roomServer.get()](core::TextChannel& channel,
+                                             const core::TextChannelOpen& open) {
+      return rs->openChannel(channel, open);
+    };
     webrtc = webrtc::WebrtcServer::create(loop, *http, *registry, std::move(o), error);
     if (!webrtc) throw std::runtime_error(error);
   }

@@ -1,5 +1,5 @@
-// Member: one client in a room, whatever carries it (a WebSocket today, a WebRTC
-// data channel later). The room calls deliver() for every event; the member owns
+// Member: one client in a room, whatever carries it (a WebSocket or a WebRTC
+// data channel). The room calls deliver() for every event; the member owns
 // buffering and may drop itself if it falls too far behind (never slowing the
 // room). Implemented by the protocol sessions; loop thread.
 #pragma once

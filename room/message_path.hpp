@@ -1,5 +1,5 @@
 // MessagePath: the one place where a request to send (a SendRequest from any
-// transport: a member's WebSocket, /api/v1, the IM REST /v4, later a WebRTC data
+// transport: a member's WebSocket, /api/v1, the IM REST /v4, a WebRTC data
 // channel) becomes a room message, with the send policy applied in one order:
 // who may send (no guests, no muted members), what (type, priority, the body's
 // documented fields: messageBody), the word filter, gifts and likes, duplicate

@@ -1,5 +1,5 @@
 // SendRequest: a request to send a message into a room, as a transport read it
-// from its wire form (a member's WebSocket, /api/v1, the IM REST /v4, later a
+// from its wire form (a member's WebSocket, /api/v1, the IM REST /v4, a
 // WebRTC data channel); SendResult: what became of it, for the transport to put
 // in its reply. The MessagePath turns the one into the other. Values; any thread.
 #pragma once

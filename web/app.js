@@ -100,6 +100,7 @@ function mediaUrl(proto, key) {
 
 function stopPlayer() {
   state.generation++;
+  if (state.chat) state.chat.setRoomChannel(null);
   clearTimeout(state.retryTimer);
   if (state.player) {
     try { state.player.destroy(); } catch (e) { console.warn('destroy failed', e); }
@@ -165,14 +166,19 @@ async function startPlayer() {
       const player = await lib.startWhep(url, video, (why) => {
         if (generation === state.generation) setState('error', why);
       }, (event) => {
-        // The data channel's events come with their picture: show them at once.
-        if (generation === state.generation && state.chat) state.chat.fromMedia(event);
+        if (generation !== state.generation || !state.chat) return;
+        // Replies to the chat's requests on the channel; the events come with their
+        // picture: shown at once.
+        if (event.event === 'reply' || event.event === 'error') state.chat.fromChannel(event);
+        else state.chat.fromMedia(event);
       });
       if (generation !== state.generation) {
         player.destroy();
         return;
       }
       state.player = player;
+      // A logged-in chat sends its danmaku on the player's data channel.
+      if (state.chat) state.chat.setRoomChannel(player.sendRoom);
     } else {
       state.player = proto === 'flv' ? startFlv(lib, url, video, generation, state.sidechannel)
         : startHls(lib, url, video, proto === 'llhls', generation, state.sidechannel);

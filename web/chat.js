@@ -4,6 +4,8 @@
 // messages over the video (danmaku). Plain ES module, loaded by app.js. Moderation as
 // a member sees it: `mute` disables the input box, `kicked` leaves the room for good
 // (no auto-rejoin), `lottery` shows in the list. An admin login loads admin.js.
+// While the page plays by WHEP, a logged-in user's danmaku go on the player's "room"
+// data channel instead (setRoomChannel; the channel logs in with the same UserSig).
 //
 // All user text goes in with textContent, never innerHTML.
 // Stable hooks for tests: #chat[data-state|data-role|data-room], #chat-status[data-status],
@@ -11,7 +13,7 @@
 // data-from], #chat-error[data-code], #chat-input, #chat-send,
 // #danmaku-layer[data-flying|data-dropped] .danmaku[data-source=socket|media],
 // #chat[data-muted] (self|all|''),
-// #chat-messages li.msg-notice[data-type=lottery|mute|kicked].
+// #chat-messages li.msg-notice[data-type=lottery|mute|kicked], #chat[data-send-via=socket|channel].
 
 const STATUS_WORDS = { 1: 'waiting', 2: 'live', 3: 'paused', 4: 'ended', 5: 'replay' };
 // Login errors that a retry cannot fix: back to the form instead of reconnecting.
@@ -36,6 +38,8 @@ const $ = (id) => document.getElementById(id);
 export function createChat({ query, initialRoom }) {
   const chat = {
     creds: null, // {user, usersig} or {guest: true}; null = logged out
+    channel: null, // the WHEP player's room data channel: sendRoom(request) → bool
+    channelUser: '', // who the channel logged in as
     room: initialRoom || '', // the room we want to be in (the stream key)
     joined: '', // the room the server confirmed
     user: '',
@@ -614,7 +618,7 @@ export function createChat({ query, initialRoom }) {
   function send(text) {
     if (!chat.joined || chat.role === 'guest') return false;
     const room = chat.joined;
-    return request('send', { room, type: 'text', body: { text } }, (r) => {
+    const onSent = (r) => {
       if (r.code) {
         showError(r.code, r.info, 'send');
         return;
@@ -622,7 +626,46 @@ export function createChat({ query, initialRoom }) {
       clearError();
       const input = $('chat-input');
       if (input.value === text) input.value = '';
-    });
+    };
+    if (sendOnChannel({ type: 'text', body: { text } }, onSent)) return true;
+    $('chat').dataset.sendVia = 'socket';
+    return request('send', { room, type: 'text', body: { text } }, onSent);
+  }
+
+  // The WHEP player's data channel (a function sending one request; null: none).
+  function setRoomChannel(sendRoom) {
+    chat.channel = sendRoom || null;
+    chat.channelUser = '';
+  }
+
+  // A send on the data channel (its room: the stream's), logging it in first; false
+  // when there is no channel (or it is not open): the WebSocket then.
+  function sendOnChannel(fields, onReply) {
+    if (!chat.channel || !chat.creds || chat.creds.guest) return false;
+    // NOTE: a channel logs in once: after a new login as someone else, the WebSocket.
+    if (chat.channelUser && chat.channelUser !== chat.user) return false;
+    if (!chat.channelUser) {
+      const id = chat.nextId++;
+      const login = { cmd: 'login', id, user: chat.creds.user, usersig: chat.creds.usersig };
+      if (!chat.channel(login)) return false;
+      chat.pending.set(id, (r) => {
+        if (!r.code) return;
+        showError(r.code, r.info, 'login (data channel)');
+        chat.channel = null; // the WebSocket from now on
+      });
+      chat.channelUser = chat.user;
+    }
+    const id = chat.nextId++;
+    if (!chat.channel({ cmd: 'send', id, ...fields })) return false;
+    chat.pending.set(id, onReply);
+    $('chat').dataset.sendVia = 'channel';
+    return true;
+  }
+
+  // A reply or error event that came on the data channel.
+  function fromChannel(ev) {
+    if (ev.event === 'reply') onReply(ev);
+    else if (ev.code) showError(ev.code, ev.info, 'data channel');
   }
 
   function bindUi() {
@@ -656,5 +699,5 @@ export function createChat({ query, initialRoom }) {
     login({ guest: true });
   }
 
-  return { state: chat, setRoom, login, logout, send, fly, fromMedia };
+  return { state: chat, setRoom, login, logout, send, fly, fromMedia, fromChannel, setRoomChannel };
 }

@@ -5,7 +5,10 @@
 // they come. getStats() is polled twice a second for the page's numbers: the
 // delay the browser adds (jitter buffer + decode) and frames decoded. A data channel
 // "room" brings the stream's room events (the sidechannel's JSON with streamTime),
-// each sent with the picture of its time: onRoomEvent(event) gets them.
+// each sent with the picture of its time: onRoomEvent(event) gets them. The same
+// channel speaks the room protocol (docs/room-protocol.md, "On a WebRTC data
+// channel"): the player's sendRoom(request) sends one, and the replies and error
+// events come to onRoomEvent too.
 // Plain ES module, no build step.
 
 import { exchangeSdp } from './whip.js';
@@ -46,6 +49,12 @@ export async function startWhep(url, video, onFailed, onRoomEvent = () => {}) {
   };
   window.roomcast = window.roomcast || {};
   window.roomcast.whep = stats;
+  // One room request on the channel; false while it is not open.
+  const sendRoom = (request) => {
+    if (room.readyState !== 'open') return false;
+    room.send(JSON.stringify(request));
+    return true;
+  };
   pc.onconnectionstatechange = () => {
     stats.state = pc.connectionState;
     if (pc.connectionState === 'failed') onFailed(`WebRTC connection failed (${pc.iceConnectionState})`);
@@ -72,6 +81,7 @@ export async function startWhep(url, video, onFailed, onRoomEvent = () => {}) {
   return {
     kind: 'whep',
     version: '',
+    sendRoom,
     destroy: () => {
       clearInterval(poll);
       // keepalive: the DELETE still goes out when the page is closing.

@@ -1,5 +1,7 @@
 #include "core/config/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -225,10 +227,12 @@ std::string checkHeaderValue(const std::string& text) {
   return text.size() > 256 ? "must be at most 256 characters" : "";
 }
 
-std::string checkIpv4(const std::string& text) {
-  std::string reason;
-  if (parseListenAddress(text + ":1", reason) && text != "localhost") return {};
-  return "expected an IPv4 address, got \"" + text + "\"";
+bool isIpv4(std::string_view host);
+bool isIpv6(std::string_view host);
+
+std::string checkIp(const std::string& text) {
+  if (isIpv4(text) || isIpv6(text)) return {};
+  return "expected an IPv4 or IPv6 address, got \"" + text + "\"";
 }
 
 std::string checkPath(const std::string& text) {
@@ -379,7 +383,7 @@ const std::vector<SectionRule>& rules() {
               {boolean("enabled", &WebConfig::enabled), text("root", &WebConfig::root, checkPath)}),
       section("webrtc", &Config::webrtc,
               {boolean("enabled", &WebrtcConfig::enabled), listen("listen", &WebrtcConfig::listen),
-               idList("announce", &WebrtcConfig::announce, 16, checkIpv4),
+               idList("announce", &WebrtcConfig::announce, 16, checkIp),
                integer("max_sessions", &WebrtcConfig::max_sessions, 1, 100000),
                integer("max_sessions_per_ip", &WebrtcConfig::max_sessions_per_ip, 1, 10000),
                integer("consent_timeout_ms", &WebrtcConfig::consent_timeout_ms, 5000, 600000),
@@ -625,6 +629,12 @@ void applyOverrides(Value& root, const std::vector<std::string>& overrides,
   }
 }
 
+bool isIpv6(std::string_view host) {
+  in6_addr addr{};
+  return host.size() < INET6_ADDRSTRLEN && host.find('%') == std::string_view::npos &&
+         inet_pton(AF_INET6, std::string(host).c_str(), &addr) == 1;
+}
+
 bool isIpv4(std::string_view host) {
   int parts = 0;
   while (true) {
@@ -656,19 +666,29 @@ std::string checkStreamPattern(const std::string& p) {
 }
 
 std::string ListenAddress::toString() const {
-  return host + ":" + std::to_string(port);
+  return host.find(':') != std::string::npos ? "[" + host + "]:" + std::to_string(port)
+                                             : host + ":" + std::to_string(port);
 }
 
 std::optional<ListenAddress> parseListenAddress(std::string_view text, std::string& error) {
   size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) {
-    error = "expected \"ip:port\", got \"" + std::string(text) + "\"";
+    error = "expected \"ip:port\" or \"[ipv6]:port\", got \"" + std::string(text) + "\"";
     return std::nullopt;
   }
   std::string_view host = text.substr(0, colon);
   std::string_view port = text.substr(colon + 1);
-  if (host != "localhost" && !isIpv4(host)) {
-    error = "host must be an IPv4 address or \"localhost\", got \"" + std::string(host) + "\"";
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+    if (!isIpv6(host)) {
+      error = "expected an IPv6 address in the brackets, got \"" + std::string(host) + "\"";
+      return std::nullopt;
+    }
+  } else if (host != "localhost" && !isIpv4(host)) {
+    error =
+        "host must be an IPv4 address, \"localhost\" or an IPv6 address in brackets "
+        "(\"[::]:8000\"), got \"" +
+        std::string(host) + "\"";
     return std::nullopt;
   }
   unsigned value = 0;

@@ -26,7 +26,7 @@ class ConfigError : public std::runtime_error {
 struct ListenAddress {
   std::string host;
   uint16_t port = 0;
-  std::string toString() const;  // "host:port"
+  std::string toString() const;  // "host:port", "[v6]:port"
   bool operator==(const ListenAddress&) const = default;
 };
 

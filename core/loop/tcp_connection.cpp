@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "core/loop/event_loop.hpp"
+#include "core/loop/socket_address.hpp"
 
 namespace core {
 namespace {
@@ -14,18 +15,8 @@ std::string peerName(uv_tcp_t* handle) {
   sockaddr_storage addr{};
   int len = sizeof addr;
   if (uv_tcp_getpeername(handle, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "?";
-  char ip[64] = {0};
-  uint16_t port = 0;
-  if (addr.ss_family == AF_INET) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&addr);
-    uv_ip4_name(in, ip, sizeof ip);
-    port = ntohs(in->sin_port);
-  } else if (addr.ss_family == AF_INET6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
-    uv_ip6_name(in6, ip, sizeof ip);
-    port = ntohs(in6->sin6_port);
-  }
-  return std::string(ip) + ":" + std::to_string(port);
+  // NOTE: an IPv4 client of a listener on "::" is shown (and limited) as its IPv4 address.
+  return formatAddress(unmapIpv4(addr));
 }
 
 void freeHandle(uv_handle_t* h) {
@@ -52,8 +43,8 @@ TcpConnection::~TcpConnection() {
 
 TcpConnection* TcpConnection::connect(EventLoop& loop, const std::string& host, uint16_t port,
                                       std::function<void(TcpConnection*, int status)> onConnected) {
-  sockaddr_in addr{};
-  if (uv_ip4_addr(host.c_str(), port, &addr) != 0) return nullptr;
+  auto addr = socketAddress(host, port);
+  if (!addr) return nullptr;
   auto* handle = new uv_tcp_t;
   uv_tcp_init(loop.uv(), handle);
   auto* conn = new TcpConnection(loop, handle);
@@ -64,7 +55,7 @@ TcpConnection* TcpConnection::connect(EventLoop& loop, const std::string& host, 
   };
   auto* req = new ConnectRequest{{}, conn, std::move(onConnected)};
   req->req.data = req;
-  int rc = uv_tcp_connect(&req->req, handle, reinterpret_cast<sockaddr*>(&addr),
+  int rc = uv_tcp_connect(&req->req, handle, reinterpret_cast<sockaddr*>(&*addr),
                           [](uv_connect_t* r, int status) noexcept {
                             auto* cr = static_cast<ConnectRequest*>(r->data);
                             if (status == 0) cr->conn->peer_ = peerName(cr->conn->handle_);

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/loop/event_loop.hpp"
+#include "core/loop/socket_address.hpp"
 
 namespace core {
 
@@ -19,10 +20,9 @@ TcpListener::TcpListener(EventLoop& loop, const std::string& host, uint16_t port
     throw std::runtime_error(
         fmt::format("listen on {}:{}: {}: {}", host, port, what, uv_strerror(rc)));
   };
-  sockaddr_in addr{};
-  std::string ip = host == "localhost" ? "127.0.0.1" : host;
-  if (int rc = uv_ip4_addr(ip.c_str(), port, &addr); rc != 0) fail("bad address", rc);
-  if (int rc = uv_tcp_bind(handle_, reinterpret_cast<sockaddr*>(&addr), 0); rc != 0)
+  auto addr = socketAddress(host, port);
+  if (!addr) fail("bad address", UV_EINVAL);
+  if (int rc = uv_tcp_bind(handle_, reinterpret_cast<sockaddr*>(&*addr), 0); rc != 0)
     fail("bind", rc);
   if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(handle_), 511,
                          [](uv_stream_t* s, int status) noexcept {
@@ -39,7 +39,8 @@ TcpListener::TcpListener(EventLoop& loop, const std::string& host, uint16_t port
   sockaddr_storage bound{};
   int len = sizeof bound;
   uv_tcp_getsockname(handle_, reinterpret_cast<sockaddr*>(&bound), &len);
-  port_ = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  port_ = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                      : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
 }
 
 TcpListener::~TcpListener() {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/loop/event_loop.hpp"
+#include "core/loop/socket_address.hpp"
 
 namespace core {
 namespace {
@@ -19,53 +20,6 @@ void closeUdpHandle(uv_udp_t* handle) {
 
 }  // namespace
 
-std::string formatAddress(const sockaddr_storage& address) {
-  char ip[INET6_ADDRSTRLEN] = "?";
-  if (address.ss_family == AF_INET) {
-    const auto& a = reinterpret_cast<const sockaddr_in&>(address);
-    inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
-    return std::string(ip) + ":" + std::to_string(ntohs(a.sin_port));
-  }
-  if (address.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(address);
-    inet_ntop(AF_INET6, &a.sin6_addr, ip, sizeof ip);
-    return "[" + std::string(ip) + "]:" + std::to_string(ntohs(a.sin6_port));
-  }
-  return "?";
-}
-
-AddressKey addressKey(const sockaddr_storage& address) {
-  AddressKey key{};
-  key[0] = static_cast<uint8_t>(address.ss_family);
-  if (address.ss_family == AF_INET) {
-    const auto& a = reinterpret_cast<const sockaddr_in&>(address);
-    std::memcpy(&key[1], &a.sin_port, 2);
-    std::memcpy(&key[3], &a.sin_addr, 4);
-  } else if (address.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(address);
-    std::memcpy(&key[1], &a.sin6_port, 2);
-    std::memcpy(&key[3], &a.sin6_addr, 16);
-    std::memcpy(&key[19], &a.sin6_scope_id, 4);
-  }
-  return key;
-}
-
-bool sameAddress(const sockaddr_storage& a, const sockaddr_storage& b) {
-  if (a.ss_family != b.ss_family) return false;
-  if (a.ss_family == AF_INET) {
-    const auto& x = reinterpret_cast<const sockaddr_in&>(a);
-    const auto& y = reinterpret_cast<const sockaddr_in&>(b);
-    return x.sin_port == y.sin_port && x.sin_addr.s_addr == y.sin_addr.s_addr;
-  }
-  if (a.ss_family == AF_INET6) {
-    const auto& x = reinterpret_cast<const sockaddr_in6&>(a);
-    const auto& y = reinterpret_cast<const sockaddr_in6&>(b);
-    return x.sin6_port == y.sin6_port && x.sin6_scope_id == y.sin6_scope_id &&
-           std::memcmp(&x.sin6_addr, &y.sin6_addr, sizeof x.sin6_addr) == 0;
-  }
-  return false;
-}
-
 UdpSocket::UdpSocket(EventLoop& loop, Handler handler)
     : loop_(loop), handle_(new uv_udp_t), handler_(std::move(handler)) {
   uv_udp_init(loop.uv(), handle_);
@@ -75,14 +29,16 @@ UdpSocket::UdpSocket(EventLoop& loop, Handler handler)
 std::unique_ptr<UdpSocket> UdpSocket::bind(EventLoop& loop, const std::string& host, uint16_t port,
                                            Handler handler, std::string& error) {
   std::unique_ptr<UdpSocket> s(new UdpSocket(loop, std::move(handler)));
-  const std::string where = host + ":" + std::to_string(port);
-  sockaddr_in addr{};
-  const std::string ip = host == "localhost" ? "127.0.0.1" : host;
-  if (int rc = uv_ip4_addr(ip.c_str(), port, &addr); rc != 0) {
-    error = "bind " + where + ": bad address: " + uv_strerror(rc);
+  const std::string where = hostPort(host, port);
+  auto addr = socketAddress(host, port);
+  if (!addr) {
+    error = "bind " + where + ": not an IPv4 or IPv6 address";
     return nullptr;
   }
-  if (int rc = uv_udp_bind(s->handle_, reinterpret_cast<sockaddr*>(&addr), 0); rc != 0) {
+  // NOTE: an IPv6 socket also takes IPv4 (dual stack; Linux's default) when bound to
+  // "::": its IPv4 peers are shown to the handler as plain IPv4 addresses.
+  s->ipv6_ = addr->ss_family == AF_INET6;
+  if (int rc = uv_udp_bind(s->handle_, reinterpret_cast<sockaddr*>(&*addr), 0); rc != 0) {
     error = "bind " + where + ": " + uv_strerror(rc);
     return nullptr;
   }
@@ -112,7 +68,8 @@ std::unique_ptr<UdpSocket> UdpSocket::bind(EventLoop& loop, const std::string& h
   sockaddr_storage bound{};
   int len = sizeof bound;
   uv_udp_getsockname(s->handle_, reinterpret_cast<sockaddr*>(&bound), &len);
-  s->port_ = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  s->port_ = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                         : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   return s;
 }
 
@@ -135,6 +92,7 @@ void UdpSocket::onRead(ssize_t n, const uv_buf_t* buf, const sockaddr* from, uns
   sockaddr_storage source{};
   std::memcpy(&source, from,
               from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  if (ipv6_) source = unmapIpv4(source);
   ++stats_.received;
   stats_.receivedBytes += static_cast<uint64_t>(n);
   handler_(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(buf->base), size_t(n)),
@@ -152,8 +110,9 @@ bool UdpSocket::send(std::span<const std::span<const uint8_t>> parts, const sock
                                static_cast<unsigned>(part.size())));
     bytes += part.size();
   }
+  const sockaddr_storage dest = ipv6_ ? mapIpv4(to) : to;
   const int rc = uv_udp_try_send(handle_, bufs.data(), static_cast<unsigned>(bufs.size()),
-                                 reinterpret_cast<const sockaddr*>(&to));
+                                 reinterpret_cast<const sockaddr*>(&dest));
   bufs.clear();
   if (rc < 0) {
     ++stats_.dropped;

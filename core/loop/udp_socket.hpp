@@ -16,26 +16,21 @@
 #include <span>
 #include <string>
 
+#include "core/loop/socket_address.hpp"
+
 namespace core {
 
 class EventLoop;
-
-// "1.2.3.4:5" / "[::1]:5" for logs.
-std::string formatAddress(const sockaddr_storage& address);
-// The address as a map key: family, port, IP (and IPv6 scope) as raw bytes; no
-// formatting, no allocation (per datagram on a receive path).
-using AddressKey = std::array<uint8_t, 24>;
-AddressKey addressKey(const sockaddr_storage& address);
-// Same family, address and port (IPv6: and scope).
-bool sameAddress(const sockaddr_storage& a, const sockaddr_storage& b);
 
 class UdpSocket {
  public:
   using Handler =
       std::function<void(std::span<const uint8_t> datagram, const sockaddr_storage& from)>;
 
-  // Binds `host` (an IPv4 address, "localhost" or "0.0.0.0") and `port` (0: any).
-  // nullptr and `error` ("bind 127.0.0.1:8000: address already in use") on failure.
+  // Binds `host` (an IPv4 or IPv6 address without brackets, "localhost", "0.0.0.0", or
+  // "::" for IPv6 and IPv4 both) and `port` (0: any). nullptr and `error` ("bind
+  // 127.0.0.1:8000: address already in use") on failure. Peers' addresses are given
+  // and taken as IPv4 or IPv6 whatever the socket's family.
   static std::unique_ptr<UdpSocket> bind(EventLoop& loop, const std::string& host, uint16_t port,
                                          Handler handler, std::string& error);
   ~UdpSocket();
@@ -49,6 +44,7 @@ class UdpSocket {
   }
 
   uint16_t port() const { return port_; }
+  bool ipv6() const { return ipv6_; }
   struct Stats {
     uint64_t received = 0, receivedBytes = 0, sent = 0, sentBytes = 0, dropped = 0;
   };
@@ -62,6 +58,7 @@ class UdpSocket {
   uv_udp_t* handle_;
   Handler handler_;
   uint16_t port_ = 0;
+  bool ipv6_ = false;
   Stats stats_;
 };
 

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "protocols/room/room_session.hpp"
+#include "protocols/room/ws_text_channel.hpp"
 
 namespace room {
 
@@ -18,16 +19,19 @@ RoomServer::RoomServer(core::EventLoop& loop, http::HttpServer& http, RoomRegist
       sessions_(loop) {
   http.route([path = options_.path](const http::HttpRequest& req) { return req.path == path; },
              [this](const http::HttpRequest& req, http::HttpExchange& exchange) {
-               auto session = std::make_unique<RoomSession>(*this, req.peer);
+               auto link = std::make_unique<WsTextChannel>(req.peer);
+               auto session = std::make_unique<RoomSession>(*this, *link);
+               link->setHandler(session.get());
                http::HttpResponse error;
-               auto ws = http::WebSocket::accept(req, exchange, options_.ws, session.get(), &error);
+               auto ws = http::WebSocket::accept(req, exchange, options_.ws, link.get(), &error);
                if (!ws) {
                  spdlog::info("room ws {}: upgrade refused: {} {}", req.peer, error.status,
                               error.body);
                  return error;
                }
                spdlog::info("room ws {}: connected", req.peer);
-               session->attach(std::move(ws));
+               link->attach(std::move(ws));
+               session->adopt(std::move(link));
                sessions_.add(std::move(session));
                return http::HttpResponse{};  // ignored: the socket was taken over
              });
@@ -41,9 +45,21 @@ void RoomServer::closeAll() {
   sessions_.closeAll("server shutting down");
 }
 
+std::unique_ptr<core::TextChannelHandler> RoomServer::openChannel(
+    core::TextChannel& channel, const core::TextChannelOpen& open) {
+  auto session = std::make_unique<RoomSession>(
+      *this, channel, RoomSessionBinding{open.streamKey, open.mediaCarriesEvents});
+  spdlog::info("room dc {}: opened on {}", channel.peer(), open.streamKey);
+  if (!open.user.empty() || !open.usersig.empty()) session->loginWith(open.user, open.usersig);
+  return session;
+}
+
 std::string RoomServer::clientIp(const std::string& peer) {
   const size_t colon = peer.rfind(':');
-  return colon == std::string::npos ? peer : peer.substr(0, colon);
+  if (colon == std::string::npos) return peer;
+  // "[::1]:5678" (an IPv6 peer) -> "::1"
+  if (peer.front() == '[' && colon > 1 && peer[colon - 1] == ']') return peer.substr(1, colon - 2);
+  return peer.substr(0, colon);
 }
 
 bool RoomServer::isAdmin(const std::string& user) const {

@@ -1,15 +1,17 @@
 // RoomServer: the live room's front door on the HTTP listener: the WebSocket
-// endpoint (/ws) whose sessions are room members, the logins (UserSig, admins,
-// guests) and the per-connection limits. Owned by main(); owns its sessions;
-// loop thread.
+// endpoint (/ws) whose sessions are room members, the sessions of WebRTC "room"
+// data channels (openChannel), the logins (UserSig, admins, guests) and the
+// per-connection limits. Owned by main(); owns its WebSocket sessions; loop thread.
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/auth/user_sig.hpp"
 #include "core/loop/session_set.hpp"
+#include "core/loop/text_channel.hpp"
 #include "protocols/http/http_server.hpp"
 #include "protocols/http/websocket.hpp"
 #include "protocols/room/room_session.hpp"
@@ -27,6 +29,9 @@ struct RoomServerOptions {
   double clientRate = 20;  // requests per second, bursts of twice that
   std::string path = "/ws";
   http::WebSocketOptions ws;
+  // The event kinds the sidechannel carries in the media (sidechannel.events): a
+  // WHEP viewer's data channel gets those with the picture, not again from the room.
+  std::set<std::string> mediaEvents;
 };
 
 class RoomServer {
@@ -47,6 +52,11 @@ class RoomServer {
   const RoomServerOptions& options() const { return options_; }
   size_t sessions() const { return sessions_.size(); }
   void closeAll();
+  // The session of a WebRTC "room" data channel (core::TextChannelFactory): bound to
+  // the room of its stream, logged in at once when the request carried a UserSig.
+  // The transport owns it and must destroy it before this server.
+  std::unique_ptr<core::TextChannelHandler> openChannel(core::TextChannel& channel,
+                                                        const core::TextChannelOpen& open);
 
   // The client's address of an "address:port" peer.
   static std::string clientIp(const std::string& peer);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <optional>
 
 #include "core/format/json_text.hpp"
 #include "core/loop/event_loop.hpp"
@@ -21,6 +22,8 @@ constexpr size_t kMaxUserId = 32;
 // and how many of them still get a reply.
 constexpr int kFloodClose = 200;
 constexpr int kFloodReplies = 20;
+// A data channel's requests held while its room's before-join hook decides.
+constexpr size_t kMaxHeld = 32;
 
 const std::string* stringField(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
@@ -34,19 +37,20 @@ bool validUserId(const std::string& id) {
   });
 }
 
-core::SharedBuffer textFrame(const RoomEvent& event) {
-  return http::encodeWsFrame(http::WsOpcode::Text, event.json.view());
-}
-
 }  // namespace
 
-RoomSession::RoomSession(RoomServer& server, std::string peer)
+RoomSession::RoomSession(RoomServer& server, core::TextChannel& link,
+                         std::optional<RoomSessionBinding> binding)
     : server_(server),
-      peer_(std::move(peer)),
+      link_(link),
+      binding_(std::move(binding)),
+      kind_(binding_ ? "room dc" : "room ws"),
+      peer_(link.peer()),
       tokens_(server.options().clientRate * 2),
       lastRefillMs_(static_cast<int64_t>(server.loop().nowMs())),
-      log_([this] { return "room ws " + peer_ + " (" + (who_.id.empty() ? "-" : who_.id) + ")"; },
-           [&loop = server.loop()] { return loop.nowMs(); }) {}
+      log_(
+          [this] { return kind_ + (" " + peer_) + " (" + (who_.id.empty() ? "-" : who_.id) + ")"; },
+          [&loop = server.loop()] { return loop.nowMs(); }) {}
 
 RoomSession::~RoomSession() {
   leaveAll("LinkClose");
@@ -54,8 +58,8 @@ RoomSession::~RoomSession() {
 
 void RoomSession::close(std::string_view reason) {
   if (closed_) return;
-  if (ws_ && !ws_->closed()) {
-    ws_->close(1001, reason);  // onClose follows and removes us
+  if (!link_.closed()) {
+    link_.close(reason, false);  // onClose follows and removes us
     return;
   }
   onClose(reason);
@@ -65,7 +69,7 @@ void RoomSession::onClose(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
   log_.flush();
-  spdlog::info("room ws {} ({}) closed: {}", peer_, who_.id.empty() ? "-" : who_.id, reason);
+  spdlog::info("{} {} ({}) closed: {}", kind_, peer_, who_.id.empty() ? "-" : who_.id, reason);
   leaveAll("LinkClose");
   if (RoomHooks* hooks = server_.rooms().hooks();
       hooks && loggedIn_ && who_.role != MemberRole::Guest) {
@@ -90,10 +94,26 @@ void RoomSession::leaveAll(const char* cause) {
 }
 
 void RoomSession::deliver(const RoomEventPtr& event) {
-  if (closed_ || !ws_) return;
+  if (closed_ || link_.closed()) return;
+  if (binding_ && binding_->mediaCarriesEvents && carriedByMedia(*event)) return;
   // NOTE: the frame is built once per event and shared by every member; a
   // member past its backlog is dropped by the WebSocket (onClose comes later).
-  ws_->sendFrame(event->wireForm(textFrame));
+  if (core::TextChannel::Framer framer = link_.framer())
+    link_.sendFramed(
+        event->wireForm([framer](const RoomEvent& e) { return framer(e.json.view()); }));
+  else
+    link_.sendText(event->json.view());
+}
+
+bool RoomSession::carriedByMedia(const RoomEvent& event) {
+  // NOTE: what the Sidechannel puts in the stream (a kind it carries, stamped with
+  // the stream clock) reaches a WHEP viewer's channel with the picture: not twice.
+  // Only fan-outs ride there, and their seq is past every seq this member saw; an
+  // event for this member alone (its own message the rate limit dropped, a gift
+  // click's preview: the room's current seq) does not, and is sent here.
+  const bool fanOut = event.seq > lastSeq_;
+  if (fanOut) lastSeq_ = event.seq;
+  return fanOut && event.streamTimeMs && server_.options().mediaEvents.contains(event.kind);
 }
 
 void RoomSession::removedFrom(const std::string& roomId, const RoomEventPtr& event) {
@@ -102,7 +122,7 @@ void RoomSession::removedFrom(const std::string& roomId, const RoomEventPtr& eve
 }
 
 void RoomSession::sendJson(const json& value) {
-  if (!closed_ && ws_) ws_->sendText(core::dumpJson(value));
+  if (!closed_ && !link_.closed()) link_.sendText(core::dumpJson(value));
 }
 
 void RoomSession::sendError(int errorCode, std::string info) {
@@ -135,14 +155,14 @@ bool RoomSession::admitRequest() {
   }
   ++refusedInARow_;
   if (refusedInARow_ == kFloodClose) {
-    spdlog::warn("room ws {} ({}): flooding ({} requests over {}/s refused), closing", peer_,
+    spdlog::warn("{} {} ({}): flooding ({} requests over {}/s refused), closing", kind_, peer_,
                  who_.id.empty() ? "-" : who_.id, kFloodClose, rate);
-    if (ws_) ws_->close(1008, "flood: too many requests");
+    link_.close("flood: too many requests", true);
   }
   return false;
 }
 
-void RoomSession::onMessage(http::WsOpcode op, std::string_view payload) {
+void RoomSession::onMessage(std::string_view payload, bool text) {
   if (closed_) return;
   if (!admitRequest()) {
     if (refusedInARow_ <= kFloodReplies)
@@ -151,8 +171,10 @@ void RoomSession::onMessage(http::WsOpcode op, std::string_view payload) {
                                     " per second");
     return;
   }
-  if (op != http::WsOpcode::Text) {
-    sendError(code::kBadCommand, "binary frames are not supported: send JSON in text frames");
+  if (!text) {
+    sendError(code::kBadCommand, binding_
+                                     ? "binary messages are not supported: send JSON as text"
+                                     : "binary frames are not supported: send JSON in text frames");
     return;
   }
   core::JsonRead read = core::readJson(payload, server_.options().ws.maxMessageBytes);
@@ -164,9 +186,21 @@ void RoomSession::onMessage(http::WsOpcode op, std::string_view payload) {
     sendError(code::kBadParameter, "request " + read.error);
     return;
   }
-  const json& request = read.value;
+  json& request = read.value;
   if (!request.is_object() || !stringField(request, "cmd")) {
     sendError(code::kBadParameter, "a request is a JSON object with a string \"cmd\"");
+    return;
+  }
+  // A data channel's requests name their room or not: it is the stream's.
+  if (binding_ && !request.contains("room")) request["room"] = binding_->room;
+  if (binding_ && joinPending_) {
+    // NOTE: the channel joins its room on login, with no reply the client waits
+    // for before it sends: its requests wait for the backend's before-join verdict.
+    if (held_.size() >= kMaxHeld)
+      return sendError(code::kTooFast,
+                       "too many requests while joining the room: wait for the "
+                       "join's reply");
+    held_.push_back(std::move(request));
     return;
   }
   handle(request);
@@ -252,7 +286,7 @@ void RoomSession::onLogin(const json& req) {
     platform_ = p->get<std::string>();
   }
   loggedIn_ = true;
-  spdlog::info("room ws {}: logged in as {} ({})", peer_, who_.id, roleName(who_.role));
+  spdlog::info("{} {}: logged in as {} ({})", kind_, peer_, who_.id, roleName(who_.role));
   if (RoomHooks* hooks = server_.rooms().hooks(); hooks && who_.role != MemberRole::Guest)
     hooks->stateChanged(who_.id, "Login", "Register", client());
   reply(req, 0, "",
@@ -260,6 +294,13 @@ void RoomSession::onLogin(const json& req) {
          {"role", roleName(who_.role)},
          {"nick", who_.nick},
          {"avatar", who_.avatar}});
+  // A data channel is in its stream's room once logged in: its join's reply follows.
+  if (binding_) onJoin({{"cmd", "join"}, {"room", binding_->room}});
+}
+
+void RoomSession::loginWith(const std::string& user, const std::string& usersig) {
+  if (closed_) return;
+  handle({{"cmd", "login"}, {"user", user}, {"usersig", usersig}});
 }
 
 void RoomSession::onProfile(const json& req) {
@@ -274,6 +315,9 @@ void RoomSession::onJoin(const json& req) {
   const std::string* id = stringField(req, "room");
   if (!id) return reply(req, code::kBadParameter, "join needs a string \"room\"");
   if (RoomError e = checkRoomId(*id); !e.ok()) return reply(req, e.code, e.message);
+  if (binding_ && *id != binding_->room)
+    return reply(req, code::kNoPermission,
+                 "this data channel is in the room of its stream, " + binding_->room);
   Room* room = server_.rooms().find(*id);
   if (!room) return reply(req, code::kNoSuchRoom, "no such room: " + *id);
   if (RoomError e = room->moderation().checkJoin(who_); !e.ok())
@@ -284,14 +328,26 @@ void RoomSession::onJoin(const json& req) {
   if (!hooks || !hooks->hasBeforeJoin() || joined || who_.role == MemberRole::Guest)
     return finishJoin(req, *id);
   // The backend's before-join hook decides (R20); the reply waits for it.
+  joinPending_ = true;
   hooks->beforeJoin(*id, who_, client(),
                     [this, alive = std::weak_ptr<int>(alive_), req](HookVerdict v) {
                       if (alive.expired() || closed_) return;
+                      joinPending_ = false;
                       if (v.action != HookVerdict::Action::Deliver)
-                        return reply(req, v.code != 0 ? v.code : code::kRejected,
-                                     v.info.empty() ? "refused by the backend" : v.info);
-                      finishJoin(req, req["room"].get<std::string>());
+                        reply(req, v.code != 0 ? v.code : code::kRejected,
+                              v.info.empty() ? "refused by the backend" : v.info);
+                      else
+                        finishJoin(req, req["room"].get<std::string>());
+                      releaseHeld();
                     });
+}
+
+void RoomSession::releaseHeld() {
+  while (!held_.empty() && !joinPending_ && !closed_) {
+    json req = std::move(held_.front());
+    held_.pop_front();
+    handle(req);
+  }
 }
 
 void RoomSession::finishJoin(const json& req, const std::string& id) {
@@ -314,6 +370,8 @@ void RoomSession::finishJoin(const json& req, const std::string& id) {
     rooms_.push_back(id);
   }
   json fields = room->join(*this);
+  if (auto seq = fields.find("seq"); seq != fields.end() && seq->is_number_integer())
+    lastSeq_ = std::max(lastSeq_, seq->get<int64_t>());
   fields["left"] = std::move(left);
   reply(req, 0, "", std::move(fields));
 }
@@ -371,7 +429,7 @@ void RoomSession::onSend(const json& req) {
 
 SendRequest RoomSession::sendRequest(const json& req) {
   SendRequest r;
-  r.source.origin = Origin::WebSocket;
+  r.source.origin = binding_ ? Origin::DataChannel : Origin::WebSocket;
   r.source.platform = platform_;
   r.source.clientIp = clientIp();
   r.from = who_;

@@ -175,6 +175,10 @@ void PeerTransport::startSctp() {
   c.message = [this](uint16_t stream, bool text, std::span<const uint8_t> bytes) {
     if (callbacks_.channelMessage) callbacks_.channelMessage(stream, text, bytes);
   };
+  c.channelClosed = [this](uint16_t stream) {
+    spdlog::info("{}: data channel on stream {} closed by the peer", name_, stream);
+    if (callbacks_.channelClosed) callbacks_.channelClosed(stream);
+  };
   c.failed = [this](const std::string& reason) {
     // The media goes on without the data channel.
     spdlog::warn("{}: data channel failed: {}", name_, reason);
@@ -187,6 +191,10 @@ void PeerTransport::startSctp() {
 
 bool PeerTransport::sendText(uint16_t stream, std::string_view text) {
   return sctp_ && !failed_ && sctp_->isConnected() && sctp_->sendText(stream, text);
+}
+
+void PeerTransport::closeChannel(uint16_t stream) {
+  if (sctp_ && !failed_) sctp_->closeChannel(stream);
 }
 
 bool PeerTransport::sendRtp(std::vector<uint8_t> packet) {

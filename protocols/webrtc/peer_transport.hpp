@@ -40,6 +40,8 @@ class PeerTransport {
     // a message on it.
     std::function<void(uint16_t stream, const std::string& label)> channelOpen;
     std::function<void(uint16_t stream, bool text, std::span<const uint8_t>)> channelMessage;
+    // The peer closed a channel (reset its stream).
+    std::function<void(uint16_t stream)> channelClosed;
   };
   // The process's SCTP stack and how to wake its timer (WebrtcServer); null stack:
   // no data channel.
@@ -66,6 +68,8 @@ class PeerTransport {
   // A text message on data channel `stream`; false when there is no association up or
   // the message cannot go (too big, buffer full).
   bool sendText(uint16_t stream, std::string_view text);
+  // Closes data channel `stream` (resets our outgoing stream; RFC 8831 6.7).
+  void closeChannel(uint16_t stream);
   // Sends close_notify (best effort); the owner closes the session.
   void close();
 

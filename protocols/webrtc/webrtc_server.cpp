@@ -6,6 +6,7 @@
 
 #include <ctime>
 
+#include "core/auth/query_string.hpp"
 #include "protocols/webrtc/packet_demux.hpp"
 #include "protocols/webrtc/sdp_session.hpp"
 #include "protocols/webrtc/stun_message.hpp"
@@ -50,10 +51,13 @@ bool parseStreamPath(std::string_view path, std::string_view prefix, std::string
   return ok(app) && ok(name);
 }
 
-// The IP of an HTTP peer "1.2.3.4:5678".
+// The IP of an HTTP peer "1.2.3.4:5678" or "[::1]:5678".
 std::string peerIp(const std::string& peer) {
   const size_t colon = peer.rfind(':');
-  return colon == std::string::npos ? peer : peer.substr(0, colon);
+  if (colon == std::string::npos) return peer;
+  // "[::1]:5678" (an IPv6 peer) -> "::1"
+  if (peer.front() == '[' && colon > 1 && peer[colon - 1] == ']') return peer.substr(1, colon - 2);
+  return peer.substr(0, colon);
 }
 
 }  // namespace
@@ -89,11 +93,11 @@ std::unique_ptr<WebrtcServer> WebrtcServer::create(core::EventLoop& loop, http::
     if (raw->sctp_->associationCount() == 0) raw->sctpTimer_->stop();
   });
   s->registerRoutes(http);
-  spdlog::info("webrtc: WHIP/WHEP media on udp {}:{}, candidates {}", s->options_.host,
-               s->socket_->port(), [&] {
+  spdlog::info("webrtc: WHIP/WHEP media on udp {}, candidates {}",
+               core::hostPort(s->options_.host, s->socket_->port()), [&] {
                  std::string list;
                  for (const auto& c : s->candidates())
-                   list += (list.empty() ? "" : ", ") + c.ip + ":" + std::to_string(c.port);
+                   list += (list.empty() ? "" : ", ") + core::hostPort(c.ip, c.port);
                  return list;
                }());
   return s;
@@ -172,8 +176,16 @@ http::HttpResponse WebrtcServer::offer(const http::HttpRequest& req, bool whip) 
   std::string error;
   auto parsed = SdpSession::parse(req.body, error);
   if (!parsed) return refuse(400, "bad SDP offer: " + error);
+  WebrtcSession::Identity id;
+  id.key = key;
+  id.peerIp = ip;
+  // The room login of the data channel (docs/room-protocol.md): checked when the
+  // channel opens, exactly as a "login" request; a bad one leaves viewing alone.
+  const auto query = core::QueryString::parse(req.query);
+  if (const std::string* user = query.ok() ? query.find("userid") : nullptr) id.user = *user;
+  if (const std::string* sig = query.ok() ? query.find("usersig") : nullptr) id.usersig = *sig;
   int status = 400;
-  WebrtcSession* session = open(whip, app, name, ip, *parsed, status, error);
+  WebrtcSession* session = open(whip, app, name, std::move(id), *parsed, status, error);
   if (!session) return refuse(status, error);
   http::HttpResponse r;
   r.status = 201;
@@ -188,9 +200,8 @@ http::HttpResponse WebrtcServer::offer(const http::HttpRequest& req, bool whip) 
 }
 
 WebrtcSession* WebrtcServer::open(bool whip, const std::string& app, const std::string& name,
-                                  const std::string& ip, const SdpSession& offer, int& status,
+                                  WebrtcSession::Identity id, const SdpSession& offer, int& status,
                                   std::string& error) {
-  WebrtcSession::Identity id;
   do {
     id.id = randomIceText(16);
   } while (sessions_.count(id.id));
@@ -198,8 +209,7 @@ WebrtcSession* WebrtcServer::open(bool whip, const std::string& app, const std::
     id.localUfrag = randomIceText(8);
   } while (byUfrag_.count(id.localUfrag));
   id.localPwd = randomIceText(24);
-  id.key = app + "/" + name;
-  id.peerIp = ip;
+  const std::string ip = id.peerIp;
   LocalEndpoint local;
   local.role = whip ? SdpRole::Ingest : SdpRole::Egress;
   local.iceUfrag = id.localUfrag;
@@ -310,17 +320,27 @@ std::vector<LocalEndpoint::Candidate> WebrtcServer::candidates() const {
     for (const auto& ip : options_.announce) out.push_back({ip, port});
     return out;
   }
-  if (options_.host != "0.0.0.0") {
+  const bool any4 = options_.host == "0.0.0.0", any6 = options_.host == "::";
+  if (!any4 && !any6) {
     out.push_back({options_.host == "localhost" ? "127.0.0.1" : options_.host, port});
     return out;
   }
+  // Every interface's address ("::": IPv4 and IPv6, the socket is dual-stack), but no
+  // IPv6 link-local one (it needs a scope the peer's SDP cannot name).
   uv_interface_address_t* list = nullptr;
   int count = 0;
   if (uv_interface_addresses(&list, &count) == 0) {
     for (int i = 0; i < count; ++i) {
-      if (list[i].address.address4.sin_family != AF_INET) continue;
-      char ip[INET_ADDRSTRLEN];
-      uv_ip4_name(&list[i].address.address4, ip, sizeof ip);
+      char ip[INET6_ADDRSTRLEN];
+      const auto& a = list[i].address;
+      if (a.address4.sin_family == AF_INET) {
+        uv_ip4_name(&a.address4, ip, sizeof ip);
+      } else if (any6 && a.address6.sin6_family == AF_INET6 &&
+                 !IN6_IS_ADDR_LINKLOCAL(&a.address6.sin6_addr)) {
+        uv_ip6_name(&a.address6, ip, sizeof ip);
+      } else {
+        continue;
+      }
       out.push_back({ip, port});
     }
     uv_free_interface_addresses(list, count);

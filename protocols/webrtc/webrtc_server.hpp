@@ -11,6 +11,7 @@
 
 #include "core/auth/url_signer.hpp"
 #include "core/loop/event_loop.hpp"
+#include "core/loop/text_channel.hpp"
 #include "core/loop/timer.hpp"
 #include "core/loop/udp_socket.hpp"
 #include "core/media/audio_variant_demand.hpp"
@@ -20,10 +21,9 @@
 #include "protocols/webrtc/peer_transport.hpp"
 #include "protocols/webrtc/sctp_stack.hpp"
 #include "protocols/webrtc/sdp_session.hpp"
+#include "protocols/webrtc/webrtc_session.hpp"
 
 namespace webrtc {
-
-class WebrtcSession;
 
 struct WebrtcOptions {
   std::string host = "0.0.0.0";
@@ -38,6 +38,10 @@ struct WebrtcOptions {
   // The mixer's Opus variant for WHEP viewers of an AAC/MP3 stream; null: none
   // (such a stream plays without sound). Outlives the server (main owns both).
   core::AudioVariantDemand* audioVariants = nullptr;
+  // Serves a session's "room" data channel (the room protocol; main wires the
+  // RoomServer's). Empty: the channel gets the room's events (WHEP) but its
+  // requests are refused.
+  core::TextChannelFactory roomChannels;
 };
 
 class WebrtcServer {
@@ -75,8 +79,9 @@ class WebrtcServer {
   http::HttpResponse offer(const http::HttpRequest& req, bool whip);
   // Makes the session of an offer that passed the checks (nullptr, `status`, `error`
   // when the offer cannot be answered) and routes it.
+  // `id` holds the stream key, the peer's IP and its room login.
   WebrtcSession* open(bool whip, const std::string& app, const std::string& name,
-                      const std::string& ip, const SdpSession& offer, int& status,
+                      WebrtcSession::Identity id, const SdpSession& offer, int& status,
                       std::string& error);
   http::HttpResponse endSession(const http::HttpRequest& req);
   std::string authorize(const http::HttpRequest& req, bool whip, const std::string& app,

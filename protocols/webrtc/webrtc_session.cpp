@@ -23,6 +23,9 @@ WebrtcSession::WebrtcSession(WebrtcServer& server, Identity identity, const Nego
   c.channelMessage = [this](uint16_t stream, bool text, std::span<const uint8_t> bytes) {
     onChannelMessage(stream, text, bytes);
   };
+  c.channelClosed = [this](uint16_t stream) {
+    if (room_ && room_->stream() == stream) room_->onPeerClosed();
+  };
   transport_ = std::make_unique<PeerTransport>(
       server.loop(), server.socket(), server.identity(), negotiated, identity_.localUfrag,
       identity_.localPwd, server.options().limits, name_, std::move(c), server.sctpHost());
@@ -42,10 +45,42 @@ void WebrtcSession::onDatagram(std::span<const uint8_t> datagram, const sockaddr
     server_.routeAddress(this, *now);
 }
 
+void WebrtcSession::onChannelOpen(uint16_t stream, const std::string& label) {
+  if (label != "room") {
+    spdlog::info("{}: data channel \"{}\" ignored: only \"room\" is served", name_,
+                 label.substr(0, 64));
+    return;
+  }
+  if (room_) {
+    spdlog::info("{}: a second \"room\" channel (stream {}) ignored", name_, stream);
+    return;
+  }
+  const sockaddr_storage* remote = transport_->remote();
+  room_ = std::make_unique<DataTextChannel>(
+      *transport_, stream, remote ? core::formatAddress(*remote) : identity_.peerIp + ":0", name_);
+  if (const auto& factory = server_.options().roomChannels) {
+    core::TextChannelOpen open;
+    open.streamKey = identity_.key;
+    open.mediaCarriesEvents = mediaCarriesRoomEvents();
+    open.user = identity_.user;
+    open.usersig = identity_.usersig;
+    room_->setHandler(factory(*room_, open));
+  }
+}
+
+void WebrtcSession::onChannelMessage(uint16_t stream, bool text, std::span<const uint8_t> bytes) {
+  if (room_ && room_->stream() == stream) room_->onPeerMessage(text, bytes);
+}
+
 void WebrtcSession::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
   spdlog::info("{}: closed: {}", name_, reason);
+  if (room_) {
+    spdlog::info("{}: room channel: {} messages sent, {} dropped", name_, room_->sent(),
+                 room_->dropped());
+    room_->end(reason);
+  }
   onClose(reason);
   transport_->close();
   server_.remove(this);

@@ -110,28 +110,16 @@ void WhepSession::onPacket(const core::MediaPacket& packet) {
 }
 
 void WhepSession::sendRoomEvent(const core::MediaPacket& packet) {
-  if (!roomChannel_) return;
+  DataTextChannel* channel = roomChannel();
+  if (!channel || channel->closed()) return;
   // NOTE: the Stream releases a room event right before the media packet of its
   // stream time, so it leaves here just before that picture's RTP.
   auto json = core::roomEventJson(packet);
   if (!json) return;
-  if (transport_->sendText(*roomChannel_, json->view()))
+  if (channel->sendText(json->view()))
     ++roomEventsSent_;
   else
     ++roomEventsDropped_;
-}
-
-void WhepSession::onChannelOpen(uint16_t stream, const std::string& label) {
-  if (label == "room") roomChannel_ = stream;
-}
-
-void WhepSession::onChannelMessage(uint16_t stream, bool, std::span<const uint8_t> bytes) {
-  // NOTE: the room's requests (send, like, gift) on the data channel are not taken
-  // yet: the sender hears so instead of silence.
-  spdlog::debug("{}: data channel message of {} bytes refused", name(), bytes.size());
-  transport_->sendText(
-      stream,
-      R"({"error":"requests on the data channel are not supported yet; use the room WebSocket"})");
 }
 
 void WhepSession::sendVideo(const core::MediaPacket& packet) {
@@ -263,7 +251,7 @@ void WhepSession::onStreamEnd(std::string_view reason) {
 void WhepSession::onClose(std::string_view) {
   reports_.stop();
   opusDemand_.reset();  // the last viewer gone: the variant stops a while after
-  if (roomChannel_)
+  if (roomChannel())
     spdlog::info("{}: {} room events sent on the data channel, {} dropped", name(), roomEventsSent_,
                  roomEventsDropped_);
   // NOTE: the sink must not drop its subscription inside a Stream callback: the

@@ -1,10 +1,11 @@
 // WhepSession: one WHEP viewer. Once DTLS is up it subscribes to the stream and
 // sends its H.264 (packetized once per packet for every viewer: WireFormat::RtpVideo
 // parts) and Opus (the publisher's, or the mixer's Opus variant of an AAC/MP3
-// stream, which the session asks for while it plays) as SRTP with its own SSRCs and sequence
-// numbers; answers NACK from a retransmission buffer, PLI/FIR with a keyframe request, and sends
-// sender reports. A data channel "room" the viewer opens gets the stream's room events (the
-// sidechannel's JSON, with streamTime) in order with the media at that time.
+// stream, which the session asks for while it plays) as SRTP with its own SSRCs and
+// sequence numbers; answers NACK from a retransmission buffer, PLI/FIR with a
+// keyframe request, and sends sender reports. A data channel "room" the viewer
+// opens gets the stream's room events (the sidechannel's JSON, with streamTime) in
+// order with the media at that time, and speaks the room protocol (WebrtcSession).
 // Owned by WebrtcServer; loop thread.
 #pragma once
 
@@ -59,8 +60,7 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   void onRtp(std::vector<uint8_t>& packet) override;
   void onRtcp(std::vector<uint8_t>& packet) override;
   void onClose(std::string_view reason) override;
-  void onChannelOpen(uint16_t stream, const std::string& label) override;
-  void onChannelMessage(uint16_t stream, bool text, std::span<const uint8_t> bytes) override;
+  bool mediaCarriesRoomEvents() const override { return true; }
   void sendRoomEvent(const core::MediaPacket& packet);
 
   void sendVideo(const core::MediaPacket& packet);
@@ -80,7 +80,6 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   uint64_t skippedBFrames_ = 0;
   // Held while the viewer plays with an audio track: the mixer's Opus variant.
   std::unique_ptr<core::AudioVariantDemand::Token> opusDemand_;
-  std::optional<uint16_t> roomChannel_;  // the viewer's "room" data channel
   uint64_t roomEventsSent_ = 0, roomEventsDropped_ = 0;
 };
 

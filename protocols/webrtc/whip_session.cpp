@@ -28,7 +28,6 @@ std::unique_ptr<WhipSession> WhipSession::create(WebrtcServer& server, WebrtcSes
                                                  const SdpSession& offer, LocalEndpoint local,
                                                  const std::string& app, const std::string& name,
                                                  int& status, std::string& error) {
-  local.acceptData = false;  // the room's data channel: next step of issue 17
   auto negotiated = negotiateAnswer(offer, local, status, error);
   if (!negotiated) return nullptr;
   if (!negotiated->video) {
@@ -71,6 +70,8 @@ WhipSession::WhipSession(WebrtcServer& server, WebrtcSession::Identity id, Negot
     : WebrtcSession(server, std::move(id), negotiated, "whip"),
       negotiated_(std::move(negotiated)),
       startMs_(static_cast<int64_t>(server.loop().nowMs())),
+      timeline_(negotiated_.video ? negotiated_.video->clockRate : 90000,
+                negotiated_.audio ? negotiated_.audio->clockRate : 48000),
       tick_(server.loop(), [this] { onTick(); }) {
   RAND_bytes(reinterpret_cast<unsigned char*>(&receiverSsrc_), sizeof receiverSsrc_);
 }
@@ -133,20 +134,16 @@ void WhipSession::drain(Track& track) {
 }
 
 int64_t WhipSession::mediaMs(Track& track, uint32_t rtpTs) {
-  // Unwrap the 32-bit RTP clock (a jump backwards by more than half its range is a wrap).
-  if (track.lastTs && rtpTs<*track.lastTs&& * track.lastTs - rtpTs> 0x80000000u)
-    ++track.tsCycles;
-  else if (track.lastTs && rtpTs > *track.lastTs && rtpTs - *track.lastTs > 0x80000000u)
-    --track.tsCycles;  // a late packet from before the wrap
-  track.lastTs = rtpTs;
-  const int64_t unwrapped = (track.tsCycles << 32) + rtpTs;
-  if (!track.firstTs) {
-    track.firstTs = unwrapped;
-    // NOTE: each track starts on the session clock at its first packet's arrival,
-    // which keeps audio and video within the network's jitter of each other.
-    track.anchorMs = static_cast<int64_t>(server_.loop().nowMs()) - startMs_;
-  }
-  return track.anchorMs + (unwrapped - *track.firstTs) * 1000 / track.clockRate;
+  const int64_t now = static_cast<int64_t>(server_.loop().nowMs()) - startMs_;
+  const int64_t ms =
+      timeline_.ms(track.video ? RtpTimeline::Track::Video : RtpTimeline::Track::Audio, rtpTs, now);
+  if (auto sync = timeline_.takeSync()) logSync(*sync);
+  return ms;
+}
+
+void WhipSession::logSync(const RtpTimeline::Sync& sync) {
+  spdlog::info("{}: lip-sync from the sender reports: audio moved by {} ms (now {} ms)", name(),
+               sync.changeMs, sync.audioOffsetMs);
 }
 
 void WhipSession::pushVideo(Track& track, H264Depacketizer::AccessUnit unit) {
@@ -173,10 +170,18 @@ void WhipSession::pushVideo(Track& track, H264Depacketizer::AccessUnit unit) {
 void WhipSession::pushAudio(Track& track, const RtpHeader& header,
                             std::span<const uint8_t> payload) {
   if (payload.empty()) return;  // DTX comfort noise gaps carry nothing
+  const int64_t ms = mediaMs(track, header.timestamp);
+  if (lastAudioMs_ && ms <= *lastAudioMs_) {
+    // NOTE: the lip-sync moved the audio back: what it moved behind frames already
+    // pushed goes (at most the move's length, once).
+    ++audioDroppedBySync_;
+    return;
+  }
+  lastAudioMs_ = ms;
   core::MediaPacket p;
   p.kind = core::MediaKind::Audio;
   p.codec = core::Codec::Opus;
-  p.dts = p.pts = mediaMs(track, header.timestamp);
+  p.dts = p.pts = ms;
   p.payload = core::SharedBuffer::copyOf(payload);
   lease_->push(std::move(p));
   ++pushedAudio_;
@@ -230,8 +235,24 @@ void WhipSession::onRtcp(std::vector<uint8_t>& packet) {
   }
   const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
   for (const RtcpSenderReport& sr : compound->srs) {
-    for (Track* t : {video_ ? &*video_ : nullptr, audio_ ? &*audio_ : nullptr})
-      if (t && t->ssrc && *t->ssrc == sr.ssrc) t->stats.onSenderReport(sr.ntp, now);
+    for (Track* t : {video_ ? &*video_ : nullptr, audio_ ? &*audio_ : nullptr}) {
+      if (!t || !t->ssrc || *t->ssrc != sr.ssrc) continue;
+      t->stats.onSenderReport(sr.ntp, now);
+      onSenderReport(*t, sr);
+    }
+  }
+}
+
+void WhipSession::onSenderReport(Track& track, const RtcpSenderReport& sr) {
+  const uint64_t rejectedBefore = timeline_.rejectedReports();
+  auto sync = timeline_.onSenderReport(
+      track.video ? RtpTimeline::Track::Video : RtpTimeline::Track::Audio, sr.ntp, sr.rtpTimestamp);
+  if (sync) {
+    spdlog::info("{}: lip-sync from the sender reports: audio moved by {} ms (now {} ms)", name(),
+                 sync->changeMs, sync->audioOffsetMs);
+  } else if (timeline_.rejectedReports() == 1 && rejectedBefore == 0) {
+    spdlog::warn("{}: sender reports put audio and video more than {} ms apart: ignored", name(),
+                 RtpTimeline::kMaxSyncMs);
   }
 }
 
@@ -257,8 +278,10 @@ void WhipSession::sendReports() {
 
 void WhipSession::onClose(std::string_view reason) {
   tick_.stop();
-  spdlog::info("{}: pushed {} video and {} audio frames, {} PLI", name(), pushedVideo_,
-               pushedAudio_, plis_);
+  spdlog::info(
+      "{}: pushed {} video and {} audio frames, {} PLI; lip-sync {} ms ({} audio "
+      "frames dropped for it)",
+      name(), pushedVideo_, pushedAudio_, plis_, timeline_.audioOffsetMs(), audioDroppedBySync_);
   if (lease_) lease_->release(reason);
   lease_.reset();
 }

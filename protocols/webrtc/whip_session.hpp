@@ -2,8 +2,11 @@
 // POST on (a taken name is refused there), puts the peer's RTP through a jitter
 // buffer per track (NACK for losses), rebuilds H.264 access units and Opus frames
 // and pushes them into the hub on a millisecond clock taken from the RTP clocks
-// (both tracks anchored at their first packet's arrival); asks the peer for a
-// keyframe (PLI) after a loss and when a consumer asks; sends receiver reports.
+// (RtpTimeline: each track anchored at its first packet's arrival, then the audio
+// lip-synced to the video by the sender reports); asks the peer for a keyframe (PLI)
+// after a loss and when a consumer asks; sends receiver reports. Its "room" data
+// channel gets the room's events from the room itself (no media goes back to a
+// publisher) and speaks the room protocol (WebrtcSession).
 // Owned by WebrtcServer; loop thread.
 #pragma once
 
@@ -16,8 +19,10 @@
 #include "core/media/stream.hpp"
 #include "protocols/webrtc/h264_depacketizer.hpp"
 #include "protocols/webrtc/jitter_buffer.hpp"
+#include "protocols/webrtc/rtcp_packet.hpp"
 #include "protocols/webrtc/rtcp_stats.hpp"
 #include "protocols/webrtc/rtp_packet.hpp"
+#include "protocols/webrtc/rtp_timeline.hpp"
 #include "protocols/webrtc/sdp_session.hpp"
 #include "protocols/webrtc/webrtc_session.hpp"
 
@@ -42,10 +47,6 @@ class WhipSession final : public WebrtcSession {
     uint32_t clockRate = 90000;
     std::optional<uint32_t> ssrc;  // the first SSRC seen with this payload type
     JitterBuffer jitter;
-    std::optional<int64_t> firstTs;  // unwrapped RTP time of the first packet
-    int64_t anchorMs = 0;            // its arrival, on the session's clock
-    int64_t tsCycles = 0;            // RTP timestamp wraps
-    std::optional<uint32_t> lastTs;
     RtcpStats stats;  // the receiver report's numbers (every packet as it arrives)
     explicit Track(bool isVideo);
   };
@@ -55,6 +56,7 @@ class WhipSession final : public WebrtcSession {
   void onRtp(std::vector<uint8_t>& packet) override;
   void onRtcp(std::vector<uint8_t>& packet) override;
   void onClose(std::string_view reason) override;
+  bool mediaCarriesRoomEvents() const override { return false; }
 
   Track* trackFor(const RtpHeader& header);
   void drain(Track& track);
@@ -63,6 +65,8 @@ class WhipSession final : public WebrtcSession {
   int64_t mediaMs(Track& track, uint32_t rtpTs);
   void sendNacks(Track& track);
   void requestKeyframe(const char* why);
+  void onSenderReport(Track& track, const RtcpSenderReport& sr);
+  void logSync(const RtpTimeline::Sync& sync);
   void sendReports();
   void onTick();
 
@@ -71,11 +75,14 @@ class WhipSession final : public WebrtcSession {
   std::optional<Track> video_, audio_;
   H264Depacketizer depacketizer_;
   int64_t startMs_;
+  RtpTimeline timeline_;  // both tracks' RTP clocks -> the stream's ms, lip-synced by SRs
+  std::optional<int64_t> lastAudioMs_;
   int64_t lastPliMs_ = -1000000;
   uint32_t receiverSsrc_;
   core::Timer tick_;  // 20 ms: jitter buffer deadlines, NACK retries; RR each second
   int64_t lastReportMs_ = 0;
   uint64_t pushedVideo_ = 0, pushedAudio_ = 0, plis_ = 0;
+  uint64_t audioDroppedBySync_ = 0;  // frames the lip-sync moved behind ones already pushed
 };
 
 }  // namespace webrtc

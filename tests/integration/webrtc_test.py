@@ -1,9 +1,11 @@
 # WebRTC with real peers (issue 17): WHEP playback of an RTMP push in headless
 # Chromium (getStats: frames and keyframes decoded), a WHIP push from Chromium's fake
-# camera read back by ffprobe over RTMP and HLS, and the signalling's answers to bad
-# requests (RFC 9725 status codes, JSON errors). Owner: integration tests. ~60 s.
+# camera read back by ffprobe over RTMP and HLS, libdatachannel and GStreamer webrtcbin
+# as WHIP/WHEP peers (lip-sync by sender reports), and the signalling's answers to bad
+# requests (RFC 9725 status codes, JSON errors). Owner: integration tests. ~80 s.
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -19,6 +21,7 @@ from browser_test import WEB_ROOT, run_page
 HERE = os.path.dirname(os.path.abspath(__file__))
 WHIP_SCRIPT = os.path.join(HERE, "browser", "whip.mjs")
 NDC_SCRIPT = os.path.join(HERE, "webrtc", "ndc_client.mjs")
+GST_WHIP = os.path.join(HERE, "webrtc", "gst_whip.py")
 CHROMIUM_WHEP_OFFER = os.path.join(h.SOURCE, "tests", "unit", "protocols", "webrtc", "sdp",
                                    "chromium_whep_offer.sdp")
 CHROMIUM_WHIP_OFFER = os.path.join(h.SOURCE, "tests", "unit", "protocols", "webrtc", "sdp",
@@ -80,6 +83,37 @@ def ndc_media(tmp):
         subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-threads", "1"]
                        + args, check=True, timeout=60)
     return h264, ogg
+
+
+def sync_media(tmp, seconds):
+    """H.264 baseline (keyframe each second) + Opus in Matroska: a black picture that is
+    white for the first 100 ms of every second, and a 1 kHz beep at the same moments."""
+    path = os.path.join(tmp, "sync.mkv")
+    beep = "if(lt(mod(t\\,1)\\,0.1)\\,0.8*sin(2*PI*1000*t)\\,0)"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-threads", "1",
+                    "-f", "lavfi", "-i", "color=c=black:s=160x96:r=30,drawbox=x=0:y=0:w=iw:h=ih:"
+                    "color=white:t=fill:enable='lt(mod(t\\,1)\\,0.1)'",
+                    "-f", "lavfi", "-i", "aevalsrc='%s|%s':s=48000" % (beep, beep),
+                    "-t", str(seconds), "-c:v", "libx264", "-profile:v", "baseline", "-bf", "0",
+                    "-g", "30", "-pix_fmt", "yuv420p", "-c:a", "libopus", "-b:a", "64k", path],
+                   check=True, timeout=60)
+    return path
+
+
+def gst_whip(url, media, *extra, seconds=8):
+    """Runs the GStreamer webrtcbin WHIP publisher (tests/integration/webrtc/gst_whip.py);
+    returns (exit code, its JSON result)."""
+    args = ["/usr/bin/python3", GST_WHIP, "--url", url, "--media", media, "--seconds", str(seconds)]
+    args += list(extra)
+    h.log("gst: " + " ".join(args))
+    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                       timeout=seconds + 60)
+    lines = r.stdout.decode("utf-8", "replace").strip().splitlines()
+    if not lines:
+        raise AssertionError("gst_whip printed nothing (exit %d): %s" % (r.returncode, r.stderr.decode()[-2000:]))
+    result = json.loads(lines[-1])
+    h.log("gst: exit %d %r" % (r.returncode, result))
+    return r.returncode, result
 
 
 class WebrtcTest(unittest.TestCase):
@@ -269,6 +303,49 @@ class WebrtcTest(unittest.TestCase):
                 self.assertGreater(a["packets"], 100, a)
                 self.assertEqual(a["lost"], 0, a)
                 self.assertAlmostEqual(a["tsSpan"] / 960, a["packets"] - 1, delta=5)
+            finally:
+                pub.stop()
+
+    def test_09_gstreamer_whip_is_lip_synced_by_sender_reports(self):
+        """GStreamer's webrtcbin publishes by WHIP, its audio sent 300 ms after the video
+        of the same moment: the first frames of both arrive 300 ms apart, the RTCP sender
+        reports tie both to one capture clock, and the server moves the audio back by
+        those 300 ms (before: each track at its first arrival, the audio 300 ms late)."""
+        with h.Server() as srv:
+            media = sync_media(h.make_tmpdir(), 14)
+            result = {}
+            gst = threading.Thread(target=lambda: result.update(
+                zip(("code", "r"), gst_whip(srv.http_url("/whip/live/gst"), media, "--audio-delay-ms", "300"))))
+            gst.start()
+            try:
+                info = h.wait_until(lambda: (lambda s: s if s and s.get("video") else None)(
+                    srv.api_stream("live/gst")), 20, 0.25, "the GStreamer WHIP stream with video")
+                self.assertEqual(info.get("origin"), "webrtc", info)
+                probe = h.ffprobe_json(["-show_streams", "-read_intervals", "%+1", srv.rtmp_url("gst")])
+                video = [st for st in probe["streams"] if st["codec_type"] == "video"]
+                self.assertEqual((video[0]["codec_name"], video[0]["width"]), ("h264", 160), probe)
+            finally:
+                gst.join(90)
+            self.assertEqual(result.get("code"), 0, result.get("r"))
+            rx = r"whip .* live/gst .*: lip-sync from the sender reports: audio moved by -?\d+ ms \(now (-?\d+) ms\)"
+            line = srv.find_log(rx)
+            self.assertTrue(line, srv.log_text()[-3000:])
+            self.assertLess(abs(int(re.search(rx, line).group(1)) + 300), 60, line)
+
+    def test_10_ipv6_media(self):
+        """webrtc.listen on the IPv6 loopback: the answer's candidate is [::1] and
+        libdatachannel plays by WHEP over it (the HTTP side stays on 127.0.0.1)."""
+        port = h.free_udp_port()
+        with h.Server(sets={"webrtc.listen": "[::1]:%d" % port}) as srv:
+            srv.wait_for_log(r"webrtc: WHIP/WHEP media on udp \[::1\]:%d, candidates \[::1\]:%d"
+                             % (port, port), 10)
+            pub = h.FfmpegProc(LIVE_H264 + ["-f", "flv", srv.rtmp_url()], "publisher").start()
+            try:
+                srv.wait_stream()
+                code, r = ndc("whep", srv.http_url("/whep/live/demo"), "--bind", "::1", seconds=4)
+                self.assertEqual(code, 0, r)
+                self.assertTrue(r["selectedPair"]["remote"].startswith("::1"), r["selectedPair"])
+                self.assertGreaterEqual(r["video"]["keyframes"], 1, r["video"])
             finally:
                 pub.stop()
 

@@ -6,6 +6,10 @@
 //   node ndc_client.mjs whep --url http://127.0.0.1:PORT/whep/live/demo [--seconds 8]
 //   common: [--token BEARER] [--bind 127.0.0.1] [--timeout 15] [--log Error|Warning|Info|Debug]
 //           [--web-root DIR]  (node-datachannel is taken from DIR/node_modules)
+//           [--room JSON]  opens a data channel "room" and, once it is open (and media
+//           flows), sends each request of the JSON array at once, in order; every message
+//           the channel gets is kept in r.room.received ({t, msg}); --room-wait-ms (2000)
+//           how long to wait after the last send before hanging up.
 //
 // whip: sendonly H.264 (PT 96, 42e01f, packetization-mode 1) and, with --opus, sendonly
 // Opus (PT 111); the offer is POSTed once ICE gathering is complete (no trickle, as OBS
@@ -38,6 +42,33 @@ async function waitFor(pred, timeoutMs) {
     await sleep(10);
   }
   return true;
+}
+
+// The "room" data channel (before the offer, so the offer has m=application).
+function openRoom(pc, opts) {
+  if (!opts.room) return null;
+  const requests = JSON.parse(opts.room);
+  const room = { requests, channel: pc.createDataChannel('room'), openAt: null, sent: 0 };
+  r.room = { open: false, sent: 0, received: [], closedAt: null };
+  room.channel.onOpen(() => { r.room.open = true; room.openAt = ms(); });
+  room.channel.onClosed(() => { r.room.closedAt = ms(); });
+  room.channel.onMessage((m) => {
+    let msg;
+    try { msg = JSON.parse(typeof m === 'string' ? m : Buffer.from(m).toString()); } catch (e) { msg = { unparsed: String(m) }; }
+    r.room.received.push({ t: ms(), msg });
+  });
+  return room;
+}
+
+// Sends the room requests once the channel is open, then waits for the answers.
+async function talkRoom(room, opts) {
+  if (!room) return;
+  if (!(await waitFor(() => room.channel.isOpen(), opts.timeout * 1000))) {
+    r.errors.push('the room data channel did not open');
+    return;
+  }
+  for (const q of room.requests) if (room.channel.sendMessage(JSON.stringify(q))) r.room.sent += 1;
+  await sleep(opts.roomWaitMs);
 }
 
 function makePeer(ndc, opts) {
@@ -134,11 +165,12 @@ async function whip(ndc, opts) {
   r.audio = audio ? { file: opts.opus, filePackets: packets.length, packetsSent: 0, bytesSent: 0, sendFailures: 0 } : null;
   const tracks = [video.track, ...(audio ? [audio.track] : [])];
   for (const t of tracks) t.onError((e) => r.errors.push(`track ${t.mid()}: ${e}`));
+  const room = openRoom(pc, opts);
   const session = await signal(pc, opts);
   if (session && (await connected(pc, opts, tracks))) {
     r.sendStartMs = ms();
-    await sendRealTime({ video, audio, seconds: opts.seconds, fps: opts.fps, stats: r,
-      onError: (e) => r.errors.length < 20 && r.errors.push(`send: ${e}`) });
+    await Promise.all([sendRealTime({ video, audio, seconds: opts.seconds, fps: opts.fps, stats: r,
+      onError: (e) => r.errors.length < 20 && r.errors.push(`send: ${e}`) }), talkRoom(room, opts)]);
     r.sendEndMs = ms();
   }
   r.finalState = pc.state();
@@ -169,6 +201,7 @@ async function whep(ndc, opts) {
     });
     t.onError((e) => r.errors.push(`track ${kind}: ${e}`));
   }
+  const room = openRoom(pc, opts);
   const session = await signal(pc, opts);
   if (session && r.answer && r.answer.ssrcs.length === 0) {
     // NOTE: seen here: libdatachannel drops RTP whose SSRC no a=ssrc line announced.
@@ -176,7 +209,9 @@ async function whep(ndc, opts) {
   }
   if (session && (await connected(pc, opts, [tracks.video, tracks.audio]))) {
     r.playStartMs = ms();
-    await sleep(opts.seconds * 1000);
+    // The room's requests go once the picture flows (its events ride with it).
+    await Promise.all([sleep(opts.seconds * 1000),
+      waitFor(() => counters.video.s.keyframes > 0, opts.timeout * 1000).then(() => talkRoom(room, opts))]);
   }
   r.video = counters.video.s;
   r.audio = counters.audio.s;
@@ -193,7 +228,7 @@ async function main() {
   try {
     if (mode !== 'whip' && mode !== 'whep') throw new Error('usage: ndc_client.mjs whip|whep --url URL ...');
     opts = parseOptions(rest, { url: '', h264: '', opus: '', seconds: 10, fps: 30, token: '', bind: '127.0.0.1',
-      timeout: 15, log: 'Error', webRoot: kDefaultWebRoot });
+      timeout: 15, log: 'Error', webRoot: kDefaultWebRoot, room: '', roomWaitMs: 2000 });
     if (!opts.url) throw new Error('--url is required');
     r.url = opts.url;
     ndc = loadNdc(opts.webRoot);

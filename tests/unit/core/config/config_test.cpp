@@ -199,10 +199,12 @@ BOOST_AUTO_TEST_CASE(every_problem_is_listed_in_line_order) {
 }
 
 BOOST_AUTO_TEST_CASE(listen_address_validation) {
-  const char* bad[] = {"1935",       "0.0.0.0:",      "0.0.0.0:0",     "0.0.0.0:65536",
-                       "0.0.0.0:x",  "0.0.0.0:19 35", "0.0.0.0:-1",    "256.0.0.1:1935",
-                       "1.2.3:1935", "1.2.3.4.5:1",   "01.2.3.4:1935", "example.com:1935",
-                       "[::1]:1935", ":1935",         "1..2.3:1935",   "1.2.3.4 :1935"};
+  const char* bad[] = {"1935",       "0.0.0.0:",      "0.0.0.0:0",      "0.0.0.0:65536",
+                       "0.0.0.0:x",  "0.0.0.0:19 35", "0.0.0.0:-1",     "256.0.0.1:1935",
+                       "1.2.3:1935", "1.2.3.4.5:1",   "01.2.3.4:1935",  "example.com:1935",
+                       "::1:1935",   ":1935",         "1..2.3:1935",    "1.2.3.4 :1935",
+                       "[]:1935",    "[::g]:1935",    "[1.2.3.4]:1935", "[::1%lo]:1935",
+                       "[::1:1935"};
   for (const char* text : bad) {
     std::string msg = errorOf(std::string("[rtmp]\nlisten = \"") + text + "\"\n");
     BOOST_TEST(msg.find("conf/roomcast.toml:2: rtmp.listen: ") == 0u, text << " -> " << msg);
@@ -210,12 +212,27 @@ BOOST_AUTO_TEST_CASE(listen_address_validation) {
   BOOST_TEST(errorOf("[rtmp]\nlisten = \"0.0.0.0:0\"\n") ==
              "conf/roomcast.toml:2: rtmp.listen: port must be between 1 and 65535, got \"0\"");
   std::string error;
+  // IPv6 in brackets (RFC 3986 3.2.2), kept without them.
+  auto v6 = core::parseListenAddress("[::]:8000", error);
+  BOOST_TEST_REQUIRE(v6.has_value());
+  BOOST_TEST(v6->host == "::");
+  BOOST_TEST(v6->port == 8000);
+  BOOST_TEST(v6->toString() == "[::]:8000");
+  BOOST_TEST(core::parseListenAddress("[2001:db8::1]:1", error)->host == "2001:db8::1");
+  auto withV6 = core::parseConfig(
+      "[webrtc]\nlisten = \"[::]:8000\"\nannounce = [\"203.0.113.7\", \"2001:db8::7\"]\n",
+      "roomcast.toml", {});
+  BOOST_TEST(withV6.webrtc.announce.size() == 2u);
+  BOOST_TEST(withV6.webrtc.listen.host == "::");
+  BOOST_TEST(
+      errorOf("[webrtc]\nannounce = [\"[2001:db8::7]\"]\n").find("expected an IPv4 or IPv6") !=
+      std::string::npos);
   auto a = core::parseListenAddress("10.0.0.255:1", error);
   BOOST_TEST_REQUIRE(a.has_value());
   BOOST_TEST(a->host == "10.0.0.255");
   BOOST_TEST(a->port == 1);
   BOOST_TEST(!core::parseListenAddress("nowhere", error).has_value());
-  BOOST_TEST(error == "expected \"ip:port\", got \"nowhere\"");
+  BOOST_TEST(error == "expected \"ip:port\" or \"[ipv6]:port\", got \"nowhere\"");
 }
 
 BOOST_AUTO_TEST_CASE(string_checks) {
@@ -308,7 +325,7 @@ BOOST_AUTO_TEST_CASE(override_errors_name_the_override) {
              "--set rtmp.chunksize: unknown key rtmp.chunksize");
   BOOST_TEST(errorOf("", {"nosuch.key=5"}) == "--set nosuch.key: unknown key nosuch.key");
   BOOST_TEST(errorOf("", {"rtmp.listen=nowhere"}) ==
-             "--set rtmp.listen: expected \"ip:port\", got \"nowhere\"");
+             "--set rtmp.listen: expected \"ip:port\" or \"[ipv6]:port\", got \"nowhere\"");
   for (const char* bad : {"rtmp", "rtmp=1", ".x=1", "rtmp.=1", "=1", ""}) {
     BOOST_TEST(errorOf("", {bad}).find("expected section.key=value") != std::string::npos, bad);
   }
@@ -451,7 +468,7 @@ BOOST_AUTO_TEST_CASE(webrtc_keys) {
   BOOST_TEST(c.webrtc.bearer_token == "t0k");
   BOOST_TEST(
       errorOf("[webrtc]\nannounce = [\"example.com\"]\n") ==
-      "conf/roomcast.toml:2: webrtc.announce: expected an IPv4 address, got \"example.com\"");
+      "conf/roomcast.toml:2: webrtc.announce: expected an IPv4 or IPv6 address, got \"example.com\"");
   BOOST_TEST(errorOf("[webrtc]\nmtu = 575\n") ==
              "conf/roomcast.toml:2: webrtc.mtu: must be between 576 and 1500, got 575");
   BOOST_TEST(errorOf("[webrtc]\nbearer_token = \"a\\nb\"\n") ==

@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(binding_a_taken_port_names_the_address_and_the_reason) {
   BOOST_TEST(error.find("in use") != std::string::npos, error);
   BOOST_TEST(!UdpSocket::bind(
       loop, "not-an-ip", 0, [](auto, const auto&) {}, error));
-  BOOST_TEST(error.find("bad address") != std::string::npos, error);
+  BOOST_TEST(error.find("not an IPv4 or IPv6 address") != std::string::npos, error);
 }
 
 BOOST_AUTO_TEST_CASE(addresses_compare_by_family_ip_and_port) {
@@ -103,4 +103,52 @@ BOOST_AUTO_TEST_CASE(addresses_compare_by_family_ip_and_port) {
   BOOST_TEST((addressKey(loopback(5)) == addressKey(loopback(5))));
   BOOST_TEST((addressKey(loopback(5)) != addressKey(loopback(6))));
   BOOST_TEST((addressKey(loopback(5)) != addressKey(v6)));
+}
+
+BOOST_AUTO_TEST_CASE(addresses_from_text_and_between_ipv4_and_mapped_ipv6) {
+  auto v4 = socketAddress("127.0.0.1", 5000);
+  BOOST_REQUIRE(v4.has_value());
+  BOOST_TEST(formatAddress(*v4) == "127.0.0.1:5000");
+  BOOST_TEST(formatAddress(*socketAddress("localhost", 1)) == "127.0.0.1:1");
+  BOOST_TEST(formatAddress(*socketAddress("::", 8000)) == "[::]:8000");
+  BOOST_TEST(!socketAddress("[::1]", 1).has_value());
+  BOOST_TEST(!socketAddress("example.com", 1).has_value());
+  BOOST_TEST(hostPort("::1", 9) == "[::1]:9");
+  BOOST_TEST(hostPort("10.0.0.1", 9) == "10.0.0.1:9");
+  const sockaddr_storage mapped = mapIpv4(*v4);
+  BOOST_TEST(formatAddress(mapped) == "[::ffff:127.0.0.1]:5000");
+  BOOST_TEST(sameAddress(unmapIpv4(mapped), *v4));
+  const auto v6 = *socketAddress("2001:db8::1", 7);
+  BOOST_TEST(sameAddress(unmapIpv4(v6), v6));  // a real IPv6 address stays
+  BOOST_TEST(sameAddress(mapIpv4(v6), v6));
+}
+
+BOOST_AUTO_TEST_CASE(ipv6_datagrams_over_the_ipv6_loopback) {
+  EventLoop loop;
+  Received a, b;
+  std::string error;
+  auto handler = [](Received& into) {
+    return [&into](std::span<const uint8_t> d, const sockaddr_storage& from) {
+      into.datagrams.emplace_back(reinterpret_cast<const char*>(d.data()), d.size());
+      into.from.push_back(from);
+    };
+  };
+  auto sa = UdpSocket::bind(loop, "::1", 0, handler(a), error);
+  if (!sa) {
+    // NOTE: a machine without IPv6 (a container with it disabled) cannot bind ::1.
+    BOOST_TEST_MESSAGE("skipped: no IPv6 loopback here: " << error);
+    return;
+  }
+  auto sb = UdpSocket::bind(loop, "::1", 0, handler(b), error);
+  BOOST_REQUIRE_MESSAGE(sb, error);
+  BOOST_TEST(sa->ipv6());
+  BOOST_TEST(sa->send(bytes("over v6"), *socketAddress("::1", sb->port())));
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return !b.datagrams.empty(); }));
+  BOOST_REQUIRE_EQUAL(b.datagrams.size(), 1u);
+  BOOST_TEST(b.datagrams[0] == "over v6");
+  BOOST_TEST(formatAddress(b.from[0]) == "[::1]:" + std::to_string(sa->port()));
+  // The reply goes back to the address the handler was given.
+  BOOST_TEST(sb->send(bytes("back"), b.from[0]));
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return !a.datagrams.empty(); }));
+  BOOST_TEST(a.datagrams.at(0) == "back");
 }
