@@ -84,7 +84,7 @@ AudioVariant::AudioVariant(Context& ctx, std::string app, std::string name)
       key_(core::StreamRegistry::makeKey(app_, name_)),
       linger_(ctx.loop, [this] {
         if (demanded_ || wanted()) return;
-        stop("no WHEP viewer for " + std::to_string(kLingerMs / 1000) + " s");
+        stop("no WHEP viewer for " + std::to_string(ctx_.lingerMs) + " ms");
         ctx_.ended();
       }) {}
 
@@ -114,7 +114,7 @@ void AudioVariant::setDemanded(bool demanded) {
   if (demanded)
     linger_.stop();
   else
-    linger_.start(kLingerMs);
+    linger_.start(ctx_.lingerMs);
 }
 
 core::Codec AudioVariant::targetOf(core::Codec source) {

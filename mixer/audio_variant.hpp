@@ -42,10 +42,9 @@ class AudioVariant final : public core::MediaSink {
     std::function<void()> ended;                                // a variant ended: remove it
     int aacKbps = 128;
     int opusKbps = 64;
+    uint64_t lingerMs = 10000;  // without demand, an Opus variant stops after this long
   };
   static constexpr size_t kQueueFrames = 150;  // 3 s of 20 ms Opus frames
-  // Without demand (setDemanded(false)) an Opus variant stops after this long.
-  static constexpr uint64_t kLingerMs = 10000;
 
   AudioVariant(Context& ctx, std::string app, std::string name);
   ~AudioVariant() override;
@@ -59,7 +58,8 @@ class AudioVariant final : public core::MediaSink {
   bool ended() const { return ended_; }
   const std::string& key() const { return key_; }
   // WHEP viewers want the Opus variant (true), or the last one left (false: the
-  // variant lingers kLingerMs, then ends unless the source is a WHIP publisher's).
+  // variant lingers Context::lingerMs, then ends unless the source is a WHIP
+  // publisher's).
   void setDemanded(bool demanded);
   void onEvent(MixerEvent&& event);
 

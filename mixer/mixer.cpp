@@ -77,7 +77,8 @@ Mixer::Mixer(core::EventLoop& loop, core::StreamRegistry& registry, av::Librarie
                       },
                       [this] { removeEnded(); },
                       config.variantAacKbps,
-                      config.variantOpusKbps},
+                      config.variantOpusKbps,
+                      static_cast<uint64_t>(config.variantLingerMs)},
       demand_(std::make_shared<VariantDemandTable>()) {
   demand_->mixer = this;
 }

@@ -49,8 +49,11 @@ struct MixerConfig {
   // Opus from an AAC/MP3 publisher's audio while WHEP viewers play it. Not gated by
   // `enabled` (which is about pipelines).
   bool audioVariants = true;
-  int variantAacKbps = 128;            // 8..512
-  int variantOpusKbps = 64;            // 8..512
+  int variantAacKbps = 128;  // 8..512
+  int variantOpusKbps = 64;  // 8..512
+  // How long an Opus variant runs on after its last WHEP viewer left (not in the
+  // file: tests shorten it).
+  int variantLingerMs = 10000;
   std::vector<MixerProfile> profiles;  // in file order
 
   const MixerProfile* find(std::string_view name) const;

@@ -118,6 +118,7 @@ BOOST_AUTO_TEST_CASE(whep_demand_makes_opus_from_aac_once_for_every_viewer) {
   options.reconnectGraceMs = 100;
   StreamRegistry registry(loop, options);
   MixerConfig cfg;
+  cfg.variantLingerMs = 300;
   mixer::Mixer mixer(loop, registry, libs, cfg);
   std::string error;
   auto lease = registry.publish("live", "src", "test", nullptr, error);
@@ -144,8 +145,20 @@ BOOST_AUTO_TEST_CASE(whep_demand_makes_opus_from_aac_once_for_every_viewer) {
   const Stream* stream = registry.find("live/src");
   BOOST_TEST(stream->info().audioVariant == "opus");
   first.reset();
-  second.reset();  // the variant lingers (AudioVariant::kLingerMs) for the next viewer
+  BOOST_TEST(mixer.variant("live/src"));  // one viewer still plays
+  second.reset();  // the variant lingers (mixer.variantLingerMs) for the next viewer
   BOOST_TEST(mixer.variant("live/src"));
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return !mixer.variant("live/src"); }, 5000));
+  BOOST_TEST(stream->info().audioVariant.empty());
+  // A new viewer: the variant starts again with the source's next frames.
+  const size_t before = whep.frames(Codec::Opus);
+  auto third = mixer.wantOpus("live/src");
+  for (const auto& [ms, bytes] : aac.frames) lease->push(audioPacket(Codec::AAC, ms + 3000, bytes));
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return whep.frames(Codec::Opus) >= before + 90; }, 20000));
+  BOOST_TEST(stream->info().audioVariant == "opus");
+  third.reset();
   // The source ends: the variant stops and is removed.
   lease.reset();
   BOOST_REQUIRE(testing_loop::runUntil(
