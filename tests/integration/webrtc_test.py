@@ -3,6 +3,7 @@
 # camera read back by ffprobe over RTMP and HLS, libdatachannel and GStreamer webrtcbin
 # as WHIP/WHEP peers (lip-sync by sender reports), and the signalling's answers to bad
 # requests (RFC 9725 status codes, JSON errors). Owner: integration tests. ~80 s.
+import glob
 import json
 import os
 import re
@@ -276,8 +277,10 @@ class WebrtcTest(unittest.TestCase):
 
     def test_04_libdatachannel_publishes_and_plays(self):
         """OBS's WebRTC stack (libdatachannel) as WHIP publisher, read back over RTMP,
-        and as WHEP player of an RTMP push."""
-        with h.Server() as srv:
+        and as WHEP player of an RTMP push; the WHIP stream is recorded with its Opus
+        as AAC."""
+        rec = h.make_tmpdir()
+        with h.Server(sets={"record.streams": '["live/ndc"]', "record.dir": rec}) as srv:
             h264, ogg = ndc_media(h.make_tmpdir())
             code, r = ndc("whip", srv.http_url("/whip/live/ndc"), "--h264", h264, "--opus", ogg,
                           seconds=8)
@@ -288,6 +291,13 @@ class WebrtcTest(unittest.TestCase):
             # What the server rebuilt from libdatachannel's RTP (SPS/PPS as separate
             # packets, FU-A slices): every access unit, pushed into the hub.
             self.assertTrue(srv.find_log(r"whip .* live/ndc .*: pushed (\d{3,}) video"), srv.log_text()[-3000:])
+            # Recorded from the publish on: its last file has the Opus as AAC.
+            files = sorted(glob.glob(os.path.join(rec, "live", "ndc-*.mp4")))
+            self.assertTrue(files, os.listdir(rec))
+            probe = h.ffprobe_json(["-show_streams", "-count_frames", files[-1]])
+            audio = [s for s in probe["streams"] if s["codec_type"] == "audio"]
+            self.assertEqual([s["codec_name"] for s in audio], ["aac"], probe)
+            self.assertGreater(int(audio[0].get("nb_read_frames", 0)), 50, audio[0])
             pub = h.FfmpegProc(LIVE_H264 + ["-f", "flv", srv.rtmp_url()], "publisher").start()
             try:
                 srv.wait_stream()
