@@ -562,7 +562,10 @@ void RtmpSession::onPacket(const core::MediaPacket& packet) {
   if (!sender_ || closed_) return;
   if (packet.codec == core::Codec::RoomEvent && !options_.roomEvents) return;
   const bool events = packet.leading && options_.roomEvents;
-  if ((packet.isAudio() && !wantAudio_) || (packet.isVideo() && !wantVideo_)) {
+  // NOTE: a batch (onBatch) holds every codec; the other audio codec of a stream with
+  // an audio variant (Opus) is left out here as the Stream leaves it out of onPacket.
+  if ((packet.isAudio() && (!wantAudio_ || !takesAudio(packet.codec))) ||
+      (packet.isVideo() && !wantVideo_)) {
     // The room events that came with it still go, on their own.
     if (events)
       for (const core::MediaPacket& held : packet.leading->packets) sender_->send(held);
