@@ -448,6 +448,7 @@ struct Server {
     o.limits.handshakeTimeoutMs = c.webrtc.handshake_timeout_ms;
     o.limits.mtu = static_cast<size_t>(c.webrtc.mtu);
     o.bearerToken = c.webrtc.bearer_token;
+    if (mixer) o.audioVariants = mixer.get();
     o.publishSigner = c.auth.protect_publish ? signer.get() : nullptr;
     o.playSigner = c.auth.protect_play ? signer.get() : nullptr;
     // The "room" data channels speak the room protocol (the sessions go before the

@@ -25,7 +25,8 @@ AudioResampler::~AudioResampler() {
 std::unique_ptr<AudioResampler> AudioResampler::build(const av::FilterApi& api,
                                                       const AVFrame& first, int outRate,
                                                       int outChannels, int frameSize,
-                                                      std::string& error) {
+                                                      std::string& error,
+                                                      const char* sampleFormat) {
   if (first.sample_rate <= 0 || first.ch_layout.nb_channels <= 0 || first.format < 0 ||
       outRate <= 0 || (outChannels != 1 && outChannels != 2) || frameSize <= 0) {
     error = fmt::format("audio resampler: cannot convert {} Hz, {} channels to {} Hz, {} channels",
@@ -38,7 +39,7 @@ std::unique_ptr<AudioResampler> AudioResampler::build(const av::FilterApi& api,
     error = "audio resampler: out of memory";
     return nullptr;
   }
-  if (!r->configure(first, outRate, outChannels, error)) return nullptr;
+  if (!r->configure(first, outRate, outChannels, sampleFormat, error)) return nullptr;
   api.av_buffersink_set_frame_size(r->sink_, static_cast<unsigned>(frameSize));
   return r;
 }
@@ -81,7 +82,7 @@ int AudioResampler::setSource(const AVChannelLayout& layout) {
 }
 
 bool AudioResampler::configure(const AVFrame& first, int outRate, int outChannels,
-                               std::string& error) {
+                               const char* sampleFormat, std::string& error) {
   inRate_ = first.sample_rate;
   inFormat_ = first.format;
   int rc = api_.av_channel_layout_copy(&inLayout_, &first.ch_layout);
@@ -110,7 +111,7 @@ bool AudioResampler::configure(const AVFrame& first, int outRate, int outChannel
   then("abuffer@src: parameters", [&] { return setSource(inLayout_); });
   then("abuffer@src: init", [&] { return api_.avfilter_init_dict(src_, nullptr); });
   then("aresample@convert: init", [&] { return api_.avfilter_init_dict(resample, nullptr); });
-  then("aformat@encoder: sample_fmts", [&] { return set("sample_fmts", "fltp"); });
+  then("aformat@encoder: sample_fmts", [&] { return set("sample_fmts", sampleFormat); });
   then("aformat@encoder: sample_rates", [&] { return set("sample_rates", rate.c_str()); });
   then("aformat@encoder: channel_layouts", [&] { return set("channel_layouts", layout); });
   then("aformat@encoder: init", [&] { return api_.avfilter_init_dict(format, nullptr); });

@@ -1,5 +1,5 @@
 // mixer::AudioResampler: decoded audio converted for the AAC encoder by a libavfilter
-// graph built node by node: abuffer -> aresample -> aformat (fltp, the encoder's rate
+// graph built node by node: abuffer -> aresample -> aformat (the encoder's sample format, rate
 // and layout) -> abuffersink cutting frames of a fixed size. One thread; never throws.
 #pragma once
 
@@ -25,11 +25,13 @@ namespace mixer {
 class AudioResampler {
  public:
   // The graph for frames like `first` (rate, sample format, channel layout) giving
-  // frames of `frameSize` samples, fltp at `outRate` Hz, `outChannels` (1 = mono,
+  // frames of `frameSize` samples, in `sampleFormat` (an FFmpeg name: "fltp" for
+  // AAC, "flt" for libopus) at `outRate` Hz, `outChannels` (1 = mono,
   // 2 = stereo). nullptr with `error` naming the node and FFmpeg's reason.
   static std::unique_ptr<AudioResampler> build(const av::FilterApi& api, const AVFrame& first,
                                                int outRate, int outChannels, int frameSize,
-                                               std::string& error);
+                                               std::string& error,
+                                               const char* sampleFormat = "fltp");
   ~AudioResampler();
   AudioResampler(const AudioResampler&) = delete;
   AudioResampler& operator=(const AudioResampler&) = delete;
@@ -49,7 +51,8 @@ class AudioResampler {
 
  private:
   explicit AudioResampler(const av::FilterApi& api);
-  bool configure(const AVFrame& first, int outRate, int outChannels, std::string& error);
+  bool configure(const AVFrame& first, int outRate, int outChannels, const char* sampleFormat,
+                 std::string& error);
   int setSource(const AVChannelLayout& layout);
   AVFilterContext* addNode(const char* filter, const char* name, std::string& error);
   void normalizeLayout(AVFrame* frame) const;

@@ -32,17 +32,26 @@ AudioTranscoder::~AudioTranscoder() = default;
 
 std::unique_ptr<AudioTranscoder> AudioTranscoder::open(const av::FilterApi& api, core::Codec codec,
                                                        std::span<const uint8_t> config, int kbps,
-                                                       std::string& error, int sampleRate) {
-  if (codec != core::Codec::AAC && codec != core::Codec::Mp3) {
+                                                       std::string& error, int sampleRate,
+                                                       core::Codec output) {
+  if (codec != core::Codec::AAC && codec != core::Codec::Mp3 && codec != core::Codec::Opus) {
     error = fmt::format("cannot decode {} audio", core::codecName(codec));
     return nullptr;
   }
+  if (output != core::Codec::AAC && output != core::Codec::Opus) {
+    error = fmt::format("cannot encode {} audio", core::codecName(output));
+    return nullptr;
+  }
+  const char* encoderName = output == core::Codec::AAC ? "AAC" : "Opus";
   if (kbps < kMinKbps || kbps > kMaxKbps) {
-    error = fmt::format("AAC encoder: {} kbps out of range ({}..{})", kbps, kMinKbps, kMaxKbps);
+    error = fmt::format("{} encoder: {} kbps out of range ({}..{})", encoderName, kbps, kMinKbps,
+                        kMaxKbps);
     return nullptr;
   }
   std::unique_ptr<AudioTranscoder> t(new AudioTranscoder(api));
   t->name_ = fmt::format("{} audio", core::codecName(codec));
+  t->output_ = output;
+  if (output == core::Codec::Opus) t->frameSamples_ = kOpusFrameSamples;
   t->packet_ = av::makePacket(api);
   t->decoded_ = av::makeFrame(api);
   t->converted_ = av::makeFrame(api);
@@ -50,15 +59,19 @@ std::unique_ptr<AudioTranscoder> AudioTranscoder::open(const av::FilterApi& api,
     error = t->name_ + ": out of memory";
     return nullptr;
   }
-  if (!t->openDecoder(codec, config, error) || !t->openEncoder(kbps, sampleRate, error))
-    return nullptr;
+  // NOTE: the decoder first: the AAC encoder's rate and channels follow the source's.
+  if (!t->openDecoder(codec, config, error)) return nullptr;
+  const bool encoder = output == core::Codec::Opus ? t->openOpusEncoder(kbps, error)
+                                                   : t->openEncoder(kbps, sampleRate, error);
+  if (!encoder) return nullptr;
   return t;
 }
 
 bool AudioTranscoder::openDecoder(core::Codec codec, std::span<const uint8_t> config,
                                   std::string& error) {
   const bool aac = codec == core::Codec::AAC;
-  const char* what = aac ? "AAC" : "MP3";
+  const bool opus = codec == core::Codec::Opus;
+  const char* what = aac ? "AAC" : opus ? "Opus" : "MP3";
   std::string why;
   if (aac) {
     auto info = core::parseAudioSpecificConfig(config, &why);
@@ -71,7 +84,15 @@ bool AudioTranscoder::openDecoder(core::Codec codec, std::span<const uint8_t> co
     sourceRate_ = info->sampleRate;
     sourceChannels_ = info->channels;
   }
-  const AVCodec* dec = api_.avcodec_find_decoder(aac ? AV_CODEC_ID_AAC : AV_CODEC_ID_MP3);
+  if (opus) {
+    // NOTE: RTP's Opus (RFC 7587) is always 48 kHz, stereo at most, with no header:
+    // the decoder is told so (it would read both from an OpusHead).
+    sourceRate_ = kOpusRate;
+    sourceChannels_ = 2;
+  }
+  const AVCodec* dec = api_.avcodec_find_decoder(aac    ? AV_CODEC_ID_AAC
+                                                 : opus ? AV_CODEC_ID_OPUS
+                                                        : AV_CODEC_ID_MP3);
   if (!dec) {
     error = fmt::format("cannot open the {} decoder: this FFmpeg has none", what);
     return false;
@@ -88,6 +109,10 @@ bool AudioTranscoder::openDecoder(core::Codec codec, std::span<const uint8_t> co
   if (!decoder_ || (aac && !decoder_->extradata)) {
     error = fmt::format("cannot open the {} decoder: out of memory", what);
     return false;
+  }
+  if (opus) {
+    decoder_->sample_rate = kOpusRate;
+    api_.av_channel_layout_default(&decoder_->ch_layout, 2);
   }
   decoder_->pkt_timebase = {1, 1000};
   decoder_->thread_count = 1;
@@ -149,6 +174,42 @@ bool AudioTranscoder::openEncoder(int kbps, int sampleRate, std::string& error) 
   return true;
 }
 
+bool AudioTranscoder::openOpusEncoder(int kbps, std::string& error) {
+  const AVCodec* enc = api_.avcodec_find_encoder_by_name("libopus");
+  if (!enc) {
+    error = "cannot open the Opus encoder: this FFmpeg has no libopus encoder";
+    return false;
+  }
+  outRate_ = kOpusRate;
+  outChannels_ = 2;
+  encoder_ = av::makeCodecContext(api_, enc);
+  if (!encoder_) {
+    error = "cannot open the Opus encoder: out of memory";
+    return false;
+  }
+  AVCodecContext* ctx = encoder_.get();
+  ctx->sample_fmt = AV_SAMPLE_FMT_FLT;  // libopus takes s16 or interleaved float
+  ctx->sample_rate = outRate_;
+  api_.av_channel_layout_default(&ctx->ch_layout, outChannels_);
+  ctx->bit_rate = int64_t{kbps} * 1000;
+  ctx->time_base = {1, outRate_};
+  ctx->thread_count = 1;
+  int rc = api_.avcodec_open2(ctx, enc, nullptr);
+  const std::string label = fmt::format("the Opus encoder (48000 Hz, {} kbps, stereo)", kbps);
+  if (rc < 0) {
+    error = fmt::format("cannot open {}: {}", label, av::averror(api_, rc));
+    return false;
+  }
+  if (ctx->frame_size != kOpusFrameSamples) {
+    error = fmt::format("cannot open {}: frames of {} samples", label, ctx->frame_size);
+    return false;
+  }
+  // NOTE: libopus stamps each packet with its samples' time minus its pre-skip
+  // (initial_padding): added back, packet n is at sample n * 960 of our input.
+  primingSamples_ = ctx->initial_padding;
+  return true;
+}
+
 bool AudioTranscoder::send(const core::SharedBuffer& frame, int64_t pts, std::string& error) {
   if (flushed_) {
     error = name_ + ": a frame after the flush";
@@ -200,8 +261,8 @@ bool AudioTranscoder::drainDecoder(std::string& error) {
 
 bool AudioTranscoder::convert(AVFrame* decoded, std::string& error) {
   if (!resampler_) {
-    resampler_ =
-        AudioResampler::build(api_, *decoded, outRate_, outChannels_, kFrameSamples, error);
+    resampler_ = AudioResampler::build(api_, *decoded, outRate_, outChannels_, frameSamples_, error,
+                                       output_ == core::Codec::Opus ? "flt" : "fltp");
     if (!resampler_) {
       error = name_ + ": " + error;
       return false;
@@ -239,7 +300,8 @@ bool AudioTranscoder::encode(AVFrame* frame, std::string& error) {
   int rc = api_.avcodec_send_frame(encoder_.get(), frame);
   api_.av_frame_unref(frame);
   if (rc < 0) {
-    error = fmt::format("{}: AAC encoder: {}", name_, av::averror(api_, rc));
+    error =
+        fmt::format("{}: {} encoder: {}", name_, core::codecName(output_), av::averror(api_, rc));
     return false;
   }
   return drainEncoder(error);
@@ -251,17 +313,19 @@ bool AudioTranscoder::drainEncoder(std::string& error) {
     int rc = api_.avcodec_receive_packet(encoder_.get(), pkt);
     if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return true;
     if (rc < 0) {
-      error = fmt::format("{}: AAC encoder: {}", name_, av::averror(api_, rc));
+      error =
+          fmt::format("{}: {} encoder: {}", name_, core::codecName(output_), av::averror(api_, rc));
       return false;
     }
     // NOTE: the encoder's first packet (pts -1024: its priming, initial_padding) holds
     // no sample of ours; dropped, every packet's pts is the time of its samples and
     // the first is the first input frame's pts. A player starting here decodes that
     // first frame without its predecessor's overlap, as one joining mid-stream does.
-    if (pkt->pts >= 0 && pkt->size > 0 && clock_)
+    const int64_t index = pkt->pts + primingSamples_;
+    if (index >= 0 && pkt->size > 0 && clock_)
       ready_.push_back(
           {core::SharedBuffer::copyOf(std::span<const uint8_t>(pkt->data, size_t(pkt->size))),
-           clock_->output(pkt->pts)});
+           clock_->output(index)});
     api_.av_packet_unref(pkt);
   }
 }
@@ -281,7 +345,8 @@ bool AudioTranscoder::flush(std::string& error) {
   if (resampler_ && (!resampler_->flush(why) || !drainResampler(why))) fail(name_ + ": " + why);
   rc = api_.avcodec_send_frame(encoder_.get(), nullptr);
   if (rc < 0 && rc != AVERROR_EOF)
-    fail(fmt::format("{}: AAC encoder: flush: {}", name_, av::averror(api_, rc)));
+    fail(fmt::format("{}: {} encoder: flush: {}", name_, core::codecName(output_),
+                     av::averror(api_, rc)));
   if (!drainEncoder(why)) fail(why);
   return ok;
 }

@@ -19,6 +19,33 @@ int cpusFor(const core::MixerConfig& config) {
 
 }  // namespace
 
+// WHEP's demand for Opus variants, by stream key; the tokens hold it weakly, so one
+// that outlives the Mixer does nothing.
+struct VariantDemandTable {
+  Mixer* mixer = nullptr;
+  std::map<std::string, int> counts;
+  void release(const std::string& key) {
+    if (mixer) mixer->releaseOpus(key);
+  }
+};
+
+namespace {
+
+class MixerOpusToken final : public core::AudioVariantDemand::Token {
+ public:
+  MixerOpusToken(std::weak_ptr<VariantDemandTable> table, std::string key)
+      : table_(std::move(table)), key_(std::move(key)) {}
+  ~MixerOpusToken() override {
+    if (auto table = table_.lock()) table->release(key_);
+  }
+
+ private:
+  std::weak_ptr<VariantDemandTable> table_;
+  std::string key_;
+};
+
+}  // namespace
+
 Mixer::Mixer(core::EventLoop& loop, core::StreamRegistry& registry, av::Libraries& libs,
              const core::MixerConfig& config)
     : loop_(loop),
@@ -34,17 +61,44 @@ Mixer::Mixer(core::EventLoop& loop, core::StreamRegistry& registry, av::Librarie
                [this](MixerEvent event) { return mailbox_.post(std::move(event)); },
                [this](Pipeline* p) { return newRun(p); },
                [this](std::unique_ptr<PipelineRun> run) { retire(std::move(run)); },
-               [this] { removeEnded(); }} {}
+               [this] { removeEnded(); }},
+      variantContext_{loop,
+                      registry,
+                      libs,
+                      [this](MixerEvent event) { return mailbox_.post(std::move(event)); },
+                      [this](AudioVariant* v) {
+                        const uint64_t id = nextRun_++;
+                        variantRoutes_[id] = v;
+                        return id;
+                      },
+                      [this](uint64_t id) { variantRoutes_.erase(id); },
+                      [this](std::unique_ptr<WorkerThread> thread) {
+                        if (thread && !thread->tryJoin())
+                          variantThreads_.push_back(std::move(thread));
+                      },
+                      [this] { removeEnded(); },
+                      config.variantAacKbps,
+                      config.variantOpusKbps,
+                      static_cast<uint64_t>(config.variantLingerMs)},
+      demand_(std::make_shared<VariantDemandTable>()) {
+  demand_->mixer = this;
+}
 
 Mixer::~Mixer() {
   shutdown();
   // NOTE: the threads were told to stop; joining them here waits at most for the
   // frame each is working on. The mailbox closes after, so their last posts land.
   retired_.clear();
+  variantThreads_.clear();
+  demand_->mixer = nullptr;
   mailbox_.close();
 }
 
 void Mixer::onPublish(const core::Stream& stream) {
+  const bool demanded = demand_->counts.count(stream.key()) > 0;
+  if (config_.audioVariants && (stream.origin() == core::StreamOrigin::WebRtc || demanded))
+    if (AudioVariant* v = ensureVariant(stream.app(), stream.name()); v && demanded)
+      v->setDemanded(true);
   if (!config_.enabled || stream.derived()) return;
   if (pipelines_.count(stream.key())) return;  // a pipeline follows its source's publishers
   const core::MixerProfile* profile = config_.profileFor(stream.key());
@@ -108,6 +162,47 @@ void Mixer::shutdown() {
   for (auto& [key, r] : webrtc_) r.pipeline->stop("server shutdown");
   webrtc_.clear();
   for (auto& run : retired_) run->abandon();
+  for (auto& [key, v] : variants_) v->stop("server shutdown");
+  variants_.clear();
+}
+
+AudioVariant* Mixer::ensureVariant(const std::string& app, const std::string& name) {
+  const std::string key = core::StreamRegistry::makeKey(app, name);
+  if (auto it = variants_.find(key); it != variants_.end())
+    return it->second->ended() ? nullptr : it->second.get();  // an ended one goes first
+  auto v = std::make_unique<AudioVariant>(variantContext_, app, name);
+  std::string error;
+  if (!v->start(error)) {
+    spdlog::debug("audio variant {}: not started: {}", key, error);
+    return nullptr;
+  }
+  return (variants_[key] = std::move(v)).get();
+}
+
+std::unique_ptr<core::AudioVariantDemand::Token> Mixer::wantOpus(const std::string& key) {
+  const size_t slash = key.find('/');
+  if (!config_.audioVariants || slash == std::string::npos) return nullptr;
+  ++demand_->counts[key];
+  if (AudioVariant* v = ensureVariant(key.substr(0, slash), key.substr(slash + 1)))
+    v->setDemanded(true);
+  return std::make_unique<MixerOpusToken>(demand_, key);
+}
+
+void Mixer::releaseOpus(const std::string& key) {
+  auto it = demand_->counts.find(key);
+  if (it == demand_->counts.end() || --it->second > 0) return;
+  demand_->counts.erase(it);
+  if (auto v = variants_.find(key); v != variants_.end()) v->second->setDemanded(false);
+}
+
+const AudioVariant* Mixer::variant(const std::string& key) const {
+  auto it = variants_.find(key);
+  return it == variants_.end() ? nullptr : it->second.get();
+}
+
+void Mixer::reapVariantThreads() {
+  std::erase_if(variantThreads_,
+                [](const std::unique_ptr<WorkerThread>& t) { return t->tryJoin(); });
 }
 
 core::CasterControl::Answer Mixer::createCaster(const nlohmann::json& body) {
@@ -317,8 +412,14 @@ void Mixer::reap() {
 
 void Mixer::onEvent(MixerEvent&& event) {
   const bool done = std::holds_alternative<StageDone>(event.body);
-  if (auto it = routes_.find(event.run); it != routes_.end()) it->second->onEvent(std::move(event));
-  if (done) reap();
+  if (auto it = routes_.find(event.run); it != routes_.end())
+    it->second->onEvent(std::move(event));
+  else if (auto v = variantRoutes_.find(event.run); v != variantRoutes_.end())
+    v->second->onEvent(std::move(event));
+  if (done) {
+    reap();
+    reapVariantThreads();
+  }
   removeEnded();
 }
 
@@ -328,6 +429,7 @@ void Mixer::removeEnded() {
   bool any = false;
   for (auto& [key, p] : pipelines_) any = any || p->ended();
   for (auto& [key, r] : webrtc_) any = any || r.pipeline->ended();
+  for (auto& [key, v] : variants_) any = any || v->ended();
   if (!any || removeQueued_) return;
   removeQueued_ = true;
   loop_.post([this] {
@@ -346,6 +448,7 @@ void Mixer::removeEnded() {
       loop_.deferDelete(std::move(it->second.pipeline));
       it = webrtc_.erase(it);
     }
+    std::erase_if(variants_, [](const auto& entry) { return entry.second->ended(); });
   });
 }
 

@@ -14,9 +14,11 @@
 #include "core/config/mixer_config.hpp"
 #include "core/loop/mailbox.hpp"
 #include "core/loop/timer.hpp"
+#include "core/media/audio_variant_demand.hpp"
 #include "core/media/caster_control.hpp"
 #include "core/media/stream_registry.hpp"
 #include "core/media/webrtc_renditions.hpp"
+#include "mixer/audio_variant.hpp"
 #include "mixer/mixer_event.hpp"
 #include "mixer/pipeline.hpp"
 
@@ -26,9 +28,12 @@ class Libraries;
 
 namespace mixer {
 
+struct VariantDemandTable;
+
 class Mixer final : public core::StreamObserver,
                     public core::CasterControl,
-                    public core::WebrtcRenditions {
+                    public core::WebrtcRenditions,
+                    public core::AudioVariantDemand {
  public:
   Mixer(core::EventLoop& loop, core::StreamRegistry& registry, av::Libraries& libs,
         const core::MixerConfig& config);
@@ -71,12 +76,23 @@ class Mixer final : public core::StreamObserver,
 
   size_t retiredRuns() const { return retired_.size(); }
 
+  // core::AudioVariantDemand (WHEP): the Opus variant of `key` while the token lives.
+  std::unique_ptr<Token> wantOpus(const std::string& key) override;
+  // The audio variant job of `key`, if one runs (tests, stats).
+  const AudioVariant* variant(const std::string& key) const;
+
  private:
   void onEvent(MixerEvent&& event);
   uint64_t newRun(Pipeline* pipeline);
   void retire(std::unique_ptr<PipelineRun> run);
   void reap();
   void removeEnded();
+  friend struct VariantDemandTable;
+  // The variant job of `app/name`, made and subscribed if there is none (nullptr
+  // when the source is not there).
+  AudioVariant* ensureVariant(const std::string& app, const std::string& name);
+  void releaseOpus(const std::string& key);
+  void reapVariantThreads();
 
   core::EventLoop& loop_;
   core::StreamRegistry& registry_;
@@ -100,6 +116,13 @@ class Mixer final : public core::StreamObserver,
   std::vector<std::unique_ptr<PipelineRun>> retired_;
   uint64_t nextRun_ = 1;
   bool removeQueued_ = false;
+  // Audio variants: one job per stream, the runs' routes (ids from nextRun_ too),
+  // the threads of ended runs until they return, and the WHEP demand per stream.
+  AudioVariant::Context variantContext_;
+  std::map<std::string, std::unique_ptr<AudioVariant>> variants_;
+  std::map<uint64_t, AudioVariant*> variantRoutes_;
+  std::vector<std::unique_ptr<WorkerThread>> variantThreads_;
+  std::shared_ptr<VariantDemandTable> demand_;
 };
 
 }  // namespace mixer

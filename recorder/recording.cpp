@@ -113,7 +113,10 @@ void Recording::onPacket(const core::MediaPacket& packet) {
     auto& slot = packet.isVideo()   ? headers_.videoConfig
                  : packet.isAudio() ? headers_.audioConfig
                                     : headers_.metadata;
-    const bool changed = slot && !slot->payload.equals(packet.payload);
+    // NOTE: a track whose config comes after the file opened (the mixer's AAC
+    // variant of a WHIP stream, while FFmpeg loads) is a change too: the file has
+    // no track for it.
+    const bool changed = slot ? !slot->payload.equals(packet.payload) : file_ != nullptr;
     slot = packet;
     if (changed && file_ && packet.kind != core::MediaKind::Data) {
       closeFile("codec configuration changed");  // the next file starts with it

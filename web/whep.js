@@ -28,7 +28,8 @@ export async function startWhep(url, video, onFailed, onRoomEvent = () => {}) {
     if (video.srcObject !== media) video.srcObject = media;
   };
   const stats = {
-    delayMs: null, framesDecoded: 0, keyFramesDecoded: 0, audioPackets: 0, state: 'new',
+    delayMs: null, framesDecoded: 0, keyFramesDecoded: 0, audioPackets: 0, audioSamples: 0, audioConcealed: 0,
+    state: 'new',
     roomEvents: [], // the last ones received on the data channel (parsed JSON)
     roomChannel: 'closed',
   };
@@ -72,6 +73,8 @@ export async function startWhep(url, video, onFailed, onRoomEvent = () => {}) {
           stats.delayMs = (s.jitterBufferDelay / s.jitterBufferEmittedCount) * 1000;
       } else if (s.kind === 'audio') {
         stats.audioPackets = s.packetsReceived || 0;
+        stats.audioSamples = s.totalSamplesReceived || 0;
+        stats.audioConcealed = s.concealedSamples || 0;
       }
     });
   }, STATS_MS);

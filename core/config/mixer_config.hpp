@@ -46,6 +46,15 @@ struct MixerConfig {
   std::string assetsDir = "assets";  // where the API's logos and fonts are named from
   // Font of text layers that name none: one face with Latin, kana, CJK and Hangul.
   std::string font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+  // Audio variants: AAC made from a WHIP publisher's Opus for RTMP/FLV/HLS/recording,
+  // Opus from an AAC/MP3 publisher's audio while WHEP viewers play it. Not gated by
+  // `enabled` (which is about pipelines).
+  bool audioVariants = true;
+  int variantAacKbps = 128;  // 8..512
+  int variantOpusKbps = 64;  // 8..512
+  // How long an Opus variant runs on after its last WHEP viewer left (not in the
+  // file: tests shorten it).
+  int variantLingerMs = 10000;
   std::vector<MixerProfile> profiles;  // in file order
   // Programs (composed streams, /api/v1/programs): how many at once, and what one
   // that sets none shows of a stalled input: its last frame for repeat_ms once it is

@@ -4,6 +4,7 @@
 // these callbacks (close through EventLoop::deferDelete instead).
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "core/packet/media_packet.hpp"
@@ -12,6 +13,16 @@ namespace core {
 
 class Stream;
 class PacketBatch;
+
+// A bit per audio codec, for MediaSink::audioCodecs().
+constexpr uint32_t audioCodecBit(Codec codec) {
+  return uint32_t{1} << static_cast<uint32_t>(codec);
+}
+// What FLV (RTMP, HTTP-FLV), MPEG-TS/fMP4 (HLS, LL-HLS), the recorder and the mixer's
+// ladder carry. Unknown: a codec the FLV reader could not name, passed as before.
+inline constexpr uint32_t kFlvAudioCodecs =
+    audioCodecBit(Codec::AAC) | audioCodecBit(Codec::Mp3) | audioCodecBit(Codec::Unknown);
+inline constexpr uint32_t kOpusAudio = audioCodecBit(Codec::Opus);
 
 class MediaSink {
  public:
@@ -38,6 +49,12 @@ class MediaSink {
   // sink's join burst). The default hands each to onPacket, with its leading data
   // first unless the sink takes leading data.
   virtual void onBatch(const PacketBatch& batch, size_t from);
+  // The audio codecs this sink takes (audioCodecBit of each); asked once, when it
+  // subscribes. A Stream may carry audio in two codecs, its publisher's and the
+  // mixer's variant (Stream::addAudioVariant): a sink gets the packets, config
+  // included, of the codecs it takes only. Default: kFlvAudioCodecs.
+  virtual uint32_t audioCodecs() const { return kFlvAudioCodecs; }
+  bool takesAudio(Codec codec) const { return (audioCodecs() & audioCodecBit(codec)) != 0; }
   // The publisher dropped; the Stream waits the reconnect grace period.
   virtual void onPublisherGone(std::string_view reason) {}
   // The Stream is over (no publisher within the grace period, or shutdown).

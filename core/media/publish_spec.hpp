@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/packet/media_packet.hpp"
+
 namespace core {
 
 enum class StreamOrigin : uint8_t { Push, WebRtc, Mixer };
@@ -32,6 +34,10 @@ struct PublishSpec {
   std::string group;
   std::string label;         // e.g. "720p" (API, logs)
   uint32_t nominalKbps = 0;  // the encoder's target, 0 = not an encoder's
+  // The audio codec the publisher announced before sending (WHIP's SDP: Opus), so
+  // the mixer's variant is ready before the first picture; Unknown: its first
+  // audio packet tells.
+  Codec audio = Codec::Unknown;
 };
 
 }  // namespace core

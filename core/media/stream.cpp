@@ -116,6 +116,10 @@ void Stream::attachPublisher(PublishLease* lease, const PublishSpec& spec) {
   // A new publisher brings its own headers; old ones must not reach new viewers.
   videoConfig_.reset();
   audioConfig_.reset();
+  publisherAudio_ = spec.audio;    // announced, or Unknown until its first audio packet
+  variantCodec_ = Codec::Unknown;  // the mixer restarts its variant
+  variantConfig_.reset();
+  variantLastDts_ = INT64_MIN;
   metadata_.reset();
   sticky_.reset();
   pendingSei_.clear();
@@ -167,6 +171,7 @@ void Stream::ingest(MediaPacket packet) {
     bytesOutPending_ = 0;
   }
   lastIngestNs_ = uv_hrtime();
+  if (packet.kind == MediaKind::Audio) publisherAudio_ = packet.codec;
 
   if (!packet.config && packet.kind == MediaKind::Audio && packet.codec != Codec::AAC &&
       info_.audioCodec.empty()) {
@@ -253,15 +258,19 @@ void Stream::releaseData(int64_t untilDts) {
 
 void Stream::deliver(const MediaPacket& packet, const MediaPacket* led) {
   const uint64_t seq = nextSeq_++;
-  forEachSink([&packet, led](SinkSlot& slot) {
+  const uint32_t audioBit = packet.isAudio() ? audioCodecBit(packet.codec) : 0;
+  forEachSink([&packet, led, audioBit](SinkSlot& slot) {
     if (slot.batched) return;
     MediaSink& sink = *slot.sink;
-    if (!led || sink.takesLeadingData()) {
-      sink.onPacket(led ? *led : packet);
+    // NOTE: audio in a codec the sink does not take (the other of a stream's two
+    // audio codecs) is skipped, but not the room events that lead it.
+    const bool takes = audioBit == 0 || (slot.audioMask & audioBit) != 0;
+    if (!led || (takes && sink.takesLeadingData())) {
+      if (takes) sink.onPacket(led ? *led : packet);
       return;
     }
     for (const MediaPacket& held : led->leading->packets) sink.onPacket(held);
-    sink.onPacket(packet);
+    if (takes) sink.onPacket(packet);
   });
   if (batchedSinks_ == 0) return;
   if (gathering_.empty() && !batchTimer_.active() && !batchDue_)
@@ -355,23 +364,64 @@ void Stream::attachSei(MediaPacket& packet) {
 void Stream::attach(Subscription* sub) {
   const bool batched = options_.batchMs > 0 && sub->sink_.takesBatches();
   if (batched) ++batchedSinks_;
-  subscriptions_.push_back(SinkSlot{sub, &sub->sink_, nextSeq_, batched});
+  const uint32_t audioMask = sub->sink_.audioCodecs();
+  subscriptions_.push_back(SinkSlot{sub, &sub->sink_, nextSeq_, batched, audioMask});
   sub->sink_.onStreamStart(*this);
-  sendStartTo(sub->sink_);
+  sendStartTo(sub->sink_, audioMask);
 }
 
-void Stream::sendStartTo(MediaSink& sink) {
+void Stream::sendHeader(MediaSink& sink, uint32_t audioMask, const MediaPacket& cached,
+                        int64_t dts) {
+  if (cached.isAudio() && !(audioMask & audioCodecBit(cached.codec))) return;
+  MediaPacket header = cached;
+  header.dts = header.pts = dts;
+  header.wire = std::make_shared<WireCache>();
+  sink.onPacket(header);
+}
+
+void Stream::sendStartTo(MediaSink& sink, uint32_t audioMask) {
   // Headers are re-stamped to the first packet the viewer will see, so its clock
   // starts at the GOP, not at the publisher's first second.
   const int64_t startDts = gop_.empty() ? corrector_.lastDts() : gop_.packets().front().dts;
-  for (const auto* cached : {&metadata_, &videoConfig_, &audioConfig_, &sticky_}) {
-    if (!*cached) continue;
-    MediaPacket header = **cached;
-    header.dts = header.pts = startDts;
-    header.wire = std::make_shared<WireCache>();
-    sink.onPacket(header);
+  for (const auto* cached : {&metadata_, &videoConfig_, &audioConfig_, &variantConfig_, &sticky_})
+    if (*cached) sendHeader(sink, audioMask, **cached, startDts);
+  for (const MediaPacket& packet : gop_.packets())
+    if (!packet.isAudio() || (audioMask & audioCodecBit(packet.codec))) sink.onPacket(packet);
+}
+
+bool Stream::addAudioVariant(MediaPacket packet) {
+  if (!publisher_ || ended_ || packet.kind != MediaKind::Audio) return false;
+  if (packet.codec == Codec::Unknown || packet.codec == publisherAudio_) return false;
+  if (variantCodec_ != Codec::Unknown && packet.codec != variantCodec_) return false;
+  if (!packet.config && packet.dts < variantLastDts_) return false;
+  const bool news = variantCodec_ == Codec::Unknown || packet.config;
+  variantCodec_ = packet.codec;
+  packet.leading.reset();
+  packet.sticky = false;
+  if (packet.config) {
+    variantConfig_ = packet;
+  } else {
+    variantLastDts_ = packet.dts;
+    // NOTE: the variant comes a transcode later than the source frames of its time:
+    // one older than the cached GOP's start would only delay a joining viewer.
+    if (options_.gopCache && !gop_.empty() && packet.dts >= gop_.packets().front().dts)
+      gop_.add(packet);
   }
-  for (const MediaPacket& packet : gop_.packets()) sink.onPacket(packet);
+  if (news) {
+    info_.audioVariant = codecName(packet.codec);
+    updateCodecs();
+  }
+  deliver(packet, nullptr);
+  return true;
+}
+
+void Stream::endAudioVariant() {
+  if (variantCodec_ == Codec::Unknown) return;
+  variantCodec_ = Codec::Unknown;
+  variantConfig_.reset();
+  variantLastDts_ = INT64_MIN;
+  info_.audioVariant.clear();
+  updateCodecs();
 }
 
 void Stream::detach(Subscription* sub) {
@@ -443,16 +493,20 @@ void Stream::updateInfo(const MediaPacket& packet) {
 void Stream::updateCodecs() {
   // NOTE: a track whose codec RFC 6381 strings here cannot name (H.265; audio other than AAC) makes
   // the whole string unknown: a player trusts CODECS, so none beats a wrong one.
+  // The AAC variant of an Opus publisher names the audio HLS carries.
   const bool videoKnown = !videoConfig_ || videoConfig_->codec == Codec::H264;
-  const bool audioKnown =
-      audioConfig_ ? audioConfig_->codec == Codec::AAC : info_.audioCodec.empty();
+  const MediaPacket* aac = audioConfig_ && audioConfig_->codec == Codec::AAC ? &*audioConfig_
+                           : variantConfig_ && variantConfig_->codec == Codec::AAC
+                               ? &*variantConfig_
+                               : nullptr;
+  const bool audioKnown = aac || (!audioConfig_ && info_.audioCodec.empty());
   if (!videoKnown || !audioKnown) {
     info_.codecs.clear();
     return;
   }
   info_.codecs =
       rfc6381Codecs(videoConfig_ ? videoConfig_->payload.span() : std::span<const uint8_t>{},
-                    audioConfig_ ? audioConfig_->payload.span() : std::span<const uint8_t>{});
+                    aac ? aac->payload.span() : std::span<const uint8_t>{});
 }
 
 void Stream::requestKeyframe(std::string_view who) {

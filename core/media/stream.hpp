@@ -110,6 +110,22 @@ class Stream {
   // kMaxPendingSei wait; ignored while no publisher is on.
   static constexpr size_t kMaxPendingSei = 64;
   void queueSei(std::string payload);
+  // The audio variant (the mixer's): the publisher's audio in another codec, e.g.
+  // AAC made from a WHIP publisher's Opus, or Opus from an RTMP publisher's AAC for
+  // WHEP. `packet` is an Audio packet (a config packet too: AAC's
+  // AudioSpecificConfig; Opus has none) whose dts/pts are already on this stream's
+  // clock (the source frames'); it bypasses the timestamp corrector. Each sink gets
+  // the codecs it takes (MediaSink::audioCodecs), a new sink the variant's config
+  // too. Dropped (false) while no publisher is on, when its codec is the
+  // publisher's own or another variant's, or when its dts goes back.
+  bool addAudioVariant(MediaPacket packet);
+  // The variant stopped (no more WHEP viewers, the mixer's job ended): its config
+  // is forgotten and the next variant may be of another codec.
+  void endAudioVariant();
+  Codec audioVariantCodec() const { return variantCodec_; }
+  // The publisher's audio codec (PublishSpec::audio, else Unknown until its first
+  // audio packet).
+  Codec publisherAudioCodec() const { return publisherAudio_; }
 
  private:
   friend class StreamRegistry;
@@ -121,11 +137,12 @@ class Stream {
   void ingest(MediaPacket packet);
   void attach(Subscription* sub);
   void detach(Subscription* sub);
-  void sendStartTo(MediaSink& sink);
+  void sendStartTo(MediaSink& sink, uint32_t audioMask);
   void end(std::string_view reason);
   template <typename Fn>
   void forEachSink(Fn&& fn);
   void updateInfo(const MediaPacket& packet);
+  void sendHeader(MediaSink& sink, uint32_t audioMask, const MediaPacket& cached, int64_t dts);
   void attachSei(MediaPacket& packet);
   // StreamInfo::codecs from the config packets held now.
   void updateCodecs();
@@ -162,6 +179,11 @@ class Stream {
   bool keyframeForwarded_ = false;  // lastKeyframeForwardMs_ is set
   uint64_t startedAtMs_ = 0;
   std::optional<MediaPacket> videoConfig_, audioConfig_, metadata_, sticky_;
+  // The audio variant: its codec (Unknown: none), config (AAC) and newest dts.
+  Codec publisherAudio_ = Codec::Unknown;
+  Codec variantCodec_ = Codec::Unknown;
+  std::optional<MediaPacket> variantConfig_;
+  int64_t variantLastDts_ = INT64_MIN;
   uint64_t lastIngestNs_ = 0;        // uv_hrtime() of the newest packet; 0: none yet
   mutable int64_t lastClockMs_ = 0;  // keeps clockNowMs() monotonic
   std::vector<std::string> pendingSei_;
@@ -187,6 +209,7 @@ class Stream {
     MediaSink* sink = nullptr;
     uint64_t joinSeq = 0;  // the first live packet not in its join burst
     bool batched = false;  // gets batches (MediaSink::takesBatches, StreamOptions::batchMs)
+    uint32_t audioMask = kFlvAudioCodecs;  // MediaSink::audioCodecs()
   };
   std::vector<SinkSlot> subscriptions_;
   bool dispatching_ = false;

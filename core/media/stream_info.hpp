@@ -16,6 +16,9 @@ struct StreamInfo {
   std::string audioProfile;
   int sampleRate = 0;
   int channels = 0;
+  // The mixer's audio variant (Stream::addAudioVariant): "aac" for an Opus source,
+  // "opus" for an AAC/MP3 one while WHEP viewers want it; "" when none runs.
+  std::string audioVariant;
   // RFC 6381 codecs of the tracks with a config packet, e.g. "avc1.64001f,mp4a.40.2";
   // "" while unknown (no config yet, or H.265). NOTE: MP3 audio sends no config
   // packet, so it is not seen here.

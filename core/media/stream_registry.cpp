@@ -92,6 +92,15 @@ bool StreamRegistry::requestKeyframe(const std::string& key, std::string_view wh
   return true;
 }
 
+bool StreamRegistry::addAudioVariant(const std::string& key, MediaPacket packet) {
+  auto it = streams_.find(key);
+  return it != streams_.end() && it->second->addAudioVariant(std::move(packet));
+}
+
+void StreamRegistry::endAudioVariant(const std::string& key) {
+  if (auto it = streams_.find(key); it != streams_.end()) it->second->endAudioVariant();
+}
+
 bool StreamRegistry::injectData(const std::string& key, MediaPacket packet, bool sticky) {
   auto it = streams_.find(key);
   if (it == streams_.end() || !it->second->hasPublisher()) return false;

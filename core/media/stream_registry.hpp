@@ -64,6 +64,10 @@ class StreamRegistry {
   bool injectData(const std::string& key, MediaPacket packet, bool sticky = false);
   // Stream::queueSei on the stream `key`; false when no publisher is on it.
   bool queueSei(const std::string& key, std::string payload);
+  // Stream::addAudioVariant / endAudioVariant on the stream `key` (the mixer's audio
+  // variant); false when there is none or the packet is refused.
+  bool addAudioVariant(const std::string& key, MediaPacket packet);
+  void endAudioVariant(const std::string& key);
   std::vector<const Stream*> streams() const;
   // Ends every stream (server shutdown).
   void shutdown(std::string_view reason);

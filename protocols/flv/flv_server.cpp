@@ -94,6 +94,13 @@ void FlvSession::onDrained() {
 
 void FlvSession::onPacket(const core::MediaPacket& packet) {
   if (!sender_ || closed_) return;
+  if (packet.isAudio() && !takesAudio(packet.codec)) {
+    // The other audio codec of a stream with an audio variant (Opus), from a batch:
+    // only the room events that lead it go.
+    if (packet.leading && server_.options_.roomEvents)
+      for (const core::MediaPacket& held : packet.leading->packets) sender_->send(held);
+    return;
+  }
   if (!server_.options_.roomEvents) {
     if (packet.codec != core::Codec::RoomEvent) sender_->send(packet);
     return;

@@ -49,6 +49,7 @@ void HlsStream::attach(core::StreamRegistry& registry) {
     rendered_ = {};
     pendingDiscontinuity_ = true;
   }
+  registry_ = &registry;
   subscription_ = registry.subscribe(app_, name_, *this, "");
 }
 
@@ -67,6 +68,10 @@ void HlsStream::onConfig(const core::MediaPacket& packet) {
   if (changed && muxer_) {
     if (inSegment_) closeSegment(packet.dts);
     dropMuxer("codec configuration changed");
+    // NOTE: the next segment starts at a keyframe: a publisher that sends them only
+    // when asked (WHIP, whose AAC variant's config comes after the first picture)
+    // is asked now, not left to its next scheduled one.
+    if (registry_) registry_->requestKeyframe(key_, "hls");
   }
 }
 

@@ -79,6 +79,7 @@ class HlsStream : public core::MediaSink {
   core::LogLimiter log_;  // mux errors repeat with the publisher's input
   std::unique_ptr<core::Subscription> subscription_;
 
+  core::StreamRegistry* registry_ = nullptr;  // set by attach()
   std::optional<core::MediaPacket> videoConfig_, audioConfig_;
   std::unique_ptr<TsMuxer> muxer_;
   Id3Batcher id3_;

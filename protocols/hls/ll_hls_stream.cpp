@@ -51,6 +51,7 @@ void LlHlsStream::attach(core::StreamRegistry& registry) {
     rendered_ = {};
     pendingDiscontinuity_ = true;
   }
+  registry_ = &registry;
   subscription_ = registry.subscribe(app_, name_, *this, "");
 }
 
@@ -105,9 +106,14 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
   if (packet.kind == core::MediaKind::Data) return;
   if (packet.config) {
     auto& slot = packet.isVideo() ? videoConfig_ : audioConfig_;
-    const bool changed = slot && !slot->payload.equals(packet.payload);
+    // NOTE: a track whose config comes after the tracks were set up (the mixer's
+    // AAC variant of a WHIP stream) is a change too, or it would never be muxed.
+    const bool changed = slot ? !slot->payload.equals(packet.payload) : !tracks_.empty();
     slot = packet;
-    if (changed) reset("codec configuration changed");
+    if (changed) {
+      reset("codec configuration changed");
+      if (registry_) registry_->requestKeyframe(key_, "llhls");  // as HlsStream
+    }
     return;
   }
   const bool hasVideo = videoConfig_.has_value();

@@ -100,6 +100,7 @@ class LlHlsStream : public core::MediaSink {
   core::LogLimiter log_;  // dropped parts repeat with the publisher's input
   std::unique_ptr<core::Subscription> subscription_;
 
+  core::StreamRegistry* registry_ = nullptr;  // set by attach()
   std::optional<core::MediaPacket> videoConfig_, audioConfig_;
   std::vector<core::Fmp4Track> tracks_;    // empty until the init segment is built
   std::vector<core::SharedBuffer> inits_;  // by map version

@@ -56,6 +56,12 @@ json describe(const core::StreamRegistry& registry, const core::Stream& s,
              {"profile", info.audioProfile},
              {"sample_rate", info.sampleRate},
              {"channels", info.channels}};
+  if (!info.audioVariant.empty()) {
+    // The same audio in a second codec, made by the mixer for the protocols that
+    // cannot carry the publisher's (Opus for WHEP, AAC for RTMP/FLV/HLS/recording).
+    if (audio.is_null()) audio = json::object();
+    audio["variant"] = {{"codec", info.audioVariant}, {"made_by", "mixer"}};
+  }
   json viewers = json::object();
   for (const auto& p : protocols) viewers[p] = 0;
   int total = 0;

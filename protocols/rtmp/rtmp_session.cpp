@@ -49,6 +49,9 @@ void appendRtmpMessage(std::vector<uint8_t>& out, const core::MediaPacket& pkt,
   const uint8_t type = pkt.isVideo() ? msg::kVideo : pkt.isAudio() ? msg::kAudio : msg::kDataAmf0;
   const uint32_t csid = pkt.isVideo() ? kVideoCsid : pkt.isAudio() ? kAudioCsid : kDataCsid;
   const auto body = core::flvBodyOf(pkt);
+  // A codec FLV cannot carry (Opus, of a WHIP publisher) sends nothing; its AAC
+  // variant from the mixer does.
+  if (body.empty() && (pkt.isAudio() || pkt.isVideo())) return;
   appendMessage(out, csid, type, core::flvTimestampOf(pkt), kMediaStreamId, body, chunkSize);
 }
 
@@ -559,7 +562,10 @@ void RtmpSession::onPacket(const core::MediaPacket& packet) {
   if (!sender_ || closed_) return;
   if (packet.codec == core::Codec::RoomEvent && !options_.roomEvents) return;
   const bool events = packet.leading && options_.roomEvents;
-  if ((packet.isAudio() && !wantAudio_) || (packet.isVideo() && !wantVideo_)) {
+  // NOTE: a batch (onBatch) holds every codec; the other audio codec of a stream with
+  // an audio variant (Opus) is left out here as the Stream leaves it out of onPacket.
+  if ((packet.isAudio() && (!wantAudio_ || !takesAudio(packet.codec))) ||
+      (packet.isVideo() && !wantVideo_)) {
     // The room events that came with it still go, on their own.
     if (events)
       for (const core::MediaPacket& held : packet.leading->packets) sender_->send(held);

@@ -14,6 +14,7 @@
 #include "core/loop/text_channel.hpp"
 #include "core/loop/timer.hpp"
 #include "core/loop/udp_socket.hpp"
+#include "core/media/audio_variant_demand.hpp"
 #include "core/media/stream_registry.hpp"
 #include "core/media/webrtc_renditions.hpp"
 #include "protocols/http/http_server.hpp"
@@ -35,6 +36,9 @@ struct WebrtcOptions {
   std::string bearerToken;
   const core::UrlSigner* publishSigner = nullptr;  // WHIP needs a signed URL (or the token)
   const core::UrlSigner* playSigner = nullptr;     // WHEP likewise
+  // The mixer's Opus variant for WHEP viewers of an AAC/MP3 stream; null: none
+  // (such a stream plays without sound). Outlives the server (main owns both).
+  core::AudioVariantDemand* audioVariants = nullptr;
   // Serves a session's "room" data channel (the room protocol; main wires the
   // RoomServer's). Empty: the channel gets the room's events (WHEP) but its
   // requests are refused.

@@ -104,6 +104,10 @@ void WhepSession::onConnected() {
     return;
   }
   reports_.start(1000, 1000);
+  // NOTE: asked whatever the stream's audio is now: a publisher sending AAC or MP3
+  // (or one coming back with it) gets its Opus variant; for Opus it costs nothing.
+  if (audio_ && server_.options().audioVariants)
+    opusDemand_ = server_.options().audioVariants->wantOpus(key());
 }
 
 void WhepSession::onPacket(const core::MediaPacket& packet) {
@@ -183,13 +187,9 @@ void WhepSession::sendVideoFrame(const core::MediaPacket& packet, uint32_t rtpTs
 }
 
 void WhepSession::sendAudio(const core::MediaPacket& packet) {
-  if (packet.codec != core::Codec::Opus || packet.config) {
-    // NOTE: AAC needs the mixer's Opus rendition (not wired yet): video only.
-    if (!packet.config && ++skippedAudio_ == 1)
-      spdlog::info("{}: the source's audio is {}, not Opus: video only", name(),
-                   core::codecName(packet.codec));
-    return;
-  }
+  // The Stream gives this sink Opus only (audioCodecs): the publisher's or the
+  // mixer's variant of its AAC/MP3.
+  if (packet.codec != core::Codec::Opus || packet.config) return;
   if (waitingForKey_) return;  // audio starts with the picture
   if (!firstPts_) firstPts_ = packet.pts;
   sendPayload(*audio_, packet.payload, false, rtpTime(*audio_, packet.pts));
@@ -276,6 +276,10 @@ void WhepSession::pollRendition() {
     close("the rendition " + *renditionKey_ + " ended before the viewer moved to it");
     return;
   }
+  // The rendition carries the source's audio as it is: an AAC one needs its own
+  // Opus variant (the source's stops a while after this token goes).
+  if (audio_ && server_.options().audioVariants)
+    opusDemand_ = server_.options().audioVariants->wantOpus(*renditionKey_);
   spdlog::info("{}: plays {} (no B-frames)", name(), *renditionKey_);
 }
 
@@ -452,6 +456,7 @@ void WhepSession::onClose(std::string_view) {
         videoCounters_.resendMissed, g.pictureLosses, videoCounters_.keyframesFromCache,
         g.sourceRequests, gate_.monitor().stats().entered);
   }
+  opusDemand_.reset();  // the last viewer gone: the variant stops a while after
   if (roomChannel())
     spdlog::info("{}: {} room events sent on the data channel, {} dropped", name(), roomEventsSent_,
                  roomEventsDropped_);

@@ -1,13 +1,15 @@
 // WhepSession: one WHEP viewer. Once DTLS is up it subscribes to the stream and
 // sends its H.264 (packetized once per packet for every viewer: WireFormat::RtpVideo
-// parts) and Opus as SRTP with its own SSRCs and sequence numbers; answers NACK
-// from a retransmission buffer, PLI/FIR with the stream's latest keyframe resent
-// (or a keyframe request: VideoGate), sends sender reports, and gives a viewer that
-// does not keep up keyframes only (SlowViewerMonitor). A source with B-frames is
-// played from its B-frame-free rendition (core::WebrtcRenditions) once that is live.
-// A data channel "room" the viewer opens gets the stream's room events (the
-// sidechannel's JSON, with streamTime) in order with the media at that time, and
-// speaks the room protocol (WebrtcSession). Owned by WebrtcServer; loop thread.
+// parts) and Opus (the publisher's, or the mixer's Opus variant of an AAC/MP3
+// stream, which the session asks for while it plays) as SRTP with its own SSRCs and
+// sequence numbers; answers NACK from a retransmission buffer, PLI/FIR with the
+// stream's latest keyframe resent (or a keyframe request: VideoGate), sends sender
+// reports, and gives a viewer that does not keep up keyframes only
+// (SlowViewerMonitor). A source with B-frames is played from its B-frame-free
+// rendition (core::WebrtcRenditions) once that is live. A data channel "room" the
+// viewer opens gets the stream's room events (the sidechannel's JSON, with
+// streamTime) in order with the media at that time, and speaks the room protocol
+// (WebrtcSession). Owned by WebrtcServer; loop thread.
 #pragma once
 
 #include <memory>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "core/loop/timer.hpp"
+#include "core/media/audio_variant_demand.hpp"
 #include "core/media/media_sink.hpp"
 #include "core/media/stream.hpp"
 #include "core/media/webrtc_renditions.hpp"
@@ -41,6 +44,7 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
 
   // MediaSink
   void onPacket(const core::MediaPacket& packet) override;
+  uint32_t audioCodecs() const override { return core::kOpusAudio; }
   void onPublisherGone(std::string_view reason) override;
   void onStreamEnd(std::string_view reason) override;
 
@@ -108,7 +112,9 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   int64_t renditionAskedMs_ = 0;
   core::Timer renditionPoll_;
   core::Timer reports_;
-  uint64_t skippedAudio_ = 0, skippedBFrames_ = 0;
+  uint64_t skippedBFrames_ = 0;
+  // Held while the viewer plays with an audio track: the mixer's Opus variant.
+  std::unique_ptr<core::AudioVariantDemand::Token> opusDemand_;
   uint64_t roomEventsSent_ = 0, roomEventsDropped_ = 0;
 };
 

@@ -42,6 +42,7 @@ std::unique_ptr<WhipSession> WhipSession::create(WebrtcServer& server, WebrtcSes
   spec.name = name;
   spec.peer = peer;
   spec.origin = core::StreamOrigin::WebRtc;
+  if (s->negotiated_.audio) spec.audio = core::Codec::Opus;  // the only audio WHIP takes
   WhipSession* raw = s.get();
   s->lease_ = server.registry().publish(
       spec,

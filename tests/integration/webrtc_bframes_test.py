@@ -18,8 +18,9 @@ WHEP_STATS = os.path.join(HERE, "browser", "whep_stats.mjs")
 
 # x264's veryfast has B-frames (ultrafast and tune zerolatency would not).
 SOURCE = ["-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+          "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
           "-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "30", "-pix_fmt", "yuv420p",
-          "-b:v", "500k", "-an", "-threads", "1"]
+          "-b:v", "500k", "-threads", "1", "-c:a", "aac", "-b:a", "64k"]
 
 
 def bframes_chromium(srv, seconds):
@@ -78,6 +79,10 @@ class WebrtcBframesTest(unittest.TestCase):
                 last = r["last"]
                 self.assertGreater(last["framesDecoded"], 100, last)
                 self.assertGreaterEqual(last["keyFramesDecoded"], 2, last)
+                # Its audio (the source's AAC, copied) is heard as the rendition's own
+                # Opus variant.
+                self.assertGreater(last.get("audioPackets", 0), 100, last)
+                srv.wait_for_log(r"audio variant live/demo_webrtc: opus made from", 1)
                 srv.wait_for_log(r"whep .* live/demo .*: plays live/demo_webrtc \(no B-frames\)", 1)
                 # The rendition: the source's size, no B-frames, a mixer stream.
                 info = srv.api_stream("live/demo_webrtc")

@@ -3,6 +3,7 @@
 # camera read back by ffprobe over RTMP and HLS, libdatachannel and GStreamer webrtcbin
 # as WHIP/WHEP peers (lip-sync by sender reports), and the signalling's answers to bad
 # requests (RFC 9725 status codes, JSON errors). Owner: integration tests. ~80 s.
+import glob
 import json
 import os
 import re
@@ -131,6 +132,13 @@ class WebrtcTest(unittest.TestCase):
                 self.assertGreater(whep["framesDecoded"], 60, whep)
                 self.assertGreaterEqual(whep["keyFramesDecoded"], 1, whep)
                 self.assertEqual((r["end"]["videoWidth"], r["end"]["videoHeight"]), (640, 360))
+                # The push's AAC reaches the browser as the mixer's Opus variant (made
+                # for the first WHEP viewer), played with little concealment.
+                self.assertGreater(whep["audioPackets"], 100, whep)
+                self.assertGreater(whep["audioSamples"], 48000, whep)
+                self.assertLess(whep["audioConcealed"], whep["audioSamples"] * 0.2, whep)
+                self.assertTrue(srv.find_log(
+                    r"audio variant live/demo: opus made from the publisher's aac"))
                 # The browser went away without a DELETE: consent freshness (RFC 7675)
                 # ends the session once no valid traffic came for 5 s.
                 srv.wait_for_log(r"whep .* closed: no valid traffic for 5000 ms", 15)
@@ -156,9 +164,28 @@ class WebrtcTest(unittest.TestCase):
                 video = [s for s in probe["streams"] if s["codec_type"] == "video"]
                 self.assertEqual([s["codec_name"] for s in video], ["h264"], probe)
                 self.assertEqual((video[0]["width"], video[0]["height"]), (640, 360))
-                time.sleep(3)  # a few HLS segments
+                # The page's Opus reaches RTMP as the mixer's AAC variant: decodable frames.
+                probe = h.ffprobe_json(["-show_streams", "-count_frames", "-select_streams", "a",
+                                        "-read_intervals", "%+2", srv.rtmp_url("cam")])
+                audio = probe["streams"]
+                self.assertEqual([s["codec_name"] for s in audio], ["aac"], probe)
+                self.assertEqual((audio[0]["sample_rate"], audio[0]["channels"]), ("48000", 2))
+                self.assertGreater(int(audio[0].get("nb_read_frames", 0)), 40, audio[0])
+                info = srv.api_stream("live/cam")
+                self.assertEqual(info["audio"]["codec"], "opus", info)
+                self.assertEqual(info["audio"]["variant"]["codec"], "aac", info)
+                time.sleep(2)  # a few HLS segments
                 probe = h.ffprobe_json(["-show_streams", srv.http_url("/live/cam.m3u8")])
                 self.assertIn("h264", [s["codec_name"] for s in probe["streams"]], probe)
+                # NOTE: the newest segment: the first one may end where the AAC config
+                # came (FFmpeg's libraries load with the first variant), without audio.
+                with urllib.request.urlopen(srv.http_url("/live/cam.m3u8"), timeout=10) as r:
+                    uris = [l for l in r.read().decode().splitlines() if l and l[0] != "#"]
+                probe = h.ffprobe_json(["-show_streams", "-count_frames",
+                                        srv.http_url("/live/" + uris[-1])])
+                audio = [s for s in probe["streams"] if s["codec_type"] == "audio"]
+                self.assertEqual([s["codec_name"] for s in audio], ["aac"], probe)
+                self.assertGreater(int(audio[0].get("nb_read_frames", 0)), 20, audio[0])
             finally:
                 out, err = whip.communicate(timeout=60)
             result = json.loads(out.decode().strip().splitlines()[-1])
@@ -250,8 +277,10 @@ class WebrtcTest(unittest.TestCase):
 
     def test_04_libdatachannel_publishes_and_plays(self):
         """OBS's WebRTC stack (libdatachannel) as WHIP publisher, read back over RTMP,
-        and as WHEP player of an RTMP push."""
-        with h.Server() as srv:
+        and as WHEP player of an RTMP push; the WHIP stream is recorded with its Opus
+        as AAC."""
+        rec = h.make_tmpdir()
+        with h.Server(sets={"record.streams": '["live/ndc"]', "record.dir": rec}) as srv:
             h264, ogg = ndc_media(h.make_tmpdir())
             code, r = ndc("whip", srv.http_url("/whip/live/ndc"), "--h264", h264, "--opus", ogg,
                           seconds=8)
@@ -262,6 +291,13 @@ class WebrtcTest(unittest.TestCase):
             # What the server rebuilt from libdatachannel's RTP (SPS/PPS as separate
             # packets, FU-A slices): every access unit, pushed into the hub.
             self.assertTrue(srv.find_log(r"whip .* live/ndc .*: pushed (\d{3,}) video"), srv.log_text()[-3000:])
+            # Recorded from the publish on: its last file has the Opus as AAC.
+            files = sorted(glob.glob(os.path.join(rec, "live", "ndc-*.mp4")))
+            self.assertTrue(files, os.listdir(rec))
+            probe = h.ffprobe_json(["-show_streams", "-count_frames", files[-1]])
+            audio = [s for s in probe["streams"] if s["codec_type"] == "audio"]
+            self.assertEqual([s["codec_name"] for s in audio], ["aac"], probe)
+            self.assertGreater(int(audio[0].get("nb_read_frames", 0)), 50, audio[0])
             pub = h.FfmpegProc(LIVE_H264 + ["-f", "flv", srv.rtmp_url()], "publisher").start()
             try:
                 srv.wait_stream()
@@ -272,6 +308,11 @@ class WebrtcTest(unittest.TestCase):
                 self.assertGreaterEqual(v["accessUnits"], 120, v)
                 self.assertEqual(v["fuBoth"], 0, v)  # RFC 6184: never S and E in one FU-A
                 self.assertEqual(v["lost"], 0, v)
+                # The push's AAC as Opus: 20 ms packets on a 48 kHz RTP clock.
+                a = r["audio"]
+                self.assertGreater(a["packets"], 100, a)
+                self.assertEqual(a["lost"], 0, a)
+                self.assertAlmostEqual(a["tsSpan"] / 960, a["packets"] - 1, delta=5)
             finally:
                 pub.stop()
 

@@ -57,6 +57,11 @@ async function pageSample() {
       for (const k of ['framesDecoded', 'keyFramesDecoded', 'nackCount', 'pliCount', 'firCount', 'packetsLost',
         'packetsReceived', 'freezeCount', 'totalFreezesDuration', 'framesDropped']) s[k] = r[k] ?? 0;
     }
+    if (r.type === 'inbound-rtp' && r.kind === 'audio') {
+      s.audioPackets = r.packetsReceived ?? 0;
+      s.audioSamples = r.totalSamplesReceived ?? 0;
+      s.audioConcealed = r.concealedSamples ?? 0;
+    }
   });
   return s;
 }

@@ -436,8 +436,10 @@ BOOST_AUTO_TEST_CASE(a_gap_in_the_source_moves_the_output_with_it) {
 
 BOOST_AUTO_TEST_CASE(refuses_what_it_cannot_decode_or_encode_with_the_reason) {
   std::string error;
-  BOOST_TEST(!AudioTranscoder::open(api(), core::Codec::Opus, {}, 96, error));
-  BOOST_TEST(error == "cannot decode opus audio");
+  BOOST_TEST(!AudioTranscoder::open(api(), core::Codec::RoomEvent, {}, 96, error));
+  BOOST_TEST(error == "cannot decode room event audio");
+  BOOST_TEST(!AudioTranscoder::open(api(), core::Codec::Opus, {}, 96, error, 0, core::Codec::Mp3));
+  BOOST_TEST(error == "cannot encode mp3 audio");
   BOOST_TEST(!AudioTranscoder::open(api(), core::Codec::Unknown, {}, 96, error));
   BOOST_TEST(error == "cannot decode unknown audio");
   BOOST_TEST(!AudioTranscoder::open(api(), core::Codec::H264, {}, 96, error));
