@@ -33,8 +33,9 @@
 #include "protocols/hls/hls_server.hpp"
 #include "protocols/hls/replay_server.hpp"
 #include "protocols/http/caster_api.hpp"
-#include "protocols/http/program_api.hpp"
+#include "protocols/http/cohost_api.hpp"
 #include "protocols/http/http_server.hpp"
+#include "protocols/http/program_api.hpp"
 #include "protocols/http/recordings_api.hpp"
 #include "protocols/http/static_files.hpp"
 #include "protocols/http/streams_api.hpp"
@@ -276,8 +277,9 @@ struct Server {
   std::unique_ptr<hls::HlsServer> hls;
   std::unique_ptr<rtmp::RtmpServer> rtmp;
   std::unique_ptr<recorder::Recorder> recorder;
-  std::unique_ptr<mixer::Mixer> mixer;  // its threads stop before the registry goes
+  std::unique_ptr<mixer::Mixer> mixer;          // its threads stop before the registry goes
   std::unique_ptr<mixer::ProgramSet> programs;  // the same
+  std::unique_ptr<core::CohostSet> cohosts;     // co-host sessions over `programs`
   std::unique_ptr<webrtc::WebrtcLibraries> webrtcLibraries;  // libsrtp: outlives the sessions
   std::unique_ptr<webrtc::WebrtcServer> webrtc;
   std::vector<std::unique_ptr<core::SignalWatcher>> signals;
@@ -372,6 +374,16 @@ struct Server {
     http::registerProgramApi(*http, *programs, [this](const http::HttpRequest& req) {
       return room::requireAdmin(req, *roomServer);
     });
+    cohosts = std::make_unique<core::CohostSet>(loop, *programs, [this](const std::string& key) {
+      const core::Stream* s = registry->find(key);
+      return s && s->hasPublisher();
+    });
+    registry->addObserver(cohosts.get());
+    http::registerCohostApi(
+        *http, *cohosts,
+        http::CohostUrls{c.auth.protect_publish ? signer.get() : nullptr,
+                         c.auth.protect_play ? signer.get() : nullptr, 3600},
+        [this](const http::HttpRequest& req) { return room::requireAdmin(req, *roomServer); });
     // NOTE: before the FLV and HLS routes, which would take /replay/x.m3u8 for a
     // stream "replay/x".
     hls::registerReplay(loop, *http, *recorder, av);
@@ -494,6 +506,7 @@ struct Server {
     roomServer->closeAll();
     http->closeAll();
     if (mixer) mixer->shutdown();
+    if (cohosts) cohosts->shutdown();
     if (programs) programs->shutdown();
     registry->shutdown("server shutting down");
     loop.post([this] {
@@ -503,6 +516,7 @@ struct Server {
       hls.reset();
       recorder.reset();  // its files finish closing in the background
       mixer.reset();     // joins its threads, told to stop above
+      cohosts.reset();   // the registry's observer: after its shutdown
       programs.reset();  // the same
       roomServer.reset();
       http.reset();

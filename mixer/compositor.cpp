@@ -144,13 +144,19 @@ av::FramePtr Compositor::compose(int64_t nowMs) {
   const Scene scene = state_.scene(&revision);
   fill(frame.get(), {0, 0, s.width, s.height}, 0x000000);
   const std::vector<PixelRect> cells = LayoutGeometry::cells(scene.layout, s.width, s.height);
-  for (size_t i = 0; i < cells.size() && i < state_.slots.size(); ++i) {
+  // NOTE: every input's state, drawn or not: the API's `state` of an input the
+  // layout leaves out tells whether it could be shown (co-host waits for "live").
+  std::vector<InputShow> shows(state_.slots.size());
+  for (size_t i = 0; i < state_.slots.size(); ++i) {
     InputSlot& slot = *state_.slots[i];
     const int64_t last = slot.lastFrameMs.load(std::memory_order_relaxed);
-    const InputShow show =
+    shows[i] =
         scene.policy.showAt(last == INT64_MIN ? std::nullopt : std::optional<int64_t>(last), nowMs);
-    slot.shown.store(static_cast<uint8_t>(show), std::memory_order_relaxed);
-    if (show == InputShow::Slate) {
+    slot.shown.store(static_cast<uint8_t>(shows[i]), std::memory_order_relaxed);
+  }
+  for (size_t i = 0; i < cells.size() && i < state_.slots.size(); ++i) {
+    InputSlot& slot = *state_.slots[i];
+    if (shows[i] == InputShow::Slate) {
       if (const AVFrame* picture = slate(i, cells[i], scene))
         blit(frame.get(), picture, cells[i].x, cells[i].y);
       else

@@ -415,3 +415,43 @@ BOOST_AUTO_TEST_CASE(pip_draws_the_guest_inset_over_the_host) {
   BOOST_TEST(near(host, kRed));
   BOOST_TEST(near(guest, kBlue));
 }
+
+BOOST_AUTO_TEST_CASE(an_input_the_layout_leaves_out_reports_its_state) {
+  // Co-host waits for the guest's "live" before it shows the guest: an input
+  // decoded but not drawn (layout single) must say so.
+  const Input red = encodeSolid(kRed), blue = encodeSolid(kBlue);
+  CompositorSettings s;
+  s.id = 10;
+  s.key = "test/single";
+  s.width = kPw;
+  s.height = kPh;
+  s.fps = 15;
+  s.kbps = 300;
+  s.preset = "ultrafast";
+  Scene scene;
+  scene.layout.kind = LayoutKind::Single;
+  scene.policy = StallPolicy{5000, 5000};
+  auto state = std::make_shared<CompositorState>(
+      s, libs(), [](MixerEvent) { return true; }, 2, scene);
+  WorkerThread pgm(
+      "t-pgm", [state] { Compositor(*state).run(); }, [] {});
+  WorkerThread in0(
+      "t-in0", [state] { InputDecoder(*state, 0).run(); }, [] {});
+  WorkerThread in1(
+      "t-in1", [state] { InputDecoder(*state, 1).run(); }, [] {});
+  BOOST_TEST((static_cast<InputShow>(state->slots[1]->shown.load()) == InputShow::Slate));
+  for (size_t slot = 0; slot < 2; ++slot) {
+    const Input& in = slot == 0 ? red : blue;
+    InputItem config{EncodedUnit{core::SharedBuffer::copyOf(in.avcC), 0, 0, true}, true};
+    BOOST_REQUIRE(state->slots[slot]->queue.tryPush(config));
+    InputItem item{in.units[0], false};
+    BOOST_REQUIRE(state->slots[slot]->queue.tryPush(item));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  const auto shown1 = static_cast<InputShow>(state->slots[1]->shown.load());
+  state->stopAll();
+  while (!pgm.tryJoin() || !in0.tryJoin() || !in1.tryJoin())
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  BOOST_TEST(state->slots[1]->framesIn.load() == 1u);
+  BOOST_TEST((shown1 == InputShow::Live));
+}
