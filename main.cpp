@@ -470,6 +470,9 @@ struct Server {
       return rs->openChannel(channel, open);
     };
     o.renditions = mixer.get();
+    o.adminCheck = [rs = roomServer.get()](const http::HttpRequest& req) {
+      return room::requireAdmin(req, *rs);
+    };
     webrtc = webrtc::WebrtcServer::create(loop, *http, *registry, std::move(o), error);
     if (!webrtc) throw std::runtime_error(error);
   }

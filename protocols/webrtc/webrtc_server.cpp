@@ -118,7 +118,11 @@ void WebrtcServer::registerRoutes(http::HttpServer& http) {
   // The sessions and their counters (NACKs answered, keyframes resent from the
   // cache, slow viewers on keyframes only).
   http.routePrefix(
-      "GET", "/api/v1/webrtc/sessions", [this](const http::HttpRequest&, http::HttpExchange&) {
+      "GET", "/api/v1/webrtc/sessions", [this](const http::HttpRequest& req, http::HttpExchange&) {
+        // NOTE: admins only: a session's id is the capability that ends it (DELETE).
+        if (!options_.adminCheck)
+          return http::HttpResponse::error(403, "the sessions list needs the room's admin check");
+        if (auto refusal = options_.adminCheck(req)) return std::move(*refusal);
         nlohmann::json list = nlohmann::json::array();
         WhepTotals t = endedWhep_;
         for (const auto& [id, s] : sessions_) {

@@ -4,8 +4,10 @@
 // Owns the sessions; owned by main(); loop thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,10 @@
 namespace webrtc {
 
 struct WebrtcOptions {
+  // The admin check of GET /api/v1/webrtc/sessions (main wires the room's): its
+  // refusal, or nullopt to go on. Unset: the list is refused (403), since each
+  // session's id ends it by DELETE.
+  std::function<std::optional<http::HttpResponse>(const http::HttpRequest&)> adminCheck;
   std::string host = "0.0.0.0";
   uint16_t port = 8000;
   std::vector<std::string> announce;  // candidate IPs; empty: see WebrtcConfig

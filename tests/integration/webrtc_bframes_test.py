@@ -12,6 +12,7 @@ import unittest
 
 import harness as h
 from browser_test import WEB_ROOT
+from webrtc_loss_test import ADMIN_SETS, webrtc_api
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WHEP_STATS = os.path.join(HERE, "browser", "whep_stats.mjs")
@@ -40,15 +41,12 @@ def bframes_chromium(srv, seconds):
 
 
 def bframes_sessions(srv):
-    status, _, body = h.http_get(srv.http_url("/api/v1/webrtc/sessions"))
-    if status != 200:
-        raise AssertionError("GET /api/v1/webrtc/sessions -> %s %r" % (status, body[:300]))
-    return [s for s in json.loads(body)["sessions"] if s.get("role") == "whep"]
+    return [s for s in webrtc_api(srv)["sessions"] if s.get("role") == "whep"]
 
 
 class WebrtcBframesTest(unittest.TestCase):
     def test_a_b_frame_source_is_played_from_its_rendition(self):
-        with h.Server(sets={"web.root": WEB_ROOT}) as srv:
+        with h.Server(sets=dict(ADMIN_SETS, **{"web.root": WEB_ROOT})) as srv:
             pub = h.FfmpegProc(SOURCE + ["-f", "flv", srv.rtmp_url()], "publisher").start()
             try:
                 srv.wait_stream()

@@ -17,7 +17,13 @@ import time
 import unittest
 
 import harness as h
+import room_client as rc
+import room_test as rt
 from browser_test import WEB_ROOT
+
+# The sessions list is for admins (a session's id ends it): servers of these tests get
+# room_test's keys, and the list is asked with the administrator's UserSig.
+ADMIN_SETS = {"room.key": rt.KEY, "room.app_id": rt.APP_ID}
 from webrtc_test import ndc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -82,7 +88,8 @@ class LossyRelay(threading.Thread):
 
 
 def webrtc_api(srv):
-    status, _, body = h.http_get(srv.http_url("/api/v1/webrtc/sessions"))
+    query = "identifier=administrator&usersig=" + rc.user_sig(rt.APP_ID, rt.KEY, "administrator")
+    status, _, body = h.http_get(srv.http_url("/api/v1/webrtc/sessions?" + query))
     if status != 200:
         raise AssertionError("GET /api/v1/webrtc/sessions -> %s %r" % (status, body[:300]))
     return json.loads(body)
@@ -103,9 +110,15 @@ def relayed_session(srv, relay):
 
 
 class WebrtcLossTest(unittest.TestCase):
+    def test_0_the_sessions_list_is_for_admins(self):
+        status, _, body = h.http_get(self.srv.http_url("/api/v1/webrtc/sessions"))
+        self.assertEqual(status, 401, body)  # the room's admin check, as for the rooms API
+        self.assertIn(b'"error"', body)
+        self.assertIn("whep_video_totals", webrtc_api(self.srv))
+
     @classmethod
     def setUpClass(cls):
-        cls.srv = h.Server(sets={"web.root": WEB_ROOT}).start()
+        cls.srv = h.Server(sets=dict(ADMIN_SETS, **{"web.root": WEB_ROOT})).start()
         cls.pub = h.FfmpegProc(SOURCE + ["-f", "flv", cls.srv.rtmp_url()], "publisher").start()
         cls.srv.wait_stream()
 
