@@ -71,6 +71,8 @@ void ProgramInput::onPacket(const core::MediaPacket& packet) {
   if (!slot_.queue.tryPush(item)) {
     slot_.unitsDropped.fetch_add(1, std::memory_order_relaxed);
     waitKey_ = true;  // a gap: the decoder resumes at the next keyframe
+    // NOTE: a WHIP publisher (a co-host guest) sends one only when asked.
+    registry_.requestKeyframe(spec_.key(), "a program input");
     return;
   }
   slot_.unitsIn.fetch_add(1, std::memory_order_relaxed);
@@ -97,6 +99,7 @@ void ProgramInput::onAudio(const core::MediaPacket& packet) {
   }
   slot_.queue.tryPush(item);
   waitKey_ = true;
+  registry_.requestKeyframe(spec_.key(), "a program input");
 }
 
 void ProgramInput::onPublisherGone(std::string_view reason) {

@@ -16,8 +16,9 @@ class RtpTimeline {
  public:
   enum class Track : uint8_t { Video = 0, Audio = 1 };
 
-  // Sender reports that would move the audio by more than this are not believed.
-  static constexpr int64_t kMaxSyncMs = 5000;
+  // Sender reports that would move the audio by more than this are not believed (and
+  // a move stays under the hub's timestamp jump threshold, 3 s by default).
+  static constexpr int64_t kMaxSyncMs = 2000;
   // A later pair of reports moves the audio again only if it disagrees by more.
   static constexpr int64_t kResyncMs = 40;
 
