@@ -231,21 +231,34 @@ bool WhepSession::sendPayload(Track& track, const core::SharedBuffer& payload, b
 }
 
 void WhepSession::wantRendition() {
+  // NOTE: inside the Stream's callback: the rendition's pipeline subscribes to this
+  // same stream, so it is asked for from a timer (a subscription made during a
+  // delivery would get the packet being delivered twice).
+  rendition_ = Rendition::Asked;
+  renditionAskedMs_ = static_cast<int64_t>(server_.loop().nowMs());
+  renditionPoll_.start(0, kRenditionPollMs);
+}
+
+bool WhepSession::holdRendition() {
   core::WebrtcRenditions* renditions = server_.options().renditions;
   std::string error;
   if (renditions) renditionHold_ = renditions->holdWebrtcRendition(key(), error);
   if (!renditionHold_) {
-    rendition_ = Rendition::Refused;
-    spdlog::warn("{}: the source has B-frames and no rendition without them ({}): played as it is",
-                 name(), renditions ? error : "no mixer");
-    return;
+    playSourceAsItIs(renditions ? error : "no mixer");
+    return false;
   }
-  rendition_ = Rendition::Asked;
   renditionKey_ = renditionHold_->key();
-  renditionAskedMs_ = static_cast<int64_t>(server_.loop().nowMs());
   spdlog::info("{}: the source has B-frames: waits for its rendition {}", name(), *renditionKey_);
-  // NOTE: inside the Stream's callback: the subscription changes from a timer.
-  renditionPoll_.start(0, kRenditionPollMs);
+  return true;
+}
+
+void WhepSession::playSourceAsItIs(const std::string& why) {
+  renditionPoll_.stop();
+  renditionHold_.reset();
+  rendition_ = Rendition::Refused;
+  waitingForKey_ = true;  // the frames skipped while it waited
+  spdlog::warn("{}: the source has B-frames and no rendition without them ({}): played as it is",
+               name(), why);
 }
 
 void WhepSession::pollRendition() {
@@ -253,11 +266,12 @@ void WhepSession::pollRendition() {
     renditionPoll_.stop();
     return;
   }
+  if (!renditionHold_ && !holdRendition()) return;
   const core::Stream* s = server_.registry().find(*renditionKey_);
   if (!s || !s->hasPublisher()) {
     if (static_cast<int64_t>(server_.loop().nowMs()) - renditionAskedMs_ > kRenditionWaitMs)
-      close("the rendition " + *renditionKey_ + " did not start in " +
-            std::to_string(kRenditionWaitMs) + " ms");
+      playSourceAsItIs(*renditionKey_ + " did not start in " + std::to_string(kRenditionWaitMs) +
+                       " ms");
     return;
   }
   renditionPoll_.stop();

@@ -85,6 +85,8 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   uint32_t rtpTime(Track& track, int64_t ptsMs);
   // B-frames seen in the source: asks for its rendition and waits for it to be live.
   void wantRendition();
+  bool holdRendition();
+  void playSourceAsItIs(const std::string& why);
   void pollRendition();
   // The key the session plays: the source's, or its rendition's.
   const std::string& playingKey() const { return renditionKey_ ? *renditionKey_ : key(); }
