@@ -168,8 +168,13 @@ void Mixer::shutdown() {
 
 AudioVariant* Mixer::ensureVariant(const std::string& app, const std::string& name) {
   const std::string key = core::StreamRegistry::makeKey(app, name);
-  if (auto it = variants_.find(key); it != variants_.end())
-    return it->second->ended() ? nullptr : it->second.get();  // an ended one goes first
+  if (auto it = variants_.find(key); it != variants_.end()) {
+    if (!it->second->ended()) return it->second.get();
+    // NOTE: an ended one (its linger ran out, its stream ended) still waits for the
+    // removal its event posted: a new demand must not wait for the next publish.
+    loop_.deferDelete(std::move(it->second));
+    variants_.erase(it);
+  }
   auto v = std::make_unique<AudioVariant>(variantContext_, app, name);
   std::string error;
   if (!v->start(error)) {
