@@ -207,14 +207,18 @@ class WebrtcTest(unittest.TestCase):
                 time.sleep(2)  # a few HLS segments
                 probe = h.ffprobe_json(["-show_streams", srv.http_url("/live/cam.m3u8")])
                 self.assertIn("h264", [s["codec_name"] for s in probe["streams"]], probe)
-                # NOTE: the newest segment: the first one may end where the AAC config
-                # came (FFmpeg's libraries load with the first variant), without audio.
-                with urllib.request.urlopen(srv.http_url("/live/cam.m3u8"), timeout=10) as r:
-                    uris = [l for l in r.read().decode().splitlines() if l and l[0] != "#"]
-                probe = h.ffprobe_json(["-show_streams", "-count_frames",
-                                        srv.http_url("/live/" + uris[-1])])
-                audio = [s for s in probe["streams"] if s["codec_type"] == "audio"]
-                self.assertEqual([s["codec_name"] for s in audio], ["aac"], probe)
+                # NOTE: the newest segment, once one has the AAC: the segments before the
+                # AAC config came (FFmpeg's libraries load with the first variant: slower
+                # under ASan) have none, and the muxer restarts when it comes.
+                def newest_with_aac():
+                    with urllib.request.urlopen(srv.http_url("/live/cam.m3u8"), timeout=10) as r:
+                        uris = [l for l in r.read().decode().splitlines() if l and l[0] != "#"]
+                    probe = h.ffprobe_json(["-show_streams", "-count_frames",
+                                            srv.http_url("/live/" + uris[-1])])
+                    found = [s for s in probe["streams"] if s["codec_type"] == "audio"]
+                    return found if found else None
+                audio = h.wait_until(newest_with_aac, 10, 0.5, "an HLS segment with the AAC variant")
+                self.assertEqual([s["codec_name"] for s in audio], ["aac"], audio)
                 self.assertGreater(int(audio[0].get("nb_read_frames", 0)), 20, audio[0])
             finally:
                 out, err = whip.communicate(timeout=60)
