@@ -33,7 +33,7 @@ export async function exchangeSdp(pc, url, label, headers = {}) {
 }
 
 // A moving test pattern (canvas) with a tone, for machines without a camera.
-export function testPattern(width = 640, height = 360, fps = 30) {
+export function testPattern(width = 640, height = 360, fps = 30, color = '') {
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
@@ -41,8 +41,11 @@ export function testPattern(width = 640, height = 360, fps = 30) {
   let frame = 0;
   const timer = setInterval(() => {
     frame += 1;
-    g.fillStyle = `hsl(${(frame * 3) % 360} 70% 45%)`;
+    // A `color` ("#rrggbb") paints the whole picture in it (the tests' colour checks);
+    // else a changing hue with the time.
+    g.fillStyle = color || `hsl(${(frame * 3) % 360} 70% 45%)`;
     g.fillRect(0, 0, width, height);
+    if (color) return;
     g.fillStyle = '#fff';
     g.font = `${Math.round(height / 8)}px sans-serif`;
     g.fillText(new Date().toISOString().slice(11, 23), width / 10, height / 2);

@@ -3,7 +3,8 @@
 // DELETE) and prints one JSON result line. Used by webrtc_test.py.
 //
 //   node whip.mjs --origin http://127.0.0.1:PORT --stream live/cam [--seconds 10]
-//                 [--source camera|pattern] [--token T] [--timeout 30] [--ui 1]
+//                 [--source camera|pattern] [--color #rrggbb] [--token T] [--timeout 30] [--ui 1]
+// --color: the pattern is that colour only (no hue, no clock text).
 //
 // --ui 1: through the page's "Go live" form (golive.js) instead of calling whip.js.
 //
@@ -40,17 +41,17 @@ async function run(opts, result) {
       await page.evaluate(() => { window.__whip = { stats: window.roomcast.whip,
         stop: () => document.getElementById('golive-stop').click() }; });
     }
-    const started = opts.ui ? result.started : await page.evaluate(async ({ stream, source, token }) => {
+    const started = opts.ui ? result.started : await page.evaluate(async ({ stream, source, token, color }) => {
       try {
         const m = await import('/whip.js');
-        const media = source === 'pattern' ? m.testPattern()
+        const media = source === 'pattern' ? m.testPattern(640, 360, 30, color)
           : await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
         window.__whip = await m.startWhip(`/whip/${stream}`, media, { token });
         return { ok: true };
       } catch (e) {
         return { ok: false, error: String(e && e.message ? e.message : e) };
       }
-    }, { stream: opts.stream, source: opts.source, token: opts.token });
+    }, { stream: opts.stream, source: opts.source, token: opts.token, color: opts.color });
     result.started = started;
     if (!started.ok) {
       result.reason = started.error;
@@ -79,7 +80,7 @@ const result = { ok: false, console: [], pageErrors: [], samples: [] };
 let code = 2;
 try {
   const opts = parseOptions(process.argv, {
-    origin: '', stream: '', seconds: 10, source: 'camera', token: '', timeout: 30, ui: '',
+    origin: '', stream: '', seconds: 10, source: 'camera', token: '', timeout: 30, ui: '', color: '',
   }, ['origin', 'stream']);
   code = await run(opts, result) ? 0 : 1;
 } catch (e) {
