@@ -7,6 +7,7 @@
 
 #include "av/av_error.hpp"
 #include "av/filter_api.hpp"
+#include "av/send_packet.hpp"
 #include "core/format/aac_config.hpp"
 
 namespace mixer {
@@ -220,17 +221,7 @@ bool AudioTranscoder::send(const core::SharedBuffer& frame, int64_t pts, std::st
     error = fmt::format("{}: a {}-byte frame at {} ms", name_, frame.size(), pts);
     return false;
   }
-  AVPacket* pkt = packet_.get();
-  api_.av_packet_unref(pkt);
-  // NOTE: a copy: libavcodec wants AV_INPUT_BUFFER_PADDING_SIZE zero bytes after it.
-  int rc = api_.av_new_packet(pkt, static_cast<int>(frame.size()));
-  if (rc >= 0) {
-    std::memcpy(pkt->data, frame.data(), frame.size());
-    pkt->pts = pts;
-    pkt->dts = pts;
-    rc = api_.avcodec_send_packet(decoder_.get(), pkt);
-  }
-  api_.av_packet_unref(pkt);
+  const int rc = av::sendPacketCopy(api_, decoder_.get(), packet_.get(), frame.span(), pts, pts);
   if (rc < 0) {
     error = fmt::format("{}: frame at {} ms: {}", name_, pts, av::averror(api_, rc));
     return false;

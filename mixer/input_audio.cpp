@@ -4,6 +4,7 @@
 
 #include "av/av_error.hpp"
 #include "av/filter_api.hpp"
+#include "av/send_packet.hpp"
 
 namespace mixer {
 
@@ -57,14 +58,8 @@ bool InputAudio::send(const core::SharedBuffer& frame, std::string& error) {
     error = "AAC: a " + std::to_string(frame.size()) + "-byte frame";
     return false;
   }
-  AVPacket* pkt = packet_.get();
-  api_.av_packet_unref(pkt);
-  int rc = api_.av_new_packet(pkt, static_cast<int>(frame.size()));
-  if (rc >= 0) {
-    std::memcpy(pkt->data, frame.data(), frame.size());
-    rc = api_.avcodec_send_packet(decoder_.get(), pkt);
-  }
-  api_.av_packet_unref(pkt);
+  int rc = av::sendPacketCopy(api_, decoder_.get(), packet_.get(), frame.span(), AV_NOPTS_VALUE,
+                              AV_NOPTS_VALUE);
   if (rc < 0) {
     error = "AAC: " + av::averror(api_, rc);
     return false;

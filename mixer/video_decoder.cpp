@@ -7,6 +7,7 @@
 
 #include "av/av_error.hpp"
 #include "av/filter_api.hpp"
+#include "av/send_packet.hpp"
 #include "core/format/avc_config.hpp"
 
 namespace mixer {
@@ -83,21 +84,8 @@ bool VideoDecoder::send(const EncodedUnit& unit, std::string& error) {
     error = fmt::format("H.264 decoder: a {}-byte access unit", unit.payload.size());
     return false;
   }
-  AVPacket* pkt = packet_.get();
-  api_.av_packet_unref(pkt);
-  // NOTE: a copy: libavcodec wants AV_INPUT_BUFFER_PADDING_SIZE zero bytes after the
-  // data, which a SharedBuffer (often a slice of a bigger one) does not have.
-  int rc = api_.av_new_packet(pkt, static_cast<int>(unit.payload.size()));
-  if (rc < 0) {
-    error = "H.264 decoder: " + av::averror(api_, rc);
-    return false;
-  }
-  std::memcpy(pkt->data, unit.payload.data(), unit.payload.size());
-  pkt->pts = unit.pts;
-  pkt->dts = unit.dts;
-  pkt->flags = unit.key ? AV_PKT_FLAG_KEY : 0;
-  rc = api_.avcodec_send_packet(ctx_.get(), pkt);
-  api_.av_packet_unref(pkt);
+  const int rc = av::sendPacketCopy(api_, ctx_.get(), packet_.get(), unit.payload.span(), unit.pts,
+                                    unit.dts, unit.key);
   if (rc < 0) {
     error = fmt::format("H.264 decoder: access unit at {} ms: {}", unit.pts, av::averror(api_, rc));
     return false;
