@@ -35,8 +35,15 @@ struct RoomEvent {
     return wire_;
   }
 
+  // Set by the Sidechannel when the event went into its stream's media (before
+  // the members get it), so a member whose media brings the stream's events (a
+  // WHEP viewer's data channel) is not sent it twice.
+  void markCarriedInMedia() const { carriedInMedia_ = true; }
+  bool carriedInMedia() const { return carriedInMedia_; }
+
  private:
   mutable core::SharedBuffer wire_;
+  mutable bool carriedInMedia_ = false;
 };
 
 using RoomEventPtr = std::shared_ptr<const RoomEvent>;

@@ -108,10 +108,12 @@ void RoomMembers::fanOut(const RoomEventPtr& event, const nlohmann::json& object
   // dropping itself); remove() then leaves a hole that is closed afterwards.
   const bool outer = !fanningOut_;
   fanningOut_ = true;
+  // NOTE: the tap (the Sidechannel) first: it marks what the media carries, which
+  // a member fed by that media skips.
+  if (eventTap_ && event->seq > 0) eventTap_(event, object);
   for (size_t i = 0; i < list_.size(); ++i) {
     if (Member* m = list_[i]) m->deliver(event);
   }
-  if (eventTap_ && event->seq > 0) eventTap_(event, object);
   if (!outer) return;
   fanningOut_ = false;
   if (holes_) {

@@ -392,7 +392,10 @@ void Sidechannel::carry(const std::string& roomId, const RoomEventPtr& event,
   std::string sei;
   if (options_.sei)
     if (auto carried = core::roomEventJson(*packet)) sei = std::string(carried->view());
-  if (streams_.injectData(roomId, std::move(*packet), event->kind == "status")) ++counters_.carried;
+  if (streams_.injectData(roomId, std::move(*packet), event->kind == "status")) {
+    ++counters_.carried;
+    event->markCarriedInMedia();
+  }
   if (options_.sei) streams_.queueSei(roomId, std::move(sei));
 }
 

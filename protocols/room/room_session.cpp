@@ -105,15 +105,13 @@ void RoomSession::deliver(const RoomEventPtr& event) {
     link_.sendText(event->json.view());
 }
 
-bool RoomSession::carriedByMedia(const RoomEvent& event) {
-  // NOTE: what the Sidechannel puts in the stream (a kind it carries, stamped with
-  // the stream clock) reaches a WHEP viewer's channel with the picture: not twice.
-  // Only fan-outs ride there, and their seq is past every seq this member saw; an
-  // event for this member alone (its own message the rate limit dropped, a gift
-  // click's preview: the room's current seq) does not, and is sent here.
-  const bool fanOut = event.seq > lastSeq_;
-  if (fanOut) lastSeq_ = event.seq;
-  return fanOut && event.streamTimeMs && server_.options().mediaEvents.contains(event.kind);
+bool RoomSession::carriedByMedia(const RoomEvent& event) const {
+  // NOTE: the Sidechannel marks what it put in the stream (a kind it carries,
+  // stamped with the stream clock, within a tag's size, the stream live): that
+  // reaches a WHEP viewer's channel with the picture, so not twice. Anything it
+  // did not carry (too large, the publisher gone, an event for this member alone)
+  // is sent here.
+  return event.carriedInMedia();
 }
 
 void RoomSession::removedFrom(const std::string& roomId, const RoomEventPtr& event) {
@@ -370,8 +368,6 @@ void RoomSession::finishJoin(const json& req, const std::string& id) {
     rooms_.push_back(id);
   }
   json fields = room->join(*this);
-  if (auto seq = fields.find("seq"); seq != fields.end() && seq->is_number_integer())
-    lastSeq_ = std::max(lastSeq_, seq->get<int64_t>());
   fields["left"] = std::move(left);
   reply(req, 0, "", std::move(fields));
 }

@@ -61,7 +61,7 @@ class RoomSession : public Member, public core::TextChannelHandler {
   bool admitRequest();
   void handle(const json& request);
   // A data channel's session: the event rides in the media it also gets.
-  bool carriedByMedia(const RoomEvent& event);
+  bool carriedByMedia(const RoomEvent& event) const;
   void reply(const json& request, int code, std::string info, json fields = json::object());
   void sendError(int code, std::string info);
   void sendJson(const json& value);
@@ -89,7 +89,6 @@ class RoomSession : public Member, public core::TextChannelHandler {
   std::optional<RoomSessionBinding> binding_;
   const char* kind_;  // "room ws" or "room dc": log lines
   std::string peer_;
-  int64_t lastSeq_ = 0;  // the newest room seq delivered (data channel of a viewer)
   Sender who_;
   std::string platform_ = "Web";  // the login's "platform" (the IM's OptPlatform)
   bool loggedIn_ = false;

@@ -4,6 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/format/json_text.hpp"
+#include "core/loop/event_loop.hpp"
+#include "core/media/stream_registry.hpp"
+#include "room/room.hpp"
+#include "tests/unit/room/room_fakes.hpp"
 
 using nlohmann::json;
 
@@ -167,4 +171,39 @@ BOOST_AUTO_TEST_CASE(a_message_of_several_elements_rides_whole) {
   BOOST_TEST(carried["elements"] == event["elements"]);
   BOOST_TEST(nlohmann::json::parse(room::compactEventJsonUnindexed(event))["elements"] ==
              event["elements"]);
+}
+
+namespace {
+
+// Records, for each message it is given, whether the Sidechannel had already put
+// it in the stream's media (what a WHEP viewer's data channel looks at).
+struct CarryWatcher : room_fakes::FakeMember {
+  using FakeMember::FakeMember;
+  std::vector<bool> carried;
+  void deliver(const room::RoomEventPtr& event) override {
+    if (event->message) carried.push_back(event->carriedInMedia());
+    FakeMember::deliver(event);
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_event_is_marked_carried_before_the_members_get_it_and_only_then) {
+  core::EventLoop loop;
+  core::StreamRegistry streams(loop, {});
+  room::Sidechannel side(streams, {});
+  room::Room r(loop, "live/demo", "", {}, room_fakes::ids());
+  side.attach(r);
+  CarryWatcher viewer("v");
+  r.join(viewer);
+  // No publisher: no stream clock, nothing carried.
+  r.send(&viewer, room_fakes::text(viewer, "before"));
+  std::string error;
+  auto lease = streams.publish("live", "demo", "peer", nullptr, error);
+  BOOST_REQUIRE(lease);
+  r.send(&viewer, room_fakes::text(viewer, "live"));
+  lease.reset();
+  r.send(&viewer, room_fakes::text(viewer, "after"));
+  BOOST_TEST((viewer.carried == std::vector<bool>{false, true, false}));
+  BOOST_TEST(side.counters().carried == 1u);
 }
