@@ -61,6 +61,7 @@ export function createChat({ query, initialRoom }) {
     muteTimer: 0,
     kicked: new Map(), // room -> {reason, until}: kicked from it, so never auto-rejoined
     admin: null, // the admin panel (admin.js) once loaded for an admin login
+    caster: null, // the caster panel (caster.js), loaded with it
     mediaDanmaku: false, // the danmaku come from the media (sidechannel), not the socket
   };
 
@@ -414,7 +415,10 @@ export function createChat({ query, initialRoom }) {
     chat.role = String(r.role || (chat.creds.guest ? 'guest' : 'user'));
     showLoggedIn(true);
     if (chat.role === 'admin') loadAdmin();
-    else chat.admin?.setActive(false);
+    else {
+      chat.admin?.setActive(false);
+      chat.caster?.setActive(false);
+    }
     joinRoom();
   }
 
@@ -562,6 +566,7 @@ export function createChat({ query, initialRoom }) {
   // The admin panel (admin.js), loaded only for an admin login.
   // NOTE: a dynamic import as app.js does for chat.js: a broken admin.js leaves the chat working.
   function loadAdmin() {
+    loadCaster();
     if (chat.admin) {
       chat.admin.setActive(true);
       return;
@@ -575,6 +580,21 @@ export function createChat({ query, initialRoom }) {
         });
       })
       .catch((e) => showError(10002, `admin panel unavailable: ${e.message}`, 'admin'));
+  }
+
+  // The caster panel (caster.js), loaded with the admin panel: programs are the
+  // server's, not the room's, and use the same admin login.
+  function loadCaster() {
+    if (chat.caster) {
+      chat.caster.setActive(true);
+      return;
+    }
+    import('./caster.js')
+      .then((m) => {
+        if (chat.role !== 'admin' || chat.caster) return;
+        chat.caster = m.createCasterPanel({ creds: () => chat.creds });
+      })
+      .catch((e) => showError(10002, `caster panel unavailable: ${e.message}`, 'admin'));
   }
 
   function userName(u) {
@@ -611,6 +631,7 @@ export function createChat({ query, initialRoom }) {
     chat.role = '';
     resetMute();
     chat.admin?.setActive(false);
+    chat.caster?.setActive(false);
     showLoggedIn(false);
     setPanel('login', '');
   }
