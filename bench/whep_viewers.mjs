@@ -94,7 +94,10 @@ class Viewer {
   }
 
   async stop() {
-    if (this.session) await fetch(this.session, { method: 'DELETE', signal: AbortSignal.timeout(5000) }).catch(() => {});
+    if (this.session) {
+      this.deleted = await fetch(this.session, { method: 'DELETE', signal: AbortSignal.timeout(5000) })
+        .then((res) => String(res.status), (e) => e.message);
+    }
     try { this.pc.close(); } catch (e) { /* closing anyway */ }
   }
 }
@@ -160,6 +163,8 @@ async function main() {
   r.totals = { videoPkts: viewers.reduce((a, v) => a + v.video, 0), audioPkts: viewers.reduce((a, v) => a + v.audio, 0),
     rtcpIn: viewers.reduce((a, v) => a + v.rtcp, 0) };
   await Promise.all(viewers.map((v) => v.stop()));
+  r.deletes = {};
+  for (const v of viewers) if (v.deleted) r.deletes[v.deleted] = (r.deletes[v.deleted] || 0) + 1;
   r.ok = r.connected === opts.viewers && !!r.window && r.window.starved === 0 && r.window.noKeyframe === 0;
   process.stdout.write(JSON.stringify(r) + '\n', () => process.exit(r.ok ? 0 : 1));
 }
