@@ -1,0 +1,161 @@
+# Relay out ("restream", issue 18 points 6, 8, 9): a roomcast pushes a stream to
+# another roomcast (a second process on free ports) by RTMP and, through socat's
+# openssl-listen with a self-signed certificate, by RTMPS. The receiver plays it
+# (ffprobe); stopped, the relay goes to backoff with an error; restarted on the same
+# ports, the relay resumes and the receiver plays again; a target that refuses the
+# connection and one that refuses the publish get a clear status while the source
+# and its viewer go on. Small media (320x180, 15 fps). Owner: integration tests.
+# Real time: ~30 s.
+import os
+import subprocess
+import time
+
+import harness as h
+import room_fixture
+
+RELAY_SETS = {"relay.backoff_min_ms": 200, "relay.backoff_max_ms": 1000,
+              "relay.connect_timeout_ms": 4000, "stream.reconnect_grace_ms": 500, "webrtc.enabled": False, "hls.enabled": False}
+RECEIVER_SETS = {"webrtc.enabled": False, "hls.enabled": False}
+
+
+def colour_source(url):
+    """ffmpeg pushing a 320x180 15 fps test picture with a 440 Hz tone by RTMP."""
+    return h.FfmpegProc(
+        ["-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=15",
+         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "48k", "-f", "flv", url], "source")
+
+
+def restart_same_ports(srv):
+    """Starts a stopped h.Server again on the ports it had (a target that returns)."""
+    args = [h.BIN, "--config", srv.config_path,
+            "--set", "rtmp.listen=127.0.0.1:%d" % srv.rtmp_port,
+            "--set", "http.listen=127.0.0.1:%d" % srv.http_port,
+            "--set", "state.dir=" + os.path.join(srv.dir, "state"), "--set", "log.level=debug"]
+    for k, v in srv.sets.items():
+        args += ["--set", "%s=%s" % (k, h._set_value(v))]
+    srv.proc = h.start_process(args, srv.log_path)
+    srv.stopped = False
+    if not srv._wait_ready(15):
+        raise AssertionError("receiver did not restart\n%s" % h.tail(srv.log_path))
+
+
+class RelayTest(room_fixture.RoomServerTest):
+    def relay(self, rid):
+        st, js = self.api.call("GET", "/api/v1/relays/" + rid)
+        self.assertEqual(st, 200, js)
+        return js
+
+    def wait_relay(self, rid, state, timeout=15, pred=None):
+        return h.wait_until(
+            lambda: (lambda r: r if r["state"] == state and (pred is None or pred(r)) else None)(
+                self.relay(rid)), timeout, 0.1, "relay %s %s" % (rid, state))
+
+    def create(self, url, stream="live/src"):
+        st, js = self.api.call("POST", "/api/v1/relays", {"stream": stream, "url": url})
+        self.assertEqual(st, 201, js)
+        return js["id"]
+
+    def receiver(self):
+        r = h.Server(sets=RECEIVER_SETS, name="receiver").start()
+        self.addCleanup(r.__exit__, None, None, None)
+        return r
+
+    def test_01_relay_reconnects_and_reports_refusals(self):
+        with self.serve(**RELAY_SETS) as srv:
+            rx = self.receiver()
+            src = colour_source(srv.rtmp_url("src")).start()
+            self.addCleanup(src.kill)
+            srv.wait_stream("src")
+            viewer = h.Viewer(srv.flv_url("src"), name="source-viewer").start()
+            self.addCleanup(viewer.kill)
+
+            # The API: admins only, clear errors for bad input.
+            st, js = self.api.call("POST", "/api/v1/relays",
+                                   {"stream": "live/src", "url": "rtmp://x/live/y"}, auth=False)
+            self.assertIn(st, (401, 403), js)
+            for body, why in (({"stream": "live/src", "url": "http://x/a/b"}, "rtmp://"),
+                              ({"stream": "live/src", "url": "rtmp://x/onlyapp"}, "stream name"),
+                              ({"stream": "src", "url": "rtmp://x/a/b"}, "app/name"),
+                              ({"url": "rtmp://x/a/b"}, "stream")):
+                st, js = self.api.call("POST", "/api/v1/relays", body)
+                self.assertEqual(st, 400, js)
+                self.assertIn(why, js["error"])
+
+            # Relay to the receiver: it plays the stream.
+            rid = self.create("rtmp://127.0.0.1:%d/live/out?k=secret" % rx.rtmp_port)
+            r = self.wait_relay(rid, "publishing")
+            self.assertNotIn("secret", r["url"])
+            streams = h.ffprobe_streams(rx.rtmp_url("out"))
+            self.assertEqual(streams["video"]["codec_name"], "h264", streams)
+            self.assertEqual((streams["video"]["width"], streams["video"]["height"]), (320, 180))
+            self.assertEqual(streams["audio"]["codec_name"], "aac", streams)
+
+            # The receiver stops: backoff with the error, the source goes on.
+            mark = srv.log_mark()
+            rx.terminate()
+            r = self.wait_relay(rid, "backoff", timeout=10)
+            self.assertIn("closed the connection", r["last_error"] or "", r)
+            h.wait_until(lambda: self.relay(rid)["attempts"] >= 3, 10, 0.1, "retries")
+            r = self.relay(rid)
+            self.assertIn(r["state"], ("backoff", "connecting"), r)
+            self.assertIn("connection refused", (r["last_error"] or "").lower(), r)
+            srv.wait_for_log(r"relay %s live/src -> rtmp://127\.0\.0\.1:%d/live/out\?\.\.\.: "
+                             r"connect to .*: connection refused; retrying in \d+ ms"
+                             % (rid, rx.rtmp_port), since=mark)
+
+            # It comes back on the same port: the relay resumes, the receiver plays.
+            restart_same_ports(rx)
+            self.wait_relay(rid, "publishing", timeout=10, pred=lambda r: r["connections"] == 2)
+            streams = h.ffprobe_streams(rx.rtmp_url("out"))
+            self.assertEqual(streams["video"]["codec_name"], "h264", streams)
+
+            # A target that refuses the connection (nothing listens there).
+            dead = self.create("rtmp://127.0.0.1:%d/live/dead" % h.free_port())
+            r = self.wait_relay(dead, "backoff", pred=lambda r: r["last_error"])
+            self.assertIn("connection refused", r["last_error"].lower(), r)
+            # A target that refuses the publish: its name is taken there.
+            taken = colour_source(rx.rtmp_url("taken")).start()
+            self.addCleanup(taken.kill)
+            rx.wait_stream("taken")
+            refused = self.create("rtmp://127.0.0.1:%d/live/taken" % rx.rtmp_port)
+            r = self.wait_relay(refused, "backoff", pred=lambda r: r["last_error"])
+            self.assertTrue(r["last_error"].startswith(
+                "publish refused: NetStream.Publish.BadName (stream live/taken is already being "
+                "published"), r)
+            # Garbage: an HTTP server where RTMP was expected.
+            junk = self.create("rtmp://127.0.0.1:%d/live/junk" % rx.http_port)
+            r = self.wait_relay(junk, "backoff", pred=lambda r: r["last_error"])
+            self.assertIn("handshake", r["last_error"], r)
+
+            # Limits: the list and the count.
+            st, js = self.api.call("GET", "/api/v1/relays")
+            self.assertEqual(st, 200, js)
+            self.assertEqual(len(js["relays"]), 4, js)
+            self.assertEqual(self.relay(rid)["state"], "publishing")
+
+            # The source and its viewer were never disturbed.
+            self.assertTrue(src.running(), src.output())
+            self.assertTrue(viewer.running(), viewer.output())
+            self.assertEqual(viewer.error_lines(), [])
+            frames = viewer.frames()
+            time.sleep(1.0)
+            self.assertGreater(viewer.frames(), frames)
+
+            # The source ends: waiting_for_source; it returns: publishing again.
+            src.kill()
+            self.wait_relay(rid, "waiting_for_source", timeout=15)
+            src2 = colour_source(srv.rtmp_url("src")).start()
+            self.addCleanup(src2.kill)
+            self.wait_relay(rid, "publishing", timeout=10, pred=lambda r: r["connections"] == 3)
+
+            for x in (rid, dead, refused, junk):
+                st, js = self.api.call("DELETE", "/api/v1/relays/" + x)
+                self.assertEqual(st, 200, js)
+            st, js = self.api.call("GET", "/api/v1/relays/" + rid)
+            self.assertEqual(st, 404, js)
+
+
+if __name__ == "__main__":
+    h.main()
