@@ -7,6 +7,7 @@
 # and its viewer go on. Small media (320x180, 15 fps). Owner: integration tests.
 # Real time: ~30 s.
 import os
+import socket
 import subprocess
 import time
 
@@ -25,6 +26,14 @@ def colour_source(url):
          "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
          "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15",
          "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "48k", "-f", "flv", url], "source")
+
+
+def listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
 
 
 def restart_same_ports(srv):
@@ -155,6 +164,75 @@ class RelayTest(room_fixture.RoomServerTest):
                 self.assertEqual(st, 200, js)
             st, js = self.api.call("GET", "/api/v1/relays/" + rid)
             self.assertEqual(st, 404, js)
+
+    def test_02_rtmps_through_a_tls_front_and_timestamps_from_zero(self):
+        d = h.make_tmpdir()
+        cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=localhost"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+        rx = self.receiver()
+        tls_port = h.free_port()
+        socat = h.start_process(
+            ["socat", "openssl-listen:%d,bind=127.0.0.1,reuseaddr,fork,cert=%s,key=%s,verify=0"
+             % (tls_port, cert, key), "tcp:127.0.0.1:%d" % rx.rtmp_port],
+            os.path.join(d, "socat.log"))
+        self.addCleanup(socat.kill)
+        h.wait_until(lambda: listening(tls_port), 10, 0.05, "socat listening")
+        url = "rtmps://localhost:%d/live/tls" % tls_port
+
+        # Certificates are verified by default: a self-signed one is refused.
+        checker = h.Server(sets=dict(RELAY_SETS, **{"room.key": room_fixture.rt.KEY,
+                                                    "room.app_id": room_fixture.rt.APP_ID}),
+                           name="verifying").start()
+        self.addCleanup(checker.__exit__, None, None, None)
+        src1 = colour_source(checker.rtmp_url("src")).start()
+        self.addCleanup(src1.kill)
+        checker.wait_stream("src")
+        api = room_fixture.rc.Api(checker.http_port, room_fixture.rt.APP_ID, room_fixture.rt.KEY)
+        st, js = api.call("POST", "/api/v1/relays", {"stream": "live/src", "url": url})
+        self.assertEqual(st, 201, js)
+        r = h.wait_until(lambda: (lambda r: r if r["last_error"] else None)(
+            api.call("GET", "/api/v1/relays/" + js["id"])[1]), 10, 0.1, "verification error")
+        self.assertIn("certificate", r["last_error"], r)
+        self.assertIn("self-signed", r["last_error"], r)
+        src1.kill()
+
+        with self.serve(**dict(RELAY_SETS, **{"relay.tls_verify": False})) as srv:
+            t0 = time.monotonic()
+            src = colour_source(srv.rtmp_url("src")).start()
+            self.addCleanup(src.kill)
+            srv.wait_stream("src")
+            rid = self.create(url)
+            self.wait_relay(rid, "publishing")
+            streams = h.ffprobe_streams(rx.rtmp_url("tls"))
+            self.assertEqual(streams["video"]["codec_name"], "h264", streams)
+            self.assertEqual(streams["audio"]["codec_name"], "aac", streams)
+            self.assertGreater(self.relay(rid)["bytes_sent"], 10000)
+
+            # A new connection's clock starts near 0, though the source's is seconds
+            # on: an ffmpeg RTMP server records what it gets with the times as sent.
+            time.sleep(max(0.0, 4.0 - (time.monotonic() - t0)))
+            port = h.free_port()
+            flv = os.path.join(d, "got.flv")
+            rec = h.FfmpegProc(["-v", "error", "-listen", "1", "-i",
+                                "rtmp://127.0.0.1:%d/live/ts" % port, "-t", "2", "-c", "copy",
+                                "-copyts", "-f", "flv", flv], "listener").start()
+            self.addCleanup(rec.kill)
+            # (no probe of its port: ffmpeg -listen 1 takes one connection only; the
+            # relay retries until it listens)
+            ts = self.create("rtmp://127.0.0.1:%d/live/ts" % port)
+            self.assertEqual(rec.wait(20), 0, rec.output())
+            pkts = h.ffprobe_json(["-show_entries", "packet=dts_time,codec_type", flv])["packets"]
+            video = [float(p["dts_time"]) for p in pkts if p["codec_type"] == "video"]
+            h.log("relayed dts: first %.3f, last %.3f (%d video packets)"
+                  % (video[0], video[-1], len(video)))
+            self.assertLess(video[0], 0.5, video[:5])
+            self.assertEqual(video, sorted(video))
+            self.assertGreater(len(video), 15)
+            for x in (rid, ts):
+                self.assertEqual(self.api.call("DELETE", "/api/v1/relays/" + x)[0], 200)
 
 
 if __name__ == "__main__":
