@@ -254,9 +254,8 @@ void RtmpRelay::onPacket(const core::MediaPacket& packet) {
   }
   // Headers before the first media go at 0; then the stream's clock from the first
   // media packet, never going back (the target sees one continuous publish).
-  int64_t ts = started_ ? std::max<int64_t>(packet.dts - baseDts_, lastTimestamp_) : 0;
-  if (ts < 0) ts = 0;
-  lastTimestamp_ = static_cast<uint32_t>(ts);
+  const int64_t ts = started_ ? std::max<int64_t>(packet.dts - baseDts_, lastTimestamp_) : 0;
+  lastTimestamp_ = ts;
   scratch_.clear();
   client_->appendMedia(scratch_, packet, static_cast<uint32_t>(ts));
   if (scratch_.empty()) return;
