@@ -458,6 +458,7 @@ struct Server {
     o.relay.backoff = {c.relay.backoff_min_ms, c.relay.backoff_max_ms, c.relay.backoff_reset_ms};
     o.relay.limits = limits;
     o.relay.chunkSize = c.rtmp.chunk_size;
+    o.relay.sendBufferBytes = static_cast<int>(c.relay.send_buffer_bytes);
     relays = std::make_unique<rtmp::RelaySet>(loop, *registry, *coalescer, o);
     registry->addObserver(relays.get());
     http::registerRelayApi(*http, *relays, [this](const http::HttpRequest& req) {

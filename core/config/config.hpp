@@ -183,6 +183,7 @@ struct RelayConfig {
   int64_t backoff_max_ms = 30000;      // 100..600000, the longest; >= backoff_min_ms
   int64_t backoff_reset_ms = 60000;    // 1000..3600000, publishing this long resets the delay
   bool tls_verify = true;              // rtmps: check the certificate (system CAs, host name)
+  int64_t send_buffer_bytes = 0;  // SO_SNDBUF of a relay's socket; 0 = the kernel's (autotuned)
 };
 
 // What the server keeps between runs (today: the generated room key).

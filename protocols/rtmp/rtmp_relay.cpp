@@ -169,6 +169,7 @@ void RtmpRelay::onConnected(core::TcpConnection* conn, int status) {
   }
   conn->setHandler(this);
   conn->setNoDelay(true);
+  if (options_.sendBufferBytes > 0) conn->setSendBuffer(options_.sendBufferBytes);
   conn->startReading();
   if (!url_.tls) {
     client_ = std::make_unique<PublishClient>(

@@ -28,6 +28,9 @@ struct RelayOptions {
   RelayBackoff::Schedule backoff = RelayBackoff::kDefaultSchedule;
   core::SendQueue::Limits limits;  // the slow-viewer policy, as for a player
   uint32_t chunkSize = 4096;
+  // SO_SNDBUF of the relay's socket; 0: the kernel's own (autotuned, up to a few MB
+  // that a stalled target fills before the send queue's limits see any lag).
+  int sendBufferBytes = 0;
   const TlsClientContext* tls = nullptr;  // for rtmps:// targets
 };
 

@@ -4,11 +4,14 @@
 # (ffprobe); stopped, the relay goes to backoff with an error; restarted on the same
 # ports, the relay resumes and the receiver plays again; a target that refuses the
 # connection and one that refuses the publish get a clear status while the source
-# and its viewer go on. Small media (320x180, 15 fps). Owner: integration tests.
-# Real time: ~30 s.
+# and its viewer go on; a target that stops reading (a fake RTMP server) is dropped
+# by the viewer queue's limits like a slow viewer. Small media (320x180, 15 fps).
+# Owner: integration tests. Real time: ~25 s.
 import os
 import socket
+import struct
 import subprocess
+import threading
 import time
 
 import harness as h
@@ -19,13 +22,98 @@ RELAY_SETS = {"relay.backoff_min_ms": 200, "relay.backoff_max_ms": 1000,
 RECEIVER_SETS = {"webrtc.enabled": False, "hls.enabled": False}
 
 
-def colour_source(url):
+def colour_source(url, extra=()):
     """ffmpeg pushing a 320x180 15 fps test picture with a 440 Hz tone by RTMP."""
     return h.FfmpegProc(
         ["-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=15",
          "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
          "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15",
-         "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "48k", "-f", "flv", url], "source")
+         "-pix_fmt", "yuv420p"] + list(extra) + ["-c:a", "aac", "-b:a", "48k", "-f", "flv",
+                                                 url], "source")
+
+
+def amf0(*values):
+    """AMF0 for str, float, None and dict (of str) values."""
+    out = b""
+    for v in values:
+        if v is None:
+            out += b"\x05"
+        elif isinstance(v, str):
+            out += b"\x02" + struct.pack(">H", len(v)) + v.encode()
+        elif isinstance(v, dict):
+            out += b"\x03"
+            for k, x in v.items():
+                out += struct.pack(">H", len(k)) + k.encode() + amf0(x)
+            out += b"\x00\x00\x09"
+        else:
+            out += b"\x00" + struct.pack(">d", float(v))
+    return out
+
+
+def rtmp_message(csid, stream_id, payload, type_id=20):
+    """One message in 128-byte chunks, fmt 0 then fmt 3 (the default chunk size)."""
+    out = bytes([csid]) + b"\x00\x00\x00" + struct.pack(">I", len(payload))[1:] + \
+        bytes([type_id]) + struct.pack("<I", stream_id) + payload[:128]
+    for i in range(128, len(payload), 128):
+        out += bytes([0xC0 | csid]) + payload[i:i + 128]
+    return out
+
+
+class StallingTarget(threading.Thread):
+    """An RTMP server that accepts one publish and then never reads again (a stalled
+    platform): a small receive buffer, the simple handshake, _result to connect and
+    createStream, NetStream.Publish.Start, then silence."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.published = threading.Event()
+        self.done = threading.Event()
+        self.conn = None
+
+    def run(self):
+        c, _ = self.sock.accept()
+        self.conn = c
+        got = b""
+
+        def until(what):
+            nonlocal got
+            while what not in got:
+                data = c.recv(4096)
+                if not data:
+                    raise EOFError(what)
+                got += data
+            got = got[got.index(what) + len(what):]
+
+        try:
+            while len(got) < 1537:
+                got += c.recv(4096)
+            c.sendall(b"\x03" + b"\x00" * 1536 + got[1:1537])  # S1 version 0: simple
+            while len(got) < 1537 + 1536:  # C2
+                got += c.recv(4096)
+            got = got[1537 + 1536:]
+            until(b"connect")
+            c.sendall(rtmp_message(3, 0, amf0("_result", 1, {"fmsVer": "stall"},
+                                              {"code": "NetConnection.Connect.Success"})))
+            until(b"createStream")
+            c.sendall(rtmp_message(3, 0, amf0("_result", 4, None, 1)))
+            until(b"publish")
+            c.sendall(rtmp_message(5, 1, amf0("onStatus", 0, None, {
+                "level": "status", "code": "NetStream.Publish.Start", "description": "go"})))
+            self.published.set()
+        except (OSError, EOFError):
+            pass
+        self.done.wait(60)  # reads nothing more
+
+    def close(self):
+        self.done.set()
+        for s in (self.conn, self.sock):
+            if s:
+                s.close()
 
 
 def listening(port):
@@ -57,9 +145,16 @@ class RelayTest(room_fixture.RoomServerTest):
         return js
 
     def wait_relay(self, rid, state, timeout=15, pred=None):
-        return h.wait_until(
-            lambda: (lambda r: r if r["state"] == state and (pred is None or pred(r)) else None)(
-                self.relay(rid)), timeout, 0.1, "relay %s %s" % (rid, state))
+        seen = []
+
+        def check():
+            r = self.relay(rid)
+            seen[:] = [r]
+            return r if r["state"] == state and (pred is None or pred(r)) else None
+        try:
+            return h.wait_until(check, timeout, 0.1, "relay %s %s" % (rid, state))
+        except AssertionError as e:
+            raise AssertionError("%s; last seen %r" % (e, seen))
 
     def create(self, url, stream="live/src"):
         st, js = self.api.call("POST", "/api/v1/relays", {"stream": stream, "url": url})
@@ -233,6 +328,33 @@ class RelayTest(room_fixture.RoomServerTest):
             self.assertEqual(video, sorted(video))
             for x in (rid, ts):
                 self.assertEqual(self.api.call("DELETE", "/api/v1/relays/" + x)[0], 200)
+
+    def test_03_a_stalled_target_is_dropped_like_a_slow_viewer(self):
+        with self.serve(**dict(RELAY_SETS, **{"viewer.queue_soft_ms": 1000,
+                                              "viewer.queue_hard_ms": 2500,
+                                              "relay.send_buffer_bytes": 32768})) as srv:
+            src = colour_source(srv.rtmp_url("src"), extra=["-qp", "4"]).start()
+            self.addCleanup(src.kill)
+            srv.wait_stream("src")
+            viewer = h.Viewer(srv.flv_url("src"), name="source-viewer").start()
+            self.addCleanup(viewer.kill)
+            target = StallingTarget()
+            self.addCleanup(target.close)
+            target.start()
+            t0 = time.monotonic()
+            rid = self.create("rtmp://127.0.0.1:%d/live/stall" % target.port)
+            self.assertTrue(target.published.wait(10), self.relay(rid))
+            r = self.wait_relay(rid, "backoff", timeout=20, pred=lambda r: r["last_error"])
+            h.log("stalled target dropped after %.1f s: %r" % (time.monotonic() - t0, r))
+            self.assertIn("reads too slowly", r["last_error"], r)
+            self.assertGreater(r["dropped_packets"], 0, r)  # first skipped to keyframes
+            # The publisher and the source's viewer never noticed.
+            self.assertTrue(src.running(), src.output())
+            self.assertTrue(viewer.running(), viewer.output())
+            frames = viewer.frames()
+            time.sleep(0.5)
+            self.assertGreater(viewer.frames(), frames)
+            self.assertEqual(self.api.call("DELETE", "/api/v1/relays/" + rid)[0], 200)
 
 
 if __name__ == "__main__":

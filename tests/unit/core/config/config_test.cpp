@@ -63,6 +63,7 @@ void checkDefaults(const Config& c) {
   BOOST_TEST(c.relay.backoff_max_ms == 30000);
   BOOST_TEST(c.relay.backoff_reset_ms == 60000);
   BOOST_TEST(c.relay.tls_verify == true);
+  BOOST_TEST(c.relay.send_buffer_bytes == 0);
   BOOST_TEST(c.webrtc.listen.toString() == "0.0.0.0:8000");
   BOOST_TEST(c.webrtc.announce.empty());
   BOOST_TEST(c.webrtc.max_sessions == 1000);
