@@ -1,7 +1,6 @@
-// PublishClient: the client side of an RTMP publish on byte buffers (no I/O): the
-// handshake, connect / releaseStream / FCPublish / createStream / publish, the
-// peer's answers up to NetStream.Publish.Start, then its pings and acknowledgements.
-// Owned by one RtmpRelay connection; loop thread.
+// PublishClient: the client side of an RTMP publish on byte buffers (no I/O): handshake,
+// connect / releaseStream / FCPublish / createStream / publish up to Publish.Start, then
+// pings and acks. Owned by one RtmpRelay connection; loop thread.
 #pragma once
 
 #include <cstdint>

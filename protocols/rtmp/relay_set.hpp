@@ -12,6 +12,7 @@
 #include "core/media/stream_registry.hpp"
 #include "protocols/rtmp/rtmp_relay.hpp"
 #include "protocols/rtmp/tls_client.hpp"
+#include "protocols/rtmp/tls_client_context.hpp"
 
 namespace rtmp {
 

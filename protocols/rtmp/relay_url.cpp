@@ -21,6 +21,39 @@ bool relayUrlHostOk(std::string_view h) {
   return !h.empty();
 }
 
+// "host[:port]" or "[v6][:port]" into `u`: "" or what is wrong.
+std::string relayUrlAuthority(std::string_view authority, RelayUrl& u) {
+  if (authority.find('@') != std::string_view::npos)
+    return "user:password@ in the URL is not supported";
+  std::string_view host = authority, port;
+  if (authority.starts_with("[")) {  // [v6]:port
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return "unclosed [ in the URL's host";
+    host = authority.substr(1, close - 1);
+    std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty() && !rest.starts_with(":")) return "junk after the URL's ]";
+    if (!rest.empty()) port = rest.substr(1);
+  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) return "an IPv6 host needs [ ]";
+  }
+  if (!relayUrlHostOk(host)) return "the URL has no valid host";
+  u.host = std::string(host);
+  if (authority.rfind(':') != std::string_view::npos && !authority.ends_with("]")) {
+    if (port.empty() || port.size() > 5) return "the URL's port must be 1..65535";
+    unsigned value = 0;
+    for (char c : port) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return "the URL's port must be 1..65535";
+      value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (value == 0 || value > 65535) return "the URL's port must be 1..65535";
+    u.port = static_cast<uint16_t>(value);
+    u.portGiven = true;
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string RelayUrl::tcUrl() const {
@@ -62,35 +95,7 @@ std::optional<RelayUrl> parseRelayUrl(std::string_view text, std::string& error)
   const size_t slash = text.find('/');
   if (slash == std::string_view::npos) return fail("the URL has no app and stream name");
   std::string_view authority = text.substr(0, slash), path = text.substr(slash + 1);
-  if (authority.find('@') != std::string_view::npos)
-    return fail("user:password@ in the URL is not supported");
-  std::string_view host = authority, port;
-  if (authority.starts_with("[")) {  // [v6]:port
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) return fail("unclosed [ in the URL's host");
-    host = authority.substr(1, close - 1);
-    std::string_view rest = authority.substr(close + 1);
-    if (!rest.empty() && !rest.starts_with(":")) return fail("junk after the URL's ]");
-    if (!rest.empty()) port = rest.substr(1);
-  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) return fail("an IPv6 host needs [ ]");
-  }
-  if (!relayUrlHostOk(host)) return fail("the URL has no valid host");
-  u.host = std::string(host);
-  if (authority.rfind(':') != std::string_view::npos && !authority.ends_with("]")) {
-    if (port.empty() || port.size() > 5) return fail("the URL's port must be 1..65535");
-    unsigned value = 0;
-    for (char c : port) {
-      if (!std::isdigit(static_cast<unsigned char>(c)))
-        return fail("the URL's port must be 1..65535");
-      value = value * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (value == 0 || value > 65535) return fail("the URL's port must be 1..65535");
-    u.port = static_cast<uint16_t>(value);
-    u.portGiven = true;
-  }
+  if (std::string why = relayUrlAuthority(authority, u); !why.empty()) return fail(why);
   while (path.ends_with("/")) path.remove_suffix(1);
   const size_t last = path.rfind('/');
   if (last == std::string_view::npos || last == 0)

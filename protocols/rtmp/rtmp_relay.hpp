@@ -1,7 +1,6 @@
-// RtmpRelay: one relay out ("restream"): pushes the Stream `app/name` to an external
-// RTMP or RTMPS URL as a publishing client on the loop, a MediaSink of the Stream
-// whose bytes go through a MediaSender (the slow-viewer drop policy), reconnecting
-// with backoff. Owned by the RelaySet; loop thread.
+// RtmpRelay: one relay out ("restream"): a publishing client pushing the Stream to an
+// rtmp(s):// URL, a MediaSink writing through a MediaSender (the slow-viewer policy),
+// reconnecting with backoff. Owned by the RelaySet; loop thread.
 #pragma once
 
 #include <uv.h>

@@ -29,27 +29,6 @@ bool tlsClientIsIp(const std::string& host) {
 
 }  // namespace
 
-TlsClientContext::TlsClientContext(bool verifyPeer)
-    : ctx_(SSL_CTX_new(TLS_client_method())), verify_(verifyPeer) {
-  if (!ctx_) throw std::runtime_error("TLS: SSL_CTX_new: " + tlsClientErrors());
-  SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-  if (verify_) {
-    // NOTE: the system's CA store (Debian: /etc/ssl/certs via OpenSSL's default paths).
-    if (SSL_CTX_set_default_verify_paths(ctx_) != 1) {
-      const std::string why = tlsClientErrors();
-      SSL_CTX_free(ctx_);
-      throw std::runtime_error("TLS: cannot load the system CA store: " + why);
-    }
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-  } else {
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
-  }
-}
-
-TlsClientContext::~TlsClientContext() {
-  SSL_CTX_free(ctx_);
-}
-
 TlsClient::TlsClient(const TlsClientContext& context, const std::string& host)
     : ssl_(SSL_new(context.get())), in_(BIO_new(BIO_s_mem())), out_(BIO_new(BIO_s_mem())) {
   if (!ssl_ || !in_ || !out_) {

@@ -1,7 +1,6 @@
-// TlsClient: the client side of TLS over memory BIOs (no socket): ciphertext from the
-// TCP connection goes in, plaintext comes out, and the other way round; SNI and peer
-// verification (the system CA store, the host name) by default. TlsClientContext is
-// the shared SSL_CTX, owned by the RelaySet. Both loop thread only.
+// TlsClient: the client side of TLS over memory BIOs (no socket), with SNI and peer
+// verification (system CAs, host name) by default. Owned by an RtmpRelay connection;
+// loop thread.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -11,23 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "protocols/rtmp/tls_client_context.hpp"
+
 namespace rtmp {
-
-class TlsClientContext {
- public:
-  // Throws std::runtime_error when OpenSSL cannot make a context or load the CAs.
-  explicit TlsClientContext(bool verifyPeer);
-  ~TlsClientContext();
-  TlsClientContext(const TlsClientContext&) = delete;
-  TlsClientContext& operator=(const TlsClientContext&) = delete;
-
-  SSL_CTX* get() const { return ctx_; }
-  bool verifyPeer() const { return verify_; }
-
- private:
-  SSL_CTX* ctx_;
-  bool verify_;
-};
 
 class TlsClient {
  public:
