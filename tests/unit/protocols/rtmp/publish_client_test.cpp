@@ -1,6 +1,7 @@
 #include "protocols/rtmp/publish_client.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <random>
 
 #include "core/format/amf0.hpp"
 #include "protocols/rtmp/rtmp_commands.hpp"
@@ -240,4 +241,28 @@ BOOST_AUTO_TEST_CASE(publish_client_writes_media_on_the_published_stream) {
   BOOST_TEST(t.got[1].type == msg::kAudio);
   BOOST_TEST(t.got[1].timestamp == 70000u);
   BOOST_TEST(t.got[1].payload.span()[0] == 0xAF);  // AAC, raw frame
+}
+
+BOOST_AUTO_TEST_CASE(publish_client_survives_random_bytes_from_the_target) {
+  // Whatever a target sends, the client answers Ok or Error, never crashes, and what
+  // it sends back stays small (it only answers pings and acknowledges).
+  std::mt19937 rng(18);
+  for (int round = 0; round < 300; ++round) {
+    PublishClient c(target());
+    FakeTarget t;
+    if (round % 2)
+      upToPublish(c, t);
+    else
+      handshake(c, t);
+    bool failed = false;
+    for (int piece = 0; piece < 20 && !failed; ++piece) {
+      Bytes junk(1 + rng() % 600);
+      for (auto& b : junk) b = static_cast<uint8_t>(rng());
+      if (rng() % 3 == 0) junk[0] = 0x03;  // now and then a plausible chunk header
+      const auto r = c.feed(junk);
+      failed = r.status == PublishClient::Status::Error;
+      BOOST_TEST(c.takeOutput().size() < 4096u);
+    }
+    if (failed) BOOST_TEST((c.state() == PublishClient::State::Failed));
+  }
 }
