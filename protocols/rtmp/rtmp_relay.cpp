@@ -257,10 +257,13 @@ void RtmpRelay::onPacket(const core::MediaPacket& packet) {
   // media packet, never going back (the target sees one continuous publish).
   const int64_t ts = started_ ? std::max<int64_t>(packet.dts - baseDts_, lastTimestamp_) : 0;
   lastTimestamp_ = ts;
-  scratch_.clear();
-  client_->appendMedia(scratch_, packet, static_cast<uint32_t>(ts));
-  if (scratch_.empty()) return;
-  sender_->send(packet, core::SharedBuffer::adopt(std::vector<uint8_t>(scratch_)), 0);
+  // NOTE: this relay's own bytes (its clock and stream id): the viewers' shared RTMP
+  // form cannot serve it.
+  std::vector<uint8_t> bytes;
+  bytes.reserve(packet.payload.size() + 64);
+  client_->appendMedia(bytes, packet, static_cast<uint32_t>(ts));
+  if (bytes.empty()) return;
+  sender_->send(packet, core::SharedBuffer::adopt(std::move(bytes)), 0);
 }
 
 void RtmpRelay::onStreamEnd(std::string_view reason) {

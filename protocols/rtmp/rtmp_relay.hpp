@@ -118,8 +118,7 @@ class RtmpRelay final : public core::TcpConnection::Handler,
   bool sawVideoConfig_ = false;
   int64_t baseDts_ = 0;
   int64_t lastTimestamp_ = 0;  // sent modulo 2^32, as RTMP's 32-bit clock wraps
-  std::vector<uint8_t> scratch_;
-  core::SharedBuffer empty_;  // the sender's serializer is never used (see onPacket)
+  core::SharedBuffer empty_;   // the sender's serializer is never used (see onPacket)
 };
 
 const char* relayStateName(RtmpRelay::State state);
