@@ -5,8 +5,8 @@
 # ports, the relay resumes and the receiver plays again; a target that refuses the
 # connection and one that refuses the publish get a clear status while the source
 # and its viewer go on; a target that stops reading (a fake RTMP server) is dropped
-# by the viewer queue's limits like a slow viewer. Small media (320x180, 15 fps).
-# Owner: integration tests. Real time: ~25 s.
+# by the viewer queue's limits like a slow viewer; nginx-rtmp takes a relay with its
+# metadata. Small media (320x180, 15 fps). Owner: integration tests. Real time: ~30 s.
 import os
 import socket
 import struct
@@ -354,6 +354,35 @@ class RelayTest(room_fixture.RoomServerTest):
             frames = viewer.frames()
             time.sleep(0.5)
             self.assertGreater(viewer.frames(), frames)
+            self.assertEqual(self.api.call("DELETE", "/api/v1/relays/" + rid)[0], 200)
+
+    def test_04_nginx_rtmp_takes_the_relay_with_its_metadata(self):
+        """Interop: nginx-rtmp (Debian's libnginx-mod-rtmp) as the target keeps the
+        relay's @setDataFrame metadata and serves the stream."""
+        d = h.make_tmpdir()
+        port = h.free_port()
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            f.write("load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;\n"
+                    "daemon off; master_process off;\nerror_log %s/error.log info;\n"
+                    "pid %s/nginx.pid;\nevents { worker_connections 64; }\n"
+                    "rtmp { server { listen 127.0.0.1:%d; application live { live on; } } }\n"
+                    % (d, d, port))
+        nginx = h.start_process(["nginx", "-c", os.path.join(d, "nginx.conf"), "-p", d + "/"],
+                                os.path.join(d, "nginx.log"))
+        self.addCleanup(nginx.kill)
+        with self.serve(**RELAY_SETS) as srv:
+            src = colour_source(srv.rtmp_url("src")).start()
+            self.addCleanup(src.kill)
+            srv.wait_stream("src")
+            rid = self.create("rtmp://127.0.0.1:%d/live/ng" % port)  # retried until it listens
+            self.wait_relay(rid, "publishing")
+            fmt = h.ffprobe_json(["-show_format", "-show_streams",
+                                  "rtmp://127.0.0.1:%d/live/ng" % port])
+            tags = fmt["format"].get("tags", {})
+            self.assertIn("NGINX RTMP", tags.get("Server", ""), fmt["format"])
+            self.assertEqual((tags.get("displayWidth"), tags.get("displayHeight")),
+                             ("320", "180"), tags)
+            self.assertEqual(sorted(s["codec_name"] for s in fmt["streams"]), ["aac", "h264"])
             self.assertEqual(self.api.call("DELETE", "/api/v1/relays/" + rid)[0], 200)
 
 
