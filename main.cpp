@@ -37,12 +37,14 @@
 #include "protocols/http/http_server.hpp"
 #include "protocols/http/program_api.hpp"
 #include "protocols/http/recordings_api.hpp"
+#include "protocols/http/relay_api.hpp"
 #include "protocols/http/static_files.hpp"
 #include "protocols/http/streams_api.hpp"
 #include "protocols/room/im_rest_api.hpp"
 #include "protocols/room/room_server.hpp"
 #include "protocols/room/rooms_api.hpp"
 #include "protocols/room/webhook_hooks.hpp"
+#include "protocols/rtmp/relay_set.hpp"
 #include "protocols/rtmp/rtmp_server.hpp"
 #include "protocols/webrtc/webrtc_libraries.hpp"
 #include "protocols/webrtc/webrtc_server.hpp"
@@ -276,6 +278,7 @@ struct Server {
   std::unique_ptr<flv::FlvServer> flv;
   std::unique_ptr<hls::HlsServer> hls;
   std::unique_ptr<rtmp::RtmpServer> rtmp;
+  std::unique_ptr<rtmp::RelaySet> relays;  // the registry's observer: stopped before it goes
   std::unique_ptr<recorder::Recorder> recorder;
   std::unique_ptr<mixer::Mixer> mixer;          // its threads stop before the registry goes
   std::unique_ptr<mixer::ProgramSet> programs;  // the same
@@ -420,6 +423,7 @@ struct Server {
     rtmpOptions.roomEvents = c.sidechannel.flv;
     rtmp = std::make_unique<rtmp::RtmpServer>(loop, c.rtmp.listen.host, c.rtmp.listen.port,
                                               *registry, *coalescer, rtmpOptions);
+    startRelays(c, limits);
     if (c.webrtc.enabled) startWebrtc(c);
     heapTrimmer = std::make_unique<core::HeapTrimmer>(loop);
 
@@ -444,6 +448,24 @@ struct Server {
     }
     signals.push_back(std::make_unique<core::SignalWatcher>(
         loop, SIGHUP, [this, path = c.room.word_filter_file](int) { reload(path); }));
+  }
+
+  void startRelays(const core::Config& c, const core::SendQueue::Limits& limits) {
+    rtmp::RelaySetOptions o;
+    o.maxRelays = static_cast<size_t>(c.relay.max_relays);
+    o.tlsVerify = c.relay.tls_verify;
+    o.relay.connectTimeoutMs = c.relay.connect_timeout_ms;
+    o.relay.backoff = {c.relay.backoff_min_ms, c.relay.backoff_max_ms, c.relay.backoff_reset_ms};
+    o.relay.limits = limits;
+    o.relay.chunkSize = c.rtmp.chunk_size;
+    o.relay.sendBufferBytes = static_cast<int>(c.relay.send_buffer_bytes);
+    relays = std::make_unique<rtmp::RelaySet>(loop, *registry, *coalescer, o);
+    registry->addObserver(relays.get());
+    http::registerRelayApi(*http, *relays, [this](const http::HttpRequest& req) {
+      return room::requireAdmin(req, *roomServer);
+    });
+    if (!c.relay.tls_verify)
+      spdlog::warn("relay.tls_verify = false: rtmps:// relays accept any certificate");
   }
 
   void startWebrtc(const core::Config& c) {
@@ -504,6 +526,7 @@ struct Server {
     if (stopping) return;
     stopping = true;
     rtmp->closeAll("server shutting down");
+    if (relays) relays->shutdown();
     flv->closeAll("server shutting down");
     if (webrtc) webrtc->closeAll("server shutting down");
     roomServer->closeAll();
@@ -514,6 +537,7 @@ struct Server {
     registry->shutdown("server shutting down");
     loop.post([this] {
       rtmp.reset();
+      relays.reset();
       flv.reset();
       webrtc.reset();
       hls.reset();

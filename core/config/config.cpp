@@ -399,6 +399,14 @@ const std::vector<SectionRule>& rules() {
                integer("handshake_timeout_ms", &WebrtcConfig::handshake_timeout_ms, 1000, 120000),
                integer("mtu", &WebrtcConfig::mtu, 576, 1500),
                text("bearer_token", &WebrtcConfig::bearer_token, checkHeaderValue)}),
+      section("relay", &Config::relay,
+              {integer("max_relays", &RelayConfig::max_relays, 0, 1000),
+               integer("connect_timeout_ms", &RelayConfig::connect_timeout_ms, 1000, 120000),
+               integer("backoff_min_ms", &RelayConfig::backoff_min_ms, 100, 60000),
+               integer("backoff_max_ms", &RelayConfig::backoff_max_ms, 100, 600000),
+               integer("backoff_reset_ms", &RelayConfig::backoff_reset_ms, 1000, 3600000),
+               boolean("tls_verify", &RelayConfig::tls_verify),
+               integer("send_buffer_bytes", &RelayConfig::send_buffer_bytes, 0, 64 * kMiB)}),
       section("mixer", &Config::mixer,
               {boolean("enabled", &MixerConfig::enabled),
                integer("threads", &MixerConfig::threads, 0, kMaxMixerThreads),
@@ -432,6 +440,12 @@ const CrossRule kCrossRules[] = {
        if (c.rtmp.max_partial_bytes >= int64_t{c.rtmp.max_message_size}) return {};
        return "must be at least rtmp.max_message_size (" + std::to_string(c.rtmp.max_message_size) +
               "), got " + std::to_string(c.rtmp.max_partial_bytes);
+     }},
+    {"relay", "backoff_max_ms", "backoff_min_ms",
+     [](const Config& c) -> std::string {
+       if (c.relay.backoff_max_ms >= c.relay.backoff_min_ms) return {};
+       return "must be at least relay.backoff_min_ms (" + std::to_string(c.relay.backoff_min_ms) +
+              "), got " + std::to_string(c.relay.backoff_max_ms);
      }},
     {"viewer", "queue_hard_ms", "queue_soft_ms",
      [](const Config& c) -> std::string {

@@ -175,6 +175,17 @@ struct RecordConfig {
   int64_t max_queued_bytes = 16 * 1024 * 1024;
 };
 
+// Relays out ("restream", POST /api/v1/relays): push a stream to external RTMP(S) URLs.
+struct RelayConfig {
+  int64_t max_relays = 16;             // 0..1000 relays at once (0: the API refuses every one)
+  int64_t connect_timeout_ms = 10000;  // 1000..120000, connect + TLS + RTMP up to Publish.Start
+  int64_t backoff_min_ms = 1000;       // 100..60000, the first retry delay, doubled per failure
+  int64_t backoff_max_ms = 30000;      // 100..600000, the longest; >= backoff_min_ms
+  int64_t backoff_reset_ms = 60000;    // 1000..3600000, publishing this long resets the delay
+  bool tls_verify = true;              // rtmps: check the certificate (system CAs, host name)
+  int64_t send_buffer_bytes = 0;  // SO_SNDBUF of a relay's socket; 0 = the kernel's (autotuned)
+};
+
 // What the server keeps between runs (today: the generated room key).
 // WebRTC (WHIP ingest, WHEP play, the room's data channel): one UDP port for every
 // session (ICE-lite, BUNDLE, rtcp-mux), the host candidates the SDP answers announce.
@@ -213,6 +224,7 @@ struct Config {
   RecordConfig record;
   MixerConfig mixer;
   WebrtcConfig webrtc;
+  RelayConfig relay;
 };
 
 // Reads and validates `path` (a missing file is an error; an empty file gives all

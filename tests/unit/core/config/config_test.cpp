@@ -57,6 +57,13 @@ void checkDefaults(const Config& c) {
   BOOST_TEST(c.state.dir == "state");
   BOOST_TEST(c.room.key == "");
   BOOST_TEST(c.webrtc.enabled == true);
+  BOOST_TEST(c.relay.max_relays == 16);
+  BOOST_TEST(c.relay.connect_timeout_ms == 10000);
+  BOOST_TEST(c.relay.backoff_min_ms == 1000);
+  BOOST_TEST(c.relay.backoff_max_ms == 30000);
+  BOOST_TEST(c.relay.backoff_reset_ms == 60000);
+  BOOST_TEST(c.relay.tls_verify == true);
+  BOOST_TEST(c.relay.send_buffer_bytes == 0);
   BOOST_TEST(c.webrtc.listen.toString() == "0.0.0.0:8000");
   BOOST_TEST(c.webrtc.announce.empty());
   BOOST_TEST(c.webrtc.max_sessions == 1000);
@@ -466,11 +473,28 @@ BOOST_AUTO_TEST_CASE(webrtc_keys) {
   BOOST_TEST(c.webrtc.handshake_timeout_ms == 1000);
   BOOST_TEST(c.webrtc.mtu == 1500);
   BOOST_TEST(c.webrtc.bearer_token == "t0k");
-  BOOST_TEST(
-      errorOf("[webrtc]\nannounce = [\"example.com\"]\n") ==
-      "conf/roomcast.toml:2: webrtc.announce: expected an IPv4 or IPv6 address, got \"example.com\"");
+  BOOST_TEST(errorOf("[webrtc]\nannounce = [\"example.com\"]\n") ==
+             "conf/roomcast.toml:2: webrtc.announce: expected an IPv4 or IPv6 address, got "
+             "\"example.com\"");
   BOOST_TEST(errorOf("[webrtc]\nmtu = 575\n") ==
              "conf/roomcast.toml:2: webrtc.mtu: must be between 576 and 1500, got 575");
   BOOST_TEST(errorOf("[webrtc]\nbearer_token = \"a\\nb\"\n") ==
              "conf/roomcast.toml:2: webrtc.bearer_token: must not contain control characters");
+}
+
+BOOST_AUTO_TEST_CASE(relay_backoff_bounds_are_checked_together) {
+  Config c = parseConfig(
+      "[relay]\nbackoff_min_ms = 200\nbackoff_max_ms = 1000\ntls_verify = false\n", kFile, {});
+  BOOST_TEST(c.relay.backoff_min_ms == 200);
+  BOOST_TEST(c.relay.backoff_max_ms == 1000);
+  BOOST_TEST(c.relay.tls_verify == false);
+  try {
+    parseConfig("[relay]\nbackoff_min_ms = 5000\nbackoff_max_ms = 1000\n", kFile, {});
+    BOOST_FAIL("accepted backoff_max_ms < backoff_min_ms");
+  } catch (const core::ConfigError& e) {
+    BOOST_TEST(
+        std::string(e.what()).find("relay.backoff_max_ms: must be at least "
+                                   "relay.backoff_min_ms (5000), got 1000") != std::string::npos,
+        e.what());
+  }
 }
