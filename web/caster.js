@@ -2,7 +2,8 @@
 // programs (the output-clocked compositor, /api/v1/programs) with the admin's own user
 // id + UserSig: pick live streams as inputs and a layout template, create the program,
 // change its layout live, stage a preview scene, watch the preview, and take it to the
-// program with a cut or a fade. Loaded by chat.js next to admin.js; every API error is
+// program with a cut or a fade; push a stream (a program or a source) to other
+// platforms by RTMP(S) (/api/v1/relays) and see each relay's state. Loaded by chat.js next to admin.js; every API error is
 // shown (HTTP status and error).
 //
 // All server and user text goes in with textContent, never innerHTML.
@@ -11,7 +12,9 @@
 // #caster-programs li[data-key|data-layout|data-state|data-selected],
 // #caster-program[data-key], #caster-apply, #caster-preview-template, #caster-preview-set,
 // #caster-fade-ms, #caster-take-cut, #caster-take-fade, #caster-delete, #caster-refresh,
-// #caster-preview-video[data-stream|data-frames], #caster-error[data-status],
+// #caster-preview-video[data-stream|data-frames], #caster-relay-stream, #caster-relay-url,
+// #caster-relay-add, #caster-relays li[data-id|data-stream|data-state] button,
+// #caster-error[data-status],
 // #caster-done[data-action].
 
 const REFRESH_MS = 3000;
@@ -138,15 +141,40 @@ export function createCasterPanel({ creds }) {
     watchPreview();
   }
 
+  function renderRelays(relays) {
+    const list = $('caster-relays');
+    list.replaceChildren(...relays.map((r) => {
+      const li = document.createElement('li');
+      li.dataset.id = String(r.id ?? '');
+      li.dataset.stream = String(r.stream ?? '');
+      li.dataset.state = String(r.state ?? '');
+      const what = document.createElement('span');
+      what.className = 'who';
+      what.textContent = `${r.stream} → ${r.url}`;
+      const state = document.createElement('span');
+      state.className = 'until';
+      state.textContent = `${r.state}${r.last_error ? ` (${r.last_error})` : ''}`;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = 'Stop';
+      button.addEventListener('click', () => removeRelay(String(r.id ?? '')));
+      li.append(what, state, button);
+      return li;
+    }));
+    $('caster-relays-empty').hidden = relays.length > 0;
+  }
+
   async function refresh() {
-    const [programs, streams] = await Promise.all([
+    const [programs, streams, relays] = await Promise.all([
       call('programs', 'GET', '/api/v1/programs', null, true),
       fetch('/api/v1/streams', { cache: 'no-store' }).then((r) => (r.ok ? r.json() : null)).catch(() => null),
+      call('relays', 'GET', '/api/v1/relays', null, true),
     ]);
     if (programs) caster.programs = Array.isArray(programs.programs) ? programs.programs : [];
     const list = streams && Array.isArray(streams.streams) ? streams.streams : [];
     renderInputs(list);
     renderPrograms();
+    if (relays) renderRelays(Array.isArray(relays.relays) ? relays.relays : []);
   }
 
   function select(key) {
@@ -244,7 +272,23 @@ export function createCasterPanel({ creds }) {
     await refresh();
   }
 
+  async function addRelay() {
+    const body = { stream: $('caster-relay-stream').value.trim(), url: $('caster-relay-url').value.trim() };
+    const answer = await call('relay', 'POST', '/api/v1/relays', body);
+    if (!answer) return;
+    showDone('relay', `relaying ${body.stream}`);
+    await refresh();
+  }
+
+  async function removeRelay(id) {
+    const answer = await call('relay-stop', 'DELETE', `/api/v1/relays/${encodeURIComponent(id)}`);
+    if (!answer) return;
+    showDone('relay-stop', `relay ${id} stopped`);
+    await refresh();
+  }
+
   function bind() {
+    $('caster-relay-add').addEventListener('click', addRelay);
     $('caster-create').addEventListener('click', create);
     $('caster-apply').addEventListener('click', () =>
       patch('apply', '', { layout: $('caster-template').value }, 'layout applied to the program'));
