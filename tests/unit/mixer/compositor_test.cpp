@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(side_by_side_stall_slate_and_return_keep_the_clock) {
   s.preset = "ultrafast";
   s.queueFrames = 64;
   Scene scene;
-  scene.layout.kind = LayoutKind::SideBySide;
+  scene.layers = SceneSpec{{LayoutKind::SideBySide, {}}, {}}.resolved(9);
   scene.slateRgb = kSlate;
   scene.policy = StallPolicy{150, 300};
   auto post = [posted](MixerEvent e) {
@@ -286,7 +286,7 @@ BOOST_AUTO_TEST_CASE(a_layout_change_moves_a_repeated_picture) {
   s.kbps = 300;
   s.preset = "ultrafast";
   Scene scene;
-  scene.layout.kind = LayoutKind::Single;
+  scene.layers = SceneSpec{{LayoutKind::Single, {}}, {}}.resolved(9);
   scene.policy = StallPolicy{5000, 5000};
   auto state = std::make_shared<CompositorState>(
       s, libs(),
@@ -309,7 +309,7 @@ BOOST_AUTO_TEST_CASE(a_layout_change_moves_a_repeated_picture) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   // Side by side: the input (no new frames since) is rescaled into its half at once.
-  scene.layout = {LayoutKind::SideBySide, {}};
+  scene.layers = SceneSpec{{LayoutKind::SideBySide, {}}, {}}.resolved(9);
   state->setScene(scene);
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   state->stopAll();
@@ -369,7 +369,8 @@ BOOST_AUTO_TEST_CASE(pip_draws_the_guest_inset_over_the_host) {
   s.kbps = 300;
   s.preset = "ultrafast";
   Scene scene;
-  scene.layout = {LayoutKind::Pip, FracRect{0.5, 0.5, 0.5, 0.5}};  // bottom-right quarter
+  scene.layers = SceneSpec{{LayoutKind::Pip, FracRect{0.5, 0.5, 0.5, 0.5}}, {}}.resolved(
+      9);  // bottom-right quarter
   scene.policy = StallPolicy{5000, 5000};
   auto state = std::make_shared<CompositorState>(
       s, libs(),
@@ -429,7 +430,7 @@ BOOST_AUTO_TEST_CASE(an_input_the_layout_leaves_out_reports_its_state) {
   s.kbps = 300;
   s.preset = "ultrafast";
   Scene scene;
-  scene.layout.kind = LayoutKind::Single;
+  scene.layers = SceneSpec{{LayoutKind::Single, {}}, {}}.resolved(9);
   scene.policy = StallPolicy{5000, 5000};
   auto state = std::make_shared<CompositorState>(
       s, libs(), [](MixerEvent) { return true; }, 2, scene);
