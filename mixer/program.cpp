@@ -288,6 +288,11 @@ nlohmann::json Program::describe() const {
   j["state"] = stopped_ ? "stopped" : (error_.empty() ? "running" : "failed");
   j["error"] = error_.empty() ? nlohmann::json() : nlohmann::json(error_);
   j["since_ms"] = sinceMs_;
+  describePreview(j, now);
+  return j;
+}
+
+void Program::describePreview(nlohmann::json& j, int64_t nowMs) const {
   const CompositorCounters& pc = state_->previewCounters;
   j["preview_stream"]["stream"] = preview_ ? nlohmann::json(preview_->key()) : nlohmann::json();
   j["preview_stream"]["frames"] = pc.framesOut.load(std::memory_order_relaxed);
@@ -296,8 +301,7 @@ nlohmann::json Program::describe() const {
     j["transition"] = {
         {"type", "fade"},
         {"duration_ms", fade_->ms},
-        {"progress", std::clamp(double(now - fade_->startMs) / fade_->ms, 0.0, 1.0)}};
-  return j;
+        {"progress", std::clamp(double(nowMs - fade_->startMs) / fade_->ms, 0.0, 1.0)}};
 }
 
 }  // namespace mixer

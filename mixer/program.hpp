@@ -69,6 +69,8 @@ class Program {
   void sampleRates();
   void endFade();
   void onPreviewEvent(MixerEvent&& event);
+  // The preview stream's key and frames, and the fade in progress (or null).
+  void describePreview(nlohmann::json& j, int64_t nowMs) const;
 
   ProgramContext& ctx_;
   const uint64_t id_;
