@@ -3,7 +3,8 @@
 # colours, each in its cell; the preview stream ("{name}_preview") shows the preview
 # scene, a half-opaque layer there the mean of its colour and the one below; "take"
 # with a cut shows the new scene within 2 frames of the answer's pts; a 1000 ms fade
-# mixes both scenes in its middle at unchanged frame intervals; bad layers are 400s
+# mixes both scenes in its middle at unchanged frame intervals; a JPEG image layer
+# of the assets dir covers its cell; bad layers are 400s
 # naming the field and leave the program as it was. Read back by decoding the RTMP
 # output with ffmpeg. 320x180 at 15 fps. Owner: integration tests. Real time: ~25 s.
 import os
@@ -91,7 +92,11 @@ class MixerSceneTest(room_fixture.RoomServerTest):
         return js
 
     def test_layers_preview_take_cut_and_fade(self):
-        with self.serve() as srv:  # mixer.preview_fps: its default, 10
+        assets = h.make_tmpdir()
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=yellow:s=32x32",
+                        "-frames:v", "1", os.path.join(assets, "sun.jpg")], check=True)
+        # mixer.preview_fps: its default, 10
+        with self.serve(**{"mixer.assets_dir": '"%s"' % assets}) as srv:
             preview = [{"color": "#FF0000"},
                        {"color": "#0000FF", "x": 0.5, "w": 0.5, "opacity": 0.5}]
             p = self.call("POST", "/api/v1/programs", {
@@ -133,6 +138,12 @@ class MixerSceneTest(room_fixture.RoomServerTest):
             after = self.call("GET", "/api/v1/programs/live/scene")
             self.assertEqual((after["layers"], after["preview"]),
                              (before["layers"], before["preview"]))
+            # A JPEG image layer over the last cell (pixels, cover).
+            image = {"image": "sun.jpg", "unit": "px", "x": 214, "y": 120, "w": 106, "h": 60,
+                     "fit": "cover"}
+            js = self.call("PATCH", "/api/v1/programs/live/scene",
+                           {"layers": grid_layers() + [image]})
+            patched = js["output_stats"]["last_pts"]
 
             # Take, cut: the program shows the preview's scene from the answer's pts
             # on (2 frames of slack: a tick in flight).
@@ -142,15 +153,23 @@ class MixerSceneTest(room_fixture.RoomServerTest):
             cut = js["take"]["after_pts"]
             self.assertEqual(js["layers"], js["preview"]["layers"])
             frames = reader.frames()
-            self.assertTrue(any(pts <= cut for pts, _ in frames), (cut, frames[0][0]))
+            self.assertGreaterEqual(sum(1 for pts, _ in frames if pts <= cut - 2 * 1000 / FPS),
+                                    5, (cut, frames[0][0]))
+            images = 0
             for pts, f in frames:
                 old = near(mean(f, *cell(1)), rgb(GRID[1]), 40)  # the grid's green cell
                 new = near(mean(f, *LEFT), (255, 0, 0), 40) and near(
                     mean(f, *RIGHT), (128, 0, 128), 30)
-                if pts <= cut:
+                if pts <= cut - 2 * 1000 / FPS:
                     self.assertTrue(old, (pts, cut, "before the take"))
+                    if pts > patched + 2 * 1000 / FPS:  # the join's burst predates it
+                        self.assertTrue(near(mean(f, *cell(8)), (255, 255, 0), 40),
+                                        (pts, "the image layer", mean(f, *cell(8))))
+                        images += 1
                 elif pts > cut + 2 * 1000 / FPS:
                     self.assertTrue(new, (pts, cut, mean(f, *LEFT), mean(f, *RIGHT)))
+
+            self.assertGreaterEqual(images, 5, "frames with the image layer")
 
             # Take, fade 1000 ms to all green: the middle frames mix red and green;
             # the frame intervals stay 1/15 s.
