@@ -1,7 +1,8 @@
 // CompositorState: what a program's threads share: its fixed settings, one slot per
-// input (loop -> decoder queue, the latest picture scaled to its layer, counters),
-// the live scene (layout, slate, stall policy) and the compositor's counters. Held
-// by shared_ptr by the Program and each of its threads; members thread-safe as noted.
+// input (loop -> decoder queue, the latest picture scaled to each of its layers'
+// sizes, counters), the live scene (program, fading-in and preview layers, slate,
+// stall policy) and the compositors' counters. Held by shared_ptr by the Program and
+// each of its threads; members thread-safe as noted.
 #pragma once
 
 #include <atomic>
@@ -20,6 +21,7 @@
 #include "mixer/layout_geometry.hpp"
 #include "mixer/mix_bus.hpp"
 #include "mixer/mixer_event.hpp"
+#include "mixer/scene_spec.hpp"
 #include "mixer/stall_policy.hpp"
 
 namespace av {
@@ -43,6 +45,27 @@ struct InputItem {
   bool audio = false;
 };
 
+// One size an input is drawn at: its layer's cell, crop and fit (the cell's
+// position is the compositor's business, so the same picture serves any layer of
+// that size, in any scene).
+struct PlacementKey {
+  int cellW = 0, cellH = 0;
+  FracRect crop;
+  LayerFit fit = LayerFit::Contain;
+  bool operator==(const PlacementKey&) const = default;
+  static PlacementKey of(const LayerSpec& layer, const PixelRect& cell) {
+    return {cell.w, cell.h, layer.crop, layer.fit};
+  }
+};
+
+// An input's latest picture scaled for one PlacementKey: drawn at the cell's
+// origin + (dx, dy).
+struct PlacedPicture {
+  PlacementKey key;
+  int dx = 0, dy = 0;
+  av::FramePtr picture;  // yuv420p
+};
+
 struct InputSlot {
   explicit InputSlot(size_t capacity) : queue(capacity) {}
   BoundedQueue<InputItem> queue;  // loop -> decoder thread
@@ -53,19 +76,20 @@ struct InputSlot {
   std::atomic<int> sourceWidth{0}, sourceHeight{0};
   std::atomic<uint8_t> shown{static_cast<uint8_t>(InputShow::Slate)};  // by the compositor
 
-  // The latest picture, yuv420p, already scaled to `placed` for scene `revision`:
-  // replaced by the decoder thread, copied into the canvas by the compositor, both
-  // under `mutex`.
+  // The latest picture, scaled to every size the scenes draw it at: replaced by the
+  // decoder thread, copied into the canvases by the compositors, both under `mutex`.
   std::mutex mutex;
-  av::FramePtr picture;
-  PixelRect placed;
-  uint64_t revision = 0;
+  std::vector<PlacedPicture> pictures;
   std::string error;  // the decoder's last error
 };
 
-// What PATCH changes while the program runs.
+// What PATCH and take change while the program runs.
 struct Scene {
-  LayoutSpec layout;
+  std::vector<LayerSpec> layers;    // the program's, bottom to top (SceneSpec::resolved)
+  std::vector<LayerSpec> incoming;  // a fade's next scene (empty: no fade)
+  int64_t fadeStartMs = 0;          // compositorNowMs() when the fade began
+  int fadeMs = 0;
+  std::vector<LayerSpec> preview;  // the preview stream's
   uint32_t slateRgb = 0x202040;
   std::string slateText;
   StallPolicy policy;
@@ -78,7 +102,10 @@ struct CompositorSettings {
   int width = 0, height = 0, fps = 30, kbps = 0, gopMs = 2000, audioKbps = 128;
   std::string preset;
   size_t queueFrames = 8;
-  std::string fontFile;  // of the slate's text (mixer.font)
+  std::string fontFile;   // of the slate's text (mixer.font)
+  std::string assetsDir;  // image layers are named in it (mixer.assets_dir)
+  // The preview stream's canvas (0 x 0: none) and fps.
+  int previewWidth = 0, previewHeight = 0, previewFps = 10;
 };
 
 struct CompositorCounters {
@@ -105,7 +132,9 @@ struct CompositorState {
   std::vector<std::unique_ptr<InputSlot>> slots;  // fixed size after construction
   std::atomic<bool> stop{false};
   std::atomic<bool> keyRequested{false};
+  std::atomic<bool> previewKeyRequested{false};
   CompositorCounters counters;
+  CompositorCounters previewCounters;
   MixBus bus;  // the inputs' audio, mixed by the compositor
 
   // Loop: a new scene; the decoders rescale their latest picture at once.

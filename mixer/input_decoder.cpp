@@ -2,13 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "av/av_libraries.hpp"
 #include "av/filter_api.hpp"
 
 namespace mixer {
 
 InputDecoder::~InputDecoder() {
-  if (sws_ && api_) api_->sws_freeContext(sws_);
+  if (api_)
+    for (SwsContext* c : sws_) api_->sws_freeContext(c);
 }
 
 void InputDecoder::run() {
@@ -86,32 +89,67 @@ void InputDecoder::decode(const InputItem& item) {
   }
 }
 
+std::vector<PlacementKey> InputDecoder::wanted(const Scene& scene) const {
+  const CompositorSettings& s = state_.settings;
+  std::vector<PlacementKey> keys;
+  auto add = [&](const std::vector<LayerSpec>& layers, int width, int height) {
+    for (const LayerSpec& l : layers) {
+      if (l.source != LayerSource::Input || l.input != index_) continue;
+      const PixelRect cell = LayoutGeometry::fromFractions(l.rect, width, height);
+      const PlacementKey key = PlacementKey::of(l, cell);
+      if (!cell.empty() && std::find(keys.begin(), keys.end(), key) == keys.end())
+        keys.push_back(key);
+    }
+  };
+  add(scene.layers, s.width, s.height);
+  add(scene.incoming, s.width, s.height);
+  if (s.previewWidth > 0) add(scene.preview, s.previewWidth, s.previewHeight);
+  return keys;
+}
+
+av::FramePtr InputDecoder::scaleTo(const Placement& p, size_t index) {
+  // NOTE: the crop is a pointer offset into the planes: whole chroma samples for
+  // the 4:2:0 formats H.264 decodes to (the rect is even); others are not cropped.
+  const auto format = static_cast<AVPixelFormat>(source_->format);
+  const bool yuv420 = format == AV_PIX_FMT_YUV420P || format == AV_PIX_FMT_YUVJ420P;
+  const PixelRect src = yuv420 ? p.src : PixelRect{0, 0, source_->width, source_->height};
+  const uint8_t* planes[4] = {nullptr, nullptr, nullptr, nullptr};
+  for (int i = 0; i < 4 && source_->data[i]; ++i) {
+    const int shift = (yuv420 && i > 0) ? 1 : 0;
+    planes[i] = source_->data[i] + static_cast<ptrdiff_t>(src.y >> shift) * source_->linesize[i] +
+                (yuv420 ? (src.x >> shift) : 0);
+  }
+  if (sws_.size() <= index) sws_.resize(index + 1, nullptr);
+  sws_[index] =
+      api_->sws_getCachedContext(sws_[index], src.w, src.h, format, p.dst.w, p.dst.h,
+                                 AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr);
+  av::FramePtr picture = av::makeFrame(*api_);
+  if (!sws_[index] || !picture) return nullptr;
+  picture->width = p.dst.w;
+  picture->height = p.dst.h;
+  picture->format = AV_PIX_FMT_YUV420P;
+  if (api_->av_frame_get_buffer(picture.get(), 0) < 0) return nullptr;
+  api_->sws_scale(sws_[index], planes, source_->linesize, 0, src.h, picture->data,
+                  picture->linesize);
+  return picture;
+}
+
 void InputDecoder::place() {
   uint64_t revision = 0;
   const Scene scene = state_.scene(&revision);
   placedRevision_ = revision;
-  const CompositorSettings& s = state_.settings;
-  const std::vector<PixelRect> cells = LayoutGeometry::cells(scene.layout, s.width, s.height);
-  av::FramePtr picture;
-  PixelRect placed;
-  if (index_ < cells.size() && !cells[index_].empty()) {
-    placed = LayoutGeometry::fit(cells[index_], source_->width, source_->height);
-    sws_ = api_->sws_getCachedContext(
-        sws_, source_->width, source_->height, static_cast<AVPixelFormat>(source_->format),
-        placed.w, placed.h, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr);
-    picture = av::makeFrame(*api_);
-    if (!sws_ || !picture) return noteError("cannot scale the input (libswscale)");
-    picture->width = placed.w;
-    picture->height = placed.h;
-    picture->format = AV_PIX_FMT_YUV420P;
-    if (api_->av_frame_get_buffer(picture.get(), 0) < 0) return noteError("out of memory");
-    api_->sws_scale(sws_, source_->data, source_->linesize, 0, source_->height, picture->data,
-                    picture->linesize);
+  const std::vector<PlacementKey> keys = wanted(scene);
+  std::vector<PlacedPicture> pictures;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const PlacementKey& k = keys[i];
+    const Placement p = LayoutGeometry::place({0, 0, k.cellW, k.cellH}, source_->width,
+                                              source_->height, k.crop, k.fit);
+    av::FramePtr picture = scaleTo(p, i);
+    if (!picture) return noteError("cannot scale the input (libswscale, out of memory)");
+    pictures.push_back({k, p.dst.x, p.dst.y, std::move(picture)});
   }
   std::lock_guard lock(slot_.mutex);
-  slot_.picture = std::move(picture);  // none when the layout does not show this input
-  slot_.placed = placed;
-  slot_.revision = revision;
+  slot_.pictures = std::move(pictures);  // none when no layer shows this input
 }
 
 void InputDecoder::noteError(const std::string& error) {

@@ -1,14 +1,15 @@
 // InputDecoder: the body of one program input's decoder thread ("rcP1-in0"): units
 // from its slot's queue -> H.264 decoder (reopened on each publisher's avcC) -> the
-// latest frame scaled (libswscale) to the input's layer and stored in the slot. It
-// never waits on the compositor; a layout change rescales the kept frame at once.
-// Lives on its thread only.
+// latest frame cropped and scaled (libswscale) to each size its layers have in the
+// program, fading-in and preview scenes, stored in the slot. It never waits on the
+// compositors; a scene change rescales the kept frame at once. Lives on its thread.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "av/av_ptr.hpp"
 #include "mixer/compositor_state.hpp"
@@ -34,8 +35,11 @@ class InputDecoder {
   void configure(const InputItem& item);
   void decode(const InputItem& item);
   void decodeAudio(const InputItem& item);
-  // Scales `source_` to the input's layer in the current scene and stores it.
+  // Scales `source_` to the input's layers in the current scenes and stores them.
   void place();
+  // The sizes the current scene draws this input at.
+  std::vector<PlacementKey> wanted(const Scene& scene) const;
+  av::FramePtr scaleTo(const Placement& p, size_t index);
   void noteError(const std::string& error);
 
   CompositorState& state_;
@@ -45,8 +49,8 @@ class InputDecoder {
   std::unique_ptr<VideoDecoder> decoder_;
   std::unique_ptr<InputAudio> audio_;
   av::FramePtr decoded_;
-  av::FramePtr source_;  // the latest decoded frame, kept for a rescale
-  SwsContext* sws_ = nullptr;
+  av::FramePtr source_;           // the latest decoded frame, kept for a rescale
+  std::vector<SwsContext*> sws_;  // one per wanted size (cached contexts)
   uint64_t placedRevision_ = 0;
 };
 

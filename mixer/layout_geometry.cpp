@@ -27,6 +27,8 @@ size_t LayoutGeometry::layers(LayoutKind kind) {
       return 2;
     case LayoutKind::Grid2x2:
       return 4;
+    case LayoutKind::Grid3x3:
+      return 9;
   }
   return 1;
 }
@@ -42,7 +44,7 @@ PixelRect LayoutGeometry::fromFractions(const FracRect& f, int width, int height
   return {x0, y0, x1 - x0, y1 - y0};
 }
 
-std::vector<PixelRect> LayoutGeometry::cells(const LayoutSpec& layout, int width, int height) {
+std::vector<FracRect> LayoutGeometry::fractions(const LayoutSpec& layout) {
   std::vector<FracRect> fr;
   switch (layout.kind) {
     case LayoutKind::Single:
@@ -57,9 +59,21 @@ std::vector<PixelRect> LayoutGeometry::cells(const LayoutSpec& layout, int width
     case LayoutKind::Grid2x2:
       fr = {{0, 0, 0.5, 0.5}, {0.5, 0, 0.5, 0.5}, {0, 0.5, 0.5, 0.5}, {0.5, 0.5, 0.5, 0.5}};
       break;
+    case LayoutKind::Grid3x3:
+      // NOTE: edges i/3 computed the same way for the cell ending and the one
+      // starting there, so neighbours share the rounded edge (no gap, no overlap).
+      for (int row = 0; row < 3; ++row)
+        for (int col = 0; col < 3; ++col)
+          fr.push_back(
+              {col / 3.0, row / 3.0, (col + 1) / 3.0 - col / 3.0, (row + 1) / 3.0 - row / 3.0});
+      break;
   }
+  return fr;
+}
+
+std::vector<PixelRect> LayoutGeometry::cells(const LayoutSpec& layout, int width, int height) {
   std::vector<PixelRect> out;
-  for (const FracRect& f : fr) out.push_back(fromFractions(f, width, height));
+  for (const FracRect& f : fractions(layout)) out.push_back(fromFractions(f, width, height));
   return out;
 }
 
@@ -74,6 +88,30 @@ PixelRect LayoutGeometry::fit(const PixelRect& cell, int srcW, int srcH) {
   return {x, y, w, h};
 }
 
+Placement LayoutGeometry::place(const PixelRect& cell, int srcW, int srcH, const FracRect& crop,
+                                LayerFit fit) {
+  if (cell.empty() || srcW < 2 || srcH < 2) return {{0, 0, srcW, srcH}, cell};
+  const int evenW = srcW - (srcW & 1), evenH = srcH - (srcH & 1);
+  int x0 = std::clamp(layoutEvenDown(crop.x * srcW), 0, evenW - 2);
+  int y0 = std::clamp(layoutEvenDown(crop.y * srcH), 0, evenH - 2);
+  int w = std::clamp(layoutEvenNearest(crop.w * srcW), 2, evenW - x0);
+  int h = std::clamp(layoutEvenNearest(crop.h * srcH), 2, evenH - y0);
+  if (fit == LayerFit::Cover) {
+    const double cellAspect = static_cast<double>(cell.w) / cell.h;
+    if (static_cast<double>(w) / h > cellAspect) {
+      const int cut = std::clamp(layoutEvenNearest(h * cellAspect), 2, w);
+      x0 += layoutEvenDown((w - cut) / 2.0);
+      w = cut;
+    } else {
+      const int cut = std::clamp(layoutEvenNearest(w / cellAspect), 2, h);
+      y0 += layoutEvenDown((h - cut) / 2.0);
+      h = cut;
+    }
+  }
+  const PixelRect src{x0, y0, w, h};
+  return {src, fit == LayerFit::Contain ? LayoutGeometry::fit(cell, w, h) : cell};
+}
+
 const char* LayoutGeometry::name(LayoutKind kind) {
   switch (kind) {
     case LayoutKind::Single:
@@ -84,13 +122,15 @@ const char* LayoutGeometry::name(LayoutKind kind) {
       return "side_by_side";
     case LayoutKind::Grid2x2:
       return "grid2x2";
+    case LayoutKind::Grid3x3:
+      return "grid3x3";
   }
   return "?";
 }
 
 std::optional<LayoutKind> LayoutGeometry::parse(std::string_view name) {
-  for (LayoutKind k :
-       {LayoutKind::Single, LayoutKind::Pip, LayoutKind::SideBySide, LayoutKind::Grid2x2})
+  for (LayoutKind k : {LayoutKind::Single, LayoutKind::Pip, LayoutKind::SideBySide,
+                       LayoutKind::Grid2x2, LayoutKind::Grid3x3})
     if (name == LayoutGeometry::name(k)) return k;
   return std::nullopt;
 }

@@ -1,10 +1,11 @@
-// LayoutGeometry: where a program's inputs go on its canvas: the templates (single,
-// picture-in-picture, side by side, 2x2) as cells from fractions of the canvas, and
-// a picture fitted inside its cell; every rect even (yuv420 chroma is half size).
-// Pure; any thread.
+// LayoutGeometry: where a program's layers go on its canvas: the templates (single,
+// picture-in-picture, side by side, 2x2, 3x3) as cells from fractions of the canvas,
+// and a source (cropped) placed in its cell by its fit; every rect even (yuv420
+// chroma is half size). Pure; any thread.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,7 +25,17 @@ struct FracRect {
   bool operator==(const FracRect&) const = default;
 };
 
-enum class LayoutKind : uint8_t { Single, Pip, SideBySide, Grid2x2 };
+enum class LayoutKind : uint8_t { Single, Pip, SideBySide, Grid2x2, Grid3x3 };
+
+// How a source fills its layer's cell: inside it keeping its aspect (letterboxed),
+// over all of it keeping its aspect (the overflow cropped), or stretched to it.
+enum class LayerFit : uint8_t { Contain, Cover, Stretch };
+
+// Where a source goes: `src` (a rect of the source, even) scaled to `dst` (on the canvas).
+struct Placement {
+  PixelRect src, dst;
+  bool operator==(const Placement&) const = default;
+};
 
 struct LayoutSpec {
   LayoutKind kind = LayoutKind::Single;
@@ -37,6 +48,8 @@ class LayoutGeometry {
  public:
   // Layers the template shows (inputs past it are decoded but not drawn).
   static size_t layers(LayoutKind kind);
+  // The cell of each layer as fractions of the canvas, bottom to top.
+  static std::vector<FracRect> fractions(const LayoutSpec& layout);
   // The cell of each layer, bottom (drawn first) to top, on a width x height canvas.
   static std::vector<PixelRect> cells(const LayoutSpec& layout, int width, int height);
   // `f` on the canvas: each edge rounded to the nearest even pixel and clipped to
@@ -46,6 +59,11 @@ class LayoutGeometry {
   // A srcW x srcH picture fitted inside `cell` keeping its aspect ratio, centred,
   // even, at least 2x2 (the cell itself when the source size is unknown).
   static PixelRect fit(const PixelRect& cell, int srcW, int srcH);
+  // The `crop` (fractions) of a srcW x srcH source placed in `cell` by `fit`: the
+  // source rect (even edges, at least 2x2; for cover also cut to the cell's aspect,
+  // centred) and where it lands on the canvas.
+  static Placement place(const PixelRect& cell, int srcW, int srcH, const FracRect& crop,
+                         LayerFit fit);
 
   static const char* name(LayoutKind kind);
   static std::optional<LayoutKind> parse(std::string_view name);

@@ -82,8 +82,13 @@ av::FramePtr decode(const av::FilterApi& api, const std::string& path, const std
     error = "cannot decode " + path + ": " + reason;
     return av::FramePtr(nullptr, {api.av_frame_free});
   };
-  const AVCodec* codec = api.avcodec_find_decoder(AV_CODEC_ID_PNG);
-  if (!codec) return fail("this FFmpeg has no png decoder");
+  // NOTE: a JPEG (an image layer's photo) by its SOI marker; anything else goes to
+  // the png decoder, which names what is wrong with it.
+  const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+  const bool jpeg = bytes.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
+  const AVCodec* codec = api.avcodec_find_decoder(jpeg ? AV_CODEC_ID_MJPEG : AV_CODEC_ID_PNG);
+  if (!codec)
+    return fail(jpeg ? "this FFmpeg has no mjpeg decoder" : "this FFmpeg has no png decoder");
   av::CodecContextPtr ctx = av::makeCodecContext(api, codec);
   av::PacketPtr packet = av::makePacket(api);
   av::FramePtr frame = av::makeFrame(api);

@@ -1,7 +1,7 @@
-// LogoImage: an image overlay's PNG, read (bounded), decoded by libavcodec's png
-// decoder, converted to RGBA and scaled by libswscale, its alpha multiplied by the
-// overlay's opacity: the one frame FilterGraph::setImage feeds the overlay. Loaded
-// and owned by the VideoWorker thread; never throws.
+// LogoImage: an image overlay's PNG (an image layer's PNG or JPEG), read (bounded),
+// decoded by libavcodec's png (mjpeg) decoder, converted to RGBA and scaled by libswscale, its
+// alpha multiplied by the overlay's opacity: the one frame FilterGraph::setImage feeds the overlay.
+// Loaded and owned by the VideoWorker thread; never throws.
 #pragma once
 
 #include <optional>

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "mixer/compositor.hpp"
 #include "mixer/input_decoder.hpp"
 
@@ -16,7 +18,8 @@ Program::Program(ProgramContext& ctx, uint64_t id, ProgramSpec spec)
       id_(id),
       spec_(std::move(spec)),
       sinceMs_(static_cast<int64_t>(ctx.loop.nowMs())),
-      rateTimer_(ctx.loop, [this] { sampleRates(); }) {
+      rateTimer_(ctx.loop, [this] { sampleRates(); }),
+      fadeTimer_(ctx.loop, [this] { endFade(); }) {
   CompositorSettings s;
   s.id = id_;
   s.key = spec_.key();
@@ -28,6 +31,12 @@ Program::Program(ProgramContext& ctx, uint64_t id, ProgramSpec spec)
   s.preset = spec_.preset;
   s.audioKbps = spec_.audioKbps;
   s.fontFile = ctx.fontFile;
+  s.assetsDir = ctx.assetsDir;
+  if (spec_.previewStream) {
+    s.previewWidth = spec_.previewWidth;
+    s.previewHeight = spec_.previewHeight;
+    s.previewFps = spec_.previewFps;
+  }
   // NOTE: units, not frames: a join burst (the hub's GOP cache, audio and video)
   // is taken whole rather than cut at the next keyframe.
   s.queueFrames = std::max<size_t>(ctx.queueFrames, kProgramInputQueue);
@@ -43,6 +52,15 @@ Program::Program(ProgramContext& ctx, uint64_t id, ProgramSpec spec)
   rung.fps = spec_.fps;
   rung.kbps = spec_.kbps;
   output_ = std::make_unique<RungOutput>(ctx.registry, spec_.app, spec_.name, "", rung);
+  if (spec_.previewStream) {
+    PlannedRung small = rung;
+    small.width = spec_.previewWidth;
+    small.height = spec_.previewHeight;
+    small.fps = spec_.previewFps;
+    small.kbps = std::max(100, spec_.kbps / 8);
+    preview_ =
+        std::make_unique<RungOutput>(ctx.registry, spec_.app, spec_.name + "_preview", "", small);
+  }
 }
 
 Program::~Program() {
@@ -54,7 +72,14 @@ Program::~Program() {
 
 Scene Program::sceneOf(const ProgramSpec& spec) const {
   Scene s;
-  s.layout = spec.layout;
+  s.layers = spec.scene.resolved(spec.inputs.size());
+  s.preview = spec.preview.resolved(spec.inputs.size());
+  if (fade_) {
+    s.incoming = std::move(s.layers);
+    s.layers = fade_->from;
+    s.fadeStartMs = fade_->startMs;
+    s.fadeMs = fade_->ms;
+  }
   s.slateRgb = parseRgb(spec.slateColor).value_or(0x202040);
   s.slateText = spec.slateText;
   s.policy = StallPolicy{spec.stallMs, spec.repeatMs};
@@ -71,20 +96,35 @@ bool Program::start(std::string& error) {
           },
           error))
     return false;
+  if (preview_ && !preview_->open(
+                      [weak] {
+                        if (auto s = weak.lock())
+                          s->previewKeyRequested.store(true, std::memory_order_relaxed);
+                      },
+                      error)) {
+    output_->close("its preview could not start");
+    return false;
+  }
   const std::string tag = "rcP" + std::to_string(id_);
   std::shared_ptr<CompositorState> state = state_;
   auto done = [state, id = id_] { state->post(MixerEvent{id, 0, false, StageDone{}}); };
   threads_.push_back(std::make_unique<WorkerThread>(
       tag + "-pgm", [state] { Compositor(*state).run(); }, done));
+  if (preview_)
+    threads_.push_back(std::make_unique<WorkerThread>(
+        tag + "-pvw", [state] { Compositor(*state, true).run(); }, done));
   for (size_t i = 0; i < inputs_.size(); ++i)
     threads_.push_back(std::make_unique<WorkerThread>(
         tag + "-in" + std::to_string(i), [state, i] { InputDecoder(*state, i).run(); }, done));
   for (auto& in : inputs_) in->trySubscribe();
   rateTimer_.start(1000, 1000);
   sampledAtMs_ = ctx_.loop.nowMs();
-  spdlog::info("program {}: started, {} inputs, {}x{} {} fps, layout {}", spec_.key(),
+  spdlog::info("program {}: started, {} inputs, {}x{} {} fps, {}, preview {}", spec_.key(),
                inputs_.size(), spec_.width, spec_.height, spec_.fps,
-               LayoutGeometry::name(spec_.layout.kind));
+               spec_.scene.layers.empty()
+                   ? std::string(LayoutGeometry::name(spec_.scene.layout.kind))
+                   : std::to_string(spec_.scene.layers.size()) + " layers",
+               preview_ ? preview_->key() : std::string("off"));
   return true;
 }
 
@@ -92,9 +132,11 @@ void Program::stop(std::string_view reason) {
   if (stopped_) return;
   stopped_ = true;
   rateTimer_.stop();
+  fadeTimer_.stop();
   state_->stopAll();
   for (auto& in : inputs_) in->detach();
   if (output_) output_->close(reason);
+  if (preview_) preview_->close(reason);
 }
 
 bool Program::tryReap() {
@@ -110,14 +152,49 @@ void Program::update(const ProgramSpec& spec) {
   state_->setScene(sceneOf(spec_));
 }
 
+bool Program::take(int fadeMs, std::string& error) {
+  if (fade_) {
+    error = "a fade is running";
+    return false;
+  }
+  if (fadeMs > 0) {
+    fade_ = Fade{spec_.scene.resolved(spec_.inputs.size()), compositorNowMs(), fadeMs};
+    fadeTimer_.start(static_cast<uint64_t>(fadeMs));
+  }
+  spec_.scene = spec_.preview;
+  state_->setScene(sceneOf(spec_));
+  spdlog::info("program {}: take, {}", spec_.key(),
+               fadeMs > 0 ? "fade " + std::to_string(fadeMs) + " ms" : std::string("cut"));
+  return true;
+}
+
+void Program::endFade() {
+  // NOTE: the compositor already paints the new scene alone once the ramp is over;
+  // this only drops the old one (same sizes: the decoders' pictures still match).
+  fade_.reset();
+  state_->setScene(sceneOf(spec_));
+}
+
 void Program::onPublish(const core::Stream& stream) {
   if (stopped_) return;
   for (auto& in : inputs_)
     if (in->spec().key() == stream.key()) in->trySubscribe();
 }
 
+void Program::onPreviewEvent(MixerEvent&& event) {
+  if (!preview_) return;
+  if (auto* config = std::get_if<RungConfig>(&event.body)) {
+    preview_->onVideoConfig(config->avcC);
+  } else if (auto* unit = std::get_if<EncodedUnit>(&event.body)) {
+    preview_->onVideo(*unit);
+  } else if (auto* err = std::get_if<StageError>(&event.body)) {
+    spdlog::error("program {}: preview: {}", spec_.key(), err->reason);
+  }
+}
+
 void Program::onEvent(MixerEvent&& event) {
   if (stopped_) return;
+  if (event.rung == 1) return onPreviewEvent(std::move(event));
   if (auto* config = std::get_if<RungConfig>(&event.body)) {
     output_->onVideoConfig(config->avcC);
   } else if (auto* unit = std::get_if<EncodedUnit>(&event.body)) {
@@ -211,7 +288,20 @@ nlohmann::json Program::describe() const {
   j["state"] = stopped_ ? "stopped" : (error_.empty() ? "running" : "failed");
   j["error"] = error_.empty() ? nlohmann::json() : nlohmann::json(error_);
   j["since_ms"] = sinceMs_;
+  describePreview(j, now);
   return j;
+}
+
+void Program::describePreview(nlohmann::json& j, int64_t nowMs) const {
+  const CompositorCounters& pc = state_->previewCounters;
+  j["preview_stream"]["stream"] = preview_ ? nlohmann::json(preview_->key()) : nlohmann::json();
+  j["preview_stream"]["frames"] = pc.framesOut.load(std::memory_order_relaxed);
+  j["transition"] = nlohmann::json();
+  if (fade_)
+    j["transition"] = {
+        {"type", "fade"},
+        {"duration_ms", fade_->ms},
+        {"progress", std::clamp(double(nowMs - fade_->startMs) / fade_->ms, 0.0, 1.0)}};
 }
 
 }  // namespace mixer

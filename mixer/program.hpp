@@ -1,12 +1,15 @@
 // Program: one composed stream: its inputs (ProgramInput taps), the threads that
-// decode them and the output-clocked Compositor (sharing a CompositorState), and
-// the program published into the hub as a stream of its own (origin mixer), so
-// every output serves it. Owned by the ProgramSet; loop thread.
+// decode them, the output-clocked Compositor of the program and the one of its
+// preview (sharing a CompositorState), the program published into the hub as a
+// stream of its own (origin mixer), so every output serves it, and its preview as
+// "{name}_preview"; "take" makes the preview scene the program's (cut or fade).
+// Owned by the ProgramSet; loop thread.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,7 @@ struct ProgramContext {
   av::Libraries& libs;
   size_t queueFrames = 8;
   std::string fontFile;                  // mixer.font
+  std::string assetsDir;                 // mixer.assets_dir (image layers)
   std::function<bool(MixerEvent)> post;  // the ProgramSet's Mailbox
 };
 
@@ -45,8 +49,13 @@ class Program {
   // Joins the threads once each has returned; true when all are joined.
   bool tryReap();
 
-  // A live change (layout, pip, slate, stall policy, inputs' streams, gain, mute).
+  // A live change (scenes, slate, stall policy, inputs' streams, gain, mute),
+  // applied on the next frame.
   void update(const ProgramSpec& spec);
+  // The preview scene becomes the program's: at the next frame (`fadeMs` 0, a cut)
+  // or blended in over `fadeMs`. False with `error` while a fade runs.
+  bool take(int fadeMs, std::string& error);
+  bool fading() const { return fade_.has_value(); }
   // A stream was published: the inputs waiting for it subscribe.
   void onPublish(const core::Stream& stream);
   void onEvent(MixerEvent&& event);
@@ -58,6 +67,10 @@ class Program {
  private:
   Scene sceneOf(const ProgramSpec& spec) const;
   void sampleRates();
+  void endFade();
+  void onPreviewEvent(MixerEvent&& event);
+  // The preview stream's key and frames, and the fade in progress (or null).
+  void describePreview(nlohmann::json& j, int64_t nowMs) const;
 
   ProgramContext& ctx_;
   const uint64_t id_;
@@ -65,6 +78,7 @@ class Program {
   std::shared_ptr<CompositorState> state_;
   std::vector<std::unique_ptr<ProgramInput>> inputs_;
   std::unique_ptr<RungOutput> output_;
+  std::unique_ptr<RungOutput> preview_;  // none when the spec asks for no preview stream
   std::vector<std::unique_ptr<WorkerThread>> threads_;  // the compositor, then each input
   std::string error_;
   int64_t sinceMs_ = 0;
@@ -77,6 +91,13 @@ class Program {
   std::vector<Rate> inRates_;
   uint64_t sampledAtMs_ = 0;
   core::Timer rateTimer_;
+  struct Fade {
+    std::vector<LayerSpec> from;  // the program's layers when it began
+    int64_t startMs = 0;          // compositorNowMs()
+    int ms = 0;
+  };
+  std::optional<Fade> fade_;
+  core::Timer fadeTimer_;
 };
 
 }  // namespace mixer

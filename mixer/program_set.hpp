@@ -36,6 +36,7 @@ class ProgramSet final : public core::ProgramControl, public core::StreamObserve
   Answer getProgram(const std::string& key) const override;
   Answer patchProgram(const std::string& key, const nlohmann::json& body) override;
   Answer removeProgram(const std::string& key) override;
+  Answer takeProgram(const std::string& key, const nlohmann::json& body) override;
 
   size_t retired() const { return retired_.size(); }
   static ProgramDefaults defaultsOf(const core::MixerConfig& config);
@@ -43,6 +44,9 @@ class ProgramSet final : public core::ProgramControl, public core::StreamObserve
  private:
   void onEvent(MixerEvent&& event);
   void reap();
+  // Every image layer of `spec` names a PNG or JPEG of the assets dir (its first
+  // bytes: the decode itself runs on the compositor's thread); else `error` names it.
+  bool imagesOpen(const ProgramSpec& spec, std::string& error) const;
 
   core::EventLoop& loop_;
   const core::MixerConfig& config_;

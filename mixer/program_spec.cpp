@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -25,15 +26,6 @@ bool programStreamKey(SpecReader& r, const char* key, std::string& app, std::str
   return true;
 }
 
-bool programFraction(SpecReader& r, FracRect& f) {
-  if (!r.isObject() || !r.number("x", f.x, 0, 1) || !r.number("y", f.y, 0, 1) ||
-      !r.number("w", f.w, 0.01, 1) || !r.number("h", f.h, 0.01, 1) || !r.noUnknownFields())
-    return false;
-  if (f.x + f.w > 1.0001 || f.y + f.h > 1.0001)
-    return r.fail("w", "the rect leaves the canvas (x + w and y + h must be <= 1)");
-  return true;
-}
-
 bool programInputs(SpecReader& r, ProgramSpec& s) {
   const nlohmann::json* list = r.get("inputs");
   if (!list) return r.fail("inputs", "missing");
@@ -52,6 +44,22 @@ bool programInputs(SpecReader& r, ProgramSpec& s) {
 
 bool programEven(SpecReader& r, const char* key, int v) {
   return v % 2 == 0 || r.fail(key, fmt::format("{} is odd (yuv420 needs even sizes)", v));
+}
+
+// "preview_stream": by default half the canvas each way (a quarter of its area).
+bool programPreviewStream(SpecReader& r, ProgramSpec& s, int defaultFps) {
+  s.previewStream = defaultFps > 0;
+  s.previewFps = std::min(defaultFps > 0 ? defaultFps : 10, s.fps);
+  s.previewWidth = std::max(kMinProgramSide, s.width / 4 * 2);
+  s.previewHeight = std::max(kMinProgramSide, s.height / 4 * 2);
+  const nlohmann::json* j = r.get("preview_stream");
+  if (!j) return true;
+  SpecReader p(*j, "preview_stream", r.errorText());
+  return p.isObject() && p.boolean("enabled", s.previewStream) &&
+         p.integer("width", s.previewWidth, kMinProgramSide, s.width) &&
+         p.integer("height", s.previewHeight, kMinProgramSide, s.height) &&
+         programEven(p, "width", s.previewWidth) && programEven(p, "height", s.previewHeight) &&
+         p.integer("fps", s.previewFps, 1, s.fps) && p.noUnknownFields();
 }
 
 }  // namespace
@@ -76,9 +84,8 @@ std::optional<ProgramSpec> ProgramSpec::parse(const nlohmann::json& j,
   s.stallMs = defaults.stallMs;
   s.repeatMs = defaults.repeatMs;
   SpecReader r(j, "", error);
-  size_t layout = 0, preset = 1;
+  size_t preset = 1;
   if (!r.isObject() || !programStreamKey(r, "output", s.app, s.name) || !programInputs(r, s) ||
-      !r.choice("layout", layout, {"single", "pip", "side_by_side", "grid2x2"}) ||
       !r.integer("width", s.width, kMinProgramSide, kMaxProgramWidth) ||
       !r.integer("height", s.height, kMinProgramSide, kMaxProgramHeight) ||
       !programEven(r, "width", s.width) || !programEven(r, "height", s.height) ||
@@ -87,14 +94,17 @@ std::optional<ProgramSpec> ProgramSpec::parse(const nlohmann::json& j,
       !r.choice("preset", preset, {"ultrafast", "superfast"}) ||
       !r.integer("gop_ms", s.gopMs, 500, 10000) || !r.integer("audio_kbps", s.audioKbps, 32, 320) ||
       !r.integer("stall_ms", s.stallMs, 100, 10000) ||
-      !r.integer("repeat_ms", s.repeatMs, 0, 60000))
+      !r.integer("repeat_ms", s.repeatMs, 0, 60000) ||
+      !SceneSpec::parse(r, s.scene, s.inputKeys(), s.width, s.height) ||
+      !programPreviewStream(r, s, defaults.previewFps))
     return std::nullopt;
-  s.layout.kind =
-      *LayoutGeometry::parse(std::array{"single", "pip", "side_by_side", "grid2x2"}[layout]);
   s.preset = preset == 0 ? "ultrafast" : "superfast";
-  if (const nlohmann::json* pip = r.get("pip")) {
-    SpecReader p(*pip, "pip", error);
-    if (!programFraction(p, s.layout.pip)) return std::nullopt;
+  s.preview = s.scene;
+  if (const nlohmann::json* preview = r.get("preview")) {
+    SpecReader p(*preview, "preview", error);
+    if (!p.isObject() || !SceneSpec::parse(p, s.preview, s.inputKeys(), s.width, s.height) ||
+        !p.noUnknownFields())
+      return std::nullopt;
   }
   if (const nlohmann::json* slate = r.get("slate")) {
     SpecReader sl(*slate, "slate", error);
@@ -115,25 +125,38 @@ std::optional<ProgramSpec> ProgramSpec::parse(const nlohmann::json& j,
   return s;
 }
 
+std::vector<std::string> ProgramSpec::inputKeys() const {
+  std::vector<std::string> keys;
+  for (const ProgramInputSpec& in : inputs) keys.push_back(in.key());
+  return keys;
+}
+
 nlohmann::json ProgramSpec::toJson() const {
   nlohmann::json inputsJson = nlohmann::json::array();
   for (const ProgramInputSpec& in : inputs)
     inputsJson.push_back({{"stream", in.key()}, {"gain", in.gain}, {"mute", in.mute}});
-  return {
-      {"output", key()},
-      {"inputs", std::move(inputsJson)},
-      {"layout", LayoutGeometry::name(layout.kind)},
-      {"pip", {{"x", layout.pip.x}, {"y", layout.pip.y}, {"w", layout.pip.w}, {"h", layout.pip.h}}},
-      {"width", width},
-      {"height", height},
-      {"fps", fps},
-      {"kbps", kbps},
-      {"preset", preset},
-      {"gop_ms", gopMs},
-      {"audio_kbps", audioKbps},
-      {"slate", {{"color", slateColor}, {"text", slateText}}},
-      {"stall_ms", stallMs},
-      {"repeat_ms", repeatMs}};
+  nlohmann::json previewJson = nlohmann::json::object();
+  preview.toJson(previewJson);
+  nlohmann::json j{{"output", key()},
+                   {"inputs", std::move(inputsJson)},
+                   {"preview", std::move(previewJson)},
+                   {"preview_stream",
+                    {{"enabled", previewStream},
+                     {"width", previewWidth},
+                     {"height", previewHeight},
+                     {"fps", previewFps}}},
+                   {"width", width},
+                   {"height", height},
+                   {"fps", fps},
+                   {"kbps", kbps},
+                   {"preset", preset},
+                   {"gop_ms", gopMs},
+                   {"audio_kbps", audioKbps},
+                   {"slate", {{"color", slateColor}, {"text", slateText}}},
+                   {"stall_ms", stallMs},
+                   {"repeat_ms", repeatMs}};
+  scene.toJson(j);
+  return j;
 }
 
 bool ProgramSpec::onlyLiveChanges(const ProgramSpec& next, std::string& error) const {
@@ -149,6 +172,9 @@ bool ProgramSpec::onlyLiveChanges(const ProgramSpec& next, std::string& error) c
   if (next.preset != preset) return refuse("preset");
   if (next.gopMs != gopMs) return refuse("gop_ms");
   if (next.audioKbps != audioKbps) return refuse("audio_kbps");
+  if (next.previewStream != previewStream || next.previewWidth != previewWidth ||
+      next.previewHeight != previewHeight || next.previewFps != previewFps)
+    return refuse("preview_stream");
   if (next.inputs.size() != inputs.size()) return refuse("the number of inputs");
   return true;
 }

@@ -419,6 +419,7 @@ const std::vector<SectionRule>& rules() {
                text("slate_color", &MixerConfig::slateColor, checkRgbColor),
                integer("stall_ms", &MixerConfig::stallMs, 100, 10000),
                integer("repeat_ms", &MixerConfig::repeatMs, 0, 60000),
+               integer("preview_fps", &MixerConfig::previewFps, 0, 30),
                boolean("audio_variants", &MixerConfig::audioVariants),
                integer("variant_aac_kbps", &MixerConfig::variantAacKbps, 8, 512),
                integer("variant_opus_kbps", &MixerConfig::variantOpusKbps, 8, 512),

@@ -63,6 +63,9 @@ struct MixerConfig {
   std::string slateColor = "#202040";  // "#RRGGBB"
   int stallMs = 500;                   // 100..10000
   int repeatMs = 3000;                 // 0..60000
+  // The fps of a program's preview stream ("{name}_preview", half its width and
+  // height) when the program sets none; 0: programs publish no preview unless asked.
+  int previewFps = 10;  // 0..30
 
   const MixerProfile* find(std::string_view name) const;
   // The first profile (in file order) one of whose patterns matches `streamKey`

@@ -49,7 +49,10 @@ ProgramControl::Answer CohostSet::open(const std::string& app, const std::string
     return cohostRefuse(400, "host, guest and program must be three streams");
   nlohmann::json spec = {{"output", s.program},
                          {"inputs", {{{"stream", s.host}}, {{"stream", s.guest}}}},
-                         {"layout", "single"}};
+                         {"layout", "single"},
+                         // NOTE: the session switches its own layout: no caster
+                         // watches a preview, so none is encoded.
+                         {"preview_stream", {{"enabled", false}}}};
   for (const char* field : {"width", "height", "fps", "kbps", "preset"})
     if (body.contains(field)) spec[field] = body[field];
   Answer made = programs_.createProgram(spec);

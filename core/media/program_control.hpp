@@ -20,9 +20,16 @@ class ProgramControl {
   // {"programs": [...]}
   virtual nlohmann::json listPrograms() const = 0;
   virtual Answer getProgram(const std::string& key) const = 0;
-  // PATCH: layout, pip, slate, stall_ms, repeat_ms, inputs (per index: stream, gain, mute).
+  // PATCH: layout, pip, layers, preview, slate, stall_ms, repeat_ms, inputs (per
+  // index: stream, gain, mute).
   virtual Answer patchProgram(const std::string& key, const nlohmann::json& body) = 0;
   virtual Answer removeProgram(const std::string& key) = 0;
+  // POST .../take {"transition":"cut"|"fade","duration_ms"}: the preview scene goes
+  // to program.
+  virtual Answer takeProgram(const std::string& key, const nlohmann::json& body) {
+    (void)body;
+    return {501, {{"error", "programs here have no preview to take (" + key + ")"}}};
+  }
 };
 
 }  // namespace core

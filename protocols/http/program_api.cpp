@@ -50,7 +50,24 @@ HttpResponse handlePrograms(const HttpRequest& req, core::ProgramControl& progra
       spdlog::info("programs api {}: program {}", req.peer, a.body.value("output", ""));
     return programReply(req, a);
   }
-  // {app}/{name}: stream names hold no '/'.
+  // {app}/{name}[/preview|/take]: stream names hold no '/'.
+  if (std::count(rest.begin(), rest.end(), '/') == 2) {
+    const size_t cut = rest.rfind('/');
+    const std::string key = rest.substr(0, cut), action = rest.substr(cut + 1);
+    if (action == "preview") {
+      if (req.method != "PATCH") return programRefuse(req, 405, "use PATCH on " + req.path);
+      if (auto refused = programBody(req, body)) return *refused;
+      return programReply(req, programs.patchProgram(key, {{"preview", body}}));
+    }
+    if (action == "take") {
+      if (req.method != "POST") return programRefuse(req, 405, "use POST on " + req.path);
+      if (req.body.empty())
+        body = nlohmann::json::object();
+      else if (auto refused = programBody(req, body))
+        return *refused;
+      return programReply(req, programs.takeProgram(key, body));
+    }
+  }
   if (std::count(rest.begin(), rest.end(), '/') != 1)
     return programRefuse(req, 404, "no such program resource: " + req.path.substr(0, 200));
   if (req.method == "GET") return programReply(req, programs.getProgram(rest));

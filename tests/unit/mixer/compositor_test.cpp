@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,7 +47,8 @@ struct Input {
   std::vector<EncodedUnit> units;  // 30 frames at 30 fps, a key every 10
 };
 
-Input encodeSolid(uint32_t rgb) {
+// 160x90: `rgb`, its right half `right` when given.
+Input encodeSolid(uint32_t rgb, std::optional<uint32_t> right = std::nullopt) {
   api().av_log_set_level(AV_LOG_ERROR);
   EncoderSettings s;
   s.width = 160;
@@ -75,6 +77,7 @@ Input encodeSolid(uint32_t rgb) {
     f->format = AV_PIX_FMT_YUV420P;
     BOOST_REQUIRE(api().av_frame_get_buffer(f.get(), 0) >= 0);
     Compositor::fill(f.get(), {0, 0, 160, 90}, rgb);
+    if (right) Compositor::fill(f.get(), {80, 0, 80, 90}, *right);
     f->pts = i * 1000 / 30;
     BOOST_REQUIRE_MESSAGE(e->send(f.get(), i % 10 == 0, error), error);
     drain();
@@ -170,7 +173,7 @@ BOOST_AUTO_TEST_CASE(side_by_side_stall_slate_and_return_keep_the_clock) {
   s.preset = "ultrafast";
   s.queueFrames = 64;
   Scene scene;
-  scene.layout.kind = LayoutKind::SideBySide;
+  scene.layers = SceneSpec{{LayoutKind::SideBySide, {}}, {}}.resolved(9);
   scene.slateRgb = kSlate;
   scene.policy = StallPolicy{150, 300};
   auto post = [posted](MixerEvent e) {
@@ -286,7 +289,7 @@ BOOST_AUTO_TEST_CASE(a_layout_change_moves_a_repeated_picture) {
   s.kbps = 300;
   s.preset = "ultrafast";
   Scene scene;
-  scene.layout.kind = LayoutKind::Single;
+  scene.layers = SceneSpec{{LayoutKind::Single, {}}, {}}.resolved(9);
   scene.policy = StallPolicy{5000, 5000};
   auto state = std::make_shared<CompositorState>(
       s, libs(),
@@ -309,7 +312,7 @@ BOOST_AUTO_TEST_CASE(a_layout_change_moves_a_repeated_picture) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   // Side by side: the input (no new frames since) is rescaled into its half at once.
-  scene.layout = {LayoutKind::SideBySide, {}};
+  scene.layers = SceneSpec{{LayoutKind::SideBySide, {}}, {}}.resolved(9);
   state->setScene(scene);
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   state->stopAll();
@@ -369,7 +372,8 @@ BOOST_AUTO_TEST_CASE(pip_draws_the_guest_inset_over_the_host) {
   s.kbps = 300;
   s.preset = "ultrafast";
   Scene scene;
-  scene.layout = {LayoutKind::Pip, FracRect{0.5, 0.5, 0.5, 0.5}};  // bottom-right quarter
+  scene.layers = SceneSpec{{LayoutKind::Pip, FracRect{0.5, 0.5, 0.5, 0.5}}, {}}.resolved(
+      9);  // bottom-right quarter
   scene.policy = StallPolicy{5000, 5000};
   auto state = std::make_shared<CompositorState>(
       s, libs(),
@@ -429,7 +433,7 @@ BOOST_AUTO_TEST_CASE(an_input_the_layout_leaves_out_reports_its_state) {
   s.kbps = 300;
   s.preset = "ultrafast";
   Scene scene;
-  scene.layout.kind = LayoutKind::Single;
+  scene.layers = SceneSpec{{LayoutKind::Single, {}}, {}}.resolved(9);
   scene.policy = StallPolicy{5000, 5000};
   auto state = std::make_shared<CompositorState>(
       s, libs(), [](MixerEvent) { return true; }, 2, scene);
@@ -454,4 +458,84 @@ BOOST_AUTO_TEST_CASE(an_input_the_layout_leaves_out_reports_its_state) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   BOOST_TEST(state->slots[1]->framesIn.load() == 1u);
   BOOST_TEST((shown1 == InputShow::Live));
+}
+
+BOOST_AUTO_TEST_CASE(a_cropped_layer_and_the_preview_stream_from_one_decoder) {
+  // The input: red on the left, blue on the right. The program shows its right half
+  // stretched over the canvas (all blue); the preview (160x90, 10 fps, rung 1) shows
+  // all of it. One decoder thread scales it for both.
+  const Input split = encodeSolid(kRed, kBlue);
+  struct Out {
+    std::mutex mutex;
+    std::map<size_t, std::vector<uint8_t>> avcC;
+    std::map<size_t, std::vector<EncodedUnit>> units;
+  };
+  auto out = std::make_shared<Out>();
+  CompositorSettings s;
+  s.id = 11;
+  s.key = "test/crop";
+  s.width = kPw;
+  s.height = kPh;
+  s.fps = 15;
+  s.kbps = 300;
+  s.preset = "ultrafast";
+  s.previewWidth = 160;
+  s.previewHeight = 90;
+  s.previewFps = 10;
+  Scene scene;
+  LayerSpec crop;
+  crop.crop = {0.5, 0, 0.5, 1};
+  crop.fit = LayerFit::Stretch;
+  scene.layers = {crop};
+  scene.preview = {LayerSpec{}};
+  scene.policy = StallPolicy{5000, 5000};
+  auto state = std::make_shared<CompositorState>(
+      s, libs(),
+      [out](MixerEvent e) {
+        std::lock_guard lock(out->mutex);
+        if (auto* u = std::get_if<EncodedUnit>(&e.body)) out->units[e.rung].push_back(*u);
+        if (auto* c = std::get_if<RungConfig>(&e.body)) out->avcC[e.rung] = c->avcC;
+        if (auto* err = std::get_if<StageError>(&e.body))
+          BOOST_ERROR(err->stage + ": " + err->reason);
+        return true;
+      },
+      1, scene);
+  WorkerThread pgm(
+      "t-pgm", [state] { Compositor(*state).run(); }, [] {});
+  WorkerThread pvw(
+      "t-pvw", [state] { Compositor(*state, true).run(); }, [] {});
+  WorkerThread in(
+      "t-in0", [state] { InputDecoder(*state, 0).run(); }, [] {});
+  InputItem config{EncodedUnit{core::SharedBuffer::copyOf(split.avcC), 0, 0, true}, true};
+  BOOST_REQUIRE(state->slots[0]->queue.tryPush(config));
+  for (int i = 0; i < 3; ++i) BOOST_REQUIRE(state->slots[0]->queue.tryPush({split.units[i]}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  state->stopAll();
+  while (!pgm.tryJoin() || !pvw.tryJoin() || !in.tryJoin())
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::lock_guard lock(out->mutex);
+  std::string error;
+  auto last = [&](size_t rung) {
+    auto dec = VideoDecoder::open(api(), core::Codec::H264, out->avcC[rung], 1, error);
+    BOOST_REQUIRE_MESSAGE(dec, error);
+    av::FramePtr f = av::makeFrame(api()), kept;
+    for (const EncodedUnit& u : out->units[rung]) {
+      BOOST_REQUIRE_MESSAGE(dec->send(u, error), error);
+      while (dec->receive(f.get(), error) == CodecResult::Frame) {
+        kept = av::makeFrame(api());
+        api().av_frame_ref(kept.get(), f.get());
+      }
+    }
+    BOOST_REQUIRE(kept);
+    return kept;
+  };
+  av::FramePtr program = last(0), preview = last(1);
+  BOOST_TEST(program->width == kPw);
+  BOOST_TEST(near(meanYuv(program.get(), 20, 20, 140, 160), kBlue));  // the crop, stretched
+  BOOST_TEST(near(meanYuv(program.get(), 180, 20, 300, 160), kBlue));
+  BOOST_TEST(preview->width == 160);
+  BOOST_TEST(preview->height == 90);
+  BOOST_TEST(near(meanYuv(preview.get(), 10, 20, 70, 70), kRed));  // all of it
+  BOOST_TEST(near(meanYuv(preview.get(), 90, 20, 150, 70), kBlue));
+  BOOST_TEST(out->units[1].size() < out->units[0].size());  // 10 fps against 15
 }

@@ -91,3 +91,52 @@ BOOST_AUTO_TEST_CASE(names_round_trip) {
     BOOST_TEST((LayoutGeometry::parse(LayoutGeometry::name(k)) == k));
   BOOST_TEST(!LayoutGeometry::parse("3x3"));
 }
+
+BOOST_AUTO_TEST_CASE(grid3x3_cells_meet_without_gaps) {
+  for (auto [w, h] : {std::pair{320, 180}, {1280, 720}, {1920, 1080}, {640, 362}}) {
+    auto cells = LayoutGeometry::cells({LayoutKind::Grid3x3, {}}, w, h);
+    BOOST_REQUIRE_EQUAL(cells.size(), 9u);
+    for (size_t i = 0; i < 9; ++i) {
+      const PixelRect& c = cells[i];
+      BOOST_TEST(allEven(c));
+      const size_t row = i / 3, col = i % 3;
+      // Each cell starts where its left and upper neighbours end; the last ones
+      // end at the canvas' edge.
+      BOOST_TEST(c.x == (col == 0 ? 0 : cells[i - 1].x + cells[i - 1].w));
+      BOOST_TEST(c.y == (row == 0 ? 0 : cells[i - 3].y + cells[i - 3].h));
+      if (col == 2) BOOST_TEST(c.x + c.w == w);
+      if (row == 2) BOOST_TEST(c.y + c.h == h);
+      BOOST_TEST(std::abs(c.w - w / 3) <= 2);
+      BOOST_TEST(std::abs(c.h - h / 3) <= 2);
+    }
+  }
+  BOOST_TEST((LayoutGeometry::parse("grid3x3") == LayoutKind::Grid3x3));
+  BOOST_TEST(LayoutGeometry::layers(LayoutKind::Grid3x3) == 9u);
+}
+
+BOOST_AUTO_TEST_CASE(place_crops_then_fits) {
+  using mixer::LayerFit;
+  using mixer::Placement;
+  const PixelRect cell{100, 50, 160, 90};
+  // No crop, contain: a 4:3 source letterboxed in a 16:9 cell.
+  Placement p = LayoutGeometry::place(cell, 640, 480, FracRect{}, LayerFit::Contain);
+  BOOST_TEST((p.src == PixelRect{0, 0, 640, 480}));
+  BOOST_TEST((p.dst == PixelRect{120, 50, 120, 90}));
+  // The right half of the source: 320x480, contained.
+  p = LayoutGeometry::place(cell, 640, 480, FracRect{0.5, 0, 0.5, 1}, LayerFit::Contain);
+  BOOST_TEST((p.src == PixelRect{320, 0, 320, 480}));
+  BOOST_TEST((p.dst == PixelRect{150, 50, 60, 90}));
+  // Cover: the 4:3 source cut to 16:9, centred vertically; it fills the cell.
+  p = LayoutGeometry::place(cell, 640, 480, FracRect{}, LayerFit::Cover);
+  BOOST_TEST((p.src == PixelRect{0, 60, 640, 360}));
+  BOOST_TEST((p.dst == cell));
+  // Stretch: all of the crop into all of the cell.
+  p = LayoutGeometry::place(cell, 640, 480, FracRect{0.25, 0.25, 0.5, 0.5}, LayerFit::Stretch);
+  BOOST_TEST((p.src == PixelRect{160, 120, 320, 240}));
+  BOOST_TEST((p.dst == cell));
+  // A crop past an odd source's edge is clipped to it, even.
+  p = LayoutGeometry::place(cell, 641, 481, FracRect{0.9, 0.9, 0.1, 0.1}, LayerFit::Stretch);
+  BOOST_TEST(allEven(p.src));
+  BOOST_TEST(p.src.x + p.src.w <= 640);
+  BOOST_TEST(p.src.y + p.src.h <= 480);
+}

@@ -29,7 +29,7 @@ BOOST_AUTO_TEST_CASE(defaults_and_round_trip) {
   BOOST_TEST(s->key() == "live/pgm");
   BOOST_TEST(s->inputs.size() == 2u);
   BOOST_TEST(s->inputs[1].key() == "live/b");
-  BOOST_TEST((s->layout.kind == LayoutKind::Single));
+  BOOST_TEST((s->scene.layout.kind == LayoutKind::Single));
   BOOST_TEST(s->slateColor == "#102030");
   BOOST_TEST(s->stallMs == 700);
   BOOST_TEST(s->repeatMs == 1500);
@@ -46,8 +46,8 @@ BOOST_AUTO_TEST_CASE(layout_pip_and_slate) {
   std::string error;
   auto s = ProgramSpec::parse(j, ProgramDefaults{}, error);
   BOOST_REQUIRE_MESSAGE(s, error);
-  BOOST_TEST((s->layout.kind == LayoutKind::Pip));
-  BOOST_TEST(s->layout.pip.x == 0.7);
+  BOOST_TEST((s->scene.layout.kind == LayoutKind::Pip));
+  BOOST_TEST(s->scene.layout.pip.x == 0.7);
   BOOST_TEST(*mixer::parseRgb(s->slateColor) == 0x00FF00u);
   BOOST_TEST(s->slateText == "back soon");
 }
@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(only_live_fields_change) {
   auto a = ProgramSpec::parse(base(), ProgramDefaults{}, error);
   BOOST_REQUIRE(a);
   ProgramSpec b = *a;
-  b.layout.kind = LayoutKind::SideBySide;
+  b.scene.layout.kind = LayoutKind::SideBySide;
   b.inputs[0].gain = 0.5;
   b.inputs[1].app = "other";
   BOOST_TEST(a->onlyLiveChanges(b, error));
