@@ -53,7 +53,8 @@ def program_spec(args):
     return {"output": "live/grid", "layout": "grid2x2",
             "inputs": [{"stream": f"live/in{i + 1}"} for i in range(INPUTS)],
             "width": WIDTH, "height": HEIGHT, "fps": FPS, "kbps": args.kbps,
-            "preset": "ultrafast", "gop_ms": GOP * 1000 // FPS, "audio_kbps": 128}
+            "preset": "ultrafast", "gop_ms": GOP * 1000 // FPS, "audio_kbps": 128,
+            "preview_stream": {"enabled": False}}  # the job is the program alone
 
 
 def cli_command(srv, args):
