@@ -60,6 +60,7 @@ Program::Program(ProgramContext& ctx, uint64_t id, ProgramSpec spec)
     small.kbps = std::max(100, spec_.kbps / 8);
     preview_ =
         std::make_unique<RungOutput>(ctx.registry, spec_.app, spec_.name + "_preview", "", small);
+    preview_->setVideoOnly(true);
   }
 }
 

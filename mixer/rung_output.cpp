@@ -37,6 +37,7 @@ bool RungOutput::open(std::function<void()> onKeyframeRequest, std::string& erro
   spec.group = sourceKey_;
   spec.label = rung_.label();
   spec.nominalKbps = static_cast<uint32_t>(rung_.kbps);
+  spec.videoOnly = videoOnly_;
   lease_ = registry_.publish(spec, nullptr, error);
   if (!lease_) return false;
   lease_->onKeyframeRequest(std::move(onKeyframeRequest));

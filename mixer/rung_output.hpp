@@ -31,6 +31,8 @@ class RungOutput {
   // `onKeyframeRequest` is what a viewer's request for a key calls.
   bool open(std::function<void()> onKeyframeRequest, std::string& error);
   bool isOpen() const { return lease_ != nullptr; }
+  // Before open(): the stream carries no audio (a program's preview).
+  void setVideoOnly(bool on) { videoOnly_ = on; }
   // The encoder's config: sent with the rung's metadata and the audio config.
   void onVideoConfig(const std::vector<uint8_t>& avcC);
   void onVideo(const EncodedUnit& unit);
@@ -57,6 +59,7 @@ class RungOutput {
   std::unique_ptr<core::PublishLease> lease_;
   std::optional<core::MediaPacket> audioConfig_;
   bool videoConfigSent_ = false;
+  bool videoOnly_ = false;
   std::deque<core::MediaPacket> audio_;  // frames waiting for the video to pass them
   std::optional<int64_t> lastPts_;
   int64_t lastVideoDts_ = INT64_MIN;

@@ -38,6 +38,9 @@ struct PublishSpec {
   // the mixer's variant is ready before the first picture; Unknown: its first
   // audio packet tells.
   Codec audio = Codec::Unknown;
+  // It sends no audio at all (a program's preview, a WHIP publish without an audio
+  // track): HTTP-FLV's header then says video only, so players do not wait for audio.
+  bool videoOnly = false;
 };
 
 }  // namespace core

@@ -116,6 +116,7 @@ void Stream::attachPublisher(PublishLease* lease, const PublishSpec& spec) {
   // A new publisher brings its own headers; old ones must not reach new viewers.
   videoConfig_.reset();
   audioConfig_.reset();
+  videoOnly_ = spec.videoOnly;
   publisherAudio_ = spec.audio;    // announced, or Unknown until its first audio packet
   variantCodec_ = Codec::Unknown;  // the mixer restarts its variant
   variantConfig_.reset();

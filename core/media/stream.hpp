@@ -126,6 +126,8 @@ class Stream {
   // The publisher's audio codec (PublishSpec::audio, else Unknown until its first
   // audio packet).
   Codec publisherAudioCodec() const { return publisherAudio_; }
+  // The current (or last) publisher said it sends no audio (PublishSpec::videoOnly).
+  bool videoOnly() const { return videoOnly_; }
 
  private:
   friend class StreamRegistry;
@@ -178,6 +180,7 @@ class Stream {
   uint64_t lastKeyframeForwardMs_ = 0;
   bool keyframeForwarded_ = false;  // lastKeyframeForwardMs_ is set
   uint64_t startedAtMs_ = 0;
+  bool videoOnly_ = false;
   std::optional<MediaPacket> videoConfig_, audioConfig_, metadata_, sticky_;
   // The audio variant: its codec (Unknown: none), config (AAC) and newest dts.
   Codec publisherAudio_ = Codec::Unknown;

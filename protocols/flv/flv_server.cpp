@@ -65,7 +65,10 @@ bool FlvSession::start(core::StreamRegistry& registry, const std::string& app,
     if (subscription_) subscription_->countBytesOut(n);
   };
   sender_->beginBurst();
-  sender_->sendControl(core::SharedBuffer::adopt(core::flvFileHeader(true, true)));
+  // NOTE: a player (mpegts.js, FFmpeg) told of audio waits for it before it plays.
+  const core::Stream* stream = registry.find(core::StreamRegistry::makeKey(app, name));
+  const bool hasAudio = !(stream && stream->videoOnly());
+  sender_->sendControl(core::SharedBuffer::adopt(core::flvFileHeader(hasAudio, true)));
   if (closed_) return true;
   subscription_ = registry.subscribe(app, name, *this, "flv");
   if (!subscription_) return false;

@@ -43,6 +43,7 @@ std::unique_ptr<WhipSession> WhipSession::create(WebrtcServer& server, WebrtcSes
   spec.peer = peer;
   spec.origin = core::StreamOrigin::WebRtc;
   if (s->negotiated_.audio) spec.audio = core::Codec::Opus;  // the only audio WHIP takes
+  spec.videoOnly = !s->negotiated_.audio;
   WhipSession* raw = s.get();
   s->lease_ = server.registry().publish(
       spec,
