@@ -175,6 +175,16 @@ struct RecordConfig {
   int64_t max_queued_bytes = 16 * 1024 * 1024;
 };
 
+// VOD-to-live playlists (/api/v1/playlists): files played in real time as live
+// streams.
+struct VodConfig {
+  bool enabled = true;
+  // Where playlist items are named from (then record.dir); relative to the
+  // working directory unless absolute.
+  std::string dir = "vod";
+  int64_t max_playlists = 4;  // 1..64, playing at once
+};
+
 // What the server keeps between runs (today: the generated room key).
 // WebRTC (WHIP ingest, WHEP play, the room's data channel): one UDP port for every
 // session (ICE-lite, BUNDLE, rtcp-mux), the host candidates the SDP answers announce.
@@ -212,6 +222,7 @@ struct Config {
   SidechannelConfig sidechannel;
   RecordConfig record;
   MixerConfig mixer;
+  VodConfig vod;
   WebrtcConfig webrtc;
 };
 
