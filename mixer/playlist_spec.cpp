@@ -14,8 +14,8 @@ namespace mixer {
 namespace {
 
 // Unix ms from 2000-01-01 to 2200-01-01: a start_at outside is a mistake.
-constexpr int64_t kMinStartAtMs = 946684800000;
-constexpr int64_t kMaxStartAtMs = 7258118400000;
+constexpr int64_t kPlaylistMinStartAtMs = 946684800000;
+constexpr int64_t kPlaylistMaxStartAtMs = 7258118400000;
 
 bool playlistDigits(std::string_view s, size_t at, size_t n, int& out) {
   if (at + n > s.size()) return false;
@@ -31,8 +31,8 @@ bool playlistStartAt(const nlohmann::json& v, const std::string& path, int64_t& 
                      std::string& error) {
   if (v.is_number()) {
     const double ms = v.get<double>();
-    if (!std::isfinite(ms) || ms < static_cast<double>(kMinStartAtMs) ||
-        ms > static_cast<double>(kMaxStartAtMs)) {
+    if (!std::isfinite(ms) || ms < static_cast<double>(kPlaylistMinStartAtMs) ||
+        ms > static_cast<double>(kPlaylistMaxStartAtMs)) {
       error = path + ": unix milliseconds between the years 2000 and 2200";
       return false;
     }
@@ -41,7 +41,7 @@ bool playlistStartAt(const nlohmann::json& v, const std::string& path, int64_t& 
   }
   if (v.is_string()) {
     if (auto ms = parseIsoTimeMs(v.get<std::string>());
-        ms && *ms >= kMinStartAtMs && *ms <= kMaxStartAtMs) {
+        ms && *ms >= kPlaylistMinStartAtMs && *ms <= kPlaylistMaxStartAtMs) {
       out = *ms;
       return true;
     }

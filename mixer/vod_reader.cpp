@@ -9,7 +9,7 @@ namespace {
 
 // Packets open() may read past before the first picture: a file whose video starts
 // later than this is read as it comes (its audio before the picture is dropped).
-constexpr size_t kMaxReadAhead = 512;
+constexpr size_t kVodMaxReadAhead = 512;
 
 std::vector<uint8_t> vodExtradata(const AVCodecParameters* par) {
   if (!par->extradata || par->extradata_size <= 0) return {};
@@ -61,7 +61,7 @@ bool VodReader::open(const std::string& path, std::string& error) {
     ahead_.push_back(std::move(first));
     return true;
   }
-  while (ahead_.size() < kMaxReadAhead) {
+  while (ahead_.size() < kVodMaxReadAhead) {
     VodPacket p;
     const Read r = readRaw(p, error);
     if (r == Read::Error) return false;
