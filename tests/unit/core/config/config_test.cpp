@@ -65,6 +65,9 @@ void checkDefaults(const Config& c) {
   BOOST_TEST(c.webrtc.handshake_timeout_ms == 15000);
   BOOST_TEST(c.webrtc.mtu == 1200);
   BOOST_TEST(c.webrtc.bearer_token == "");
+  BOOST_TEST(c.vod.enabled == true);
+  BOOST_TEST(c.vod.dir == "vod");
+  BOOST_TEST(c.vod.max_playlists == 4);
 }
 
 }  // namespace
@@ -425,6 +428,17 @@ BOOST_AUTO_TEST_CASE(stream_health_keys) {
              "--set stream.stall_ms: must be between 500 and 60000, got 100000");
 }
 
+BOOST_AUTO_TEST_CASE(vod_keys) {
+  Config c =
+      parseConfig("[vod]\nenabled = false\ndir = \"/srv/vod\"\nmax_playlists = 2\n", kFile, {});
+  BOOST_TEST(c.vod.enabled == false);
+  BOOST_TEST(c.vod.dir == "/srv/vod");
+  BOOST_TEST(c.vod.max_playlists == 2);
+  BOOST_TEST(errorOf("[vod]\nmax_playlists = 0\n").find("vod.max_playlists: must be between 1") !=
+             std::string::npos);
+  BOOST_TEST(errorOf("[vod]\ndir = \"\"\n").find("vod.dir") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(record_keys) {
   Config d = parseConfig("", kFile, {});
   BOOST_TEST(d.record.streams.empty());
@@ -466,9 +480,9 @@ BOOST_AUTO_TEST_CASE(webrtc_keys) {
   BOOST_TEST(c.webrtc.handshake_timeout_ms == 1000);
   BOOST_TEST(c.webrtc.mtu == 1500);
   BOOST_TEST(c.webrtc.bearer_token == "t0k");
-  BOOST_TEST(
-      errorOf("[webrtc]\nannounce = [\"example.com\"]\n") ==
-      "conf/roomcast.toml:2: webrtc.announce: expected an IPv4 or IPv6 address, got \"example.com\"");
+  BOOST_TEST(errorOf("[webrtc]\nannounce = [\"example.com\"]\n") ==
+             "conf/roomcast.toml:2: webrtc.announce: expected an IPv4 or IPv6 address, got "
+             "\"example.com\"");
   BOOST_TEST(errorOf("[webrtc]\nmtu = 575\n") ==
              "conf/roomcast.toml:2: webrtc.mtu: must be between 576 and 1500, got 575");
   BOOST_TEST(errorOf("[webrtc]\nbearer_token = \"a\\nb\"\n") ==
