@@ -53,7 +53,8 @@ bool Playlist::start(std::string& error) {
       [reason, player = std::make_shared<PlaylistPlayer>(std::move(setup))] {
         *reason = player->run();
       },
-      [reason, post, id] {
+      [reason, post, id, key = spec_.key()] {
+        spdlog::info("playlist {}: thread returned ({})", key, *reason);
         post(PlaylistEvent{id, PlaylistEnded{*reason}});
       });
   spdlog::info("playlist {}: started, {} items{}", spec_.key(), spec_.items.size(),

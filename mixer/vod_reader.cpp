@@ -1,7 +1,10 @@
 #include "mixer/vod_reader.hpp"
 
+#include <span>
+
 #include "av/av_error.hpp"
 #include "av/format_api.hpp"
+#include "core/format/avc_config.hpp"
 
 namespace mixer {
 
@@ -14,6 +17,20 @@ constexpr size_t kVodMaxReadAhead = 512;
 std::vector<uint8_t> vodExtradata(const AVCodecParameters* par) {
   if (!par->extradata || par->extradata_size <= 0) return {};
   return {par->extradata, par->extradata + par->extradata_size};
+}
+
+// True when `unit` is a whole sequence of length-prefixed NAL units (AVCC).
+bool vodWholeAvcc(std::span<const uint8_t> unit, int lengthSize) {
+  size_t at = 0;
+  while (at < unit.size()) {
+    if (unit.size() - at < static_cast<size_t>(lengthSize)) return false;
+    size_t n = 0;
+    for (int i = 0; i < lengthSize; ++i) n = (n << 8) | unit[at + i];
+    at += static_cast<size_t>(lengthSize);
+    if (n == 0 || n > unit.size() - at) return false;
+    at += n;
+  }
+  return true;
 }
 
 }  // namespace
@@ -91,12 +108,18 @@ bool VodReader::openTracks(std::string& error) {
         error = "H.264 without an avcC record (Annex-B, e.g. MPEG-TS): use MP4 or FLV";
         return false;
       }
+      nalLengthSize_ = core::avcNalLengthSize(tracks_.avcC);
+      if (nalLengthSize_ <= 0) {
+        error = "unreadable avcC record";
+        return false;
+      }
       videoIndex_ = static_cast<int>(i);
       tracks_.video = true;
       tracks_.width = par->width;
       tracks_.height = par->height;
       const AVRational r = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
       tracks_.fps = r.den > 0 ? static_cast<double>(r.num) / r.den : 0;
+      expectedVideo_ = st->nb_frames;
     } else if (par->codec_type == AVMEDIA_TYPE_AUDIO && audioIndex_ < 0) {
       if (par->codec_id != AV_CODEC_ID_AAC) {
         error = std::string("audio codec ") + api_.avcodec_get_name(par->codec_id) +
@@ -135,7 +158,15 @@ VodReader::Read VodReader::read(VodPacket& out, std::string& error) {
 VodReader::Read VodReader::readRaw(VodPacket& out, std::string& error) {
   for (;;) {
     const int rc = api_.av_read_frame(format_, packet_);
-    if (rc == AVERROR_EOF || (rc < 0 && stop_.load(std::memory_order_acquire))) return Read::End;
+    if (rc < 0 && stop_.load(std::memory_order_acquire)) return Read::End;
+    // NOTE: libavformat reads a truncated MP4 up to the cut and then says EOF (with
+    // a "partial file" warning): the index's frame count tells it from a whole file.
+    if (rc == AVERROR_EOF && expectedVideo_ > 0 && videoRead_ < expectedVideo_) {
+      error = "the file ends part-way: " + std::to_string(videoRead_) + " of " +
+              std::to_string(expectedVideo_) + " video frames (truncated?)";
+      return Read::Error;
+    }
+    if (rc == AVERROR_EOF) return Read::End;
     if (rc < 0) {
       error = "read failed part-way: " + av::averror(api_, rc);
       return Read::Error;
@@ -146,6 +177,7 @@ VodReader::Read VodReader::readRaw(VodPacket& out, std::string& error) {
       continue;
     }
     const bool video = index == videoIndex_;
+    if (video) ++videoRead_;
     const AVStream* st = format_->streams[index];
     int64_t& last = lastDts_[video ? 0 : 1];
     int64_t ts = packet_->dts != AV_NOPTS_VALUE ? packet_->dts : packet_->pts;
@@ -164,9 +196,18 @@ VodReader::Read VodReader::readRaw(VodPacket& out, std::string& error) {
     } else {
       out.endMs = out.dtsMs + (tracks_.sampleRate > 0 ? 1024 * 1000 / tracks_.sampleRate : 23);
     }
+    // NOTE: a unit cut short (a truncated file's last sample, which libavformat
+    // flags corrupt) would break every muxer and decoder downstream: the item ends.
+    const std::span<const uint8_t> data(packet_->data, static_cast<size_t>(packet_->size));
+    if ((packet_->flags & AV_PKT_FLAG_CORRUPT) != 0 ||
+        (video && !vodWholeAvcc(data, nalLengthSize_))) {
+      error = std::string("damaged part-way: the ") + (video ? "video" : "audio") + " packet at " +
+              std::to_string(out.dtsMs) + " ms is cut short or corrupt";
+      api_.av_packet_unref(packet_);
+      return Read::Error;
+    }
     out.keyframe = (packet_->flags & AV_PKT_FLAG_KEY) != 0;
-    out.payload = core::SharedBuffer::copyOf(
-        std::span<const uint8_t>(packet_->data, static_cast<size_t>(packet_->size)));
+    out.payload = core::SharedBuffer::copyOf(data);
     api_.av_packet_unref(packet_);
     return Read::Packet;
   }

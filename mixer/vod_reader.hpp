@@ -58,7 +58,8 @@ class VodReader {
 
   enum class Read { Packet, End, Error };
   // The next packet of a kept track; End at the end of the file; Error (with
-  // `error`) when the file is damaged part-way.
+  // `error`) when the file is damaged part-way (a read error, a packet cut short or
+  // not whole AVCC), or ends before the frames its index lists (a truncated MP4).
   Read read(VodPacket& out, std::string& error);
 
  private:
@@ -71,10 +72,13 @@ class VodReader {
   AVFormatContext* format_ = nullptr;
   AVPacket* packet_ = nullptr;
   int videoIndex_ = -1, audioIndex_ = -1;
+  int nalLengthSize_ = 4;  // of the avcC
   VodTracks tracks_;
   int64_t firstDtsMs_ = 0;
   std::deque<VodPacket> ahead_;                  // read by open() before the first video packet
   int64_t lastDts_[2] = {INT64_MIN, INT64_MIN};  // per track, for packets without a dts
+  int64_t expectedVideo_ = 0;                    // the index's frame count (MP4), 0 when unknown
+  int64_t videoRead_ = 0;
 };
 
 }  // namespace mixer

@@ -1,11 +1,11 @@
 # VOD-to-live (issue 18 point 5, with its parts of 7-9): playlists of small
 # generated files (320x180, 15 fps, 1 s, H.264 + AAC) played as live streams. An RTMP
-# viewer of a three-file playlist gets continuous timestamps (no gap over 1.5 frame
+# viewer of a three-file playlist (MP4, FLV, fragmented MP4) gets continuous timestamps (no gap over 1.5 frame
 # intervals, never back) and exactly the files' summed frame count, with one
 # sequence header; HLS marks no discontinuity for same-parameter files and one where
-# the size changes; a corrupt middle file is skipped (logged, counted) and the next
-# plays; a path outside the vod directory is a 400. Owner: integration tests.
-# Real time: ~15 s.
+# the size changes; a corrupt file and a truncated one are skipped (logged, counted)
+# and the next plays; a deleted playlist's thread returns at once; a path outside the
+# vod directory is a 400. Owner: integration tests. Real time: ~18 s.
 import os
 import subprocess
 import time
@@ -28,6 +28,29 @@ def make_clip(path, size="320x180", seconds=1):
         check=True, timeout=30)
 
 
+def make_truncated_clip(path, size):
+    """A 2 s clip with its index first (faststart), cut in the middle of its 20th
+    video frame, as a crash leaves a file. Returns its whole video frames."""
+    whole = path + ".whole.mp4"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "testsrc=size=%s:rate=%d:duration=2" % (size, FPS), "-f", "lavfi", "-i",
+         "sine=frequency=440:duration=2", "-c:v", "libx264", "-preset", "ultrafast",
+         "-g", str(FPS), "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "48k", "-shortest",
+         "-movflags", "+faststart", whole], check=True, timeout=30)
+    r = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                        "packet=pos,size", "-of", "csv=p=0", whole],
+                       stdout=subprocess.PIPE, check=True, timeout=30)
+    packets = [tuple(int(v) for v in line.split(",")) for line in r.stdout.decode().split()]
+    pos, size = packets[19]
+    cut = pos + size // 2
+    with open(whole, "rb") as f:
+        data = f.read(cut)
+    with open(path, "wb") as f:
+        f.write(data)
+    return sum(1 for p, n in packets if p + n <= cut)
+
+
 def frame_count(path):
     r = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
                         "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", path],
@@ -41,7 +64,15 @@ class VodPlaylistTest(room_fixture.RoomServerTest):
         cls.media = h.make_tmpdir("roomcast-vod-")
         for name in ("a1", "a2", "a3"):
             make_clip(os.path.join(cls.media, name + ".mp4"))
+        # The recorder's two formats: FLV and fragmented MP4 (the same media, remuxed).
+        remux = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i"]
+        subprocess.run(remux + [os.path.join(cls.media, "a2.mp4"), "-c", "copy",
+                                os.path.join(cls.media, "a2.flv")], check=True, timeout=30)
+        subprocess.run(remux + [os.path.join(cls.media, "a3.mp4"), "-c", "copy", "-movflags",
+                                "frag_keyframe+empty_moov+default_base_moof",
+                                os.path.join(cls.media, "a3f.mp4")], check=True, timeout=30)
         make_clip(os.path.join(cls.media, "small.mp4"), size="256x144")
+        cls.cut_frames = make_truncated_clip(os.path.join(cls.media, "small_cut.mp4"), "256x144")
         with open(os.path.join(cls.media, "a1.mp4"), "rb") as f:
             head = f.read(4096)
         with open(os.path.join(cls.media, "corrupt.mp4"), "wb") as f:
@@ -93,7 +124,7 @@ class VodPlaylistTest(room_fixture.RoomServerTest):
         return int((time.time() + seconds) * 1000)
 
     def test_01_three_files_continuous_one_header_no_discontinuity(self):
-        files = ["a1.mp4", "a2.mp4", "a3.mp4"]
+        files = ["a1.mp4", "a2.flv", "a3f.mp4"]  # MP4, FLV, fragmented MP4
         want = sum(frame_count(os.path.join(self.media, f)) for f in files)
         with self.serve() as srv:
             # The first item waits for its time (the schedule), so the viewer is on first.
@@ -136,9 +167,25 @@ class VodPlaylistTest(room_fixture.RoomServerTest):
             self.assertIn(st, (401, 403), js)
             self.assertEqual(self.api.call("GET", "/api/v1/playlists")[1]["playlists"], [])
 
+            # A playlist waiting for its time stops at once when deleted.
+            mark = srv.log_mark()
+            st, js = self.api.call("POST", "/api/v1/playlists", {
+                "output": "live/later", "items": [{"file": "a1.mp4",
+                                                   "start_at": self.start_at(3600)}]})
+            self.assertEqual(st, 201, js)
+            h.wait_until(lambda: self.playlist("live/later")["state"] == "waiting", 3, 0.05,
+                         "waiting for start_at")
+            t0 = time.monotonic()
+            self.assertEqual(self.api.call("DELETE", "/api/v1/playlists/live/later")[0], 200)
+            srv.wait_for_log(r"playlist live/later: thread returned \(stopped\)", 2, mark)
+            self.assertLess(time.monotonic() - t0, 1.0)
+
+            # A corrupt file (does not open) and a truncated one (ends part-way): both
+            # logged, counted and skipped; what follows plays.
             mark = srv.log_mark()
             items = [{"file": "a1.mp4", "start_at": self.start_at(1.5)},
-                     {"file": "corrupt.mp4"}, {"file": "small.mp4"}]
+                     {"file": "corrupt.mp4"}, {"file": "small.mp4"}, {"file": "small_cut.mp4"},
+                     {"file": "small.mp4"}]
             st, js = self.api.call("POST", "/api/v1/playlists",
                                    {"output": "live/mix", "items": items})
             self.assertEqual(st, 201, js)
@@ -147,17 +194,22 @@ class VodPlaylistTest(room_fixture.RoomServerTest):
             self.assertEqual(st, 400, js)
             got = self.watch(srv, "mix", "live/mix")
             js = self.playlist("live/mix")
-            self.assertEqual((js["played"], js["failed"]), (2, 1), js)
-            self.assertEqual(js["errors"][0]["file"], "corrupt.mp4", js)
+            self.assertEqual((js["played"], js["failed"]), (3, 2), js)
+            self.assertEqual([e["file"] for e in js["errors"]], ["corrupt.mp4", "small_cut.mp4"])
+            self.assertIn("part-way", js["errors"][1]["reason"])
             srv.wait_for_log(r"playlist live/mix: item 1 \(corrupt\.mp4\): .*skipped", 5, mark)
+            srv.wait_for_log(r"playlist live/mix: item 3 \(small_cut\.mp4\): damaged part-way"
+                             r".*skipped", 5, mark)
 
             frames = [ts for kind, ts, seq in got if kind == "v" and not seq]
             headers = [ts for kind, ts, seq in got if kind == "v" and seq]
-            want = frame_count(os.path.join(self.media, "a1.mp4")) + frame_count(
-                os.path.join(self.media, "small.mp4"))
+            # The truncated file's whole frames play; the one cut short does not.
+            want = sum(frame_count(os.path.join(self.media, f))
+                       for f in ("a1.mp4", "small.mp4", "small.mp4")) + self.cut_frames
             self.assertEqual(len(frames), want)
             self.assertEqual(len(headers), 2, "the size changed: a new sequence header")
             gaps = [b - a for a, b in zip(frames, frames[1:])]
+            self.assertTrue(all(g >= 0 for g in gaps), "timestamps went back: %r" % gaps)
             self.assertLessEqual(max(gaps), 1.5 * FRAME_MS, "gaps: %r" % gaps)
 
             text = self.ended_hls(srv, "mix")
