@@ -45,7 +45,7 @@ bool Playlist::start(std::string& error) {
   setup.libs = &ctx_.libs;
   setup.post = ctx_.post;
   setup.shared = shared_;
-  auto reason = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>("the player thread failed");  // if it threw
   auto post = ctx_.post;
   const uint64_t id = id_;
   thread_ = std::make_unique<WorkerThread>(
