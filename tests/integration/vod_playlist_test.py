@@ -5,7 +5,8 @@
 # sequence header; HLS marks no discontinuity for same-parameter files and one where
 # the size changes; a corrupt file and a truncated one are skipped (logged, counted)
 # and the next plays; a deleted playlist's thread returns at once; a path outside the
-# vod directory is a 400. Owner: integration tests. Real time: ~18 s.
+# vod directory is a 400; the server's own fMP4 recording plays from record.dir.
+# Owner: integration tests. Real time: ~24 s.
 import os
 import subprocess
 import time
@@ -220,6 +221,28 @@ class VodPlaylistTest(room_fixture.RoomServerTest):
             st, js = self.api.call("DELETE", "/api/v1/playlists/live/mix")
             self.assertEqual(st, 200, js)
             self.assertEqual(self.api.call("GET", "/api/v1/playlists/live/mix")[0], 404)
+
+    def test_03_the_servers_own_recording_plays(self):
+        rec = h.make_tmpdir("roomcast-vod-rec-")
+        with self.serve(**{"record.dir": '"%s"' % rec, "record.streams": '["live/rec"]'}) as srv:
+            clip = os.path.join(self.media, "a1.mp4")
+            subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-re", "-i", clip, "-c", "copy",
+                            "-f", "flv", srv.rtmp_url("rec")], check=True, timeout=30)
+            # The recording is closed (its description written) once the stream ends.
+            found = h.wait_until(lambda: [
+                os.path.relpath(os.path.join(d, f), rec) for d, _, fs in os.walk(rec)
+                for f in fs if f.endswith(".mp4.json")], 10, 0.1, "the closed recording")
+            name = found[0][:-len(".json")]  # live/rec-<start>.mp4, found under record.dir
+            st, js = self.api.call("POST", "/api/v1/playlists", {
+                "output": "live/replay",
+                "items": [{"file": name, "start_at": self.start_at(1.5)}]})
+            self.assertEqual(st, 201, js)
+            got = self.watch(srv, "replay", "live/replay")
+            js = self.playlist("live/replay")
+            self.assertEqual((js["played"], js["failed"]), (1, 0), js)
+            frames = [ts for kind, ts, seq in got if kind == "v" and not seq]
+            self.assertEqual(len(frames), frame_count(os.path.join(rec, name)))
+            self.assertEqual(len(frames), frame_count(clip))
 
 
 if __name__ == "__main__":
