@@ -51,7 +51,12 @@ std::string PlaylistPlayer::run() {
     if (auto change = shared.takeChange()) schedule_.replace(change->first, change->second);
     const auto index = schedule_.next();
     if (!index) return schedule_.why();
-    if (!waitForStart(*index)) break;
+    const Wait wait = waitForStart(*index);
+    if (wait == Wait::Stopped) break;
+    if (wait == Wait::Changed) {
+      schedule_.retry();  // the new list's item at this index waits (or plays) instead
+      continue;
+    }
     bool sentAny = false;
     const std::string why = playItem(*index, sentAny);
     if (shared.stopped()) break;
@@ -67,18 +72,19 @@ std::string PlaylistPlayer::run() {
   return "stopped";
 }
 
-bool PlaylistPlayer::waitForStart(size_t index) {
+PlaylistPlayer::Wait PlaylistPlayer::waitForStart(size_t index) {
   const int64_t waitMs = schedule_.waitMs(index, playlistUnixMs());
-  if (waitMs <= 0) return true;
+  if (waitMs <= 0) return Wait::Start;
   post(PlaylistWaiting{index, playlistUnixMs() + waitMs});
   // NOTE: the stream idles (published, no media) until the item's time; the item
   // then starts at the output time that stands for that moment, so the clock keeps
-  // pace with the wall clock across the wait.
-  if (!setup_.shared->sleepUntil(std::chrono::steady_clock::now() +
-                                 std::chrono::milliseconds(waitMs)))
-    return false;
+  // pace with the wall clock across the wait. A new list (PATCH) ends the wait.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(waitMs);
+  if (!setup_.shared->sleepUntil(deadline, /*wakeOnChange=*/true)) return Wait::Stopped;
+  if (std::chrono::steady_clock::now() < deadline && setup_.shared->changePending())
+    return Wait::Changed;
   if (auto out = pacer_.outAt(playlistSteadyNs())) timeline_.idleUntil(*out);
-  return true;
+  return Wait::Start;
 }
 
 std::string PlaylistPlayer::playItem(size_t index, bool& sentAny) {

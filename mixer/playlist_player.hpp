@@ -45,7 +45,8 @@ class PlaylistPlayer {
  private:
   // Plays item `index` to its end: "" when it played, else why it failed.
   std::string playItem(size_t index, bool& sentAny);
-  bool waitForStart(size_t index);
+  enum class Wait { Start, Changed, Stopped };
+  Wait waitForStart(size_t index);
   void sendConfigs(const VodTracks& tracks);
   bool sendPacket(core::MediaPacket packet);
   void post(PlaylistEvent::Body body) { setup_.post(PlaylistEvent{setup_.id, std::move(body)}); }

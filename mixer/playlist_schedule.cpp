@@ -12,6 +12,12 @@ std::optional<size_t> PlaylistSchedule::next() {
     why_ = "no items";
     return std::nullopt;
   }
+  if (retry_) {
+    retry_ = false;
+    if (*current_ < items_.size()) return current_;
+  }
+  // NOTE: after a shorter new list current_ may be past its end: that is the end
+  // (or the top again) as for the last item.
   size_t index = current_ ? *current_ + 1 : 0;
   if (index >= items_.size()) {
     if (!loop_) {
@@ -44,7 +50,6 @@ void PlaylistSchedule::replace(std::vector<PlaylistItem> items, bool loop) {
   // A new list is a new pass as far as the all-failed guard goes.
   triedThisPass_ = 0;
   playedThisPass_ = false;
-  if (current_ && *current_ >= items_.size()) current_ = items_.size() - 1;
 }
 
 int64_t PlaylistSchedule::waitMs(size_t index, int64_t nowUnixMs) const {

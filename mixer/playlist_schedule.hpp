@@ -26,6 +26,10 @@ class PlaylistSchedule {
   // A new list (PATCH): the current item plays on; next() continues at the item
   // after its index in the new list (or from the top when it loops).
   void replace(std::vector<PlaylistItem> items, bool loop);
+  // The current item did not start (its wait for start_at was cut short by a new
+  // list): next() gives its index again, in the list then current (the end, or the
+  // top when it loops, if that list is shorter).
+  void retry() { retry_ = current_.has_value(); }
 
   // How long item `index` waits at `nowUnixMs` for its start_at (0: none, or past).
   int64_t waitMs(size_t index, int64_t nowUnixMs) const;
@@ -40,6 +44,7 @@ class PlaylistSchedule {
   std::vector<PlaylistItem> items_;
   bool loop_;
   std::optional<size_t> current_;
+  bool retry_ = false;
   bool playedThisPass_ = false;
   bool failedAll_ = false;  // a full pass went by without an item playing
   size_t triedThisPass_ = 0;

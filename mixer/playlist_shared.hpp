@@ -35,8 +35,11 @@ class PlaylistShared {
 
   // Loop thread: a new list for after the current item.
   void change(std::vector<PlaylistItem> items, bool loop) {
-    std::lock_guard lock(mutex_);
-    change_ = std::make_pair(std::move(items), loop);
+    {
+      std::lock_guard lock(mutex_);
+      change_ = std::make_pair(std::move(items), loop);
+    }
+    wake_.notify_all();
   }
   // Player thread: the change queued since the last call, if any.
   std::optional<std::pair<std::vector<PlaylistItem>, bool>> takeChange() {
@@ -44,11 +47,18 @@ class PlaylistShared {
     return std::exchange(change_, std::nullopt);
   }
 
-  // Player thread: sleeps until `deadline`; false when stopped.
-  bool sleepUntil(std::chrono::steady_clock::time_point deadline) {
+  // Player thread: sleeps until `deadline` (or a change comes, with
+  // `wakeOnChange`); false when stopped.
+  bool sleepUntil(std::chrono::steady_clock::time_point deadline, bool wakeOnChange = false) {
     std::unique_lock lock(mutex_);
-    wake_.wait_until(lock, deadline, [&] { return stopped(); });
+    wake_.wait_until(lock, deadline,
+                     [&] { return stopped() || (wakeOnChange && change_.has_value()); });
     return !stopped();
+  }
+  // Player thread: a change is waiting.
+  bool changePending() {
+    std::lock_guard lock(mutex_);
+    return change_.has_value();
   }
   // Player thread: one more packet posted; waits while kMaxInFlight are; false
   // when stopped.

@@ -112,6 +112,29 @@ BOOST_FIXTURE_TEST_CASE(stop_ends_a_wait_for_start_at_at_once, PlayerFixture) {
   BOOST_TEST(events->of<mixer::PlaylistItemFailed>().empty());
 }
 
+BOOST_FIXTURE_TEST_CASE(a_new_list_ends_a_wait_for_start_at, PlayerFixture) {
+  const int64_t inAnHour = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count() +
+                           3'600'000;
+  auto p = player({{"later.mp4", inAnHour}}, false);
+  std::string result;
+  std::thread t([&] { result = p.run(); });
+  for (int i = 0; i < 200 && events->of<mixer::PlaylistWaiting>().empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  BOOST_REQUIRE(events->of<mixer::PlaylistWaiting>().size() == 1u);
+  // The PATCH: its item 0 plays now (here: fails, no such file) and the list ends.
+  shared->change({{"now.mp4", std::nullopt}}, false);
+  for (int i = 0; i < 200 && result.empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  shared->stop();
+  t.join();
+  BOOST_TEST(result == "the last item ended");
+  const auto failed = events->of<mixer::PlaylistItemFailed>();
+  BOOST_REQUIRE(failed.size() == 1u);
+  BOOST_TEST(failed[0].file == "now.mp4");
+}
+
 BOOST_AUTO_TEST_CASE(shared_bounds_the_packets_in_flight_and_stop_wakes_a_waiter) {
   PlaylistShared shared;
   std::atomic<size_t> reserved{0};

@@ -91,3 +91,18 @@ BOOST_AUTO_TEST_CASE(start_at_waits_only_for_the_future) {
   BOOST_TEST(s.waitMs(1, 12'000) == 0);  // late: plays at once
   BOOST_TEST(s.waitMs(7, 0) == 0);
 }
+
+BOOST_AUTO_TEST_CASE(a_wait_cut_short_by_a_new_list_retries_the_same_index) {
+  PlaylistSchedule s(scheduleItems({"a", "b"}), false);
+  BOOST_TEST(*s.next() == 0u);
+  s.finished(true);
+  BOOST_TEST(*s.next() == 1u);  // "b" waits for its start_at; a PATCH comes
+  s.replace(scheduleItems({"p", "q", "r"}), false);
+  s.retry();
+  BOOST_TEST(*s.next() == 1u);
+  BOOST_TEST(s.item(1).file == "q");
+  // A list too short for the index: the end (or the top when it loops).
+  s.replace(scheduleItems({"z"}), false);
+  s.retry();
+  BOOST_TEST(!s.next());
+}
