@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <filesystem>
@@ -119,13 +120,17 @@ BOOST_FIXTURE_TEST_CASE(a_new_list_ends_a_wait_for_start_at, PlayerFixture) {
                            3'600'000;
   auto p = player({{"later.mp4", inAnHour}}, false);
   std::string result;
-  std::thread t([&] { result = p.run(); });
+  std::atomic<bool> returned{false};
+  std::thread t([&] {
+    result = p.run();
+    returned = true;
+  });
   for (int i = 0; i < 200 && events->of<mixer::PlaylistWaiting>().empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   BOOST_REQUIRE(events->of<mixer::PlaylistWaiting>().size() == 1u);
   // The PATCH: its item 0 plays now (here: fails, no such file) and the list ends.
   shared->change({{"now.mp4", std::nullopt}}, false);
-  for (int i = 0; i < 200 && result.empty(); ++i)
+  for (int i = 0; i < 200 && !returned.load(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   shared->stop();
   t.join();
