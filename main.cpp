@@ -28,6 +28,7 @@
 #include "core/media/stream_registry.hpp"
 #include "mixer/mixer.hpp"
 #include "mixer/pipeline_spec.hpp"
+#include "mixer/playlist_set.hpp"
 #include "mixer/program_set.hpp"
 #include "protocols/flv/flv_server.hpp"
 #include "protocols/hls/hls_server.hpp"
@@ -35,6 +36,7 @@
 #include "protocols/http/caster_api.hpp"
 #include "protocols/http/cohost_api.hpp"
 #include "protocols/http/http_server.hpp"
+#include "protocols/http/playlist_api.hpp"
 #include "protocols/http/program_api.hpp"
 #include "protocols/http/recordings_api.hpp"
 #include "protocols/http/relay_api.hpp"
@@ -280,9 +282,10 @@ struct Server {
   std::unique_ptr<rtmp::RtmpServer> rtmp;
   std::unique_ptr<rtmp::RelaySet> relays;  // the registry's observer: stopped before it goes
   std::unique_ptr<recorder::Recorder> recorder;
-  std::unique_ptr<mixer::Mixer> mixer;          // its threads stop before the registry goes
-  std::unique_ptr<mixer::ProgramSet> programs;  // the same
-  std::unique_ptr<core::CohostSet> cohosts;     // co-host sessions over `programs`
+  std::unique_ptr<mixer::Mixer> mixer;            // its threads stop before the registry goes
+  std::unique_ptr<mixer::ProgramSet> programs;    // the same
+  std::unique_ptr<mixer::PlaylistSet> playlists;  // the same
+  std::unique_ptr<core::CohostSet> cohosts;       // co-host sessions over `programs`
   std::unique_ptr<webrtc::WebrtcLibraries> webrtcLibraries;  // libsrtp: outlives the sessions
   std::unique_ptr<webrtc::WebrtcServer> webrtc;
   std::vector<std::unique_ptr<core::SignalWatcher>> signals;
@@ -375,6 +378,14 @@ struct Server {
     programs = std::make_unique<mixer::ProgramSet>(loop, *registry, av, c.mixer);
     registry->addObserver(programs.get());
     http::registerProgramApi(*http, *programs, [this](const http::HttpRequest& req) {
+      return room::requireAdmin(req, *roomServer);
+    });
+    mixer::PlaylistSetOptions playlistOptions;
+    playlistOptions.enabled = c.vod.enabled;
+    playlistOptions.maxPlaylists = static_cast<size_t>(c.vod.max_playlists);
+    playlistOptions.dirs = {c.vod.dir, c.record.dir};
+    playlists = std::make_unique<mixer::PlaylistSet>(loop, *registry, av, playlistOptions);
+    http::registerPlaylistApi(*http, *playlists, [this](const http::HttpRequest& req) {
       return room::requireAdmin(req, *roomServer);
     });
     cohosts = std::make_unique<core::CohostSet>(loop, *programs, [this](const std::string& key) {
@@ -534,6 +545,7 @@ struct Server {
     if (mixer) mixer->shutdown();
     if (cohosts) cohosts->shutdown();
     if (programs) programs->shutdown();
+    if (playlists) playlists->shutdown();
     registry->shutdown("server shutting down");
     loop.post([this] {
       rtmp.reset();
@@ -541,10 +553,11 @@ struct Server {
       flv.reset();
       webrtc.reset();
       hls.reset();
-      recorder.reset();  // its files finish closing in the background
-      mixer.reset();     // joins its threads, told to stop above
-      cohosts.reset();   // the registry's observer: after its shutdown
-      programs.reset();  // the same
+      recorder.reset();   // its files finish closing in the background
+      mixer.reset();      // joins its threads, told to stop above
+      cohosts.reset();    // the registry's observer: after its shutdown
+      programs.reset();   // the same
+      playlists.reset();  // the same
       roomServer.reset();
       http.reset();
       rooms->setSidechannel(nullptr);

@@ -1,5 +1,6 @@
 // av::FormatApi: the libavformat / libavcodec / libavutil functions MPEG-TS muxing
-// (protocols/hls TsMuxer) calls, resolved with dlsym by av::Libraries::format().
+// (protocols/hls TsMuxer) and file demuxing (the mixer's playlists) call, resolved
+// with dlsym by av::Libraries::format().
 // Read-only once published; any thread.
 #pragma once
 
@@ -27,7 +28,13 @@ namespace av {
   X(avcodec, av_packet_alloc)                 \
   X(avcodec, av_packet_free)                  \
   X(avcodec, av_packet_unref)                 \
+  X(avcodec, avcodec_get_name)                \
   X(avformat, avformat_alloc_output_context2) \
+  X(avformat, avformat_alloc_context)         \
+  X(avformat, avformat_open_input)            \
+  X(avformat, avformat_find_stream_info)      \
+  X(avformat, avformat_close_input)           \
+  X(avformat, av_read_frame)                  \
   X(avformat, avformat_new_stream)            \
   X(avformat, avformat_write_header)          \
   X(avformat, avformat_free_context)          \

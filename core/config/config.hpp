@@ -186,7 +186,16 @@ struct RelayConfig {
   int64_t send_buffer_bytes = 0;  // SO_SNDBUF of a relay's socket; 0 = the kernel's (autotuned)
 };
 
-// What the server keeps between runs (today: the generated room key).
+// VOD-to-live playlists (/api/v1/playlists): files played in real time as live
+// streams.
+struct VodConfig {
+  bool enabled = true;
+  // Where playlist items are named from (then record.dir); relative to the
+  // working directory unless absolute.
+  std::string dir = "vod";
+  int64_t max_playlists = 4;  // 1..64, playing at once
+};
+
 // WebRTC (WHIP ingest, WHEP play, the room's data channel): one UDP port for every
 // session (ICE-lite, BUNDLE, rtcp-mux), the host candidates the SDP answers announce.
 struct WebrtcConfig {
@@ -203,6 +212,7 @@ struct WebrtcConfig {
   std::string bearer_token;              // "" = none; WHIP/WHEP accept "Authorization: Bearer"
 };
 
+// What the server keeps between runs (today: the generated room key).
 struct StateConfig {
   std::string dir = "state";  // relative to the working directory unless absolute
 };
@@ -223,6 +233,7 @@ struct Config {
   SidechannelConfig sidechannel;
   RecordConfig record;
   MixerConfig mixer;
+  VodConfig vod;
   WebrtcConfig webrtc;
   RelayConfig relay;
 };

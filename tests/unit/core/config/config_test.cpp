@@ -72,6 +72,9 @@ void checkDefaults(const Config& c) {
   BOOST_TEST(c.webrtc.handshake_timeout_ms == 15000);
   BOOST_TEST(c.webrtc.mtu == 1200);
   BOOST_TEST(c.webrtc.bearer_token == "");
+  BOOST_TEST(c.vod.enabled == true);
+  BOOST_TEST(c.vod.dir == "vod");
+  BOOST_TEST(c.vod.max_playlists == 4);
 }
 
 }  // namespace
@@ -430,6 +433,17 @@ BOOST_AUTO_TEST_CASE(stream_health_keys) {
              "conf/roomcast.toml:2: stream.stall_ms: expected an integer, got a string");
   BOOST_TEST(errorOf("", {"stream.stall_ms=100000"}) ==
              "--set stream.stall_ms: must be between 500 and 60000, got 100000");
+}
+
+BOOST_AUTO_TEST_CASE(vod_keys) {
+  Config c =
+      parseConfig("[vod]\nenabled = false\ndir = \"/srv/vod\"\nmax_playlists = 2\n", kFile, {});
+  BOOST_TEST(c.vod.enabled == false);
+  BOOST_TEST(c.vod.dir == "/srv/vod");
+  BOOST_TEST(c.vod.max_playlists == 2);
+  BOOST_TEST(errorOf("[vod]\nmax_playlists = 0\n").find("vod.max_playlists: must be between 1") !=
+             std::string::npos);
+  BOOST_TEST(errorOf("[vod]\ndir = \"\"\n").find("vod.dir") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(record_keys) {
