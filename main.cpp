@@ -493,6 +493,7 @@ struct Server {
     o.limits.handshakeTimeoutMs = c.webrtc.handshake_timeout_ms;
     o.limits.mtu = static_cast<size_t>(c.webrtc.mtu);
     o.bearerToken = c.webrtc.bearer_token;
+    o.whipMaxKbps = static_cast<uint64_t>(c.webrtc.whip_max_kbps);
     if (mixer) o.audioVariants = mixer.get();
     o.publishSigner = c.auth.protect_publish ? signer.get() : nullptr;
     o.playSigner = c.auth.protect_play ? signer.get() : nullptr;

@@ -2,7 +2,7 @@
 // microphone (or a test pattern) sent as a sendonly offer POSTed as application/sdp
 // to /whip/{app}/{name}; 201 brings the server's answer and the session URL
 // (Location) that stop() DELETEs. H.264 is put first (the server takes H.264 and
-// Opus). getStats() is polled for the page: frames encoded, bytes sent.
+// Opus). getStats() is polled for the page: frames encoded, bytes sent, target bit rate.
 // Plain ES module, no build step.
 
 const STATS_MS = 500;
@@ -79,7 +79,7 @@ export async function startWhip(url, media, { token = '', onFailed = () => {} } 
       if (h264.length) t.setCodecPreferences([...h264, ...codecs.filter((c) => !/h264/i.test(c.mimeType))]);
     }
   }
-  const stats = { state: 'new', framesEncoded: 0, bytesSent: 0, audioPackets: 0, codec: '' };
+  const stats = { state: 'new', framesEncoded: 0, bytesSent: 0, targetBitrate: 0, audioPackets: 0, codec: '' };
   pc.onconnectionstatechange = () => {
     stats.state = pc.connectionState;
     if (pc.connectionState === 'failed') onFailed(`WebRTC connection failed (${pc.iceConnectionState})`);
@@ -95,6 +95,9 @@ export async function startWhip(url, media, { token = '', onFailed = () => {} } 
       if (s.kind === 'video') {
         stats.framesEncoded = s.framesEncoded || 0;
         stats.bytesSent = s.bytesSent || 0;
+        stats.targetBitrate = s.targetBitrate || 0; // the encoder's target: the bandwidth estimate's share
+        stats.frameWidth = s.frameWidth || 0;
+        stats.frameHeight = s.frameHeight || 0;
         stats.codec = codecs[s.codecId] || '';
       } else if (s.kind === 'audio') {
         stats.audioPackets = s.packetsSent || 0;

@@ -210,6 +210,7 @@ struct WebrtcConfig {
   int64_t handshake_timeout_ms = 15000;  // 1000..120000, ICE + DTLS must finish in this time
   int64_t mtu = 1200;                    // 576..1500, largest datagram sent (RTP, DTLS)
   std::string bearer_token;              // "" = none; WHIP/WHEP accept "Authorization: Bearer"
+  int64_t whip_max_kbps = 6000;          // 100..100000, the REMB a WHIP publisher starts at
 };
 
 // What the server keeps between runs (today: the generated room key).

@@ -205,6 +205,7 @@ SdpPick sdpPickVideo(const SdpMedia& m, const LocalEndpoint& local) {
     v.nack = v.nack || fb == "nack";
     v.pli = v.pli || fb == "nack pli";
     v.fir = v.fir || fb == "ccm fir";
+    v.remb = v.remb || (fb == "goog-remb" && local.role == SdpRole::Ingest);
   }
   return {std::move(v), {}};
 }
@@ -403,6 +404,7 @@ void sdpAddRtp(SdpMedia& a, const SdpMedia& offered, const NegotiatedMedia& n,
   if (n.nack) a.attributes.emplace_back("rtcp-fb", pt + "nack");
   if (n.pli) a.attributes.emplace_back("rtcp-fb", pt + "nack pli");
   if (n.fir) a.attributes.emplace_back("rtcp-fb", pt + "ccm fir");
+  if (n.remb) a.attributes.emplace_back("rtcp-fb", pt + "goog-remb");
   if (!n.fmtp.empty()) a.attributes.emplace_back("fmtp", pt + n.fmtp);
   const uint32_t ssrc = n.video ? local.videoSsrc : local.audioSsrc;
   if (local.role == SdpRole::Egress) {

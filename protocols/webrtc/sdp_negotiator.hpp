@@ -47,6 +47,8 @@ struct NegotiatedMedia {
   int channels = 1;
   std::string fmtp;  // as written in the answer
   bool nack = false, pli = false, fir = false, rtcpRsize = false;
+  // Ingest video whose offer has "goog-remb": we send REMB (the publisher's bit rate).
+  bool remb = false;
   std::optional<int> rtxPt;               // only if we implement RTX (not this session)
   std::map<std::string, int> extensions;  // uri -> id we echoed (e.g. sdes:mid)
   std::vector<uint32_t> remoteSsrcs;      // a=ssrc of the offer, RTX/FEC SSRCs left out

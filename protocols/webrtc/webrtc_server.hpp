@@ -40,6 +40,8 @@ struct WebrtcOptions {
   size_t maxSessionsPerIp = 20;
   TransportLimits limits;
   std::string bearerToken;
+  // The bit rate WHIP publishers are told they may send (REMB) until loss lowers it.
+  uint64_t whipMaxKbps = 6000;
   const core::UrlSigner* publishSigner = nullptr;  // WHIP needs a signed URL (or the token)
   const core::UrlSigner* playSigner = nullptr;     // WHEP likewise
   // The mixer's Opus variant for WHEP viewers of an AAC/MP3 stream; null: none

@@ -15,6 +15,7 @@ constexpr size_t kWhipJitterPackets = 2048;  // ~2 s of 8 Mbit/s video
 constexpr int64_t kWhipJitterWaitMs = 300;   // a gap waits this long for a resend
 constexpr int64_t kWhipPliGapMs = 500;       // at most one PLI per this long
 constexpr uint64_t kWhipTickMs = 20;
+constexpr int64_t kWhipRembEveryMs = 500;  // REMB cadence (the first goes at once)
 
 }  // namespace
 
@@ -73,7 +74,8 @@ WhipSession::WhipSession(WebrtcServer& server, WebrtcSession::Identity id, Negot
       startMs_(static_cast<int64_t>(server.loop().nowMs())),
       timeline_(negotiated_.video ? negotiated_.video->clockRate : 90000,
                 negotiated_.audio ? negotiated_.audio->clockRate : 48000),
-      tick_(server.loop(), [this] { onTick(); }) {
+      tick_(server.loop(), [this] { onTick(); }),
+      remb_(server.options().whipMaxKbps * 1000) {
   RAND_bytes(reinterpret_cast<unsigned char*>(&receiverSsrc_), sizeof receiverSsrc_);
 }
 
@@ -106,6 +108,8 @@ void WhipSession::onRtp(std::vector<uint8_t>& packet) {
   if (!track) return;  // another payload type or SSRC: not negotiated, ignored
   const int64_t now = static_cast<int64_t>(server_.loop().nowMs());
   track->stats.onPacket(header->seq, header->timestamp, now);
+  remb_.onPacket(header->ssrc, header->seq, packet.size(), now);
+  if (track->video && !lastRembMs_) sendRemb(now);  // at once: the sender's start phase
   JitterPacket p;
   p.seq = header->seq;
   p.timestamp = header->timestamp;
@@ -225,6 +229,10 @@ void WhipSession::onTick() {
     lastReportMs_ = now;
     sendReports();
   }
+  if (lastRembMs_ && now - *lastRembMs_ >= kWhipRembEveryMs) {
+    remb_.update(now);
+    sendRemb(now);
+  }
 }
 
 void WhipSession::onRtcp(std::vector<uint8_t>& packet) {
@@ -277,12 +285,38 @@ void WhipSession::sendReports() {
   if (!blocks.empty()) transport_->sendRtcp(buildReceiverReport(receiverSsrc_, blocks));
 }
 
+// NOTE: a sender without transport-cc feedback (libwebrtc's GoogCC) takes the REMB as
+// its target while in its start phase (2 s from the first receiver report, no loss
+// yet), and as a cap after it; so the first REMB goes with the first video packet.
+void WhipSession::sendRemb(int64_t nowMs) {
+  lastRembMs_ = nowMs;  // the estimate is kept (and shown) even when REMB is not sent
+  if (!negotiated_.video || !negotiated_.video->remb) return;
+  RtcpRemb remb;
+  remb.senderSsrc = receiverSsrc_;
+  remb.bitrate = remb_.estimateBps();
+  for (Track* t : {video_ ? &*video_ : nullptr, audio_ ? &*audio_ : nullptr})
+    if (t && t->ssrc) remb.ssrcs.push_back(*t->ssrc);
+  transport_->sendRtcp(buildRemb(remb));
+  ++rembsSent_;
+}
+
+nlohmann::json WhipSession::describe() const {
+  nlohmann::json j = WebrtcSession::describe();
+  j["remb"] = {{"offered", negotiated_.video && negotiated_.video->remb},
+               {"sent", rembsSent_},
+               {"estimate_kbps", remb_.estimateBps() / 1000},
+               {"received_kbps", remb_.receivedBps() / 1000},
+               {"loss", remb_.loss()}};
+  return j;
+}
+
 void WhipSession::onClose(std::string_view reason) {
   tick_.stop();
   spdlog::info(
       "{}: pushed {} video and {} audio frames, {} PLI; lip-sync {} ms ({} audio "
-      "frames dropped for it)",
-      name(), pushedVideo_, pushedAudio_, plis_, timeline_.audioOffsetMs(), audioDroppedBySync_);
+      "frames dropped for it); {} REMB, last {} kbit/s",
+      name(), pushedVideo_, pushedAudio_, plis_, timeline_.audioOffsetMs(), audioDroppedBySync_,
+      rembsSent_, remb_.estimateBps() / 1000);
   if (lease_) lease_->release(reason);
   lease_.reset();
 }

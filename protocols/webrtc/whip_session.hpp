@@ -4,7 +4,8 @@
 // and pushes them into the hub on a millisecond clock taken from the RTP clocks
 // (RtpTimeline: each track anchored at its first packet's arrival, then the audio
 // lip-synced to the video by the sender reports); asks the peer for a keyframe (PLI)
-// after a loss and when a consumer asks; sends receiver reports. Its "room" data
+// after a loss and when a consumer asks; sends receiver reports, and REMB (the bit
+// rate it may send: RembEstimator) when its offer has goog-remb. Its "room" data
 // channel gets the room's events from the room itself (no media goes back to a
 // publisher) and speaks the room protocol (WebrtcSession).
 // Owned by WebrtcServer; loop thread.
@@ -19,6 +20,7 @@
 #include "core/media/stream.hpp"
 #include "protocols/webrtc/h264_depacketizer.hpp"
 #include "protocols/webrtc/jitter_buffer.hpp"
+#include "protocols/webrtc/remb_estimator.hpp"
 #include "protocols/webrtc/rtcp_packet.hpp"
 #include "protocols/webrtc/rtcp_stats.hpp"
 #include "protocols/webrtc/rtp_packet.hpp"
@@ -39,6 +41,8 @@ class WhipSession final : public WebrtcSession {
   ~WhipSession() override;
 
   const std::string& answer() const override { return negotiated_.answer; }
+  // Adds "remb": the estimate sent, the received rate and loss it is made from.
+  nlohmann::json describe() const override;
 
  private:
   struct Track {
@@ -68,6 +72,7 @@ class WhipSession final : public WebrtcSession {
   void onSenderReport(Track& track, const RtcpSenderReport& sr);
   void logSync(const RtpTimeline::Sync& sync);
   void sendReports();
+  void sendRemb(int64_t nowMs);
   void onTick();
 
   Negotiated negotiated_;
@@ -83,6 +88,9 @@ class WhipSession final : public WebrtcSession {
   int64_t lastReportMs_ = 0;
   uint64_t pushedVideo_ = 0, pushedAudio_ = 0, plis_ = 0;
   uint64_t audioDroppedBySync_ = 0;  // frames the lip-sync moved behind ones already pushed
+  RembEstimator remb_;
+  std::optional<int64_t> lastRembMs_;  // unset: none sent yet (the first goes at once)
+  uint64_t rembsSent_ = 0;
 };
 
 }  // namespace webrtc

@@ -35,7 +35,9 @@ export async function withChromium(opts, viewport, r, fn) {
       '--autoplay-policy=no-user-gesture-required',
       // WebRTC on loopback (the tests' server announces 127.0.0.1) and a fake camera.
       '--allow-loopback-in-peer-connection', '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream'],
+      '--use-fake-ui-for-media-stream',
+      // opts.fakeVideo: the fake camera plays this .y4m (looped) instead of its pattern.
+      ...(opts.fakeVideo ? [`--use-file-for-fake-video-capture=${opts.fakeVideo}`] : [])],
   });
   try {
     r.browser = context.browser()?.version() ?? null;

@@ -4,6 +4,7 @@
 //
 //   node whip.mjs --origin http://127.0.0.1:PORT --stream live/cam [--seconds 10]
 //                 [--source camera|pattern] [--color #rrggbb] [--token T] [--timeout 30] [--ui 1]
+//                 [--width 640 --height 360] [--sample-ms 500] [--fake-video file.y4m]
 // --color: the pattern is that colour only (no hue, no clock text).
 //
 // --ui 1: through the page's "Go live" form (golive.js) instead of calling whip.js.
@@ -17,6 +18,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function run(opts, result) {
   await withChromium(opts, { width: 640, height: 360 }, result, async (context) => {
+    const { width, height } = opts;
     const page = context.pages()[0] || await context.newPage();
     page.on('pageerror', (e) => result.pageErrors.push(String(e)));
     page.on('console', (m) => {
@@ -41,17 +43,17 @@ async function run(opts, result) {
       await page.evaluate(() => { window.__whip = { stats: window.roomcast.whip,
         stop: () => document.getElementById('golive-stop').click() }; });
     }
-    const started = opts.ui ? result.started : await page.evaluate(async ({ stream, source, token, color }) => {
+    const started = opts.ui ? result.started : await page.evaluate(async ({ stream, source, token, color, width, height }) => {
       try {
         const m = await import('/whip.js');
-        const media = source === 'pattern' ? m.testPattern(640, 360, 30, color)
-          : await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
+        const media = source === 'pattern' ? m.testPattern(width, height, 30, color)
+          : await navigator.mediaDevices.getUserMedia({ video: { width, height }, audio: true });
         window.__whip = await m.startWhip(`/whip/${stream}`, media, { token });
         return { ok: true };
       } catch (e) {
         return { ok: false, error: String(e && e.message ? e.message : e) };
       }
-    }, { stream: opts.stream, source: opts.source, token: opts.token, color: opts.color });
+    }, { stream: opts.stream, source: opts.source, token: opts.token, color: opts.color, width, height });
     result.started = started;
     if (!started.ok) {
       result.reason = started.error;
@@ -65,7 +67,7 @@ async function run(opts, result) {
       if (s.state === 'connected' && connectedAt === null) connectedAt = Date.now();
       if (s.state === 'failed') break;
       if (connectedAt !== null && Date.now() - connectedAt >= opts.seconds * 1000) break;
-      await sleep(500);
+      await sleep(opts.sampleMs);
     }
     result.last = result.samples[result.samples.length - 1] || null;
     result.ok = connectedAt !== null && !!result.last && result.last.framesEncoded > 0;
@@ -81,6 +83,7 @@ let code = 2;
 try {
   const opts = parseOptions(process.argv, {
     origin: '', stream: '', seconds: 10, source: 'camera', token: '', timeout: 30, ui: '', color: '',
+    width: 640, height: 360, sampleMs: 500, fakeVideo: '',
   }, ['origin', 'stream']);
   code = await run(opts, result) ? 0 : 1;
 } catch (e) {

@@ -72,6 +72,7 @@ void checkDefaults(const Config& c) {
   BOOST_TEST(c.webrtc.handshake_timeout_ms == 15000);
   BOOST_TEST(c.webrtc.mtu == 1200);
   BOOST_TEST(c.webrtc.bearer_token == "");
+  BOOST_TEST(c.webrtc.whip_max_kbps == 6000);
   BOOST_TEST(c.vod.enabled == true);
   BOOST_TEST(c.vod.dir == "vod");
   BOOST_TEST(c.vod.max_playlists == 4);
@@ -476,7 +477,7 @@ BOOST_AUTO_TEST_CASE(webrtc_keys) {
   Config c = parseConfig(
       "[webrtc]\nenabled = false\nlisten = \"127.0.0.1:9000\"\nannounce = [\"203.0.113.7\"]\n"
       "max_sessions = 5\nmax_sessions_per_ip = 2\nconsent_timeout_ms = 5000\n"
-      "handshake_timeout_ms = 1000\nmtu = 1500\nbearer_token = \"t0k\"\n",
+      "handshake_timeout_ms = 1000\nmtu = 1500\nbearer_token = \"t0k\"\nwhip_max_kbps = 2500\n",
       kFile, {});
   BOOST_TEST(!c.webrtc.enabled);
   BOOST_TEST(c.webrtc.listen.toString() == "127.0.0.1:9000");
@@ -487,9 +488,12 @@ BOOST_AUTO_TEST_CASE(webrtc_keys) {
   BOOST_TEST(c.webrtc.handshake_timeout_ms == 1000);
   BOOST_TEST(c.webrtc.mtu == 1500);
   BOOST_TEST(c.webrtc.bearer_token == "t0k");
-  BOOST_TEST(errorOf("[webrtc]\nannounce = [\"example.com\"]\n") ==
-             "conf/roomcast.toml:2: webrtc.announce: expected an IPv4 or IPv6 address, got "
-             "\"example.com\"");
+  BOOST_TEST(c.webrtc.whip_max_kbps == 2500);
+  BOOST_TEST(errorOf("[webrtc]\nwhip_max_kbps = 99\n") ==
+             "conf/roomcast.toml:2: webrtc.whip_max_kbps: must be between 100 and 100000, got 99");
+  BOOST_TEST(
+      errorOf("[webrtc]\nannounce = [\"example.com\"]\n") ==
+      "conf/roomcast.toml:2: webrtc.announce: expected an IPv4 or IPv6 address, got \"example.com\"");
   BOOST_TEST(errorOf("[webrtc]\nmtu = 575\n") ==
              "conf/roomcast.toml:2: webrtc.mtu: must be between 576 and 1500, got 575");
   BOOST_TEST(errorOf("[webrtc]\nbearer_token = \"a\\nb\"\n") ==

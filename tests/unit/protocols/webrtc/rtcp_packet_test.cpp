@@ -330,3 +330,51 @@ BOOST_AUTO_TEST_CASE(fuzz_truncations_mutations_random) {
   }
   BOOST_TEST(parsed > 100u);
 }
+
+// draft-alvestrand-rmcat-remb §2.2: PSFB (206) FMT 15, packet sender SSRC, media source
+// SSRC 0, "REMB", Num SSRC (8 bits), BR Exp (6 bits) + BR Mantissa (18 bits), then the
+// SSRCs; the bitrate is mantissa * 2^exp bit/s.
+BOOST_AUTO_TEST_CASE(remb_bytes_follow_the_draft) {
+  const Bytes remb = buildRemb({0x01020304, 1200000, {0xA1A2A3A4, 0xB1B2B3B4}});
+  // 1 200 000 = 150 000 << 3: exponent 3, mantissa 150000 (0x249F0).
+  // clang-format off
+  const Bytes want = {
+      0x8F, 206, 0x00, 0x06,                          // V=2 FMT=15, PSFB, 7 words - 1
+      0x01, 0x02, 0x03, 0x04,                         // packet sender SSRC
+      0x00, 0x00, 0x00, 0x00,                         // media source SSRC: 0
+      'R', 'E', 'M', 'B',
+      2, static_cast<uint8_t>(3 << 2 | 0x02), 0x49, 0xF0,  // Num SSRC, exp 3 | mantissa
+      0xA1, 0xA2, 0xA3, 0xA4, 0xB1, 0xB2, 0xB3, 0xB4};
+  // clang-format on
+  BOOST_TEST(remb == want, boost::test_tools::per_element());
+
+  // Mantissa/exponent edges: exact up to 18 bits, then rounded down, never up.
+  const auto expMantissa = [](const Bytes& b) {
+    return std::pair<int, uint32_t>(b[17] >> 2, uint32_t(b[17] & 3) << 16 | b[18] << 8 | b[19]);
+  };
+  const auto roundTrip = [](uint64_t bps) {
+    return parseOk(buildRemb({1, bps, {2}})).rembs.at(0).bitrate;
+  };
+  BOOST_TEST((expMantissa(buildRemb({1, 0, {}})) == std::pair<int, uint32_t>(0, 0)));
+  BOOST_TEST((expMantissa(buildRemb({1, 0x3FFFF, {}})) == std::pair<int, uint32_t>(0, 0x3FFFF)));
+  BOOST_TEST((expMantissa(buildRemb({1, 0x40000, {}})) == std::pair<int, uint32_t>(1, 0x20000)));
+  BOOST_TEST((expMantissa(buildRemb({1, 0x7FFFF, {}})) == std::pair<int, uint32_t>(1, 0x3FFFF)));
+  BOOST_TEST(roundTrip(0) == 0u);
+  BOOST_TEST(roundTrip(0x3FFFF) == 0x3FFFFu);
+  BOOST_TEST(roundTrip(0x7FFFF) == 0x7FFFEu);  // the odd bit is lost
+  BOOST_TEST(roundTrip(6000000) == 6000000u);  // 187500 << 5
+  BOOST_TEST(roundTrip(6000001) == 6000000u);
+  // The largest: 2^64 - 1 needs exponent 46 (6 bits hold up to 63).
+  const Bytes top = buildRemb({1, ~uint64_t{0}, {}});
+  BOOST_TEST((expMantissa(top) == std::pair<int, uint32_t>(46, 0x3FFFF)));
+  BOOST_TEST(parseOk(top).rembs.at(0).bitrate == uint64_t{0x3FFFF} << 46);
+  // No SSRC: 16 + 4 bytes; more than 255 SSRCs: the first 255 (Num SSRC is 8 bits).
+  BOOST_TEST(buildRemb({1, 1000, {}}).size() == 20u);
+  std::vector<uint32_t> many(300);
+  for (uint32_t i = 0; i < many.size(); ++i) many[i] = i + 1;
+  const RtcpCompound c = parseOk(buildRemb({1, 1000, many}));
+  BOOST_TEST_REQUIRE(c.rembs.size() == 1u);
+  BOOST_TEST(c.rembs[0].ssrcs.size() == 255u);
+  BOOST_TEST(c.rembs[0].ssrcs.back() == 255u);
+  BOOST_TEST(c.rembs[0].senderSsrc == 1u);
+}

@@ -123,9 +123,12 @@ void checkRtpSection(const SdpMedia& o, const SdpMedia& a, int pt, const std::st
   const auto ext = values(a.attributes, "extmap");
   BOOST_CHECK(ext ==
               (midExt.empty() ? std::vector<std::string>{} : std::vector<std::string>{midExt}));
+  // goog-remb only where we receive (WHIP: we send the REMB) and only for video.
+  const bool remb = direction == "recvonly" && o.kind == "video";
   for (const auto& fb : values(a.attributes, "rtcp-fb")) {
     BOOST_CHECK(fb == std::to_string(pt) + " nack" || fb == std::to_string(pt) + " nack pli" ||
-                fb == std::to_string(pt) + " ccm fir");
+                fb == std::to_string(pt) + " ccm fir" ||
+                (remb && fb == std::to_string(pt) + " goog-remb"));
   }
 }
 
@@ -408,12 +411,48 @@ BOOST_AUTO_TEST_CASE(answer_echoes_only_our_feedback_and_copies_fmtp) {
   const Negotiated n = negotiate(head + kProfiles, local(SdpRole::Ingest));
   const SdpSession answer = parse(n.answer);
   const SdpMedia& v = answer.media[0];
-  BOOST_CHECK(values(v.attributes, "rtcp-fb") == std::vector<std::string>{"104 nack"});
+  BOOST_CHECK(values(v.attributes, "rtcp-fb") ==
+              (std::vector<std::string>{"104 nack", "104 goog-remb"}));
   BOOST_CHECK(values(v.attributes, "fmtp") ==
               std::vector<std::string>{
                   "104 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"});
   BOOST_CHECK(values(v.attributes, "rtpmap") == std::vector<std::string>{"104 H264/90000"});
-  BOOST_CHECK(n.video->nack && !n.video->pli && !n.video->fir);
+  BOOST_CHECK(n.video->nack && !n.video->pli && !n.video->fir && n.video->remb);
+}
+
+// REMB (draft-alvestrand-rmcat-remb): a WHIP answer offers goog-remb back when the offer
+// has it (we send the publisher its bit rate); not offered -> absent; a WHEP answer
+// never has it (we do not read the viewer's estimate).
+BOOST_AUTO_TEST_CASE(goog_remb_answered_only_for_whip_video_that_offers_it) {
+  std::string head = kHead;
+  head.replace(head.find(" 1\r\n"), 4, "\r\n");
+  const auto rtcpFb = [](const Negotiated& n) {
+    return values(parse(n.answer).media[0].attributes, "rtcp-fb");
+  };
+  const Negotiated offered = negotiate(head + kProfiles, local(SdpRole::Ingest));
+  const auto fb = rtcpFb(offered);
+  BOOST_CHECK(std::count(fb.begin(), fb.end(), "104 goog-remb") == 1);
+  BOOST_CHECK(offered.video->remb);
+
+  std::string without = kProfiles;
+  for (size_t at; (at = without.find("a=rtcp-fb:104 goog-remb\r\n")) != std::string::npos;)
+    without.erase(at, std::string("a=rtcp-fb:104 goog-remb\r\n").size());
+  const Negotiated absent = negotiate(head + without, local(SdpRole::Ingest));
+  BOOST_CHECK(rtcpFb(absent) == std::vector<std::string>{"104 nack"});
+  BOOST_CHECK(!absent.video->remb);
+
+  // "a=rtcp-fb:* goog-remb" applies to every payload type.
+  std::string star = without;
+  star.insert(star.find("a=rtpmap:100"), "a=rtcp-fb:* goog-remb\r\n");
+  BOOST_CHECK(negotiate(head + star, local(SdpRole::Ingest)).video->remb);
+
+  std::string whep = head + kProfiles;
+  for (size_t at; (at = whep.find("a=sendonly")) != std::string::npos;)
+    whep.replace(at, 10, "a=recvonly");
+  const Negotiated egress = negotiate(whep, local(SdpRole::Egress));
+  const auto efb = rtcpFb(egress);
+  BOOST_CHECK(std::count(efb.begin(), efb.end(), "104 goog-remb") == 0);
+  BOOST_CHECK(!egress.video->remb);
 }
 
 BOOST_AUTO_TEST_CASE(mode_0_only_is_422) {
