@@ -11,6 +11,7 @@
 
 #include "av/av_ptr.hpp"
 #include "mixer/compositor_state.hpp"
+#include "mixer/danmaku_layer.hpp"
 #include "mixer/mix_encoder.hpp"
 #include "mixer/video_encoder.hpp"
 
@@ -44,6 +45,7 @@ class Compositor {
   const av::FilterApi* api_ = nullptr;
   std::unique_ptr<VideoEncoder> encoder_;
   std::unique_ptr<MixEncoder> audio_;
+  std::unique_ptr<DanmakuLayer> danmaku_;  // when the program draws the room's danmaku
   // The slate of cell `index` (rendered once per size, colour and text).
   const AVFrame* slate(size_t index, const PixelRect& cell, const Scene& scene);
 

@@ -11,11 +11,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "av/av_ptr.hpp"
 #include "mixer/bounded_queue.hpp"
+#include "mixer/danmaku_inbox.hpp"
+#include "mixer/danmaku_spec.hpp"
 #include "mixer/encoded_unit.hpp"
 #include "mixer/layout_geometry.hpp"
 #include "mixer/mix_bus.hpp"
@@ -78,7 +81,8 @@ struct CompositorSettings {
   int width = 0, height = 0, fps = 30, kbps = 0, gopMs = 2000, audioKbps = 128;
   std::string preset;
   size_t queueFrames = 8;
-  std::string fontFile;  // of the slate's text (mixer.font)
+  std::string fontFile;                // of the slate's text and the danmaku (mixer.font)
+  std::optional<DanmakuSpec> danmaku;  // none: no danmaku drawn
 };
 
 struct CompositorCounters {
@@ -106,7 +110,8 @@ struct CompositorState {
   std::atomic<bool> stop{false};
   std::atomic<bool> keyRequested{false};
   CompositorCounters counters;
-  MixBus bus;  // the inputs' audio, mixed by the compositor
+  MixBus bus;            // the inputs' audio, mixed by the compositor
+  DanmakuInbox danmaku;  // the room's messages, loop -> compositor (settings.danmaku)
 
   // Loop: a new scene; the decoders rescale their latest picture at once.
   void setScene(const Scene& s) {

@@ -28,6 +28,7 @@ Program::Program(ProgramContext& ctx, uint64_t id, ProgramSpec spec)
   s.preset = spec_.preset;
   s.audioKbps = spec_.audioKbps;
   s.fontFile = ctx.fontFile;
+  s.danmaku = spec_.danmaku;
   // NOTE: units, not frames: a join burst (the hub's GOP cache, audio and video)
   // is taken whole rather than cut at the next keyframe.
   s.queueFrames = std::max<size_t>(ctx.queueFrames, kProgramInputQueue);
@@ -37,6 +38,11 @@ Program::Program(ProgramContext& ctx, uint64_t id, ProgramSpec spec)
     inputs_.push_back(std::make_unique<ProgramInput>(ctx.loop, ctx.registry, *state_->slots[i],
                                                      spec_.inputs[i], spec_.key(), i));
   inRates_.resize(spec_.inputs.size());
+  if (spec_.danmaku)
+    danmaku_ = std::make_unique<DanmakuFeed>(
+        ctx.loop, ctx.registry, state_->danmaku,
+        spec_.danmaku->room.empty() ? spec_.inputs.front().key() : spec_.danmaku->room,
+        spec_.key());
   PlannedRung rung;
   rung.width = spec_.width;
   rung.height = spec_.height;
@@ -80,6 +86,7 @@ bool Program::start(std::string& error) {
     threads_.push_back(std::make_unique<WorkerThread>(
         tag + "-in" + std::to_string(i), [state, i] { InputDecoder(*state, i).run(); }, done));
   for (auto& in : inputs_) in->trySubscribe();
+  if (danmaku_) danmaku_->trySubscribe();
   rateTimer_.start(1000, 1000);
   sampledAtMs_ = ctx_.loop.nowMs();
   spdlog::info("program {}: started, {} inputs, {}x{} {} fps, layout {}", spec_.key(),
@@ -94,6 +101,7 @@ void Program::stop(std::string_view reason) {
   rateTimer_.stop();
   state_->stopAll();
   for (auto& in : inputs_) in->detach();
+  if (danmaku_) danmaku_->detach();
   if (output_) output_->close(reason);
 }
 
@@ -114,6 +122,7 @@ void Program::onPublish(const core::Stream& stream) {
   if (stopped_) return;
   for (auto& in : inputs_)
     if (in->spec().key() == stream.key()) in->trySubscribe();
+  if (danmaku_ && danmaku_->roomKey() == stream.key()) danmaku_->trySubscribe();
 }
 
 void Program::onEvent(MixerEvent&& event) {
@@ -208,6 +217,16 @@ nlohmann::json Program::describe() const {
       {"units_out", output_ ? output_->unitsOut() : 0},
   };
   j["output_stats"]["audio_frames"] = c.audioFrames.load(std::memory_order_relaxed);
+  if (danmaku_) {
+    const DanmakuInbox& d = state_->danmaku;
+    j["danmaku_stats"] = {{"room", danmaku_->roomKey()},
+                          {"subscribed", danmaku_->subscribed()},
+                          {"received", d.received.load(std::memory_order_relaxed)},
+                          {"queue_dropped", d.queueDropped.load(std::memory_order_relaxed)},
+                          {"shown", d.shown.load(std::memory_order_relaxed)},
+                          {"dropped", d.dropped.load(std::memory_order_relaxed)},
+                          {"on_screen", d.onScreen.load(std::memory_order_relaxed)}};
+  }
   j["state"] = stopped_ ? "stopped" : (error_.empty() ? "running" : "failed");
   j["error"] = error_.empty() ? nlohmann::json() : nlohmann::json(error_);
   j["since_ms"] = sinceMs_;

@@ -102,6 +102,10 @@ std::optional<ProgramSpec> ProgramSpec::parse(const nlohmann::json& j,
         !sl.text("text", s.slateText, kMaxSlateTextBytes) || !sl.noUnknownFields())
       return std::nullopt;
   }
+  if (const nlohmann::json* dm = r.get("danmaku"); dm && !dm->is_null()) {
+    SpecReader d(*dm, "danmaku", error);
+    if (!DanmakuSpec::read(d, s.danmaku.emplace())) return std::nullopt;
+  }
   if (!parseRgb(s.slateColor)) {
     r.fail("slate.color", "\"" + s.slateColor + "\" is not #RRGGBB");
     return std::nullopt;
@@ -119,7 +123,7 @@ nlohmann::json ProgramSpec::toJson() const {
   nlohmann::json inputsJson = nlohmann::json::array();
   for (const ProgramInputSpec& in : inputs)
     inputsJson.push_back({{"stream", in.key()}, {"gain", in.gain}, {"mute", in.mute}});
-  return {
+  nlohmann::json j = {
       {"output", key()},
       {"inputs", std::move(inputsJson)},
       {"layout", LayoutGeometry::name(layout.kind)},
@@ -134,6 +138,8 @@ nlohmann::json ProgramSpec::toJson() const {
       {"slate", {{"color", slateColor}, {"text", slateText}}},
       {"stall_ms", stallMs},
       {"repeat_ms", repeatMs}};
+  j["danmaku"] = danmaku ? danmaku->toJson() : nlohmann::json();
+  return j;
 }
 
 bool ProgramSpec::onlyLiveChanges(const ProgramSpec& next, std::string& error) const {
@@ -150,6 +156,7 @@ bool ProgramSpec::onlyLiveChanges(const ProgramSpec& next, std::string& error) c
   if (next.gopMs != gopMs) return refuse("gop_ms");
   if (next.audioKbps != audioKbps) return refuse("audio_kbps");
   if (next.inputs.size() != inputs.size()) return refuse("the number of inputs");
+  if (next.danmaku != danmaku) return refuse("danmaku");
   return true;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "mixer/danmaku_spec.hpp"
 #include "mixer/layout_geometry.hpp"
 
 namespace mixer {
@@ -39,17 +40,18 @@ struct ProgramSpec {
   std::string app, name;  // the program's own stream
   std::vector<ProgramInputSpec> inputs;
   LayoutSpec layout;
-  int width = 1280;                  // even
-  int height = 720;                  // even
-  int fps = 30;                      // 1..60
-  int kbps = 2500;                   // 50..20000
-  std::string preset = "superfast";  // ultrafast or superfast (+ zerolatency)
-  int gopMs = 2000;                  // 500..10000
-  int audioKbps = 128;               // 32..320, the mix's AAC
-  std::string slateColor;            // "#RRGGBB"
-  std::string slateText;             // one line drawn on the slate, "" = none
-  int stallMs = 500;                 // 100..10000
-  int repeatMs = 3000;               // 0..60000
+  int width = 1280;                    // even
+  int height = 720;                    // even
+  int fps = 30;                        // 1..60
+  int kbps = 2500;                     // 50..20000
+  std::string preset = "superfast";    // ultrafast or superfast (+ zerolatency)
+  int gopMs = 2000;                    // 500..10000
+  int audioKbps = 128;                 // 32..320, the mix's AAC
+  std::string slateColor;              // "#RRGGBB"
+  std::string slateText;               // one line drawn on the slate, "" = none
+  int stallMs = 500;                   // 100..10000
+  int repeatMs = 3000;                 // 0..60000
+  std::optional<DanmakuSpec> danmaku;  // the room's text drawn on the picture; none: clean
 
   std::string key() const { return app + "/" + name; }
   bool operator==(const ProgramSpec&) const = default;
@@ -57,7 +59,8 @@ struct ProgramSpec {
   // Reads {"output":"app/name", "inputs":[{"stream":"app/name","gain","mute"}],
   // "layout":"single"|"pip"|"side_by_side"|"grid2x2", "pip":{"x","y","w","h"},
   // "width","height","fps","kbps","preset","gop_ms","audio_kbps", "slate":{"color","text"},
-  // "stall_ms","repeat_ms"}. Unknown fields are errors. Never throws.
+  // "stall_ms","repeat_ms", "danmaku":{...} (DanmakuSpec)}. Unknown fields are
+  // errors. Never throws.
   static std::optional<ProgramSpec> parse(const nlohmann::json& j, const ProgramDefaults& defaults,
                                           std::string& error);
   nlohmann::json toJson() const;
