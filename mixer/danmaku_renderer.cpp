@@ -76,7 +76,7 @@ std::unique_ptr<DanmakuRenderer> DanmakuRenderer::open(int width, int height,
       new DanmakuRenderer(width, height, spec, std::move(glyphs)));
 }
 
-DanmakuRenderer::Sprite DanmakuRenderer::render(const std::string& text, uint32_t rgb) {
+std::vector<uint8_t> DanmakuRenderer::rasterize(const std::string& text, Sprite& s) {
   std::vector<char32_t> cps = danmakuCodePoints(text);
   if (cps.size() > kMaxTextCodePoints) {
     cps.resize(kMaxTextCodePoints - 1);
@@ -85,7 +85,6 @@ DanmakuRenderer::Sprite DanmakuRenderer::render(const std::string& text, uint32_
   const int pad = outline_;
   int textWidth = 0;
   for (char32_t cp : cps) textWidth += glyphs_->glyph(cp).advance;
-  Sprite s;
   s.width = (std::min(kDanmakuMaxSpriteWidth, textWidth + 2 * pad) + 1) & ~1;
   s.height = laneHeight_;
   const size_t n = static_cast<size_t>(s.width) * s.height;
@@ -108,6 +107,13 @@ DanmakuRenderer::Sprite DanmakuRenderer::render(const std::string& text, uint32_
     pen += g.advance;
     if (pen >= s.width) break;
   }
+  return fill;
+}
+
+DanmakuRenderer::Sprite DanmakuRenderer::render(const std::string& text, uint32_t rgb) {
+  Sprite s;
+  const std::vector<uint8_t> fill = rasterize(text, s);
+  const size_t n = fill.size();
   std::vector<uint8_t> outline = fill;
   danmakuDilate(outline, s.width, s.height, outline_, true);
   danmakuDilate(outline, s.width, s.height, outline_, false);

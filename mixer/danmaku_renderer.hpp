@@ -46,7 +46,7 @@ class DanmakuRenderer {
   size_t waiting() const { return waiting_.size(); }
   uint64_t shown() const { return shown_; }      // messages let in so far
   uint64_t dropped() const { return dropped_; }  // waiting ones dropped (max_on_screen)
-  const DanmakuGlyphs& glyphs() const { return *glyphs_; }
+  DanmakuGlyphs& glyphs() { return *glyphs_; }
 
   // A rendered message: luma and chroma premultiplied by their alpha (0..255).
   struct Sprite {
@@ -60,6 +60,8 @@ class DanmakuRenderer {
  private:
   DanmakuRenderer(int width, int height, const DanmakuSpec& spec,
                   std::unique_ptr<DanmakuGlyphs> glyphs);
+  // The text's coverage (the glyphs' max) on a sprite-sized canvas; sets its width.
+  std::vector<uint8_t> rasterize(const std::string& text, Sprite& s);
   void admit(int64_t ptsMs);
   void blend(AVFrame* frame, const Sprite& s, int x, int y) const;
 

@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(a_late_message_is_placed_by_its_time_not_its_arrival) {
 
 BOOST_AUTO_TEST_CASE(cjk_kana_and_hangul_make_glyphs) {
   auto r = renderer(spec());
-  DanmakuGlyphs& g = const_cast<DanmakuGlyphs&>(r->glyphs());
+  DanmakuGlyphs& g = r->glyphs();
   const DanmakuGlyph& missing = g.glyph(0x10FFFD);  // private use: the face has none
   const std::vector<uint8_t> missingCoverage = missing.coverage;
   for (char32_t cp : {U'弹', U'幕', U'か', U'한', U'A'}) {
