@@ -9,8 +9,6 @@ namespace mixer {
 
 namespace {
 
-constexpr int kDanmakuMaxSpriteWidth = 8192;
-
 // The code points of `s`; a byte that does not start a valid UTF-8 sequence
 // (RFC 3629) becomes U+FFFD, a control character a space.
 std::vector<char32_t> danmakuCodePoints(const std::string& s) {
@@ -85,7 +83,10 @@ std::vector<uint8_t> DanmakuRenderer::rasterize(const std::string& text, Sprite&
   const int pad = outline_;
   int textWidth = 0;
   for (char32_t cp : cps) textWidth += glyphs_->glyph(cp).advance;
-  s.width = (std::min(kDanmakuMaxSpriteWidth, textWidth + 2 * pad) + 1) & ~1;
+  // NOTE: at most twice the canvas wide (the rest is cut): messages in a lane never
+  // overlap, so the sprites on screen hold at most ~3 canvases of pixels per lane
+  // height, whatever max_on_screen says.
+  s.width = (std::min(2 * width_, textWidth + 2 * pad) + 1) & ~1;
   s.height = laneHeight_;
   const size_t n = static_cast<size_t>(s.width) * s.height;
   std::vector<uint8_t> fill(n, 0);

@@ -28,7 +28,8 @@ struct DanmakuMessage {
 
 class DanmakuRenderer {
  public:
-  static constexpr size_t kMaxTextCodePoints = 80;  // longer texts end with "…"
+  // Longer texts end with "…"; a sprite is at most twice the canvas wide.
+  static constexpr size_t kMaxTextCodePoints = 80;
 
   // For a `width` x `height` canvas; nullptr with `error` when the font cannot be read.
   static std::unique_ptr<DanmakuRenderer> open(int width, int height, const DanmakuSpec& spec,

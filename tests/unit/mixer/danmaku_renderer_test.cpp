@@ -235,3 +235,15 @@ BOOST_AUTO_TEST_CASE(the_feed_reads_text_messages_and_their_colour) {
   BOOST_TEST(!DanmakuFeed::parse(R"({"event":"status","status":2})"));
   BOOST_TEST(!DanmakuFeed::parse("{not json"));
 }
+
+BOOST_AUTO_TEST_CASE(a_long_text_is_cut_to_twice_the_canvas) {
+  auto r = renderer(spec());
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "弹";
+  const DanmakuRenderer::Sprite s = r->render(text, 0xFFFFFF);
+  BOOST_TEST(s.width <= 2 * kW);
+  BOOST_TEST(s.height == r->laneHeight());
+  // Bytes that are not UTF-8 draw as U+FFFD, never read past the text.
+  const DanmakuRenderer::Sprite bad = r->render(std::string("a\xE5\xBC", 3), 0xFFFFFF);
+  BOOST_TEST(bad.width > 0);
+}
