@@ -25,9 +25,11 @@ class FrameReader:
     stream's own timestamps: -copyts and showinfo) on a thread."""
 
     def __init__(self, url, frames):
-        self.args = ["ffmpeg", "-hide_banner", "-nostdin", "-copyts", "-i", url, "-map", "0:v",
-                     "-frames:v", str(frames), "-vf", "showinfo,format=gray", "-f", "rawvideo",
-                     "-"]
+        # NOTE: -fps_mode passthrough: rawvideo would get a constant rate, and a frame
+        # the program skipped (a late tick) would come out twice, one pts for two.
+        self.args = ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-copyts", "-i", url,
+                     "-map", "0:v", "-frames:v", str(frames), "-vf", "showinfo,format=gray",
+                     "-fps_mode", "passthrough", "-f", "rawvideo", "-"]
         self.frames, self.pts, self.err = [], [], b""
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.out = threading.Thread(target=self._read, daemon=True)
