@@ -148,6 +148,12 @@ bool Compositor::open(std::string& error) {
     audio_ = MixEncoder::open(*api_, s.audioKbps, error);
     if (!audio_) return false;
     state_.post(MixerEvent{s.id, 0, false, AudioConfig{audio_->audioSpecificConfig()}});
+    if (s.danmaku) {
+      // NOTE: a font that cannot be read costs the danmaku, not the program.
+      std::string why;
+      danmaku_ = DanmakuLayer::open(width_, height_, *s.danmaku, s.fontFile, state_.danmaku, why);
+      if (!danmaku_) spdlog::error("program {}: no danmaku drawn: {}", s.key, why);
+    }
   }
   encoder_ = VideoEncoder::open(*api_, EncoderSettings{width_, height_, double(fps_), x}, error);
   if (!encoder_) return false;
@@ -182,6 +188,7 @@ void Compositor::run() {
       return fail();
     }
     frame->pts = tick.ptsMs;
+    if (danmaku_) danmaku_->apply(frame.get(), tick.ptsMs, clock.dueNs(tick.index));
     if (!encode(frame.get(), tick.index, error)) return fail();
     if (!preview_ && !mixAudio(tick.ptsMs, state_.scene(), error)) return fail();
     const int64_t last = c.lastPts.exchange(tick.ptsMs, std::memory_order_relaxed);

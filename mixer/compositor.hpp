@@ -12,6 +12,7 @@
 
 #include "av/av_ptr.hpp"
 #include "mixer/compositor_state.hpp"
+#include "mixer/danmaku_layer.hpp"
 #include "mixer/mix_encoder.hpp"
 #include "mixer/scene_painter.hpp"
 #include "mixer/video_encoder.hpp"
@@ -61,6 +62,7 @@ class Compositor {
   std::unique_ptr<ScenePainter> painter_;
   uint64_t paintedRevision_ = 0;
   int width_ = 0, height_ = 0, fps_ = 30;
+  std::unique_ptr<DanmakuLayer> danmaku_;  // the program's (not the preview's) room danmaku
   int gopFrames_ = 60;
   int64_t lastKeyIndex_ = INT64_MIN;
 };

@@ -12,11 +12,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "av/av_ptr.hpp"
 #include "mixer/bounded_queue.hpp"
+#include "mixer/danmaku_inbox.hpp"
+#include "mixer/danmaku_spec.hpp"
 #include "mixer/encoded_unit.hpp"
 #include "mixer/layout_geometry.hpp"
 #include "mixer/mix_bus.hpp"
@@ -102,10 +105,11 @@ struct CompositorSettings {
   int width = 0, height = 0, fps = 30, kbps = 0, gopMs = 2000, audioKbps = 128;
   std::string preset;
   size_t queueFrames = 8;
-  std::string fontFile;   // of the slate's text (mixer.font)
+  std::string fontFile;   // of the slate's text and the danmaku (mixer.font)
   std::string assetsDir;  // image layers are named in it (mixer.assets_dir)
   // The preview stream's canvas (0 x 0: none) and fps.
   int previewWidth = 0, previewHeight = 0, previewFps = 10;
+  std::optional<DanmakuSpec> danmaku;  // none: no danmaku drawn
 };
 
 struct CompositorCounters {
@@ -135,7 +139,8 @@ struct CompositorState {
   std::atomic<bool> previewKeyRequested{false};
   CompositorCounters counters;
   CompositorCounters previewCounters;
-  MixBus bus;  // the inputs' audio, mixed by the compositor
+  MixBus bus;            // the inputs' audio, mixed by the compositor
+  DanmakuInbox danmaku;  // the room's messages, loop -> compositor (settings.danmaku)
 
   // Loop: a new scene; the decoders rescale their latest picture at once.
   void setScene(const Scene& s) {

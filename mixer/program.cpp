@@ -37,6 +37,7 @@ Program::Program(ProgramContext& ctx, uint64_t id, ProgramSpec spec)
     s.previewHeight = spec_.previewHeight;
     s.previewFps = spec_.previewFps;
   }
+  s.danmaku = spec_.danmaku;
   // NOTE: units, not frames: a join burst (the hub's GOP cache, audio and video)
   // is taken whole rather than cut at the next keyframe.
   s.queueFrames = std::max<size_t>(ctx.queueFrames, kProgramInputQueue);
@@ -46,6 +47,11 @@ Program::Program(ProgramContext& ctx, uint64_t id, ProgramSpec spec)
     inputs_.push_back(std::make_unique<ProgramInput>(ctx.loop, ctx.registry, *state_->slots[i],
                                                      spec_.inputs[i], spec_.key(), i));
   inRates_.resize(spec_.inputs.size());
+  if (spec_.danmaku)
+    danmaku_ = std::make_unique<DanmakuFeed>(
+        ctx.loop, ctx.registry, state_->danmaku,
+        spec_.danmaku->room.empty() ? spec_.inputs.front().key() : spec_.danmaku->room,
+        spec_.key());
   PlannedRung rung;
   rung.width = spec_.width;
   rung.height = spec_.height;
@@ -118,6 +124,7 @@ bool Program::start(std::string& error) {
     threads_.push_back(std::make_unique<WorkerThread>(
         tag + "-in" + std::to_string(i), [state, i] { InputDecoder(*state, i).run(); }, done));
   for (auto& in : inputs_) in->trySubscribe();
+  if (danmaku_) danmaku_->trySubscribe();
   rateTimer_.start(1000, 1000);
   sampledAtMs_ = ctx_.loop.nowMs();
   spdlog::info("program {}: started, {} inputs, {}x{} {} fps, {}, preview {}", spec_.key(),
@@ -136,6 +143,7 @@ void Program::stop(std::string_view reason) {
   fadeTimer_.stop();
   state_->stopAll();
   for (auto& in : inputs_) in->detach();
+  if (danmaku_) danmaku_->detach();
   if (output_) output_->close(reason);
   if (preview_) preview_->close(reason);
 }
@@ -180,6 +188,7 @@ void Program::onPublish(const core::Stream& stream) {
   if (stopped_) return;
   for (auto& in : inputs_)
     if (in->spec().key() == stream.key()) in->trySubscribe();
+  if (danmaku_ && danmaku_->roomKey() == stream.key()) danmaku_->trySubscribe();
 }
 
 void Program::onPreviewEvent(MixerEvent&& event) {
@@ -286,6 +295,16 @@ nlohmann::json Program::describe() const {
       {"units_out", output_ ? output_->unitsOut() : 0},
   };
   j["output_stats"]["audio_frames"] = c.audioFrames.load(std::memory_order_relaxed);
+  if (danmaku_) {
+    const DanmakuInbox& d = state_->danmaku;
+    j["danmaku_stats"] = {{"room", danmaku_->roomKey()},
+                          {"subscribed", danmaku_->subscribed()},
+                          {"received", d.received.load(std::memory_order_relaxed)},
+                          {"queue_dropped", d.queueDropped.load(std::memory_order_relaxed)},
+                          {"shown", d.shown.load(std::memory_order_relaxed)},
+                          {"dropped", d.dropped.load(std::memory_order_relaxed)},
+                          {"on_screen", d.onScreen.load(std::memory_order_relaxed)}};
+  }
   j["state"] = stopped_ ? "stopped" : (error_.empty() ? "running" : "failed");
   j["error"] = error_.empty() ? nlohmann::json() : nlohmann::json(error_);
   j["since_ms"] = sinceMs_;

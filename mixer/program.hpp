@@ -16,6 +16,7 @@
 #include "core/loop/timer.hpp"
 #include "core/media/stream_registry.hpp"
 #include "mixer/compositor_state.hpp"
+#include "mixer/danmaku_feed.hpp"
 #include "mixer/mixer_event.hpp"
 #include "mixer/program_input.hpp"
 #include "mixer/program_spec.hpp"
@@ -78,7 +79,8 @@ class Program {
   std::shared_ptr<CompositorState> state_;
   std::vector<std::unique_ptr<ProgramInput>> inputs_;
   std::unique_ptr<RungOutput> output_;
-  std::unique_ptr<RungOutput> preview_;  // none when the spec asks for no preview stream
+  std::unique_ptr<RungOutput> preview_;   // none when the spec asks for no preview stream
+  std::unique_ptr<DanmakuFeed> danmaku_;  // when the spec draws the room's danmaku
   std::vector<std::unique_ptr<WorkerThread>> threads_;  // the compositor, then each input
   std::string error_;
   int64_t sinceMs_ = 0;

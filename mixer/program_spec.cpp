@@ -112,6 +112,10 @@ std::optional<ProgramSpec> ProgramSpec::parse(const nlohmann::json& j,
         !sl.text("text", s.slateText, kMaxSlateTextBytes) || !sl.noUnknownFields())
       return std::nullopt;
   }
+  if (const nlohmann::json* dm = r.get("danmaku"); dm && !dm->is_null()) {
+    SpecReader d(*dm, "danmaku", error);
+    if (!DanmakuSpec::read(d, s.danmaku.emplace())) return std::nullopt;
+  }
   if (!parseRgb(s.slateColor)) {
     r.fail("slate.color", "\"" + s.slateColor + "\" is not #RRGGBB");
     return std::nullopt;
@@ -156,6 +160,7 @@ nlohmann::json ProgramSpec::toJson() const {
                    {"stall_ms", stallMs},
                    {"repeat_ms", repeatMs}};
   scene.toJson(j);
+  j["danmaku"] = danmaku ? danmaku->toJson() : nlohmann::json();
   return j;
 }
 
@@ -176,6 +181,7 @@ bool ProgramSpec::onlyLiveChanges(const ProgramSpec& next, std::string& error) c
       next.previewHeight != previewHeight || next.previewFps != previewFps)
     return refuse("preview_stream");
   if (next.inputs.size() != inputs.size()) return refuse("the number of inputs");
+  if (next.danmaku != danmaku) return refuse("danmaku");
   return true;
 }
 

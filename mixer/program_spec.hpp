@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "mixer/danmaku_spec.hpp"
 #include "mixer/layout_geometry.hpp"
 #include "mixer/scene_spec.hpp"
 
@@ -56,6 +57,7 @@ struct ProgramSpec {
   // The preview scene published as "{name}_preview" (small, low fps) when enabled.
   bool previewStream = false;
   int previewWidth = 0, previewHeight = 0, previewFps = 10;
+  std::optional<DanmakuSpec> danmaku;  // the room's text drawn on the picture; none: clean
 
   std::string key() const { return app + "/" + name; }
   std::string previewKey() const { return app + "/" + name + "_preview"; }
@@ -66,8 +68,8 @@ struct ProgramSpec {
   // "layout":"single"|"pip"|"side_by_side"|"grid2x2"|"grid3x3", "pip":{"x","y","w","h"},
   // "layers":[...] (SceneSpec), "preview":{"layout","pip","layers"},
   // "preview_stream":{"enabled","width","height","fps"}, "width","height","fps","kbps",
-  // "preset","gop_ms","audio_kbps", "slate":{"color","text"}, "stall_ms","repeat_ms"}.
-  // Unknown fields are errors. Never throws.
+  // "preset","gop_ms","audio_kbps", "slate":{"color","text"}, "stall_ms","repeat_ms",
+  // "danmaku":{...} (DanmakuSpec)}. Unknown fields are errors. Never throws.
   static std::optional<ProgramSpec> parse(const nlohmann::json& j, const ProgramDefaults& defaults,
                                           std::string& error);
   nlohmann::json toJson() const;

@@ -95,3 +95,37 @@ BOOST_AUTO_TEST_CASE(only_live_fields_change) {
   BOOST_TEST(!a->onlyLiveChanges(b, error));
   BOOST_TEST(error.find("width") == 0u);
 }
+
+BOOST_AUTO_TEST_CASE(danmaku_option) {
+  std::string error;
+  auto clean = ProgramSpec::parse(base(), ProgramDefaults{}, error);
+  BOOST_REQUIRE_MESSAGE(clean, error);
+  BOOST_TEST(!clean->danmaku);
+  BOOST_TEST(clean->toJson()["danmaku"].is_null());
+  json j = base();
+  j["danmaku"] = {{"font_size", 40}, {"speed", 300},        {"opacity", 0.8},
+                  {"lanes", 3},      {"max_on_screen", 12}, {"room", "live/host"}};
+  auto s = ProgramSpec::parse(j, ProgramDefaults{}, error);
+  BOOST_REQUIRE_MESSAGE(s, error);
+  BOOST_REQUIRE(s->danmaku);
+  BOOST_TEST(s->danmaku->fontSize == 40);
+  BOOST_TEST(s->danmaku->speed == 300);
+  BOOST_TEST(s->danmaku->lanes == 3);
+  BOOST_TEST(s->danmaku->maxOnScreen == 12);
+  BOOST_TEST(s->danmaku->room == "live/host");
+  auto again = ProgramSpec::parse(s->toJson(), ProgramDefaults{}, error);
+  BOOST_REQUIRE_MESSAGE(again, error);
+  BOOST_TEST((*again == *s));
+  j["danmaku"] = json::object();
+  auto defaults = ProgramSpec::parse(j, ProgramDefaults{}, error);
+  BOOST_REQUIRE(defaults && defaults->danmaku);
+  BOOST_TEST(defaults->danmaku->room.empty());  // the first input's room
+  BOOST_TEST(!clean->onlyLiveChanges(*defaults, error));
+  BOOST_TEST(error.find("danmaku") != std::string::npos);
+  j["danmaku"] = {{"lanes", 0}};
+  BOOST_TEST(errorOf(j).find("danmaku.lanes") != std::string::npos);
+  j["danmaku"] = {{"room", "nope"}};
+  BOOST_TEST(errorOf(j).find("danmaku.room") != std::string::npos);
+  j["danmaku"] = {{"colour", "red"}};
+  BOOST_TEST(errorOf(j).find("colour") != std::string::npos);
+}
