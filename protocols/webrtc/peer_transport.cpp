@@ -197,14 +197,14 @@ void PeerTransport::closeChannel(uint16_t stream) {
   if (sctp_ && !failed_) sctp_->closeChannel(stream);
 }
 
-bool PeerTransport::sendRtp(std::vector<uint8_t> packet) {
+bool PeerTransport::sendRtp(std::span<uint8_t> buffer, size_t length) {
   if (!srtp_ || !remote_ || failed_) return false;
-  if (!srtp_->protectRtp(packet)) {
+  if (!srtp_->protectRtp(buffer, length)) {
     ++stats_.srtpErrors;
     return false;
   }
   ++stats_.rtpOut;
-  if (!socket_.send(packet, *remote_)) {
+  if (!socket_.send(buffer.first(length), *remote_)) {
     ++stats_.sendDropped;
     return false;
   }
