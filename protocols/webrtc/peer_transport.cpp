@@ -156,7 +156,7 @@ void PeerTransport::onDtlsConnected() {
     fail("srtp: " + error);
     return;
   }
-  spdlog::info("{}: DTLS connected, SRTP keyed", name_);
+  spdlog::info("{}: DTLS connected, SRTP keyed ({})", name_, srtpProfileName(srtp_->profile()));
   if (data_) startSctp();
   if (callbacks_.connected) callbacks_.connected();
 }
@@ -204,7 +204,9 @@ bool PeerTransport::sendRtp(std::span<uint8_t> buffer, size_t length) {
     return false;
   }
   ++stats_.rtpOut;
-  if (!socket_.send(buffer.first(length), *remote_)) {
+  // NOTE: queued: every viewer's copy of a packet leaves in one sendmmsg(2) this
+  // loop turn. A drop for a full kernel buffer is counted by the socket then.
+  if (!socket_.queue(buffer.first(length), *remote_)) {
     ++stats_.sendDropped;
     return false;
   }
@@ -218,7 +220,7 @@ bool PeerTransport::sendRtcp(std::vector<uint8_t> packet) {
     return false;
   }
   ++stats_.rtcpOut;
-  if (!socket_.send(packet, *remote_)) {
+  if (!socket_.queue(packet, *remote_)) {  // after the RTP it reports on
     ++stats_.sendDropped;
     return false;
   }
