@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstring>
 #include <vector>
 
@@ -18,12 +19,35 @@ void closeUdpHandle(uv_udp_t* handle) {
            [](uv_handle_t* h) { delete reinterpret_cast<uv_udp_t*>(h); });
 }
 
+void closeUdpFlusher(uv_prepare_t* handle) {
+  handle->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(handle),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_prepare_t*>(h); });
+}
+
+int udpSendMmsg(int fd, mmsghdr* messages, unsigned count, int flags) {
+  return ::sendmmsg(fd, messages, count, flags);
+}
+
 }  // namespace
 
 UdpSocket::UdpSocket(EventLoop& loop, Handler handler)
-    : loop_(loop), handle_(new uv_udp_t), handler_(std::move(handler)) {
+    : loop_(loop),
+      handle_(new uv_udp_t),
+      handler_(std::move(handler)),
+      flusher_(new uv_prepare_t),
+      batchBytes_(std::make_unique_for_overwrite<uint8_t[]>(kBatchSize * kBatchSlotBytes)),
+      sendMmsg_(udpSendMmsg) {
   uv_udp_init(loop.uv(), handle_);
   handle_->data = this;
+  uv_prepare_init(loop.uv(), flusher_);
+  flusher_->data = this;
+  for (size_t i = 0; i < kBatchSize; ++i) {
+    batchIov_[i].iov_base = batchBytes_.get() + i * kBatchSlotBytes;
+    batchMsgs_[i].msg_hdr.msg_iov = &batchIov_[i];
+    batchMsgs_[i].msg_hdr.msg_iovlen = 1;
+    batchMsgs_[i].msg_hdr.msg_name = &batchAddr_[i];
+  }
 }
 
 std::unique_ptr<UdpSocket> UdpSocket::bind(EventLoop& loop, const std::string& host, uint16_t port,
@@ -74,6 +98,8 @@ std::unique_ptr<UdpSocket> UdpSocket::bind(EventLoop& loop, const std::string& h
 }
 
 UdpSocket::~UdpSocket() {
+  flush();
+  closeUdpFlusher(flusher_);
   uv_udp_recv_stop(handle_);
   closeUdpHandle(handle_);
 }
@@ -110,7 +136,8 @@ bool UdpSocket::send(std::span<const std::span<const uint8_t>> parts, const sock
                                static_cast<unsigned>(part.size())));
     bytes += part.size();
   }
-  const sockaddr_storage dest = ipv6_ ? mapIpv4(to) : to;
+  flush();  // what was queued before goes first
+  const sockaddr_storage dest = destination(to);
   const int rc = uv_udp_try_send(handle_, bufs.data(), static_cast<unsigned>(bufs.size()),
                                  reinterpret_cast<const sockaddr*>(&dest));
   bufs.clear();
@@ -121,6 +148,71 @@ bool UdpSocket::send(std::span<const std::span<const uint8_t>> parts, const sock
   ++stats_.sent;
   stats_.sentBytes += bytes;
   return true;
+}
+
+sockaddr_storage UdpSocket::destination(const sockaddr_storage& to) const {
+  return ipv6_ ? mapIpv4(to) : to;
+}
+
+bool UdpSocket::queue(std::span<const uint8_t> datagram, const sockaddr_storage& to) {
+  if (datagram.size() > kBatchSlotBytes) return send(datagram, to);
+  if (batchCount_ == kBatchSize) flush();
+  const size_t i = batchCount_++;
+  if (!datagram.empty()) std::memcpy(batchIov_[i].iov_base, datagram.data(), datagram.size());
+  batchIov_[i].iov_len = datagram.size();
+  batchAddr_[i] = destination(to);
+  batchMsgs_[i].msg_hdr.msg_namelen =
+      batchAddr_[i].ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  ++stats_.queued;
+  if (i == 0) {
+    uv_prepare_start(flusher_, [](uv_prepare_t* h) noexcept {
+      if (auto* self = static_cast<UdpSocket*>(h->data)) self->flush();
+    });
+  }
+  return true;
+}
+
+void UdpSocket::flush() {
+  if (batchCount_ == 0) return;
+  flushFrom(0);
+  batchCount_ = 0;
+  uv_prepare_stop(flusher_);
+}
+
+void UdpSocket::flushFrom(size_t first) {
+  int fd = -1;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(handle_), &fd) != 0) {
+    stats_.dropped += batchCount_ - first;
+    return;
+  }
+  while (first < batchCount_) {
+    const unsigned count = static_cast<unsigned>(batchCount_ - first);
+    ++stats_.batchCalls;
+    const int rc = sendMmsg_(fd, &batchMsgs_[first], count, MSG_DONTWAIT);
+    if (rc > 0) {
+      for (size_t i = first; i < first + static_cast<size_t>(rc); ++i) {
+        ++stats_.sent;
+        stats_.sentBytes += batchIov_[i].iov_len;
+      }
+      first += static_cast<size_t>(rc);
+      continue;  // a partial send: the next call tells why the rest did not go
+    }
+    const int error = rc < 0 ? errno : EAGAIN;
+    if (error == EINTR) continue;
+    if (error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS) {
+      // NOTE: the kernel's buffer is full: the rest is dropped, as uv_udp_try_send
+      // would drop each of them; the loop never waits for room.
+      stats_.dropped += batchCount_ - first;
+      spdlog::debug("udp port {}: send buffer full: {} datagrams dropped", port_,
+                    batchCount_ - first);
+      return;
+    }
+    // This datagram's own error (its destination): it alone is dropped.
+    spdlog::debug("udp port {}: send to {}: {}", port_, formatAddress(batchAddr_[first]),
+                  std::strerror(error));
+    ++stats_.dropped;
+    ++first;
+  }
 }
 
 }  // namespace core

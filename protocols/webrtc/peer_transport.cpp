@@ -156,7 +156,7 @@ void PeerTransport::onDtlsConnected() {
     fail("srtp: " + error);
     return;
   }
-  spdlog::info("{}: DTLS connected, SRTP keyed", name_);
+  spdlog::info("{}: DTLS connected, SRTP keyed ({})", name_, srtpProfileName(srtp_->profile()));
   if (data_) startSctp();
   if (callbacks_.connected) callbacks_.connected();
 }
@@ -197,14 +197,16 @@ void PeerTransport::closeChannel(uint16_t stream) {
   if (sctp_ && !failed_) sctp_->closeChannel(stream);
 }
 
-bool PeerTransport::sendRtp(std::vector<uint8_t> packet) {
+bool PeerTransport::sendRtp(std::span<uint8_t> buffer, size_t length) {
   if (!srtp_ || !remote_ || failed_) return false;
-  if (!srtp_->protectRtp(packet)) {
+  if (!srtp_->protectRtp(buffer, length)) {
     ++stats_.srtpErrors;
     return false;
   }
   ++stats_.rtpOut;
-  if (!socket_.send(packet, *remote_)) {
+  // NOTE: queued: every viewer's copy of a packet leaves in one sendmmsg(2) this
+  // loop turn. A drop for a full kernel buffer is counted by the socket then.
+  if (!socket_.queue(buffer.first(length), *remote_)) {
     ++stats_.sendDropped;
     return false;
   }
@@ -218,7 +220,7 @@ bool PeerTransport::sendRtcp(std::vector<uint8_t> packet) {
     return false;
   }
   ++stats_.rtcpOut;
-  if (!socket_.send(packet, *remote_)) {
+  if (!socket_.queue(packet, *remote_)) {  // after the RTP it reports on
     ++stats_.sendDropped;
     return false;
   }

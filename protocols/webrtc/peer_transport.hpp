@@ -60,8 +60,11 @@ class PeerTransport {
 
   // A datagram the server routed here (by STUN username or by the peer's address).
   void onDatagram(std::span<const uint8_t> datagram, const sockaddr_storage& from);
+  // Encrypts in place and sends to the selected address; false when not connected or
+  // dropped. The packet is the first `length` bytes of `buffer`, which has at least
+  // SrtpSession::kTailRoom more (the SRTP trailer); its bytes are the SRTP packet after.
+  bool sendRtp(std::span<uint8_t> buffer, size_t length);
   // Encrypts and sends to the selected address; false when not connected or dropped.
-  bool sendRtp(std::vector<uint8_t> packet);
   bool sendRtcp(std::vector<uint8_t> packet);
   // DTLS application data (the SCTP association's packets).
   bool sendDtlsData(std::span<const uint8_t> bytes);

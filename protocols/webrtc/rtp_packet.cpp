@@ -202,4 +202,16 @@ std::vector<uint8_t> buildRtp(const RtpHeader& header,
   return w.take();
 }
 
+void writeFixedRtpHeader(const RtpHeader& header, std::span<uint8_t, kRtpFixedHeaderBytes> out) {
+  static_assert(kRtpFixedHeaderBytes == kRtpFixedHeader);
+  out[0] = 0x80;
+  out[1] = static_cast<uint8_t>((header.marker ? 0x80 : 0) | (header.pt & 0x7F));
+  out[2] = static_cast<uint8_t>(header.seq >> 8);
+  out[3] = static_cast<uint8_t>(header.seq);
+  for (int i = 0; i < 4; ++i) {
+    out[4 + i] = static_cast<uint8_t>(header.timestamp >> (24 - 8 * i));
+    out[8 + i] = static_cast<uint8_t>(header.ssrc >> (24 - 8 * i));
+  }
+}
+
 }  // namespace webrtc

@@ -54,4 +54,10 @@ std::optional<RtpHeader> parseRtp(std::span<const uint8_t> packet, std::string& 
 std::vector<uint8_t> buildRtp(const RtpHeader& header,
                               std::span<const core::SharedBuffer> payloadParts);
 
+// The fixed header alone (V=2, marker, pt, seq, timestamp, ssrc; no CSRC, extension or
+// padding: those of `header` are ignored) into `out`, as buildRtp writes it: the WHEP
+// sender's path, which puts the payload after it in its own buffer.
+inline constexpr size_t kRtpFixedHeaderBytes = 12;
+void writeFixedRtpHeader(const RtpHeader& header, std::span<uint8_t, kRtpFixedHeaderBytes> out);
+
 }  // namespace webrtc

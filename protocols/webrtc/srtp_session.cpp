@@ -2,6 +2,7 @@
 
 #include <openssl/srtp.h>
 
+#include <algorithm>
 #include <climits>
 
 namespace webrtc {
@@ -169,43 +170,59 @@ bool SrtpSession::unprotectRtcp(std::vector<uint8_t>& packet) {
   return run(SrtpOp::UnprotectRtcp, packet);
 }
 
+bool SrtpSession::protectRtp(std::span<uint8_t> buffer, size_t& length) {
+  if (length > buffer.size() || buffer.size() - length < kTailRoom) {
+    lastError_ = "protect RTP: " + std::to_string(buffer.size() - std::min(length, buffer.size())) +
+                 " bytes of room after the packet (needs " + std::to_string(kTailRoom) + ")";
+    return false;
+  }
+  return runInPlace(SrtpOp::ProtectRtp, buffer.data(), length);
+}
+
 bool SrtpSession::run(SrtpOp op, std::vector<uint8_t>& packet) {
+  size_t length = packet.size();
+  packet.resize(length + kTailRoom);  // NOTE: libsrtp2 writes the trailer past `length`
+  const bool ok = runInPlace(op, packet.data(), length);
+  packet.resize(length);
+  return ok;
+}
+
+// `data` holds `length` bytes and kTailRoom more after them; on failure `length` stays.
+bool SrtpSession::runInPlace(SrtpOp op, uint8_t* data, size_t& length) {
   const bool rtcp = op == SrtpOp::ProtectRtcp || op == SrtpOp::UnprotectRtcp;
   const char* name = op == SrtpOp::ProtectRtp     ? "protect RTP"
                      : op == SrtpOp::UnprotectRtp ? "unprotect RTP"
                      : op == SrtpOp::ProtectRtcp  ? "protect RTCP"
                                                   : "unprotect RTCP";
   const size_t minBytes = rtcp ? kSrtpMinRtcpBytes : kSrtpMinRtpBytes;
-  if (packet.size() < minBytes || packet.size() > kMaxPacketBytes) {
-    lastError_ = std::string(name) + ": " + std::to_string(packet.size()) + " bytes (outside " +
+  if (length < minBytes || length > kMaxPacketBytes) {
+    lastError_ = std::string(name) + ": " + std::to_string(length) + " bytes (outside " +
                  std::to_string(minBytes) + ".." + std::to_string(kMaxPacketBytes) + ")";
     return false;
   }
-  const size_t original = packet.size();
-  int length = static_cast<int>(original);
-  packet.resize(original + kTailRoom);  // NOTE: libsrtp2 writes the trailer past `length`
+  const size_t original = length;
+  int srtpLength = static_cast<int>(original);
   srtp_err_status_t status = srtp_err_status_ok;
   switch (op) {
     case SrtpOp::ProtectRtp:
-      status = srtp_protect(outbound_, packet.data(), &length);
+      status = srtp_protect(outbound_, data, &srtpLength);
       break;
     case SrtpOp::UnprotectRtp:
-      status = srtp_unprotect(inbound_, packet.data(), &length);
+      status = srtp_unprotect(inbound_, data, &srtpLength);
       break;
     case SrtpOp::ProtectRtcp:
-      status = srtp_protect_rtcp(outbound_, packet.data(), &length);
+      status = srtp_protect_rtcp(outbound_, data, &srtpLength);
       break;
     case SrtpOp::UnprotectRtcp:
-      status = srtp_unprotect_rtcp(inbound_, packet.data(), &length);
+      status = srtp_unprotect_rtcp(inbound_, data, &srtpLength);
       break;
   }
-  if (status != srtp_err_status_ok || length < 0 ||
-      static_cast<size_t>(length) > original + kTailRoom) {
-    packet.resize(original);
+  if (status != srtp_err_status_ok || srtpLength < 0 ||
+      static_cast<size_t>(srtpLength) > original + kTailRoom) {
     lastError_ = std::string(name) + ": " + srtpStatusName(status);
     return false;
   }
-  packet.resize(static_cast<size_t>(length));
+  length = static_cast<size_t>(srtpLength);
   return true;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,10 @@ class SrtpSession {
   bool unprotectRtp(std::vector<uint8_t>& packet);
   bool protectRtcp(std::vector<uint8_t>& packet);
   bool unprotectRtcp(std::vector<uint8_t>& packet);
+  // protectRtp() without a vector: the packet is the first `length` bytes of `buffer`,
+  // which has at least kTailRoom more; `length` becomes the protected size. The WHEP
+  // sender's path: its one reusable buffer, no allocation per packet.
+  bool protectRtp(std::span<uint8_t> buffer, size_t& length);
 
   int profile() const { return profile_; }
   const std::string& lastError() const { return lastError_; }
@@ -62,6 +67,7 @@ class SrtpSession {
   enum class SrtpOp { ProtectRtp, UnprotectRtp, ProtectRtcp, UnprotectRtcp };
   SrtpSession() = default;
   bool run(SrtpOp op, std::vector<uint8_t>& packet);
+  bool runInPlace(SrtpOp op, uint8_t* data, size_t& length);
 
   srtp_t inbound_ = nullptr;
   srtp_t outbound_ = nullptr;

@@ -142,8 +142,15 @@ void WebrtcServer::registerRoutes(http::HttpServer& http) {
                                        {"keyframes_from_cache", t.keyframesFromCache},
                                        {"keyframe_requests", t.keyframeRequests},
                                        {"keyframes_only_times", t.keyframesOnlyTimes}};
+        // The shared media socket: RTP/RTCP leave in batches (sendmmsg), so what the
+        // kernel refused is counted here, not per session.
+        const core::UdpSocket::Stats& u = socket_->stats();
+        const nlohmann::json udp = {{"received", u.received},    {"sent", u.sent},
+                                    {"sent_bytes", u.sentBytes}, {"dropped", u.dropped},
+                                    {"queued", u.queued},        {"batch_calls", u.batchCalls}};
         return http::HttpResponse::json(
-            200, core::dumpJson(nlohmann::json{{"sessions", list}, {"whep_video_totals", totals}}) +
+            200, core::dumpJson(nlohmann::json{
+                     {"sessions", list}, {"whep_video_totals", totals}, {"udp", udp}}) +
                      "\n");
       });
   for (std::string_view prefix : {kWhipPrefix, kWhepPrefix}) {

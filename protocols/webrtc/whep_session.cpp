@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include "core/media/room_event_packet.hpp"
 #include "core/media/stream_registry.hpp"
@@ -20,6 +21,11 @@ namespace {
 constexpr size_t kRtxPackets = 1024;        // ~1 s of 5 Mbit/s video
 constexpr size_t kWhepHeaderReserve = 12;   // the RTP header (no extensions, no CSRC)
 constexpr size_t kSrtpTrailerReserve = 16;  // GCM tag; HMAC-SHA1-80 takes 10
+// The session's send buffer to begin with: a packet of a 1500-byte MTU and its trailer.
+constexpr size_t kWhepSendBufferBytes = 1500 + SrtpSession::kTailRoom;
+// A retransmission slot: a video packet is cut to the MTU; an Opus packet is rarely
+// over 1275 bytes (RFC 6716 3.2.1: one frame's most), the RTP header on top.
+constexpr size_t kWhepRtxSlotFloor = 1275 + kRtpFixedHeaderBytes;
 // The B-frame-free rendition: how often the session looks for it, and how long it
 // waits (the mixer decodes and encodes the first GOP first).
 constexpr uint64_t kRenditionPollMs = 100;
@@ -59,6 +65,7 @@ std::unique_ptr<WhepSession> WhepSession::create(WebrtcServer& server, WebrtcSes
   }
   std::unique_ptr<WhepSession> s(
       new WhepSession(server, std::move(id), std::move(*negotiated), app, name));
+  const size_t rtxSlot = std::max(server.options().limits.mtu, kWhepRtxSlotFloor);
   if (s->negotiated_.video) {
     Track t;
     t.ssrc = local.videoSsrc;
@@ -66,7 +73,7 @@ std::unique_ptr<WhepSession> WhepSession::create(WebrtcServer& server, WebrtcSes
     t.clockRate = 90000;
     t.seq = static_cast<uint16_t>(whepRandom32());
     t.tsBase = whepRandom32();
-    t.rtx = std::make_unique<RtxBuffer>(kRtxPackets);
+    t.rtx = std::make_unique<RtxBuffer>(kRtxPackets, rtxSlot);
     s->video_ = std::move(t);
   }
   if (s->negotiated_.audio) {
@@ -76,7 +83,7 @@ std::unique_ptr<WhepSession> WhepSession::create(WebrtcServer& server, WebrtcSes
     t.clockRate = 48000;
     t.seq = static_cast<uint16_t>(whepRandom32());
     t.tsBase = whepRandom32();
-    t.rtx = std::make_unique<RtxBuffer>(kRtxPackets / 4);
+    t.rtx = std::make_unique<RtxBuffer>(kRtxPackets / 4, rtxSlot);
     s->audio_ = std::move(t);
   }
   return s;
@@ -220,14 +227,26 @@ bool WhepSession::sendPayload(Track& track, const core::SharedBuffer& payload, b
   h.seq = track.seq++;
   h.timestamp = rtpTs;
   h.ssrc = track.ssrc;
-  std::vector<uint8_t> packet = buildRtp(h, std::span<const core::SharedBuffer>(&payload, 1));
-  track.rtx->store(h.seq, core::SharedBuffer::copyOf(packet));
+  // NOTE: built, kept and protected in the session's one buffer (grown only by an
+  // unusually big payload): no allocation per packet.
+  const size_t length = kRtpFixedHeaderBytes + payload.size();
+  std::span<uint8_t> buffer = sendBuffer(length);
+  writeFixedRtpHeader(h, buffer.first<kRtpFixedHeaderBytes>());
+  if (!payload.empty())
+    std::memcpy(buffer.data() + kRtpFixedHeaderBytes, payload.data(), payload.size());
+  track.rtx->store(h.seq, buffer.first(length));
   ++track.packets;
   track.octets += payload.size();
   track.lastRtpTs = rtpTs;
   track.lastSentMs = static_cast<int64_t>(server_.loop().nowMs());
-  if (subscription_) subscription_->countBytesOut(packet.size());
-  return transport_->sendRtp(std::move(packet));
+  if (subscription_) subscription_->countBytesOut(length);
+  return transport_->sendRtp(buffer, length);
+}
+
+std::span<uint8_t> WhepSession::sendBuffer(size_t packetBytes) {
+  const size_t need = packetBytes + SrtpSession::kTailRoom;
+  if (sendBuffer_.size() < need) sendBuffer_.resize(std::max(need, kWhepSendBufferBytes));
+  return sendBuffer_;
 }
 
 void WhepSession::wantRendition() {
@@ -327,8 +346,11 @@ void WhepSession::answerNacks(const std::vector<RtcpNack>& nacks) {
       // the original bytes, not RTX (no rtx payload type was negotiated).
       bool first = false;
       auto stored = t->rtx->findForResend(seq, first);
-      if (stored)
-        transport_->sendRtp(std::vector<uint8_t>(stored->span().begin(), stored->span().end()));
+      if (stored) {
+        std::span<uint8_t> buffer = sendBuffer(stored->size());
+        std::memcpy(buffer.data(), stored->data(), stored->size());
+        transport_->sendRtp(buffer, stored->size());
+      }
       if (!video) continue;
       ++(stored ? videoCounters_.resent : videoCounters_.resendMissed);
       // A packet lost once counts once (not each repeat of its NACK); one too old

@@ -75,6 +75,8 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   void sendAudio(const core::MediaPacket& packet);
   // false when the transport could not send it (not connected, the kernel's buffer full).
   bool sendPayload(Track& track, const core::SharedBuffer& payload, bool marker, uint32_t rtpTs);
+  // sendBuffer_ with room for a packet of packetBytes and its SRTP trailer.
+  std::span<uint8_t> sendBuffer(size_t packetBytes);
   // The RTP payloads of a video packet, cut once for every viewer of the stream.
   std::span<const core::SharedBuffer> videoParts(const core::MediaPacket& packet);
   void sendVideoFrame(const core::MediaPacket& packet, uint32_t rtpTs);
@@ -96,6 +98,7 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   std::string streamApp_, streamName_;  // what it plays (name() is the log label)
   std::unique_ptr<core::Subscription> subscription_;
   std::optional<Track> video_, audio_;
+  std::vector<uint8_t> sendBuffer_;  // each RTP packet is built and protected here
   std::vector<uint8_t> avcConfig_;
   std::optional<int64_t> firstPts_;
   bool waitingForKey_ = true;

@@ -176,6 +176,11 @@ class WebrtcLossTest(unittest.TestCase):
         # 8 s at 30 fps: most frames decoded, few freezes.
         self.assertGreater(last["framesDecoded"], 150, last)
         self.assertLessEqual(last["freezeCount"], 3, last)
+        # The media left in batches: a frame's packets in one sendmmsg, not one call each.
+        udp = webrtc_api(self.srv)["udp"]
+        h.log("udp: %r" % udp)
+        self.assertGreater(udp["queued"], 500, udp)
+        self.assertLessEqual(udp["batch_calls"], udp["queued"] * 3 // 4, udp)
 
     def test_2_a_pli_gets_the_cached_keyframe(self):
         before = self.srv.api_stream("live/demo")["keyframe_requests"]["received"]

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -151,4 +152,118 @@ BOOST_AUTO_TEST_CASE(ipv6_datagrams_over_the_ipv6_loopback) {
   BOOST_TEST(sb->send(bytes("back"), b.from[0]));
   BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return !a.datagrams.empty(); }));
   BOOST_TEST(a.datagrams.at(0) == "back");
+}
+
+namespace {
+
+std::string udpDatagram(char tag, int i, size_t size) {
+  std::string d = std::string(1, tag) + std::to_string(i) + ":";
+  d.resize(size, static_cast<char>('a' + i % 26));
+  return d;
+}
+
+// Stands in for ::sendmmsg as a kernel whose buffer is full from the first datagram
+// that starts with 'F' on: sends those before it for real, then refuses (EAGAIN).
+int udpFullAtF(int fd, mmsghdr* messages, unsigned count, int flags) {
+  unsigned n = 0;
+  while (n < count && *static_cast<const char*>(messages[n].msg_hdr.msg_iov[0].iov_base) != 'F')
+    ++n;
+  if (n == 0) {
+    errno = EAGAIN;
+    return -1;
+  }
+  return ::sendmmsg(fd, messages, n, flags);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(queued_datagrams_to_two_addresses_leave_in_one_call_whole_and_in_order) {
+  EventLoop loop;
+  Received a, b, s;
+  auto sa = bindAny(loop, a);
+  auto sb = bindAny(loop, b);
+  auto sender = bindAny(loop, s);
+  std::vector<std::string> toA, toB;
+  for (int i = 0; i < 20; ++i) {
+    toA.push_back(udpDatagram('A', i, 100 + static_cast<size_t>(i) * 70));  // up to 1430
+    toB.push_back(udpDatagram('B', i, 1500 - static_cast<size_t>(i)));
+    BOOST_TEST(sender->queue(bytes(toA.back()), loopback(sa->port())));
+    BOOST_TEST(sender->queue(bytes(toB.back()), loopback(sb->port())));
+  }
+  BOOST_TEST(sender->stats().sent == 0u);  // nothing until the loop turns
+  // Bigger than a slot: the queued ones go first, then it (at once).
+  toB.push_back(udpDatagram('B', 99, UdpSocket::kBatchSlotBytes + 1));
+  BOOST_TEST(sender->queue(bytes(toB.back()), loopback(sb->port())));
+  BOOST_TEST(sender->stats().sent == 41u);
+  // Then more, flushed by the loop before it waits.
+  toA.push_back(udpDatagram('A', 100, 10));
+  BOOST_TEST(sender->queue(bytes(toA.back()), loopback(sa->port())));
+  BOOST_REQUIRE(testing_loop::runUntil(
+      loop, [&] { return a.datagrams.size() == toA.size() && b.datagrams.size() == toB.size(); }));
+  BOOST_TEST(a.datagrams == toA, boost::test_tools::per_element());
+  BOOST_TEST(b.datagrams == toB, boost::test_tools::per_element());
+  BOOST_TEST(sameAddress(a.from[0], loopback(sender->port())));
+  BOOST_TEST(sender->stats().queued == 41u);
+  BOOST_TEST(sender->stats().sent == 42u);
+  BOOST_TEST(sender->stats().dropped == 0u);
+  BOOST_TEST(sender->stats().batchCalls == 2u);  // 40 in one call, the last one in another
+}
+
+BOOST_AUTO_TEST_CASE(a_full_batch_leaves_at_once) {
+  EventLoop loop;
+  Received a, s;
+  auto sa = bindAny(loop, a);
+  auto sender = bindAny(loop, s);
+  std::vector<std::string> sent;
+  for (int i = 0; i < 150; ++i) {
+    sent.push_back(udpDatagram('A', i, 20));
+    sender->queue(bytes(sent.back()), loopback(sa->port()));
+  }
+  BOOST_TEST(sender->stats().sent == 128u);  // two full batches, without the loop
+  BOOST_TEST(sender->stats().batchCalls == 2u);
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return a.datagrams.size() == sent.size(); }));
+  BOOST_TEST(a.datagrams == sent, boost::test_tools::per_element());
+  BOOST_TEST(sender->stats().batchCalls == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_full_kernel_buffer_drops_and_counts_the_rest_without_waiting) {
+  EventLoop loop;
+  Received a, s;
+  auto sa = bindAny(loop, a);
+  auto sender = bindAny(loop, s);
+  sender->setSendMmsgForTest(udpFullAtF);
+  for (int i = 0; i < 3; ++i) sender->queue(bytes(udpDatagram('A', i, 50)), loopback(sa->port()));
+  sender->queue(bytes(udpDatagram('F', 3, 50)), loopback(sa->port()));
+  for (int i = 4; i < 10; ++i) sender->queue(bytes(udpDatagram('A', i, 50)), loopback(sa->port()));
+  sender->flush();
+  BOOST_TEST(sender->stats().sent == 3u);
+  BOOST_TEST(sender->stats().dropped == 7u);     // the refused one and all after it
+  BOOST_TEST(sender->stats().batchCalls == 2u);  // 3 sent, then EAGAIN: no retry
+  // Room again: the socket goes on.
+  sender->queue(bytes(udpDatagram('A', 10, 50)), loopback(sa->port()));
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return a.datagrams.size() == 4; }));
+  BOOST_TEST(a.datagrams[0] == udpDatagram('A', 0, 50));
+  BOOST_TEST(a.datagrams[2] == udpDatagram('A', 2, 50));
+  BOOST_TEST(a.datagrams[3] == udpDatagram('A', 10, 50));
+  BOOST_TEST(sender->stats().dropped == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(a_datagram_the_kernel_refuses_alone_is_dropped_the_others_go) {
+  EventLoop loop;
+  Received a, s;
+  auto sa = bindAny(loop, a);
+  auto sender = bindAny(loop, s);
+  sockaddr_storage v6{};  // an IPv6 destination from an IPv4 socket: EAFNOSUPPORT
+  auto& in6 = reinterpret_cast<sockaddr_in6&>(v6);
+  in6.sin6_family = AF_INET6;
+  in6.sin6_port = htons(9);
+  in6.sin6_addr = in6addr_loopback;
+  sender->queue(bytes("one"), loopback(sa->port()));
+  sender->queue(bytes("lost"), v6);
+  sender->queue(bytes("two"), loopback(sa->port()));
+  BOOST_REQUIRE(testing_loop::runUntil(loop, [&] { return a.datagrams.size() == 2; }));
+  BOOST_TEST(a.datagrams[0] == "one");
+  BOOST_TEST(a.datagrams[1] == "two");
+  BOOST_TEST(sender->stats().sent == 2u);
+  BOOST_TEST(sender->stats().dropped == 1u);
 }

@@ -1,5 +1,6 @@
 #include "protocols/webrtc/rtp_packet.hpp"
 
+#include <array>
 #include <boost/test/unit_test.hpp>
 #include <random>
 
@@ -221,4 +222,24 @@ BOOST_AUTO_TEST_CASE(fuzz_truncations_and_random_bytes) {
     }
   }
   BOOST_TEST(parsed > 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(the_fixed_header_alone_is_what_build_rtp_writes) {
+  RtpHeader h;
+  h.marker = true;
+  h.pt = 0xE1;  // the top bit is not the payload type's
+  h.seq = 0xBEEF;
+  h.timestamp = 0x89ABCDEF;
+  h.ssrc = 0x01234567;
+  const Bytes built = buildRtp(h, {});
+  std::array<uint8_t, kRtpFixedHeaderBytes> out{};
+  writeFixedRtpHeader(h, out);
+  BOOST_TEST(built.size() == kRtpFixedHeaderBytes);
+  BOOST_TEST((Bytes(out.begin(), out.end()) == built));
+  const RtpHeader back = parseOk(Bytes(out.begin(), out.end()));
+  BOOST_TEST(back.marker);
+  BOOST_TEST(back.pt == 0x61);
+  BOOST_TEST(back.seq == 0xBEEF);
+  BOOST_TEST(back.timestamp == 0x89ABCDEFu);
+  BOOST_TEST(back.ssrc == 0x01234567u);
 }

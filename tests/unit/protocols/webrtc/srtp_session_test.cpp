@@ -166,6 +166,34 @@ BOOST_AUTO_TEST_CASE(rtp_and_rtcp_round_trip_both_ways_for_each_profile) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(in_place_protect_in_a_reused_buffer_matches_the_vector_one) {
+  for (const ProfileCase& c : kProfileCases) {
+    BOOST_TEST_CONTEXT(webrtc::srtpProfileName(c.profile)) {
+      SessionPair a = sessionsFor(c.clientProfiles);
+      // The same packets through one reused buffer of the sender: each decrypts to itself.
+      Bytes buffer(1500 + SrtpSession::kTailRoom, 0xCC);
+      for (uint16_t seq = 1; seq <= 20; ++seq) {
+        const Bytes plain = rtpPacket(seq, 0x01020304, 100 + seq * 50);
+        std::copy(plain.begin(), plain.end(), buffer.begin());
+        size_t length = plain.size();
+        BOOST_TEST_REQUIRE(a.client->protectRtp(buffer, length), a.client->lastError());
+        BOOST_TEST(length == plain.size() + c.tagBytes);
+        Bytes wire(buffer.begin(), buffer.begin() + static_cast<ptrdiff_t>(length));
+        BOOST_TEST_REQUIRE(a.server->unprotectRtp(wire), a.server->lastError());
+        BOOST_TEST(wire == plain);
+      }
+      // No room for the trailer: refused with the reason, the packet untouched.
+      Bytes tight = rtpPacket(30, 0x01020304, 100);
+      const Bytes before = tight;
+      size_t length = tight.size() - 4;
+      BOOST_TEST(!a.client->protectRtp(tight, length));
+      BOOST_TEST(length == tight.size() - 4);
+      BOOST_TEST(tight == before);
+      BOOST_TEST(a.client->lastError().find("room") != std::string::npos, a.client->lastError());
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(each_direction_has_its_own_key) {
   SessionPair s = sessionsFor("");
   Bytes wire = rtpPacket(1, 1, 100);
