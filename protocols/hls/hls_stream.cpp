@@ -164,10 +164,15 @@ void HlsStream::onPacket(const core::MediaPacket& packet) {
     // line of the segmentMs grid, not segmentMs after its own start, so every
     // rendition of a source (the same keyframe pts) cuts at the same frames.
     const int64_t elapsed = packet.dts - segmentStartDts_;
-    if ((boundary && grid_.crosses(segmentStartPts_, packet.pts)) ||
-        elapsed >= kMaxSegmentTargets * options_.segmentMs) {
+    const bool due = grid_.crosses(segmentStartPts_, packet.pts);
+    if ((boundary && due) || elapsed >= kMaxSegmentTargets * options_.segmentMs) {
       closeSegment(packet.dts);
       startSegment(packet);
+    } else if (due && hasVideo && !keyAsked_) {
+      // NOTE: a publisher that sends keyframes only when asked (WHIP) would leave the
+      // segment open until its next one: it is asked once the segment is due.
+      keyAsked_ = true;
+      if (registry_) registry_->requestKeyframe(key_, "hls: segment due");
     }
   }
   lastDts_ = packet.dts;
@@ -189,6 +194,7 @@ void HlsStream::onPacket(const core::MediaPacket& packet) {
 
 void HlsStream::startSegment(const core::MediaPacket& first) {
   inSegment_ = true;
+  keyAsked_ = false;
   segmentNeedsStatus_ = true;
   segmentStartDts_ = first.dts;
   segmentStartPts_ = first.pts;

@@ -90,6 +90,7 @@ class HlsStream : public core::MediaSink {
   SegmentGrid grid_;                     // where segments are cut, how the first is numbered
   mutable core::SharedBuffer rendered_;  // the playlist text, rebuilt when it changes
   bool inSegment_ = false;
+  bool keyAsked_ = false;  // this segment asked its publisher for a keyframe
   bool pendingDiscontinuity_ = false;
   int64_t segmentStartDts_ = 0;
   int64_t segmentStartPts_ = 0;

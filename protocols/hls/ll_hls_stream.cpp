@@ -131,7 +131,12 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
     startSegment(packet);
   } else if (boundaryTrack) {
     // NOTE: on the pts grid, like HlsStream: renditions of one source cut alike.
-    const bool newSegment = segmentBoundary && grid_.crosses(segmentStartPts_, packet.pts);
+    const bool due = grid_.crosses(segmentStartPts_, packet.pts);
+    const bool newSegment = segmentBoundary && due;
+    if (due && !newSegment && hasVideo && !keyAsked_) {
+      keyAsked_ = true;
+      if (registry_) registry_->requestKeyframe(key_, "llhls: segment due");
+    }
     // NOTE: a part must not exceed PART-TARGET (RFC 8216bis 4.4.4.9), so it is cut
     // at the last frame boundary before the next frame would take it over.
     const int64_t frame = lastDelta_[packet.isVideo() ? 0 : 1];
@@ -162,6 +167,7 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
 
 void LlHlsStream::startSegment(const core::MediaPacket& first) {
   segmentPending_ = true;
+  keyAsked_ = false;
   segmentStartDts_ = first.dts;
   segmentStartPts_ = first.pts;
   segmentProgramDateMs_ = core::wallClockMs();

@@ -112,6 +112,7 @@ class LlHlsStream : public core::MediaSink {
   bool inPart_ = false;
   bool segmentOpen_ = false;     // the playlist has the current segment begun
   bool segmentPending_ = false;  // a segment starts with the next part cut
+  bool keyAsked_ = false;        // this segment asked its publisher for a keyframe (as HlsStream)
   int64_t segmentStartDts_ = 0;
   int64_t segmentStartPts_ = 0;
   int64_t segmentProgramDateMs_ = 0;

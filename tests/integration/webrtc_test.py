@@ -220,6 +220,14 @@ class WebrtcTest(unittest.TestCase):
                 audio = h.wait_until(newest_with_aac, 10, 0.5, "an HLS segment with the AAC variant")
                 self.assertEqual([s["codec_name"] for s in audio], ["aac"], audio)
                 self.assertGreater(int(audio[0].get("nb_read_frames", 0)), 20, audio[0])
+                # Chromium sends keyframes when asked: HLS asks when a segment is due,
+                # so segments keep to their 2 s target (the first may be cut short by
+                # the AAC config's restart).
+                with urllib.request.urlopen(srv.http_url("/live/cam.m3u8"), timeout=10) as r:
+                    extinf = [float(l.split(":")[1].rstrip(",")) for l in
+                              r.read().decode().splitlines() if l.startswith("#EXTINF:")]
+                h.log("HLS segment durations: %r" % extinf)
+                self.assertTrue(extinf and max(extinf) < 3.5, extinf)
             finally:
                 out, err = whip.communicate(timeout=60)
             result = json.loads(out.decode().strip().splitlines()[-1])
