@@ -510,6 +510,10 @@ void Stream::updateCodecs() {
                     aac ? aac->payload.span() : std::span<const uint8_t>{});
 }
 
+bool Stream::keyframesOnRequest() const {
+  return origin_ == StreamOrigin::WebRtc && publisher_ && publisher_->onKeyframe_;
+}
+
 void Stream::requestKeyframe(std::string_view who) {
   ++keyframeRequests_.received;
   if (!publisher_ || !publisher_->onKeyframe_) return;

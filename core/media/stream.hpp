@@ -80,6 +80,11 @@ class Stream {
     uint64_t received = 0, forwarded = 0;
   };
   KeyframeRequests keyframeRequests() const { return keyframeRequests_; }
+  // The publisher sends keyframes when asked and may send none otherwise (a WHIP
+  // session: browsers have no keyframe interval), so a segmenter asks for them. The
+  // mixer's outputs keep their own schedule (renditions cut alike) and an RTMP push
+  // cannot be asked.
+  bool keyframesOnRequest() const;
   const StreamInfo& info() const { return info_; }
   const StreamHealth& health() const { return health_; }
   uint64_t uptimeMs() const;

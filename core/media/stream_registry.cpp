@@ -92,6 +92,11 @@ bool StreamRegistry::requestKeyframe(const std::string& key, std::string_view wh
   return true;
 }
 
+bool StreamRegistry::keyframesOnRequest(const std::string& key) const {
+  auto it = streams_.find(key);
+  return it != streams_.end() && it->second->keyframesOnRequest();
+}
+
 bool StreamRegistry::addAudioVariant(const std::string& key, MediaPacket packet) {
   auto it = streams_.find(key);
   return it != streams_.end() && it->second->addAudioVariant(std::move(packet));

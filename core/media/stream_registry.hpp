@@ -60,6 +60,8 @@ class StreamRegistry {
   std::vector<const Stream*> group(const std::string& sourceKey) const;
   // Stream::requestKeyframe on the stream `key`; false when there is none.
   bool requestKeyframe(const std::string& key, std::string_view who);
+  // Stream::keyframesOnRequest of the stream `key` (false when there is none).
+  bool keyframesOnRequest(const std::string& key) const;
   // Stream::injectData on the stream `key`; false when no publisher is on it.
   bool injectData(const std::string& key, MediaPacket packet, bool sticky = false);
   // Stream::queueSei on the stream `key`; false when no publisher is on it.

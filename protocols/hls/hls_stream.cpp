@@ -172,7 +172,8 @@ void HlsStream::onPacket(const core::MediaPacket& packet) {
       // NOTE: a publisher that sends keyframes only when asked (WHIP) would leave the
       // segment open until its next one: it is asked once the segment is due.
       keyAsked_ = true;
-      if (registry_) registry_->requestKeyframe(key_, "hls: segment due");
+      if (registry_ && registry_->keyframesOnRequest(key_))
+        registry_->requestKeyframe(key_, "hls: segment due");
     }
   }
   lastDts_ = packet.dts;

@@ -135,7 +135,8 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
     const bool newSegment = segmentBoundary && due;
     if (due && !newSegment && hasVideo && !keyAsked_) {
       keyAsked_ = true;
-      if (registry_) registry_->requestKeyframe(key_, "llhls: segment due");
+      if (registry_ && registry_->keyframesOnRequest(key_))
+        registry_->requestKeyframe(key_, "llhls: segment due");
     }
     // NOTE: a part must not exceed PART-TARGET (RFC 8216bis 4.4.4.9), so it is cut
     // at the last frame boundary before the next frame would take it over.
