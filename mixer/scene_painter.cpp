@@ -108,8 +108,10 @@ const ScenePainter::ScaledImage& ScenePainter::scaledImage(ImageEntry& entry,
                  entry.name, p.dst.w, p.dst.h);
     out.yuva.reset();
   } else {
-    const uint8_t* planes[1] = {src->data[0] + static_cast<ptrdiff_t>(p.src.y) * src->linesize[0] +
-                                p.src.x * 4};
+    // NOTE: libswscale reads four plane pointers (and strides) whatever the format.
+    const uint8_t* planes[4] = {
+        src->data[0] + static_cast<ptrdiff_t>(p.src.y) * src->linesize[0] + p.src.x * 4, nullptr,
+        nullptr, nullptr};
     api_.sws_scale(sws, planes, src->linesize, 0, p.src.h, out.yuva->data, out.yuva->linesize);
   }
   if (sws) api_.sws_freeContext(sws);

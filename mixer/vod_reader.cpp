@@ -56,8 +56,16 @@ bool VodReader::open(const std::string& path, std::string& error) {
   }
   format_->interrupt_callback.callback = &VodReader::interrupted;
   format_->interrupt_callback.opaque = this;
+  // NOTE: only the containers a playlist plays, from local files: a playlist or
+  // concat file (HLS, ffconcat) in the directory would make FFmpeg open other files
+  // or URLs.
+  AVDictionary* options = nullptr;
+  api_.av_dict_set(&options, "format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,flv", 0);
+  api_.av_dict_set(&options, "protocol_whitelist", "file", 0);
   // NOTE: on failure avformat_open_input frees the context and nulls the pointer.
-  if (int rc = api_.avformat_open_input(&format_, path.c_str(), nullptr, nullptr); rc < 0) {
+  const int rc = api_.avformat_open_input(&format_, path.c_str(), nullptr, &options);
+  api_.av_dict_free(&options);
+  if (rc < 0) {
     error = "cannot open: " + av::averror(api_, rc);
     return false;
   }

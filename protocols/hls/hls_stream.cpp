@@ -153,11 +153,17 @@ void HlsStream::onPacket(const core::MediaPacket& packet) {
   // Where a segment may start: a video keyframe, or any audio frame without video.
   const bool boundary = hasVideo ? videoKey : packet.isAudio();
 
-  if (!muxer_) {
-    if (!boundary || !startMuxer()) return;
+  if (boundary) keyAsker_.satisfied();
+  if (!muxer_ || !inSegment_) {
+    if (!boundary) {
+      // NOTE: a WHIP publisher sends keyframes only when asked: one lost request
+      // (merged by the Stream into an earlier one) must not leave HLS without segments.
+      if (hasVideo && packet.isVideo()) keyAsker_.need(registry_, packet.dts, "hls: to start");
+      return;
+    }
   }
+  if (!muxer_ && !startMuxer()) return;
   if (!inSegment_) {
-    if (!boundary) return;
     startSegment(packet);
   } else {
     // NOTE: a segment ends at the first boundary frame whose pts is past the next
@@ -168,12 +174,10 @@ void HlsStream::onPacket(const core::MediaPacket& packet) {
     if ((boundary && due) || elapsed >= kMaxSegmentTargets * options_.segmentMs) {
       closeSegment(packet.dts);
       startSegment(packet);
-    } else if (due && hasVideo && !keyAsked_) {
+    } else if (due && hasVideo && packet.isVideo()) {
       // NOTE: a publisher that sends keyframes only when asked (WHIP) would leave the
       // segment open until its next one: it is asked once the segment is due.
-      keyAsked_ = true;
-      if (registry_ && registry_->keyframesOnRequest(key_))
-        registry_->requestKeyframe(key_, "hls: segment due");
+      keyAsker_.need(registry_, packet.dts, "hls: segment due");
     }
   }
   lastDts_ = packet.dts;
@@ -195,7 +199,6 @@ void HlsStream::onPacket(const core::MediaPacket& packet) {
 
 void HlsStream::startSegment(const core::MediaPacket& first) {
   inSegment_ = true;
-  keyAsked_ = false;
   segmentNeedsStatus_ = true;
   segmentStartDts_ = first.dts;
   segmentStartPts_ = first.pts;

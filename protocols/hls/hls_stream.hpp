@@ -4,6 +4,7 @@
 // Owned by the HlsServer; loop thread.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "core/media/media_sink.hpp"
 #include "core/media/stream_registry.hpp"
 #include "protocols/hls/id3_batcher.hpp"
+#include "protocols/hls/keyframe_asker.hpp"
 #include "protocols/hls/media_playlist.hpp"
 #include "protocols/hls/segment_grid.hpp"
 #include "protocols/hls/ts_muxer.hpp"
@@ -90,7 +92,8 @@ class HlsStream : public core::MediaSink {
   SegmentGrid grid_;                     // where segments are cut, how the first is numbered
   mutable core::SharedBuffer rendered_;  // the playlist text, rebuilt when it changes
   bool inSegment_ = false;
-  bool keyAsked_ = false;  // this segment asked its publisher for a keyframe
+  // Keyframes asked of a WHIP publisher: a segment due, or none to start one.
+  KeyframeAsker keyAsker_{key_, std::max<int64_t>(options_.segmentMs / 2, 200)};
   bool pendingDiscontinuity_ = false;
   int64_t segmentStartDts_ = 0;
   int64_t segmentStartPts_ = 0;

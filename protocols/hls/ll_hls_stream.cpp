@@ -121,23 +121,22 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
   const bool boundaryTrack = hasVideo ? packet.isVideo() : packet.isAudio();
   const bool segmentBoundary = hasVideo ? videoKey : packet.isAudio();
 
-  if (tracks_.empty()) {
-    if (!segmentBoundary || !setUpTracks()) return;
+  if (segmentBoundary) keyAsker_.satisfied();
+  if ((tracks_.empty() || !inPart_) && !segmentBoundary) {
+    // NOTE: as HlsStream: a WHIP publisher is asked again while none comes.
+    if (hasVideo && packet.isVideo()) keyAsker_.need(registry_, packet.dts, "llhls: to start");
+    return;
   }
+  if (tracks_.empty() && !setUpTracks()) return;
   // Where does this packet go? Cuts happen only before a packet of the boundary
   // track, so every part ends where the next one starts.
   if (!inPart_) {
-    if (!segmentBoundary) return;
     startSegment(packet);
   } else if (boundaryTrack) {
     // NOTE: on the pts grid, like HlsStream: renditions of one source cut alike.
     const bool due = grid_.crosses(segmentStartPts_, packet.pts);
     const bool newSegment = segmentBoundary && due;
-    if (due && !newSegment && hasVideo && !keyAsked_) {
-      keyAsked_ = true;
-      if (registry_ && registry_->keyframesOnRequest(key_))
-        registry_->requestKeyframe(key_, "llhls: segment due");
-    }
+    if (due && !newSegment && hasVideo) keyAsker_.need(registry_, packet.dts, "llhls: segment due");
     // NOTE: a part must not exceed PART-TARGET (RFC 8216bis 4.4.4.9), so it is cut
     // at the last frame boundary before the next frame would take it over.
     const int64_t frame = lastDelta_[packet.isVideo() ? 0 : 1];
@@ -168,7 +167,6 @@ void LlHlsStream::onPacket(const core::MediaPacket& packet) {
 
 void LlHlsStream::startSegment(const core::MediaPacket& first) {
   segmentPending_ = true;
-  keyAsked_ = false;
   segmentStartDts_ = first.dts;
   segmentStartPts_ = first.pts;
   segmentProgramDateMs_ = core::wallClockMs();

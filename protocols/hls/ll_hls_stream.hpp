@@ -6,6 +6,7 @@
 // Owned by the HlsServer; loop thread.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "core/media/media_sink.hpp"
 #include "core/media/stream_registry.hpp"
 #include "protocols/hls/id3_batcher.hpp"
+#include "protocols/hls/keyframe_asker.hpp"
 #include "protocols/hls/ll_playlist.hpp"
 #include "protocols/hls/segment_grid.hpp"
 #include "protocols/http/http_server.hpp"
@@ -112,7 +114,7 @@ class LlHlsStream : public core::MediaSink {
   bool inPart_ = false;
   bool segmentOpen_ = false;     // the playlist has the current segment begun
   bool segmentPending_ = false;  // a segment starts with the next part cut
-  bool keyAsked_ = false;        // this segment asked its publisher for a keyframe (as HlsStream)
+  KeyframeAsker keyAsker_{key_, std::max<int64_t>(options_.segmentMs / 2, 200)};  // as HlsStream
   int64_t segmentStartDts_ = 0;
   int64_t segmentStartPts_ = 0;
   int64_t segmentProgramDateMs_ = 0;

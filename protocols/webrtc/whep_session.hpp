@@ -73,7 +73,10 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
 
   void sendVideo(const core::MediaPacket& packet);
   void sendAudio(const core::MediaPacket& packet);
-  // false when the transport could not send it (not connected, the kernel's buffer full).
+  // false when the transport could not take it (not connected, SRTP failed). Media is
+  // queued for the loop turn's sendmmsg: the kernel refusing it later is counted on the
+  // shared socket (udp.dropped), not here; the slow-viewer check sees it as NACKs and
+  // receiver-report loss.
   bool sendPayload(Track& track, const core::SharedBuffer& payload, bool marker, uint32_t rtpTs);
   // sendBuffer_ with room for a packet of packetBytes and its SRTP trailer.
   std::span<uint8_t> sendBuffer(size_t packetBytes);

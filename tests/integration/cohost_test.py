@@ -179,9 +179,9 @@ class CohostBrowsersTest(room_fixture.RoomServerTest):
                 h.wait_until(lambda: self.api.call("GET", "/api/v1/cohost/live/duo")[1]["state"] == "guest_live",
                              30, 0.2, "the guest live")
                 # Each 16:9 picture is fitted into its half (32x18 thumbnail: rows ~4..13).
-                # (The RTMP reader starts at the cached GOP, which may be from before the
-                # layout changed: the newest frames count.)
-                frames = frames_rgb(srv.rtmp_url("duo_live"), count=30)
+                # (The RTMP reader starts at the cached GOP, up to 2 s old and so from
+                # before the layout changed: 4 s of frames, the newest count.)
+                frames = frames_rgb(srv.rtmp_url("duo_live"), count=4 * FPS)
                 shown = [(mean(f, 3, 6, 13, 12), mean(f, 19, 6, 29, 12)) for f in frames]
                 h.log("program: left | right of the last frames %r" % shown[-3:])
                 self.assertTrue(all(is_colour(l, COLOURS["red"]) and is_colour(r, COLOURS["blue"])

@@ -3,7 +3,8 @@
 # viewer of a three-file playlist (MP4, FLV, fragmented MP4) gets continuous timestamps (no gap over 1.5 frame
 # intervals, never back) and exactly the files' summed frame count, with one
 # sequence header; HLS marks no discontinuity for same-parameter files and one where
-# the size changes; a corrupt file and a truncated one are skipped (logged, counted)
+# the size changes; a corrupt file, a concat list named .mp4 and a truncated one are
+# skipped (logged, counted)
 # and the next plays; a deleted playlist's thread returns at once; a path outside the
 # vod directory is a 400; the server's own fMP4 recording plays from record.dir.
 # Owner: integration tests. Real time: ~24 s.
@@ -78,6 +79,10 @@ class VodPlaylistTest(room_fixture.RoomServerTest):
             head = f.read(4096)
         with open(os.path.join(cls.media, "corrupt.mp4"), "wb") as f:
             f.write(head[:64] + os.urandom(4096))  # an MP4 start, then noise
+        # Not an MP4 but an FFmpeg concat list naming another file: a playlist plays only
+        # MP4/FLV files, so FFmpeg must not follow it (its format is not probed).
+        with open(os.path.join(cls.media, "list.mp4"), "w") as f:
+            f.write("ffconcat version 1.0\nfile 'a1.mp4'\n")
 
     def server_sets(self):
         # A short grace period: the stream ends soon after its playlist, and HLS then
@@ -186,8 +191,8 @@ class VodPlaylistTest(room_fixture.RoomServerTest):
             # logged, counted and skipped; what follows plays.
             mark = srv.log_mark()
             items = [{"file": "a1.mp4", "start_at": self.start_at(1.5)},
-                     {"file": "corrupt.mp4"}, {"file": "small.mp4"}, {"file": "small_cut.mp4"},
-                     {"file": "small.mp4"}]
+                     {"file": "corrupt.mp4"}, {"file": "list.mp4"}, {"file": "small.mp4"},
+                     {"file": "small_cut.mp4"}, {"file": "small.mp4"}]
             st, js = self.api.call("POST", "/api/v1/playlists",
                                    {"output": "live/mix", "items": items})
             self.assertEqual(st, 201, js)
@@ -196,11 +201,12 @@ class VodPlaylistTest(room_fixture.RoomServerTest):
             self.assertEqual(st, 400, js)
             got = self.watch(srv, "mix", "live/mix")
             js = self.playlist("live/mix")
-            self.assertEqual((js["played"], js["failed"]), (3, 2), js)
-            self.assertEqual([e["file"] for e in js["errors"]], ["corrupt.mp4", "small_cut.mp4"])
-            self.assertIn("part-way", js["errors"][1]["reason"])
+            self.assertEqual((js["played"], js["failed"]), (3, 3), js)
+            self.assertEqual([e["file"] for e in js["errors"]],
+                             ["corrupt.mp4", "list.mp4", "small_cut.mp4"])
+            self.assertIn("part-way", js["errors"][2]["reason"])
             srv.wait_for_log(r"playlist live/mix: item 1 \(corrupt\.mp4\): .*skipped", 5, mark)
-            srv.wait_for_log(r"playlist live/mix: item 3 \(small_cut\.mp4\): damaged part-way"
+            srv.wait_for_log(r"playlist live/mix: item 4 \(small_cut\.mp4\): damaged part-way"
                              r".*skipped", 5, mark)
 
             frames = [ts for kind, ts, seq in got if kind == "v" and not seq]
