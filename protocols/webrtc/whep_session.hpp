@@ -118,8 +118,8 @@ class WhepSession final : public WebrtcSession, public core::MediaSink {
   std::unique_ptr<core::WebrtcRenditions::Hold> renditionHold_;
   std::optional<std::string> renditionKey_;
   int64_t renditionAskedMs_ = 0;
-  core::Timer renditionPoll_;
   core::Timer reports_;
+  core::Timer renditionPoll_;
   uint64_t skippedBFrames_ = 0;
   // Held while the viewer plays with an audio track: the mixer's Opus variant.
   std::unique_ptr<core::AudioVariantDemand::Token> opusDemand_;
