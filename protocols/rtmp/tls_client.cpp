@@ -6,20 +6,10 @@
 
 #include <stdexcept>
 
+#include "core/auth/openssl_errors.hpp"
+
 namespace rtmp {
 namespace {
-
-// Every error OpenSSL queued on this thread, oldest first; the queue is emptied.
-std::string tlsClientErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out;
-}
 
 bool tlsClientIsIp(const std::string& host) {
   unsigned char addr[16];
@@ -55,7 +45,7 @@ TlsClient::~TlsClient() {
 
 std::string TlsClient::lastError(int rc) {
   const int e = SSL_get_error(ssl_, rc);
-  std::string why = tlsClientErrors();
+  std::string why = core::opensslErrors();
   const long verify = SSL_get_verify_result(ssl_);
   if (verify != X509_V_OK)
     why = std::string("certificate: ") + X509_verify_cert_error_string(verify) +
@@ -67,7 +57,7 @@ std::string TlsClient::lastError(int rc) {
 
 bool TlsClient::start(std::string& error) {
   if (!ssl_ || !in_) {
-    error = "TLS: cannot create a session: " + tlsClientErrors();
+    error = "TLS: cannot create a session: " + core::opensslErrors();
     return false;
   }
   return step(error);

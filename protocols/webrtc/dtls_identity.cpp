@@ -9,6 +9,8 @@
 
 #include <cctype>
 
+#include "core/auth/openssl_errors.hpp"
+
 namespace webrtc {
 namespace {
 
@@ -48,13 +50,7 @@ bool dtlsIdentityFail(std::string& error, const char* step) {
 }  // namespace
 
 std::string dtlsOpensslErrors() {
-  std::string out;
-  char line[256];
-  while (const unsigned long code = ERR_get_error()) {
-    ERR_error_string_n(code, line, sizeof line);
-    if (!out.empty()) out += "; ";
-    out += line;
-  }
+  std::string out = core::opensslErrors();
   return out.empty() ? "no OpenSSL error queued" : out;
 }
 
