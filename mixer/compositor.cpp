@@ -25,6 +25,23 @@ uint8_t compositorClamp(double v) {
   return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
 }
 
+// Where plane `plane` of `picture` placed at (x, y) lands in `frame`: its position and
+// the size left after clipping (w or h <= 0: nothing). x and y are even
+// (LayoutGeometry), so the chroma planes line up at x/2, y/2.
+struct CompositorPlaneSpan {
+  int shift, px, py, w, h;
+  bool empty() const { return px < 0 || py < 0 || w <= 0 || h <= 0; }
+};
+
+CompositorPlaneSpan compositorPlaneSpan(const AVFrame* frame, const AVFrame* picture, int x, int y,
+                                        int plane) {
+  const int shift = plane == 0 ? 0 : 1;
+  const int px = x >> shift, py = y >> shift;
+  const int fw = (frame->width + shift) >> shift, fh = (frame->height + shift) >> shift;
+  const int pw = (picture->width + shift) >> shift, ph = (picture->height + shift) >> shift;
+  return {shift, px, py, std::min(pw, fw - px), std::min(ph, fh - py)};
+}
+
 }  // namespace
 
 Compositor::Yuv Compositor::toYuv(uint32_t rgb) {
@@ -53,14 +70,10 @@ void Compositor::fill(AVFrame* frame, const PixelRect& rect, uint32_t rgb) {
 }
 
 void Compositor::blit(AVFrame* frame, const AVFrame* picture, int x, int y) {
-  // NOTE: x and y are even (LayoutGeometry), so the chroma planes line up at x/2, y/2.
   for (int plane = 0; plane < 3; ++plane) {
-    const int shift = plane == 0 ? 0 : 1;
-    const int px = x >> shift, py = y >> shift;
-    const int fw = (frame->width + shift) >> shift, fh = (frame->height + shift) >> shift;
-    const int pw = (picture->width + shift) >> shift, ph = (picture->height + shift) >> shift;
-    const int w = std::min(pw, fw - px), h = std::min(ph, fh - py);
-    if (px < 0 || py < 0 || w <= 0 || h <= 0) continue;
+    const CompositorPlaneSpan span = compositorPlaneSpan(frame, picture, x, y, plane);
+    if (span.empty()) continue;
+    const auto [shift, px, py, w, h] = span;
     for (int row = 0; row < h; ++row)
       std::memcpy(
           frame->data[plane] + static_cast<ptrdiff_t>(py + row) * frame->linesize[plane] + px,
@@ -75,12 +88,9 @@ void Compositor::blend(AVFrame* frame, const AVFrame* picture, int x, int y, dou
   const int k = static_cast<int>(std::lround(std::clamp(opacity, 0.0, 1.0) * 255));
   if (k == 0) return;
   for (int plane = 0; plane < 3; ++plane) {
-    const int shift = plane == 0 ? 0 : 1;
-    const int px = x >> shift, py = y >> shift;
-    const int fw = (frame->width + shift) >> shift, fh = (frame->height + shift) >> shift;
-    const int pw = (picture->width + shift) >> shift, ph = (picture->height + shift) >> shift;
-    const int w = std::min(pw, fw - px), h = std::min(ph, fh - py);
-    if (px < 0 || py < 0 || w <= 0 || h <= 0) continue;
+    const CompositorPlaneSpan span = compositorPlaneSpan(frame, picture, x, y, plane);
+    if (span.empty()) continue;
+    const auto [shift, px, py, w, h] = span;
     for (int row = 0; row < h; ++row) {
       uint8_t* d =
           frame->data[plane] + static_cast<ptrdiff_t>(py + row) * frame->linesize[plane] + px;
