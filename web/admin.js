@@ -15,6 +15,8 @@
 // #admin-mutes[data-all] li[data-id|data-until], #admin-bans li[data-id|data-until],
 // #admin-refresh, #admin-error[data-status|data-code], #admin-done[data-action].
 
+import { apiCall } from './api.js';
+
 const MAX_ANNOUNCEMENT_BYTES = 300; // the server's limit; longer ones are sent and refused
 const FOREVER_SECONDS = 4294967295; // a mute "for good" (the API's value)
 const REFRESH_DEBOUNCE_MS = 300;
@@ -78,39 +80,18 @@ export function createAdminPanel({ creds, room }) {
       showError(action, 0, 'no room: pick a stream first');
       return null;
     }
-    const query = `identifier=${encodeURIComponent(who.user)}&usersig=${encodeURIComponent(who.usersig)}`;
-    const url = `/api/v1/rooms/${roomPath(target)}${sub ? `/${sub}` : ''}?${query}`;
     panel.dataset.busy = action;
-    try {
-      const r = await fetch(url, {
-        method,
-        headers: body ? { 'content-type': 'application/json' } : {},
-        body: body ? JSON.stringify(body) : undefined,
-        cache: 'no-store',
-      });
-      const text = await r.text();
-      let json = null;
-      try {
-        json = JSON.parse(text);
-      } catch (e) {
-        json = null;
-      }
-      if (!r.ok) {
-        const error = json && typeof json === 'object' ? json.error : text.slice(0, 200);
-        showError(action, r.status, error ? String(error) : r.statusText, json?.code);
-        return null;
-      }
-      if (!json || typeof json !== 'object') {
-        showError(action, r.status, 'the answer is not JSON');
-        return null;
-      }
-      return json;
-    } catch (e) {
-      showError(action, 0, e.message);
+    const r = await apiCall(`/api/v1/rooms/${roomPath(target)}${sub ? `/${sub}` : ''}`, method, body, who);
+    panel.dataset.busy = '';
+    if (!r.ok) {
+      showError(action, r.status, r.error, r.code);
       return null;
-    } finally {
-      panel.dataset.busy = '';
     }
+    if (!r.json || typeof r.json !== 'object') {
+      showError(action, r.status, 'the answer is not JSON');
+      return null;
+    }
+    return r.json;
   }
 
   // -------------------------------------------------------------- lists

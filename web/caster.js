@@ -17,6 +17,8 @@
 // #caster-error[data-status],
 // #caster-done[data-action].
 
+import { apiCall } from './api.js';
+
 const REFRESH_MS = 3000;
 const PREVIEW_SUFFIX = '_preview'; // the server publishes a program's preview as {name}_preview
 
@@ -53,34 +55,14 @@ export function createCasterPanel({ creds }) {
       if (!quiet) showError(action, 0, 'not logged in with a user id and UserSig');
       return null;
     }
-    const query = `identifier=${encodeURIComponent(who.user)}&usersig=${encodeURIComponent(who.usersig)}`;
     if (!quiet) panel.dataset.busy = action;
-    try {
-      const r = await fetch(`${path}?${query}`, {
-        method,
-        headers: body ? { 'content-type': 'application/json' } : {},
-        body: body ? JSON.stringify(body) : undefined,
-        cache: 'no-store',
-      });
-      const text = await r.text();
-      let json = null;
-      try {
-        json = text ? JSON.parse(text) : {};
-      } catch (e) {
-        json = null;
-      }
-      if (!r.ok) {
-        const error = json && typeof json === 'object' ? json.error : text.slice(0, 200);
-        if (!quiet) showError(action, r.status, error ? String(error) : r.statusText);
-        return null;
-      }
-      return json ?? {};
-    } catch (e) {
-      if (!quiet) showError(action, 0, e.message);
+    const r = await apiCall(path, method, body, who);
+    if (!quiet) panel.dataset.busy = '';
+    if (!r.ok) {
+      if (!quiet) showError(action, r.status, r.error);
       return null;
-    } finally {
-      if (!quiet) panel.dataset.busy = '';
     }
+    return r.json ?? {};
   }
 
   const programUrl = (key, sub) => `/api/v1/programs/${streamPath(key)}${sub ? `/${sub}` : ''}`;

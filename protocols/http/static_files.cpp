@@ -89,6 +89,7 @@ StaticFiles::StaticFiles() {
   add("/chat.js", "chat.js", kJs, false);
   add("/admin.js", "admin.js", kJs, false);
   add("/caster.js", "caster.js", kJs, false);
+  add("/api.js", "api.js", kJs, false);
   add("/sidechannel.js", "sidechannel.js", kJs, false);
   add("/whep.js", "whep.js", kJs, false);
   add("/whip.js", "whip.js", kJs, false);

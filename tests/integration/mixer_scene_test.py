@@ -14,6 +14,8 @@ import time
 
 import harness as h
 import room_fixture
+from mixer_program_test import is_colour as near
+from mixer_program_test import mean as program_mean
 
 W, H, FPS = 320, 180, 15
 TW, TH = 30, 18  # the thumbnails read back: a 3x3 cell is 10x6 of them
@@ -30,18 +32,9 @@ def grid_layers():
             for i, c in enumerate(GRID)]
 
 
-def mean(frame, x0, y0, x1, y1, w=TW):
-    acc, n = [0, 0, 0], 0
-    for y in range(y0, y1):
-        row = frame[(y * w + x0) * 3:(y * w + x1) * 3]
-        for c in range(3):
-            acc[c] += sum(row[c::3])
-        n += x1 - x0
-    return tuple(a / n for a in acc)
-
-
-def near(got, want, tolerance):
-    return all(abs(g - w) <= tolerance for g, w in zip(got, want))
+def mean(frame, x0, y0, x1, y1):
+    """mixer_program_test's mean over a TW-wide thumbnail."""
+    return program_mean(frame, x0, y0, x1, y1, w=TW)
 
 
 def cell(i):

@@ -46,6 +46,7 @@ BOOST_AUTO_TEST_CASE(serves_loaded_files_with_type_and_etag) {
   root.write("chat.js", "export {};");
   root.write("admin.js", "export {};");
   root.write("caster.js", "export {};");
+  root.write("api.js", "export {};");
   root.write("sidechannel.js", "export {};");
   root.write("whep.js", "export {};");
   root.write("whip.js", "export {};");
@@ -94,9 +95,9 @@ BOOST_AUTO_TEST_CASE(missing_files_are_404_not_a_crash) {
   root.write("index.html", "page");
   auto files = StaticFiles::load(root.dir.string());
   const auto missing = files->missing();
-  // app.js, chat.js, admin.js, caster.js, sidechannel.js, whep.js, whip.js, golive.js,
-  // style.css, hls.js, mpegts.js
-  BOOST_TEST(missing.size() == 11u);
+  // app.js, chat.js, admin.js, caster.js, api.js, sidechannel.js, whep.js, whip.js,
+  // golive.js, style.css, hls.js, mpegts.js
+  BOOST_TEST(missing.size() == 12u);
   auto r = files->respond(get("/vendor/hls.min.js"));
   BOOST_TEST(r.status == 404);
   BOOST_TEST(r.body.find("player library missing") != std::string::npos);
@@ -106,7 +107,7 @@ BOOST_AUTO_TEST_CASE(missing_files_are_404_not_a_crash) {
 
   // A root that does not exist: everything 404, nothing thrown.
   auto none = StaticFiles::load((root.dir / "nope").string());
-  BOOST_TEST(none->missing().size() == 12u);
+  BOOST_TEST(none->missing().size() == 13u);
   BOOST_TEST(none->respond(get("/")).status == 404);
 }
 
